@@ -1,0 +1,42 @@
+// Compiles apps/ and libs/ to dist/ with SWC (the same options jest uses), rewriting
+// the @warden/* path aliases to relative requires so `node dist/apps/<app>/src/main.js` runs.
+// Type checking is `npm run typecheck`; this step only transpiles, in a couple of seconds.
+import { createRequire } from 'node:module';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const swc = require('@swc/core');
+const swcOptions = require('./swc-options.cjs');
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// WARDEN_DIST builds elsewhere (a folder under the root, so node_modules still resolves).
+const out = path.resolve(root, process.env.WARDEN_DIST ?? 'dist');
+const isTest = (file) => /\.(spec|int-spec|e2e-spec)\.ts$/.test(file) || file.includes(`${path.sep}test${path.sep}`);
+
+async function* sources(dir) {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== 'node_modules') yield* sources(full);
+    } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') && !isTest(full)) {
+      yield full;
+    }
+  }
+}
+
+await rm(out, { recursive: true, force: true });
+const options = { ...swcOptions(), swcrc: false, sourceMaps: true };
+let count = 0;
+for (const top of ['apps', 'libs']) {
+  for await (const file of sources(path.join(root, top))) {
+    const target = path.join(out, path.relative(root, file)).replace(/\.ts$/, '.js');
+    const { code, map } = await swc.transformFile(file, { ...options, filename: file, outputPath: target });
+    await mkdir(path.dirname(target), { recursive: true });
+    await writeFile(target, `${code}\n//# sourceMappingURL=${path.basename(target)}.map\n`);
+    if (map) await writeFile(`${target}.map`, map);
+    count++;
+  }
+}
+console.log(`built ${count} files into ${path.relative(root, out)}/`);

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Starts the whole system on this machine: the servers (if down), a fresh build, and the
+# four services in the background. Logs go to tmp/logs/<service>.log; `npm stop` stops them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash tools/ensure-servers.sh
+npm run --silent build
+
+mkdir -p tmp/logs tmp/pids
+bash tools/stop.sh --quiet
+
+start_service() { # name, health port
+  local name=$1 port=$2
+  # appended (O_APPEND), so that the bootstrap line can be cut out of the log below
+  HTTP_PORT=$port nohup node --enable-source-maps "dist/apps/$name/src/main.js" >>"tmp/logs/$name.log" 2>&1 &
+  echo $! >"tmp/pids/$name.pid"
+}
+
+start_service users-service "${USERS_HTTP_PORT:-3001}"
+start_service tokens-service "${TOKENS_HTTP_PORT:-3002}"
+start_service audit-service "${AUDIT_HTTP_PORT:-3003}"
+start_service gateway "${GATEWAY_HTTP_PORT:-3000}"
+
+for entry in "users-service:${USERS_HTTP_PORT:-3001}" "tokens-service:${TOKENS_HTTP_PORT:-3002}" \
+  "audit-service:${AUDIT_HTTP_PORT:-3003}" "gateway:${GATEWAY_HTTP_PORT:-3000}"; do
+  name=${entry%%:*} port=${entry##*:}
+  for i in $(seq 1 120); do
+    if curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1; then break; fi
+    if ! kill -0 "$(cat "tmp/pids/$name.pid")" 2>/dev/null; then
+      echo "$name exited; its log (tmp/logs/$name.log) ends with:" >&2
+      tail -n 20 "tmp/logs/$name.log" >&2
+      exit 1
+    fi
+    if [ "$i" = 120 ]; then echo "$name is not ready after 60 s: see tmp/logs/$name.log" >&2; exit 1; fi
+    sleep 0.5
+  done
+  echo "$name ready (health: http://127.0.0.1:$port/health)"
+done
+
+# On the very first start the users service creates the super admin and prints its
+# generated password once: show it here and keep it out of the log file.
+if grep -q "WARDEN BOOTSTRAP" tmp/logs/users-service.log; then
+  echo
+  grep -h "WARDEN BOOTSTRAP" tmp/logs/users-service.log
+  grep -v "WARDEN BOOTSTRAP" tmp/logs/users-service.log >tmp/logs/users-service.log.tmp || true
+  cat tmp/logs/users-service.log.tmp >tmp/logs/users-service.log && rm -f tmp/logs/users-service.log.tmp
+fi
+
+echo
+echo "Warden is up: gateway at http://127.0.0.1:${GATEWAY_HTTP_PORT:-3000}/api/v1"
+echo "Logs in tmp/logs/; stop everything with: npm stop"
