@@ -1,0 +1,113 @@
+import { AuditSubjects } from './subjects';
+
+// The audit log as the gateway and the audit service exchange it.
+
+/** Request-reply subjects of the audit service (`AuditSubjects` in subjects.ts holds the first). */
+export const AuditRequestSubjects = {
+  listEvents: AuditSubjects.listEvents,
+  verifyChain: 'audit.chain.verify',
+  userAsOf: 'audit.users.as-of',
+  runBackfill: 'audit.backfill.run',
+} as const;
+
+/** Records without an organization are chained under this name. */
+export const PLATFORM_AUDIT_CHAIN = 'platform';
+
+export interface AuditRecordView {
+  event_id: string;
+  event_type: string;
+  service: string;
+  stream_id: string;
+  stream_version: number;
+  position: string;
+  recorded_at: string;
+  actor_id: string | null;
+  actor_type: string | null;
+  organization_id: string | null;
+  correlation_id: string | null;
+  client_address: string | null;
+  user_agent: string | null;
+  data: Record<string, unknown>;
+  /** The record's place in its organization's hash chain (1 for the first). */
+  chain_sequence: number;
+  previous_hash: string;
+  hash: string;
+}
+
+export type AuditOrder = 'oldest' | 'newest';
+
+export interface ListAuditEventsRequest {
+  /** Absent only for a platform admin's query over every organization (history, as-of). */
+  organization_id?: string;
+  actor_id?: string;
+  /** A user, token or session id: its own stream, or an event whose data names it (userId, tokenId, sessionId). */
+  subject_id?: string;
+  event_type?: string;
+  correlation_id?: string;
+  /** ISO-8601, inclusive. */
+  from?: string;
+  /** ISO-8601, exclusive. */
+  to?: string;
+  order?: AuditOrder;
+  limit: number;
+  cursor?: string;
+}
+
+export interface AuditEventsPage {
+  results: AuditRecordView[];
+  next_cursor: string | null;
+}
+
+export interface VerifyAuditChainRequest {
+  /** An organization id or `platform`; absent = every chain (platform admin only, decided by the gateway). */
+  chain?: string;
+}
+
+export type AuditChainBreakReason =
+  /** The record's content or stored hash does not match its recomputed hash. */
+  | 'hash_mismatch'
+  /** previous_hash is not the hash of the record before it. */
+  | 'previous_hash_mismatch'
+  /** A chain sequence number is missing: a record was deleted before this one. */
+  | 'sequence_gap'
+  /** The chain head says more records were appended than remain: the last ones were deleted. */
+  | 'missing_tail';
+
+export interface AuditChainBreak {
+  chain: string;
+  /** The chain sequence of the first record that fails (for `missing_tail`, the first missing one). */
+  sequence: number;
+  event_id: string | null;
+  reason: AuditChainBreakReason;
+}
+
+export type AuditChainVerification =
+  | { intact: true; records: number; chains: number }
+  | { intact: false; records: number; chains: number; first_broken: AuditChainBreak };
+
+export interface UserAsOfRequest {
+  user_id: string;
+  at: string;
+  /** The caller's organization; absent for a platform admin. */
+  organization_id?: string;
+}
+
+/** A user's state at a moment, folded from the users service's event store. */
+export interface UserAsOfView {
+  user_id: string;
+  at: string;
+  /** `absent`: the user did not exist yet at that moment. */
+  status: 'absent' | 'active' | 'deactivated' | 'deleted';
+  organization_id: string;
+  account_type?: string;
+  username?: string;
+  roles?: string[];
+  teams?: string[];
+  /** The user stream's version at that moment (0 when absent). */
+  version: number;
+}
+
+export interface AuditBackfillReport {
+  /** Per source service: events read from its store in this run, and how many were new to the audit log. */
+  sources: { service: string; read: number; recorded: number; checkpoint: string | null }[];
+}

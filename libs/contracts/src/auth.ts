@@ -1,0 +1,78 @@
+import { PermissionScope, PrincipalAccountType } from './principal';
+
+// Authentication spans two services: the users service checks passwords and keeps, for
+// every user, the principal record below in Redis; the tokens service issues credentials
+// (login sessions now, API tokens later) and keeps, for each, a credential record keyed by
+// the SHA-256 of its secret. Verifying a request reads both in one Redis round trip.
+
+/** Redis key (after REDIS_KEY_PREFIX) of a user's principal record, written by the users service. */
+export const principalKey = (userId: string) => `principal:${userId}`;
+
+export type PrincipalStatus = 'active' | 'deactivated' | 'deleted';
+
+/** JSON value at `principalKey(userId)`. */
+export interface PrincipalRecord {
+  userId: string;
+  organizationId: string;
+  accountType: PrincipalAccountType;
+  username: string;
+  roles: string[];
+  teams: string[];
+  permissions: Record<string, PermissionScope>;
+  isSuperAdmin: boolean;
+  platformAdmin: boolean;
+  status: PrincipalStatus;
+}
+
+export const AuthSubjects = {
+  /** users service: check a username and password; answers the user or `invalid_credentials`. */
+  verifyPassword: 'users.auth.verify-password',
+  /** tokens service: start a login session for a user whose password was just checked. */
+  startSession: 'tokens.sessions.start',
+  /** tokens service: end the session that authenticated the request. */
+  endSession: 'tokens.sessions.end',
+  /** tokens service: how many API tokens a user owns (a user who owns some cannot be deleted). */
+  countOwnedTokens: 'tokens.owners.count-tokens',
+} as const;
+
+export interface VerifyPasswordRequest {
+  username: string;
+  password: string;
+}
+
+export interface VerifiedUser {
+  userId: string;
+  organizationId: string;
+  accountType: PrincipalAccountType;
+}
+
+export interface StartSessionRequest {
+  userId: string;
+  organizationId: string;
+}
+
+/** Seed 003: `{"key": "...", "domain": null}`, plus when it stops working. */
+export interface LoginResponse {
+  key: string;
+  domain: null;
+  expires_at: string;
+}
+
+export interface CountOwnedTokensRequest {
+  userId: string;
+}
+
+export interface CountOwnedTokensResponse {
+  count: number;
+}
+
+/** `GET /api/v1/auth/whoami`: the caller as its credential's verification found it. */
+export interface WhoAmIResponse {
+  user_id: string;
+  organization_id: string;
+  account_type: PrincipalAccountType;
+  roles: string[];
+  teams: string[];
+  permissions: Record<string, PermissionScope>;
+  credential: { kind: 'session' | 'api_token'; id: string; expires_at: string | null };
+}

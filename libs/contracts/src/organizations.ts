@@ -1,0 +1,75 @@
+import { Type } from 'class-transformer';
+import { IsBoolean, IsDefined, IsInt, IsObject, IsOptional, IsString, Length, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { Page } from './pagination';
+
+export const DEFAULT_SERVICE_INTERNAL_LIMIT = 1;
+export const DEFAULT_SERVICE_EXTERNAL_LIMIT = 5;
+
+export interface OrganizationSettings {
+  service_internal_limit: number;
+  service_external_limit: number;
+  /** Longest lifetime a token of the organization may have; null: no limit. */
+  max_token_lifetime_seconds: number | null;
+  /** Whether humans may log in with a password; service accounts always may (seed 000). */
+  human_password_login: boolean;
+}
+
+export interface CreateOrganizationRequest {
+  name: string;
+  settings?: Partial<OrganizationSettings>;
+}
+
+export interface OrganizationView {
+  id: string;
+  /** This organization in this API (seed 003). */
+  url?: string;
+  name: string;
+  root: boolean;
+  settings: OrganizationSettings;
+  service_accounts: { service_internal: number; service_external: number };
+  created_at: string;
+}
+
+export interface ListOrganizationsRequest {
+  page: number;
+  page_size: number;
+}
+
+export type OrganizationPage = Page<OrganizationView>;
+
+/** PATCH /organizations/:id: the settings to change, each optional. */
+export class UpdateOrganizationSettingsBody {
+  @IsOptional() @IsInt() @Min(0) @Max(1) service_internal_limit?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(1000) service_external_limit?: number;
+  // null: tokens may live for ever
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsInt()
+  @Min(1)
+  max_token_lifetime_seconds?: number | null;
+  @IsOptional() @IsBoolean() human_password_login?: boolean;
+}
+
+export class UpdateOrganizationBody {
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => UpdateOrganizationSettingsBody)
+  settings?: UpdateOrganizationSettingsBody;
+}
+
+export interface UpdateOrganizationRequest {
+  id: string;
+  settings: Partial<OrganizationSettings>;
+}
+
+/** POST /organizations. */
+export class CreateOrganizationBody {
+  @IsDefined() @IsString() @Length(1, 200) name!: string;
+
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => UpdateOrganizationSettingsBody)
+  settings?: UpdateOrganizationSettingsBody;
+}

@@ -1,0 +1,58 @@
+// Teams: a name and members, in one organization. Seed 003's `groups` are teams.
+import { IsDefined, IsString, IsUUID, Length } from 'class-validator';
+import { Page } from './pagination';
+
+export const TeamSubjects = {
+  create: 'users.teams.create',
+  get: 'users.teams.get',
+  list: 'users.teams.list',
+  rename: 'users.teams.rename',
+  addMember: 'users.teams.add-member',
+  removeMember: 'users.teams.remove-member',
+  delete: 'users.teams.delete',
+} as const;
+
+export class CreateTeamBody {
+  @IsDefined() @IsString() @Length(1, 200) name!: string;
+}
+
+export class RenameTeamBody {
+  @IsDefined() @IsString() @Length(1, 200) name!: string;
+}
+
+export class AddTeamMemberBody {
+  @IsDefined() @IsUUID() user_id!: string;
+}
+
+export interface TeamView {
+  id: string;
+  organization_id: string;
+  name: string;
+  members: string[];
+  created_at: string;
+}
+
+export type TeamPage = Page<Omit<TeamView, 'members'> & { member_count: number }>;
+
+export interface TeamRequest {
+  id: string;
+}
+
+export interface CreateTeamRequest {
+  name: string;
+}
+
+export interface RenameTeamRequest {
+  id: string;
+  name: string;
+}
+
+export interface TeamMemberRequest {
+  id: string;
+  user_id: string;
+}
+
+export interface ListTeamsRequest {
+  page: number;
+  page_size: number;
+}

@@ -1,0 +1,150 @@
+import { hash as oneShotHash, createHash } from 'node:crypto';
+
+// The wire format of every Warden secret (login session keys now, API tokens later),
+// shared by whoever mints, verifies or scans for them:
+//
+//   wdn_s_ <32 base62 chars: 190 random bits> <6 base62 chars: CRC32 of everything before>
+//   wdn_p_ ...                                 (API tokens)
+//
+// The readable prefix lets a secret scanner recognise a leaked secret and tells a human
+// what it is; the checksum rejects a mistyped or truncated secret without any lookup.
+// Only the SHA-256 of a secret is ever stored; the record it keys is described below.
+
+export type CredentialKind = 'session' | 'api_token';
+
+export const SECRET_PREFIXES: Readonly<Record<CredentialKind, string>> = {
+  session: 'wdn_s_',
+  api_token: 'wdn_p_',
+};
+
+export const BASE62_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+/** 32 base62 characters: log2(62) * 32 = 190 bits. */
+export const SECRET_BODY_LENGTH = 32;
+/** 62^6 > 2^32, so any CRC32 fits. */
+export const SECRET_CHECKSUM_LENGTH = 6;
+
+const BODY_PATTERN = new RegExp(`^[0-9A-Za-z]{${SECRET_BODY_LENGTH}}$`);
+const SECRET_LENGTH = 6 + SECRET_BODY_LENGTH + SECRET_CHECKSUM_LENGTH;
+
+const CRC32_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+/** CRC-32 (IEEE, as zlib) of an ASCII string. */
+export function crc32(ascii: string): number {
+  let crc = 0xffffffff;
+  for (let i = 0; i < ascii.length; i++) crc = CRC32_TABLE[(crc ^ ascii.charCodeAt(i)) & 0xff]! ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+/** The 6-character base62 checksum of a secret's prefix and body. */
+export function secretChecksum(prefixAndBody: string): string {
+  let value = crc32(prefixAndBody);
+  let out = '';
+  for (let i = 0; i < SECRET_CHECKSUM_LENGTH; i++) {
+    out = BASE62_ALPHABET[value % 62] + out;
+    value = Math.floor(value / 62);
+  }
+  return out;
+}
+
+/** Assembles a secret from a random body (see the tokens domain's generateSecret). */
+export function formatSecret(kind: CredentialKind, body: string): string {
+  if (!BODY_PATTERN.test(body)) throw new RangeError(`a secret body is ${SECRET_BODY_LENGTH} base62 characters`);
+  const prefixAndBody = SECRET_PREFIXES[kind] + body;
+  return prefixAndBody + secretChecksum(prefixAndBody);
+}
+
+export interface ParsedSecret {
+  kind: CredentialKind;
+  /** The whole secret, as presented (what is hashed). */
+  secret: string;
+}
+
+/**
+ * The secret's kind, or null when it is not a well-formed Warden secret: wrong length,
+ * unknown prefix, a character outside base62, or a checksum that does not match. No
+ * lookup happens here, so a typo or a random string never reaches Redis.
+ */
+export function parseSecret(presented: string): ParsedSecret | null {
+  if (typeof presented !== 'string' || presented.length !== SECRET_LENGTH) return null;
+  const kind = (Object.keys(SECRET_PREFIXES) as CredentialKind[]).find((k) => presented.startsWith(SECRET_PREFIXES[k]));
+  if (!kind) return null;
+  const prefixLength = SECRET_PREFIXES[kind].length;
+  const body = presented.slice(prefixLength, prefixLength + SECRET_BODY_LENGTH);
+  if (!BODY_PATTERN.test(body)) return null;
+  const checksum = presented.slice(prefixLength + SECRET_BODY_LENGTH);
+  if (checksum !== secretChecksum(presented.slice(0, prefixLength + SECRET_BODY_LENGTH))) return null;
+  return { kind, secret: presented };
+}
+
+// crypto.hash (one shot, Node 20.12+/21.7+) is 2-3x createHash on short inputs (DESIGN.md).
+const sha256Hex: (value: string) => string =
+  typeof oneShotHash === 'function'
+    ? (value) => oneShotHash('sha256', value, 'hex')
+    : (value) => createHash('sha256').update(value).digest('hex');
+
+/** What the read model is keyed by: SHA-256 of the secret, lowercase hex. */
+export function secretHash(secret: string): string {
+  return sha256Hex(secret);
+}
+
+/** The last four characters, for listings ("wdn_p_…a1B2"); they are checksum characters, not secret ones. */
+export function secretLastFour(secret: string): string {
+  return secret.slice(-4);
+}
+
+export type CredentialStatus = 'active' | 'revoked';
+
+/** JSON value at `credentialKey(secretHash)`, written by the tokens service's read model. */
+export interface CredentialRecord {
+  kind: CredentialKind;
+  /** The session id or the API token id. */
+  credentialId: string;
+  userId: string;
+  organizationId: string;
+  /** ISO-8601; null for a credential that does not expire. */
+  expiresAt: string | null;
+  status: CredentialStatus;
+  /** Exact origins a public API token is valid from; absent = valid from anywhere. */
+  allowedOrigins?: string[];
+  /**
+   * API tokens: when this secret was issued (at issue or at a rotation). With the
+   * organization's `maxTokenLifetimeSeconds` (its policy record) it caps the secret's life at use.
+   */
+  issuedAt?: string;
+  /** API tokens narrowed to some permissions: the owner's current ones are intersected with these. */
+  permissions?: string[];
+}
+
+/** Redis key (after REDIS_KEY_PREFIX) of the record of the credential whose secret hashes to `hash`. */
+export const credentialKey = (hash: string) => `credential:${hash}`;
+
+/** Redis key (after REDIS_KEY_PREFIX) of the set of API token ids a user owns. */
+export const ownedTokensKey = (userId: string) => `owned-tokens:${userId}`;
+
+/**
+ * Redis key (after REDIS_KEY_PREFIX) of an organization's token policy, written by the users
+ * service: the verifier reads it in the same round trip as the credential and principal.
+ */
+export const organizationPolicyKey = (organizationId: string) => `organization-policy:${organizationId}`;
+
+/** JSON value at `organizationPolicyKey(organizationId)`. */
+export interface OrganizationPolicyRecord {
+  organizationId: string;
+  /** Longest a token secret may live from its issue; null: no limit. */
+  maxTokenLifetimeSeconds: number | null;
+}
+
+/**
+ * Redis hash (after REDIS_KEY_PREFIX) where gateways leave the last use of each API token
+ * (field: token id, value: epoch milliseconds); the tokens service turns it into
+ * `TokenUsed` events at an interval, so no event is written per request.
+ */
+export const TOKEN_LAST_USED_KEY = 'token-last-used';

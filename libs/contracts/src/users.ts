@@ -1,0 +1,223 @@
+// Users and service accounts: the request bodies users paste (seeds 000, 003, 004), the
+// views the API answers with, and the subjects between the gateway and the users service.
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateBy,
+  ValidationOptions,
+  buildMessage,
+} from 'class-validator';
+import { Page } from './pagination';
+import { PermissionScope, PrincipalAccountType } from './principal';
+
+export const UserSubjects = {
+  create: 'users.users.create',
+  get: 'users.users.get',
+  list: 'users.users.list',
+  update: 'users.users.update',
+  deactivate: 'users.users.deactivate',
+  reactivate: 'users.users.reactivate',
+  delete: 'users.users.delete',
+  me: 'users.users.me',
+} as const;
+
+export const USER_ACCOUNT_TYPES = ['user', 'service_internal', 'service_external'] as const;
+export const USER_STATUSES = ['active', 'deactivated'] as const;
+export const USER_SORT_KEYS = ['name', 'account_type', 'role', 'last_active', 'created'] as const;
+export type UserSortKey = (typeof USER_SORT_KEYS)[number];
+
+export const MAX_PAGE_SIZE = 200;
+export const DEFAULT_PAGE_SIZE = 20;
+const MAX_REFERENCES = 100;
+
+/** A role given by name (`"WARDEN_ADMIN"`) or as seed 004's object (`{"name": "AM_DEFAULT_USER"}`). */
+export type RoleReference = string | { name: string };
+
+function isRoleReference(value: unknown): value is RoleReference {
+  if (typeof value === 'string') return value.length > 0 && value.length <= 64;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  const name = (value as { name?: unknown }).name;
+  return keys.length === 1 && typeof name === 'string' && name.length > 0 && name.length <= 64;
+}
+
+export function IsRoleReference(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isRoleReference',
+      validator: {
+        validate: (value) => isRoleReference(value),
+        defaultMessage: buildMessage(
+          (each) => `${each}$property must be a role name or an object {"name": "<role name>"}`,
+          options,
+        ),
+      },
+    },
+    options,
+  );
+}
+
+/** Paging query parameters every list endpoint takes. */
+export class PageQuery {
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  page?: number;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  page_size?: number;
+}
+
+/**
+ * POST /users, as seeds 000, 003 and 004 paste it. Shapes only; the users service turns
+ * it into one user (see normalizeNewUser) and the domain checks the values.
+ */
+export class CreateUserBody {
+  @IsOptional() @IsString() @Length(1, 254) username?: string;
+  @IsOptional() @IsIn(USER_ACCOUNT_TYPES) account_type?: PrincipalAccountType;
+  @IsOptional() @IsString() @MaxLength(200) first_name?: string;
+  @IsOptional() @IsString() @MaxLength(200) last_name?: string;
+  @IsOptional() @IsString() @MaxLength(1024) password?: string;
+  /** Seed 003: an organization URL of this API or a bare id. */
+  @IsOptional() @IsString() @Length(1, 2048) organization?: string;
+  /** Seed 004: the organization id. */
+  @IsOptional() @IsString() @Length(1, 2048) account_id?: string;
+  /** Seed 003: teams ("groups"), as URLs of this API or bare ids. */
+  @IsOptional() @IsArray() @ArrayMaxSize(MAX_REFERENCES) @IsString({ each: true }) @Length(1, 2048, { each: true })
+  groups?: string[];
+  @IsOptional() @IsArray() @ArrayMaxSize(MAX_REFERENCES) @IsString({ each: true }) @Length(1, 2048, { each: true })
+  teams?: string[];
+  @IsOptional() @IsString() @MaxLength(200) friendly_name?: string;
+  @IsOptional() @IsString() @MaxLength(320) email_address?: string;
+  @IsOptional() @IsString() @MaxLength(320) email?: string;
+  @IsOptional() @IsString() @MaxLength(2000) description?: string;
+  @IsOptional() @IsArray() @ArrayMaxSize(MAX_REFERENCES) @IsRoleReference({ each: true })
+  roles?: RoleReference[];
+  /**
+   * Seed 004: also issue the service account's first API token, answered once as `api_token`.
+   * Default: yes when the body uses seed 004's shape (`account_id`), no otherwise.
+   */
+  @IsOptional() @IsBoolean() issue_token?: boolean;
+}
+
+/** PATCH /users/:id: every field optional; `null` clears a profile field. */
+export class UpdateUserBody {
+  @IsOptional() @IsString() @MaxLength(200) first_name?: string | null;
+  @IsOptional() @IsString() @MaxLength(200) last_name?: string | null;
+  @IsOptional() @IsString() @MaxLength(320) email?: string | null;
+  @IsOptional() @IsString() @MaxLength(200) friendly_name?: string | null;
+  @IsOptional() @IsString() @MaxLength(2000) description?: string | null;
+  @IsOptional() @IsArray() @ArrayMaxSize(MAX_REFERENCES) @IsRoleReference({ each: true })
+  roles?: RoleReference[];
+  @IsOptional() @IsArray() @ArrayMaxSize(MAX_REFERENCES) @IsString({ each: true }) @Length(1, 2048, { each: true })
+  teams?: string[];
+  @IsOptional() @IsIn(USER_ACCOUNT_TYPES) account_type?: PrincipalAccountType;
+  @IsOptional() @IsString() @MaxLength(1024) password?: string;
+  @IsOptional() @IsString() @MaxLength(1024) current_password?: string;
+}
+
+export class ListUsersQuery extends PageQuery {
+  @IsOptional() @IsIn(USER_ACCOUNT_TYPES) account_type?: PrincipalAccountType;
+  @IsOptional() @IsString() @Length(1, 64) role?: string;
+  @IsOptional() @IsUUID() team?: string;
+  @IsOptional() @IsIn(USER_STATUSES) status?: (typeof USER_STATUSES)[number];
+  /** `name`, `-created`...: a leading `-` sorts descending. */
+  @IsOptional()
+  @Matches(new RegExp(`^-?(${USER_SORT_KEYS.join('|')})$`), {
+    message: `sort must be one of ${USER_SORT_KEYS.join(', ')}, optionally prefixed with - for descending`,
+  })
+  sort?: string;
+  @IsOptional() @IsIn(['asc', 'desc']) direction?: 'asc' | 'desc';
+}
+
+export class UserIdParam {
+  @IsUUID() id!: string;
+}
+
+export interface UserView {
+  id: string;
+  organization_id: string;
+  account_type: PrincipalAccountType;
+  username: string;
+  first_name: string | null;
+  last_name: string | null;
+  email: string | null;
+  friendly_name: string | null;
+  description: string | null;
+  status: 'active' | 'deactivated';
+  roles: string[];
+  teams: string[];
+  created_at: string;
+  last_active_at: string | null;
+}
+
+/** GET /users lists what the Members page shows (seed 002): name, type, role, last active, teams, created. */
+export interface UserListItem extends UserView {
+  name: string;
+}
+
+export type UserPage = Page<UserListItem>;
+
+/** What a service answers for a list: one page of results and the total; the gateway adds the links. */
+export interface PageSlice<T> {
+  total: number;
+  page: number;
+  page_size: number;
+  results: T[];
+}
+
+export interface UserRequest {
+  id: string;
+}
+
+export interface UpdateUserRequest {
+  id: string;
+  changes: UpdateUserBody;
+}
+
+export interface ListUsersRequest {
+  page: number;
+  page_size: number;
+  account_type?: PrincipalAccountType;
+  role?: string;
+  team?: string;
+  status?: 'active' | 'deactivated';
+  sort?: string;
+  direction?: 'asc' | 'desc';
+}
+
+/**
+ * POST /users for a service account with its first token (seed 004). `api_token` is null,
+ * with `api_token_error` saying why, when the account was created but the token could not
+ * be issued: the account stands, and a token can be issued for it with POST /tokens.
+ */
+export interface CreatedUserView extends UserView {
+  api_token?: { id: string; user_id: string; name: string; token: string; enabled: true } | null;
+  api_token_error?: { code: string; detail: string };
+}
+
+/** GET /users/me (seed 004): the caller, its organization, roles, teams and permissions. */
+export interface MeView extends UserView {
+  organization: { id: string; name: string };
+  permissions: Record<string, PermissionScope>;
+  is_super_admin: boolean;
+  platform_admin: boolean;
+}

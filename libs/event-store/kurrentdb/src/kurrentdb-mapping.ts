@@ -1,0 +1,43 @@
+// Pure translations between the port and KurrentDB: revisions, positions, metadata.
+import { ANY, AppendStreamState, CurrentStreamState, NO_STREAM, Position } from '@kurrent/kurrentdb-client';
+import { EventMetadata, ExpectedVersion, LogPosition, requiredVersion } from '@warden/event-store';
+
+const DIGITS = 20;
+const POSITION = /^(\d{20}):(\d{20})$/;
+// multiStreamAppend only takes string-valued metadata, so ours travels as one JSON string.
+export const METADATA_PROPERTY = 'warden-metadata';
+
+/** KurrentDB revisions count from 0, our versions from 1: version = revision + 1. */
+export function toStreamState(expected: ExpectedVersion): AppendStreamState {
+  const required = requiredVersion(expected);
+  if (required === undefined) return ANY;
+  if (required === 0) return NO_STREAM;
+  return BigInt(required - 1);
+}
+
+export function versionOf(state: CurrentStreamState): number {
+  return state === NO_STREAM ? 0 : Number(state) + 1;
+}
+
+export function formatKurrentPosition({ commit, prepare }: Position): LogPosition {
+  return `${commit.toString().padStart(DIGITS, '0')}:${prepare.toString().padStart(DIGITS, '0')}`;
+}
+
+export function parseKurrentPosition(position: LogPosition): Position {
+  const match = POSITION.exec(position);
+  if (!match) throw new RangeError(`not a KurrentDB event store position: ${position}`);
+  return { commit: BigInt(match[1]!), prepare: BigInt(match[2]!) };
+}
+
+export function encodeMetadata(metadata: EventMetadata): Record<string, string> {
+  return { [METADATA_PROPERTY]: JSON.stringify(metadata) };
+}
+
+export function decodeMetadata(stored: unknown): EventMetadata {
+  if (stored && typeof stored === 'object' && !Array.isArray(stored) && !(stored instanceof Uint8Array)) {
+    const wrapped = (stored as Record<string, unknown>)[METADATA_PROPERTY];
+    if (typeof wrapped === 'string') return JSON.parse(wrapped) as EventMetadata;
+    return stored as EventMetadata;
+  }
+  throw new TypeError('event metadata is not a JSON object');
+}

@@ -1,0 +1,5 @@
+export * from './postgres-event-store';
+export * from './postgres-migrations';
+export * from './postgres-log-position';
+export { appendChannel, quoteIdentifier, quoteLiteral } from './postgres-identifiers';
+export type { EventStoreLogger } from './postgres-append-listener';

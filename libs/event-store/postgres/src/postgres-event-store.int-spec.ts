@@ -1,0 +1,224 @@
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import { NewEvent } from '@warden/event-store';
+import { TEST_DATABASE_URL, describeEventStoreContract, uniqueTestId } from '@warden/testing';
+import { PostgresEventStore } from './postgres-event-store';
+import { quoteIdentifier } from './postgres-identifiers';
+import { EventStoreLogger } from './postgres-append-listener';
+
+const quiet: EventStoreLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
+
+let admin: Pool;
+beforeAll(() => {
+  admin = new Pool({ connectionString: TEST_DATABASE_URL, max: 2 });
+});
+afterAll(() => admin.end());
+
+const dropSchema = (schema: string) =>
+  admin.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
+
+describeEventStoreContract(
+  'PostgreSQL',
+  async () => {
+    const schema = uniqueTestId('es');
+    const store = await PostgresEventStore.connect({
+      connectionString: TEST_DATABASE_URL,
+      schema,
+      logger: quiet,
+    });
+    return {
+      store,
+      beginPendingAppend: (requests) => store.beginPendingAppend(requests),
+      dispose: async () => {
+        await store.close();
+        await dropSchema(schema);
+      },
+    };
+  },
+  { visibilityTimeoutMs: 15_000 },
+);
+
+const event = (type = 'ThingHappened'): NewEvent => ({
+  id: randomUUID(),
+  type,
+  data: { type },
+  metadata: { correlationId: 'c-1' },
+});
+
+describe('PostgresEventStore', () => {
+  let schema: string;
+  const stores: PostgresEventStore[] = [];
+  const connect = async (options: { pool?: Pool } = {}) => {
+    const store = await PostgresEventStore.connect({
+      schema,
+      logger: quiet,
+      ...(options.pool ? { pool: options.pool } : { connectionString: TEST_DATABASE_URL }),
+    });
+    stores.push(store);
+    return store;
+  };
+
+  beforeEach(() => {
+    schema = uniqueTestId('espg');
+  });
+  afterEach(async () => {
+    await Promise.all(stores.splice(0).map((store) => store.close()));
+    await dropSchema(schema);
+  });
+
+  it('migrates once when several instances start together, and again as a no-op', async () => {
+    const started = await Promise.all(Array.from({ length: 4 }, () => connect()));
+    await connect();
+
+    const { rows } = await admin.query(
+      `SELECT component, version FROM ${quoteIdentifier(schema)}.schema_migrations ORDER BY version`,
+    );
+    expect(rows).toEqual([{ component: 'event-store', version: 1 }]);
+    await started[0]!.append({ streamId: 's-1', expectedVersion: 'no_stream', events: [event()] });
+    expect(await started[3]!.readStream('s-1')).toHaveLength(1);
+  });
+
+  it('keeps its tables in the schema it was given, however the name is spelled', async () => {
+    schema = `${uniqueTestId('Odd')} "Name"`;
+    const store = await connect();
+    await store.append({ streamId: 's-1', expectedVersion: 'no_stream', events: [event()] });
+    const { rows } = await admin.query(`SELECT count(*)::int AS n FROM ${quoteIdentifier(schema)}.events`);
+    expect(rows[0].n).toBe(1);
+  });
+
+  it('wakes a sleeper on NOTIFY from another instance', async () => {
+    const reader = await connect();
+    const writer = await connect();
+    // no readAll on the reader, so only a NOTIFY can wake it early
+
+    const started = Date.now();
+    const woken = reader.waitForAppend(20_000);
+    await writer.append({ streamId: 's-1', expectedVersion: 'no_stream', events: [event()] });
+    await woken;
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('listens again and keeps serving after its connections are killed, as after a server restart', async () => {
+    const reader = await connect();
+    const writer = await connect();
+    expect(reader.listening).toBe(true);
+    const applicationName = `warden-event-store:${schema}`.slice(0, 63);
+    const killed = await admin.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`,
+      [applicationName],
+    );
+    // the reader's listener and the writer's
+    expect(killed.rowCount).toBe(2);
+    // and the idle connections of both pools
+    await reader.readStream('s-0');
+    await writer.readStream('s-0');
+    const pooled = await admin.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`,
+      [`warden-event-store-pool:${schema}`.slice(0, 63)],
+    );
+    expect(pooled.rowCount).toBeGreaterThanOrEqual(2);
+
+    // it wakes sleepers when it is back, as appends may have been missed meanwhile
+    await reader.waitForAppend(10_000);
+    expect(reader.listening).toBe(true);
+
+    const started = Date.now();
+    const woken = reader.waitForAppend(20_000);
+    await writer.append({ streamId: 's-1', expectedVersion: 'no_stream', events: [event()] });
+    await woken;
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('wakes sleepers soon when committed events are held back by an open transaction elsewhere', async () => {
+    const store = await connect();
+    const other = await admin.connect();
+    try {
+      // a transaction in another schema: it sends this store no notification
+      await other.query('BEGIN');
+      await other.query('SELECT pg_current_xact_id()');
+      await store.append({ streamId: 's-1', expectedVersion: 'no_stream', events: [event()] });
+      expect(await store.readAll({ limit: 10 })).toEqual([]);
+      await other.query('COMMIT');
+
+      const started = Date.now();
+      await store.waitForAppend(20_000);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      const deadline = Date.now() + 15_000;
+      let events = await store.readAll({ limit: 10 });
+      while (events.length === 0 && Date.now() < deadline) events = await store.readAll({ limit: 10 });
+      expect(events.map((e) => e.streamId)).toEqual(['s-1']);
+    } finally {
+      await other.query('ROLLBACK').catch(() => undefined);
+      other.release();
+    }
+  });
+
+  it('counts committed events held back by an open transaction elsewhere, which readAll does not return yet', async () => {
+    const store = await connect();
+    await store.append({ streamId: 's-0', expectedVersion: 'no_stream', events: [event()] });
+    const deadline = Date.now() + 15_000;
+    let seen = await store.readAll({ limit: 10 });
+    while (seen.length === 0 && Date.now() < deadline) seen = await store.readAll({ limit: 10 });
+    expect(seen).toHaveLength(1);
+    const read = seen[0]!.position;
+    expect(await store.countAfter(read, 10)).toBe(0);
+
+    const other = await admin.connect();
+    try {
+      // an older transaction, in no schema of ours, still open: it holds back what commits after it
+      await other.query('BEGIN');
+      await other.query('SELECT pg_current_xact_id()');
+      await store.append({ streamId: 's-1', expectedVersion: 'no_stream', events: [event(), event()] });
+      expect(await store.readAll({ after: read, limit: 10 })).toEqual([]);
+      expect(await store.countAfter(read, 10)).toBe(2);
+      expect(await store.countAfter(undefined, 10)).toBe(3);
+      expect(await store.countAfter(read, 1)).toBe(1);
+      await other.query('COMMIT');
+
+      let resumed = await store.readAll({ after: read, limit: 10 });
+      while (resumed.length < 2 && Date.now() < deadline) resumed = await store.readAll({ after: read, limit: 10 });
+      expect(resumed.map((e) => e.streamId)).toEqual(['s-1', 's-1']);
+      expect(await store.countAfter(resumed[1]!.position, 10)).toBe(0);
+    } finally {
+      await other.query('ROLLBACK').catch(() => undefined);
+      other.release();
+    }
+  });
+
+  it('shares a pool it was given and leaves it open on close', async () => {
+    const pool = new Pool({ connectionString: TEST_DATABASE_URL, max: 3 });
+    try {
+      const store = await connect({ pool });
+      await store.append({ streamId: 's-1', expectedVersion: 'no_stream', events: [event()] });
+      expect(store.pool).toBe(pool);
+      await store.close();
+      const { rows } = await pool.query(`SELECT count(*)::int AS n FROM ${quoteIdentifier(schema)}.events`);
+      expect(rows[0].n).toBe(1);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('refuses to rewrite history', async () => {
+    const store = await connect();
+    await store.append({ streamId: 's-1', expectedVersion: 'no_stream', events: [event()] });
+    await expect(admin.query(`UPDATE ${quoteIdentifier(schema)}.events SET type = 'Forged'`)).rejects.toThrow(
+      /append-only/,
+    );
+    await expect(admin.query(`DELETE FROM ${quoteIdentifier(schema)}.events`)).rejects.toThrow(/append-only/);
+    expect((await store.readStream('s-1'))[0]!.type).toBe('ThingHappened');
+  });
+
+  it('refuses an event id it already holds, in any stream, and writes nothing', async () => {
+    const store = await connect();
+    const first = event();
+    await store.append({ streamId: 's-1', expectedVersion: 'no_stream', events: [first] });
+    await expect(
+      store.append({ streamId: 's-2', expectedVersion: 'no_stream', events: [event(), first] }),
+    ).rejects.toMatchObject({
+      name: 'DuplicateEventIdError',
+      eventId: first.id,
+    });
+    expect(await store.readStream('s-2')).toEqual([]);
+  });
+});

@@ -1,0 +1,415 @@
+// The default event store: one `events` table per service schema.
+//
+// Streams: the primary key (stream_id, version) is what guarantees optimistic
+// concurrency; the version check before the insert only gives a precise error early.
+//
+// The global log: ordered by (transaction_id, global_position), and a reader only sees
+// rows whose transaction is older than every transaction still open. A bigserial is
+// taken at insert but becomes visible at commit, so a reader resuming after the last
+// sequence number it saw would skip an older, slower transaction that commits later.
+// Holding back everything at or after the oldest open transaction closes that gap: no
+// transaction can still commit an event ordered before one a reader has been given.
+import { randomInt } from 'node:crypto';
+import { DatabaseError, Pool, PoolClient } from 'pg';
+import {
+  AppendRequest,
+  AppendResult,
+  AppendWaiters,
+  DuplicateEventIdError,
+  EventMetadata,
+  EventStore,
+  JsonObject,
+  LogPosition,
+  PendingAppend,
+  PendingAppendSource,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  WrongExpectedVersionError,
+  requiredVersion,
+  validateAppendRequests,
+} from '@warden/event-store';
+import { EventStoreLogger, PostgresAppendListener } from './postgres-append-listener';
+import { appendChannel, quoteIdentifier } from './postgres-identifiers';
+import { LOG_START, formatLogPosition, parseLogPosition } from './postgres-log-position';
+import { eventStoreMigrations, runMigrations } from './postgres-migrations';
+
+export interface PostgresEventStoreOptions {
+  /** The service's schema; created and migrated by `connect`. */
+  schema: string;
+  /** Either a connection string (the store then owns its pool) or a pool shared with others. */
+  connectionString?: string;
+  pool?: Pool;
+  /** Size of the pool the store creates from `connectionString`. */
+  poolSize?: number;
+  logger?: EventStoreLogger;
+  /**
+   * While committed events are held back behind an older open transaction (possibly in
+   * another schema, which sends us no NOTIFY), sleepers re-read this often.
+   */
+  heldBackPollMs?: number;
+}
+
+const UNIQUE_VIOLATION = '23505';
+const DEADLOCK_DETECTED = '40P01';
+// Racing 'any' appends to one stream are retried; each round one of them wins.
+const MAX_APPEND_ATTEMPTS = 50;
+
+interface EventRow {
+  transaction_id: string;
+  global_position: string;
+  event_id: string;
+  stream_id: string;
+  version: string;
+  type: string;
+  data: JsonObject;
+  metadata: EventMetadata;
+  recorded_at: Date;
+}
+
+// Qualified, and ORDER BY must qualify too: a bare name there would sort by these
+// text aliases, not by the numbers.
+const EVENT_COLUMNS = `e.transaction_id::text AS transaction_id, e.global_position::text AS global_position, e.event_id::text AS event_id,
+  e.stream_id, e.version::text AS version, e.type, e.data, e.metadata, e.recorded_at`;
+
+class StreamVersionConflict extends Error {
+  constructor(
+    readonly request: AppendRequest,
+    readonly violation: DatabaseError,
+  ) {
+    super(`version conflict on ${request.streamId}`);
+  }
+}
+
+export class PostgresEventStore implements EventStore, PendingAppendSource {
+  readonly schema: string;
+  private readonly table: string;
+  private readonly waiters = new AppendWaiters();
+  private readonly listener: PostgresAppendListener;
+  private heldBack = false;
+  private closed = false;
+
+  private constructor(
+    /** The store's pool: other components may keep their tables in the same schema. */
+    readonly pool: Pool,
+    private readonly ownsPool: boolean,
+    schema: string,
+    logger: EventStoreLogger,
+    private readonly heldBackPollMs: number,
+  ) {
+    this.schema = schema;
+    this.table = `${quoteIdentifier(schema)}.events`;
+    this.listener = new PostgresAppendListener(
+      pool.options,
+      appendChannel(schema),
+      `warden-event-store:${schema}`.slice(0, 63),
+      logger,
+      () => this.waiters.wakeAll(),
+    );
+  }
+
+  /** Connects and migrates the schema (safe when several instances start together). */
+  static async connect(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
+    quoteIdentifier(options.schema);
+    if (!options.pool === !options.connectionString)
+      throw new RangeError('give either a pool or a connection string');
+    const pool =
+      options.pool ??
+      new Pool({
+        connectionString: options.connectionString,
+        max: options.poolSize ?? 10,
+        application_name: `warden-event-store-pool:${options.schema}`.slice(0, 63),
+      });
+    const logger = options.logger ?? console;
+    // An idle pooled connection dropped by a server restart is reported here; unheard,
+    // the 'error' would end the process. The pool replaces it on the next query.
+    if (!options.pool) pool.on('error', (error) => logger.warn(`event store pool: ${error.message}`));
+    try {
+      const { applied } = await runMigrations(
+        pool,
+        options.schema,
+        'event-store',
+        eventStoreMigrations(options.schema),
+      );
+      if (applied.length > 0)
+        logger.log(`event store schema ${options.schema}: applied migrations ${applied.join(', ')}`);
+    } catch (error) {
+      if (!options.pool) await pool.end();
+      throw error;
+    }
+    const store = new PostgresEventStore(
+      pool,
+      !options.pool,
+      options.schema,
+      logger,
+      options.heldBackPollMs ?? 50,
+    );
+    try {
+      // listening before the first read, so no append can fall between the two
+      await store.listener.start();
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    return store;
+  }
+
+  async append(request: AppendRequest): Promise<AppendResult> {
+    const [result] = await this.appendMany([request]);
+    return result!;
+  }
+
+  async appendMany(requests: AppendRequest[]): Promise<AppendResult[]> {
+    this.assertOpen();
+    validateAppendRequests(requests);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.inTransaction((client) => this.insert(client, requests));
+      } catch (error) {
+        // the connection is back in the pool here: a lost race may read the winner's version
+        if (!isRetryable(error) || attempt >= MAX_APPEND_ATTEMPTS) throw await this.translate(error);
+        await new Promise((resolve) => setTimeout(resolve, randomInt(1, 5 * attempt)));
+      }
+    }
+  }
+
+  /** Holds an append open on its own connection: the contract suite's slow transaction. */
+  async beginPendingAppend(requests: AppendRequest[]): Promise<PendingAppend> {
+    this.assertOpen();
+    validateAppendRequests(requests);
+    const client = await this.pool.connect();
+    let results: AppendResult[];
+    try {
+      await client.query('BEGIN');
+      results = await this.insert(client, requests);
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      client.release();
+      throw await this.translate(error);
+    }
+    let ended = false;
+    const end = async (sql: 'COMMIT' | 'ROLLBACK') => {
+      if (ended) throw new Error('this pending append has already ended');
+      ended = true;
+      try {
+        await client.query(sql);
+      } finally {
+        client.release();
+      }
+    };
+    return {
+      commit: async () => {
+        await end('COMMIT');
+        return results;
+      },
+      rollback: () => end('ROLLBACK'),
+    };
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM ${this.table} e
+       WHERE e.stream_id = $1 AND e.version >= $2 AND ($3::timestamptz IS NULL OR e.recorded_at <= $3::timestamptz)
+       ORDER BY e.version`,
+      [streamId, options.fromVersion ?? 1, options.recordedUntil ?? null],
+    );
+    return rows.map(toRecordedEvent);
+  }
+
+  async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    if (!Number.isSafeInteger(options.limit) || options.limit < 1)
+      throw new RangeError(`invalid limit ${options.limit}`);
+    const after = options.after === undefined ? LOG_START : parseLogPosition(options.after);
+    // One statement, one snapshot: its xmin is the oldest transaction still open.
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM ${this.table} e
+       WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+         AND (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
+       ORDER BY e.transaction_id, e.global_position
+       LIMIT $3`,
+      [after.transactionId, after.globalPosition, options.limit],
+    );
+    if (rows.length < options.limit) {
+      const { rows: held } = await this.pool.query<{ held: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM ${this.table} WHERE transaction_id >= pg_snapshot_xmin(pg_current_snapshot())) AS held`,
+      );
+      this.heldBack = held[0]!.held;
+    }
+    return rows.map(toRecordedEvent);
+  }
+
+  // No xmin filter: committed rows that readAll holds back are counted too. They all lie
+  // after any position readAll has returned: readAll returns only rows whose transaction
+  // id is below its snapshot's xmin, and a transaction that commits later was either open
+  // then (its id >= that xmin) or began after (a greater id still), so its rows sort after
+  // every row returned, and no transaction id can sort before a returned row and still
+  // commit. Rows of open transactions are invisible here, as anywhere: they are not counted.
+  async countAfter(after: LogPosition | undefined, limit: number): Promise<number> {
+    this.assertOpen();
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`invalid limit ${limit}`);
+    const from = after === undefined ? LOG_START : parseLogPosition(after);
+    const { rows } = await this.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (
+         SELECT 1 FROM ${this.table} e
+         WHERE (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
+         LIMIT $3
+       ) bounded`,
+      [from.transactionId, from.globalPosition, limit],
+    );
+    return rows[0]!.n;
+  }
+
+  /** Whether append notifications arrive now; while not, sleepers wake on their timeout. */
+  get listening(): boolean {
+    return this.listener.listening;
+  }
+
+  waitForAppend(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    // Events held back by a transaction we get no notification from: look again soon.
+    return this.waiters.wait(this.heldBack ? Math.min(timeoutMs, this.heldBackPollMs) : timeoutMs, signal);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.waiters.wakeAll();
+    await this.listener.stop();
+    if (this.ownsPool) await this.pool.end();
+  }
+
+  // Inside the caller's transaction. Requests are inserted in order; each statement is
+  // one request, so a unique violation says which stream lost the race.
+  private async insert(client: PoolClient, requests: AppendRequest[]): Promise<AppendResult[]> {
+    const streams = [...new Set(requests.map((r) => r.streamId))];
+    if (streams.length > 1) {
+      // Two multi-stream appends lock their streams in one global order, not in request
+      // order, so they queue instead of deadlocking.
+      await client.query(
+        `SELECT pg_advisory_xact_lock(hashtext($1), key)
+         FROM (SELECT DISTINCT hashtext(s) AS key FROM unnest($2::text[]) s ORDER BY 1) keys`,
+        [`warden.event-store.stream:${this.schema}`, streams],
+      );
+    }
+    const results: AppendResult[] = [];
+    for (const request of requests) {
+      const { rows: current } = await client.query<{ version: string }>(
+        `SELECT coalesce(max(version), 0)::text AS version FROM ${this.table} WHERE stream_id = $1`,
+        [request.streamId],
+      );
+      const version = Number(current[0]!.version);
+      const required = requiredVersion(request.expectedVersion);
+      if (required !== undefined && required !== version) {
+        throw new WrongExpectedVersionError(request.streamId, request.expectedVersion, version);
+      }
+      const batch = request.events.map((event) => ({
+        id: event.id,
+        type: event.type,
+        data: event.data,
+        metadata: event.metadata,
+      }));
+      try {
+        // One timestamp for the whole append, taken after the version check.
+        const { rows } = await client.query<{
+          transaction_id: string;
+          global_position: string;
+          version: string;
+        }>(
+          `WITH clock AS (SELECT date_trunc('milliseconds', clock_timestamp()) AS now)
+           INSERT INTO ${this.table} (event_id, stream_id, version, type, data, metadata, recorded_at)
+           SELECT (e->>'id')::uuid, $1, $2::bigint + n, e->>'type', e->'data', e->'metadata', clock.now
+           FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS batch(e, n), clock
+           ORDER BY n
+           RETURNING transaction_id::text AS transaction_id, global_position::text AS global_position, version::text AS version`,
+          [request.streamId, version, JSON.stringify(batch)],
+        );
+        const last = rows.reduce((a, b) => (BigInt(a.global_position) > BigInt(b.global_position) ? a : b));
+        results.push({
+          streamId: request.streamId,
+          version: version + request.events.length,
+          position: formatLogPosition({
+            transactionId: last.transaction_id,
+            globalPosition: last.global_position,
+          }),
+        });
+      } catch (error) {
+        if (
+          error instanceof DatabaseError &&
+          error.code === UNIQUE_VIOLATION &&
+          error.constraint === 'events_pkey'
+        ) {
+          throw new StreamVersionConflict(request, error);
+        }
+        throw error;
+      }
+    }
+    return results;
+  }
+
+  private async inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+        // a connection that cannot roll back is closed, not handed to the next caller
+        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+      });
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  // After the rollback: a lost race reads the version that won, now committed.
+  private async translate(error: unknown): Promise<unknown> {
+    if (error instanceof StreamVersionConflict) {
+      const { rows } = await this.pool.query<{ version: string }>(
+        `SELECT coalesce(max(version), 0)::text AS version FROM ${this.table} WHERE stream_id = $1`,
+        [error.request.streamId],
+      );
+      return new WrongExpectedVersionError(
+        error.request.streamId,
+        error.request.expectedVersion,
+        Number(rows[0]!.version),
+      );
+    }
+    if (
+      error instanceof DatabaseError &&
+      error.code === UNIQUE_VIOLATION &&
+      error.constraint === 'events_event_id_key'
+    ) {
+      const id = /\(event_id\)=\(([0-9a-f-]+)\)/.exec(error.detail ?? '')?.[1];
+      return new DuplicateEventIdError(id ?? 'unknown');
+    }
+    return error;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('the event store is closed');
+  }
+}
+
+function isRetryable(error: unknown): boolean {
+  if (error instanceof StreamVersionConflict) return error.request.expectedVersion === 'any';
+  return error instanceof DatabaseError && error.code === DEADLOCK_DETECTED;
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    id: row.event_id,
+    type: row.type,
+    data: row.data,
+    metadata: row.metadata,
+    streamId: row.stream_id,
+    version: Number(row.version),
+    position: formatLogPosition({ transactionId: row.transaction_id, globalPosition: row.global_position }),
+    recordedAt: row.recorded_at.toISOString(),
+  };
+}

@@ -1,0 +1,107 @@
+import { EventMetadata, EventStore, LogPosition, WrongExpectedVersionError } from '@warden/event-store';
+import { Decider } from './decider';
+import { DomainEvent, loadState } from './load-state';
+
+export interface CommandContext {
+  metadata: EventMetadata;
+  /** Event ids come from outside the decider, so deciders stay pure. */
+  newEventId: () => string;
+}
+
+export interface CommandResult<Event, State> {
+  streamId: string;
+  events: Event[];
+  state: State;
+  version: number;
+  /** Where the stream's last new event landed in the global log; undefined when nothing was appended. */
+  position: LogPosition | undefined;
+}
+
+export interface CommandHandlerOptions {
+  /** How many times a command is re-decided after losing an optimistic-concurrency race. */
+  maxRetries?: number;
+}
+
+/** One stream's part in a command that spans several streams. */
+export interface StreamCommand<Command = unknown, Event extends DomainEvent = DomainEvent, State = unknown> {
+  streamId: string;
+  decider: Decider<Command, Event, State>;
+  command: Command;
+}
+
+/** Builds a StreamCommand with its types checked, for arrays that mix aggregates. */
+export function streamCommand<Command, Event extends DomainEvent, State>(
+  streamId: string,
+  decider: Decider<Command, Event, State>,
+  command: Command,
+): StreamCommand {
+  return { streamId, decider, command } as unknown as StreamCommand;
+}
+
+/**
+ * Decides on several streams and appends every stream's events in one atomic commit, each
+ * at the version its decision was based on: the way a rule that spans aggregates (a
+ * username that must be unique, an organization's service-account limit) holds under
+ * concurrency without a read model that can race. A lost race is re-decided, up to
+ * `maxRetries` times with a short random pause so that racers spread out; a refusal by
+ * any decider is thrown at once and writes nothing.
+ */
+export async function handleAcrossStreams(
+  store: EventStore,
+  steps: StreamCommand[],
+  context: CommandContext,
+  options: CommandHandlerOptions = {},
+): Promise<CommandResult<DomainEvent, unknown>[]> {
+  const maxRetries = options.maxRetries ?? 3;
+  for (let attempt = 0; ; attempt++) {
+    const loaded = await Promise.all(steps.map((step) => loadState(store, step.decider, step.streamId)));
+    const decided = steps.map((step, i) => step.decider.decide(step.command, loaded[i].state));
+    const requests = steps
+      .map((step, i) => ({
+        streamId: step.streamId,
+        expectedVersion: loaded[i].version === 0 ? ('no_stream' as const) : loaded[i].version,
+        events: decided[i].map((event) => ({
+          id: context.newEventId(),
+          type: event.type,
+          data: event.data,
+          metadata: context.metadata,
+        })),
+      }))
+      .filter((request) => request.events.length > 0);
+    try {
+      const appended = requests.length > 0 ? await store.appendMany(requests) : [];
+      return steps.map((step, i) => {
+        const result = appended.find((candidate) => candidate.streamId === step.streamId);
+        return {
+          streamId: step.streamId,
+          events: decided[i],
+          state: decided[i].reduce((s, e) => step.decider.evolve(s, e), loaded[i].state),
+          version: result?.version ?? loaded[i].version,
+          position: result?.position,
+        };
+      });
+    } catch (error) {
+      if (!(error instanceof WrongExpectedVersionError) || attempt >= maxRetries) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (attempt + 1)));
+    }
+  }
+}
+
+/** Load the stream, decide, append with the version the decision was based on. */
+export class CommandHandler<Command, Event extends DomainEvent, State> {
+  constructor(
+    private readonly store: EventStore,
+    private readonly decider: Decider<Command, Event, State>,
+    private readonly options: CommandHandlerOptions = {},
+  ) {}
+
+  async handle(streamId: string, command: Command, context: CommandContext): Promise<CommandResult<Event, State>> {
+    const [result] = await handleAcrossStreams(
+      this.store,
+      [streamCommand(streamId, this.decider, command)],
+      context,
+      this.options,
+    );
+    return result as CommandResult<Event, State>;
+  }
+}

@@ -1,0 +1,23 @@
+import { EventStore, JsonObject, ReadStreamOptions } from '@warden/event-store';
+import { Decider, fold } from './decider';
+
+/** What every domain event looks like: a discriminated union on `type`. */
+export interface DomainEvent {
+  type: string;
+  data: JsonObject;
+}
+
+/**
+ * A stream's state, folded with the decider's own evolve, and the version it reflects
+ * (0 for a stream that does not exist). `recordedUntil` gives the state as of a moment.
+ */
+export async function loadState<Command, Event extends DomainEvent, State>(
+  store: EventStore,
+  decider: Decider<Command, Event, State>,
+  streamId: string,
+  options?: ReadStreamOptions,
+): Promise<{ state: State; version: number }> {
+  const recorded = await store.readStream(streamId, options);
+  const events = recorded.map((event) => ({ type: event.type, data: event.data }) as Event);
+  return { state: fold(decider, events), version: recorded.length === 0 ? 0 : recorded[recorded.length - 1].version };
+}
