@@ -1,0 +1,8 @@
+export * from './published-event';
+export * from './events-stream';
+export * from './event-relay';
+export * from './jetstream-consumer';
+export * from './redis-ops';
+export * from './redis-projection';
+export * from './messaging-log';
+export { backoffDelay, type BackoffOptions } from './backoff';

@@ -1,0 +1,233 @@
+import { PostgresEventStore } from '@warden/event-store-postgres';
+import Redis from 'ioredis';
+import { Pool, PoolClient } from 'pg';
+import { RecordedEvent } from '@warden/event-store';
+import {
+  TEST_DATABASE_URL,
+  TEST_REDIS_URL,
+  appendSome,
+  silentStoreLogger,
+  deleteRedisPrefix,
+  dumpRedisPrefix,
+  pollUntil,
+  uniqueTestId,
+} from '@warden/testing';
+import { silentMessagingLog } from './messaging-log';
+import { RedisOp } from './redis-ops';
+import { ProjectionRebuildTimeoutError, RedisProjection, RedisProjectionRunner } from './redis-projection';
+
+// A small token read model: enough kinds of writes to show a rebuild restores them all.
+function tokenProjection(keyPrefix: string): RedisProjection {
+  return {
+    name: 'tokens',
+    keyPrefix,
+    apply: async (event: RecordedEvent, read): Promise<RedisOp[]> => {
+      const data = event.data as { hash: string; owner: string; expiresAt?: number; scope?: string };
+      switch (event.type) {
+        case 'token-issued':
+          return [
+            { op: 'set', key: `token:${data.hash}`, value: data.owner, ...(data.expiresAt ? { pxat: data.expiresAt } : {}) },
+            { op: 'hset', key: `meta:${data.hash}`, fields: { owner: data.owner, scope: data.scope ?? 'read' } },
+            { op: 'sadd', key: `owner:${data.owner}`, members: [data.hash] },
+            { op: 'zadd', key: 'by-expiry', members: [{ score: data.expiresAt ?? 0, member: data.hash }] },
+            { op: 'incrby', key: 'issued', by: 1 },
+          ];
+        case 'token-revoked': {
+          const owner = await read.get(`token:${data.hash}`);
+          return [
+            { op: 'del', key: `token:${data.hash}` },
+            { op: 'hdel', key: `meta:${data.hash}`, fields: ['scope'] },
+            ...(owner ? [{ op: 'srem' as const, key: `owner:${owner}`, members: [data.hash] }] : []),
+            { op: 'zrem', key: 'by-expiry', members: [data.hash] },
+          ];
+        }
+        default:
+          return [];
+      }
+    },
+  };
+}
+
+describe('RedisProjectionRunner', () => {
+  let redis: Redis;
+  let keyPrefix: string;
+  let store: PostgresEventStore;
+  let runner: RedisProjectionRunner;
+
+  beforeEach(async () => {
+    redis = new Redis(TEST_REDIS_URL);
+    const id = uniqueTestId('proj');
+    keyPrefix = `${id}:`;
+    store = await PostgresEventStore.connect({ connectionString: TEST_DATABASE_URL, schema: id, poolSize: 2, logger: silentStoreLogger });
+    runner = new RedisProjectionRunner({ redis, store, projection: tokenProjection(keyPrefix), log: silentMessagingLog });
+  });
+
+  afterEach(async () => {
+    await deleteRedisPrefix(redis, keyPrefix);
+    await redis.quit();
+    await store.pool.query(`DROP SCHEMA "${store.schema}" CASCADE`);
+    await store.close();
+  });
+
+  const issue = (hash: string, owner: string, expiresAt?: number) =>
+    appendSome(store, `token-${hash}`, 'token-issued', 1, () => ({ hash, owner, ...(expiresAt ? { expiresAt } : {}), scope: 'write' }));
+  const revoke = (hash: string) => appendSome(store, `token-${hash}`, 'token-revoked', 1, () => ({ hash, owner: '' }));
+  const readyMarker = () => `${keyPrefix}tokens:ready`;
+
+  it('treats a redelivered event, or an older one arriving late, as a no-op', async () => {
+    await runner.rebuild();
+    const [issued] = await issue('aaa', 'user-1');
+    const [revoked] = await revoke('aaa');
+    expect(await runner.handle(issued!)).toBe('applied');
+    expect(await runner.handle(revoked!)).toBe('applied');
+    const after = await dumpRedisPrefix(redis, keyPrefix);
+
+    expect(await runner.handle(revoked!)).toBe('skipped'); // redelivered
+    expect(await runner.handle(issued!)).toBe('skipped'); // older, arriving late: would resurrect the token
+    expect(await dumpRedisPrefix(redis, keyPrefix)).toEqual(after);
+    expect(await redis.exists(`${keyPrefix}token:aaa`)).toBe(0);
+    expect(await runner.checkpoint()).toBe(revoked!.position);
+  });
+
+  it('never moves the checkpoint back for an event of another stream with an earlier position', async () => {
+    await runner.rebuild();
+    const [first] = await issue('bbb', 'user-1');
+    const [second] = await issue('ccc', 'user-2');
+    expect(await runner.handle(second!)).toBe('applied');
+    expect(await runner.handle(first!)).toBe('applied'); // a different stream: applied, but the checkpoint stays
+    expect(await runner.checkpoint()).toBe(second!.position);
+    expect(await redis.get(`${keyPrefix}issued`)).toBe('2');
+  });
+
+  it('rebuilds a flushed read model from the store to the identical state', async () => {
+    const inAnHour = Date.now() + 3_600_000;
+    await runner.rebuild();
+    const events = [
+      ...(await issue('t1', 'user-1', inAnHour)),
+      ...(await issue('t2', 'user-1')),
+      ...(await issue('t3', 'user-2', inAnHour + 1)),
+      ...(await revoke('t2')),
+      ...(await appendSome(store, 'user-1', 'user-renamed', 2, (index) => ({ index }))),
+    ];
+    for (const event of events) await runner.handle(event);
+    const notMarker = { exclude: (key: string) => key === readyMarker() }; // holds the rebuild's time
+    const before = await dumpRedisPrefix(redis, keyPrefix, notMarker);
+    expect(Object.keys(before).length).toBeGreaterThan(8);
+    expect(before[`${keyPrefix}token:t1`]).toMatchObject({ value: 'user-1', expireAt: inAnHour });
+
+    await deleteRedisPrefix(redis, keyPrefix);
+    expect(await runner.isReady()).toBe(false);
+    const rebuilt = await runner.rebuild();
+
+    expect(rebuilt).toEqual({ events: events.length, applied: events.length });
+    expect(await dumpRedisPrefix(redis, keyPrefix, notMarker)).toEqual(before);
+    expect(await runner.isReady()).toBe(true);
+  });
+
+  describe('while an older transaction elsewhere holds committed events back', () => {
+    let other: Pool;
+    let open: PoolClient;
+
+    beforeEach(async () => {
+      other = new Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
+      open = await other.connect();
+    });
+
+    // Opens a transaction with an id, in no schema of ours: what commits after it is held back.
+    async function hold(): Promise<void> {
+      await open.query('BEGIN');
+      await open.query('SELECT pg_current_xact_id()');
+    }
+
+    afterEach(async () => {
+      await open.query('ROLLBACK').catch(() => undefined);
+      open.release();
+      await other.end();
+    });
+
+    it('does not declare a rebuild done without a held-back revocation, and includes it once readable', async () => {
+      const [issued] = await issue('h1', 'user-1');
+      const readable = async () => (await store.readAll({ limit: 10 })).some((event) => event.id === issued!.id);
+      await pollUntil(readable, 'the issue to be readable', 15_000);
+      await hold();
+
+      await revoke('h1');
+      expect(await store.readAll({ after: issued!.position, limit: 10 })).toEqual([]); // held back
+      const rebuilding = runner.rebuild();
+      await pollUntil(async () => (await redis.exists(`${keyPrefix}token:h1`)) === 1, 'the rebuild to apply the issue');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // it read all it could, and waits rather than serve the revoked token as valid
+      expect(runner.status().rebuilding).toBe(true);
+      expect(await runner.isReady()).toBe(false);
+
+      await open.query('COMMIT');
+      expect(await rebuilding).toEqual({ events: 2, applied: 2 });
+      expect(await runner.isReady()).toBe(true);
+      expect(await redis.exists(`${keyPrefix}token:h1`)).toBe(0);
+    });
+
+    it('fails a rebuild loudly, leaving the read model not ready, when events stay held back too long', async () => {
+      const impatient = new RedisProjectionRunner({
+        redis,
+        store,
+        projection: tokenProjection(keyPrefix),
+        log: silentMessagingLog,
+        rebuildHeldBackTimeoutMs: 300,
+      });
+      await hold();
+      await issue('h2', 'user-1');
+      expect(await store.readAll({ limit: 10 })).toEqual([]);
+      expect(await store.countAfter(undefined, 10)).toBe(1);
+
+      await expect(impatient.rebuild()).rejects.toBeInstanceOf(ProjectionRebuildTimeoutError);
+      expect(await impatient.isReady()).toBe(false);
+      expect(impatient.status()).toMatchObject({ rebuilding: false, lastError: expect.stringMatching(/held back/) });
+      expect(impatient.status().lastRebuild).toBeUndefined();
+
+      await open.query('COMMIT');
+      expect(await impatient.rebuild()).toEqual({ events: 1, applied: 1 });
+      expect(await impatient.isReady()).toBe(true);
+    });
+  });
+
+  it('notices a lost read model when the next event comes, and rebuilds it first', async () => {
+    await runner.rebuild();
+    for (const event of [...(await issue('x1', 'user-1')), ...(await issue('x2', 'user-2'))]) await runner.handle(event);
+    await deleteRedisPrefix(redis, keyPrefix);
+
+    const [next] = await revoke('x1');
+    // The event is in the store, so the rebuild applies it and the handler's own apply is a no-op.
+    expect(await runner.handle(next!)).toBe('skipped');
+    expect(await redis.exists(`${keyPrefix}token:x1`)).toBe(0);
+    expect(await redis.get(`${keyPrefix}token:x2`)).toBe('user-2');
+    expect(runner.status().lastRebuild).toMatchObject({ events: 3, applied: 3 });
+  });
+
+  it('builds the read model from the store before applying the first live event', async () => {
+    const [issued] = await issue('y1', 'user-1');
+    expect(await runner.isReady()).toBe(false);
+    expect(await runner.handle(issued!)).toBe('skipped'); // built by the rebuild it triggered
+    expect(await redis.get(`${keyPrefix}token:y1`)).toBe('user-1');
+    expect(await runner.isReady()).toBe(true);
+  });
+
+  it('writes nothing when an op is invalid', async () => {
+    const bad = new RedisProjectionRunner({
+      redis,
+      store,
+      log: silentMessagingLog,
+      projection: {
+        name: 'bad',
+        keyPrefix,
+        apply: () => [
+          { op: 'set', key: 'first', value: '1' },
+          { op: 'set', key: 'second', value: 2 as unknown as string },
+        ],
+      },
+    });
+    await bad.rebuild();
+    const [event] = await issue('z1', 'user-1');
+    await expect(bad.handle(event!)).rejects.toThrow(/must be a string/);
+    expect(await redis.exists(`${keyPrefix}first`, `${keyPrefix}bad:v:${event!.streamId}`)).toBe(0);
+  });
+});

@@ -1,0 +1,277 @@
+// A read model in Redis, exactly-once in effect: one Lua script applies an event's ops
+// and advances the projection's bookkeeping, so data and checkpoint never disagree, and
+// a redelivered or older event (same stream, version not above the stored one) is a no-op.
+//
+// Keys, all under the projection's `keyPrefix`:
+//   <prefix><key>                     data, as the projection's ops name it
+//   <prefix><name>:v:<streamId>       last version applied per event stream
+//   <prefix><name>:checkpoint         greatest global position applied
+//   <prefix><name>:ready              set when a rebuild completed; its absence means the
+//                                     read model was lost (Redis flushed) or never built
+// Redis Cluster: every key a script touches must share one slot, so a clustered
+// deployment puts the hash tag in the prefix (`{tokens-rm}:`), keeping one projection on
+// one shard. Splitting a projection across shards would need a checkpoint per tag.
+import type { Redis } from 'ioredis';
+import { EventStore, LogPosition, RecordedEvent } from '@warden/event-store';
+import { describeError } from './backoff';
+import { MessagingLog, stderrMessagingLog } from './messaging-log';
+import { RedisOp, compileRedisOps } from './redis-ops';
+
+/** Reads a projection may make while deciding its ops; keys are relative to its prefix. */
+export interface ProjectionReader {
+  get(key: string): Promise<string | null>;
+  hgetall(key: string): Promise<Record<string, string>>;
+  smembers(key: string): Promise<string[]>;
+  exists(key: string): Promise<boolean>;
+}
+
+export interface RedisProjection {
+  /** Names the bookkeeping keys; a kebab-case word such as `token-read-model`. */
+  name: string;
+  /** Every key of the projection starts with it (tests isolate by it). */
+  keyPrefix: string;
+  /**
+   * The writes one event causes; [] when the event does not concern the projection
+   * (its version is still recorded). Reads happen before the script, so events of one
+   * projection must be handled one at a time (the EventConsumer's default).
+   */
+  apply(event: RecordedEvent, read: ProjectionReader): Promise<RedisOp[]> | RedisOp[];
+}
+
+export type ProjectionOutcome = 'applied' | 'skipped';
+
+export interface RedisProjectionStatus {
+  projection: string;
+  rebuilding: boolean;
+  lastRebuild?: { finishedAt: string; events: number; applied: number };
+  lastError?: string;
+}
+
+export interface RedisProjectionRunnerOptions {
+  redis: Redis;
+  projection: RedisProjection;
+  /** Where a lost read model is rebuilt from. */
+  store: EventStore;
+  rebuildBatchSize?: number;
+  /**
+   * How long a rebuild that has read everything readable waits for committed events the
+   * store still holds back (behind an older transaction that is open, anywhere in the
+   * PostgreSQL cluster). Past it the rebuild fails and the read model stays not ready,
+   * rather than be declared rebuilt without them. Default 30 s.
+   */
+  rebuildHeldBackTimeoutMs?: number;
+  log?: MessagingLog;
+}
+
+const APPLY_COMMAND = 'wardenProjectionApply';
+// A rebuild waiting for held-back events reads again at least this often (the PostgreSQL
+// store wakes it sooner while it sees rows held back).
+const HELD_BACK_WAIT_MS = 100;
+const BOOKKEEPING_KEYS = 3;
+
+// KEYS[1] stream version, KEYS[2] checkpoint, KEYS[3] ready marker, KEYS[4..] data keys.
+// ARGV[1] event version, ARGV[2] event position, ARGV[3] ops as JSON, ARGV[4] '1' during a rebuild.
+// Returns 1 applied, 0 already applied (or older), -1 read model lost: rebuild first.
+const APPLY_SCRIPT = `
+if ARGV[4] ~= '1' and redis.call('EXISTS', KEYS[3]) == 0 then return -1 end
+local stored = tonumber(redis.call('GET', KEYS[1]) or '0')
+if stored >= tonumber(ARGV[1]) then return 0 end
+local ops = cjson.decode(ARGV[3])
+local allowed = { set = true, del = true, pexpireat = true, incrby = true, hset = true, hdel = true,
+  sadd = true, srem = true, zadd = true, zrem = true }
+for i = 1, #ops do
+  if not allowed[ops[i][1]] or KEYS[ops[i][2]] == nil or ops[i][2] <= 3 then
+    return redis.error_reply('invalid projection op #' .. i)
+  end
+end
+for i = 1, #ops do
+  local o = ops[i]
+  local name, key = o[1], KEYS[o[2]]
+  if name == 'set' then
+    if o[4] then redis.call('SET', key, o[3], o[4], o[5]) else redis.call('SET', key, o[3]) end
+  elseif name == 'del' then redis.call('DEL', key)
+  elseif name == 'pexpireat' then redis.call('PEXPIREAT', key, o[3])
+  elseif name == 'incrby' then redis.call('INCRBY', key, o[3])
+  else redis.call(name, key, unpack(o[3])) end
+end
+redis.call('SET', KEYS[1], ARGV[1])
+-- Byte order, as JavaScript compares ASCII positions; Lua's own < follows the locale.
+local function after(a, b)
+  for i = 1, math.min(#a, #b) do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x > y end
+  end
+  return #a > #b
+end
+local checkpoint = redis.call('GET', KEYS[2])
+if not checkpoint or after(ARGV[2], checkpoint) then redis.call('SET', KEYS[2], ARGV[2]) end
+return 1
+`;
+
+type ApplyCommand = (numKeys: number, ...keysAndArgs: string[]) => Promise<number>;
+
+export class ProjectionScriptError extends Error {
+  override readonly name = 'ProjectionScriptError';
+}
+
+/** A rebuild that could not read every committed event in time: the read model is not ready. */
+export class ProjectionRebuildTimeoutError extends Error {
+  override readonly name = 'ProjectionRebuildTimeoutError';
+}
+
+export class RedisProjectionRunner {
+  private readonly redis: Redis;
+  private readonly projection: RedisProjection;
+  private readonly store: EventStore;
+  private readonly rebuildBatchSize: number;
+  private readonly rebuildHeldBackTimeoutMs: number;
+  private readonly log: MessagingLog;
+  private readonly reader: ProjectionReader;
+  private rebuilding: Promise<{ events: number; applied: number }> | undefined;
+  private lastRebuild: RedisProjectionStatus['lastRebuild'];
+  private lastError: string | undefined;
+
+  constructor(options: RedisProjectionRunnerOptions) {
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(options.projection.name)) {
+      throw new Error(`invalid projection name: ${JSON.stringify(options.projection.name)}`);
+    }
+    this.redis = options.redis;
+    this.projection = options.projection;
+    this.store = options.store;
+    this.rebuildBatchSize = options.rebuildBatchSize ?? 500;
+    this.rebuildHeldBackTimeoutMs = options.rebuildHeldBackTimeoutMs ?? 30_000;
+    this.log = options.log ?? stderrMessagingLog;
+    if (!(APPLY_COMMAND in this.redis)) {
+      // Sent once per connection (EVALSHA, falling back to EVAL when Redis lost the script).
+      this.redis.defineCommand(APPLY_COMMAND, { lua: APPLY_SCRIPT });
+    }
+    const full = (key: string) => this.projection.keyPrefix + key;
+    this.reader = {
+      get: (key) => this.redis.get(full(key)),
+      hgetall: (key) => this.redis.hgetall(full(key)),
+      smembers: (key) => this.redis.smembers(full(key)),
+      exists: async (key) => (await this.redis.exists(full(key))) === 1,
+    };
+  }
+
+  /** The full Redis key of a projection-relative key (for the readers of the read model). */
+  key(relative: string): string {
+    return this.projection.keyPrefix + relative;
+  }
+
+  /** Applies one event; rebuilds the whole read model first if it was lost. */
+  async handle(event: RecordedEvent): Promise<ProjectionOutcome> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const result = await this.applyEvent(event, false);
+      if (result >= 0) return result === 1 ? 'applied' : 'skipped';
+      this.log('warn', 'projection read model missing; rebuilding from the event store', { projection: this.projection.name });
+      await this.rebuild();
+    }
+    throw new ProjectionScriptError(`projection ${this.projection.name}: read model lost again while rebuilding`);
+  }
+
+  /**
+   * Replays the store from its start into the projection. Already-applied events are
+   * no-ops, so running it over an intact read model changes nothing; after a flush it
+   * restores the same state. Concurrent calls share one run. Done, and the read model
+   * marked ready, only once no committed event is left unread, including any the store
+   * holds back behind an open transaction: a rebuild that missed a revocation would
+   * serve a revoked credential as active. Rejects (ProjectionRebuildTimeoutError) if
+   * held-back events stay unreadable for `rebuildHeldBackTimeoutMs`.
+   */
+  rebuild(store: EventStore = this.store): Promise<{ events: number; applied: number }> {
+    this.rebuilding ??= this.replay(store).finally(() => {
+      this.rebuilding = undefined;
+    });
+    return this.rebuilding;
+  }
+
+  /** The greatest global position applied; undefined when nothing was. */
+  async checkpoint(): Promise<LogPosition | undefined> {
+    return (await this.redis.get(this.bookkeepingKey('checkpoint'))) ?? undefined;
+  }
+
+  /** False when the read model was lost (or never built) and needs a rebuild. */
+  async isReady(): Promise<boolean> {
+    return (await this.redis.exists(this.bookkeepingKey('ready'))) === 1;
+  }
+
+  status(): RedisProjectionStatus {
+    return {
+      projection: this.projection.name,
+      rebuilding: this.rebuilding !== undefined,
+      lastRebuild: this.lastRebuild,
+      lastError: this.lastError,
+    };
+  }
+
+  private async replay(store: EventStore): Promise<{ events: number; applied: number }> {
+    let after: LogPosition | undefined;
+    let events = 0;
+    let applied = 0;
+    // Set the first time the rebuild has read all that is readable while committed events
+    // remain; not moved on afterwards, so the wait at the tail of the log is bounded.
+    let deadline: number | undefined;
+    try {
+      for (;;) {
+        const page = await store.readAll({ after, limit: this.rebuildBatchSize });
+        if (page.length > 0) {
+          for (const event of page) {
+            applied += await this.applyEvent(event, true);
+            events += 1;
+          }
+          after = page[page.length - 1]!.position;
+          continue;
+        }
+        // An empty page says nothing is readable yet, not that nothing is there.
+        if ((await store.countAfter(after, 1)) === 0) break;
+        const now = Date.now();
+        if (deadline === undefined) {
+          deadline = now + this.rebuildHeldBackTimeoutMs;
+          this.log('info', 'projection rebuild waiting for committed events held back by an open transaction', {
+            projection: this.projection.name,
+            after,
+          });
+        }
+        if (now >= deadline) {
+          throw new ProjectionRebuildTimeoutError(
+            `projection ${this.projection.name}: committed events after ${after ?? 'the start'} stayed unreadable ` +
+              `(held back by an open transaction) for ${this.rebuildHeldBackTimeoutMs} ms; the read model is not ready`,
+          );
+        }
+        await store.waitForAppend(Math.min(HELD_BACK_WAIT_MS, deadline - now));
+      }
+      await this.redis.set(this.bookkeepingKey('ready'), new Date().toISOString());
+    } catch (error) {
+      this.lastError = describeError(error);
+      throw error;
+    }
+    this.lastRebuild = { finishedAt: new Date().toISOString(), events, applied };
+    this.log('info', 'projection rebuilt', { projection: this.projection.name, events, applied });
+    return { events, applied };
+  }
+
+  private async applyEvent(event: RecordedEvent, rebuilding: boolean): Promise<number> {
+    const ops = await this.projection.apply(event, this.reader);
+    const compiled = compileRedisOps(ops, this.projection.keyPrefix, `${this.projection.name}:`, BOOKKEEPING_KEYS + 1);
+    const apply = (this.redis as unknown as Record<typeof APPLY_COMMAND, ApplyCommand>)[APPLY_COMMAND];
+    const result = await apply.call(
+      this.redis,
+      BOOKKEEPING_KEYS + compiled.keys.length,
+      this.bookkeepingKey(`v:${event.streamId}`),
+      this.bookkeepingKey('checkpoint'),
+      this.bookkeepingKey('ready'),
+      ...compiled.keys,
+      String(event.version),
+      event.position,
+      JSON.stringify(compiled.ops),
+      rebuilding ? '1' : '0',
+    );
+    if (result !== 0 && result !== 1 && result !== -1) throw new ProjectionScriptError(`unexpected script result ${String(result)}`);
+    return result;
+  }
+
+  private bookkeepingKey(suffix: string): string {
+    return `${this.projection.keyPrefix}${this.projection.name}:${suffix}`;
+  }
+}

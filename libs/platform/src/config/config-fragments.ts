@@ -1,0 +1,134 @@
+import { z } from 'zod';
+
+// Fragments an app composes into its one schema:
+//   const schema = z.object({ ...natsConfig.shape, ...redisConfig.shape, ...httpConfig(3000).shape });
+// Defaults fit a developer machine with the servers on localhost; a deployment sets them.
+
+const SUBJECT_TOKENS = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+
+function hasScheme(value: string, schemes: readonly string[]): boolean {
+  try {
+    const url = new URL(value);
+    return schemes.includes(url.protocol) && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+export function urlWithScheme(schemes: readonly string[], message: string) {
+  return z.string().refine((value) => hasScheme(value, schemes), message);
+}
+
+export function positiveInt() {
+  return z.coerce
+    .number({ invalid_type_error: 'must be a whole number' })
+    .int('must be a whole number')
+    .positive('must be greater than 0');
+}
+
+export function port() {
+  return z.coerce
+    .number({ invalid_type_error: 'must be a port number' })
+    .int('must be a port number')
+    .min(0, 'must be a port number (0-65535)')
+    .max(65535, 'must be a port number (0-65535)');
+}
+
+export const postgresConfig = z.object({
+  DATABASE_URL: urlWithScheme(['postgres:', 'postgresql:'], 'must be a postgres:// URL')
+    .default('postgres://postgres@127.0.0.1:5432/warden')
+    .describe('PostgreSQL connection string of the event store'),
+  DATABASE_POOL_SIZE: positiveInt().default(10).describe('Connections in the PostgreSQL pool'),
+});
+
+export const natsConfig = z.object({
+  NATS_URL: z
+    .string()
+    .refine(
+      (value) => value.split(',').every((server) => hasScheme(server.trim(), ['nats:', 'tls:'])),
+      'must be a nats:// URL (or a comma-separated list of them)',
+    )
+    .default('nats://127.0.0.1:4222')
+    .describe('NATS server(s), comma-separated for a cluster'),
+  NATS_SUBJECT_PREFIX: z
+    .string()
+    .regex(SUBJECT_TOKENS, 'must be dot-separated tokens of letters, digits, "_" or "-"')
+    .default('warden')
+    .describe(
+      'Prefix of every request-reply subject, so deployments sharing one NATS never answer each other',
+    ),
+  NATS_REQUEST_TIMEOUT_MS: positiveInt()
+    .default(5000)
+    .describe('How long the gateway waits for a service to answer'),
+});
+
+export const redisConfig = z.object({
+  REDIS_URL: urlWithScheme(['redis:', 'rediss:'], 'must be a redis:// URL')
+    .default('redis://127.0.0.1:6379')
+    .describe('Redis holding the read models'),
+  REDIS_KEY_PREFIX: z.string().min(1).default('warden:').describe('Prefix of every Redis key'),
+});
+
+export const eventsConfig = z.object({
+  EVENTS_STREAM: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, "_" or "-"')
+    .default('EVENTS')
+    .describe('JetStream stream holding every event'),
+  EVENTS_SUBJECT_PREFIX: z
+    .string()
+    .regex(SUBJECT_TOKENS, 'must be dot-separated tokens of letters, digits, "_" or "-"')
+    .default('events')
+    .describe('Events are published on <prefix>.<service>.<event-type>'),
+});
+
+export function httpConfig(defaultPort: number) {
+  return z.object({
+    HTTP_HOST: z
+      .string()
+      .min(1)
+      .default('127.0.0.1')
+      .describe('Address the HTTP server binds (0.0.0.0 in a container)'),
+    HTTP_PORT: port().default(defaultPort).describe('Port of the HTTP server (API or health)'),
+  });
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const loggingConfig = z.object({
+  LOG_LEVEL: z
+    .enum(LOG_LEVELS, { errorMap: () => ({ message: `must be one of ${LOG_LEVELS.join(', ')}` }) })
+    .default('info')
+    .describe('Lowest level written to the JSON log'),
+});
+
+export const shutdownConfig = z.object({
+  SHUTDOWN_TIMEOUT_MS: positiveInt()
+    .default(10_000)
+    .describe('On SIGTERM, how long in-flight work may take before the process exits anyway'),
+});
+
+export type PostgresConfig = z.infer<typeof postgresConfig>;
+export type NatsConfig = z.infer<typeof natsConfig>;
+export type RedisConfig = z.infer<typeof redisConfig>;
+export type EventsConfig = z.infer<typeof eventsConfig>;
+export type HttpConfig = z.infer<ReturnType<typeof httpConfig>>;
+export type LoggingConfig = z.infer<typeof loggingConfig>;
+export type ShutdownConfig = z.infer<typeof shutdownConfig>;
+
+/** NATS_URL as the list of servers the `nats` client expects. */
+export function natsServers(config: Pick<NatsConfig, 'NATS_URL'>): string[] {
+  return config.NATS_URL.split(',').map((server) => server.trim());
+}
+
+/** A URL with its password masked, for log lines. */
+export function redactUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}

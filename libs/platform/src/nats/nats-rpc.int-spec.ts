@@ -1,0 +1,263 @@
+import { Controller, INestApplication, INestApplicationContext, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { CommonErrorCode, Envelope, RequestContext, WardenError } from '@warden/contracts';
+import { TEST_NATS_URL, uniqueTestId } from '@warden/testing';
+import { IsString } from 'class-validator';
+import { JSONCodec, connect } from 'nats';
+import { Writable } from 'node:stream';
+import { NatsConfig } from '../config/config-fragments';
+import { ProblemDetailsFilter } from '../errors/problem-details.filter';
+import { validateDto } from '../errors/validation';
+import { currentCorrelationId } from '../logging/correlation-context';
+import { createLogger, WardenLogger } from '../logging/logger';
+import { LoggingModule } from '../logging/logging.module';
+import { NatsRpcModule, connectNatsMicroservice } from './nats-rpc.module';
+import { ServiceClient } from './service-client';
+
+class CreateOrganization {
+  @IsString()
+  name!: string;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+let slowStarted: () => void = () => undefined;
+
+@Controller()
+class OrganizationsHandlers {
+  @MessagePattern('users.organizations.create')
+  async create(@Payload() envelope: Envelope<unknown>) {
+    const organization = await validateDto(CreateOrganization, envelope.payload);
+    return { name: organization.name, correlationId: currentCorrelationId() };
+  }
+
+  @MessagePattern('users.organizations.refuse')
+  refuse() {
+    throw new WardenError(CommonErrorCode.ValidationFailed, 'Invalid field: settings.serviceExternalLimit', [
+      { field: 'settings.serviceExternalLimit', message: 'serviceExternalLimit must not be less than 0' },
+    ]);
+  }
+
+  @MessagePattern('users.organizations.crash')
+  crash() {
+    throw new Error('relation "users.organizations" does not exist');
+  }
+
+  @MessagePattern('users.organizations.slow')
+  async slow(@Payload() envelope: Envelope<{ ms: number }>) {
+    slowStarted();
+    await sleep(envelope.payload.ms);
+    return { done: true };
+  }
+}
+
+function capturingLogger(lines: Array<Record<string, unknown>>): WardenLogger {
+  const destination = new Writable({
+    write(chunk, _encoding, callback) {
+      lines.push(JSON.parse(String(chunk)));
+      callback();
+    },
+  });
+  return createLogger({ service: 'test', level: 'info', destination });
+}
+
+function natsConfig(prefix: string, timeoutMs = 1000): NatsConfig {
+  return { NATS_URL: TEST_NATS_URL, NATS_SUBJECT_PREFIX: prefix, NATS_REQUEST_TIMEOUT_MS: timeoutMs };
+}
+
+async function startService(config: NatsConfig, logger: WardenLogger): Promise<INestApplication> {
+  @Module({
+    imports: [
+      LoggingModule.forRoot(logger),
+      NatsRpcModule.forService(config, 'users-service', { drainTimeoutMs: 5000 }),
+    ],
+    controllers: [OrganizationsHandlers],
+  })
+  class UsersServiceModule {}
+
+  const app = await NestFactory.create(UsersServiceModule, new FastifyAdapter(), { logger: false });
+  app.useGlobalFilters(new ProblemDetailsFilter(logger));
+  connectNatsMicroservice(app);
+  await app.startAllMicroservices();
+  await app.init();
+  return app;
+}
+
+async function startGateway(config: NatsConfig, logger: WardenLogger): Promise<INestApplicationContext> {
+  @Module({ imports: [LoggingModule.forRoot(logger), NatsRpcModule.forRoot(config)] })
+  class GatewayModule {}
+  return NestFactory.createApplicationContext(GatewayModule, { logger: false });
+}
+
+function envelope<T>(payload: T, correlationId = uniqueTestId('corr')): Envelope<T> {
+  const context: RequestContext = { correlationId, actorType: 'system' };
+  return { context, payload };
+}
+
+async function rejectionOf(promise: Promise<unknown>): Promise<WardenError> {
+  const reason = await promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  if (!(reason instanceof WardenError)) throw new Error(`expected a WardenError, got ${String(reason)}`);
+  return reason;
+}
+
+describe('request-reply over NATS', () => {
+  const prefix = uniqueTestId('rpc');
+  const serviceLog: Array<Record<string, unknown>> = [];
+  const gatewayLog: Array<Record<string, unknown>> = [];
+  let service: INestApplication;
+  let gateway: INestApplicationContext;
+  let client: ServiceClient;
+
+  beforeAll(async () => {
+    service = await startService(natsConfig(prefix), capturingLogger(serviceLog));
+    gateway = await startGateway(natsConfig(prefix, 1000), capturingLogger(gatewayLog));
+    client = gateway.get(ServiceClient);
+  });
+
+  afterAll(async () => {
+    await gateway?.close();
+    await service?.close();
+  });
+
+  it('answers a request, with the correlation id in the handler context', async () => {
+    const reply = await client.send<{ name: string; correlationId: string }>(
+      'users.organizations.create',
+      envelope({ name: 'Acme' }, 'req-rt-1'),
+    );
+    expect(reply).toEqual({ name: 'Acme', correlationId: 'req-rt-1' });
+  });
+
+  it('falls back to the envelope correlation id when the NATS header is missing', async () => {
+    const connection = await connect({ servers: TEST_NATS_URL });
+    try {
+      const codec = JSONCodec();
+      const packet = {
+        pattern: 'users.organizations.create',
+        id: 'p1',
+        data: envelope({ name: 'Acme' }, 'req-from-envelope'),
+      };
+      const message = await connection.request(`${prefix}.users.organizations.create`, codec.encode(packet), {
+        timeout: 5000,
+      });
+      expect(codec.decode(message.data)).toMatchObject({ response: { correlationId: 'req-from-envelope' } });
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('brings back a WardenError with its code and field errors', async () => {
+    const error = await rejectionOf(client.send('users.organizations.refuse', envelope({})));
+    expect(error.code).toBe(CommonErrorCode.ValidationFailed);
+    expect(error.detail).toBe('Invalid field: settings.serviceExternalLimit');
+    expect(error.errors).toEqual([
+      { field: 'settings.serviceExternalLimit', message: 'serviceExternalLimit must not be less than 0' },
+    ]);
+  });
+
+  it('brings back a validation failure of the payload naming the field', async () => {
+    const error = await rejectionOf(
+      client.send('users.organizations.create', envelope({ name: 42, admin: true })),
+    );
+    expect(error.code).toBe(CommonErrorCode.ValidationFailed);
+    expect(error.errors!.map((fieldError) => fieldError.field).sort()).toEqual(['admin', 'name']);
+  });
+
+  it('sends an unexpected error back as internal_error and logs it with the correlation id', async () => {
+    const error = await rejectionOf(client.send('users.organizations.crash', envelope({}, 'req-crash')));
+    expect(error.code).toBe(CommonErrorCode.Internal);
+    expect(error.detail).not.toContain('relation');
+    const logged = serviceLog.find(
+      (line) => line['msg'] === 'unexpected error' && line['correlationId'] === 'req-crash',
+    );
+    expect(JSON.stringify(logged?.['err'])).toContain('relation \\"users.organizations\\" does not exist');
+  });
+
+  it('fails with service_unavailable when nothing listens on the subject', async () => {
+    const error = await rejectionOf(client.send('users.nobody.home', envelope({})));
+    expect(error.code).toBe(CommonErrorCode.ServiceUnavailable);
+  });
+
+  it('is not answered by a service under another prefix', async () => {
+    const otherGateway = await startGateway(natsConfig(uniqueTestId('other')), capturingLogger([]));
+    try {
+      const error = await rejectionOf(
+        otherGateway.get(ServiceClient).send('users.organizations.create', envelope({ name: 'Acme' })),
+      );
+      expect(error.code).toBe(CommonErrorCode.ServiceUnavailable);
+    } finally {
+      await otherGateway.close();
+    }
+  });
+
+  it('fails with upstream_timeout when the handler is slower than the timeout', async () => {
+    const started = Date.now();
+    const error = await rejectionOf(client.send('users.organizations.slow', envelope({ ms: 4000 })));
+    expect(error.code).toBe(CommonErrorCode.UpstreamTimeout);
+    // The timeout is 1 s; the bound is generous for a loaded machine, far below the handler's 4 s.
+    expect(Date.now() - started).toBeLessThan(3500);
+  });
+});
+
+describe('a service behind a queue group', () => {
+  it('shares the requests between its instances', async () => {
+    const prefix = uniqueTestId('queue');
+    const first = await startService(natsConfig(prefix), capturingLogger([]));
+    const second = await startService(natsConfig(prefix), capturingLogger([]));
+    const gateway = await startGateway(natsConfig(prefix, 5000), capturingLogger([]));
+    const answeredBy = new Map<string, number>();
+    try {
+      // Each request is answered exactly once: a queue group delivers it to one instance.
+      const replies = await Promise.all(
+        Array.from({ length: 40 }, (_, index) =>
+          gateway
+            .get(ServiceClient)
+            .send<{ name: string }>('users.organizations.create', envelope({ name: `org-${index}` })),
+        ),
+      );
+      expect(replies.map((reply) => reply.name).sort()).toEqual(
+        Array.from({ length: 40 }, (_, index) => `org-${index}`).sort(),
+      );
+      for (const app of [first, second]) {
+        const connection = app.getMicroservices()[0]!.unwrap<{ stats(): { inMsgs: number } }>();
+        answeredBy.set(String(answeredBy.size), connection.stats().inMsgs);
+      }
+      // NATS picks an instance at random: 40 requests all to one instance is a 2^-39 chance.
+      expect([...answeredBy.values()].every((count) => count > 0)).toBe(true);
+      expect([...answeredBy.values()].reduce((sum, count) => sum + count, 0)).toBe(40);
+    } finally {
+      await gateway.close();
+      await first.close();
+      await second.close();
+    }
+  });
+});
+
+describe('closing a service', () => {
+  it('answers the requests it has taken before closing the connection', async () => {
+    const prefix = uniqueTestId('drain');
+    const service = await startService(natsConfig(prefix), capturingLogger([]));
+    const gateway = await startGateway(natsConfig(prefix, 10_000), capturingLogger([]));
+    try {
+      const handlerStarted = new Promise<void>((resolve) => (slowStarted = resolve));
+      const reply = gateway.get(ServiceClient).send('users.organizations.slow', envelope({ ms: 500 }));
+      await handlerStarted;
+      await service.close();
+      await expect(reply).resolves.toEqual({ done: true });
+      // Closed: the next request finds no responder.
+      expect(
+        (
+          await rejectionOf(
+            gateway.get(ServiceClient).send('users.organizations.create', envelope({ name: 'x' })),
+          )
+        ).code,
+      ).toBe(CommonErrorCode.ServiceUnavailable);
+    } finally {
+      slowStarted = () => undefined;
+      await gateway.close();
+    }
+  });
+});

@@ -1,0 +1,54 @@
+// A small HTTP client for end-to-end tests: JSON in and out, one credential per client.
+
+export interface ApiResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export class ApiClient {
+  constructor(
+    readonly baseUrl: string,
+    readonly credential?: { header: 'authorization' | 'x-api-key'; key: string },
+  ) {}
+
+  /** Logs in with a username and password (seed 003) and returns a client using the key. */
+  static async login(baseUrl: string, username: string, password: string): Promise<ApiClient> {
+    const response = await new ApiClient(baseUrl).post<{ key: string }>('/auth/login', { username, password });
+    if (response.status !== 200) throw new Error(`login of ${username} failed: ${response.status} ${JSON.stringify(response.body)}`);
+    return new ApiClient(baseUrl, { header: 'authorization', key: response.body.key });
+  }
+
+  withApiKey(key: string): ApiClient {
+    return new ApiClient(this.baseUrl, { header: 'x-api-key', key });
+  }
+
+  request<T = unknown>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+    const auth: Record<string, string> = {};
+    if (this.credential?.header === 'authorization') auth.authorization = `Bearer ${this.credential.key}`;
+    if (this.credential?.header === 'x-api-key') auth['x-api-key'] = this.credential.key;
+    return fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...auth, ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    }).then(async (response) => {
+      const text = await response.text();
+      // JSON and problem documents are parsed; anything else (NDJSON exports) stays text
+      const json = /\bjson\b/.test(response.headers.get('content-type') ?? '') && !/ndjson/.test(response.headers.get('content-type') ?? '');
+      return { status: response.status, headers: response.headers, body: (json && text ? JSON.parse(text) : text || undefined) as T };
+    });
+  }
+
+  get<T = unknown>(path: string, headers?: Record<string, string>) {
+    return this.request<T>('GET', path, undefined, headers);
+  }
+  post<T = unknown>(path: string, body?: unknown, headers?: Record<string, string>) {
+    return this.request<T>('POST', path, body ?? {}, headers);
+  }
+  patch<T = unknown>(path: string, body: unknown, headers?: Record<string, string>) {
+    return this.request<T>('PATCH', path, body, headers);
+  }
+  delete<T = unknown>(path: string, headers?: Record<string, string>) {
+    return this.request<T>('DELETE', path, undefined, headers);
+  }
+}
