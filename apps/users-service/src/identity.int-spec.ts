@@ -1,0 +1,220 @@
+// The identity rules that must hold under concurrency, on the real PostgreSQL event store,
+// through the application services; and the read models the gateway depends on.
+import { PrincipalRecord, PrincipalView, RequestContext, UsersErrorCode, WardenError, principalKey } from '@warden/contracts';
+import { PostgresEventStore, quoteIdentifier } from '@warden/event-store-postgres';
+import { RedisProjectionRunner, silentMessagingLog } from '@warden/messaging';
+import { TEST_DATABASE_URL, TEST_REDIS_URL, deleteRedisPrefix, readAllCommitted, uniqueTestId } from '@warden/testing';
+import { buildPrincipal } from '@warden/users-domain';
+import Redis from 'ioredis';
+import { bootstrapPlatform } from './bootstrap/platform-bootstrap';
+import { OrganizationsService } from './organizations/organizations.service';
+import { ListingProjection } from './read-models/listing.projection';
+import { PrincipalRecordProjection } from './read-models/principal-record.projection';
+import { ReadModels } from './read-models/read-models';
+import { PasswordHasher } from './shared/password-hasher';
+import { PlatformIdentity } from './shared/platform-identity';
+import { UsersContext } from './shared/users-context';
+import { TeamsService } from './teams/teams.service';
+import { UsersService } from './users/users.service';
+
+const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
+const PASSWORD = 'correct horse battery staple 42';
+
+interface Harness {
+  ctx: UsersContext;
+  readModels: ReadModels;
+  redis: Redis;
+  prefix: string;
+  schema: string;
+  admin: RequestContext;
+  organizationId: string;
+  users: UsersService;
+  teams: TeamsService;
+  dispose(): Promise<void>;
+}
+
+async function start(): Promise<Harness> {
+  const schema = uniqueTestId('users');
+  const prefix = `${schema}:`;
+  const store = await PostgresEventStore.connect({ connectionString: TEST_DATABASE_URL, schema, logger: quiet, poolSize: 12 });
+  const redis = new Redis(TEST_REDIS_URL);
+  const identity = new PlatformIdentity();
+  const hasher = new PasswordHasher();
+  const listing = new ListingProjection(store.pool, schema);
+  const principals = new RedisProjectionRunner({
+    redis,
+    projection: new PrincipalRecordProjection(prefix, store, identity),
+    store,
+    log: silentMessagingLog,
+  });
+  const readModels = new ReadModels({ store, principals, listing, log: silentMessagingLog });
+  const ctx: UsersContext = {
+    store,
+    pool: store.pool,
+    listing,
+    readModels,
+    hasher,
+    identity,
+    ownedTokens: { count: async () => 0 },
+    clock: () => new Date(),
+  };
+  const root = await bootstrapPlatform(store, hasher, { adminUsername: 'admin', adminPassword: PASSWORD, announce: () => undefined });
+  identity.rootOrganizationId = root.rootOrganizationId;
+  await readModels.start();
+  const platformAdmin = principalView(
+    buildPrincipal({
+      id: root.adminUserId,
+      organizationId: root.rootOrganizationId,
+      accountType: 'user',
+      roles: ['WARDEN_SUPER_ADMIN'],
+      teams: [],
+      customRoles: [],
+      rootOrganizationId: root.rootOrganizationId,
+    }),
+  );
+  const asPlatformAdmin: RequestContext = { correlationId: 'int', actorType: 'user', actorId: root.adminUserId, principal: platformAdmin };
+  const organization = await new OrganizationsService(ctx).create({ context: asPlatformAdmin, payload: { name: 'Acme' } });
+  // The tenant's own super admin, acting inside it.
+  const tenantAdmin = principalView(
+    buildPrincipal({
+      id: '01900000-0000-7000-8000-000000000001',
+      organizationId: organization.id,
+      accountType: 'user',
+      roles: ['WARDEN_SUPER_ADMIN'],
+      teams: [],
+      customRoles: [],
+      rootOrganizationId: root.rootOrganizationId,
+    }),
+  );
+  return {
+    ctx,
+    readModels,
+    redis,
+    prefix,
+    schema,
+    admin: { correlationId: 'int', actorType: 'user', actorId: tenantAdmin.userId, principal: tenantAdmin },
+    organizationId: organization.id,
+    users: new UsersService(ctx),
+    teams: new TeamsService(ctx),
+    async dispose() {
+      await readModels.stop();
+      await deleteRedisPrefix(redis, prefix);
+      redis.disconnect();
+      await store.pool.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
+      await store.close();
+    },
+  };
+}
+
+function principalView(principal: ReturnType<typeof buildPrincipal>): PrincipalView {
+  return {
+    userId: principal.id,
+    organizationId: principal.organizationId,
+    accountType: principal.accountType,
+    roles: principal.roles,
+    teams: principal.teams,
+    permissions: principal.permissions,
+    isSuperAdmin: principal.isSuperAdmin,
+    platformAdmin: principal.platformAdmin,
+    credential: { kind: 'session', id: 'test', expiresAt: null },
+  };
+}
+
+function codeOf(outcome: PromiseSettledResult<unknown>): string {
+  if (outcome.status === 'fulfilled') return 'created';
+  return outcome.reason instanceof WardenError ? outcome.reason.code : String(outcome.reason);
+}
+
+function tally(outcomes: PromiseSettledResult<unknown>[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const outcome of outcomes) counts[codeOf(outcome)] = (counts[codeOf(outcome)] ?? 0) + 1;
+  return counts;
+}
+
+describe('identity on the real event store', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await start();
+  });
+  afterEach(() => h.dispose());
+
+  it('20 parallel creations of service_external accounts end with exactly the limit created, the rest refused', async () => {
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        h.users.create({
+          context: h.admin,
+          payload: { username: `webhook-${i}`, account_type: 'service_external', password: `${PASSWORD} ${i}` },
+        }),
+      ),
+    );
+    expect(tally(outcomes)).toEqual({ created: 5, [UsersErrorCode.ServiceAccountLimitReached]: 15 });
+    const listed = await h.users.list({ context: h.admin, payload: { page: 1, page_size: 50, account_type: 'service_external' } });
+    expect(listed.total).toBe(5);
+  });
+
+  it('allows at most one service_internal account', async () => {
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 4 }, (_, i) =>
+        h.users.create({ context: h.admin, payload: { username: `internal-${i}`, account_type: 'service_internal' } }),
+      ),
+    );
+    expect(tally(outcomes)).toEqual({ created: 1, [UsersErrorCode.ServiceAccountLimitReached]: 3 });
+  });
+
+  it('two racing creations of one username differing only in case end with one winner', async () => {
+    const outcomes = await Promise.allSettled(
+      ['Api_User@Mycompany', 'api_user@mycompany'].map((username) => h.users.create({ context: h.admin, payload: { username } })),
+    );
+    expect(tally(outcomes)).toEqual({ created: 1, [UsersErrorCode.UsernameTaken]: 1 });
+  });
+
+  it('updates the principal record before a deactivation answers', async () => {
+    const created = await h.users.create({
+      context: h.admin,
+      payload: { friendly_name: 'DocuSign Connect', email_address: 'docusign@example.com', roles: [{ name: 'WARDEN_MEMBER' }] },
+    });
+    expect(created).toMatchObject({ account_type: 'service_external', username: 'docusign@example.com', status: 'active' });
+    const read = async () => JSON.parse((await h.redis.get(h.prefix + principalKey(created.id)))!) as PrincipalRecord;
+    expect(await read()).toMatchObject({ status: 'active', roles: ['WARDEN_MEMBER'], accountType: 'service_external' });
+
+    await h.users.deactivate({ context: h.admin, payload: { id: created.id } });
+    expect((await read()).status).toBe('deactivated');
+  });
+
+  it('rebuilds the principal records when Redis lost them', async () => {
+    const created = await h.users.create({ context: h.admin, payload: { username: 'pipeline-bot', account_type: 'service_external' } });
+    await deleteRedisPrefix(h.redis, h.prefix);
+    expect(await h.readModels.principals.isReady()).toBe(false);
+    await h.readModels.principals.rebuild();
+    const record = JSON.parse((await h.redis.get(h.prefix + principalKey(created.id)))!) as PrincipalRecord;
+    expect(record).toMatchObject({ userId: created.id, status: 'active', organizationId: h.organizationId });
+  });
+
+  it('replays the listing exactly once, even when a batch is delivered again', async () => {
+    const team = await h.teams.create({ context: h.admin, payload: { name: 'Integrations' } });
+    const member = await h.users.create({ context: h.admin, payload: { username: 'member-one', groups: [`https://warden.example/api/v1/teams/${team.id}`] } });
+    expect(member.teams).toEqual([team.id]);
+
+    const copySchema = `${h.schema}_copy`;
+    const copy = new ListingProjection(h.ctx.pool, copySchema);
+    await copy.migrate();
+    try {
+      const events = await readAllCommitted(h.ctx.store);
+      await copy.applyBatch(events);
+      await copy.applyBatch(events); // redelivered: skipped by the checkpoint
+      await copy.replay(h.ctx.store); // a replay over an up-to-date listing changes nothing
+      const count = async (schema: string) =>
+        (
+          await h.ctx.pool.query<{ users: string; members: number }>(
+            `SELECT (SELECT count(*) FROM ${quoteIdentifier(schema)}.user_listing)::text AS users,
+                    (SELECT member_count FROM ${quoteIdentifier(schema)}.team_listing WHERE id = $1) AS members`,
+            [team.id],
+          )
+        ).rows[0];
+      expect(await count(copySchema)).toEqual({ users: '2', members: 1 });
+      expect(await count(copySchema)).toEqual(await count(h.schema));
+    } finally {
+      await h.ctx.pool.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(copySchema)} CASCADE`);
+    }
+  });
+});

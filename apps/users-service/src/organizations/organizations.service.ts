@@ -1,0 +1,130 @@
+import {
+  CreateOrganizationBody,
+  CreateOrganizationRequest,
+  Envelope,
+  ListOrganizationsRequest,
+  OrganizationView,
+  PageSlice,
+  UpdateOrganizationRequest,
+  UpdateOrganizationSettingsBody,
+  UsersErrorCode,
+  WardenError,
+} from '@warden/contracts';
+import { loadState, streamCommand } from '@warden/kernel';
+import { validateDto } from '@warden/platform';
+import { OrganizationState, organizationDecider, organizationStreamId } from '@warden/users-domain';
+import { v7 as uuidv7 } from 'uuid';
+import { runAtomically } from '../shared/atomic-command';
+import { forbidden, principalOf, requirePermission } from '../shared/authorization';
+import { UsersContext } from '../shared/users-context';
+
+const notFound = (id: string) => ({ code: UsersErrorCode.OrganizationNotFound, detail: `organization ${id} does not exist` });
+
+export class OrganizationsService {
+  constructor(private readonly ctx: UsersContext) {}
+
+  async create(envelope: Envelope<CreateOrganizationRequest>): Promise<OrganizationView> {
+    const principal = principalOf(envelope.context);
+    requirePermission(principal, 'organizations:create', { organizationId: principal.organizationId });
+    const payload = await validateDto(CreateOrganizationBody, envelope.payload);
+    const organizationId = uuidv7();
+    const { results, appended } = await runAtomically(
+      this.ctx.store,
+      [
+        streamCommand(organizationStreamId(organizationId), organizationDecider, {
+          type: 'CreateOrganization',
+          organizationId,
+          name: payload.name,
+          serviceInternalLimit: payload.settings?.service_internal_limit,
+          serviceExternalLimit: payload.settings?.service_external_limit,
+          maxTokenLifetimeSeconds: payload.settings?.max_token_lifetime_seconds,
+          humanPasswordLogin: payload.settings?.human_password_login,
+          at: this.ctx.clock().toISOString(),
+        }),
+      ],
+      envelope.context,
+      // The organization is the tenant its own creation event belongs to.
+      organizationId,
+    );
+    await this.ctx.readModels.settle(appended);
+    return toOrganizationView(results[0]!.state as OrganizationState, organizationId);
+  }
+
+  async get(envelope: Envelope<{ id: string }>): Promise<OrganizationView> {
+    const principal = principalOf(envelope.context);
+    const { id } = envelope.payload;
+    requirePermission(principal, 'organizations:read', { organizationId: id }, notFound(id));
+    const { state } = await loadState(this.ctx.store, organizationDecider, organizationStreamId(id));
+    return toOrganizationView(state, id);
+  }
+
+  /** A platform admin sees every organization; anyone else their own. */
+  async list(envelope: Envelope<ListOrganizationsRequest>): Promise<PageSlice<OrganizationView>> {
+    const principal = principalOf(envelope.context);
+    requirePermission(principal, 'organizations:read', { organizationId: principal.organizationId });
+    const page = envelope.payload.page ?? 1;
+    const pageSize = envelope.payload.page_size ?? 20;
+    const table = this.ctx.listing.tables.organizations;
+    const [where, values] = principal.platformAdmin ? ['TRUE', []] : ['id = $1', [principal.organizationId]];
+    const { rows: counted } = await this.ctx.pool.query<{ total: string }>(`SELECT count(*)::text AS total FROM ${table} WHERE ${where}`, values);
+    const { rows } = await this.ctx.pool.query<{ id: string }>(
+      `SELECT id FROM ${table} WHERE ${where} ORDER BY created_at, id LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize}`,
+      values,
+    );
+    // The page's rows come from the listing, each organization's view from its stream.
+    const results = await Promise.all(
+      rows.map(async ({ id }) => toOrganizationView((await loadState(this.ctx.store, organizationDecider, organizationStreamId(id))).state, id)),
+    );
+    return { total: Number(counted[0]!.total), page, page_size: pageSize, results };
+  }
+
+  async update(envelope: Envelope<UpdateOrganizationRequest>): Promise<OrganizationView> {
+    const principal = principalOf(envelope.context);
+    const { id } = envelope.payload;
+    const settings = await validateDto(UpdateOrganizationSettingsBody, envelope.payload.settings ?? {});
+    requirePermission(principal, 'organizations:write', { organizationId: id }, notFound(id));
+    // The service-account limits are what a tenant is allowed (seed 000: one internal, five
+    // external per build): only a platform admin raises or lowers them.
+    const limits = settings.service_internal_limit !== undefined || settings.service_external_limit !== undefined;
+    if (limits && !principal.platformAdmin) throw forbidden('only a platform admin may change the service-account limits');
+    const { results, appended } = await runAtomically(
+      this.ctx.store,
+      [
+        streamCommand(organizationStreamId(id), organizationDecider, {
+          type: 'ChangeOrganizationSettings',
+          serviceInternalLimit: settings.service_internal_limit,
+          serviceExternalLimit: settings.service_external_limit,
+          maxTokenLifetimeSeconds: settings.max_token_lifetime_seconds,
+          humanPasswordLogin: settings.human_password_login,
+          at: this.ctx.clock().toISOString(),
+        }),
+      ],
+      envelope.context,
+      id,
+    );
+    await this.ctx.readModels.settle(appended);
+    return toOrganizationView(results[0]!.state as OrganizationState, id);
+  }
+}
+
+export function toOrganizationView(state: OrganizationState, organizationId: string): OrganizationView {
+  if (state.status === 'absent') {
+    throw new WardenError(UsersErrorCode.OrganizationNotFound, `organization ${organizationId} does not exist`);
+  }
+  return {
+    id: state.organizationId,
+    name: state.name,
+    root: state.root,
+    settings: {
+      service_internal_limit: state.serviceInternalLimit,
+      service_external_limit: state.serviceExternalLimit,
+      max_token_lifetime_seconds: state.maxTokenLifetimeSeconds,
+      human_password_login: state.humanPasswordLogin,
+    },
+    service_accounts: {
+      service_internal: state.serviceAccountHolders.service_internal.length,
+      service_external: state.serviceAccountHolders.service_external.length,
+    },
+    created_at: state.createdAt,
+  };
+}

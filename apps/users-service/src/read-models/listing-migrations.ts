@@ -1,0 +1,59 @@
+import { Migration } from '@warden/event-store-postgres';
+
+export const LISTING_COMPONENT = 'users-listings';
+
+export const listingMigrations: Migration[] = [
+  {
+    version: 1,
+    name: 'user, organization, team and role listings with their checkpoint',
+    sql: (s) => `
+      CREATE TABLE ${s}.listing_checkpoints (
+        projection text PRIMARY KEY,
+        position text NOT NULL
+      );
+      CREATE TABLE ${s}.user_listing (
+        id uuid PRIMARY KEY,
+        organization_id uuid NOT NULL,
+        account_type text NOT NULL,
+        username text NOT NULL,
+        first_name text,
+        last_name text,
+        email text,
+        friendly_name text,
+        description text,
+        status text NOT NULL,
+        roles text[] NOT NULL,
+        teams text[] NOT NULL,
+        created_at timestamptz NOT NULL,
+        last_active_at timestamptz
+      );
+      CREATE INDEX user_listing_organization ON ${s}.user_listing (organization_id, created_at);
+      CREATE TABLE ${s}.organization_listing (
+        id uuid PRIMARY KEY,
+        name text NOT NULL,
+        root boolean NOT NULL,
+        created_at timestamptz NOT NULL
+      );
+      CREATE TABLE ${s}.team_listing (
+        id uuid PRIMARY KEY,
+        organization_id uuid NOT NULL,
+        name text NOT NULL,
+        member_count integer NOT NULL DEFAULT 0,
+        created_at timestamptz NOT NULL
+      );
+      CREATE INDEX team_listing_organization ON ${s}.team_listing (organization_id, name);
+      CREATE TABLE ${s}.role_listing (
+        organization_id uuid NOT NULL,
+        name text NOT NULL,
+        display_name text NOT NULL,
+        description text NOT NULL,
+        application_code text NOT NULL,
+        permissions text[] NOT NULL,
+        access_scope text NOT NULL,
+        status text NOT NULL,
+        created_at timestamptz NOT NULL,
+        PRIMARY KEY (organization_id, name)
+      );
+    `,
+  },
+];

@@ -1,0 +1,181 @@
+// The listings behind GET /users, /organizations, /teams and /roles, in PostgreSQL tables
+// of the users schema. A batch of events and the checkpoint after it commit in one
+// transaction, which first locks the checkpoint row and skips what it already holds:
+// exactly once, even with several instances tailing the same log.
+import { EventStore, RecordedEvent } from '@warden/event-store';
+import { runMigrations, quoteIdentifier } from '@warden/event-store-postgres';
+import { Pool, PoolClient } from 'pg';
+import { LISTING_COMPONENT, listingMigrations } from './listing-migrations';
+
+export const LISTING_PROJECTION = 'users-listings';
+
+type Data = Record<string, unknown>;
+
+export class ListingProjection {
+  readonly tables: { users: string; organizations: string; teams: string; roles: string; checkpoints: string };
+
+  constructor(
+    private readonly pool: Pool,
+    readonly schema: string,
+  ) {
+    const s = quoteIdentifier(schema);
+    this.tables = {
+      users: `${s}.user_listing`,
+      organizations: `${s}.organization_listing`,
+      teams: `${s}.team_listing`,
+      roles: `${s}.role_listing`,
+      checkpoints: `${s}.listing_checkpoints`,
+    };
+  }
+
+  async migrate(): Promise<void> {
+    await runMigrations(this.pool, this.schema, LISTING_COMPONENT, listingMigrations);
+  }
+
+  async checkpoint(): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ position: string }>(
+      `SELECT position FROM ${this.tables.checkpoints} WHERE projection = $1`,
+      [LISTING_PROJECTION],
+    );
+    return rows[0]?.position;
+  }
+
+  /** Applies the events after the stored checkpoint; answers the checkpoint after the batch. */
+  async applyBatch(events: readonly RecordedEvent[]): Promise<string | undefined> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(
+        `INSERT INTO ${this.tables.checkpoints} (projection, position) VALUES ($1, '') ON CONFLICT DO NOTHING`,
+        [LISTING_PROJECTION],
+      );
+      const { rows } = await client.query<{ position: string }>(
+        `SELECT position FROM ${this.tables.checkpoints} WHERE projection = $1 FOR UPDATE`,
+        [LISTING_PROJECTION],
+      );
+      let position = rows[0]!.position;
+      for (const event of events) {
+        if (event.position <= position) continue;
+        await this.apply(client, event);
+        position = event.position;
+      }
+      await client.query(`UPDATE ${this.tables.checkpoints} SET position = $2 WHERE projection = $1`, [LISTING_PROJECTION, position]);
+      await client.query('COMMIT');
+      return position === '' ? undefined : position;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Replays the whole log from the given store into empty tables (used by rebuilds and tests). */
+  async replay(store: EventStore, batchSize = 500): Promise<string | undefined> {
+    let after: string | undefined;
+    let checkpoint: string | undefined;
+    for (;;) {
+      const page = await store.readAll({ after, limit: batchSize });
+      if (page.length === 0) return checkpoint;
+      checkpoint = await this.applyBatch(page);
+      after = page[page.length - 1]!.position;
+    }
+  }
+
+  private async apply(client: PoolClient, event: RecordedEvent): Promise<void> {
+    const d = event.data as Data;
+    const t = this.tables;
+    switch (event.type) {
+      case 'OrganizationCreated':
+        await client.query(
+          `INSERT INTO ${t.organizations} (id, name, root, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING`,
+          [d['organizationId'], d['name'], d['root'] === true, d['createdAt']],
+        );
+        return;
+      case 'UserCreated':
+        await client.query(
+          `INSERT INTO ${t.users} (id, organization_id, account_type, username, first_name, last_name, email,
+             friendly_name, description, status, roles, teams, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', $10, $11, $12) ON CONFLICT (id) DO NOTHING`,
+          [
+            d['userId'], d['organizationId'], d['accountType'], d['username'], d['firstName'] ?? null, d['lastName'] ?? null,
+            d['email'] ?? null, d['friendlyName'] ?? null, d['description'] ?? null, d['roles'], d['teams'], d['createdAt'],
+          ],
+        );
+        return;
+      case 'UserProfileChanged': {
+        const columns: Record<string, string> = {
+          firstName: 'first_name',
+          lastName: 'last_name',
+          email: 'email',
+          friendlyName: 'friendly_name',
+          description: 'description',
+        };
+        const changed = Object.keys(columns).filter((key) => key in d);
+        if (changed.length === 0) return;
+        await client.query(
+          `UPDATE ${t.users} SET ${changed.map((key, i) => `${columns[key]} = $${i + 2}`).join(', ')} WHERE id = $1`,
+          [d['userId'], ...changed.map((key) => d[key] ?? null)],
+        );
+        return;
+      }
+      case 'UserRolesChanged':
+        await client.query(`UPDATE ${t.users} SET roles = $2 WHERE id = $1`, [d['userId'], d['roles']]);
+        return;
+      case 'UserTeamsChanged':
+        await client.query(`UPDATE ${t.users} SET teams = $2 WHERE id = $1`, [d['userId'], d['teams']]);
+        return;
+      case 'AccountTypeConverted':
+        await client.query(`UPDATE ${t.users} SET account_type = $2 WHERE id = $1`, [d['userId'], d['to']]);
+        return;
+      case 'UserDeactivated':
+        await client.query(`UPDATE ${t.users} SET status = 'deactivated' WHERE id = $1`, [d['userId']]);
+        return;
+      case 'UserReactivated':
+        await client.query(`UPDATE ${t.users} SET status = 'active' WHERE id = $1`, [d['userId']]);
+        return;
+      case 'UserDeleted':
+        await client.query(`DELETE FROM ${t.users} WHERE id = $1`, [d['userId']]);
+        return;
+      case 'LoginSucceeded':
+        await client.query(`UPDATE ${t.users} SET last_active_at = greatest(last_active_at, $2::timestamptz) WHERE id = $1`, [
+          d['userId'],
+          d['at'],
+        ]);
+        return;
+      case 'TeamCreated':
+        await client.query(
+          `INSERT INTO ${t.teams} (id, organization_id, name, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING`,
+          [d['teamId'], d['organizationId'], d['name'], d['createdAt']],
+        );
+        return;
+      case 'TeamRenamed':
+        await client.query(`UPDATE ${t.teams} SET name = $2 WHERE id = $1`, [d['teamId'], d['name']]);
+        return;
+      case 'TeamMemberAdded':
+        await client.query(`UPDATE ${t.teams} SET member_count = member_count + 1 WHERE id = $1`, [d['teamId']]);
+        return;
+      case 'TeamMemberRemoved':
+        await client.query(`UPDATE ${t.teams} SET member_count = member_count - 1 WHERE id = $1`, [d['teamId']]);
+        return;
+      case 'TeamDeleted':
+        await client.query(`DELETE FROM ${t.teams} WHERE id = $1`, [d['teamId']]);
+        return;
+      case 'RoleCreated':
+        await client.query(
+          `INSERT INTO ${t.roles} (organization_id, name, display_name, description, application_code, permissions, access_scope, status, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, 'ACTIVE', $8) ON CONFLICT DO NOTHING`,
+          [d['organizationId'], d['name'], d['displayName'], d['description'], d['applicationCode'], d['permissions'], d['accessScope'], d['createdAt']],
+        );
+        return;
+      case 'RoleArchived':
+        await client.query(`UPDATE ${t.roles} SET status = 'ARCHIVED' WHERE organization_id = $1 AND name = $2`, [
+          d['organizationId'],
+          d['name'],
+        ]);
+        return;
+      default:
+        return;
+    }
+  }
+}

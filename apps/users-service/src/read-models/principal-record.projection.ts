@@ -1,0 +1,77 @@
+// The principal record in Redis (contract: libs/contracts/src/auth.ts), one per user: what
+// the gateway reads on every request to know who the caller is and whether it may still
+// act. Each user event sets the whole record as of that event's version, folded from the
+// user's stream, so an event applied late or twice can never leave an older record.
+import { OrganizationPolicyRecord, PrincipalRecord, organizationPolicyKey, principalKey } from '@warden/contracts';
+import { EventStore, RecordedEvent } from '@warden/event-store';
+import { fold } from '@warden/kernel';
+import { RedisOp, RedisProjection } from '@warden/messaging';
+import { OrganizationEvent, User, UserEvent, buildPrincipal, organizationDecider, userDecider } from '@warden/users-domain';
+import { loadCustomRoles } from '../shared/custom-roles';
+import { PlatformIdentity } from '../shared/platform-identity';
+
+export const PRINCIPAL_PROJECTION = 'users-principals';
+const USER_STREAM_PREFIX = 'user-';
+const ORGANIZATION_STREAM_PREFIX = 'organization-';
+
+export class PrincipalRecordProjection implements RedisProjection {
+  readonly name = PRINCIPAL_PROJECTION;
+
+  constructor(
+    readonly keyPrefix: string,
+    private readonly store: EventStore,
+    private readonly identity: PlatformIdentity,
+  ) {}
+
+  async apply(event: RecordedEvent): Promise<RedisOp[]> {
+    if (event.streamId.startsWith(ORGANIZATION_STREAM_PREFIX)) return this.policyOps(event);
+    if (!event.streamId.startsWith(USER_STREAM_PREFIX)) return [];
+    const recorded = await this.store.readStream(event.streamId);
+    const upTo = recorded.filter((e) => e.version <= event.version).map((e) => ({ type: e.type, data: e.data }) as UserEvent);
+    const user = fold(userDecider, upTo);
+    if (user.status === 'absent') return [];
+    const record = await this.recordOf(user);
+    return [{ op: 'set', key: principalKey(user.id), value: JSON.stringify(record) }];
+  }
+
+  /**
+   * The organization's token policy, which the token verifier reads in the same round trip
+   * as the principal: lowering max_token_lifetime_seconds shortens the tokens already out.
+   */
+  private async policyOps(event: RecordedEvent): Promise<RedisOp[]> {
+    const recorded = await this.store.readStream(event.streamId);
+    const upTo = recorded.filter((e) => e.version <= event.version).map((e) => ({ type: e.type, data: e.data }) as OrganizationEvent);
+    const organization = fold(organizationDecider, upTo);
+    if (organization.status === 'absent') return [];
+    const record: OrganizationPolicyRecord = {
+      organizationId: organization.organizationId,
+      maxTokenLifetimeSeconds: organization.maxTokenLifetimeSeconds,
+    };
+    return [{ op: 'set', key: organizationPolicyKey(organization.organizationId), value: JSON.stringify(record) }];
+  }
+
+  private async recordOf(user: User): Promise<PrincipalRecord> {
+    const customRoles = await loadCustomRoles(this.store, user.organizationId, user.roles);
+    const principal = buildPrincipal({
+      id: user.id,
+      organizationId: user.organizationId,
+      accountType: user.accountType,
+      roles: user.roles,
+      teams: user.teams,
+      customRoles,
+      rootOrganizationId: this.identity.rootOrganizationId,
+    });
+    return {
+      userId: user.id,
+      organizationId: user.organizationId,
+      accountType: user.accountType,
+      username: user.username,
+      roles: principal.roles,
+      teams: principal.teams,
+      permissions: principal.permissions,
+      isSuperAdmin: principal.isSuperAdmin,
+      platformAdmin: principal.platformAdmin,
+      status: user.status,
+    };
+  }
+}

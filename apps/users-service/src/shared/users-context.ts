@@ -1,0 +1,28 @@
+import { RequestContext } from '@warden/contracts';
+import { AppendResult, EventStore } from '@warden/event-store';
+import { Pool } from 'pg';
+import { ListingProjection } from '../read-models/listing.projection';
+import { PasswordHasher } from './password-hasher';
+import { PlatformIdentity } from './platform-identity';
+
+/** Brings the read models up to a command's appends before it answers. */
+export interface ReadModelSettler {
+  settle(appended: readonly AppendResult[]): Promise<void>;
+}
+
+/** The tokens service's count of the API tokens a user owns. */
+export interface OwnedTokens {
+  count(userId: string, context: RequestContext): Promise<number>;
+}
+
+/** What the application services share. */
+export interface UsersContext {
+  store: EventStore;
+  pool: Pool;
+  listing: ListingProjection;
+  readModels: ReadModelSettler;
+  hasher: PasswordHasher;
+  identity: PlatformIdentity;
+  ownedTokens: OwnedTokens;
+  clock: () => Date;
+}

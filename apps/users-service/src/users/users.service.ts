@@ -1,0 +1,340 @@
+import {
+  CreateUserBody,
+  Envelope,
+  ListUsersQuery,
+  ListUsersRequest,
+  MeView,
+  PageSlice,
+  UpdateUserBody,
+  UpdateUserRequest,
+  UserListItem,
+  UserRequest,
+  UserView,
+  UsersErrorCode,
+  WardenError,
+} from '@warden/contracts';
+import { StreamCommand, loadState, streamCommand } from '@warden/kernel';
+import { validateDto } from '@warden/platform';
+import {
+  OrganizationCommand,
+  Principal,
+  TeamCommand,
+  User,
+  UserCommand,
+  actsAsSuperAdmin,
+  assertPassword,
+  authorizeRoleGrant,
+  isServiceAccount,
+  organizationDecider,
+  organizationStreamId,
+  teamDecider,
+  teamStreamId,
+  userDecider,
+  userStreamId,
+  usernameReservationDecider,
+  usernameReservationStreamId,
+} from '@warden/users-domain';
+import { v7 as uuidv7 } from 'uuid';
+import { runAtomically } from '../shared/atomic-command';
+import { forbidden, principalOf, requirePermission, requireUserManagement } from '../shared/authorization';
+import { commandSequence } from '../shared/command-sequence';
+import { loadCustomRoles } from '../shared/custom-roles';
+import { UsersContext } from '../shared/users-context';
+import { normalizeNewUser, referencedId, roleNames } from './new-user';
+import { orderByClause, parseUserSort } from './user-sort';
+import { UserListingRow, toUserListItem, toUserView } from './user-view';
+
+const userNotFound = (id: string) => ({ code: UsersErrorCode.UserNotFound, detail: `user ${id} does not exist` });
+const userCommands = commandSequence(userDecider);
+
+export class UsersService {
+  constructor(private readonly ctx: UsersContext) {}
+
+  async create(envelope: Envelope<unknown>): Promise<UserView> {
+    const principal = principalOf(envelope.context);
+    const body = await validateDto(CreateUserBody, envelope.payload);
+    const input = normalizeNewUser(body, principal.organizationId);
+    // A platform admin may create users in any organization: a new tenant's first admin.
+    const target = {
+      organizationId: principal.platformAdmin ? principal.organizationId : input.organizationId,
+      ownerTeams: input.teams,
+    };
+    const hidden = { code: UsersErrorCode.OrganizationNotFound, detail: `organization ${input.organizationId} does not exist` };
+    requirePermission(principal, 'users:write', target, hidden);
+    if (isServiceAccount(input.accountType)) requirePermission(principal, 'service_accounts:write', target, hidden);
+    if (input.accountType === 'service_internal' && !actsAsSuperAdmin(principal)) {
+      throw forbidden('only a super admin may create the internal service account (it acts as a super admin)');
+    }
+    const customRoles = await loadCustomRoles(this.ctx.store, input.organizationId, input.roles);
+    const grant = authorizeRoleGrant(principal, input.roles, customRoles);
+    if (!grant.allowed) throw forbidden(grant.reason);
+    const organization = await loadState(this.ctx.store, organizationDecider, organizationStreamId(input.organizationId));
+    if (organization.state.status === 'absent') throw new WardenError(hidden.code, hidden.detail);
+
+    let passwordHash: string | null = null;
+    if (input.password !== undefined) {
+      assertPassword(input.password, { username: input.username, firstName: input.firstName, lastName: input.lastName, email: input.email });
+      passwordHash = await this.ctx.hasher.hash(input.password);
+    }
+    const userId = uuidv7();
+    const at = this.ctx.clock().toISOString();
+    const steps: StreamCommand[] = [
+      streamCommand(usernameReservationStreamId(input.username), usernameReservationDecider, {
+        type: 'ReserveUsername',
+        userId,
+        organizationId: input.organizationId,
+        username: input.username,
+      }),
+      streamCommand(userStreamId(userId), userDecider, {
+        type: 'CreateUser',
+        userId,
+        organizationId: input.organizationId,
+        accountType: input.accountType,
+        username: input.username,
+        firstName: input.firstName,
+        lastName: input.lastName,
+        email: input.email,
+        friendlyName: input.friendlyName,
+        description: input.description,
+        roles: input.roles,
+        teams: input.teams,
+        passwordHash,
+        customRoles,
+        at,
+      } satisfies UserCommand),
+      ...this.slotSteps(input.organizationId, userId, 'user', input.accountType),
+      ...input.teams.map((teamId) =>
+        streamCommand(teamStreamId(teamId), teamDecider, {
+          type: 'AddTeamMember',
+          userId,
+          memberOrganizationId: input.organizationId,
+          at,
+        } satisfies TeamCommand),
+      ),
+    ];
+    const { results, appended } = await runAtomically(this.ctx.store, steps, envelope.context, input.organizationId).catch(
+      (error: unknown) => {
+        throw teamReference(error, input.teams, body.groups !== undefined ? 'groups' : 'teams');
+      },
+    );
+    await this.ctx.readModels.settle(appended);
+    return toUserView(results[1]!.state as User);
+  }
+
+  async get(envelope: Envelope<UserRequest>): Promise<UserView> {
+    const principal = principalOf(envelope.context);
+    const user = await this.readableUser(principal, envelope.payload.id);
+    return toUserView(user, await this.lastActiveAt(user.id));
+  }
+
+  async me(envelope: Envelope<unknown>): Promise<MeView> {
+    const principal = principalOf(envelope.context);
+    const user = await this.existing(principal.id);
+    const organization = await loadState(this.ctx.store, organizationDecider, organizationStreamId(user.organizationId));
+    const view = envelope.context.principal!;
+    return {
+      ...toUserView(user, await this.lastActiveAt(user.id)),
+      organization: {
+        id: user.organizationId,
+        name: organization.state.status === 'active' ? organization.state.name : '',
+      },
+      permissions: view.permissions,
+      is_super_admin: view.isSuperAdmin,
+      platform_admin: view.platformAdmin,
+    };
+  }
+
+  async list(envelope: Envelope<ListUsersRequest>): Promise<PageSlice<UserListItem>> {
+    const principal = principalOf(envelope.context);
+    const query = await validateDto(ListUsersQuery, envelope.payload);
+    requirePermission(principal, 'users:read', { organizationId: principal.organizationId, ownerTeams: principal.teams });
+    const page = query.page ?? 1;
+    const pageSize = query.page_size ?? 20;
+    const sort = parseUserSort(query.sort, query.direction);
+    const conditions = ['organization_id = $1'];
+    const values: unknown[] = [principal.organizationId];
+    const add = (sql: (n: number) => string, value: unknown) => {
+      values.push(value);
+      conditions.push(sql(values.length));
+    };
+    if (query.account_type) add((n) => `account_type = $${n}`, query.account_type);
+    if (query.role) add((n) => `$${n} = ANY(roles)`, query.role);
+    if (query.team) add((n) => `$${n} = ANY(teams)`, query.team);
+    if (query.status) add((n) => `status = $${n}`, query.status);
+    // A team-scoped users:read (a manager) sees the members of the manager's own teams only.
+    const scoped = !actsAsSuperAdmin(principal) && principal.permissions['users:read'] === 'team';
+    if (scoped) add((n) => `teams && $${n}::text[]`, principal.teams);
+    const where = conditions.join(' AND ');
+    const table = this.ctx.listing.tables.users;
+    const [{ rows: counted }, { rows }] = await Promise.all([
+      this.ctx.pool.query<{ total: string }>(`SELECT count(*)::text AS total FROM ${table} WHERE ${where}`, values),
+      this.ctx.pool.query<UserListingRow>(
+        `SELECT *, coalesce(friendly_name, nullif(trim(concat_ws(' ', first_name, last_name)), ''), username) AS name
+         FROM ${table} WHERE ${where} ${orderByClause(sort)} LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize}`,
+        values,
+      ),
+    ]);
+    return { total: Number(counted[0]!.total), page, page_size: pageSize, results: rows.map(toUserListItem) };
+  }
+
+  async update(envelope: Envelope<UpdateUserRequest>): Promise<UserView> {
+    const principal = principalOf(envelope.context);
+    const { id } = envelope.payload;
+    const changes = await validateDto(UpdateUserBody, envelope.payload.changes ?? {});
+    const user = await this.readableUser(principal, id);
+    const own = principal.id === user.id;
+    const onlyOwnPassword =
+      own && Object.keys(changes).every((key) => key === 'password' || key === 'current_password') && changes.password !== undefined;
+    const target = { organizationId: user.organizationId, ownerTeams: user.teams };
+    if (!onlyOwnPassword) {
+      await requireUserManagement(this.ctx.store, principal, user);
+      const toType = changes.account_type ?? user.accountType;
+      if (isServiceAccount(toType)) requirePermission(principal, 'service_accounts:write', target);
+      if (toType === 'service_internal' && user.accountType !== 'service_internal' && !actsAsSuperAdmin(principal)) {
+        throw forbidden('only a super admin may make an account the internal service account (it acts as a super admin)');
+      }
+    }
+    const at = this.ctx.clock().toISOString();
+    const commands: UserCommand[] = [];
+    const profile = {
+      firstName: changes.first_name,
+      lastName: changes.last_name,
+      email: changes.email,
+      friendlyName: changes.friendly_name,
+      description: changes.description,
+    };
+    if (Object.values(profile).some((value) => value !== undefined)) commands.push({ type: 'ChangeProfile', ...profile, at });
+    if (changes.roles !== undefined) {
+      const roles = roleNames(changes.roles);
+      const customRoles = await loadCustomRoles(this.ctx.store, user.organizationId, roles);
+      const grant = authorizeRoleGrant(principal, roles.filter((role) => !user.roles.includes(role)), customRoles);
+      if (!grant.allowed) throw forbidden(grant.reason);
+      commands.push({ type: 'AssignRoles', roles, customRoles, at });
+    }
+    const steps: StreamCommand[] = [];
+    if (changes.teams !== undefined) {
+      const teams = [...new Set(changes.teams.map((team, i) => referencedId(team, ['teams', 'groups'], `teams[${i}]`)))];
+      commands.push({ type: 'ChangeTeams', teams, at });
+      for (const teamId of teams.filter((team) => !user.teams.includes(team))) {
+        steps.push(
+          streamCommand(teamStreamId(teamId), teamDecider, { type: 'AddTeamMember', userId: id, memberOrganizationId: user.organizationId, at } satisfies TeamCommand),
+        );
+      }
+      for (const teamId of user.teams.filter((team) => !teams.includes(team))) {
+        steps.push(streamCommand(teamStreamId(teamId), teamDecider, { type: 'RemoveTeamMember', userId: id, at } satisfies TeamCommand));
+      }
+    }
+    if (changes.account_type !== undefined && changes.account_type !== user.accountType) {
+      commands.push({ type: 'ConvertAccountType', to: changes.account_type, at });
+      steps.push(...this.slotSteps(user.organizationId, id, user.accountType, changes.account_type));
+    }
+    if (changes.password !== undefined) {
+      assertPassword(changes.password, { username: user.username, firstName: user.firstName, lastName: user.lastName, email: user.email });
+      const currentPasswordVerified =
+        own && changes.current_password !== undefined && (await this.ctx.hasher.verify(user.passwordHash, changes.current_password));
+      commands.push({
+        type: 'ChangePassword',
+        newPasswordHash: await this.ctx.hasher.hash(changes.password),
+        changedBy: { actorId: principal.id, isSuperAdmin: actsAsSuperAdmin(principal) },
+        currentPasswordVerified,
+        at,
+      });
+    }
+    if (commands.length === 0) return toUserView(user, await this.lastActiveAt(id));
+    const all = [streamCommand(userStreamId(id), userCommands, commands), ...steps];
+    const { results, appended } = await runAtomically(this.ctx.store, all, envelope.context, user.organizationId).catch((error: unknown) => {
+      throw teamReference(error, changes.teams ?? [], 'teams');
+    });
+    await this.ctx.readModels.settle(appended);
+    return toUserView(results[0]!.state as User, await this.lastActiveAt(id));
+  }
+
+  deactivate(envelope: Envelope<UserRequest>): Promise<UserView> {
+    return this.changeStatus(envelope, 'Deactivate');
+  }
+
+  reactivate(envelope: Envelope<UserRequest>): Promise<UserView> {
+    return this.changeStatus(envelope, 'Reactivate');
+  }
+
+  async delete(envelope: Envelope<UserRequest>): Promise<void> {
+    const principal = principalOf(envelope.context);
+    const user = await this.writableUser(principal, envelope.payload.id);
+    if (user.id === principal.id) throw forbidden('nobody may delete their own account');
+    const ownedTokenCount = await this.ctx.ownedTokens.count(user.id, envelope.context);
+    const at = this.ctx.clock().toISOString();
+    const steps: StreamCommand[] = [
+      streamCommand(userStreamId(user.id), userDecider, { type: 'Delete', ownedTokenCount, at } satisfies UserCommand),
+      streamCommand(usernameReservationStreamId(user.username), usernameReservationDecider, { type: 'ReleaseUsername', userId: user.id }),
+      ...this.slotSteps(user.organizationId, user.id, user.accountType, 'user'),
+      ...user.teams.map((teamId) =>
+        streamCommand(teamStreamId(teamId), teamDecider, { type: 'RemoveTeamMember', userId: user.id, at } satisfies TeamCommand),
+      ),
+    ];
+    const { appended } = await runAtomically(this.ctx.store, steps, envelope.context, user.organizationId);
+    await this.ctx.readModels.settle(appended);
+  }
+
+  private async changeStatus(envelope: Envelope<UserRequest>, type: 'Deactivate' | 'Reactivate'): Promise<UserView> {
+    const principal = principalOf(envelope.context);
+    const user = await this.writableUser(principal, envelope.payload.id);
+    if (type === 'Deactivate' && user.id === principal.id) throw forbidden('nobody may deactivate their own account');
+    const at = this.ctx.clock().toISOString();
+    const { results, appended } = await runAtomically(
+      this.ctx.store,
+      [streamCommand(userStreamId(user.id), userDecider, { type, at } satisfies UserCommand)],
+      envelope.context,
+      user.organizationId,
+    );
+    await this.ctx.readModels.settle(appended);
+    return toUserView(results[0]!.state as User, await this.lastActiveAt(user.id));
+  }
+
+  // The organization stream's part when an account becomes (or stops being) a service account.
+  private slotSteps(organizationId: string, userId: string, from: User['accountType'], to: User['accountType']): StreamCommand[] {
+    if (from === to) return [];
+    const command: OrganizationCommand = isServiceAccount(to)
+      ? { type: 'ClaimServiceAccountSlot', userId, accountType: to }
+      : { type: 'ReleaseServiceAccountSlot', userId };
+    return [streamCommand(organizationStreamId(organizationId), organizationDecider, command)];
+  }
+
+  private async existing(id: string): Promise<User> {
+    const { state } = await loadState(this.ctx.store, userDecider, userStreamId(id));
+    if (state.status === 'absent' || state.status === 'deleted') throw new WardenError(UsersErrorCode.UserNotFound, `user ${id} does not exist`);
+    return state;
+  }
+
+  private async readableUser(principal: Principal, id: string): Promise<User> {
+    const user = await this.existing(id);
+    if (user.id !== principal.id) {
+      requirePermission(principal, 'users:read', { organizationId: user.organizationId, ownerTeams: user.teams }, userNotFound(id));
+    }
+    return user;
+  }
+
+  private async writableUser(principal: Principal, id: string): Promise<User> {
+    const user = await this.existing(id);
+    await requireUserManagement(this.ctx.store, principal, user);
+    return user;
+  }
+
+  private async lastActiveAt(userId: string): Promise<string | null> {
+    const { rows } = await this.ctx.pool.query<{ last_active_at: Date | null }>(
+      `SELECT last_active_at FROM ${this.ctx.listing.tables.users} WHERE id = $1`,
+      [userId],
+    );
+    return rows[0]?.last_active_at?.toISOString() ?? null;
+  }
+}
+
+// A team the body names that does not exist (or is in another organization) is a bad
+// reference in the body, not a missing resource of the route.
+function teamReference(error: unknown, teams: readonly string[], field: string): unknown {
+  if (error instanceof WardenError && (error.code === UsersErrorCode.TeamNotFound || error.code === UsersErrorCode.UserNotInOrganization)) {
+    return new WardenError(UsersErrorCode.InvalidReference, `${field}: ${error.detail}`, [
+      { field, message: `must name teams of the user's organization (${teams.join(', ')})` },
+    ]);
+  }
+  return error;
+}

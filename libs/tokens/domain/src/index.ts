@@ -1,0 +1,4 @@
+export * from './secret';
+export * from './session.decider';
+export * from './allowed-origin';
+export * from './token.decider';

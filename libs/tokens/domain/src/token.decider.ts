@@ -1,0 +1,315 @@
+import {
+  CommonErrorCode,
+  MAX_GRACE_PERIOD_SECONDS,
+  PermissionScope,
+  PrincipalAccountType,
+  PrincipalStatus,
+  SECRET_PREFIXES,
+  TokenVisibility,
+  TokensErrorCode,
+  WardenError,
+} from '@warden/contracts';
+import { Decider } from '@warden/kernel';
+import { normalizeAllowedOrigin } from './allowed-origin';
+
+// An API token (seeds 001, 003, 004): owned by a service account, private or public (valid
+// only from an exact list of origins), optionally expiring and narrowed to some of its
+// owner's permissions. Only the SHA-256 of each secret is recorded, with its last four
+// characters for display; the secret itself exists only in the answer that minted it.
+
+export const tokenStreamId = (tokenId: string) => `token-${tokenId}`;
+export const TOKEN_STREAM_PREFIX = 'token-';
+
+/** What the tokens service knows of an account (its principal record) when it decides. */
+export interface TokenOwner {
+  userId: string;
+  organizationId: string;
+  accountType: PrincipalAccountType;
+  status: PrincipalStatus;
+  permissions: Record<string, PermissionScope>;
+  isSuperAdmin: boolean;
+}
+
+export type TokenCommand =
+  | {
+      type: 'IssueToken';
+      tokenId: string;
+      /** The organization the token is issued in (the caller's). */
+      organizationId: string;
+      /** null: no account with that id. */
+      owner: TokenOwner | null;
+      name: string;
+      visibility: TokenVisibility;
+      allowedOrigins: string[];
+      expiresAt: string | null;
+      permissions: string[] | null;
+      secretHash: string;
+      lastFour: string;
+      issuedAt: string;
+      /** The organization's max_token_lifetime_seconds; null: no limit. */
+      maxLifetimeSeconds: number | null;
+    }
+  | { type: 'RevokeToken'; at: string }
+  | { type: 'RotateToken'; secretHash: string; lastFour: string; gracePeriodSeconds: number; at: string }
+  | { type: 'ReassignToken'; newOwner: TokenOwner | null; at: string }
+  | { type: 'RecordTokenUse'; usedAt: string };
+
+export interface TokenIssued {
+  type: 'TokenIssued';
+  data: {
+    tokenId: string;
+    organizationId: string;
+    ownerId: string;
+    name: string;
+    visibility: TokenVisibility;
+    allowedOrigins: string[];
+    expiresAt: string | null;
+    permissions: string[] | null;
+    secretHash: string;
+    lastFour: string;
+    issuedAt: string;
+  };
+}
+export interface TokenRevoked {
+  type: 'TokenRevoked';
+  data: { tokenId: string; ownerId: string; revokedAt: string };
+}
+export interface TokenRotated {
+  type: 'TokenRotated';
+  data: { tokenId: string; secretHash: string; lastFour: string; previousSecretHash: string; previousValidUntil: string; rotatedAt: string };
+}
+export interface TokenReassigned {
+  type: 'TokenReassigned';
+  data: { tokenId: string; fromUserId: string; toUserId: string; reassignedAt: string };
+}
+export interface TokenUsed {
+  type: 'TokenUsed';
+  data: { tokenId: string; ownerId: string; organizationId: string; usedAt: string };
+}
+
+export type TokenEvent = TokenIssued | TokenRevoked | TokenRotated | TokenReassigned | TokenUsed;
+
+export interface TokenSecret {
+  hash: string;
+  lastFour: string;
+  issuedAt: string;
+  /** null for the current secret; the end of the grace period for a rotated-out one. */
+  validUntil: string | null;
+}
+
+export interface Token {
+  status: 'active' | 'revoked';
+  tokenId: string;
+  organizationId: string;
+  ownerId: string;
+  name: string;
+  visibility: TokenVisibility;
+  allowedOrigins: string[];
+  expiresAt: string | null;
+  permissions: string[] | null;
+  /** Every secret the token ever had, the current one last. */
+  secrets: TokenSecret[];
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  rotatedAt: string | null;
+}
+
+export type TokenState = { status: 'absent' } | Token;
+
+export const API_TOKEN_PREFIX = SECRET_PREFIXES.api_token;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+// The shape of a permission (users domain: `<resource>:<action>`); whether the owner holds it decides the rest.
+const PERMISSION = /^[a-z][a-z0-9_]{1,31}:[a-z][a-z0-9_]{1,31}$/;
+
+const fieldError = (code: TokensErrorCode, field: string, message: string) => new WardenError(code, `${field} ${message}`, [{ field, message }]);
+
+/** Seed 001: tokens belong to active service accounts of the token's organization, and to nobody else. */
+function assertServiceAccountOwner(owner: TokenOwner | null, organizationId: string, ownerId: string): TokenOwner {
+  if (!owner || owner.organizationId !== organizationId) {
+    throw fieldError(TokensErrorCode.InvalidTokenOwner, 'user_id', `${ownerId} is not a service account of the organization`);
+  }
+  if (owner.accountType !== 'service_internal' && owner.accountType !== 'service_external') {
+    throw fieldError(TokensErrorCode.InvalidTokenOwner, 'user_id', 'must be a service account: tokens belong only to service accounts');
+  }
+  if (owner.status !== 'active') throw fieldError(TokensErrorCode.InvalidTokenOwner, 'user_id', `is ${owner.status}`);
+  return owner;
+}
+
+// The super admin and the internal service account hold every permission of their organization (seed 000).
+const holds = (owner: TokenOwner, permission: string) =>
+  owner.isSuperAdmin || owner.accountType === 'service_internal' || Object.hasOwn(owner.permissions, permission);
+
+function decideIssue(command: Extract<TokenCommand, { type: 'IssueToken' }>): TokenEvent[] {
+  const ownerId = command.owner?.userId ?? '';
+  assertServiceAccountOwner(command.owner, command.organizationId, ownerId);
+  const owner = command.owner!;
+  if (!SHA256_HEX.test(command.secretHash)) throw new RangeError('secretHash must be a SHA-256 in lowercase hex');
+  const name = command.name.trim();
+  if (name.length === 0) throw new WardenError(CommonErrorCode.ValidationFailed, 'name must not be blank', [{ field: 'name', message: 'must not be blank' }]);
+
+  const allowedOrigins: string[] = [];
+  command.allowedOrigins.forEach((input, i) => {
+    const checked = normalizeAllowedOrigin(input);
+    if (!checked.ok) throw fieldError(TokensErrorCode.InvalidAllowedOrigins, `allowed_origins[${i}]`, checked.reason);
+    if (!allowedOrigins.includes(checked.origin)) allowedOrigins.push(checked.origin);
+  });
+  if (command.visibility === 'public' && allowedOrigins.length === 0) {
+    throw fieldError(TokensErrorCode.InvalidAllowedOrigins, 'allowed_origins', 'must list at least one origin for a public token');
+  }
+  if (command.visibility === 'private' && allowedOrigins.length > 0) {
+    throw fieldError(TokensErrorCode.InvalidAllowedOrigins, 'allowed_origins', 'apply only to public tokens; a private token is valid from anywhere');
+  }
+
+  const issuedAt = Date.parse(command.issuedAt);
+  const cap = command.maxLifetimeSeconds;
+  let expiresAt = command.expiresAt;
+  if (expiresAt !== null) {
+    const at = Date.parse(expiresAt);
+    if (!(at > issuedAt)) throw fieldError(TokensErrorCode.InvalidTokenExpiry, 'expires_at', 'must be in the future');
+    if (cap !== null && at > issuedAt + cap * 1000) {
+      throw fieldError(TokensErrorCode.InvalidTokenExpiry, 'expires_at', `must be within the organization's max_token_lifetime_seconds (${cap})`);
+    }
+    expiresAt = new Date(at).toISOString();
+  } else if (cap !== null) {
+    expiresAt = new Date(issuedAt + cap * 1000).toISOString(); // the longest the organization allows
+  }
+
+  let permissions: string[] | null = null;
+  if (command.permissions !== null) {
+    permissions = [...new Set(command.permissions)].sort();
+    permissions.forEach((permission) => {
+      if (!PERMISSION.test(permission)) {
+        throw fieldError(TokensErrorCode.InvalidTokenPermissions, 'permissions', `${JSON.stringify(permission)} is not a permission`);
+      }
+      if (!holds(owner, permission)) {
+        throw fieldError(TokensErrorCode.InvalidTokenPermissions, 'permissions', `${permission} is not held by the owner; a token can only narrow its owner's permissions`);
+      }
+    });
+  }
+
+  return [
+    {
+      type: 'TokenIssued',
+      data: {
+        tokenId: command.tokenId,
+        organizationId: command.organizationId,
+        ownerId: owner.userId,
+        name,
+        visibility: command.visibility,
+        allowedOrigins,
+        expiresAt,
+        permissions,
+        secretHash: command.secretHash,
+        lastFour: command.lastFour,
+        issuedAt: command.issuedAt,
+      },
+    },
+  ];
+}
+
+const notFound = () => new WardenError(TokensErrorCode.TokenNotFound, 'the token does not exist');
+
+export function isExpired(token: Token, at: string): boolean {
+  return token.expiresAt !== null && !(Date.parse(token.expiresAt) > Date.parse(at));
+}
+
+function assertUsable(token: Token, at: string, action: string): void {
+  if (token.status === 'revoked') throw new WardenError(TokensErrorCode.TokenNotActive, `a revoked token cannot be ${action}`);
+  if (isExpired(token, at)) throw new WardenError(TokensErrorCode.TokenNotActive, `an expired token cannot be ${action}`);
+}
+
+function decide(command: TokenCommand, state: TokenState): TokenEvent[] {
+  switch (command.type) {
+    case 'IssueToken':
+      if (state.status !== 'absent') throw new WardenError(TokensErrorCode.TokenNotActive, `token ${command.tokenId} already exists`);
+      return decideIssue(command);
+    case 'RevokeToken':
+      if (state.status === 'absent') throw notFound();
+      if (state.status === 'revoked') return []; // revoking twice is done, not an error
+      return [{ type: 'TokenRevoked', data: { tokenId: state.tokenId, ownerId: state.ownerId, revokedAt: command.at } }];
+    case 'RotateToken': {
+      if (state.status === 'absent') throw notFound();
+      assertUsable(state, command.at, 'rotated');
+      if (!SHA256_HEX.test(command.secretHash)) throw new RangeError('secretHash must be a SHA-256 in lowercase hex');
+      const grace = command.gracePeriodSeconds;
+      if (!Number.isInteger(grace) || grace < 0 || grace > MAX_GRACE_PERIOD_SECONDS) {
+        throw fieldError(TokensErrorCode.InvalidGracePeriod, 'grace_period_seconds', `must be a whole number of seconds from 0 to ${MAX_GRACE_PERIOD_SECONDS}`);
+      }
+      const current = state.secrets[state.secrets.length - 1]!;
+      return [
+        {
+          type: 'TokenRotated',
+          data: {
+            tokenId: state.tokenId,
+            secretHash: command.secretHash,
+            lastFour: command.lastFour,
+            previousSecretHash: current.hash,
+            previousValidUntil: new Date(Date.parse(command.at) + grace * 1000).toISOString(),
+            rotatedAt: command.at,
+          },
+        },
+      ];
+    }
+    case 'ReassignToken': {
+      if (state.status === 'absent') throw notFound();
+      assertUsable(state, command.at, 'reassigned');
+      const owner = assertServiceAccountOwner(command.newOwner, state.organizationId, command.newOwner?.userId ?? '');
+      if (owner.userId === state.ownerId) return [];
+      // The token keeps its own narrowing; at use it is intersected with the new owner's permissions.
+      return [{ type: 'TokenReassigned', data: { tokenId: state.tokenId, fromUserId: state.ownerId, toUserId: owner.userId, reassignedAt: command.at } }];
+    }
+    case 'RecordTokenUse': {
+      if (state.status === 'absent') throw notFound();
+      // Uses are reported late and in batches: only a later one moves the clock.
+      if (state.lastUsedAt !== null && !(Date.parse(command.usedAt) > Date.parse(state.lastUsedAt))) return [];
+      return [{ type: 'TokenUsed', data: { tokenId: state.tokenId, ownerId: state.ownerId, organizationId: state.organizationId, usedAt: command.usedAt } }];
+    }
+    default: {
+      const _exhaustive: never = command;
+      return _exhaustive;
+    }
+  }
+}
+
+function evolve(state: TokenState, event: TokenEvent): TokenState {
+  if (event.type === 'TokenIssued') {
+    const { secretHash, lastFour, issuedAt, ownerId, ...rest } = event.data;
+    return {
+      ...rest,
+      status: 'active',
+      ownerId,
+      secrets: [{ hash: secretHash, lastFour, issuedAt, validUntil: null }],
+      createdAt: issuedAt,
+      lastUsedAt: null,
+      revokedAt: null,
+      rotatedAt: null,
+    };
+  }
+  if (state.status === 'absent') return state;
+  switch (event.type) {
+    case 'TokenRevoked':
+      return { ...state, status: 'revoked', revokedAt: event.data.revokedAt };
+    case 'TokenRotated': {
+      const { secretHash, lastFour, previousSecretHash, previousValidUntil, rotatedAt } = event.data;
+      const secrets = state.secrets.map((secret) =>
+        secret.hash === previousSecretHash ? { ...secret, validUntil: previousValidUntil } : secret,
+      );
+      return { ...state, secrets: [...secrets, { hash: secretHash, lastFour, issuedAt: rotatedAt, validUntil: null }], rotatedAt };
+    }
+    case 'TokenReassigned':
+      return { ...state, ownerId: event.data.toUserId };
+    case 'TokenUsed':
+      return { ...state, lastUsedAt: event.data.usedAt };
+    default: {
+      const _exhaustive: never = event;
+      return _exhaustive;
+    }
+  }
+}
+
+export const tokenDecider: Decider<TokenCommand, TokenEvent, TokenState> = {
+  decide,
+  evolve,
+  initialState: () => ({ status: 'absent' }),
+};

@@ -1,0 +1,162 @@
+import { CredentialRecord, PrincipalRecord } from '@warden/contracts';
+import { decideVerification, introspectionOf } from './verify-credential';
+
+const now = new Date('2030-01-01T00:30:00.000Z');
+const credential: CredentialRecord = {
+  kind: 'session',
+  credentialId: 's-1',
+  userId: 'u-1',
+  organizationId: 'o-1',
+  expiresAt: '2030-01-01T01:00:00.000Z',
+  status: 'active',
+};
+const principal: PrincipalRecord = {
+  userId: 'u-1',
+  organizationId: 'o-1',
+  accountType: 'service_external',
+  username: 'pipeline',
+  roles: ['WARDEN_AUDITOR'],
+  teams: ['t-1'],
+  permissions: { 'audit:read': 'organization' },
+  isSuperAdmin: false,
+  platformAdmin: false,
+  status: 'active',
+};
+const decide = (c: Partial<CredentialRecord> | null, p: Partial<PrincipalRecord> | null, origin?: string) =>
+  decideVerification(
+    'session',
+    c === null ? null : JSON.stringify({ ...credential, ...c }),
+    p === null ? null : JSON.stringify({ ...principal, ...p }),
+    now,
+    origin,
+  );
+
+describe('decideVerification', () => {
+  it('accepts an active, unexpired credential of an active owner, with the principal and the credential', () => {
+    expect(decide({}, {})).toEqual({
+      ok: true,
+      principal: {
+        userId: 'u-1',
+        organizationId: 'o-1',
+        accountType: 'service_external',
+        roles: ['WARDEN_AUDITOR'],
+        teams: ['t-1'],
+        permissions: { 'audit:read': 'organization' },
+        isSuperAdmin: false,
+        platformAdmin: false,
+        credential: { kind: 'session', id: 's-1', expiresAt: '2030-01-01T01:00:00.000Z' },
+      },
+    });
+  });
+
+  it.each([
+    ['no record', null, {}, 'unknown'],
+    ['a record of another kind', { kind: 'api_token' as const }, {}, 'unknown'],
+    ['a revoked credential', { status: 'revoked' as const }, {}, 'revoked'],
+    ['an expired credential', { expiresAt: '2030-01-01T00:29:59.999Z' }, {}, 'expired'],
+    ['a credential expiring this very instant', { expiresAt: now.toISOString() }, {}, 'expired'],
+    ['an owner without a principal record', {}, null, 'owner_inactive'],
+    ['a deactivated owner', {}, { status: 'deactivated' as const }, 'owner_inactive'],
+    ['a deleted owner', {}, { status: 'deleted' as const }, 'owner_inactive'],
+    ['an owner now in another organization', {}, { organizationId: 'o-2' }, 'owner_inactive'],
+  ])('refuses %s', (_what, c, p, reason) => {
+    expect(decide(c, p)).toEqual({ ok: false, reason });
+  });
+
+  it('refuses a record that is not JSON, failing closed', () => {
+    expect(decideVerification('session', '{not json', JSON.stringify(principal), now)).toEqual({ ok: false, reason: 'unknown' });
+  });
+
+  it('accepts a credential that never expires', () => {
+    expect(decide({ expiresAt: null }, {}).ok).toBe(true);
+  });
+
+  it('matches the origins of a public token exactly', () => {
+    const allowedOrigins = ['https://app.example.com'];
+    expect(decide({ allowedOrigins }, {}, 'https://app.example.com').ok).toBe(true);
+    expect(decide({ allowedOrigins }, {}, 'https://app.example.com:443')).toEqual({ ok: false, reason: 'origin_not_allowed' });
+    expect(decide({ allowedOrigins }, {}, 'https://evil.app.example.com')).toEqual({ ok: false, reason: 'origin_not_allowed' });
+    expect(decide({ allowedOrigins }, {})).toEqual({ ok: false, reason: 'origin_not_allowed' });
+  });
+
+  describe('API tokens', () => {
+    const token: Partial<CredentialRecord> = { kind: 'api_token', credentialId: 't-1', expiresAt: null, issuedAt: '2030-01-01T00:00:00.000Z' };
+    const owner: Partial<PrincipalRecord> = { permissions: { 'records:read': 'organization', 'records:write': 'team', 'audit:read': 'organization' } };
+    const decideToken = (c: Partial<CredentialRecord>, p: Partial<PrincipalRecord>, policy?: { maxTokenLifetimeSeconds: number | null }, origin?: string) =>
+      decideVerification(
+        'api_token',
+        JSON.stringify({ ...credential, ...token, ...c }),
+        JSON.stringify({ ...principal, ...owner, ...p }),
+        now,
+        origin,
+        policy ? JSON.stringify({ organizationId: 'o-1', ...policy }) : null,
+      );
+
+    it('gives a token without its own permissions all of its owner\'s current ones', () => {
+      const result = decideToken({}, {});
+      expect(result).toMatchObject({ ok: true, principal: { permissions: owner.permissions, credential: { kind: 'api_token', id: 't-1', expiresAt: null } } });
+      if (result.ok) expect(result.principal.credential.permissions).toBeUndefined();
+    });
+
+    it('intersects a narrowed token\'s permissions with the current ones of its owner, in the owner\'s scope', () => {
+      const result = decideToken({ permissions: ['records:write', 'users:write'] }, {});
+      expect(result).toMatchObject({ ok: true, principal: { permissions: { 'records:write': 'team' }, credential: { permissions: ['records:write', 'users:write'] } } });
+      // The owner loses a permission: the token loses it at once.
+      expect(decideToken({ permissions: ['records:write'] }, { permissions: {} })).toMatchObject({ ok: true, principal: { permissions: {} } });
+    });
+
+    it('never lets a narrowed token act as a super admin', () => {
+      const result = decideToken({ permissions: ['users:read'] }, { accountType: 'service_internal', isSuperAdmin: true, platformAdmin: true, permissions: {} });
+      expect(result).toMatchObject({ ok: true, principal: { permissions: { 'users:read': 'organization' }, isSuperAdmin: false, platformAdmin: false } });
+    });
+
+    it('caps a secret\'s life at use by the organization\'s maximum token lifetime', () => {
+      // issued at 00:00, now is 00:30
+      expect(decideToken({}, {}, { maxTokenLifetimeSeconds: 1801 })).toMatchObject({ ok: true, principal: { credential: { expiresAt: '2030-01-01T00:30:01.000Z' } } });
+      expect(decideToken({}, {}, { maxTokenLifetimeSeconds: 1800 })).toEqual({ ok: false, reason: 'expired' });
+      expect(decideToken({ expiresAt: '2030-01-01T00:40:00.000Z' }, {}, { maxTokenLifetimeSeconds: 3600 })).toMatchObject({
+        ok: true,
+        principal: { credential: { expiresAt: '2030-01-01T00:40:00.000Z' } },
+      });
+      expect(decideToken({}, {}, { maxTokenLifetimeSeconds: null }).ok).toBe(true);
+    });
+
+    it('stops the tokens of an owner converted to a human account', () => {
+      expect(decideToken({}, { accountType: 'user' })).toEqual({ ok: false, reason: 'owner_inactive' });
+      expect(decideToken({}, { accountType: 'service_internal' }).ok).toBe(true);
+    });
+
+    it.each([
+      ['the exact origin', 'https://app.example.com', true],
+      ['another case', 'https://App.example.com', false],
+      ['a trailing slash', 'https://app.example.com/', false],
+      ['the default port spelled out', 'https://app.example.com:443', false],
+      ['the opaque null origin', 'null', false],
+      ['userinfo', 'https://user@app.example.com', false],
+      ['the unicode spelling of a punycode host', 'https://bücher.example', false],
+      ['the punycode host', 'https://xn--bcher-kva.example', true],
+      ['no origin', undefined, false],
+    ])('compares %s with the allowlist exactly', (_what, origin, ok) => {
+      const allowedOrigins = ['https://app.example.com', 'https://xn--bcher-kva.example'];
+      expect(decideToken({ allowedOrigins }, {}, undefined, origin).ok).toBe(ok);
+    });
+  });
+
+  describe('introspectionOf', () => {
+    it('answers an active credential with the principal and a reason only when it may', () => {
+      expect(introspectionOf(decide({}, {}), false)).toEqual({
+        active: true,
+        token_id: 's-1',
+        token_type: 'session',
+        user_id: 'u-1',
+        organization_id: 'o-1',
+        account_type: 'service_external',
+        roles: ['WARDEN_AUDITOR'],
+        permissions: { 'audit:read': 'organization' },
+        expires_at: '2030-01-01T01:00:00.000Z',
+      });
+      expect(introspectionOf({ ok: false, reason: 'revoked' }, true)).toEqual({ active: false, reason: 'revoked' });
+      expect(introspectionOf({ ok: false, reason: 'revoked' }, false)).toEqual({ active: false });
+    });
+  });
+});

@@ -1,0 +1,4 @@
+export * from './verify-credential';
+export * from './warden-verifier';
+export * from './presented-credential';
+export * from './warden-auth.guard';

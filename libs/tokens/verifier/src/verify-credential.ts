@@ -1,0 +1,201 @@
+import type { Redis } from 'ioredis';
+import {
+  CredentialKind,
+  CredentialRecord,
+  OrganizationPolicyRecord,
+  PermissionScope,
+  PrincipalRecord,
+  PrincipalView,
+  TokenIntrospection,
+  credentialKey,
+  organizationPolicyKey,
+  parseSecret,
+  principalKey,
+  secretHash,
+} from '@warden/contracts';
+
+// Verifies a presented secret (login session key or API token) against the read models in
+// Redis: the tokens service's credential record, keyed by the secret's SHA-256, and the
+// users service's principal record of its owner. The lookup is by hash, so no secret is
+// ever compared in JavaScript and there is no timing side channel to make constant-time.
+//
+// There is deliberately no in-process cache: each verification reads Redis, so a revoked
+// credential or a deactivated owner is refused from the moment the read model says so.
+// With ioredis' `enableAutoPipelining`, concurrent verifications share round trips.
+
+export type VerificationFailure =
+  /** Not a Warden secret, or a checksum mismatch: rejected without touching Redis. */
+  | 'malformed'
+  /** No credential with that hash (never issued, or expired and evicted by Redis). */
+  | 'unknown'
+  | 'expired'
+  | 'revoked'
+  /** The owner is deactivated, deleted, has no principal record, or (an API token) is no longer a service account. */
+  | 'owner_inactive'
+  /** A public API token presented from an origin outside its allowlist. */
+  | 'origin_not_allowed';
+
+export type VerificationResult = { ok: true; principal: PrincipalView } | { ok: false; reason: VerificationFailure };
+
+export interface VerifyCredentialOptions {
+  redis: Redis;
+  /** REDIS_KEY_PREFIX of the deployment (`warden:`). */
+  keyPrefix: string;
+  now: Date;
+  /** The request's `Origin` header, checked against a public token's allowlist (exact match). */
+  origin?: string | null;
+}
+
+const VERIFY_COMMAND = 'wardenVerifyCredential';
+
+// KEYS[1] the credential record; ARGV[1] the principal key prefix; ARGV[2] the organization
+// policy key prefix. Reads the record, then the principal record of the user it names and,
+// for an API token, its organization's token policy, and returns all three (nil where
+// absent): one round trip for the whole decision. The other keys are derived inside the
+// script, which standalone Redis allows; in Redis Cluster they would need to share a hash
+// tag (a deployment-wide `{warden}:` prefix), since a script may only touch keys of one slot.
+const VERIFY_SCRIPT = `
+local credential = redis.call('GET', KEYS[1])
+if not credential then return {false, false, false} end
+local ok, record = pcall(cjson.decode, credential)
+if not ok or type(record) ~= 'table' or type(record.userId) ~= 'string' then return {credential, false, false} end
+local policy = false
+if record.kind == 'api_token' and type(record.organizationId) == 'string' then
+  policy = redis.call('GET', ARGV[2] .. record.organizationId)
+end
+return {credential, redis.call('GET', ARGV[1] .. record.userId), policy}
+`;
+
+type VerifyCommand = (
+  credentialKey: string,
+  principalKeyPrefix: string,
+  policyKeyPrefix: string,
+) => Promise<[string | null, string | null, string | null]>;
+
+function verifyCommandOf(redis: Redis): VerifyCommand {
+  if (!(VERIFY_COMMAND in redis)) {
+    // Sent as EVALSHA; ioredis falls back to EVAL once if Redis lost the script.
+    redis.defineCommand(VERIFY_COMMAND, { numberOfKeys: 1, lua: VERIFY_SCRIPT });
+  }
+  const command = (redis as unknown as Record<typeof VERIFY_COMMAND, VerifyCommand>)[VERIFY_COMMAND];
+  return (key, principalPrefix, policyPrefix) => command.call(redis, key, principalPrefix, policyPrefix);
+}
+
+/** One checksum check, one SHA-256, one Redis round trip. */
+export async function verifyCredential(presented: string, options: VerifyCredentialOptions): Promise<VerificationResult> {
+  const parsed = parseSecret(presented);
+  if (!parsed) return { ok: false, reason: 'malformed' };
+  const [credentialJson, principalJson, policyJson] = await verifyCommandOf(options.redis)(
+    options.keyPrefix + credentialKey(secretHash(parsed.secret)),
+    options.keyPrefix + principalKey(''),
+    options.keyPrefix + organizationPolicyKey(''),
+  );
+  return decideVerification(parsed.kind, credentialJson, principalJson, options.now, options.origin, policyJson);
+}
+
+/**
+ * The decision on what Redis returned; pure, so every rule is testable without Redis.
+ * `policyJson` is the organization's token policy (API tokens only).
+ */
+export function decideVerification(
+  kind: CredentialKind,
+  credentialJson: string | null,
+  principalJson: string | null,
+  now: Date,
+  origin?: string | null,
+  policyJson?: string | null,
+): VerificationResult {
+  const credential = parseJson<CredentialRecord>(credentialJson);
+  // A record of another kind under this hash cannot come from this secret; fail closed.
+  if (!credential || credential.kind !== kind) return { ok: false, reason: 'unknown' };
+  if (credential.status !== 'active') return { ok: false, reason: 'revoked' };
+  const expiresAt = effectiveExpiry(credential, parseJson<OrganizationPolicyRecord>(policyJson ?? null));
+  if (expiresAt !== null && !(Date.parse(expiresAt) > now.getTime())) return { ok: false, reason: 'expired' };
+  const principal = parseJson<PrincipalRecord>(principalJson);
+  if (!principal || principal.status !== 'active' || principal.userId !== credential.userId || principal.organizationId !== credential.organizationId) {
+    return { ok: false, reason: 'owner_inactive' };
+  }
+  // Seed 001: tokens belong to service accounts; an owner converted to a human account stops them.
+  if (credential.kind === 'api_token' && principal.accountType === 'user') return { ok: false, reason: 'owner_inactive' };
+  // Compared byte for byte with the stored (normalized) origins: a browser's Origin header is
+  // already in that form, and any other spelling of it fails closed.
+  if (credential.allowedOrigins && (!origin || !credential.allowedOrigins.includes(origin))) {
+    return { ok: false, reason: 'origin_not_allowed' };
+  }
+  const narrowed = credential.kind === 'api_token' && Array.isArray(credential.permissions);
+  return {
+    ok: true,
+    principal: {
+      userId: principal.userId,
+      organizationId: principal.organizationId,
+      accountType: principal.accountType,
+      roles: principal.roles,
+      teams: principal.teams,
+      permissions: narrowed ? intersectPermissions(principal, credential.permissions!) : principal.permissions,
+      // A narrowed token holds only what it names: never the blanket powers of a super admin.
+      isSuperAdmin: narrowed ? false : principal.isSuperAdmin,
+      platformAdmin: narrowed ? false : principal.platformAdmin,
+      credential: narrowed
+        ? { kind: credential.kind, id: credential.credentialId, expiresAt, permissions: [...credential.permissions!] }
+        : { kind: credential.kind, id: credential.credentialId, expiresAt },
+    },
+  };
+}
+
+/**
+ * When the secret stops working: its own expiry, and for an API token the organization's
+ * maximum lifetime counted from the secret's issue (enforced at use, so lowering the
+ * setting shortens the tokens already out).
+ */
+function effectiveExpiry(credential: CredentialRecord, policy: OrganizationPolicyRecord | null): string | null {
+  const cap = credential.kind === 'api_token' ? policy?.maxTokenLifetimeSeconds : undefined;
+  if (typeof cap !== 'number' || typeof credential.issuedAt !== 'string') return credential.expiresAt;
+  const capped = Date.parse(credential.issuedAt) + cap * 1000;
+  if (credential.expiresAt !== null && Date.parse(credential.expiresAt) <= capped) return credential.expiresAt;
+  return new Date(capped).toISOString();
+}
+
+/**
+ * The owner's current permissions, kept only where the token names them. The owner's
+ * scope is kept; a super admin or the internal service account holds every permission of
+ * its organization (seed 000), so what the token names is granted organization-wide.
+ */
+export function intersectPermissions(owner: PrincipalRecord, tokenPermissions: readonly string[]): Record<string, PermissionScope> {
+  const everything = owner.isSuperAdmin || owner.accountType === 'service_internal';
+  const effective: Record<string, PermissionScope> = {};
+  for (const permission of tokenPermissions) {
+    if (everything) effective[permission] = 'organization';
+    else if (Object.hasOwn(owner.permissions, permission)) effective[permission] = owner.permissions[permission]!;
+  }
+  return effective;
+}
+
+/**
+ * RFC 7662-style answer for a verification. The reason for an inactive token is given only
+ * to a caller allowed to see it (`revealReason`); anyone else learns `active: false`.
+ */
+export function introspectionOf(result: VerificationResult, revealReason: boolean): TokenIntrospection {
+  if (!result.ok) return revealReason ? { active: false, reason: result.reason } : { active: false };
+  const { principal } = result;
+  return {
+    active: true,
+    token_id: principal.credential.id,
+    token_type: principal.credential.kind,
+    user_id: principal.userId,
+    organization_id: principal.organizationId,
+    account_type: principal.accountType,
+    roles: principal.roles,
+    permissions: principal.permissions,
+    expires_at: principal.credential.expiresAt,
+  };
+}
+
+function parseJson<T>(json: string | null): T | null {
+  if (json === null) return null;
+  try {
+    const value: unknown = JSON.parse(json);
+    return typeof value === 'object' && value !== null ? (value as T) : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,164 @@
+import { randomBytes } from 'node:crypto';
+import { Controller, Get, Module, UseGuards } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import Redis from 'ioredis';
+import {
+  BASE62_ALPHABET,
+  CredentialRecord,
+  PrincipalRecord,
+  PrincipalView,
+  credentialKey,
+  formatSecret,
+  principalKey,
+  secretHash,
+} from '@warden/contracts';
+import { TEST_REDIS_URL, deleteRedisPrefix, uniqueTestId } from '@warden/testing';
+import { RequirePermission, WardenAuthGuard, WardenAuthModule, WardenPrincipal } from './warden-auth.guard';
+import { WardenVerifier, createWardenVerifier } from './warden-verifier';
+
+// The library as a receiving service uses it, on real Redis, reading records written here
+// with the contract's key helpers in the shape the tokens and users services write them.
+let redis: Redis;
+let keyPrefix: string;
+let verify: WardenVerifier;
+
+const principal: PrincipalRecord = {
+  userId: 'u-hooks',
+  organizationId: 'o-acme',
+  accountType: 'service_external',
+  username: 'docusign-webhooks@acme',
+  roles: ['RECORDS_WRITER'],
+  teams: [],
+  permissions: { 'records:write': 'organization' },
+  isSuperAdmin: false,
+  platformAdmin: false,
+  status: 'active',
+};
+
+function newToken(): string {
+  return formatSecret('api_token', Array.from(randomBytes(32), (byte) => BASE62_ALPHABET[byte % 62]).join(''));
+}
+
+async function issue(record: Partial<CredentialRecord> = {}): Promise<string> {
+  const token = newToken();
+  const full: CredentialRecord = {
+    kind: 'api_token',
+    credentialId: `tok-${token.slice(-6)}`,
+    userId: principal.userId,
+    organizationId: principal.organizationId,
+    expiresAt: null,
+    status: 'active',
+    ...record,
+  };
+  await redis.set(keyPrefix + credentialKey(secretHash(token)), JSON.stringify(full));
+  return token;
+}
+
+beforeAll(async () => {
+  redis = new Redis(TEST_REDIS_URL);
+  keyPrefix = `${uniqueTestId('verifier')}:`;
+  await redis.set(keyPrefix + principalKey(principal.userId), JSON.stringify(principal));
+  verify = createWardenVerifier({ redisUrl: TEST_REDIS_URL, keyPrefix });
+});
+
+afterAll(async () => {
+  await verify.close();
+  await deleteRedisPrefix(redis, keyPrefix);
+  redis.disconnect();
+});
+
+describe('createWardenVerifier', () => {
+  it('accepts an active token of an active owner and names the owner and the token', async () => {
+    const token = await issue({ credentialId: 'tok-active' });
+    const result = await verify(token);
+    expect(result).toMatchObject({ ok: true, principal: { userId: 'u-hooks', organizationId: 'o-acme', credential: { kind: 'api_token', id: 'tok-active' } } });
+  });
+
+  it('refuses a token from the moment its record says revoked', async () => {
+    const token = await issue();
+    expect((await verify(token)).ok).toBe(true);
+    const key = keyPrefix + credentialKey(secretHash(token));
+    const record = JSON.parse((await redis.get(key))!) as CredentialRecord;
+    await redis.set(key, JSON.stringify({ ...record, status: 'revoked' }));
+    expect(await verify(token)).toEqual({ ok: false, reason: 'revoked' });
+  });
+
+  it('refuses a token whose owner is deactivated, and accepts it again on reactivation', async () => {
+    const token = await issue();
+    const key = keyPrefix + principalKey(principal.userId);
+    await redis.set(key, JSON.stringify({ ...principal, status: 'deactivated' }));
+    try {
+      expect(await verify(token)).toEqual({ ok: false, reason: 'owner_inactive' });
+    } finally {
+      await redis.set(key, JSON.stringify(principal));
+    }
+    expect((await verify(token)).ok).toBe(true);
+  });
+
+  it('checks a public token against the origin passed in, exactly', async () => {
+    const token = await issue({ allowedOrigins: ['https://app.acme.example'] });
+    expect((await verify(token, { origin: 'https://app.acme.example' })).ok).toBe(true);
+    expect(await verify(token, { origin: 'https://app.acme.example:8443' })).toEqual({ ok: false, reason: 'origin_not_allowed' });
+    expect(await verify(token)).toEqual({ ok: false, reason: 'origin_not_allowed' });
+  });
+
+  it('refuses a token with a typo without a lookup, and an unissued one after one', async () => {
+    const token = newToken();
+    const typo = token.slice(0, 10) + (token[10] === 'a' ? 'b' : 'a') + token.slice(11);
+    expect(await verify(typo)).toEqual({ ok: false, reason: 'malformed' });
+    expect(await verify(token)).toEqual({ ok: false, reason: 'unknown' });
+  });
+
+  it('uses a client it is given and leaves it open on close', async () => {
+    const own = new Redis(TEST_REDIS_URL);
+    const borrowed = createWardenVerifier({ redis: own, keyPrefix });
+    expect((await borrowed(await issue())).ok).toBe(true);
+    await borrowed.close();
+    expect(await own.ping()).toBe('PONG');
+    own.disconnect();
+  });
+
+  it('needs exactly one of redis and redisUrl', () => {
+    expect(() => createWardenVerifier({ keyPrefix })).toThrow(TypeError);
+  });
+});
+
+@Controller('envelopes')
+@UseGuards(WardenAuthGuard)
+class EnvelopesController {
+  @Get('status')
+  @RequirePermission('records:write', { scope: 'organization' })
+  status(@WardenPrincipal() caller: PrincipalView) {
+    return { updatedBy: caller.userId };
+  }
+}
+
+describe('WardenAuthModule with the guard, on real Redis', () => {
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    @Module({ imports: [WardenAuthModule.forRoot({ redisUrl: TEST_REDIS_URL, keyPrefix })], controllers: [EnvelopesController] })
+    class WebhookProcessorModule {}
+    app = await NestFactory.create<NestFastifyApplication>(WebhookProcessorModule, new FastifyAdapter(), { logger: false });
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('lets a token holding the permission through, and refuses it once revoked', async () => {
+    const token = await issue();
+    const ok = await app.inject({ method: 'GET', url: '/envelopes/status', headers: { 'x-api-key': token } });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toEqual({ updatedBy: 'u-hooks' });
+
+    const key = keyPrefix + credentialKey(secretHash(token));
+    await redis.set(key, JSON.stringify({ ...(JSON.parse((await redis.get(key))!) as CredentialRecord), status: 'revoked' }));
+    const refused = await app.inject({ method: 'GET', url: '/envelopes/status', headers: { 'x-api-key': token } });
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json()).toMatchObject({ code: 'unauthenticated', status: 401 });
+  });
+});

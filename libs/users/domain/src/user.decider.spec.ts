@@ -1,0 +1,671 @@
+import { CommonErrorCode, UsersErrorCode, WardenError } from '@warden/contracts';
+import type { DomainEvent } from '@warden/kernel';
+import { deciderSpec } from '@warden/testing';
+import { RoleDefinition } from './roles';
+import { UserCommand, UserEvent, passwordLoginAllowed, userDecider, userStreamId } from './user.decider';
+
+const spec = deciderSpec(userDecider);
+const at = '2026-11-23T10:00:00.000Z';
+const later = '2026-11-24T09:30:00.000Z';
+const stateAfter = (events: UserEvent[]) => events.reduce(userDecider.evolve, userDecider.initialState());
+
+// Seed 000's body, as a service_external account.
+const serviceAccountCreated: UserEvent = {
+  type: 'UserCreated',
+  data: {
+    userId: 'svc-1',
+    organizationId: 'org-1',
+    accountType: 'service_external',
+    username: 'docusign-connect@acme',
+    firstName: 'DocuSign',
+    lastName: 'Connect',
+    roles: [],
+    teams: [],
+    passwordHash: '$argon2id$svc',
+    createdAt: at,
+  },
+};
+const humanCreated: UserEvent = {
+  type: 'UserCreated',
+  data: {
+    userId: 'user-1',
+    organizationId: 'org-1',
+    accountType: 'user',
+    username: 'grace',
+    firstName: 'Grace',
+    lastName: 'Hopper',
+    email: 'grace@acme.test',
+    roles: ['WARDEN_MEMBER'],
+    teams: ['team-1'],
+    passwordHash: '$argon2id$grace',
+    createdAt: at,
+  },
+};
+const deactivated = (userId: string): UserEvent => ({
+  type: 'UserDeactivated',
+  data: { userId, deactivatedAt: later },
+});
+const deleted = (userId: string): UserEvent => ({ type: 'UserDeleted', data: { userId, deletedAt: later } });
+
+const integrations: RoleDefinition = {
+  name: 'RECORDS_WRITER',
+  display_name: 'Records writer',
+  description: 'Updates envelope status records',
+  type: 'custom',
+  status: 'ACTIVE',
+  access_scope: 'organization',
+  application_code: 'docusign',
+  permissions: ['records:write'],
+};
+const retired: RoleDefinition = { ...integrations, name: 'OLD_SYNC', status: 'ARCHIVED' };
+
+const createServiceAccount: UserCommand = {
+  type: 'CreateUser',
+  userId: 'svc-1',
+  organizationId: 'org-1',
+  accountType: 'service_external',
+  username: ' docusign-connect@acme ',
+  firstName: 'DocuSign',
+  lastName: 'Connect',
+  passwordHash: '$argon2id$svc',
+  at,
+};
+
+const codeIs = (code: string) => (error: WardenError) => expect(error.code).toBe(code);
+
+describe('user decider', () => {
+  it('keeps each user in its own stream', () => {
+    expect(userStreamId('svc-1')).toBe('user-svc-1');
+  });
+
+  describe('CreateUser', () => {
+    it('creates a service account from the seed 000 body, carrying only the fields given', () => {
+      spec.given([]).when(createServiceAccount).then([serviceAccountCreated]);
+    });
+
+    it('creates every account active: no activation email (seed 000)', () => {
+      expect(stateAfter([serviceAccountCreated])).toMatchObject({
+        status: 'active',
+        accountType: 'service_external',
+      });
+      expect(stateAfter([humanCreated])).toMatchObject({
+        status: 'active',
+        email: 'grace@acme.test',
+        friendlyName: null,
+      });
+    });
+
+    it('creates a token-only service account from the seed 004 body: friendly name, email, roles, no password', () => {
+      spec
+        .given([])
+        .when({
+          type: 'CreateUser',
+          userId: 'svc-2',
+          organizationId: 'org-1',
+          accountType: 'service_external',
+          username: 'api-notifications',
+          friendlyName: 'API Integration Service User',
+          description: 'Service user for certificate automation',
+          email: 'api-notifications@example.com',
+          roles: ['WARDEN_MEMBER', 'RECORDS_WRITER', 'WARDEN_MEMBER'],
+          customRoles: [integrations],
+          teams: ['team-1', 'team-1'],
+          passwordHash: null,
+          at,
+        })
+        .then([
+          {
+            type: 'UserCreated',
+            data: {
+              userId: 'svc-2',
+              organizationId: 'org-1',
+              accountType: 'service_external',
+              username: 'api-notifications',
+              email: 'api-notifications@example.com',
+              friendlyName: 'API Integration Service User',
+              description: 'Service user for certificate automation',
+              roles: ['WARDEN_MEMBER', 'RECORDS_WRITER'],
+              teams: ['team-1'],
+              passwordHash: null,
+              createdAt: at,
+            },
+          },
+        ]);
+    });
+
+    it('drops blank profile fields instead of storing empty strings', () => {
+      spec
+        .given([])
+        .when({ ...createServiceAccount, firstName: '   ', lastName: null, description: '' })
+        .then([
+          {
+            type: 'UserCreated',
+            data: {
+              userId: 'svc-1',
+              organizationId: 'org-1',
+              accountType: 'service_external',
+              username: 'docusign-connect@acme',
+              roles: [],
+              teams: [],
+              passwordHash: '$argon2id$svc',
+              createdAt: at,
+            },
+          },
+        ]);
+      // toEqual above ignores undefined properties; the keys must be absent, not undefined.
+      const [event] = userDecider.decide(
+        { ...createServiceAccount, firstName: '   ', lastName: null },
+        userDecider.initialState(),
+      );
+      expect(Object.keys(event.data)).not.toContain('firstName');
+      expect(Object.keys(event.data)).not.toContain('lastName');
+    });
+
+    it('refuses a username that breaks the rule', () => {
+      spec
+        .given([])
+        .when({ ...createServiceAccount, username: 'docusign connect' })
+        .thenThrows(WardenError, codeIs(UsersErrorCode.InvalidUsername));
+    });
+
+    it('refuses a bad profile, naming every field at fault', () => {
+      spec
+        .given([])
+        .when({ ...createServiceAccount, email: 'not an address', firstName: 'x'.repeat(101) })
+        .thenThrows(WardenError, (error) => {
+          expect(error.code).toBe(CommonErrorCode.ValidationFailed);
+          expect(error.errors).toEqual([
+            { field: 'first_name', message: 'must be at most 100 characters' },
+            { field: 'email', message: 'must be an email address (name@domain)' },
+          ]);
+        });
+    });
+
+    it('refuses a role that does not exist', () => {
+      spec
+        .given([])
+        .when({ ...createServiceAccount, roles: ['RECORDS_WRITER'] })
+        .thenThrows(WardenError, (error) => {
+          expect(error.code).toBe(UsersErrorCode.RoleNotFound);
+          expect(error.errors?.[0].field).toBe('roles');
+        });
+    });
+
+    it('refuses an archived role', () => {
+      spec
+        .given([])
+        .when({ ...createServiceAccount, roles: ['OLD_SYNC'], customRoles: [retired] })
+        .thenThrows(WardenError, codeIs(UsersErrorCode.RoleArchived));
+    });
+
+    it.each(['service_internal', 'service_external'] as const)(
+      'refuses the super admin role on a %s account',
+      (accountType) => {
+        spec
+          .given([])
+          .when({ ...createServiceAccount, accountType, roles: ['WARDEN_SUPER_ADMIN'] })
+          .thenThrows(WardenError, codeIs(UsersErrorCode.RoleNotAssignable));
+      },
+    );
+
+    it('refuses to create the same user twice, even after deletion', () => {
+      spec
+        .given([serviceAccountCreated])
+        .when(createServiceAccount)
+        .thenThrows(WardenError, codeIs(UsersErrorCode.UserAlreadyExists));
+      spec
+        .given([serviceAccountCreated, deleted('svc-1')])
+        .when(createServiceAccount)
+        .thenThrows(WardenError, codeIs(UsersErrorCode.UserAlreadyExists));
+    });
+  });
+
+  describe('ChangeProfile', () => {
+    it('records only the fields that changed, trimmed', () => {
+      spec
+        .given([humanCreated])
+        .when({
+          type: 'ChangeProfile',
+          firstName: 'Grace',
+          lastName: ' Murray Hopper ',
+          friendlyName: 'Amazing Grace',
+          at: later,
+        })
+        .then([
+          {
+            type: 'UserProfileChanged',
+            data: {
+              userId: 'user-1',
+              lastName: 'Murray Hopper',
+              friendlyName: 'Amazing Grace',
+              changedAt: later,
+            },
+          },
+        ]);
+    });
+
+    it('clears a field with null', () => {
+      spec
+        .given([humanCreated])
+        .when({ type: 'ChangeProfile', email: null, at: later })
+        .then([{ type: 'UserProfileChanged', data: { userId: 'user-1', email: null, changedAt: later } }]);
+      expect(
+        stateAfter([
+          humanCreated,
+          { type: 'UserProfileChanged', data: { userId: 'user-1', email: null, changedAt: later } },
+        ]),
+      ).toMatchObject({ email: null, firstName: 'Grace' });
+    });
+
+    it('records nothing when nothing changes', () => {
+      spec.given([humanCreated]).when({ type: 'ChangeProfile', firstName: 'Grace', at: later }).then([]);
+    });
+
+    it('is allowed on a deactivated user (an administrator tidying up)', () => {
+      spec
+        .given([humanCreated, deactivated('user-1')])
+        .when({ type: 'ChangeProfile', description: 'left the company', at: later })
+        .then([
+          {
+            type: 'UserProfileChanged',
+            data: { userId: 'user-1', description: 'left the company', changedAt: later },
+          },
+        ]);
+    });
+
+    it('refuses a bad email', () => {
+      spec
+        .given([humanCreated])
+        .when({ type: 'ChangeProfile', email: 'grace@', at: later })
+        .thenThrows(WardenError, (error) => expect(error.errors?.[0].field).toBe('email'));
+    });
+  });
+
+  describe('AssignRoles', () => {
+    it('records the new set of roles', () => {
+      spec
+        .given([serviceAccountCreated])
+        .when({
+          type: 'AssignRoles',
+          roles: ['RECORDS_WRITER', 'WARDEN_MEMBER'],
+          customRoles: [integrations],
+          at: later,
+        })
+        .then([
+          {
+            type: 'UserRolesChanged',
+            data: { userId: 'svc-1', roles: ['RECORDS_WRITER', 'WARDEN_MEMBER'], changedAt: later },
+          },
+        ]);
+    });
+
+    it('records nothing when the set is the same, in any order', () => {
+      spec
+        .given([humanCreated])
+        .when({ type: 'AssignRoles', roles: ['WARDEN_MEMBER', 'WARDEN_MEMBER'], at: later })
+        .then([]);
+    });
+
+    it('refuses a newly given archived role but keeps one the user already holds', () => {
+      const holdsRetired: UserEvent = {
+        type: 'UserRolesChanged',
+        data: { userId: 'user-1', roles: ['OLD_SYNC'], changedAt: at },
+      };
+      spec
+        .given([humanCreated])
+        .when({ type: 'AssignRoles', roles: ['OLD_SYNC'], customRoles: [retired], at: later })
+        .thenThrows(WardenError, codeIs(UsersErrorCode.RoleArchived));
+      spec
+        .given([humanCreated, holdsRetired])
+        .when({ type: 'AssignRoles', roles: ['OLD_SYNC', 'WARDEN_ADMIN'], customRoles: [retired], at: later })
+        .then([
+          {
+            type: 'UserRolesChanged',
+            data: { userId: 'user-1', roles: ['OLD_SYNC', 'WARDEN_ADMIN'], changedAt: later },
+          },
+        ]);
+    });
+
+    it('gives the super admin role to humans only', () => {
+      spec
+        .given([humanCreated])
+        .when({ type: 'AssignRoles', roles: ['WARDEN_SUPER_ADMIN'], at: later })
+        .then([
+          {
+            type: 'UserRolesChanged',
+            data: { userId: 'user-1', roles: ['WARDEN_SUPER_ADMIN'], changedAt: later },
+          },
+        ]);
+      spec
+        .given([serviceAccountCreated])
+        .when({ type: 'AssignRoles', roles: ['WARDEN_SUPER_ADMIN'], at: later })
+        .thenThrows(WardenError, codeIs(UsersErrorCode.RoleNotAssignable));
+    });
+
+    it('is allowed on a deactivated user', () => {
+      spec
+        .given([humanCreated, deactivated('user-1')])
+        .when({ type: 'AssignRoles', roles: [], at: later })
+        .then([{ type: 'UserRolesChanged', data: { userId: 'user-1', roles: [], changedAt: later } }]);
+    });
+  });
+
+  describe('ChangeTeams', () => {
+    it('records the new set of teams', () => {
+      spec
+        .given([serviceAccountCreated])
+        .when({ type: 'ChangeTeams', teams: ['team-1', 'team-2', 'team-1'], at: later })
+        .then([
+          {
+            type: 'UserTeamsChanged',
+            data: { userId: 'svc-1', teams: ['team-1', 'team-2'], changedAt: later },
+          },
+        ]);
+      expect(
+        stateAfter([
+          serviceAccountCreated,
+          { type: 'UserTeamsChanged', data: { userId: 'svc-1', teams: ['team-2'], changedAt: later } },
+        ]),
+      ).toMatchObject({ teams: ['team-2'] });
+    });
+
+    it('records nothing when the set is the same', () => {
+      spec
+        .given([humanCreated])
+        .when({ type: 'ChangeTeams', teams: ['team-1'], at: later })
+        .then([]);
+    });
+  });
+
+  describe('ConvertAccountType (seed 000)', () => {
+    it('records from and to; the organization checks the limit', () => {
+      spec
+        .given([serviceAccountCreated])
+        .when({ type: 'ConvertAccountType', to: 'service_internal', at: later })
+        .then([
+          {
+            type: 'AccountTypeConverted',
+            data: { userId: 'svc-1', from: 'service_external', to: 'service_internal', convertedAt: later },
+          },
+        ]);
+      expect(
+        stateAfter([
+          humanCreated,
+          {
+            type: 'AccountTypeConverted',
+            data: { userId: 'user-1', from: 'user', to: 'service_external', convertedAt: later },
+          },
+        ]),
+      ).toMatchObject({ accountType: 'service_external' });
+    });
+
+    it('records nothing when the type is the same', () => {
+      spec
+        .given([serviceAccountCreated])
+        .when({ type: 'ConvertAccountType', to: 'service_external', at: later })
+        .then([]);
+    });
+
+    it('refuses to make a super admin a service account', () => {
+      spec
+        .given([
+          humanCreated,
+          {
+            type: 'UserRolesChanged',
+            data: { userId: 'user-1', roles: ['WARDEN_SUPER_ADMIN'], changedAt: at },
+          },
+        ])
+        .when({ type: 'ConvertAccountType', to: 'service_internal', at: later })
+        .thenThrows(WardenError, (error) => {
+          expect(error.code).toBe(UsersErrorCode.RoleNotAssignable);
+          expect(error.errors?.[0].field).toBe('account_type');
+        });
+    });
+
+    it('refuses a deactivated user', () => {
+      spec
+        .given([serviceAccountCreated, deactivated('svc-1')])
+        .when({ type: 'ConvertAccountType', to: 'user', at: later })
+        .thenThrows(WardenError, codeIs(UsersErrorCode.UserDeactivated));
+    });
+  });
+
+  describe('ChangePassword (seed 000)', () => {
+    const change = (
+      actorId: string,
+      isSuperAdmin: boolean,
+      currentPasswordVerified = false,
+    ): UserCommand => ({
+      type: 'ChangePassword',
+      newPasswordHash: '$argon2id$new',
+      changedBy: { actorId, isSuperAdmin },
+      currentPasswordVerified,
+      at: later,
+    });
+    const changed = (userId: string, changedBy: string): UserEvent => ({
+      type: 'UserPasswordChanged',
+      data: { userId, passwordHash: '$argon2id$new', changedBy, changedAt: later },
+    });
+
+    it("lets a super admin change a service account's password", () => {
+      spec
+        .given([serviceAccountCreated])
+        .when(change('admin-1', true))
+        .then([changed('svc-1', 'admin-1')]);
+      expect(stateAfter([serviceAccountCreated, changed('svc-1', 'admin-1')])).toMatchObject({
+        passwordHash: '$argon2id$new',
+      });
+    });
+
+    it('never lets a service account change its own, even super-admin equivalent and with its current password', () => {
+      spec
+        .given([serviceAccountCreated])
+        .when(change('svc-1', true, true))
+        .thenThrows(WardenError, (error) => {
+          expect(error.code).toBe(UsersErrorCode.PasswordChangeForbidden);
+          expect(error.detail).toBe('a service account cannot change its own password');
+        });
+    });
+
+    it("refuses anyone but a super admin a service account's password", () => {
+      spec
+        .given([serviceAccountCreated])
+        .when(change('admin-2', false, true))
+        .thenThrows(WardenError, codeIs(UsersErrorCode.PasswordChangeForbidden));
+    });
+
+    it('lets a human change their own with the current password', () => {
+      spec
+        .given([humanCreated])
+        .when(change('user-1', false, true))
+        .then([changed('user-1', 'user-1')]);
+    });
+
+    it('refuses a human their own without the current password, even a super admin', () => {
+      for (const isSuperAdmin of [false, true]) {
+        spec
+          .given([humanCreated])
+          .when(change('user-1', isSuperAdmin, false))
+          .thenThrows(WardenError, (error) => {
+            expect(error.code).toBe(UsersErrorCode.CurrentPasswordInvalid);
+            expect(error.errors).toEqual([{ field: 'current_password', message: 'is not correct' }]);
+          });
+      }
+    });
+
+    it("lets a super admin reset a human's password without it", () => {
+      spec
+        .given([humanCreated])
+        .when(change('admin-1', true))
+        .then([changed('user-1', 'admin-1')]);
+    });
+
+    it("refuses anyone else a human's password", () => {
+      spec
+        .given([humanCreated])
+        .when(change('user-2', false, true))
+        .thenThrows(WardenError, codeIs(UsersErrorCode.PasswordChangeForbidden));
+    });
+
+    it('refuses a deactivated user', () => {
+      spec
+        .given([serviceAccountCreated, deactivated('svc-1')])
+        .when(change('admin-1', true))
+        .thenThrows(WardenError, codeIs(UsersErrorCode.UserDeactivated));
+    });
+  });
+
+  describe('Deactivate and Reactivate', () => {
+    it('deactivates, keeping everything', () => {
+      spec
+        .given([serviceAccountCreated])
+        .when({ type: 'Deactivate', at: later })
+        .then([deactivated('svc-1')]);
+      expect(stateAfter([serviceAccountCreated, deactivated('svc-1')])).toMatchObject({
+        status: 'deactivated',
+        username: 'docusign-connect@acme',
+        passwordHash: '$argon2id$svc',
+      });
+    });
+
+    it('reactivates', () => {
+      const reactivated: UserEvent = {
+        type: 'UserReactivated',
+        data: { userId: 'svc-1', reactivatedAt: later },
+      };
+      spec
+        .given([serviceAccountCreated, deactivated('svc-1')])
+        .when({ type: 'Reactivate', at: later })
+        .then([reactivated]);
+      expect(stateAfter([serviceAccountCreated, deactivated('svc-1'), reactivated])).toMatchObject({
+        status: 'active',
+      });
+    });
+
+    it('records nothing when already in that state', () => {
+      spec
+        .given([serviceAccountCreated, deactivated('svc-1')])
+        .when({ type: 'Deactivate', at: later })
+        .then([]);
+      spec.given([serviceAccountCreated]).when({ type: 'Reactivate', at: later }).then([]);
+    });
+  });
+
+  describe('Delete (seed 001)', () => {
+    it('refuses a user that still owns tokens, saying how many', () => {
+      spec
+        .given([humanCreated])
+        .when({ type: 'Delete', ownedTokenCount: 3, at: later })
+        .thenThrows(WardenError, (error) => {
+          expect(error.code).toBe(UsersErrorCode.UserOwnsTokens);
+          expect(error.detail).toBe(
+            'user still owns 3 tokens; revoke them or reassign them to a service account first',
+          );
+        });
+      spec
+        .given([humanCreated])
+        .when({ type: 'Delete', ownedTokenCount: 1, at: later })
+        .thenThrows(WardenError, (error) => expect(error.detail).toMatch(/^user still owns 1 token;/));
+    });
+
+    it('deletes a user that owns no tokens, active or deactivated', () => {
+      spec
+        .given([humanCreated])
+        .when({ type: 'Delete', ownedTokenCount: 0, at: later })
+        .then([deleted('user-1')]);
+      spec
+        .given([humanCreated, deactivated('user-1')])
+        .when({ type: 'Delete', ownedTokenCount: 0, at: later })
+        .then([deleted('user-1')]);
+    });
+
+    const everyLaterCommand: UserCommand[] = [
+      { type: 'ChangeProfile', firstName: 'Ada', at: later },
+      { type: 'AssignRoles', roles: ['WARDEN_ADMIN'], at: later },
+      { type: 'ChangeTeams', teams: ['team-9'], at: later },
+      { type: 'ConvertAccountType', to: 'service_external', at: later },
+      {
+        type: 'ChangePassword',
+        newPasswordHash: 'h',
+        changedBy: { actorId: 'admin-1', isSuperAdmin: true },
+        currentPasswordVerified: true,
+        at: later,
+      },
+      { type: 'Deactivate', at: later },
+      { type: 'Reactivate', at: later },
+      { type: 'Delete', ownedTokenCount: 0, at: later },
+    ];
+
+    it.each(everyLaterCommand.map((command) => [command.type, command] as const))(
+      'is final: %s on a deleted user is user_not_found',
+      (_type, command) => {
+        spec
+          .given([humanCreated, deleted('user-1')])
+          .when(command)
+          .thenThrows(WardenError, codeIs(UsersErrorCode.UserNotFound));
+      },
+    );
+
+    it.each(everyLaterCommand.map((command) => [command.type, command] as const))(
+      '%s on a user that never existed is user_not_found',
+      (_type, command) => {
+        spec.given([]).when(command).thenThrows(WardenError, codeIs(UsersErrorCode.UserNotFound));
+      },
+    );
+  });
+
+  it('records JSON only', () => {
+    const events: DomainEvent[] = [
+      serviceAccountCreated,
+      humanCreated,
+      deactivated('svc-1'),
+      deleted('svc-1'),
+    ];
+    expect(JSON.parse(JSON.stringify(events))).toStrictEqual(events);
+    const decided = userDecider.decide(
+      { ...createServiceAccount, firstName: ' ', email: undefined },
+      userDecider.initialState(),
+    );
+    expect(JSON.parse(JSON.stringify(decided))).toStrictEqual(decided);
+  });
+});
+
+describe('password login', () => {
+  const open = { humanPasswordLogin: true };
+  const closed = { humanPasswordLogin: false };
+
+  it('is allowed to an active account with a password', () => {
+    expect(passwordLoginAllowed(stateAfter([humanCreated]), open)).toEqual({ allowed: true });
+  });
+
+  it('stays open to service accounts where it is off for humans (seed 000)', () => {
+    expect(passwordLoginAllowed(stateAfter([serviceAccountCreated]), closed)).toEqual({ allowed: true });
+    expect(passwordLoginAllowed(stateAfter([humanCreated]), closed)).toEqual({
+      allowed: false,
+      reason: 'password_login_disabled',
+    });
+  });
+
+  it('is refused to deactivated, deleted, unknown and password-less accounts', () => {
+    expect(passwordLoginAllowed(stateAfter([humanCreated, deactivated('user-1')]), open)).toEqual({
+      allowed: false,
+      reason: 'deactivated',
+    });
+    expect(passwordLoginAllowed(stateAfter([humanCreated, deleted('user-1')]), open)).toEqual({
+      allowed: false,
+      reason: 'no_such_user',
+    });
+    expect(passwordLoginAllowed(userDecider.initialState(), open)).toEqual({
+      allowed: false,
+      reason: 'no_such_user',
+    });
+    const tokenOnly: UserEvent = {
+      ...serviceAccountCreated,
+      data: { ...serviceAccountCreated.data, passwordHash: null },
+    };
+    expect(passwordLoginAllowed(stateAfter([tokenOnly]), open)).toEqual({
+      allowed: false,
+      reason: 'no_password',
+    });
+  });
+});
