@@ -1,0 +1,25 @@
+import { PublishedEvent } from '@warden/messaging';
+import { AuditRecordContent } from './audit-chain';
+import { redactSecrets } from './redact-secrets';
+
+/** What the audit log keeps of a published event: who, what, when, from where; no secret. */
+export function auditRecordOf(event: PublishedEvent): AuditRecordContent {
+  const { metadata } = event;
+  return {
+    eventId: event.id,
+    eventType: event.type,
+    service: event.service,
+    streamId: event.streamId,
+    streamVersion: event.version,
+    position: event.position,
+    // Milliseconds, as timestamptz gives them back to JavaScript: the hash must survive the round trip.
+    recordedAt: new Date(event.recordedAt).toISOString(),
+    actorId: metadata.actorId ?? null,
+    actorType: metadata.actorType ?? null,
+    organizationId: metadata.organizationId ?? null,
+    correlationId: metadata.correlationId ?? null,
+    clientAddress: metadata.clientAddress ?? null,
+    userAgent: metadata.userAgent ?? null,
+    data: redactSecrets(event.data),
+  };
+}

@@ -1,0 +1,103 @@
+import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ServiceNames } from '@warden/contracts';
+import { MessagingLog } from '@warden/messaging';
+import { APP_LOGGER, WardenLogger } from '@warden/platform';
+import { SERVICE_INFRASTRUCTURE, ServiceInfrastructure } from '@warden/runtime';
+import { UserAsOf } from './as-of/user-as-of';
+import { AuditIngestor } from './audit-log/audit-ingestor';
+import { AuditRecordRepository } from './audit-log/audit-record.repository';
+import { AuditController } from './audit-log/audit.controller';
+import { AuditBackfill } from './backfill/audit-backfill';
+import { EventSource, SourceEventStores } from './backfill/source-event-stores';
+
+export const AUDIT_SCHEMA = 'audit';
+
+/** The services whose events the audit log holds, and the schemas of their event stores. */
+export const AUDITED_SOURCES: EventSource[] = [
+  { service: ServiceNames.users, schema: 'users' },
+  { service: ServiceNames.tokens, schema: 'tokens' },
+];
+
+const messagingLog =
+  (logger: WardenLogger): MessagingLog =>
+  (level, message, fields) =>
+    logger[level](fields ?? {}, message);
+
+/** Starts the JetStream consumer and a backfill pass at boot; stops both, then the stores, at shutdown. */
+class AuditLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    @Inject(AuditIngestor) private readonly ingestor: AuditIngestor,
+    @Inject(AuditBackfill) private readonly backfill: AuditBackfill,
+    @Inject(SourceEventStores) private readonly sources: SourceEventStores,
+    @Inject(APP_LOGGER) private readonly logger: WardenLogger,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.ingestor.start();
+    // In the background: a long backfill must not hold up readiness, and it is idempotent.
+    void this.backfill.run().catch((error: unknown) => {
+      this.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'audit backfill failed');
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.ingestor.stop();
+    await this.backfill.stop();
+    await this.sources.close();
+  }
+}
+
+@Module({})
+export class AuditServiceModule {
+  static forRoot(): DynamicModule {
+    return {
+      module: AuditServiceModule,
+      controllers: [AuditController],
+      providers: [
+        {
+          provide: AuditRecordRepository,
+          inject: [SERVICE_INFRASTRUCTURE],
+          useFactory: async (infrastructure: ServiceInfrastructure) => {
+            const records = new AuditRecordRepository(infrastructure.pool, infrastructure.options.schema);
+            await records.migrate();
+            return records;
+          },
+        },
+        {
+          provide: SourceEventStores,
+          inject: [SERVICE_INFRASTRUCTURE, APP_LOGGER],
+          useFactory: (infrastructure: ServiceInfrastructure, logger: WardenLogger) =>
+            new SourceEventStores(infrastructure.pool, AUDITED_SOURCES, {
+              log: (message) => logger.info(message),
+              warn: (message) => logger.warn(message),
+              error: (message) => logger.error(message),
+            }),
+        },
+        {
+          provide: AuditIngestor,
+          inject: [SERVICE_INFRASTRUCTURE, AuditRecordRepository, APP_LOGGER],
+          useFactory: (infrastructure: ServiceInfrastructure, records: AuditRecordRepository, logger: WardenLogger) =>
+            new AuditIngestor({
+              nats: infrastructure.nats,
+              stream: infrastructure.options.config.EVENTS_STREAM,
+              subjectPrefix: infrastructure.options.config.EVENTS_SUBJECT_PREFIX,
+              records,
+              log: messagingLog(logger),
+            }),
+        },
+        {
+          provide: AuditBackfill,
+          inject: [AuditRecordRepository, SourceEventStores, APP_LOGGER],
+          useFactory: (records: AuditRecordRepository, sources: SourceEventStores, logger: WardenLogger) =>
+            new AuditBackfill({ records, sources, log: messagingLog(logger) }),
+        },
+        {
+          provide: UserAsOf,
+          inject: [SourceEventStores],
+          useFactory: (sources: SourceEventStores) => new UserAsOf(sources, ServiceNames.users),
+        },
+        AuditLifecycle,
+      ],
+    };
+  }
+}

@@ -1,0 +1,128 @@
+// The credential read model: for every login session and every API token secret a JSON
+// CredentialRecord at `credential:<sha256 of the secret>`, which the token verifier reads
+// together with the owner's principal record; and, for API tokens, what the token routes
+// read: `token:<id>` (the token, never a secret), `organization-tokens:<orgId>` (a sorted
+// set of the organization's token ids by creation) and `owned-tokens:<userId>` (the active
+// tokens a user owns: a user who owns some cannot be deleted, seed 001).
+//
+// Every credential record carries a Redis expiry at the credential's absolute end (PXAT,
+// from the events, never from the clock): a session's expiry, a token's expiry, the end of
+// a rotated-out secret's grace period. Redis evicts it when it stops being valid, and a
+// rebuild writes exactly the same keys and expiries as the first pass did.
+import { CredentialRecord, credentialKey, ownedTokensKey } from '@warden/contracts';
+import { EventStore, RecordedEvent } from '@warden/event-store';
+import { fold } from '@warden/kernel';
+import { RedisOp, RedisProjection } from '@warden/messaging';
+import { SessionEvent, TOKEN_STREAM_PREFIX, Token, TokenEvent, tokenDecider } from '@warden/tokens-domain';
+
+export const CREDENTIAL_READ_MODEL = 'credential-read-model';
+
+/** Redis key (after REDIS_KEY_PREFIX) of a token as the token routes read it. */
+export const tokenRecordKey = (tokenId: string) => `token:${tokenId}`;
+/** Redis key (after REDIS_KEY_PREFIX) of an organization's token ids, scored by creation time. */
+export const organizationTokensKey = (organizationId: string) => `organization-tokens:${organizationId}`;
+
+/** JSON value at `tokenRecordKey(id)`: the token's state without the hashes of its secrets. */
+export interface TokenRecord {
+  tokenId: string;
+  organizationId: string;
+  ownerId: string;
+  name: string;
+  status: 'active' | 'revoked';
+  visibility: Token['visibility'];
+  allowedOrigins: string[];
+  expiresAt: string | null;
+  permissions: string[] | null;
+  lastFour: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  rotatedAt: string | null;
+}
+
+export function credentialReadModelProjection(keyPrefix: string, store: EventStore): RedisProjection {
+  return { name: CREDENTIAL_READ_MODEL, keyPrefix, apply: (event) => credentialOpsFor(event, store) };
+}
+
+export async function credentialOpsFor(event: RecordedEvent, store: EventStore): Promise<RedisOp[]> {
+  if (event.streamId.startsWith(TOKEN_STREAM_PREFIX)) return tokenOps(event, store);
+  const known = event as unknown as SessionEvent;
+  switch (known.type) {
+    case 'SessionStarted': {
+      const { sessionId, userId, organizationId, keyHash, expiresAt } = known.data;
+      return [sessionRecord(keyHash, { kind: 'session', credentialId: sessionId, userId, organizationId, expiresAt, status: 'active' })];
+    }
+    case 'SessionEnded': {
+      // Kept until it would have expired, marked revoked, so a late verification says why.
+      const { sessionId, userId, organizationId, keyHash, expiresAt } = known.data;
+      return [sessionRecord(keyHash, { kind: 'session', credentialId: sessionId, userId, organizationId, expiresAt, status: 'revoked' })];
+    }
+    default:
+      return []; // another aggregate's event: its version is still recorded
+  }
+}
+
+function sessionRecord(keyHash: string, record: CredentialRecord & { expiresAt: string }): RedisOp {
+  return { op: 'set', key: credentialKey(keyHash), value: JSON.stringify(record), pxat: Date.parse(record.expiresAt) };
+}
+
+/**
+ * A token event sets everything the token's state implies as of that event's version
+ * (folded from its stream, as the principal records are), so an event applied late,
+ * twice or during a rebuild always leaves the records of that version.
+ */
+async function tokenOps(event: RecordedEvent, store: EventStore): Promise<RedisOp[]> {
+  const recorded = await store.readStream(event.streamId);
+  const upTo = recorded.filter((e) => e.version <= event.version).map((e) => ({ type: e.type, data: e.data }) as TokenEvent);
+  const token = fold(tokenDecider, upTo);
+  if (token.status === 'absent') return [];
+  const ops: RedisOp[] = [];
+  for (const secret of token.secrets) {
+    const ends = [token.expiresAt, secret.validUntil].filter((at): at is string => at !== null).map(Date.parse);
+    const end = ends.length > 0 ? Math.min(...ends) : null;
+    const record: CredentialRecord = {
+      kind: 'api_token',
+      credentialId: token.tokenId,
+      userId: token.ownerId,
+      organizationId: token.organizationId,
+      expiresAt: end === null ? null : new Date(end).toISOString(),
+      status: token.status,
+      issuedAt: secret.issuedAt,
+      ...(token.visibility === 'public' && { allowedOrigins: token.allowedOrigins }),
+      ...(token.permissions !== null && { permissions: token.permissions }),
+    };
+    ops.push(
+      end === null
+        ? { op: 'set', key: credentialKey(secret.hash), value: JSON.stringify(record) }
+        : { op: 'set', key: credentialKey(secret.hash), value: JSON.stringify(record), pxat: end },
+    );
+  }
+  const current = token.secrets[token.secrets.length - 1]!;
+  const view: TokenRecord = {
+    tokenId: token.tokenId,
+    organizationId: token.organizationId,
+    ownerId: token.ownerId,
+    name: token.name,
+    status: token.status,
+    visibility: token.visibility,
+    allowedOrigins: token.allowedOrigins,
+    expiresAt: token.expiresAt,
+    permissions: token.permissions,
+    lastFour: current.lastFour,
+    createdAt: token.createdAt,
+    lastUsedAt: token.lastUsedAt,
+    revokedAt: token.revokedAt,
+    rotatedAt: token.rotatedAt,
+  };
+  ops.push({ op: 'set', key: tokenRecordKey(token.tokenId), value: JSON.stringify(view) });
+  ops.push({ op: 'zadd', key: organizationTokensKey(token.organizationId), members: [{ score: Date.parse(token.createdAt), member: token.tokenId }] });
+  // A revoked token no longer keeps its owner from being deleted; a reassigned one moves.
+  if (token.status === 'active') ops.push({ op: 'sadd', key: ownedTokensKey(token.ownerId), members: [token.tokenId] });
+  else ops.push({ op: 'srem', key: ownedTokensKey(token.ownerId), members: [token.tokenId] });
+  // Every former owner, not only this event's: a later event applied first (by another
+  // instance) must not leave the token counted against an owner it has left.
+  const formerOwners = new Set(upTo.flatMap((e) => (e.type === 'TokenReassigned' ? [e.data.fromUserId] : [])));
+  formerOwners.delete(token.ownerId);
+  for (const former of formerOwners) ops.push({ op: 'srem', key: ownedTokensKey(former), members: [token.tokenId] });
+  return ops;
+}

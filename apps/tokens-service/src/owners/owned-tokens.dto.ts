@@ -1,0 +1,7 @@
+import { IsString, Length } from 'class-validator';
+
+export class CountOwnedTokensDto {
+  @IsString()
+  @Length(1, 100)
+  userId!: string;
+}

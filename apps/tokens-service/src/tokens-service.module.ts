@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import { DynamicModule, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ServiceNames } from '@warden/contracts';
+import { EventConsumer, serviceEventsFilter } from '@warden/messaging';
+import type { WardenLogger } from '@warden/platform';
+import { ServiceInfrastructure } from '@warden/runtime';
+import { CredentialReadModel } from './credentials/credential-read-model';
+import { OwnedTokensController } from './owners/owned-tokens.controller';
+import { SessionsController } from './sessions/sessions.controller';
+import { SessionsService } from './sessions/sessions.service';
+import { TokensConfig } from './tokens-config';
+import { TokensController } from './tokens/tokens.controller';
+import { TokensService } from './tokens/tokens.service';
+
+const READ_MODEL_CHECK_INTERVAL_MS = 5_000;
+
+/** Builds the read model at start, keeps it fed from JetStream, and rebuilds it if Redis loses it. */
+class CredentialReadModelLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer: NodeJS.Timeout | undefined;
+  private usesTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly readModel: CredentialReadModel,
+    private readonly tokens: TokensService,
+    private readonly consumer: EventConsumer,
+    private readonly config: TokensConfig,
+    private readonly logger: WardenLogger,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.readModel.ensureBuilt();
+    // The safety net behind the inline apply: an event committed by an instance that died
+    // before applying it still reaches the read model (a no-op for every other event).
+    await this.consumer.start({
+      durable: 'tokens-credential-read-model',
+      filterSubjects: [serviceEventsFilter(this.config.EVENTS_SUBJECT_PREFIX, ServiceNames.tokens)],
+      handler: async (event) => {
+        await this.readModel.apply(event);
+      },
+    });
+    this.timer = setInterval(() => {
+      this.readModel.ensureBuilt().catch((error: unknown) => this.logger.warn({ err: error }, 'credential read model rebuild failed'));
+    }, READ_MODEL_CHECK_INTERVAL_MS);
+    this.timer.unref();
+    // Last uses, left in Redis by the gateways, become TokenUsed events (no event per request).
+    this.usesTimer = setInterval(() => {
+      this.flushing ??= this.tokens
+        .recordUses()
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'recording token uses failed'))
+        .finally(() => {
+          this.flushing = undefined;
+        });
+    }, this.config.TOKEN_USE_FLUSH_INTERVAL_MS);
+    this.usesTimer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    clearInterval(this.usesTimer);
+    await this.flushing;
+    await this.consumer.stop();
+  }
+}
+
+// Login sessions, API tokens and the credential read model both verify against.
+@Module({})
+export class TokensServiceModule {
+  static forRoot(infrastructure: ServiceInfrastructure, config: TokensConfig, logger: WardenLogger): DynamicModule {
+    const log = (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}) => logger[level](fields, message);
+    const readModel = new CredentialReadModel({
+      redis: infrastructure.redis,
+      keyPrefix: config.REDIS_KEY_PREFIX,
+      store: infrastructure.eventStore(),
+      log,
+    });
+    infrastructure.addHealthCheck(readModel.healthCheck());
+    const sessions = new SessionsService({
+      store: infrastructure.eventStore(),
+      readModel,
+      redis: infrastructure.redis,
+      keyPrefix: config.REDIS_KEY_PREFIX,
+      sessionTtlSeconds: config.SESSION_TTL_SECONDS,
+      randomBytes,
+      onRefused: (reason, userId) => logger.warn({ reason, userId }, 'refused to start a session'),
+    });
+    const tokens = new TokensService({
+      store: infrastructure.eventStore(),
+      readModel,
+      redis: infrastructure.redis,
+      keyPrefix: config.REDIS_KEY_PREFIX,
+      randomBytes,
+      exchangedTokenLifetimeSeconds: config.EXCHANGED_TOKEN_LIFETIME_SECONDS,
+    });
+    const consumer = new EventConsumer(infrastructure.nats, { stream: config.EVENTS_STREAM, log });
+    return {
+      module: TokensServiceModule,
+      controllers: [SessionsController, OwnedTokensController, TokensController],
+      providers: [
+        { provide: CredentialReadModel, useValue: readModel },
+        { provide: SessionsService, useValue: sessions },
+        { provide: TokensService, useValue: tokens },
+        {
+          provide: CredentialReadModelLifecycle,
+          useFactory: () => new CredentialReadModelLifecycle(readModel, tokens, consumer, config, logger),
+        },
+      ],
+    };
+  }
+}

@@ -1,0 +1,37 @@
+import { IssuedTokenView, TokenStatus, TokenView } from '@warden/contracts';
+import { API_TOKEN_PREFIX } from '@warden/tokens-domain';
+import { TokenRecord } from '../credentials/credential-read-model.projection';
+
+export function tokenStatus(record: TokenRecord, now: Date): TokenStatus {
+  if (record.status === 'revoked') return 'revoked';
+  if (record.expiresAt !== null && !(Date.parse(record.expiresAt) > now.getTime())) return 'expired';
+  return 'active';
+}
+
+export function toTokenView(record: TokenRecord, now: Date): TokenView {
+  const status = tokenStatus(record, now);
+  return {
+    id: record.tokenId,
+    user_id: record.ownerId,
+    organization_id: record.organizationId,
+    name: record.name,
+    visibility: record.visibility,
+    allowed_origins: record.allowedOrigins,
+    permissions: record.permissions,
+    prefix: API_TOKEN_PREFIX,
+    last_four: record.lastFour,
+    status,
+    enabled: status === 'active',
+    created_at: record.createdAt,
+    expires_at: record.expiresAt,
+    last_used_at: record.lastUsedAt,
+    revoked_at: record.revokedAt,
+    rotated_at: record.rotatedAt,
+  };
+}
+
+/** The view with the secret: answered once, by the command that minted it. */
+export function withSecret(view: TokenView, token: string): IssuedTokenView {
+  const { id, user_id, name, enabled, ...rest } = view;
+  return { id, user_id, name, token, enabled, ...rest }; // seed 004's api_token fields first
+}

@@ -1,0 +1,60 @@
+import { Controller, Inject } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import {
+  Envelope,
+  ExchangeTokenRequest,
+  IssuedTokenView,
+  PageSlice,
+  ReassignTokenRequest,
+  RotateTokenRequest,
+  TokenIntrospection,
+  TokenRequest,
+  TokenView,
+  TokensSubjects,
+} from '@warden/contracts';
+import { TokensService } from './tokens.service';
+
+@Controller()
+export class TokensController {
+  constructor(@Inject(TokensService) private readonly tokens: TokensService) {}
+
+  @MessagePattern(TokensSubjects.issue)
+  issue(@Payload() envelope: Envelope<unknown>): Promise<IssuedTokenView> {
+    return this.tokens.issue(envelope);
+  }
+
+  @MessagePattern(TokensSubjects.list)
+  list(@Payload() envelope: Envelope<unknown>): Promise<PageSlice<TokenView>> {
+    return this.tokens.list(envelope);
+  }
+
+  @MessagePattern(TokensSubjects.get)
+  get(@Payload() envelope: Envelope<TokenRequest>): Promise<TokenView> {
+    return this.tokens.get(envelope);
+  }
+
+  @MessagePattern(TokensSubjects.revoke)
+  revoke(@Payload() envelope: Envelope<TokenRequest>): Promise<TokenView> {
+    return this.tokens.revoke(envelope);
+  }
+
+  @MessagePattern(TokensSubjects.rotate)
+  rotate(@Payload() envelope: Envelope<RotateTokenRequest>): Promise<IssuedTokenView> {
+    return this.tokens.rotate(envelope);
+  }
+
+  @MessagePattern(TokensSubjects.reassign)
+  reassign(@Payload() envelope: Envelope<ReassignTokenRequest>): Promise<TokenView> {
+    return this.tokens.reassign(envelope);
+  }
+
+  @MessagePattern(TokensSubjects.exchange)
+  exchange(@Payload() envelope: Envelope<ExchangeTokenRequest>): Promise<IssuedTokenView> {
+    return this.tokens.exchange(envelope);
+  }
+
+  @MessagePattern(TokensSubjects.verify)
+  verify(@Payload() envelope: Envelope<unknown>): Promise<TokenIntrospection> {
+    return this.tokens.verify(envelope);
+  }
+}

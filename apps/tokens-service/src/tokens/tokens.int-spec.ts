@@ -1,0 +1,340 @@
+import { randomBytes } from 'node:crypto';
+import { Pool } from 'pg';
+import Redis from 'ioredis';
+import {
+  Envelope,
+  IssuedTokenView,
+  OrganizationPolicyRecord,
+  PrincipalRecord,
+  PrincipalView,
+  RequestContext,
+  TOKEN_LAST_USED_KEY,
+  TokenIntrospection,
+  TokensErrorCode,
+  credentialKey,
+  organizationPolicyKey,
+  ownedTokensKey,
+  principalKey,
+  secretHash,
+} from '@warden/contracts';
+import { PostgresEventStore } from '@warden/event-store-postgres';
+import { silentMessagingLog } from '@warden/messaging';
+import { TEST_DATABASE_URL, TEST_REDIS_URL, deleteRedisPrefix, dumpRedisPrefix, readAllCommitted, uniqueTestId } from '@warden/testing';
+import { verifyCredential } from '@warden/token-verifier';
+import { CredentialReadModel } from '../credentials/credential-read-model';
+import { CREDENTIAL_READ_MODEL } from '../credentials/credential-read-model.projection';
+import { SessionsService } from '../sessions/sessions.service';
+import { TokensService } from './tokens.service';
+
+const ORG = '0190a0d2-0000-7000-8000-00000000000a';
+const OTHER_ORG = '0190a0d2-0000-7000-8000-00000000000b';
+const ADMIN = '0190a0d2-0000-7000-8000-0000000000a1';
+const SVC = '0190a0d2-0000-7000-8000-0000000000b1';
+const SVC2 = '0190a0d2-0000-7000-8000-0000000000b2';
+const HUMAN = '0190a0d2-0000-7000-8000-0000000000c1';
+
+describe('API tokens on the real event store and Redis', () => {
+  let schema: string;
+  let keyPrefix: string;
+  let admin: Pool;
+  let store: PostgresEventStore;
+  let redis: Redis;
+  let readModel: CredentialReadModel;
+  let clock: Date;
+  let tokens: TokensService;
+
+  const principal = (userId: string, overrides: Partial<PrincipalRecord> = {}): PrincipalRecord => ({
+    userId,
+    organizationId: ORG,
+    accountType: 'service_external',
+    username: `svc-${userId}`,
+    roles: ['WARDEN_MEMBER'],
+    teams: [],
+    permissions: { 'users:read': 'organization', 'teams:read': 'organization' },
+    isSuperAdmin: false,
+    platformAdmin: false,
+    status: 'active',
+    ...overrides,
+  });
+  const writePrincipal = (record: PrincipalRecord) => redis.set(keyPrefix + principalKey(record.userId), JSON.stringify(record));
+  const writePolicy = (record: OrganizationPolicyRecord) => redis.set(keyPrefix + organizationPolicyKey(record.organizationId), JSON.stringify(record));
+  const caller = (userId = ADMIN, overrides: Partial<PrincipalView> = {}): RequestContext => {
+    const view: PrincipalView = {
+      userId,
+      organizationId: ORG,
+      accountType: 'user',
+      roles: ['WARDEN_ADMIN'],
+      teams: [],
+      permissions: { 'tokens:read': 'organization', 'tokens:write': 'organization' },
+      isSuperAdmin: false,
+      platformAdmin: false,
+      credential: { kind: 'session', id: 's-admin', expiresAt: null },
+      ...overrides,
+    };
+    return { correlationId: 'int-test', actorType: view.accountType, actorId: userId, organizationId: view.organizationId, principal: view };
+  };
+  const send = <T>(payload: T, context = caller()): Envelope<T> => ({ context, payload });
+  const issue = (body: Record<string, unknown> = {}, context?: RequestContext) =>
+    tokens.issue(send({ user_id: SVC, name: 'webhooks', ...body }, context));
+  const verify = (token: string, origin?: string | null, now = clock) => verifyCredential(token, { redis, keyPrefix, now, origin });
+
+  beforeAll(() => {
+    admin = new Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
+  });
+  afterAll(() => admin.end());
+
+  beforeEach(async () => {
+    schema = uniqueTestId('tokens');
+    keyPrefix = `${uniqueTestId('tok')}:`;
+    store = await PostgresEventStore.connect({ connectionString: TEST_DATABASE_URL, schema, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } });
+    redis = new Redis(TEST_REDIS_URL, { enableAutoPipelining: true });
+    readModel = new CredentialReadModel({ redis, keyPrefix, store, log: silentMessagingLog });
+    await readModel.ensureBuilt();
+    clock = new Date();
+    tokens = new TokensService({ store, readModel, redis, keyPrefix, randomBytes, exchangedTokenLifetimeSeconds: 30 * 86400, clock: () => clock });
+    await writePrincipal(principal(SVC));
+    await writePrincipal(principal(SVC2));
+    await writePrincipal(principal(HUMAN, { accountType: 'user' }));
+    await writePolicy({ organizationId: ORG, maxTokenLifetimeSeconds: null });
+  });
+
+  afterEach(async () => {
+    await deleteRedisPrefix(redis, keyPrefix);
+    await redis.quit();
+    await store.close();
+    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  });
+
+  it('issues a token that verifies at once as its owner, storing only hashes', async () => {
+    const issued = await issue();
+    expect(issued).toMatchObject({ user_id: SVC, name: 'webhooks', enabled: true, prefix: 'wdn_p_', status: 'active', token: expect.stringMatching(/^wdn_p_/) });
+    expect(issued.last_four).toBe(issued.token.slice(-4));
+    const result = await verify(issued.token);
+    expect(result).toMatchObject({ ok: true, principal: { userId: SVC, credential: { kind: 'api_token', id: issued.id } } });
+    const events = await readAllCommitted(store);
+    expect(JSON.stringify(events)).not.toContain(issued.token);
+    expect(JSON.stringify(await dumpRedisPrefix(redis, keyPrefix))).not.toContain(issued.token);
+    expect(await redis.smembers(keyPrefix + ownedTokensKey(SVC))).toEqual([issued.id]);
+    const read = await tokens.get(send({ id: issued.id }));
+    expect(JSON.stringify(read)).not.toContain(issued.token);
+  });
+
+  it('refuses a human owner and an owner of another organization', async () => {
+    await expect(issue({ user_id: HUMAN })).rejects.toMatchObject({ code: TokensErrorCode.InvalidTokenOwner });
+    await writePrincipal(principal(SVC2, { organizationId: OTHER_ORG }));
+    await expect(issue({ user_id: SVC2 })).rejects.toMatchObject({ code: TokensErrorCode.InvalidTokenOwner });
+    expect(await store.readAll({ limit: 10 })).toEqual([]);
+  });
+
+  it('hides the tokens of another organization as not found and needs tokens:write to issue', async () => {
+    const issued = await issue();
+    const stranger = caller(ADMIN, { organizationId: OTHER_ORG });
+    await expect(tokens.get(send({ id: issued.id }, stranger))).rejects.toMatchObject({ code: TokensErrorCode.TokenNotFound });
+    await expect(tokens.revoke(send({ id: issued.id }, stranger))).rejects.toMatchObject({ code: TokensErrorCode.TokenNotFound });
+    const reader = caller(ADMIN, { permissions: { 'tokens:read': 'organization' } });
+    await expect(issue({}, reader)).rejects.toMatchObject({ code: 'forbidden' });
+    expect((await tokens.list(send({}, stranger))).total).toBe(0);
+  });
+
+  describe('exact origin matching of a public token', () => {
+    it('stores origins normalized and accepts only the canonical Origin', async () => {
+      const issued = await issue({ visibility: 'public', allowed_origins: ['HTTPS://App.Example.com:443/', 'https://bücher.example', 'http://localhost:8080'] });
+      expect(issued.allowed_origins).toEqual(['https://app.example.com', 'https://xn--bcher-kva.example', 'http://localhost:8080']);
+      const cases: [string | null, boolean][] = [
+        ['https://app.example.com', true],
+        ['https://APP.example.com', false],
+        ['HTTPS://app.example.com', false],
+        ['https://app.example.com/', false],
+        ['https://app.example.com:443', false],
+        ['http://app.example.com', false],
+        ['https://app.example.com.evil.com', false],
+        ['https://evil.app.example.com', false],
+        ['https://user@app.example.com', false],
+        ['null', false],
+        [null, false],
+        ['https://xn--bcher-kva.example', true],
+        ['https://bücher.example', false],
+        ['http://localhost:8080', true],
+        ['http://localhost', false],
+      ];
+      for (const [origin, ok] of cases) {
+        const result = await verify(issued.token, origin);
+        expect([origin, result.ok ? 'ok' : result.reason]).toEqual([origin, ok ? 'ok' : 'origin_not_allowed']);
+      }
+    });
+
+    it('refuses wildcards and paths naming the field, and writes nothing', async () => {
+      await expect(issue({ visibility: 'public', allowed_origins: ['https://*.example.com'] })).rejects.toMatchObject({
+        code: TokensErrorCode.InvalidAllowedOrigins,
+        errors: [{ field: 'allowed_origins[0]', message: expect.stringMatching(/wildcard/) }],
+      });
+      await expect(issue({ visibility: 'public', allowed_origins: ['https://a.example.com', 'https://a.example.com/path'] })).rejects.toMatchObject({
+        errors: [{ field: 'allowed_origins[1]' }],
+      });
+      expect(await store.readAll({ limit: 10 })).toEqual([]);
+    });
+  });
+
+  it('keeps both secrets valid during the grace period, then only the new one', async () => {
+    const issued = await issue();
+    const rotated = await tokens.rotate(send({ id: issued.id, grace_period_seconds: 60 }));
+    expect(rotated.token).not.toBe(issued.token);
+    expect(rotated.last_four).toBe(rotated.token.slice(-4));
+    expect((await verify(issued.token)).ok).toBe(true);
+    expect((await verify(rotated.token)).ok).toBe(true);
+    // the old record carries the end of the grace period as its absolute Redis expiry
+    const oldKey = keyPrefix + credentialKey(secretHash(issued.token));
+    expect(Number(await redis.call('PEXPIRETIME', oldKey))).toBe(clock.getTime() + 60_000);
+    const afterGrace = new Date(clock.getTime() + 60_000);
+    expect(await verify(issued.token, null, afterGrace)).toEqual({ ok: false, reason: 'expired' });
+    expect((await verify(rotated.token, null, afterGrace)).ok).toBe(true);
+  });
+
+  it('ends the old secret at once with a grace period of 0', async () => {
+    const issued = await issue();
+    const rotated = await tokens.rotate(send({ id: issued.id, grace_period_seconds: 0 }));
+    expect((await verify(issued.token, null, new Date())).ok).toBe(false);
+    expect((await verify(rotated.token, null, new Date())).ok).toBe(true);
+  });
+
+  it('refuses every secret of a revoked token from the moment revoke answers', async () => {
+    const issued = await issue();
+    const rotated = await tokens.rotate(send({ id: issued.id, grace_period_seconds: 3600 }));
+    const revoked = await tokens.revoke(send({ id: issued.id }));
+    expect(revoked).toMatchObject({ status: 'revoked', enabled: false });
+    expect(await verify(issued.token)).toEqual({ ok: false, reason: 'revoked' });
+    expect(await verify(rotated.token)).toEqual({ ok: false, reason: 'revoked' });
+    expect(await redis.scard(keyPrefix + ownedTokensKey(SVC))).toBe(0);
+    await expect(tokens.rotate(send({ id: issued.id }))).rejects.toMatchObject({ code: TokensErrorCode.TokenNotActive });
+  });
+
+  it('reassigns to another service account only, moving ownership and the verified principal', async () => {
+    const issued = await issue();
+    await expect(tokens.reassign(send({ id: issued.id, user_id: HUMAN }))).rejects.toMatchObject({ code: TokensErrorCode.InvalidTokenOwner });
+    const moved = await tokens.reassign(send({ id: issued.id, user_id: SVC2 }));
+    expect(moved.user_id).toBe(SVC2);
+    expect(await redis.scard(keyPrefix + ownedTokensKey(SVC))).toBe(0);
+    expect(await redis.smembers(keyPrefix + ownedTokensKey(SVC2))).toEqual([issued.id]);
+    expect(await verify(issued.token)).toMatchObject({ ok: true, principal: { userId: SVC2 } });
+    expect(await readModel.countOwnedTokens(SVC)).toBe(0);
+  });
+
+  it('stops a deactivated owner\'s tokens at once and brings them back on reactivation, unless revoked or expired meanwhile', async () => {
+    const kept = await issue();
+    const revokedMeanwhile = await issue();
+    const expiring = await issue({ expires_at: new Date(clock.getTime() + 60_000).toISOString() });
+    await writePrincipal(principal(SVC, { status: 'deactivated' }));
+    for (const token of [kept, revokedMeanwhile, expiring]) expect(await verify(token.token)).toEqual({ ok: false, reason: 'owner_inactive' });
+    await tokens.revoke(send({ id: revokedMeanwhile.id }));
+    clock = new Date(clock.getTime() + 120_000);
+    await writePrincipal(principal(SVC));
+    expect((await verify(kept.token)).ok).toBe(true);
+    expect(await verify(revokedMeanwhile.token)).toEqual({ ok: false, reason: 'revoked' });
+    expect(await verify(expiring.token)).toEqual({ ok: false, reason: 'expired' });
+    await writePrincipal(principal(SVC, { status: 'deleted' }));
+    expect(await verify(kept.token)).toEqual({ ok: false, reason: 'owner_inactive' });
+  });
+
+  it('changes what a token may do at once when its owner\'s account type is converted', async () => {
+    const narrowed = await issue({ permissions: ['users:read'] });
+    const full = await issue();
+    expect(await verify(full.token)).toMatchObject({ ok: true, principal: { accountType: 'service_external', permissions: { 'users:read': 'organization', 'teams:read': 'organization' } } });
+    await writePrincipal(principal(SVC, { accountType: 'service_internal' }));
+    expect(await verify(full.token)).toMatchObject({ ok: true, principal: { accountType: 'service_internal' } });
+    // narrowed: still only what it names, never the internal account's blanket powers
+    expect(await verify(narrowed.token)).toMatchObject({ ok: true, principal: { permissions: { 'users:read': 'organization' }, isSuperAdmin: false, credential: { permissions: ['users:read'] } } });
+    await writePrincipal(principal(SVC, { accountType: 'user' }));
+    expect(await verify(full.token)).toEqual({ ok: false, reason: 'owner_inactive' });
+    // the owner loses the permission: the narrowed token loses it with it
+    await writePrincipal(principal(SVC, { permissions: {} }));
+    expect(await verify(narrowed.token)).toMatchObject({ ok: true, principal: { permissions: {} } });
+  });
+
+  it('enforces the organization\'s maximum lifetime at issue and at use', async () => {
+    await writePolicy({ organizationId: ORG, maxTokenLifetimeSeconds: 3600 });
+    await expect(issue({ expires_at: new Date(clock.getTime() + 3601_000).toISOString() })).rejects.toMatchObject({ code: TokensErrorCode.InvalidTokenExpiry });
+    const capped = await issue();
+    expect(capped.expires_at).toBe(new Date(clock.getTime() + 3600_000).toISOString());
+    await writePolicy({ organizationId: ORG, maxTokenLifetimeSeconds: null });
+    const unlimited = await issue();
+    expect(unlimited.expires_at).toBeNull();
+    // lowering the setting shortens the tokens already out
+    await writePolicy({ organizationId: ORG, maxTokenLifetimeSeconds: 60 });
+    expect((await verify(unlimited.token, null, new Date(clock.getTime() + 59_000))).ok).toBe(true);
+    expect(await verify(unlimited.token, null, new Date(clock.getTime() + 60_000))).toEqual({ ok: false, reason: 'expired' });
+  });
+
+  it('exchanges a service account\'s login key for a long-lived token, capped by the organization (seed 003)', async () => {
+    const sessions = new SessionsService({ store, readModel, redis, keyPrefix, sessionTtlSeconds: 3600, randomBytes, clock: () => clock });
+    const login = await sessions.start({ context: { correlationId: 'x', actorType: 'anonymous' }, payload: { userId: SVC, organizationId: ORG } });
+    const session = await verify(login.key);
+    if (!session.ok) throw new Error('the session did not verify');
+    await writePolicy({ organizationId: ORG, maxTokenLifetimeSeconds: 7200 });
+    const asSession: RequestContext = { correlationId: 'x', actorType: 'service_external', actorId: SVC, principal: session.principal };
+    const exchanged: IssuedTokenView = await tokens.exchange(send({}, asSession));
+    expect(exchanged).toMatchObject({ user_id: SVC, expires_at: new Date(clock.getTime() + 7200_000).toISOString() });
+    expect(await verify(exchanged.token)).toMatchObject({ ok: true, principal: { userId: SVC, credential: { kind: 'api_token' } } });
+    // a token cannot be exchanged again, and a human's login cannot be exchanged
+    const viaToken = await verify(exchanged.token);
+    if (!viaToken.ok) throw new Error('unreachable');
+    await expect(tokens.exchange(send({}, { ...asSession, principal: viaToken.principal }))).rejects.toMatchObject({ code: TokensErrorCode.TokenExchangeNotAllowed });
+    await expect(tokens.exchange(send({}, caller()))).rejects.toMatchObject({ code: TokensErrorCode.TokenExchangeNotAllowed });
+  });
+
+  it('answers tokens.verify with the same verifier, the reason included, and lists with filters', async () => {
+    const issued = await issue();
+    const other = await issue({ user_id: SVC2 });
+    await tokens.revoke(send({ id: other.id }));
+    const active: TokenIntrospection = await tokens.verify(send({ token: issued.token }));
+    expect(active).toMatchObject({ active: true, token_id: issued.id, user_id: SVC, organization_id: ORG, token_type: 'api_token' });
+    expect(await tokens.verify(send({ token: other.token }))).toEqual({ active: false, reason: 'revoked' });
+    expect(await tokens.verify(send({ token: 'wdn_p_nonsense' }))).toEqual({ active: false, reason: 'malformed' });
+
+    expect((await tokens.list(send({}))).results.map((t) => t.id)).toEqual([other.id, issued.id]);
+    expect((await tokens.list(send({ owner: SVC }))).results.map((t) => t.id)).toEqual([issued.id]);
+    expect((await tokens.list(send({ status: 'revoked' }))).results.map((t) => t.id)).toEqual([other.id]);
+    expect(await tokens.list(send({ page: '2', page_size: '1' }))).toMatchObject({ total: 2, page: 2, page_size: 1, results: [{ id: issued.id }] });
+  });
+
+  it('records last use from the gateways\' hash as one TokenUsed event, not one per request', async () => {
+    const issued = await issue();
+    const usedAt = clock.getTime() + 5000;
+    await redis.hset(keyPrefix + TOKEN_LAST_USED_KEY, issued.id, String(usedAt), 'no-such-token', String(usedAt));
+    expect(await tokens.recordUses()).toBe(1);
+    expect((await tokens.get(send({ id: issued.id }))).last_used_at).toBe(new Date(usedAt).toISOString());
+    expect(await redis.hlen(keyPrefix + TOKEN_LAST_USED_KEY)).toBe(0);
+    // the same use reported again records nothing
+    await redis.hset(keyPrefix + TOKEN_LAST_USED_KEY, issued.id, String(usedAt));
+    expect(await tokens.recordUses()).toBe(0);
+    expect((await readAllCommitted(store)).filter((e) => e.type === 'TokenUsed')).toHaveLength(1);
+  });
+
+  it('rebuilds, after Redis lost it, exactly the read model it had, and verify waits for the rebuild', async () => {
+    const kept = await issue({ visibility: 'public', allowed_origins: ['https://app.example.com'], permissions: ['users:read'] });
+    const rotated = await tokens.rotate(send({ id: kept.id, grace_period_seconds: 3600 }));
+    const revoked = await issue();
+    await tokens.revoke(send({ id: revoked.id }));
+    const moved = await issue();
+    await tokens.reassign(send({ id: moved.id, user_id: SVC2 }));
+    await redis.hset(keyPrefix + TOKEN_LAST_USED_KEY, moved.id, String(clock.getTime() + 1000));
+    await tokens.recordUses();
+
+    const readyMarker = `${keyPrefix}${CREDENTIAL_READ_MODEL}:ready`;
+    const onlyReadModel = (key: string) => key === readyMarker || key.startsWith(keyPrefix + 'principal:') || key.startsWith(keyPrefix + 'organization-policy:');
+    const before = await dumpRedisPrefix(redis, keyPrefix, { exclude: onlyReadModel });
+    expect(Object.keys(before).filter((key) => key.includes(':credential:'))).toHaveLength(4);
+
+    await deleteRedisPrefix(redis, keyPrefix);
+    await writePrincipal(principal(SVC));
+    await writePrincipal(principal(SVC2));
+    expect(await readModel.isReady()).toBe(false);
+    expect((await readModel.healthCheck().check()).status).toBe('degraded');
+    // tokens.verify during the loss: it waits for the rebuild the health check started
+    expect(await tokens.verify(send({ token: rotated.token, origin: 'https://app.example.com' }))).toMatchObject({ active: true, token_id: kept.id });
+    await readModel.runner.rebuild();
+    expect(await dumpRedisPrefix(redis, keyPrefix, { exclude: onlyReadModel })).toEqual(before);
+    expect((await readModel.healthCheck().check())).toEqual({ status: 'up', detail: expect.stringMatching(/^rebuilt at .* from \d+ events$/) });
+    expect(await verify(revoked.token)).toEqual({ ok: false, reason: 'revoked' });
+    expect(await verify(moved.token)).toMatchObject({ ok: true, principal: { userId: SVC2 } });
+  });
+});

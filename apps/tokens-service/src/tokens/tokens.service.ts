@@ -1,0 +1,313 @@
+import {
+  CommonErrorCode,
+  Envelope,
+  ExchangeTokenRequest,
+  IssueTokenBody,
+  IssuedTokenView,
+  ListTokensQuery,
+  OrganizationPolicyRecord,
+  PageSlice,
+  PrincipalRecord,
+  ReassignTokenBody,
+  RequestContext,
+  RotateTokenBody,
+  TOKEN_LAST_USED_KEY,
+  TokenIntrospection,
+  TokenRequest,
+  TokenView,
+  TokensErrorCode,
+  VerifyTokenBody,
+  WardenError,
+  organizationPolicyKey,
+  principalKey,
+  secretHash,
+  secretLastFour,
+} from '@warden/contracts';
+import { EventStore } from '@warden/event-store';
+import { CommandHandler, eventMetadataFrom, loadState } from '@warden/kernel';
+import { introspectionOf, verifyCredential } from '@warden/token-verifier';
+import {
+  RandomBytes,
+  TokenCommand,
+  TokenEvent,
+  TokenOwner,
+  TokenState,
+  generateSecret,
+  tokenDecider,
+  tokenStreamId,
+} from '@warden/tokens-domain';
+import type { Redis } from 'ioredis';
+import { v7 as uuidv7 } from 'uuid';
+import { validateDto } from '@warden/platform';
+import { CredentialReadModel } from '../credentials/credential-read-model';
+import { TokenRecord } from '../credentials/credential-read-model.projection';
+import { actsAsSuperAdmin, callerOf, requireTokenPermission } from './token-authorization';
+import { toTokenView, tokenStatus, withSecret } from './token-view';
+
+export interface TokensServiceOptions {
+  store: EventStore;
+  readModel: CredentialReadModel;
+  redis: Redis;
+  keyPrefix: string;
+  randomBytes: RandomBytes;
+  /** Lifetime of a token from the seed 003 exchange, before the organization's cap. */
+  exchangedTokenLifetimeSeconds: number;
+  /** Longest `tokens.verify` waits for a lost read model to be rebuilt. */
+  rebuildWaitMs?: number;
+  clock?: () => Date;
+}
+
+// Takes a gateway's report of a use off the hash only if no later one replaced it meanwhile.
+const TAKE_USE_SCRIPT = `
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
+return 0
+`;
+
+/**
+ * API tokens: issue, list, read, revoke, rotate, reassign, exchange and verify. Every
+ * command answers only after the credential read model applied its events, so from the
+ * answer on no verification anywhere accepts a revoked (or rotated-out) secret.
+ */
+export class TokensService {
+  private readonly commands: CommandHandler<TokenCommand, TokenEvent, TokenState>;
+  private readonly clock: () => Date;
+
+  constructor(private readonly options: TokensServiceOptions) {
+    this.commands = new CommandHandler(options.store, tokenDecider, { maxRetries: 5 });
+    this.clock = options.clock ?? (() => new Date());
+    if (!('wardenTakeTokenUse' in options.redis)) options.redis.defineCommand('wardenTakeTokenUse', { numberOfKeys: 1, lua: TAKE_USE_SCRIPT });
+  }
+
+  async issue(envelope: Envelope<unknown>): Promise<IssuedTokenView> {
+    const caller = callerOf(envelope.context);
+    const body = await validateDto(IssueTokenBody, envelope.payload);
+    const owner = await this.principal(body.user_id);
+    // Issued in the caller's organization; the decider refuses an owner from elsewhere.
+    requireTokenPermission(caller, 'tokens:write', { organizationId: caller.organizationId, ownerTeams: owner?.teams ?? [] });
+    return this.mint(envelope.context, caller.organizationId, owner, {
+      name: body.name,
+      visibility: body.visibility ?? 'private',
+      allowedOrigins: body.allowed_origins ?? [],
+      expiresAt: body.expires_at ?? null,
+      permissions: body.permissions ?? null,
+    });
+  }
+
+  /**
+   * Seed 003: the login key that authenticated the request, for a long-lived token of the
+   * same account. Tokens belong only to service accounts (seed 001), so a human's login
+   * cannot be exchanged; the lifetime is capped by the organization's setting.
+   */
+  async exchange(envelope: Envelope<ExchangeTokenRequest>): Promise<IssuedTokenView> {
+    const caller = callerOf(envelope.context);
+    if (caller.credential.kind !== 'session') {
+      throw new WardenError(TokensErrorCode.TokenExchangeNotAllowed, 'only a login session key can be exchanged for a token');
+    }
+    if (caller.accountType === 'user') {
+      throw new WardenError(TokensErrorCode.TokenExchangeNotAllowed, 'tokens belong only to service accounts; log in as one to exchange its key');
+    }
+    const owner = await this.principal(caller.userId);
+    const now = this.clock();
+    const cap = await this.maxLifetimeSeconds(caller.organizationId);
+    const lifetime = Math.min(this.options.exchangedTokenLifetimeSeconds, cap ?? Number.POSITIVE_INFINITY);
+    return this.mint(
+      envelope.context,
+      caller.organizationId,
+      owner,
+      {
+        name: `exchanged login ${caller.credential.id}`,
+        visibility: 'private',
+        allowedOrigins: [],
+        expiresAt: new Date(now.getTime() + lifetime * 1000).toISOString(),
+        permissions: null,
+      },
+      now,
+    );
+  }
+
+  async list(envelope: Envelope<unknown>): Promise<PageSlice<TokenView>> {
+    const caller = callerOf(envelope.context);
+    const query = await validateDto(ListTokensQuery, envelope.payload);
+    const page = query.page ?? 1;
+    const pageSize = query.page_size ?? 20;
+    requireTokenPermission(caller, 'tokens:read', { organizationId: caller.organizationId, ownerTeams: caller.teams });
+    const now = this.clock();
+    let records = await this.options.readModel.organizationTokens(caller.organizationId);
+    if (query.owner) records = records.filter((record) => record.ownerId === query.owner);
+    if (query.status) records = records.filter((record) => tokenStatus(record, now) === query.status);
+    const teamScoped = !actsAsSuperAdmin(caller) && caller.permissions['tokens:read'] === 'team';
+    if (teamScoped) {
+      const teams = await this.teamsOf([...new Set(records.map((record) => record.ownerId))]);
+      records = records.filter((record) => (teams.get(record.ownerId) ?? []).some((team) => caller.teams.includes(team)));
+    }
+    records.reverse(); // newest first
+    const slice = records.slice((page - 1) * pageSize, page * pageSize);
+    return { total: records.length, page, page_size: pageSize, results: slice.map((record) => toTokenView(record, now)) };
+  }
+
+  async get(envelope: Envelope<TokenRequest>): Promise<TokenView> {
+    const record = await this.readable(envelope.context, envelope.payload.id, 'tokens:read');
+    return toTokenView(record, this.clock());
+  }
+
+  async revoke(envelope: Envelope<TokenRequest>): Promise<TokenView> {
+    const { id } = envelope.payload;
+    await this.writable(envelope.context, id);
+    await this.run(envelope.context, id, { type: 'RevokeToken', at: this.clock().toISOString() });
+    return this.view(id);
+  }
+
+  async rotate(envelope: Envelope<TokenRequest & RotateTokenBody>): Promise<IssuedTokenView> {
+    const { id, ...rest } = envelope.payload;
+    const body = await validateDto(RotateTokenBody, rest);
+    await this.writable(envelope.context, id);
+    const secret = generateSecret('api_token', this.options.randomBytes);
+    await this.run(envelope.context, id, {
+      type: 'RotateToken',
+      secretHash: secretHash(secret),
+      lastFour: secretLastFour(secret),
+      gracePeriodSeconds: body.grace_period_seconds ?? 0,
+      at: this.clock().toISOString(),
+    });
+    return withSecret(await this.view(id), secret);
+  }
+
+  async reassign(envelope: Envelope<TokenRequest & ReassignTokenBody>): Promise<TokenView> {
+    const { id, ...rest } = envelope.payload;
+    const body = await validateDto(ReassignTokenBody, rest);
+    const caller = callerOf(envelope.context);
+    await this.writable(envelope.context, id);
+    const newOwner = await this.principal(body.user_id);
+    // Giving a token to an account is writing that account's tokens too.
+    requireTokenPermission(caller, 'tokens:write', { organizationId: caller.organizationId, ownerTeams: newOwner?.teams ?? [] });
+    await this.run(envelope.context, id, { type: 'ReassignToken', newOwner: toOwner(newOwner), at: this.clock().toISOString() });
+    return this.view(id);
+  }
+
+  /**
+   * `tokens.verify` for internal callers: the same verifier as the gateway's. While a lost
+   * read model is being rebuilt (health says so) the answer waits for the rebuild rather
+   * than refusing valid tokens.
+   */
+  async verify(envelope: Envelope<unknown>): Promise<TokenIntrospection> {
+    const body = await validateDto(VerifyTokenBody, envelope.payload);
+    if (!(await this.options.readModel.isReady())) {
+      const rebuilt = this.options.readModel.ensureBuilt();
+      const timeout = new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new WardenError(CommonErrorCode.ServiceUnavailable, 'the token read model is being rebuilt; try again')), this.options.rebuildWaitMs ?? 5000).unref(),
+      );
+      await Promise.race([rebuilt, timeout]);
+    }
+    const result = await verifyCredential(body.token, { redis: this.options.redis, keyPrefix: this.options.keyPrefix, now: this.clock(), origin: body.origin ?? null });
+    return introspectionOf(result, true);
+  }
+
+  /**
+   * Turns the uses the gateways left in Redis into `TokenUsed` events (one per token per
+   * flush at most, and none when nothing later happened). Answers how many were recorded.
+   */
+  async recordUses(): Promise<number> {
+    const key = this.options.keyPrefix + TOKEN_LAST_USED_KEY;
+    const uses = await this.options.redis.hgetall(key);
+    let recorded = 0;
+    for (const [tokenId, ms] of Object.entries(uses)) {
+      const usedAt = Number(ms);
+      if (Number.isFinite(usedAt)) {
+        try {
+          const { events } = await this.commands.handle(
+            tokenStreamId(tokenId),
+            { type: 'RecordTokenUse', usedAt: new Date(usedAt).toISOString() },
+            { metadata: { correlationId: `token-use-${uuidv7()}`, actorType: 'system' }, newEventId: uuidv7 },
+          );
+          await this.options.readModel.applyNewEvents(tokenStreamId(tokenId));
+          recorded += events.length;
+        } catch (error) {
+          if (!(error instanceof WardenError && error.code === TokensErrorCode.TokenNotFound)) throw error;
+        }
+      }
+      await (this.options.redis as unknown as Record<string, (k: string, f: string, v: string) => Promise<number>>)['wardenTakeTokenUse']!.call(
+        this.options.redis,
+        key,
+        tokenId,
+        ms,
+      );
+    }
+    return recorded;
+  }
+
+  private async mint(
+    context: RequestContext,
+    organizationId: string,
+    owner: PrincipalRecord | null,
+    fields: Pick<Extract<TokenCommand, { type: 'IssueToken' }>, 'name' | 'visibility' | 'allowedOrigins' | 'expiresAt' | 'permissions'>,
+    now = this.clock(),
+  ): Promise<IssuedTokenView> {
+    const tokenId = uuidv7();
+    const secret = generateSecret('api_token', this.options.randomBytes);
+    await this.run(context, tokenId, {
+      type: 'IssueToken',
+      tokenId,
+      organizationId,
+      owner: toOwner(owner),
+      ...fields,
+      secretHash: secretHash(secret),
+      lastFour: secretLastFour(secret),
+      issuedAt: now.toISOString(),
+      maxLifetimeSeconds: await this.maxLifetimeSeconds(organizationId),
+    });
+    return withSecret(await this.view(tokenId), secret);
+  }
+
+  private async run(context: RequestContext, tokenId: string, command: TokenCommand): Promise<void> {
+    const streamId = tokenStreamId(tokenId);
+    await this.commands.handle(streamId, command, { metadata: eventMetadataFrom(context), newEventId: uuidv7 });
+    await this.options.readModel.applyNewEvents(streamId);
+  }
+
+  private async view(tokenId: string): Promise<TokenView> {
+    const record = await this.options.readModel.token(tokenId);
+    if (!record) throw new WardenError(TokensErrorCode.TokenNotFound, `token ${tokenId} does not exist`);
+    return toTokenView(record, this.clock());
+  }
+
+  private async readable(context: RequestContext, tokenId: string, permission: 'tokens:read' | 'tokens:write'): Promise<TokenRecord> {
+    const caller = callerOf(context);
+    const record = await this.options.readModel.token(tokenId);
+    if (!record) throw new WardenError(TokensErrorCode.TokenNotFound, `token ${tokenId} does not exist`);
+    const owner = await this.principal(record.ownerId);
+    requireTokenPermission(caller, permission, { organizationId: record.organizationId, ownerTeams: owner?.teams ?? [] }, tokenId);
+    return record;
+  }
+
+  /** Authorizes a change against the token as the event store has it (the source of truth). */
+  private async writable(context: RequestContext, tokenId: string): Promise<void> {
+    const caller = callerOf(context);
+    const { state } = await loadState(this.options.store, tokenDecider, tokenStreamId(tokenId));
+    if (state.status === 'absent') throw new WardenError(TokensErrorCode.TokenNotFound, `token ${tokenId} does not exist`);
+    const owner = await this.principal(state.ownerId);
+    requireTokenPermission(caller, 'tokens:write', { organizationId: state.organizationId, ownerTeams: owner?.teams ?? [] }, tokenId);
+  }
+
+  private async principal(userId: string): Promise<PrincipalRecord | null> {
+    const json = await this.options.redis.get(this.options.keyPrefix + principalKey(userId));
+    return json === null ? null : (JSON.parse(json) as PrincipalRecord);
+  }
+
+  private async teamsOf(userIds: string[]): Promise<Map<string, string[]>> {
+    if (userIds.length === 0) return new Map();
+    const values = await this.options.redis.mget(userIds.map((id) => this.options.keyPrefix + principalKey(id)));
+    return new Map(userIds.map((id, i) => [id, values[i] ? (JSON.parse(values[i]!) as PrincipalRecord).teams : []]));
+  }
+
+  /** The organization's max_token_lifetime_seconds, from the policy record the users service keeps. */
+  private async maxLifetimeSeconds(organizationId: string): Promise<number | null> {
+    const json = await this.options.redis.get(this.options.keyPrefix + organizationPolicyKey(organizationId));
+    return json === null ? null : (JSON.parse(json) as OrganizationPolicyRecord).maxTokenLifetimeSeconds;
+  }
+}
+
+function toOwner(record: PrincipalRecord | null): TokenOwner | null {
+  if (!record) return null;
+  const { userId, organizationId, accountType, status, permissions, isSuperAdmin } = record;
+  return { userId, organizationId, accountType, status, permissions, isSuperAdmin };
+}
