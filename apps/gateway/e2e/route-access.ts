@@ -1,0 +1,491 @@
+// Who may call each route of the gateway, written once: README.md shows it (between the
+// route-access markers, checked by route-access.spec.ts) and authorization-matrix.e2e-spec.ts
+// walks it against the running services.
+
+export const PRINCIPAL_KINDS = [
+  'anonymous',
+  'platform_admin',
+  'super_admin',
+  'internal',
+  'admin',
+  'member',
+  'auditor',
+  'external',
+  'external_custom',
+] as const;
+
+export type PrincipalKind = (typeof PRINCIPAL_KINDS)[number];
+
+export const PRINCIPALS: Readonly<Record<PrincipalKind, { label: string; description: string }>> = {
+  anonymous: { label: 'anonymous', description: 'no credential' },
+  platform_admin: {
+    label: 'platform admin',
+    description: 'the super admin of the root organization, created at first start; its own organization is the root',
+  },
+  super_admin: { label: 'super admin', description: 'a human with WARDEN_SUPER_ADMIN in a tenant organization' },
+  internal: { label: 'internal', description: "the tenant's `service_internal` account (acts as a super admin there)" },
+  admin: { label: 'admin', description: 'a human with WARDEN_ADMIN' },
+  member: { label: 'member', description: 'a human with WARDEN_MEMBER (reads)' },
+  auditor: { label: 'auditor', description: 'a human with WARDEN_AUDITOR (audit:read)' },
+  external: { label: 'external', description: 'a `service_external` account with no roles' },
+  external_custom: {
+    label: 'external + role',
+    description: 'a `service_external` account with a custom role granting teams:read, teams:write and records:write',
+  },
+};
+
+/**
+ * What a caller gets. A status code; for a list asked about another organization,
+ * `own-only` (200, and nothing of the other organization is listed) or `all` (200, and
+ * the other organization is listed too).
+ */
+export type Outcome = 200 | 201 | 204 | 401 | 403 | 404 | 422 | 'own-only' | 'all';
+
+/**
+ * [own organization, another organization]: the target (the resource in the path, the
+ * organization named in the body or query, the account logged in to) in the caller's
+ * organization or in another one. `null` where the route cannot name another
+ * organization: it acts on the caller itself or creates in the caller's organization.
+ */
+export type Access = readonly [own: Outcome, other: Outcome | null];
+
+export interface RouteAccess {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  path: string;
+  who: string;
+  access: Readonly<Record<PrincipalKind, Access>>;
+}
+
+export const ROUTE_ACCESS = [
+  {
+    method: 'POST',
+    path: '/api/v1/auth/login',
+    who: 'anyone: public, a credential sent along is ignored; the account is the one in the body',
+    access: {
+      anonymous: [200, 200], platform_admin: [200, 200], super_admin: [200, 200], internal: [200, 200], admin: [200, 200],
+      member: [200, 200], auditor: [200, 200], external: [200, 200], external_custom: [200, 200],
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/auth/whoami',
+    who: 'any credential: who it stands for, from its verification alone',
+    access: {
+      anonymous: [401, null], platform_admin: [200, null], super_admin: [200, null], internal: [200, null], admin: [200, null],
+      member: [200, null], auditor: [200, null], external: [200, null], external_custom: [200, null],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/auth/token',
+    who: 'a service account\'s login key, exchanged for a long-lived API token (seed 003)',
+    access: {
+      anonymous: [401, null], platform_admin: [403, null], super_admin: [403, null], internal: [200, null], admin: [403, null],
+      member: [403, null], auditor: [403, null], external: [200, null], external_custom: [200, null],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/auth/logout',
+    who: 'any login session; it ends the session that authenticated the request',
+    access: {
+      anonymous: [401, null], platform_admin: [204, null], super_admin: [204, null], internal: [204, null], admin: [204, null],
+      member: [204, null], auditor: [204, null], external: [204, null], external_custom: [204, null],
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/users/me',
+    who: 'any authenticated caller; answers about the caller',
+    access: {
+      anonymous: [401, null], platform_admin: [200, null], super_admin: [200, null], internal: [200, null], admin: [200, null],
+      member: [200, null], auditor: [200, null], external: [200, null], external_custom: [200, null],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/organizations',
+    who: 'organizations:create: the platform admin only',
+    access: {
+      anonymous: [401, null], platform_admin: [201, null], super_admin: [403, null], internal: [403, null], admin: [403, null],
+      member: [403, null], auditor: [403, null], external: [403, null], external_custom: [403, null],
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/organizations',
+    who: 'organizations:read; lists the caller\'s own organization, the platform admin every one',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 'all'], super_admin: [200, 'own-only'], internal: [200, 'own-only'],
+      admin: [200, 'own-only'], member: [200, 'own-only'], auditor: [403, 403], external: [403, 403], external_custom: [403, 403],
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/organizations/:id',
+    who: 'organizations:read in that organization; the platform admin any organization',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 200], super_admin: [200, 404], internal: [200, 404], admin: [200, 404],
+      member: [200, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/v1/organizations/:id',
+    who: 'organizations:write in that organization (the platform admin: in any); the service-account limits only the platform admin',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 200], super_admin: [200, 404], internal: [200, 404], admin: [200, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/users',
+    who: 'users:write (and service_accounts:write for a service account) in the organization named; the platform admin in any organization',
+    access: {
+      anonymous: [401, 401], platform_admin: [201, 201], super_admin: [201, 404], internal: [201, 404], admin: [201, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/users',
+    who: 'users:read; lists the caller\'s own organization only',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 'own-only'], super_admin: [200, 'own-only'], internal: [200, 'own-only'],
+      admin: [200, 'own-only'], member: [200, 'own-only'], auditor: [403, 403], external: [403, 403], external_custom: [403, 403],
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/users/:id',
+    who: 'users:read in the user\'s organization (anyone may read themselves)',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [200, 404],
+      member: [200, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/v1/users/:id',
+    who: 'users:write in the user\'s organization (and service_accounts:write for a service account); anyone their own password',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [200, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/users/:id/deactivate',
+    who: 'users:write in the user\'s organization (and service_accounts:write for a service account); nobody themselves',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [200, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/users/:id/reactivate',
+    who: 'users:write in the user\'s organization (and service_accounts:write for a service account)',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [200, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/users/:id',
+    who: 'users:write in the user\'s organization (and service_accounts:write for a service account); nobody themselves',
+    access: {
+      anonymous: [401, 401], platform_admin: [204, 404], super_admin: [204, 404], internal: [204, 404], admin: [204, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/teams',
+    who: 'teams:write; creates in the caller\'s organization',
+    access: {
+      anonymous: [401, null], platform_admin: [201, null], super_admin: [201, null], internal: [201, null], admin: [201, null],
+      member: [403, null], auditor: [403, null], external: [403, null], external_custom: [201, null],
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/teams',
+    who: 'teams:read; lists the caller\'s own organization only',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 'own-only'], super_admin: [200, 'own-only'], internal: [200, 'own-only'],
+      admin: [200, 'own-only'], member: [200, 'own-only'], auditor: [403, 403], external: [403, 403],
+      external_custom: [200, 'own-only'],
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/teams/:id',
+    who: 'teams:read in the team\'s organization',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [200, 404],
+      member: [200, 404], auditor: [403, 404], external: [403, 404], external_custom: [200, 404],
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/v1/teams/:id',
+    who: 'teams:write in the team\'s organization',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [200, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [200, 404],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/teams/:id/members',
+    who: 'teams:write in the team\'s organization, and the right to manage the member (users:write on them, no more privilege in them than the caller could grant)',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [200, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/teams/:id/members/:userId',
+    who: 'teams:write in the team\'s organization, and the right to manage the member',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [200, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/teams/:id',
+    who: 'teams:write in the team\'s organization; the team must be empty',
+    access: {
+      anonymous: [401, 401], platform_admin: [204, 404], super_admin: [204, 404], internal: [204, 404], admin: [204, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [204, 404],
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/roles',
+    who: 'roles:read in the organization named by `account_id` (default: the caller\'s)',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [200, 404],
+      member: [200, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/roles',
+    who: 'roles:write in the organization named by `account_id` (default: the caller\'s)',
+    access: {
+      anonymous: [401, 401], platform_admin: [201, 404], super_admin: [201, 404], internal: [201, 404], admin: [201, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/roles/:name/archive',
+    who: 'roles:write; archives a custom role of the caller\'s organization (another\'s role is not found)',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [200, 404],
+      member: [403, 403], auditor: [403, 403], external: [403, 403], external_custom: [403, 403],
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/audit/events',
+    who: 'audit:read over the whole organization named by `organization_id` (default: the caller\'s); the platform admin any organization',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 200], super_admin: [200, 403], internal: [200, 403], admin: [200, 403],
+      member: [403, 403], auditor: [200, 403], external: [403, 403], external_custom: [403, 403],
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/audit/export',
+    who: 'as `GET audit/events`: the same filters, as NDJSON',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 200], super_admin: [200, 403], internal: [200, 403], admin: [200, 403],
+      member: [403, 403], auditor: [200, 403], external: [403, 403], external_custom: [403, 403],
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/audit/verify',
+    who: 'as `GET audit/events`: walks the hash chain of the organization',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 200], super_admin: [200, 403], internal: [200, 403], admin: [200, 403],
+      member: [403, 403], auditor: [200, 403], external: [403, 403], external_custom: [403, 403],
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/audit/users/:id/history',
+    who: 'audit:read over the whole organization; another organization\'s records are simply not there',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 200], super_admin: [200, 200], internal: [200, 200], admin: [200, 200],
+      member: [403, 403], auditor: [200, 200], external: [403, 403], external_custom: [403, 403],
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/audit/tokens/:id/history',
+    who: 'audit:read over the whole organization; another organization\'s records are simply not there',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 200], super_admin: [200, 200], internal: [200, 200], admin: [200, 200],
+      member: [403, 403], auditor: [200, 200], external: [403, 403], external_custom: [403, 403],
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/audit/users/:id/as-of',
+    who: 'audit:read in the user\'s organization (the platform admin: any)',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 200], super_admin: [200, 404], internal: [200, 404], admin: [200, 404],
+      member: [403, 403], auditor: [200, 404], external: [403, 403], external_custom: [403, 403],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/audit/backfill',
+    who: 'the platform admin: records whatever the event stores hold and the audit log lacks',
+    access: {
+      anonymous: [401, null], platform_admin: [200, null], super_admin: [403, null], internal: [403, null], admin: [403, null],
+      member: [403, null], auditor: [403, null], external: [403, null], external_custom: [403, null],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/tokens',
+    who: 'tokens:write; the owner must be a service account of the caller\'s organization (seed 001): another organization\'s account is refused as an invalid owner, as an unknown one is',
+    access: {
+      anonymous: [401, 401], platform_admin: [201, 422], super_admin: [201, 422], internal: [201, 422], admin: [201, 422],
+      member: [403, 403], auditor: [403, 403], external: [403, 403], external_custom: [403, 403],
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/tokens',
+    who: 'tokens:read: the tokens of the caller\'s organization',
+    access: {
+      anonymous: [401, null], platform_admin: [200, null], super_admin: [200, null], internal: [200, null], admin: [200, null],
+      member: [403, null], auditor: [403, null], external: [403, null], external_custom: [403, null],
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/tokens/:id',
+    who: 'tokens:read in the token\'s organization (never the secret)',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [200, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/tokens/:id/revoke',
+    who: 'tokens:write in the token\'s organization',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [200, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/tokens/:id/rotate',
+    who: 'tokens:write in the token\'s organization',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [200, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/tokens/:id/reassign',
+    who: 'tokens:write in the token\'s organization; only to a service account of it',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [200, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/tokens/verify',
+    who: 'any authenticated caller (introspection); why a token is inactive only to tokens:read holders',
+    access: {
+      anonymous: [401, null], platform_admin: [200, null], super_admin: [200, null], internal: [200, null], admin: [200, null],
+      member: [200, null], auditor: [200, null], external: [200, null], external_custom: [200, null],
+    },
+  },
+  {
+    method: 'GET',
+    path: '/health',
+    who: 'anyone: public readiness (503 when a dependency is down)',
+    access: {
+      anonymous: [200, null], platform_admin: [200, null], super_admin: [200, null], internal: [200, null], admin: [200, null],
+      member: [200, null], auditor: [200, null], external: [200, null], external_custom: [200, null],
+    },
+  },
+  {
+    method: 'GET',
+    path: '/health/live',
+    who: 'anyone: public liveness',
+    access: {
+      anonymous: [200, null], platform_admin: [200, null], super_admin: [200, null], internal: [200, null], admin: [200, null],
+      member: [200, null], auditor: [200, null], external: [200, null], external_custom: [200, null],
+    },
+  },
+  {
+    method: 'GET',
+    path: '/health/ready',
+    who: 'anyone: public readiness (503 when a dependency is down)',
+    access: {
+      anonymous: [200, null], platform_admin: [200, null], super_admin: [200, null], internal: [200, null], admin: [200, null],
+      member: [200, null], auditor: [200, null], external: [200, null], external_custom: [200, null],
+    },
+  },
+] as const satisfies readonly RouteAccess[];
+
+type KeyOf<R> = R extends { method: infer M extends string; path: infer P extends string } ? `${M} ${P}` : never;
+/** `GET /api/v1/users/:id`: one per row of the table. */
+export type RouteKey = KeyOf<(typeof ROUTE_ACCESS)[number]>;
+
+export function routeKey(route: { method: string; path: string }): string {
+  return `${route.method} ${route.path}`;
+}
+
+export function describeOutcome(outcome: Outcome | null): string {
+  if (outcome === null) return '—';
+  if (outcome === 'own-only') return '200 own only';
+  if (outcome === 'all') return '200 all';
+  return String(outcome);
+}
+
+/** The block README.md holds between `<!-- route-access:start -->` and `<!-- route-access:end -->`. */
+export function renderRouteAccessTable(routes: readonly RouteAccess[] = ROUTE_ACCESS): string {
+  const header = ['route', 'who may call it', ...PRINCIPAL_KINDS.map((kind) => PRINCIPALS[kind].label)];
+  const escape = (text: string) => text.replaceAll('|', '\\|');
+  const rows = routes.map((route) => [
+    `\`${route.method} ${route.path}\``,
+    escape(route.who),
+    ...PRINCIPAL_KINDS.map((kind) => {
+      const [own, other] = route.access[kind];
+      return `${describeOutcome(own)} / ${describeOutcome(other)}`;
+    }),
+  ]);
+  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+  return [
+    line(header),
+    line(header.map(() => '---')),
+    ...rows.map(line),
+    '',
+    'Each cell reads *own organization / another organization*: the target of the request (the resource in the path, the',
+    'organization named in the body or query, the account logged in to) in the caller\'s organization or in another one.',
+    '`—`: the route cannot name another organization. `200 own only`: 200, and nothing of the other organization is',
+    'listed; `200 all`: 200, and it is listed too. Other organizations\' resources are 404, never 403, wherever a caller',
+    'could otherwise learn that they exist.',
+    '',
+    ...PRINCIPAL_KINDS.map((kind) => `- **${PRINCIPALS[kind].label}**: ${PRINCIPALS[kind].description}`),
+  ].join('\n');
+}

@@ -1,0 +1,183 @@
+// Issue 4, "no window after a change": while several processes verify a principal's
+// credentials as fast as they can (over HTTP through the gateway, and directly with the
+// verifier library against Redis, each on its own connections), the credentials are
+// revoked one after another; no verification started after a revoke answered may accept.
+import { ChildProcess, fork } from 'node:child_process';
+import path from 'node:path';
+import { ApiClient, RunningSystem, TEST_REDIS_URL, startSystem } from '@warden/testing';
+
+const WORKERS = 3;
+const LOOPS_PER_CHANNEL = 4; // per worker: 4 HTTP loops and 4 direct loops
+const CREDENTIALS = 8;
+const HAMMER_BEFORE_FIRST_REVOKE_MS = 1000;
+const BETWEEN_REVOKES_MS = 250;
+const HAMMER_AFTER_LAST_REVOKE_MS = 500;
+const PASSWORD = 'quartz-lantern-meadow-82';
+
+interface Counts {
+  credential: string;
+  channel: 'http' | 'direct';
+  acceptedBefore: number;
+  refusedBefore: number;
+  acceptedAfter: number;
+  refusedAfter: number;
+  unexpected: number;
+}
+type WorkerMessage = { type: 'started' } | { type: 'revoked-received'; credential: string } | { type: 'report'; counts: Counts[] };
+
+let system: RunningSystem;
+const workers: ChildProcess[] = [];
+
+beforeAll(async () => {
+  system = await startSystem();
+});
+
+afterAll(async () => {
+  for (const worker of workers) if (worker.exitCode === null) worker.kill();
+  await system?.stop();
+});
+
+function nextMessage<T extends WorkerMessage['type']>(worker: ChildProcess, type: T): Promise<Extract<WorkerMessage, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: WorkerMessage) => {
+      if (message.type !== type) return;
+      worker.off('message', onMessage);
+      worker.off('exit', onExit);
+      resolve(message as Extract<WorkerMessage, { type: T }>);
+    };
+    const onExit = (code: number | null) => reject(new Error(`a verification worker exited (${code}) before sending ${type}`));
+    worker.on('message', onMessage);
+    worker.once('exit', onExit);
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+
+interface Credential {
+  id: string;
+  key: string;
+  /** Revokes the credential; answers the HTTP status of the revoke. */
+  revoke: () => Promise<number>;
+}
+
+/** A service account in the bootstrap admin's own organization, whose credentials are hammered. */
+async function serviceAccount(username: string): Promise<{ admin: ApiClient; userId: string }> {
+  const admin = await ApiClient.login(system.gatewayUrl, system.admin.username, system.admin.password);
+  const account = await admin.post<{ id: string }>('/users', {
+    username,
+    account_type: 'service_external',
+    first_name: 'Hammered',
+    last_name: 'Account',
+    password: PASSWORD,
+  });
+  expect(account.status).toBe(201);
+  return { admin, userId: account.body.id };
+}
+
+async function hammerWhileRevoking(kind: string, credentials: Credential[], revokedStatus: number): Promise<void> {
+  const hammer = path.join(__dirname, 'support/verification-hammer.mjs');
+  const started = workers.length;
+  for (let n = 0; n < WORKERS; n++) workers.push(fork(hammer, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const hammers = workers.slice(started);
+  await Promise.all(
+    hammers.map((worker) => {
+      const ready = nextMessage(worker, 'started');
+      worker.send({
+        type: 'start',
+        url: `${system.gatewayUrl}/users/me`,
+        redisUrl: TEST_REDIS_URL,
+        keyPrefix: system.env.REDIS_KEY_PREFIX,
+        credentials: credentials.map(({ id, key }) => ({ id, key })),
+        concurrency: LOOPS_PER_CHANNEL,
+      });
+      return ready;
+    }),
+  );
+  await sleep(HAMMER_BEFORE_FIRST_REVOKE_MS);
+
+  const revokeMs: number[] = [];
+  for (const [n, credential] of credentials.entries()) {
+    const requested = performance.now();
+    const status = await credential.revoke();
+    revokeMs.push(performance.now() - requested);
+    expect(status).toBe(revokedStatus);
+    // Each worker counts as "after" only what it starts once it has this message.
+    await Promise.all(
+      hammers.map((worker) => {
+        const received = nextMessage(worker, 'revoked-received');
+        worker.send({ type: 'revoked', credential: credential.id });
+        return received;
+      }),
+    );
+    await sleep(n === credentials.length - 1 ? HAMMER_AFTER_LAST_REVOKE_MS : BETWEEN_REVOKES_MS);
+  }
+
+  const reports = await Promise.all(
+    hammers.map((worker) => {
+      const report = nextMessage(worker, 'report');
+      worker.send({ type: 'stop' });
+      return report;
+    }),
+  );
+
+  const rows = reports.flatMap((report, worker) => report.counts.map((c) => ({ worker, ...c })));
+  const sortedRevokeMs = [...revokeMs].sort((a, b) => a - b);
+  const total = (pick: (c: Counts) => number) => rows.reduce((sum, c) => sum + pick(c), 0);
+  console.log(
+    [
+      `zero-window, ${kind}: ${WORKERS} processes x (${LOOPS_PER_CHANNEL} HTTP + ${LOOPS_PER_CHANNEL} direct loops), ${credentials.length} credentials revoked one after another`,
+      `verifications: ${total((c) => c.acceptedBefore + c.refusedBefore + c.acceptedAfter + c.refusedAfter)} ` +
+        `(accepted before ${total((c) => c.acceptedBefore)}, refused after ${total((c) => c.refusedAfter)}, ` +
+        `ACCEPTED AFTER ${total((c) => c.acceptedAfter)}, unexpected ${total((c) => c.unexpected)})`,
+      `revoke request -> answer: p50 ${percentile(sortedRevokeMs, 50).toFixed(1)} ms, p99 ${percentile(sortedRevokeMs, 99).toFixed(1)} ms ` +
+        `(n=${revokeMs.length}: ${revokeMs.map((ms) => ms.toFixed(1)).join(', ')})`,
+      ...rows.map(
+        (c) =>
+          `  worker ${c.worker} ${c.credential.padEnd(10)} ${c.channel.padEnd(6)} before: ${c.acceptedBefore} accepted, ${c.refusedBefore} refused; ` +
+          `after: ${c.acceptedAfter} accepted, ${c.refusedAfter} refused; unexpected ${c.unexpected}`,
+      ),
+    ].join('\n'),
+  );
+
+  // every worker verified every credential on both channels, before and after its revoke
+  expect(rows).toHaveLength(WORKERS * credentials.length * 2);
+  for (const c of rows) {
+    expect({ ...c, acceptedBefore: c.acceptedBefore > 0, refusedAfter: c.refusedAfter > 0 }).toEqual({
+      ...c,
+      acceptedBefore: true,
+      refusedAfter: true,
+    });
+  }
+  // the property itself: no accept of a request started after the revoke answered
+  expect(rows.filter((c) => c.acceptedAfter > 0)).toEqual([]);
+  // and nothing but accepts and refusals (no 5xx, no dropped connection) hid an answer
+  expect(rows.filter((c) => c.unexpected > 0)).toEqual([]);
+}
+
+describe('zero window after a revoke (issue 4)', () => {
+  it('accepts no verification of a login session started after its logout answered, in any process, over HTTP or directly', async () => {
+    await serviceAccount('sessions@zero-window');
+    const credentials: Credential[] = [];
+    for (let n = 0; n < CREDENTIALS; n++) {
+      const session = await ApiClient.login(system.gatewayUrl, 'sessions@zero-window', PASSWORD);
+      credentials.push({ id: `session-${n}`, key: session.credential!.key, revoke: async () => (await session.post('/auth/logout')).status });
+    }
+    await hammerWhileRevoking('login sessions', credentials, 204);
+  });
+
+  it('accepts no verification of an API token started after its revoke answered, in any process, over HTTP or directly', async () => {
+    const { admin, userId } = await serviceAccount('tokens@zero-window');
+    const credentials: Credential[] = [];
+    for (let n = 0; n < CREDENTIALS; n++) {
+      const issued = await admin.post<{ id: string; token: string }>('/tokens', { user_id: userId, name: `hammered-${n}` });
+      expect(issued.status).toBe(201);
+      credentials.push({
+        id: `token-${n}`,
+        key: issued.body.token,
+        revoke: async () => (await admin.post(`/tokens/${issued.body.id}/revoke`)).status,
+      });
+    }
+    await hammerWhileRevoking('API tokens', credentials, 200);
+  });
+});

@@ -1,0 +1,123 @@
+import { Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  AuditBackfillReport,
+  AuditChainVerification,
+  AuditEventsPage,
+  AuditRequestSubjects,
+  CommonErrorCode,
+  ListAuditEventsRequest,
+  PLATFORM_AUDIT_CHAIN,
+  UserAsOfRequest,
+  UserAsOfView,
+  VerifyAuditChainRequest,
+  WardenError,
+} from '@warden/contracts';
+import { ServiceClient } from '@warden/platform';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
+import { contextOf, requirePrincipal } from '../auth/principal-of-request';
+import { organizationToRead, requireAuditReader, subjectScope } from './audit-access';
+import { AsOfQuery, AuditEventsFilterQuery, ListAuditEventsQuery, PageQuery, VerifyAuditChainQuery } from './list-audit-events.query';
+
+const DEFAULT_PAGE_SIZE = 50;
+// Small enough that a page of records with large data stays well under NATS's payload limit.
+const EXPORT_PAGE_SIZE = 200;
+
+@Controller('audit')
+export class AuditController {
+  constructor(@Inject(ServiceClient) private readonly services: ServiceClient) {}
+
+  /** `audit:read`, within the caller's organization; a platform admin may name another. */
+  @Get('events')
+  list(@Query() query: ListAuditEventsQuery, @Req() request: FastifyRequest): Promise<AuditEventsPage> {
+    const organizationId = organizationToRead(requirePrincipal(request), query.organization_id);
+    return this.page(request, { ...query, organization_id: organizationId, limit: query.limit ?? DEFAULT_PAGE_SIZE });
+  }
+
+  /**
+   * The same filters as the list, as NDJSON, one record per line: page after page is asked
+   * for and written as the client reads, so the whole result never sits in memory.
+   */
+  @Get('export')
+  async export(@Query() query: AuditEventsFilterQuery, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const organizationId = organizationToRead(requirePrincipal(request), query.organization_id);
+    const filter: ListAuditEventsRequest = { ...query, organization_id: organizationId, limit: EXPORT_PAGE_SIZE };
+    // The first page before the status line: a refusal still gets its problem document.
+    const first = await this.page(request, filter);
+    const pages = async function* (this: AuditController): AsyncGenerator<string> {
+      let page = first;
+      for (;;) {
+        if (page.results.length > 0) yield page.results.map((record) => `${JSON.stringify(record)}\n`).join('');
+        if (page.next_cursor === null) return;
+        page = await this.page(request, { ...filter, cursor: page.next_cursor });
+      }
+    };
+    reply
+      .status(200)
+      .header('content-type', 'application/x-ndjson; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(Readable.from(pages.call(this)));
+  }
+
+  /** Walks the hash chain of the caller's organization; the platform admin names any, `platform` or `all`. */
+  @Get('verify')
+  verify(@Query() query: VerifyAuditChainQuery, @Req() request: FastifyRequest): Promise<AuditChainVerification> {
+    const principal = requirePrincipal(request);
+    const named = query.organization_id;
+    let payload: VerifyAuditChainRequest;
+    if (named === 'all' || named === PLATFORM_AUDIT_CHAIN) {
+      requireAuditReader(principal);
+      if (!principal.platformAdmin) {
+        throw new WardenError(CommonErrorCode.Forbidden, 'Only the platform admin verifies chains beyond its organization');
+      }
+      payload = named === 'all' ? {} : { chain: PLATFORM_AUDIT_CHAIN };
+    } else {
+      payload = { chain: organizationToRead(principal, named?.toLowerCase()) };
+    }
+    return this.services.send(AuditRequestSubjects.verifyChain, { context: contextOf(request), payload });
+  }
+
+  /** Every event about one user (its own stream, its sessions, events naming it), oldest first. */
+  @Get('users/:id/history')
+  userHistory(@Param('id', new ParseUUIDPipe()) id: string, @Query() query: PageQuery, @Req() request: FastifyRequest): Promise<AuditEventsPage> {
+    return this.history(id, query, request);
+  }
+
+  /** Every event about one token, oldest first. */
+  @Get('tokens/:id/history')
+  tokenHistory(@Param('id', new ParseUUIDPipe()) id: string, @Query() query: PageQuery, @Req() request: FastifyRequest): Promise<AuditEventsPage> {
+    return this.history(id, query, request);
+  }
+
+  /** The user's state at a moment, folded from the users service's event store. */
+  @Get('users/:id/as-of')
+  userAsOf(@Param('id', new ParseUUIDPipe()) id: string, @Query() query: AsOfQuery, @Req() request: FastifyRequest): Promise<UserAsOfView> {
+    const payload: UserAsOfRequest = { user_id: id, at: query.at, organization_id: subjectScope(requirePrincipal(request)) };
+    return this.services.send(AuditRequestSubjects.userAsOf, { context: contextOf(request), payload });
+  }
+
+  /** Records whatever the services' event stores hold and the audit log lacks: the platform admin only. */
+  @Post('backfill')
+  @HttpCode(200)
+  backfill(@Req() request: FastifyRequest): Promise<AuditBackfillReport> {
+    const principal = requirePrincipal(request);
+    requireAuditReader(principal);
+    if (!principal.platformAdmin) throw new WardenError(CommonErrorCode.Forbidden, 'Only the platform admin runs the audit backfill');
+    return this.services.send(AuditRequestSubjects.runBackfill, { context: contextOf(request), payload: {} });
+  }
+
+  private history(subjectId: string, query: PageQuery, request: FastifyRequest): Promise<AuditEventsPage> {
+    const organizationId = subjectScope(requirePrincipal(request));
+    return this.page(request, {
+      organization_id: organizationId,
+      subject_id: subjectId,
+      order: 'oldest',
+      limit: query.limit ?? DEFAULT_PAGE_SIZE,
+      cursor: query.cursor,
+    });
+  }
+
+  private page(request: FastifyRequest, payload: ListAuditEventsRequest): Promise<AuditEventsPage> {
+    return this.services.send(AuditRequestSubjects.listEvents, { context: contextOf(request), payload });
+  }
+}

@@ -1,0 +1,95 @@
+import { PrincipalView } from '@warden/contracts';
+import { loginThrottleKeys, normalizeUsername, retryAfterSeconds } from './login-throttle';
+import { holdsOrganizationPermission } from './permissions';
+import { presentedSecret } from './presented-secret';
+import { actorFrom } from './principal-of-request';
+import { isPublicRoute } from './public-routes';
+
+const principal: PrincipalView = {
+  userId: 'u-1',
+  organizationId: 'o-1',
+  accountType: 'service_external',
+  roles: [],
+  teams: [],
+  permissions: {},
+  isSuperAdmin: false,
+  platformAdmin: false,
+  credential: { kind: 'session', id: 's-1', expiresAt: null },
+};
+
+describe('presentedSecret', () => {
+  it('reads a bearer key, with any case of the scheme', () => {
+    expect(presentedSecret({ authorization: 'Bearer wdn_s_abc' })).toBe('wdn_s_abc');
+    expect(presentedSecret({ authorization: 'bearer wdn_s_abc' })).toBe('wdn_s_abc');
+  });
+
+  it('reads x-api-key (seed 004)', () => {
+    expect(presentedSecret({ 'x-api-key': 'wdn_p_abc' })).toBe('wdn_p_abc');
+  });
+
+  it.each([
+    ['no header', {}],
+    ['another scheme', { authorization: 'Basic dXNlcjpwYXNz' }],
+    ['a bearer without a key', { authorization: 'Bearer ' }],
+    ['two different keys', { authorization: 'Bearer wdn_s_abc', 'x-api-key': 'wdn_p_xyz' }],
+    ['an empty x-api-key', { 'x-api-key': '  ' }],
+  ])('finds nothing with %s', (_what, headers) => {
+    expect(presentedSecret(headers)).toBeUndefined();
+  });
+
+  it('accepts the same key in both headers', () => {
+    expect(presentedSecret({ authorization: 'Bearer k', 'x-api-key': 'k' })).toBe('k');
+  });
+});
+
+describe('isPublicRoute', () => {
+  it('lets only login and health through', () => {
+    expect(isPublicRoute('POST', '/api/v1/auth/login')).toBe(true);
+    expect(isPublicRoute('GET', '/health')).toBe(true);
+    expect(isPublicRoute('GET', '/health/ready')).toBe(true);
+    expect(isPublicRoute('GET', '/api/v1/auth/login')).toBe(false);
+    expect(isPublicRoute('POST', '/api/v1/auth/logout')).toBe(false);
+    expect(isPublicRoute('GET', '/api/v1/audit/events')).toBe(false);
+    expect(isPublicRoute('GET', undefined)).toBe(false);
+  });
+});
+
+describe('login throttle keys', () => {
+  it('normalizes usernames so case and surrounding spaces share one counter', () => {
+    expect(normalizeUsername('  Api_User@MyCompany ')).toBe('api_user@mycompany');
+    expect(normalizeUsername('ＡＤＭＩＮ')).toBe('admin'); // fullwidth letters fold under NFKC
+    const [a] = loginThrottleKeys('w:', 'Bob', '10.0.0.1');
+    const [b] = loginThrottleKeys('w:', ' bob', '10.0.0.2');
+    expect(a).toBe(b);
+    expect(a).toMatch(/^w:login-throttle:username:[0-9a-f]{64}$/);
+    expect(loginThrottleKeys('w:', 'bob', '10.0.0.1')[1]).toBe('w:login-throttle:address:10.0.0.1');
+  });
+
+  it('rounds Retry-After up to whole seconds and never to 0', () => {
+    expect(retryAfterSeconds(1)).toBe(1);
+    expect(retryAfterSeconds(1000)).toBe(1);
+    expect(retryAfterSeconds(1001)).toBe(2);
+    expect(retryAfterSeconds(0)).toBe(1);
+  });
+});
+
+describe('holdsOrganizationPermission', () => {
+  it('grants a super admin and the internal service account everything', () => {
+    expect(holdsOrganizationPermission({ ...principal, isSuperAdmin: true }, 'audit:read')).toBe(true);
+    expect(holdsOrganizationPermission({ ...principal, accountType: 'service_internal' }, 'audit:read')).toBe(true);
+  });
+
+  it('needs an organization-wide grant otherwise', () => {
+    expect(holdsOrganizationPermission({ ...principal, permissions: { 'audit:read': 'organization' } }, 'audit:read')).toBe(true);
+    expect(holdsOrganizationPermission({ ...principal, permissions: { 'audit:read': 'team' } }, 'audit:read')).toBe(false);
+    expect(holdsOrganizationPermission(principal, 'audit:read')).toBe(false);
+    expect(holdsOrganizationPermission(principal, 'constructor')).toBe(false);
+  });
+});
+
+describe('actorFrom', () => {
+  it('makes the caller the actor, typed by its account type', () => {
+    expect(actorFrom(principal)).toEqual({ actorType: 'service_external', actorId: 'u-1', organizationId: 'o-1', principal });
+    expect(actorFrom(undefined)).toEqual({ actorType: 'anonymous' });
+  });
+});

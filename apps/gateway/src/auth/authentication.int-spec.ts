@@ -1,0 +1,220 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Controller, INestMicroservice, Module } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import Redis from 'ioredis';
+import {
+  AuditSubjects,
+  AuthErrorCode,
+  AuthSubjects,
+  BASE62_ALPHABET,
+  CredentialRecord,
+  Envelope,
+  ListAuditEventsRequest,
+  LoginResponse,
+  PrincipalRecord,
+  StartSessionRequest,
+  VerifyPasswordRequest,
+  WardenError,
+  credentialKey,
+  formatSecret,
+  principalKey,
+  secretHash,
+} from '@warden/contracts';
+import { ProblemDetailsFilter, createLogger, createNatsMicroserviceOptions, registerCorrelationId, validationPipe } from '@warden/platform';
+import { TEST_NATS_URL, TEST_REDIS_URL, deleteRedisPrefix, uniqueTestId } from '@warden/testing';
+import { gatewayConfigSchema } from '../gateway-config';
+import { GatewayModule } from '../gateway.module';
+import { AuthenticationGuard } from './authentication.guard';
+
+// The gateway as main.ts assembles it, over real NATS and Redis. The services behind it
+// are stood in for by handlers that keep the contracts: the users service's password
+// check, the tokens service's sessions (writing the credential records the verifier reads;
+// the real ones are proven in the tokens service's own int-spec) and the audit query.
+const ORG = '0190a0d2-0000-7000-8000-0000000000aa';
+const OTHER_ORG = '0190a0d2-0000-7000-8000-0000000000bb';
+const logger = createLogger({ service: 'auth-int-spec', level: 'silent' });
+const auditQueries: ListAuditEventsRequest[] = [];
+const sessionPayloads: StartSessionRequest[] = [];
+let redis: Redis;
+let keyPrefix: string;
+const sessionHashes = new Map<string, string>();
+
+function newSessionKey(): string {
+  return formatSecret('session', Array.from(randomBytes(32), (byte) => BASE62_ALPHABET[byte % 62]).join(''));
+}
+
+@Controller()
+class StandInController {
+  @MessagePattern(AuthSubjects.startSession)
+  async startSession(@Payload() envelope: Envelope<StartSessionRequest>): Promise<LoginResponse> {
+    sessionPayloads.push(envelope.payload);
+    const key = newSessionKey();
+    const sessionId = randomUUID();
+    const expiresAt = new Date(Date.now() + 600_000).toISOString();
+    const record: CredentialRecord = { kind: 'session', credentialId: sessionId, ...envelope.payload, expiresAt, status: 'active' };
+    sessionHashes.set(sessionId, secretHash(key));
+    await redis.set(keyPrefix + credentialKey(secretHash(key)), JSON.stringify(record), 'PXAT', Date.parse(expiresAt));
+    return { key, domain: null, expires_at: expiresAt };
+  }
+
+  @MessagePattern(AuthSubjects.endSession)
+  async endSession(@Payload() envelope: Envelope<unknown>): Promise<void> {
+    const key = keyPrefix + credentialKey(sessionHashes.get(envelope.context.principal!.credential.id)!);
+    const record = JSON.parse((await redis.get(key))!) as CredentialRecord;
+    await redis.set(key, JSON.stringify({ ...record, status: 'revoked' }), 'KEEPTTL');
+  }
+
+  @MessagePattern(AuthSubjects.verifyPassword)
+  verify(@Payload() envelope: Envelope<VerifyPasswordRequest>) {
+    const { username, password } = envelope.payload;
+    if (password !== 'correct horse battery') throw new WardenError(AuthErrorCode.InvalidCredentials, 'Invalid username or password');
+    return { userId: username, organizationId: ORG, accountType: 'service_external' };
+  }
+
+  @MessagePattern(AuditSubjects.listEvents)
+  audit(@Payload() envelope: Envelope<ListAuditEventsRequest>) {
+    auditQueries.push(envelope.payload);
+    return { results: [], next_cursor: null };
+  }
+}
+
+describe('gateway authentication over HTTP', () => {
+  let services: INestMicroservice;
+  let gateway: NestFastifyApplication;
+
+  const principal = (userId: string, overrides: Partial<PrincipalRecord> = {}): PrincipalRecord => ({
+    userId,
+    organizationId: ORG,
+    accountType: 'service_external',
+    username: userId,
+    roles: [],
+    teams: [],
+    permissions: {},
+    isSuperAdmin: false,
+    platformAdmin: false,
+    status: 'active',
+    ...overrides,
+  });
+  const writePrincipal = (record: PrincipalRecord) => redis.set(keyPrefix + principalKey(record.userId), JSON.stringify(record));
+  const http = () => gateway.getHttpAdapter().getInstance();
+  const login = (username: string, password = 'correct horse battery', address = '127.0.0.1') =>
+    http().inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password }, remoteAddress: address });
+
+  beforeAll(async () => {
+    keyPrefix = `${uniqueTestId('gwauth')}:`;
+    const env = {
+      NATS_URL: TEST_NATS_URL,
+      NATS_SUBJECT_PREFIX: uniqueTestId('gwauth'),
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: keyPrefix,
+      LOGIN_MAX_FAILURES_PER_USERNAME: '3',
+    };
+    const config = gatewayConfigSchema.parse(env);
+    redis = new Redis(TEST_REDIS_URL);
+
+    @Module({ controllers: [StandInController] })
+    class ServicesModule {}
+    services = await NestFactory.createMicroservice(ServicesModule, { ...createNatsMicroserviceOptions(config, 'auth-int-spec', logger), logger: false });
+    services.useGlobalFilters(new ProblemDetailsFilter(logger));
+    await services.listen();
+
+    gateway = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(config, logger), new FastifyAdapter(), { logger: false });
+    registerCorrelationId(gateway.getHttpAdapter().getInstance());
+    gateway.setGlobalPrefix('api/v1', { exclude: ['health', 'health/live', 'health/ready'] });
+    gateway.useGlobalFilters(new ProblemDetailsFilter(logger));
+    gateway.useGlobalPipes(validationPipe());
+    gateway.useGlobalGuards(gateway.get(AuthenticationGuard));
+    await gateway.init();
+    await http().ready();
+  });
+
+  afterAll(async () => {
+    await gateway?.close();
+    await services?.close();
+    await deleteRedisPrefix(redis, keyPrefix);
+    await redis.quit();
+  });
+
+  it('logs in with the seed 003 body and answers the seed 003 shape, not to be cached', async () => {
+    await writePrincipal(principal('svc-login'));
+    const response = await login('svc-login');
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['cache-control']).toBe('no-store');
+    expect(response.json()).toEqual({ key: expect.stringMatching(/^wdn_s_/), domain: null, expires_at: expect.any(String) });
+    // The session is for the user the password check answered, not for anything in the body.
+    expect(sessionPayloads.at(-1)).toEqual({ userId: 'svc-login', organizationId: ORG });
+  });
+
+  it('authenticates with Bearer or x-api-key, and logout ends the session at once', async () => {
+    await writePrincipal(principal('svc-auditor', { permissions: { 'audit:read': 'organization' } }));
+    const { key } = (await login('svc-auditor')).json<{ key: string }>();
+    const viaBearer = await http().inject({ method: 'GET', url: '/api/v1/audit/events', headers: { authorization: `Bearer ${key}` } });
+    expect(viaBearer.statusCode).toBe(200);
+    const viaApiKey = await http().inject({ method: 'GET', url: '/api/v1/audit/events', headers: { 'x-api-key': key } });
+    expect(viaApiKey.statusCode).toBe(200);
+
+    const logout = await http().inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { authorization: `Bearer ${key}` } });
+    expect(logout.statusCode).toBe(204);
+    const after = await http().inject({ method: 'GET', url: '/api/v1/audit/events', headers: { 'x-api-key': key } });
+    expect(after.statusCode).toBe(401);
+  });
+
+  it('answers every kind of bad credential with the same 401, WWW-Authenticate and detail', async () => {
+    await writePrincipal(principal('svc-deactivated'));
+    const { key } = (await login('svc-deactivated')).json<{ key: string }>();
+    await writePrincipal(principal('svc-deactivated', { status: 'deactivated' }));
+    const typo = key.slice(0, 10) + (key[10] === 'x' ? 'y' : 'x') + key.slice(11);
+    const cases = [{}, { authorization: 'Bearer nonsense' }, { authorization: `Bearer ${typo}` }, { 'x-api-key': key }];
+    const details = new Set<string>();
+    for (const headers of cases) {
+      const response = await http().inject({ method: 'GET', url: '/api/v1/audit/events', headers });
+      expect(response.statusCode).toBe(401);
+      expect(response.headers['www-authenticate']).toBe('Bearer realm="warden"');
+      expect(response.json()).toMatchObject({ code: 'unauthenticated', status: 401 });
+      details.add(response.json<{ detail: string }>().detail);
+    }
+    expect(details.size).toBe(1);
+  });
+
+  it('keeps health open and everything else closed', async () => {
+    expect((await http().inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
+    expect((await http().inject({ method: 'POST', url: '/api/v1/organizations', payload: { name: 'Acme' } })).statusCode).toBe(401);
+    expect((await http().inject({ method: 'POST', url: '/api/v1/auth/logout' })).statusCode).toBe(401);
+  });
+
+  it('requires audit:read and scopes the audit query to the caller\'s organization', async () => {
+    await writePrincipal(principal('svc-plain'));
+    const plain = (await login('svc-plain')).json<{ key: string }>().key;
+    expect((await http().inject({ method: 'GET', url: '/api/v1/audit/events', headers: { 'x-api-key': plain } })).statusCode).toBe(403);
+
+    await writePrincipal(principal('svc-reader', { permissions: { 'audit:read': 'organization' } }));
+    const reader = (await login('svc-reader')).json<{ key: string }>().key;
+    auditQueries.length = 0;
+    expect((await http().inject({ method: 'GET', url: '/api/v1/audit/events', headers: { 'x-api-key': reader } })).statusCode).toBe(200);
+    expect(auditQueries).toEqual([expect.objectContaining({ organization_id: ORG })]);
+    const other = await http().inject({ method: 'GET', url: `/api/v1/audit/events?organization_id=${OTHER_ORG}`, headers: { 'x-api-key': reader } });
+    expect(other.statusCode).toBe(403);
+
+    await writePrincipal(principal('platform-admin', { isSuperAdmin: true, platformAdmin: true }));
+    const platformAdmin = (await login('platform-admin')).json<{ key: string }>().key;
+    auditQueries.length = 0;
+    const across = await http().inject({ method: 'GET', url: `/api/v1/audit/events?organization_id=${OTHER_ORG}`, headers: { 'x-api-key': platformAdmin } });
+    expect(across.statusCode).toBe(200);
+    expect(auditQueries).toEqual([expect.objectContaining({ organization_id: OTHER_ORG })]);
+  });
+
+  it('throttles failed logins per username with 429 and Retry-After', async () => {
+    await writePrincipal(principal('svc-target'));
+    for (let i = 0; i < 3; i++) {
+      const failed = await login('svc-target', 'wrong password', `10.9.0.${i}`);
+      expect(failed.statusCode).toBe(401);
+      expect(failed.json()).toMatchObject({ code: 'invalid_credentials' });
+    }
+    const throttled = await login('SVC-target', 'correct horse battery', '10.9.0.9');
+    expect(throttled.statusCode).toBe(429);
+    expect(throttled.json()).toMatchObject({ code: 'rate_limited' });
+    expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,33 @@
+import { CommonErrorCode, PrincipalView, RequestContext, WardenError } from '@warden/contracts';
+import { requestContextFrom } from '@warden/platform';
+import type { FastifyRequest } from 'fastify';
+
+// The authentication guard attaches the caller here; controllers read it back through
+// `contextOf(request)`, which is what every command and query they send carries.
+const principals = new WeakMap<FastifyRequest, PrincipalView>();
+
+export function attachPrincipal(request: FastifyRequest, principal: PrincipalView): void {
+  principals.set(request, principal);
+}
+
+export function principalOf(request: FastifyRequest): PrincipalView | undefined {
+  return principals.get(request);
+}
+
+/** The caller of a route the guard authenticates; throws if the guard did not run. */
+export function requirePrincipal(request: FastifyRequest): PrincipalView {
+  const principal = principals.get(request);
+  if (!principal) throw new WardenError(CommonErrorCode.Unauthenticated, 'Authentication required');
+  return principal;
+}
+
+/** The actor fields of a RequestContext: who the caller is, or `anonymous`. */
+export function actorFrom(principal: PrincipalView | undefined): Pick<RequestContext, 'actorType' | 'actorId' | 'organizationId' | 'principal'> {
+  if (!principal) return { actorType: 'anonymous' };
+  return { actorType: principal.accountType, actorId: principal.userId, organizationId: principal.organizationId, principal };
+}
+
+/** The RequestContext to send with a command or query: correlation id, client, and the caller. */
+export function contextOf(request: FastifyRequest): RequestContext {
+  return requestContextFrom(request, actorFrom(principalOf(request)));
+}

@@ -1,0 +1,16 @@
+// The only routes answered without a credential. Matched on the method and the route as
+// registered (Fastify's routeOptions.url), so a query string or an unknown path never
+// widens the list; every route not listed here requires authentication.
+export const PUBLIC_ROUTES: ReadonlySet<string> = new Set([
+  'POST /api/v1/auth/login',
+  'GET /health',
+  'GET /health/live',
+  'GET /health/ready',
+  'HEAD /health',
+  'HEAD /health/live',
+  'HEAD /health/ready',
+]);
+
+export function isPublicRoute(method: string, routeUrl: string | undefined): boolean {
+  return routeUrl !== undefined && PUBLIC_ROUTES.has(`${method.toUpperCase()} ${routeUrl}`);
+}

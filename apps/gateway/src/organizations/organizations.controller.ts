@@ -1,0 +1,48 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Patch, Post, Query, Req } from '@nestjs/common';
+import { OrganizationPage, OrganizationView, PageQuery, PageSlice, UsersSubjects } from '@warden/contracts';
+import { ServiceClient } from '@warden/platform';
+import { contextOf } from '../auth/principal-of-request';
+import type { FastifyRequest } from 'fastify';
+import { CreateOrganizationDto, UpdateOrganizationDto } from './create-organization.dto';
+import { requestUrlOf, withPageLinks } from './page-links';
+
+@Controller('organizations')
+export class OrganizationsController {
+  constructor(@Inject(ServiceClient) private readonly services: ServiceClient) {}
+
+  @Post()
+  @HttpCode(201)
+  async create(@Body() body: CreateOrganizationDto, @Req() request: FastifyRequest): Promise<OrganizationView> {
+    const organization = await this.services.send<OrganizationView>(UsersSubjects.createOrganization, { context: contextOf(request), payload: body });
+    return withUrl(organization, request);
+  }
+
+  @Get()
+  async list(@Query() query: PageQuery, @Req() request: FastifyRequest): Promise<OrganizationPage> {
+    const slice = await this.services.send<PageSlice<OrganizationView>>(UsersSubjects.listOrganizations, {
+      context: contextOf(request),
+      payload: { page: query.page ?? 1, page_size: query.page_size ?? 20 },
+    });
+    return withPageLinks({ ...slice, results: slice.results.map((organization) => withUrl(organization, request)) }, requestUrlOf(request));
+  }
+
+  @Get(':id')
+  async get(@Param('id', new ParseUUIDPipe()) id: string, @Req() request: FastifyRequest): Promise<OrganizationView> {
+    const organization = await this.services.send<OrganizationView>(UsersSubjects.getOrganization, { context: contextOf(request), payload: { id } });
+    return withUrl(organization, request);
+  }
+
+  @Patch(':id')
+  async update(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: UpdateOrganizationDto, @Req() request: FastifyRequest): Promise<OrganizationView> {
+    const organization = await this.services.send<OrganizationView>(UsersSubjects.updateOrganization, {
+      context: contextOf(request),
+      payload: { id, settings: body.settings ?? {} },
+    });
+    return withUrl(organization, request);
+  }
+}
+
+// Seed 003 shows each organization with its URL in this API.
+function withUrl(organization: OrganizationView, request: FastifyRequest): OrganizationView {
+  return { ...organization, url: `${request.protocol}://${request.host}/api/v1/organizations/${organization.id}` };
+}

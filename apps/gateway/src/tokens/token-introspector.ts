@@ -1,0 +1,53 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PrincipalView, TokenIntrospection, TokensSubjects, VerifyTokenBody } from '@warden/contracts';
+import { ServiceClient } from '@warden/platform';
+import { introspectionOf, verifyCredential } from '@warden/token-verifier';
+import type { FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
+import { AUTH_KEY_PREFIX, AUTH_REDIS } from '../auth/authentication.guard';
+import { contextOf, requirePrincipal } from '../auth/principal-of-request';
+
+// The tokens service's read model marker (messaging's RedisProjectionRunner): absent while
+// the read model is lost and being rebuilt.
+const READ_MODEL_READY_KEY = 'credential-read-model:ready';
+
+/**
+ * POST /tokens/verify: the verifier the guard uses, on a token given in the body. While the
+ * read model is not ready the question goes to the tokens service (`tokens.verify`), which
+ * answers once it has rebuilt it.
+ */
+@Injectable()
+export class TokenIntrospector {
+  constructor(
+    @Inject(AUTH_REDIS) private readonly redis: Redis,
+    @Inject(AUTH_KEY_PREFIX) private readonly keyPrefix: string,
+    @Inject(ServiceClient) private readonly services: ServiceClient,
+  ) {}
+
+  async introspect(body: VerifyTokenBody, request: FastifyRequest): Promise<TokenIntrospection> {
+    const caller = requirePrincipal(request);
+    const ready = (await this.redis.exists(this.keyPrefix + READ_MODEL_READY_KEY)) === 1;
+    const answer = ready
+      ? introspectionOf(
+          await verifyCredential(body.token, { redis: this.redis, keyPrefix: this.keyPrefix, now: new Date(), origin: body.origin ?? null }),
+          true,
+        )
+      : await this.services.send<TokenIntrospection>(TokensSubjects.verify, { context: contextOf(request), payload: { token: body.token, origin: body.origin } });
+    return visibleTo(caller, answer);
+  }
+}
+
+/**
+ * What the caller may learn: another organization's token reads as inactive, and why a
+ * token is inactive is said only to a caller who may read tokens.
+ */
+export function visibleTo(caller: PrincipalView, answer: TokenIntrospection): TokenIntrospection {
+  if (answer.active) return answer.organization_id === caller.organizationId ? answer : { active: false };
+  return mayReadTokens(caller) ? answer : { active: false };
+}
+
+function mayReadTokens(caller: PrincipalView): boolean {
+  const narrowed = caller.credential.permissions !== undefined;
+  if (!narrowed && (caller.isSuperAdmin || caller.accountType === 'service_internal')) return true;
+  return Object.hasOwn(caller.permissions, 'tokens:read');
+}

@@ -1,0 +1,98 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  CreateUserBody,
+  CreatedUserView,
+  IssuedTokenView,
+  ListUsersQuery,
+  MeView,
+  PageSlice,
+  UpdateUserBody,
+  UserListItem,
+  UserPage,
+  UserSubjects,
+  UserView,
+  TokensSubjects,
+  WardenError,
+} from '@warden/contracts';
+import { ServiceClient } from '@warden/platform';
+import { contextOf } from '../auth/principal-of-request';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { requestUrlOf, withPageLinks } from '../organizations/page-links';
+
+@Controller('users')
+export class UsersController {
+  constructor(@Inject(ServiceClient) private readonly services: ServiceClient) {}
+
+  /**
+   * Seed 004: a service account may get its first token in the same call (`api_token`,
+   * shown once). The account is created first; if the token then cannot be issued the
+   * answer is still 201 with `api_token: null` and `api_token_error`, since the account
+   * exists: nothing is hidden and nothing is half-written (a token is issued whole or not).
+   */
+  @Post()
+  @HttpCode(201)
+  async create(
+    @Body() body: CreateUserBody,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<CreatedUserView> {
+    const context = contextOf(request);
+    const user = await this.services.send<UserView>(UserSubjects.create, { context, payload: body });
+    const wantsToken = body.issue_token ?? body.account_id !== undefined;
+    if (!wantsToken || user.account_type === 'user') return user;
+    void reply.header('cache-control', 'no-store');
+    try {
+      const token = await this.services.send<IssuedTokenView>(TokensSubjects.issue, {
+        context,
+        payload: { user_id: user.id, name: user.friendly_name ?? user.username },
+      });
+      return { ...user, api_token: { id: token.id, user_id: token.user_id, name: token.name, token: token.token, enabled: true } };
+    } catch (error) {
+      if (!(error instanceof WardenError)) throw error;
+      return { ...user, api_token: null, api_token_error: { code: error.code, detail: error.detail } };
+    }
+  }
+
+  @Get()
+  async list(@Query() query: ListUsersQuery, @Req() request: FastifyRequest): Promise<UserPage> {
+    const slice = await this.services.send<PageSlice<UserListItem>>(UserSubjects.list, {
+      context: contextOf(request),
+      payload: { ...query, page: query.page ?? 1, page_size: query.page_size ?? 20 },
+    });
+    return withPageLinks(slice, requestUrlOf(request));
+  }
+
+  // Declared before ':id' so that "me" is not taken for an id.
+  @Get('me')
+  me(@Req() request: FastifyRequest): Promise<MeView> {
+    return this.services.send(UserSubjects.me, { context: contextOf(request), payload: {} });
+  }
+
+  @Get(':id')
+  get(@Param('id', new ParseUUIDPipe()) id: string, @Req() request: FastifyRequest): Promise<UserView> {
+    return this.services.send(UserSubjects.get, { context: contextOf(request), payload: { id } });
+  }
+
+  @Patch(':id')
+  update(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: UpdateUserBody, @Req() request: FastifyRequest): Promise<UserView> {
+    return this.services.send(UserSubjects.update, { context: contextOf(request), payload: { id, changes: body } });
+  }
+
+  @Post(':id/deactivate')
+  @HttpCode(200)
+  deactivate(@Param('id', new ParseUUIDPipe()) id: string, @Req() request: FastifyRequest): Promise<UserView> {
+    return this.services.send(UserSubjects.deactivate, { context: contextOf(request), payload: { id } });
+  }
+
+  @Post(':id/reactivate')
+  @HttpCode(200)
+  reactivate(@Param('id', new ParseUUIDPipe()) id: string, @Req() request: FastifyRequest): Promise<UserView> {
+    return this.services.send(UserSubjects.reactivate, { context: contextOf(request), payload: { id } });
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async delete(@Param('id', new ParseUUIDPipe()) id: string, @Req() request: FastifyRequest): Promise<void> {
+    await this.services.send(UserSubjects.delete, { context: contextOf(request), payload: { id } });
+  }
+}
