@@ -1,0 +1,20 @@
+// The HTTP baseline of issue 6: a bare Fastify handler doing one SHA-256 and one Redis GET
+// of the presented key's credential record, nothing else. Its Redis client is configured as
+// the gateway's (auto-pipelining), so the ratio measures what Warden adds, not a setting.
+import { hash } from 'node:crypto';
+import Fastify from 'fastify';
+import Redis from 'ioredis';
+import { targetConfig } from './target-config';
+
+const { port, redisUrl, keyPrefix } = targetConfig();
+const redis = new Redis(redisUrl, { enableAutoPipelining: true });
+const app = Fastify();
+
+app.get('/verify', async (request, reply) => {
+  const key = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
+  const record = key === undefined ? null : await redis.get(`${keyPrefix}credential:${hash('sha256', key, 'hex')}`);
+  if (record === null) return reply.code(401).send({ active: false });
+  return { active: true };
+});
+
+void app.listen({ port, host: '127.0.0.1' }).then(() => process.send?.({ ready: true }));

@@ -1,0 +1,28 @@
+// The NATS baseline of issue 6: a bare responder doing one SHA-256 and one Redis GET of the
+// token in the request, on a queue group like the services, answering JSON.
+import { hash } from 'node:crypto';
+import Redis from 'ioredis';
+import { connect } from 'nats';
+import { targetConfig } from './target-config';
+
+const { natsUrl, subject, redisUrl, keyPrefix } = targetConfig();
+
+async function main(): Promise<void> {
+  const redis = new Redis(redisUrl, { enableAutoPipelining: true });
+  const nc = await connect({ servers: natsUrl });
+  const decoder = new TextDecoder();
+  const encoder = new TextEncoder();
+  nc.subscribe(subject, {
+    queue: 'bench-baseline',
+    callback: (_error, msg) => {
+      const token = (JSON.parse(decoder.decode(msg.data)) as { data: { payload: { token: string } } }).data.payload.token;
+      void redis.get(`${keyPrefix}credential:${hash('sha256', token, 'hex')}`).then((record) => {
+        msg.respond(encoder.encode(JSON.stringify({ response: { active: record !== null }, isDisposed: true })));
+      });
+    },
+  });
+  await nc.flush();
+  process.send?.({ ready: true });
+}
+
+void main();

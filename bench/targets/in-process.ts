@@ -1,0 +1,50 @@
+// The in-process benchmark, in a process of its own: `verifyCredential` (the library, as
+// built) against one SHA-256 and one Redis GET, each with `inFlight` verifications kept in
+// flight on one auto-pipelining ioredis client, for a fixed time. Sends its figures back.
+import 'reflect-metadata';
+import { hash } from 'node:crypto';
+import path from 'node:path';
+import Redis from 'ioredis';
+import { LatencySamples, RunFigures } from '../support/stats';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const verifier = require(path.resolve(__dirname, '../../dist/libs/tokens/verifier/src/index.js')) as typeof import('@warden/token-verifier');
+
+interface InProcessRun {
+  variant: 'system' | 'baseline';
+  redisUrl: string;
+  keyPrefix: string;
+  key: string;
+  inFlight: number;
+  durationMs: number;
+}
+
+async function measure(run: InProcessRun, redis: Redis): Promise<RunFigures> {
+  const verifyOnce: () => Promise<boolean> =
+    run.variant === 'system'
+      ? async () => (await verifier.verifyCredential(run.key, { redis, keyPrefix: run.keyPrefix, now: new Date() })).ok
+      : async () => (await redis.get(`${run.keyPrefix}credential:${hash('sha256', run.key, 'hex')}`)) !== null;
+  const samples = new LatencySamples();
+  let failures = 0;
+  const started = performance.now();
+  const end = started + run.durationMs;
+  const loop = async () => {
+    while (performance.now() < end) {
+      const t = performance.now();
+      if (!(await verifyOnce())) failures++;
+      samples.add(performance.now() - t);
+    }
+  };
+  await Promise.all(Array.from({ length: run.inFlight }, loop));
+  const seconds = (performance.now() - started) / 1000;
+  return { perSecond: samples.count / seconds, p50Ms: samples.percentile(50), p99Ms: samples.percentile(99), failures };
+}
+
+process.on('message', async (run: InProcessRun) => {
+  const redis = new Redis(run.redisUrl, { enableAutoPipelining: true });
+  try {
+    process.send!({ figures: await measure(run, redis) });
+  } finally {
+    redis.disconnect();
+  }
+});

@@ -1,0 +1,12 @@
+// What the benchmark tells each process it forks, as one JSON argument.
+export interface TargetConfig {
+  port: number;
+  redisUrl: string;
+  keyPrefix: string;
+  natsUrl: string;
+  subject: string;
+}
+
+export function targetConfig(): TargetConfig {
+  return JSON.parse(process.argv[2] ?? '{}') as TargetConfig;
+}
