@@ -71,6 +71,9 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
     REDIS_KEY_PREFIX: `${id}:`,
     LOG_LEVEL: 'info',
     SHUTDOWN_TIMEOUT_MS: '5000',
+    // Generous: the e2e tier shares two cores with everything else; a test of the timeout
+    // itself passes its own value in extraEnv.
+    NATS_REQUEST_TIMEOUT_MS: '20000',
     BOOTSTRAP_ADMIN_USERNAME: admin.username,
     BOOTSTRAP_ADMIN_PASSWORD: admin.password,
     ...extraEnv,
