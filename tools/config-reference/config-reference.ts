@@ -1,7 +1,7 @@
 // The configuration reference of README.md, rendered from the apps' own config schemas so
 // it cannot drift from what the apps validate at boot. `config-reference.spec.ts` fails
 // when README.md differs; `npm run docs:config` rewrites the block.
-import { describeConfig, type ConfigVariable } from '@warden/platform';
+import { describeConfig } from '@warden/platform';
 import { serviceConfigSchema } from '@warden/runtime';
 import type { z } from 'zod';
 import { gatewayConfigSchema } from '../../apps/gateway/src/gateway-config';
@@ -40,8 +40,8 @@ function defaultCell(row: Row): string {
 export function renderConfigReference(schemas = APP_CONFIG_SCHEMAS): string {
   const rows = new Map<string, Row>();
   for (const { app, schema } of schemas) {
-    for (const variable of describeConfig(schema) as ConfigVariable[]) {
-      const row = rows.get(variable.name) ?? { name: variable.name, description: variable.description, defaults: new Map(), apps: [] };
+    for (const variable of describeConfig(schema)) {
+      const row: Row = rows.get(variable.name) ?? { name: variable.name, description: variable.description, defaults: new Map<string, string[]>(), apps: [] };
       const value = variable.default ?? (variable.required ? REQUIRED : UNSET);
       row.defaults.set(value, [...(row.defaults.get(value) ?? []), app]);
       row.apps.push(app);
