@@ -23,7 +23,7 @@ interface Counts {
   refusedAfter: number;
   unexpected: number;
 }
-type WorkerMessage = { type: 'started' } | { type: 'revoked-received'; credential: string } | { type: 'report'; counts: Counts[] };
+type WorkerMessage = { type: 'started' } | { type: 'revoked-received'; credential: string } | { type: 'report'; counts: Counts[] } | { type: 'counts'; counts: Counts[] };
 
 let system: RunningSystem;
 const workers: ChildProcess[] = [];
@@ -112,6 +112,21 @@ async function hammerWhileRevoking(kind: string, credentials: Credential[], revo
     );
     await sleep(n === credentials.length - 1 ? HAMMER_AFTER_LAST_REVOKE_MS : BETWEEN_REVOKES_MS);
   }
+  // On a loaded machine a loop may not have come round to the last credentials yet: keep
+  // hammering until every loop has tried every credential after its revoke (or a deadline).
+  const triedAfterRevoke = async () => {
+    const snapshots = await Promise.all(
+      hammers.map((worker) => {
+        const counts = nextMessage(worker, 'counts');
+        worker.send({ type: 'peek' });
+        return counts;
+      }),
+    );
+    const seen = snapshots.flatMap((snapshot) => snapshot.counts.filter((c) => c.acceptedAfter + c.refusedAfter > 0));
+    return seen.length === WORKERS * credentials.length * 2;
+  };
+  const deadline = Date.now() + 30_000;
+  while (!(await triedAfterRevoke()) && Date.now() < deadline) await sleep(100);
 
   const reports = await Promise.all(
     hammers.map((worker) => {

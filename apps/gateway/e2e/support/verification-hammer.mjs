@@ -83,6 +83,8 @@ process.on('message', async (message) => {
   } else if (message.type === 'revoked') {
     revokedAt.set(message.credential, performance.now());
     process.send({ type: 'revoked-received', credential: message.credential });
+  } else if (message.type === 'peek') {
+    process.send({ type: 'counts', counts: [...counts.values()] });
   } else if (message.type === 'stop') {
     running = false;
     await Promise.all(loops);
