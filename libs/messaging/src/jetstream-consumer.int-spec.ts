@@ -1,5 +1,5 @@
 import { NatsConnection, connect } from 'nats';
-import { TEST_NATS_URL, deleteStreamQuietly, pollUntil, uniqueTestId } from '@warden/testing';
+import { PrivateNatsServer, TEST_NATS_URL, deleteStreamQuietly, pollUntil, startPrivateNatsServer, uniqueTestId } from '@warden/testing';
 import { EventConsumer } from './jetstream-consumer';
 import { ensureEventsStream } from './events-stream';
 import { silentMessagingLog } from './messaging-log';
@@ -115,5 +115,78 @@ describe('EventConsumer', () => {
     });
     await pollUntil(() => second.status().handled === 3, 'the rest to be handled');
     expect(seen).toEqual(ids);
+  });
+});
+
+// The NATS server itself stopped and started again (its JetStream store kept), as in the
+// fault tier: the consumer must resume by itself, soon after JetStream is back.
+describe('EventConsumer across a NATS server restart', () => {
+  let server: PrivateNatsServer;
+  let nc: NatsConnection;
+  let events: EventConsumer | undefined;
+  const stream = 'EVENTS_RESTART';
+  const subjectPrefix = 'restart.events';
+
+  beforeAll(async () => {
+    server = await startPrivateNatsServer();
+  });
+  afterAll(async () => {
+    await server.dispose();
+  });
+  beforeEach(async () => {
+    nc = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
+    await ensureEventsStream(await nc.jetstreamManager(), { stream, subjectPrefix });
+  });
+  afterEach(async () => {
+    await events?.stop();
+    await deleteStreamQuietly(await nc.jetstreamManager(), stream);
+    await nc.close();
+  });
+
+  async function publish(count: number): Promise<string[]> {
+    const js = nc.jetstream();
+    const ids: string[] = [];
+    for (let index = 0; index < count; index++) {
+      const id = `evt-${index}-${Math.random().toString(36).slice(2)}`;
+      ids.push(id);
+      const event = { id, type: 'user-created', data: { index }, metadata: { correlationId: 'c' }, streamId: 's-1', version: index + 1, position: String(index + 1).padStart(8, '0'), recordedAt: new Date().toISOString() };
+      await js.publish(eventSubject(subjectPrefix, 'users', 'user-created'), encodePublishedEvent(event, 'users'), { msgID: id, timeout: 5_000 });
+    }
+    return ids;
+  }
+
+  it('resumes consuming within seconds of the server being back, losing nothing', async () => {
+    const seen = new Set<string>();
+    events = new EventConsumer(nc, { stream, log: silentMessagingLog });
+    await events.start({
+      durable: 'across-restart',
+      filterSubjects: [`${subjectPrefix}.>`],
+      maxAckPending: 16,
+      handler: async (event) => {
+        seen.add(event.id);
+      },
+    });
+    const before = await publish(3);
+    await pollUntil(() => before.every((id) => seen.has(id)), 'the events before the restart');
+
+    await server.stop();
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await server.start();
+    // published once JetStream answers again (the publisher retries, as the relay does)
+    let after: string[] = [];
+    await pollUntil(
+      async () => {
+        after = await publish(3).catch(() => []);
+        return after.length === 3;
+      },
+      'a publish to be acked again',
+      20_000,
+      200,
+    );
+    const published = Date.now();
+    await pollUntil(() => after.every((id) => seen.has(id)), 'the events after the restart', 20_000, 50);
+    // the nats.js client alone may wait a whole pull expiry (30 s by default) here
+    expect(Date.now() - published).toBeLessThan(8_000);
+    expect(events.status().state).toBe('consuming');
   });
 });

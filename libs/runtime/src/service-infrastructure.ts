@@ -1,6 +1,6 @@
 import { ServiceName } from '@warden/contracts';
 import { EventStore } from '@warden/event-store';
-import { PostgresEventStore } from '@warden/event-store-postgres';
+import { PostgresEventStore, guardPoolClients } from '@warden/event-store-postgres';
 import { EventRelay, ensureEventsStream } from '@warden/messaging';
 import {
   HealthCheck,
@@ -48,6 +48,8 @@ export class ServiceInfrastructure {
     const pool = new Pool({ connectionString: config.DATABASE_URL, max: config.DATABASE_POOL_SIZE });
     // A broken idle connection (PostgreSQL restarted) must not crash the process.
     pool.on('error', (error) => logger.warn({ err: error.message }, 'idle PostgreSQL connection failed'));
+    // Nor one lost while checked out (the backend terminated under a transaction): the query fails, the process stays.
+    guardPoolClients(pool, (error) => logger.warn({ err: error.message }, 'PostgreSQL connection lost'));
     const storeLogger = {
       log: (message: string) => logger.info(message),
       warn: (message: string) => logger.warn(message),

@@ -1,5 +1,6 @@
 export * from './postgres-event-store';
 export * from './postgres-migrations';
 export * from './postgres-log-position';
+export * from './postgres-pool-guard';
 export { appendChannel, quoteIdentifier, quoteLiteral } from './postgres-identifiers';
 export type { EventStoreLogger } from './postgres-append-listener';

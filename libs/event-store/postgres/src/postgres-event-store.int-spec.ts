@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { NewEvent } from '@warden/event-store';
-import { TEST_DATABASE_URL, describeEventStoreContract, uniqueTestId } from '@warden/testing';
+import { TEST_DATABASE_URL, describeEventStoreContract, pollUntil, uniqueTestId } from '@warden/testing';
 import { PostgresEventStore } from './postgres-event-store';
 import { quoteIdentifier } from './postgres-identifiers';
 import { EventStoreLogger } from './postgres-append-listener';
@@ -127,6 +127,27 @@ describe('PostgresEventStore', () => {
     await writer.append({ streamId: 's-1', expectedVersion: 'no_stream', events: [event()] });
     await woken;
     expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('survives a connection terminated while a client is checked out between queries, and serves again', async () => {
+    const warnings: string[] = [];
+    const store = await PostgresEventStore.connect({
+      schema,
+      connectionString: TEST_DATABASE_URL,
+      logger: { ...quiet, warn: (message) => warnings.push(message) },
+    });
+    stores.push(store);
+    // a transaction holding its client, idle between two queries, as a handler awaiting something else
+    const pending = await store.beginPendingAppend([{ streamId: 's-1', expectedVersion: 'no_stream', events: [event()] }]);
+    await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [
+      `warden-event-store-pool:${schema}`.slice(0, 63),
+    ]);
+    // unheard, the checked-out client's 'error' would have ended the process here
+    await pollUntil(() => warnings.some((warning) => warning.startsWith('event store connection lost')), 'the lost connection to be reported');
+    await expect(pending.commit()).rejects.toThrow();
+    expect(await store.readStream('s-1')).toEqual([]);
+    await store.append({ streamId: 's-1', expectedVersion: 'no_stream', events: [event()] });
+    expect(await store.readStream('s-1')).toHaveLength(1);
   });
 
   it('wakes sleepers soon when committed events are held back by an open transaction elsewhere', async () => {

@@ -31,6 +31,7 @@ import {
 } from '@warden/event-store';
 import { EventStoreLogger, PostgresAppendListener } from './postgres-append-listener';
 import { appendChannel, quoteIdentifier } from './postgres-identifiers';
+import { guardPoolClients } from './postgres-pool-guard';
 import { LOG_START, formatLogPosition, parseLogPosition } from './postgres-log-position';
 import { eventStoreMigrations, runMigrations } from './postgres-migrations';
 
@@ -124,6 +125,8 @@ export class PostgresEventStore implements EventStore, PendingAppendSource {
     // An idle pooled connection dropped by a server restart is reported here; unheard,
     // the 'error' would end the process. The pool replaces it on the next query.
     if (!options.pool) pool.on('error', (error) => logger.warn(`event store pool: ${error.message}`));
+    // A connection lost while a client is checked out must not end the process either.
+    guardPoolClients(pool, (error) => logger.warn(`event store connection lost: ${error.message}`));
     try {
       const { applied } = await runMigrations(
         pool,

@@ -46,8 +46,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       classified.code === CommonErrorCode.ServiceUnavailable ||
       classified.code === CommonErrorCode.UpstreamTimeout
     ) {
+      // The client's own message names the failure (never a secret: no payload, no credential).
+      const cause = classified.unavailable && exception instanceof Error ? `${exception.name}: ${exception.message}`.slice(0, 300) : undefined;
       this.logger.warn(
-        { code: classified.code, detail: classified.detail, correlationId },
+        { code: classified.code, detail: classified.detail, correlationId, ...(cause ? { dependency: classified.unavailable, cause } : {}) },
         'a service is unavailable',
       );
     }

@@ -10,15 +10,19 @@ import {
   isErrorPayload,
 } from '@warden/contracts';
 import { errorCodes } from 'fastify';
+import { unavailableDependencyOf } from './dependency-unavailable';
 import { httpStatusFor, problemTitleFor, problemTypeFor } from './http-status';
 
 /** What a failure becomes before it leaves a process: a code, a safe detail, field errors. */
 export interface ClassifiedError extends ErrorPayload {
   /** False when the error was not raised on purpose; it must be logged, its detail is generic. */
   expected: boolean;
+  /** For the log only: the server found unavailable (`postgres`, `redis`, `nats`, `network`). */
+  unavailable?: string;
 }
 
 const INTERNAL_DETAIL = 'An unexpected error occurred; it has been logged.';
+const UNAVAILABLE_DETAIL = 'A server this service depends on is unavailable; retry later.';
 
 // Nest turns Fastify's content-type parser errors (invalid or empty JSON, bad
 // Content-Length) into a bare HttpException(message, 400) and drops their FST_ERR_CTP_*
@@ -37,6 +41,8 @@ export function classifyError(error: unknown): ClassifiedError {
     return { ...(error.getError() as ErrorPayload), expected: true };
   }
   if (error instanceof HttpException) return classifyHttpException(error);
+  const unavailable = unavailableDependencyOf(error);
+  if (unavailable) return { code: CommonErrorCode.ServiceUnavailable, detail: UNAVAILABLE_DETAIL, expected: true, unavailable };
   return { code: CommonErrorCode.Internal, detail: INTERNAL_DETAIL, expected: false };
 }
 
