@@ -15,7 +15,7 @@ const START = '<!-- route-access:start -->';
 const END = '<!-- route-access:end -->';
 const GLOBAL_PREFIX = 'api/v1';
 // As main.ts registers them: outside the API's prefix.
-const UNPREFIXED = new Set(['health', 'health/live', 'health/ready']);
+const UNPREFIXED = new Set(['health', 'health/live', 'health/ready', 'metrics', 'docs']);
 
 type ModuleLike = DynamicModule | Type<unknown>;
 

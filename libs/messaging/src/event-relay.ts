@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { JetStreamClient, PubAck, headers as natsHeaders } from 'nats';
 import { Pool, PoolClient } from 'pg';
+import { Gauge } from 'prom-client';
 import { CORRELATION_ID_HEADER } from '@warden/contracts';
 import { EventStore, LogPosition, RecordedEvent } from '@warden/event-store';
 import { BackoffOptions, backoffDelay, describeError, sleep } from './backoff';
@@ -84,6 +85,22 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 // Header values travel on one line; anything else is left out rather than stall the relay.
 const SAFE_HEADER_VALUE = /^[\x21-\x7e][\x20-\x7e]{0,254}$/;
 
+// Counting past this on every scrape would cost more than it tells: a lag this large is an alert either way.
+const LAG_METRIC_CAP = 10_000;
+const startedRelays = new Set<EventRelay>();
+
+new Gauge({
+  name: 'warden_relay_lag_events',
+  help: `Committed events the relay has not yet published to JetStream (counted up to ${LAG_METRIC_CAP}), by service`,
+  labelNames: ['service'] as const,
+  async collect() {
+    this.reset();
+    const lags = await Promise.allSettled([...startedRelays].map(async (relay) => [relay.status().service, await relay.lag(LAG_METRIC_CAP)] as const));
+    // A store that cannot be read leaves its series out of this scrape; the health check says why.
+    for (const lag of lags) if (lag.status === 'fulfilled') this.set({ service: lag.value[0] }, lag.value[1].pending);
+  },
+});
+
 export class EventRelay {
   private readonly service: string;
   private readonly stream: string;
@@ -127,6 +144,7 @@ export class EventRelay {
     if (this.running) return;
     this.abort = new AbortController();
     this.state = 'standby';
+    startedRelays.add(this);
     this.running = this.run().finally(() => {
       this.state = 'stopped';
     });
@@ -135,6 +153,7 @@ export class EventRelay {
   /** Finishes the in-flight batch (no new retries), then releases the lock. */
   async stop(): Promise<void> {
     this.abort.abort();
+    startedRelays.delete(this);
     await this.running;
     this.running = undefined;
   }

@@ -1,19 +1,23 @@
 import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ServiceName } from '@warden/contracts';
 import {
   HealthModule,
   LoggingModule,
+  MetricsModule,
   NatsRpcModule,
   NestPinoLogger,
   ProblemDetailsFilter,
   WardenLogger,
   bootConfig,
+  collectProcessMetrics,
   connectNatsMicroservice,
   createLogger,
   installGracefulShutdown,
+  registerHttpMetrics,
 } from '@warden/platform';
+import { hardenedFastifyAdapter } from './http-hardening';
 import { ServiceConfig, serviceConfigSchema } from './service-config';
 import { ServiceInfrastructure } from './service-infrastructure';
 
@@ -62,7 +66,7 @@ export interface BootstrapServiceOptions {
 
 /**
  * Boots a back-end service: validated config, JSON logs, its connections, then a Nest app
- * serving `/health` over HTTP and its commands and queries over NATS, with graceful shutdown.
+ * serving `/health` and `/metrics` over HTTP and its commands and queries over NATS, with graceful shutdown.
  */
 export async function bootstrapService(options: BootstrapServiceOptions): Promise<NestFastifyApplication> {
   const config: ServiceConfig = bootConfig(serviceConfigSchema(options.defaultHttpPort));
@@ -81,15 +85,18 @@ export async function bootstrapService(options: BootstrapServiceOptions): Promis
         ServiceInfrastructureModule.forRoot(infrastructure),
         NatsRpcModule.forService(config, options.appName),
         HealthModule.forRoot({ useFactory: () => infrastructure.healthChecks() }),
+        MetricsModule,
         options.module(infrastructure, logger),
       ],
     })
     class ServiceRootModule {}
 
-    const app = await NestFactory.create<NestFastifyApplication>(ServiceRootModule, new FastifyAdapter(), {
+    const app = await NestFactory.create<NestFastifyApplication>(ServiceRootModule, hardenedFastifyAdapter(), {
       bufferLogs: true,
     });
     app.useLogger(new NestPinoLogger(logger));
+    collectProcessMetrics(options.appName);
+    registerHttpMetrics(app.getHttpAdapter().getInstance());
     app.useGlobalFilters(new ProblemDetailsFilter(logger));
     connectNatsMicroservice(app);
     await app.startAllMicroservices();

@@ -1,3 +1,4 @@
 export * from './service-config';
 export * from './service-infrastructure';
 export * from './bootstrap-service';
+export * from './http-hardening';

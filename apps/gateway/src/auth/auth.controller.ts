@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiTags } from '@nestjs/swagger';
 import {
   AuthErrorCode,
   AuthSubjects,
@@ -12,7 +13,7 @@ import {
   WardenError,
   WhoAmIResponse,
 } from '@warden/contracts';
-import { ServiceClient, requestContextFrom } from '@warden/platform';
+import { ServiceClient, loginThrottlesTotal, requestContextFrom } from '@warden/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LoginDto } from './login.dto';
 import { LoginThrottle } from './login-throttle';
@@ -20,6 +21,7 @@ import { contextOf, requirePrincipal } from './principal-of-request';
 
 type ExchangedTokenResponse = IssuedTokenView & { key: string; domain: null };
 
+@ApiTags('auth')
 @Controller('auth')
 export class AuthController {
   constructor(
@@ -33,6 +35,10 @@ export class AuthController {
    */
   @Post('login')
   @HttpCode(200)
+  @ApiBody({
+    type: LoginDto,
+    examples: { 'seed 003: a service account': { value: { username: 'api_user@mycompany', password: 'myserviceaccoutpassword' } } },
+  })
   async login(
     @Body() body: LoginDto,
     @Req() request: FastifyRequest,
@@ -41,6 +47,7 @@ export class AuthController {
     void reply.header('cache-control', 'no-store');
     const attempt = await this.throttle.attempt(body.username, request.ip);
     if (!attempt.allowed) {
+      loginThrottlesTotal.inc();
       void reply.header('retry-after', String(attempt.retryAfterSeconds));
       throw new WardenError(CommonErrorCode.RateLimited, 'Too many failed logins; try again later');
     }

@@ -9,6 +9,12 @@ export const PUBLIC_ROUTES: ReadonlySet<string> = new Set([
   'HEAD /health',
   'HEAD /health/live',
   'HEAD /health/ready',
+  'GET /metrics',
+  'GET /api/v1/openapi.json',
+  'GET /docs',
+  'HEAD /metrics',
+  'HEAD /api/v1/openapi.json',
+  'HEAD /docs',
 ]);
 
 export function isPublicRoute(method: string, routeUrl: string | undefined): boolean {

@@ -1,17 +1,20 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Patch, Post, Query, Req } from '@nestjs/common';
 import { OrganizationPage, OrganizationView, PageQuery, PageSlice, UsersSubjects } from '@warden/contracts';
+import { ApiBody, ApiTags } from '@nestjs/swagger';
 import { ServiceClient } from '@warden/platform';
 import { contextOf } from '../auth/principal-of-request';
 import type { FastifyRequest } from 'fastify';
 import { CreateOrganizationDto, UpdateOrganizationDto } from './create-organization.dto';
 import { requestUrlOf, withPageLinks } from './page-links';
 
+@ApiTags('organizations')
 @Controller('organizations')
 export class OrganizationsController {
   constructor(@Inject(ServiceClient) private readonly services: ServiceClient) {}
 
   @Post()
   @HttpCode(201)
+  @ApiBody({ type: CreateOrganizationDto, examples: { 'a tenant': { value: { name: 'Acme', settings: { service_external_limit: 5 } } } } })
   async create(@Body() body: CreateOrganizationDto, @Req() request: FastifyRequest): Promise<OrganizationView> {
     const organization = await this.services.send<OrganizationView>(UsersSubjects.createOrganization, { context: contextOf(request), payload: body });
     return withUrl(organization, request);

@@ -1,9 +1,11 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import { CreateRoleBody, ListRolesQuery, RoleCatalogueView, RoleNameParam, RoleSubjects, RoleView } from '@warden/contracts';
+import { ApiTags } from '@nestjs/swagger';
 import { ServiceClient } from '@warden/platform';
 import { contextOf } from '../auth/principal-of-request';
 import type { FastifyRequest } from 'fastify';
 
+@ApiTags('roles')
 @Controller('roles')
 export class RolesController {
   constructor(@Inject(ServiceClient) private readonly services: ServiceClient) {}

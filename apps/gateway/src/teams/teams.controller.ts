@@ -1,10 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Patch, Post, Query, Req } from '@nestjs/common';
 import { AddTeamMemberBody, CreateTeamBody, PageQuery, PageSlice, RenameTeamBody, TeamPage, TeamSubjects, TeamView } from '@warden/contracts';
+import { ApiTags } from '@nestjs/swagger';
 import { ServiceClient } from '@warden/platform';
 import { contextOf } from '../auth/principal-of-request';
 import type { FastifyRequest } from 'fastify';
 import { requestUrlOf, withPageLinks } from '../organizations/page-links';
 
+@ApiTags('teams')
 @Controller('teams')
 export class TeamsController {
   constructor(@Inject(ServiceClient) private readonly services: ServiceClient) {}

@@ -12,12 +12,14 @@ import {
   TokensSubjects,
   VerifyTokenBody,
 } from '@warden/contracts';
+import { ApiBody, ApiTags } from '@nestjs/swagger';
 import { ServiceClient } from '@warden/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { contextOf } from '../auth/principal-of-request';
 import { requestUrlOf, withPageLinks } from '../organizations/page-links';
 import { TokenIntrospector } from './token-introspector';
 
+@ApiTags('tokens')
 @Controller('tokens')
 export class TokensController {
   constructor(
@@ -28,6 +30,21 @@ export class TokensController {
   /** The secret is in this answer once (seed 004's `api_token` fields), never again. */
   @Post()
   @HttpCode(201)
+  @ApiBody({
+    type: IssueTokenBody,
+    examples: {
+      'seed 001: a token for a service account, usable from one origin': {
+        value: {
+          user_id: '5e0bd5fe-117f-4049-b686-1548b1ee5e14',
+          name: 'DocuSign Connect',
+          visibility: 'public',
+          allowed_origins: ['https://shop.example.com'],
+          expires_at: '2030-01-01T00:00:00Z',
+          permissions: ['users:read'],
+        },
+      },
+    },
+  })
   issue(@Body() body: IssueTokenBody, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<IssuedTokenView> {
     void reply.header('cache-control', 'no-store');
     return this.services.send(TokensSubjects.issue, { context: contextOf(request), payload: body });
@@ -64,6 +81,7 @@ export class TokensController {
   /** A new secret, in this answer once; the old one works until the grace period ends. */
   @Post(':id/rotate')
   @HttpCode(200)
+  @ApiBody({ type: RotateTokenBody, examples: { 'the old secret works five more minutes': { value: { grace_period_seconds: 300 } } } })
   rotate(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: RotateTokenBody,

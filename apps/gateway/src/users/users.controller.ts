@@ -14,11 +14,13 @@ import {
   TokensSubjects,
   WardenError,
 } from '@warden/contracts';
+import { ApiBody, ApiTags } from '@nestjs/swagger';
 import { ServiceClient } from '@warden/platform';
 import { contextOf } from '../auth/principal-of-request';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { requestUrlOf, withPageLinks } from '../organizations/page-links';
 
+@ApiTags('users')
 @Controller('users')
 export class UsersController {
   constructor(@Inject(ServiceClient) private readonly services: ServiceClient) {}
@@ -31,6 +33,39 @@ export class UsersController {
    */
   @Post()
   @HttpCode(201)
+  @ApiBody({
+    type: CreateUserBody,
+    examples: {
+      'seed 000: an external service account': {
+        value: {
+          username: 'docusign-webhooks@acme',
+          account_type: 'service_external',
+          first_name: 'DocuSign',
+          last_name: 'Webhooks',
+          password: 'envelope-status-updater-9',
+        },
+      },
+      'seed 003: a service account in an organization and a team': {
+        value: {
+          first_name: 'SYSTEM USER',
+          last_name: '(DO NOT DELETE)',
+          username: 'api_user@mycompany',
+          password: 'myserviceaccoutpassword',
+          organization: 'https://warden.example.com/api/v1/organizations/449922b5-aad9-4e5b-9025-2bd0daf3619e',
+          groups: ['https://warden.example.com/api/v1/teams/5e0bd5fe-117f-4049-b686-1548b1ee5e14'],
+        },
+      },
+      'seed 004: a service user with its first API token': {
+        value: {
+          friendly_name: 'API Integration Service User',
+          email_address: 'api-notifications@example.com',
+          account_id: '449922b5-aad9-4e5b-9025-2bd0daf3619e',
+          roles: [{ name: 'WARDEN_MEMBER' }],
+          description: 'Service user for certificate automation',
+        },
+      },
+    },
+  })
   async create(
     @Body() body: CreateUserBody,
     @Req() request: FastifyRequest,

@@ -12,6 +12,7 @@ import { headers as natsHeaders, ErrorCode as NatsErrorCode, NatsError } from 'n
 import { firstValueFrom, throwError, timeout } from 'rxjs';
 import { APP_LOGGER } from '../logging/logging.module';
 import type { WardenLogger } from '../logging/logger';
+import { natsRequestDuration } from '../metrics/metrics';
 import { WardenNatsClient } from './warden-nats-client';
 
 export const NATS_REQUEST_TIMEOUT_MS = Symbol('NATS_REQUEST_TIMEOUT_MS');
@@ -46,6 +47,7 @@ export class ServiceClient implements OnApplicationBootstrap, OnApplicationShutd
     const headers = natsHeaders();
     headers.set(CORRELATION_ID_HEADER, envelope.context.correlationId);
     const record = new NatsRecordBuilder(envelope).setHeaders(headers).build();
+    const endTimer = natsRequestDuration.startTimer({ subject });
     try {
       const reply$ = this.client.send<TRes>(subject, record).pipe(
         timeout({
@@ -61,9 +63,13 @@ export class ServiceClient implements OnApplicationBootstrap, OnApplicationShutd
         }),
       );
       // A handler that returns nothing completes without a value.
-      return await firstValueFrom(reply$, { defaultValue: undefined as TRes });
+      const reply = await firstValueFrom(reply$, { defaultValue: undefined as TRes });
+      endTimer({ outcome: 'ok' });
+      return reply;
     } catch (error) {
-      throw this.toWardenError(error, subject, envelope.context.correlationId);
+      const failure = this.toWardenError(error, subject, envelope.context.correlationId);
+      endTimer({ outcome: failure.code });
+      throw failure;
     }
   }
 

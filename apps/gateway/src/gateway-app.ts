@@ -1,0 +1,37 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import {
+  ProblemDetailsFilter,
+  WardenLogger,
+  collectProcessMetrics,
+  registerCorrelationId,
+  registerHttpMetrics,
+  validationPipe,
+} from '@warden/platform';
+import { AuthenticationGuard } from './auth/authentication.guard';
+import { ApiDescription, serveDocsAssets } from './openapi/api-docs.controller';
+import { describeApi } from './openapi/openapi-document';
+
+/** Routes outside the API's `/api/v1` prefix: probes, metrics and the interactive API page. */
+export const UNPREFIXED_ROUTES = ['health', 'health/live', 'health/ready', 'metrics', 'docs'];
+
+/**
+ * Everything the gateway sets up between creating the app and listening, shared by main.ts
+ * and the tests that build the gateway in-process.
+ */
+export function configureGateway(app: NestFastifyApplication, logger: WardenLogger): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  collectProcessMetrics('gateway');
+  registerCorrelationId(fastify);
+  registerHttpMetrics(fastify);
+  app.setGlobalPrefix('api/v1', { exclude: UNPREFIXED_ROUTES });
+  app.useGlobalFilters(new ProblemDetailsFilter(logger));
+  app.useGlobalPipes(validationPipe());
+  // Every route but login, health, metrics and the API description needs a credential (auth/public-routes.ts).
+  app.useGlobalGuards(app.get(AuthenticationGuard));
+  serveDocsAssets(app);
+}
+
+/** Builds the OpenAPI document from the routes; call after configureGateway and `app.init()`. */
+export function publishApiDescription(app: NestFastifyApplication): void {
+  app.get(ApiDescription).publish(describeApi(app));
+}
