@@ -43,7 +43,7 @@ export default [
     },
   },
   {
-    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'libs/testing/**/*.ts'],
+    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/*.fuzz-spec.ts', 'apps/*/fuzz/**/*.ts', '**/*.faults-spec.ts', 'apps/*/faults/**/*.ts', 'libs/testing/**/*.ts'],
     rules: {
       // tests of any project may use the test helpers
       '@nx/enforce-module-boundaries': ['error', boundaries(true)],
