@@ -16,6 +16,14 @@ export enum CommonErrorCode {
   ServiceUnavailable = 'service_unavailable',
   UpstreamTimeout = 'upstream_timeout',
   Internal = 'internal_error',
+  /** An `Idempotency-Key` header that is empty, too long, repeated or not printable ASCII. */
+  InvalidIdempotencyKey = 'invalid_idempotency_key',
+  /** The same `Idempotency-Key` with another method, path or body. */
+  IdempotencyKeyReused = 'idempotency_key_reused',
+  /** The first request with this `Idempotency-Key` has not been answered yet. */
+  IdempotencyRequestInProgress = 'idempotency_request_in_progress',
+  /** The first request with this `Idempotency-Key` succeeded, but its answer held a secret that is shown once. */
+  IdempotentReplayWithheld = 'idempotent_replay_withheld',
 }
 
 export enum UsersErrorCode {

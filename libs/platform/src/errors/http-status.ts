@@ -10,6 +10,7 @@ export function httpStatusFor(code: ErrorCode): number {
     case CommonErrorCode.MalformedBody:
     case AuditErrorCode.InvalidCursor:
     case TokensErrorCode.NotASession:
+    case CommonErrorCode.InvalidIdempotencyKey:
       return 400;
     case CommonErrorCode.Unauthenticated:
     case AuthErrorCode.InvalidCredentials:
@@ -43,6 +44,8 @@ export function httpStatusFor(code: ErrorCode): number {
     case UsersErrorCode.RoleArchived:
     case TokensErrorCode.SessionAlreadyStarted:
     case TokensErrorCode.TokenNotActive:
+    case CommonErrorCode.IdempotencyRequestInProgress:
+    case CommonErrorCode.IdempotentReplayWithheld:
       return 409;
     case CommonErrorCode.PayloadTooLarge:
       return 413;
@@ -62,6 +65,7 @@ export function httpStatusFor(code: ErrorCode): number {
     case TokensErrorCode.InvalidTokenExpiry:
     case TokensErrorCode.InvalidTokenPermissions:
     case TokensErrorCode.InvalidGracePeriod:
+    case CommonErrorCode.IdempotencyKeyReused:
       return 422;
     case CommonErrorCode.RateLimited:
       return 429;
@@ -92,6 +96,10 @@ const TITLES: Record<ErrorCode, string> = {
   [CommonErrorCode.ServiceUnavailable]: 'Service unavailable',
   [CommonErrorCode.UpstreamTimeout]: 'Service did not answer in time',
   [CommonErrorCode.Internal]: 'Internal error',
+  [CommonErrorCode.InvalidIdempotencyKey]: 'Invalid Idempotency-Key header',
+  [CommonErrorCode.IdempotencyKeyReused]: 'Idempotency-Key reused for another request',
+  [CommonErrorCode.IdempotencyRequestInProgress]: 'A request with this Idempotency-Key is in progress',
+  [CommonErrorCode.IdempotentReplayWithheld]: 'The answer held a secret and is not replayed',
   [UsersErrorCode.OrganizationNotFound]: 'Organization not found',
   [UsersErrorCode.OrganizationAlreadyExists]: 'Organization already exists',
   [UsersErrorCode.InvalidOrganizationSettings]: 'Invalid organization settings',
