@@ -5,6 +5,10 @@ import { EventConsumer, serviceEventsFilter } from '@warden/messaging';
 import type { WardenLogger } from '@warden/platform';
 import { ServiceInfrastructure } from '@warden/runtime';
 import { CredentialReadModel } from './credentials/credential-read-model';
+import { CredentialReplay } from './credentials/credential-replay';
+import { CredentialStoreVerification } from './credentials/credential-store-verification';
+import { PostgresCredentialStreams } from './credentials/credential-streams';
+import { ReadModelsController } from './credentials/read-models.controller';
 import { OwnedTokensController } from './owners/owned-tokens.controller';
 import { SessionsController } from './sessions/sessions.controller';
 import { SessionsService } from './sessions/sessions.service';
@@ -22,13 +26,17 @@ class CredentialReadModelLifecycle implements OnApplicationBootstrap, OnApplicat
 
   constructor(
     private readonly readModel: CredentialReadModel,
+    private readonly credentialStreams: PostgresCredentialStreams,
     private readonly tokens: TokensService,
+    private readonly replay: CredentialReplay,
     private readonly consumer: EventConsumer,
     private readonly config: TokensConfig,
     private readonly logger: WardenLogger,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    // The store fallback's lookup, ready before the read model can be found missing.
+    await this.credentialStreams.migrate();
     await this.readModel.ensureBuilt();
     // The safety net behind the inline apply: an event committed by an instance that died
     // before applying it still reaches the read model (a no-op for every other event).
@@ -59,6 +67,7 @@ class CredentialReadModelLifecycle implements OnApplicationBootstrap, OnApplicat
     clearInterval(this.timer);
     clearInterval(this.usesTimer);
     await this.flushing;
+    await this.replay.settled().catch(() => undefined);
     await this.consumer.stop();
   }
 }
@@ -84,8 +93,16 @@ export class TokensServiceModule {
       randomBytes,
       onRefused: (reason, userId) => logger.warn({ reason, userId }, 'refused to start a session'),
     });
+    const credentialStreams = new PostgresCredentialStreams(infrastructure.pool, infrastructure.options.schema);
+    const storeVerification = new CredentialStoreVerification({
+      store: infrastructure.eventStore(),
+      streams: credentialStreams,
+      redis: infrastructure.redis,
+      keyPrefix: config.REDIS_KEY_PREFIX,
+    });
     const tokens = new TokensService({
       store: infrastructure.eventStore(),
+      storeVerification,
       readModel,
       redis: infrastructure.redis,
       keyPrefix: config.REDIS_KEY_PREFIX,
@@ -93,16 +110,18 @@ export class TokensServiceModule {
       exchangedTokenLifetimeSeconds: config.EXCHANGED_TOKEN_LIFETIME_SECONDS,
     });
     const consumer = new EventConsumer(infrastructure.nats, { stream: config.EVENTS_STREAM, log });
+    const replay = new CredentialReplay({ readModel, redis: infrastructure.redis, keyPrefix: config.REDIS_KEY_PREFIX, store: infrastructure.eventStore(), log });
     return {
       module: TokensServiceModule,
-      controllers: [SessionsController, OwnedTokensController, TokensController],
+      controllers: [SessionsController, OwnedTokensController, TokensController, ReadModelsController],
       providers: [
         { provide: CredentialReadModel, useValue: readModel },
         { provide: SessionsService, useValue: sessions },
         { provide: TokensService, useValue: tokens },
+        { provide: CredentialReplay, useValue: replay },
         {
           provide: CredentialReadModelLifecycle,
-          useFactory: () => new CredentialReadModelLifecycle(readModel, tokens, consumer, config, logger),
+          useFactory: () => new CredentialReadModelLifecycle(readModel, credentialStreams, tokens, replay, consumer, config, logger),
         },
       ],
     };

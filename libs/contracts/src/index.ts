@@ -11,3 +11,4 @@ export * from './api-tokens';
 export * from './users';
 export * from './teams';
 export * from './roles';
+export * from './read-models';

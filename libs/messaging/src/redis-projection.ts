@@ -8,11 +8,16 @@
 //   <prefix><name>:checkpoint         greatest global position applied
 //   <prefix><name>:ready              set when a rebuild completed; its absence means the
 //                                     read model was lost (Redis flushed) or never built
+// A projection kept in generations (replayed beside the live one, then swapped in) names a
+// pointer key holding the live generation; an apply to a generation that is no longer the
+// live one is refused in the script itself (ProjectionGenerationMovedError), so no write
+// can land in a generation after it was swapped out.
 // Redis Cluster: every key a script touches must share one slot, so a clustered
 // deployment puts the hash tag in the prefix (`{tokens-rm}:`), keeping one projection on
 // one shard. Splitting a projection across shards would need a checkpoint per tag.
 import type { Redis } from 'ioredis';
 import { EventStore, LogPosition, RecordedEvent } from '@warden/event-store';
+import { Gauge } from 'prom-client';
 import { describeError } from './backoff';
 import { MessagingLog, stderrMessagingLog } from './messaging-log';
 import { RedisOp, compileRedisOps } from './redis-ops';
@@ -61,18 +66,29 @@ export interface RedisProjectionRunnerOptions {
    */
   rebuildHeldBackTimeoutMs?: number;
   log?: MessagingLog;
+  /**
+   * For a read model kept in generations: the full Redis key of the pointer to the live
+   * generation, and the generation this runner writes (`''` when the pointer is absent).
+   */
+  generation?: { pointerKey: string; id: string };
 }
+
+/** Told how many events a rebuild or catch-up has applied so far (every batch). */
+export type RebuildProgress = (eventsDone: number) => void;
 
 const APPLY_COMMAND = 'wardenProjectionApply';
 // A rebuild waiting for held-back events reads again at least this often (the PostgreSQL
 // store wakes it sooner while it sees rows held back).
 const HELD_BACK_WAIT_MS = 100;
-const BOOKKEEPING_KEYS = 3;
+const BOOKKEEPING_KEYS = 4;
 
-// KEYS[1] stream version, KEYS[2] checkpoint, KEYS[3] ready marker, KEYS[4..] data keys.
-// ARGV[1] event version, ARGV[2] event position, ARGV[3] ops as JSON, ARGV[4] '1' during a rebuild.
-// Returns 1 applied, 0 already applied (or older), -1 read model lost: rebuild first.
+// KEYS[1] stream version, KEYS[2] checkpoint, KEYS[3] ready marker, KEYS[4] generation
+// pointer, KEYS[5..] data keys. ARGV[1] event version, ARGV[2] event position, ARGV[3] ops as
+// JSON, ARGV[4] '1' during a rebuild, ARGV[5] the generation written ('*': not generational).
+// Returns 1 applied, 0 already applied (or older), -1 read model lost: rebuild first,
+// -2 this generation is no longer the live one.
 const APPLY_SCRIPT = `
+if ARGV[4] ~= '1' and ARGV[5] ~= '*' and (redis.call('GET', KEYS[4]) or '') ~= ARGV[5] then return -2 end
 if ARGV[4] ~= '1' and redis.call('EXISTS', KEYS[3]) == 0 then return -1 end
 local stored = tonumber(redis.call('GET', KEYS[1]) or '0')
 if stored >= tonumber(ARGV[1]) then return 0 end
@@ -80,7 +96,7 @@ local ops = cjson.decode(ARGV[3])
 local allowed = { set = true, del = true, pexpireat = true, incrby = true, hset = true, hdel = true,
   sadd = true, srem = true, zadd = true, zrem = true }
 for i = 1, #ops do
-  if not allowed[ops[i][1]] or KEYS[ops[i][2]] == nil or ops[i][2] <= 3 then
+  if not allowed[ops[i][1]] or KEYS[ops[i][2]] == nil or ops[i][2] <= 4 then
     return redis.error_reply('invalid projection op #' .. i)
   end
 end
@@ -114,6 +130,17 @@ export class ProjectionScriptError extends Error {
   override readonly name = 'ProjectionScriptError';
 }
 
+const rebuildsInProgress = new Gauge({
+  name: 'warden_rebuilds_in_progress',
+  help: 'Read models being rebuilt from the event store in this process, by projection',
+  labelNames: ['projection'] as const,
+});
+
+/** The generation this runner writes was swapped out: apply the event to the live one instead. */
+export class ProjectionGenerationMovedError extends Error {
+  override readonly name = 'ProjectionGenerationMovedError';
+}
+
 /** A rebuild that could not read every committed event in time: the read model is not ready. */
 export class ProjectionRebuildTimeoutError extends Error {
   override readonly name = 'ProjectionRebuildTimeoutError';
@@ -127,6 +154,7 @@ export class RedisProjectionRunner {
   private readonly rebuildHeldBackTimeoutMs: number;
   private readonly log: MessagingLog;
   private readonly reader: ProjectionReader;
+  private readonly generation: { pointerKey: string; id: string } | undefined;
   private rebuilding: Promise<{ events: number; applied: number }> | undefined;
   private lastRebuild: RedisProjectionStatus['lastRebuild'];
   private lastError: string | undefined;
@@ -141,6 +169,8 @@ export class RedisProjectionRunner {
     this.rebuildBatchSize = options.rebuildBatchSize ?? 500;
     this.rebuildHeldBackTimeoutMs = options.rebuildHeldBackTimeoutMs ?? 30_000;
     this.log = options.log ?? stderrMessagingLog;
+    this.generation = options.generation;
+    rebuildsInProgress.inc({ projection: this.projection.name }, 0); // the series exists before the first rebuild
     if (!(APPLY_COMMAND in this.redis)) {
       // Sent once per connection (EVALSHA, falling back to EVAL when Redis lost the script).
       this.redis.defineCommand(APPLY_COMMAND, { lua: APPLY_SCRIPT });
@@ -164,6 +194,7 @@ export class RedisProjectionRunner {
     for (let attempt = 0; attempt < 3; attempt++) {
       const result = await this.applyEvent(event, false);
       if (result >= 0) return result === 1 ? 'applied' : 'skipped';
+      if (result === -2) throw new ProjectionGenerationMovedError(`projection ${this.projection.name}: generation ${JSON.stringify(this.generation?.id)} is no longer live`);
       this.log('warn', 'projection read model missing; rebuilding from the event store', { projection: this.projection.name });
       await this.rebuild();
     }
@@ -179,11 +210,28 @@ export class RedisProjectionRunner {
    * serve a revoked credential as active. Rejects (ProjectionRebuildTimeoutError) if
    * held-back events stay unreadable for `rebuildHeldBackTimeoutMs`.
    */
-  rebuild(store: EventStore = this.store): Promise<{ events: number; applied: number }> {
-    this.rebuilding ??= this.replay(store).finally(() => {
+  rebuild(store: EventStore = this.store, onProgress?: RebuildProgress): Promise<{ events: number; applied: number }> {
+    if (!this.rebuilding) rebuildsInProgress.inc({ projection: this.projection.name }, 1);
+    this.rebuilding ??= this.replay(store, undefined, onProgress).then(({ events, applied }) => ({ events, applied })).finally(() => {
       this.rebuilding = undefined;
+      rebuildsInProgress.dec({ projection: this.projection.name }, 1);
     });
     return this.rebuilding;
+  }
+
+  /**
+   * Applies what the store holds after `after` (a rebuild's last position), as a rebuild
+   * does, for a generation being caught up before a swap. Answers the number of events
+   * read and the last position.
+   */
+  async catchUp(after: LogPosition | undefined, onProgress?: RebuildProgress): Promise<{ events: number; last: LogPosition | undefined }> {
+    const { events, last } = await this.replay(this.store, after, onProgress);
+    return { events, last };
+  }
+
+  /** Replays the whole store, as `rebuild`, answering also the last position read. */
+  replayAll(onProgress?: RebuildProgress): Promise<{ events: number; applied: number; last: LogPosition | undefined }> {
+    return this.replay(this.store, undefined, onProgress);
   }
 
   /** The greatest global position applied; undefined when nothing was. */
@@ -205,8 +253,12 @@ export class RedisProjectionRunner {
     };
   }
 
-  private async replay(store: EventStore): Promise<{ events: number; applied: number }> {
-    let after: LogPosition | undefined;
+  private async replay(
+    store: EventStore,
+    from: LogPosition | undefined,
+    onProgress: RebuildProgress | undefined,
+  ): Promise<{ events: number; applied: number; last: LogPosition | undefined }> {
+    let after: LogPosition | undefined = from;
     let events = 0;
     let applied = 0;
     // Set the first time the rebuild has read all that is readable while committed events
@@ -221,6 +273,7 @@ export class RedisProjectionRunner {
             events += 1;
           }
           after = page[page.length - 1]!.position;
+          onProgress?.(events);
           continue;
         }
         // An empty page says nothing is readable yet, not that nothing is there.
@@ -248,7 +301,7 @@ export class RedisProjectionRunner {
     }
     this.lastRebuild = { finishedAt: new Date().toISOString(), events, applied };
     this.log('info', 'projection rebuilt', { projection: this.projection.name, events, applied });
-    return { events, applied };
+    return { events, applied, last: after };
   }
 
   private async applyEvent(event: RecordedEvent, rebuilding: boolean): Promise<number> {
@@ -261,13 +314,15 @@ export class RedisProjectionRunner {
       this.bookkeepingKey(`v:${event.streamId}`),
       this.bookkeepingKey('checkpoint'),
       this.bookkeepingKey('ready'),
+      this.generation?.pointerKey ?? this.bookkeepingKey('generation'),
       ...compiled.keys,
       String(event.version),
       event.position,
       JSON.stringify(compiled.ops),
       rebuilding ? '1' : '0',
+      this.generation?.id ?? '*',
     );
-    if (result !== 0 && result !== 1 && result !== -1) throw new ProjectionScriptError(`unexpected script result ${String(result)}`);
+    if (result !== 0 && result !== 1 && result !== -1 && result !== -2) throw new ProjectionScriptError(`unexpected script result ${String(result)}`);
     return result;
   }
 

@@ -1,11 +1,11 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { CommonErrorCode, WardenError } from '@warden/contracts';
-import { APP_LOGGER, WardenLogger } from '@warden/platform';
-import { VerificationResult, verifyCredential } from '@warden/token-verifier';
+import { CREDENTIAL_VERIFY_FROM_STORE_SUBJECT, CommonErrorCode, VerifyTokenBody, WardenError } from '@warden/contracts';
+import { APP_LOGGER, ServiceClient, WardenLogger, credentialVerificationsTotal } from '@warden/platform';
+import { VerificationFallback, VerificationResult, prepareCredentialVerifier, verifyCredential } from '@warden/token-verifier';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { TokenUseRecorder } from '../tokens/token-use-recorder';
-import { attachPrincipal } from './principal-of-request';
+import { attachPrincipal, contextOf } from './principal-of-request';
 import { presentedSecret } from './presented-secret';
 import { isPublicRoute } from './public-routes';
 
@@ -17,6 +17,8 @@ export const AUTH_KEY_PREFIX = Symbol('AUTH_KEY_PREFIX');
  * verified against the read models in Redis, becomes the request's principal. Any failure
  * is the same 401 `unauthenticated` with `WWW-Authenticate: Bearer`; why it failed goes to
  * the debug log only, so a caller cannot probe which keys exist or which owners are active.
+ * While the credential read model is lost or being rebuilt, the tokens service decides
+ * from its event store instead (one NATS request), so valid keys keep working.
  */
 @Injectable()
 export class AuthenticationGuard implements CanActivate {
@@ -25,7 +27,10 @@ export class AuthenticationGuard implements CanActivate {
     @Inject(AUTH_KEY_PREFIX) private readonly keyPrefix: string,
     @Inject(APP_LOGGER) private readonly logger: WardenLogger,
     @Inject(TokenUseRecorder) private readonly uses: TokenUseRecorder,
-  ) {}
+    @Inject(ServiceClient) private readonly services: ServiceClient,
+  ) {
+    prepareCredentialVerifier(redis);
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
@@ -43,7 +48,9 @@ export class AuthenticationGuard implements CanActivate {
             keyPrefix: this.keyPrefix,
             now,
             origin: request.headers.origin ?? null,
+            fallback: storeFallback(this.services, request),
           });
+    credentialVerificationsTotal.inc({ outcome: result.ok ? 'ok' : result.reason });
     if (!result.ok) {
       this.logger.debug({ reason: result.reason, route: request.routeOptions.url }, 'request not authenticated');
       void http.getResponse<FastifyReply>().header('www-authenticate', 'Bearer realm="warden"');
@@ -53,4 +60,13 @@ export class AuthenticationGuard implements CanActivate {
     if (result.principal.credential.kind === 'api_token') this.uses.record(result.principal.credential.id, now.getTime());
     return true;
   }
+}
+
+/** Verification by the tokens service from its event store, for while the read model is not ready. */
+export function storeFallback(services: ServiceClient, request: FastifyRequest): VerificationFallback {
+  return (token, origin) =>
+    services.send<VerificationResult, VerifyTokenBody>(CREDENTIAL_VERIFY_FROM_STORE_SUBJECT, {
+      context: contextOf(request),
+      payload: origin === null ? { token } : { token, origin },
+    });
 }

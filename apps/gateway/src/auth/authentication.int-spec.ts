@@ -9,6 +9,7 @@ import {
   AuthErrorCode,
   AuthSubjects,
   BASE62_ALPHABET,
+  CREDENTIAL_READ_MODEL_READY_KEY,
   CredentialRecord,
   Envelope,
   ListAuditEventsRequest,
@@ -113,6 +114,7 @@ describe('gateway authentication over HTTP', () => {
     };
     const config = gatewayConfigSchema.parse(env);
     redis = new Redis(TEST_REDIS_URL);
+    await redis.set(keyPrefix + CREDENTIAL_READ_MODEL_READY_KEY, 'built'); // the stand-in's read model is always built
 
     @Module({ controllers: [StandInController] })
     class ServicesModule {}

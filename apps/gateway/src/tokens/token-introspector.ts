@@ -1,20 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PrincipalView, TokenIntrospection, TokensSubjects, VerifyTokenBody } from '@warden/contracts';
+import { PrincipalView, TokenIntrospection, VerifyTokenBody } from '@warden/contracts';
 import { ServiceClient } from '@warden/platform';
 import { introspectionOf, verifyCredential } from '@warden/token-verifier';
 import type { FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
-import { AUTH_KEY_PREFIX, AUTH_REDIS } from '../auth/authentication.guard';
-import { contextOf, requirePrincipal } from '../auth/principal-of-request';
-
-// The tokens service's read model marker (messaging's RedisProjectionRunner): absent while
-// the read model is lost and being rebuilt.
-const READ_MODEL_READY_KEY = 'credential-read-model:ready';
+import { AUTH_KEY_PREFIX, AUTH_REDIS, storeFallback } from '../auth/authentication.guard';
+import { requirePrincipal } from '../auth/principal-of-request';
 
 /**
- * POST /tokens/verify: the verifier the guard uses, on a token given in the body. While the
- * read model is not ready the question goes to the tokens service (`tokens.verify`), which
- * answers once it has rebuilt it.
+ * POST /tokens/verify: the verifier the guard uses, on a token given in the body, with the
+ * same fallback: while the read model is not ready the tokens service decides from its
+ * event store.
  */
 @Injectable()
 export class TokenIntrospector {
@@ -26,13 +22,14 @@ export class TokenIntrospector {
 
   async introspect(body: VerifyTokenBody, request: FastifyRequest): Promise<TokenIntrospection> {
     const caller = requirePrincipal(request);
-    const ready = (await this.redis.exists(this.keyPrefix + READ_MODEL_READY_KEY)) === 1;
-    const answer = ready
-      ? introspectionOf(
-          await verifyCredential(body.token, { redis: this.redis, keyPrefix: this.keyPrefix, now: new Date(), origin: body.origin ?? null }),
-          true,
-        )
-      : await this.services.send<TokenIntrospection>(TokensSubjects.verify, { context: contextOf(request), payload: { token: body.token, origin: body.origin } });
+    const result = await verifyCredential(body.token, {
+      redis: this.redis,
+      keyPrefix: this.keyPrefix,
+      now: new Date(),
+      origin: body.origin ?? null,
+      fallback: storeFallback(this.services, request),
+    });
+    const answer = introspectionOf(result, true);
     return visibleTo(caller, answer);
   }
 }

@@ -48,22 +48,41 @@ export async function credentialOpsFor(event: RecordedEvent, store: EventStore):
   if (event.streamId.startsWith(TOKEN_STREAM_PREFIX)) return tokenOps(event, store);
   const known = event as unknown as SessionEvent;
   switch (known.type) {
-    case 'SessionStarted': {
-      const { sessionId, userId, organizationId, keyHash, expiresAt } = known.data;
-      return [sessionRecord(keyHash, { kind: 'session', credentialId: sessionId, userId, organizationId, expiresAt, status: 'active' })];
-    }
+    case 'SessionStarted':
     case 'SessionEnded': {
-      // Kept until it would have expired, marked revoked, so a late verification says why.
-      const { sessionId, userId, organizationId, keyHash, expiresAt } = known.data;
-      return [sessionRecord(keyHash, { kind: 'session', credentialId: sessionId, userId, organizationId, expiresAt, status: 'revoked' })];
+      const record = sessionCredentialRecord(known);
+      return [{ op: 'set', key: credentialKey(known.data.keyHash), value: JSON.stringify(record), pxat: Date.parse(record.expiresAt) }];
     }
     default:
       return []; // another aggregate's event: its version is still recorded
   }
 }
 
-function sessionRecord(keyHash: string, record: CredentialRecord & { expiresAt: string }): RedisOp {
-  return { op: 'set', key: credentialKey(keyHash), value: JSON.stringify(record), pxat: Date.parse(record.expiresAt) };
+/** A session's credential record as of its latest event (what the read model holds, and what the store fallback decides on). */
+export function sessionCredentialRecord(latest: SessionEvent): CredentialRecord & { expiresAt: string } {
+  const { sessionId, userId, organizationId, expiresAt } = latest.data;
+  // An ended session is kept until it would have expired, marked revoked, so a late verification says why.
+  const status = latest.type === 'SessionStarted' ? 'active' : 'revoked';
+  return { kind: 'session', credentialId: sessionId, userId, organizationId, expiresAt, status };
+}
+
+/** The credential record of one secret of a token (null for a hash that is not one of its secrets). */
+export function tokenCredentialRecord(token: Token, hash: string): CredentialRecord | null {
+  const secret = token.secrets.find((candidate) => candidate.hash === hash);
+  if (!secret) return null;
+  const ends = [token.expiresAt, secret.validUntil].filter((at): at is string => at !== null).map(Date.parse);
+  const end = ends.length > 0 ? Math.min(...ends) : null;
+  return {
+    kind: 'api_token',
+    credentialId: token.tokenId,
+    userId: token.ownerId,
+    organizationId: token.organizationId,
+    expiresAt: end === null ? null : new Date(end).toISOString(),
+    status: token.status,
+    issuedAt: secret.issuedAt,
+    ...(token.visibility === 'public' && { allowedOrigins: token.allowedOrigins }),
+    ...(token.permissions !== null && { permissions: token.permissions }),
+  };
 }
 
 /**
@@ -78,23 +97,11 @@ async function tokenOps(event: RecordedEvent, store: EventStore): Promise<RedisO
   if (token.status === 'absent') return [];
   const ops: RedisOp[] = [];
   for (const secret of token.secrets) {
-    const ends = [token.expiresAt, secret.validUntil].filter((at): at is string => at !== null).map(Date.parse);
-    const end = ends.length > 0 ? Math.min(...ends) : null;
-    const record: CredentialRecord = {
-      kind: 'api_token',
-      credentialId: token.tokenId,
-      userId: token.ownerId,
-      organizationId: token.organizationId,
-      expiresAt: end === null ? null : new Date(end).toISOString(),
-      status: token.status,
-      issuedAt: secret.issuedAt,
-      ...(token.visibility === 'public' && { allowedOrigins: token.allowedOrigins }),
-      ...(token.permissions !== null && { permissions: token.permissions }),
-    };
+    const record = tokenCredentialRecord(token, secret.hash)!;
     ops.push(
-      end === null
+      record.expiresAt === null
         ? { op: 'set', key: credentialKey(secret.hash), value: JSON.stringify(record) }
-        : { op: 'set', key: credentialKey(secret.hash), value: JSON.stringify(record), pxat: end },
+        : { op: 'set', key: credentialKey(secret.hash), value: JSON.stringify(record), pxat: Date.parse(record.expiresAt) },
     );
   }
   const current = token.secrets[token.secrets.length - 1]!;

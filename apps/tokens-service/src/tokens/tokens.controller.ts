@@ -1,6 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
+  CREDENTIAL_VERIFY_FROM_STORE_SUBJECT,
   Envelope,
   ExchangeTokenRequest,
   IssuedTokenView,
@@ -12,6 +13,7 @@ import {
   TokenView,
   TokensSubjects,
 } from '@warden/contracts';
+import { VerificationResult } from '@warden/token-verifier';
 import { TokensService } from './tokens.service';
 
 @Controller()
@@ -56,5 +58,10 @@ export class TokensController {
   @MessagePattern(TokensSubjects.verify)
   verify(@Payload() envelope: Envelope<unknown>): Promise<TokenIntrospection> {
     return this.tokens.verify(envelope);
+  }
+
+  @MessagePattern(CREDENTIAL_VERIFY_FROM_STORE_SUBJECT)
+  verifyFromStore(@Payload() envelope: Envelope<unknown>): Promise<VerificationResult> {
+    return this.tokens.verifyFromStore(envelope);
   }
 }

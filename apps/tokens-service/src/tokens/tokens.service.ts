@@ -1,5 +1,4 @@
 import {
-  CommonErrorCode,
   Envelope,
   ExchangeTokenRequest,
   IssueTokenBody,
@@ -25,7 +24,7 @@ import {
 } from '@warden/contracts';
 import { EventStore } from '@warden/event-store';
 import { CommandHandler, eventMetadataFrom, loadState } from '@warden/kernel';
-import { introspectionOf, verifyCredential } from '@warden/token-verifier';
+import { VerificationResult, introspectionOf, prepareCredentialVerifier, verifyCredential } from '@warden/token-verifier';
 import {
   RandomBytes,
   TokenCommand,
@@ -40,6 +39,7 @@ import type { Redis } from 'ioredis';
 import { v7 as uuidv7 } from 'uuid';
 import { validateDto } from '@warden/platform';
 import { CredentialReadModel } from '../credentials/credential-read-model';
+import { CredentialStoreVerification } from '../credentials/credential-store-verification';
 import { TokenRecord } from '../credentials/credential-read-model.projection';
 import { actsAsSuperAdmin, callerOf, requireTokenPermission } from './token-authorization';
 import { toTokenView, tokenStatus, withSecret } from './token-view';
@@ -52,8 +52,8 @@ export interface TokensServiceOptions {
   randomBytes: RandomBytes;
   /** Lifetime of a token from the seed 003 exchange, before the organization's cap. */
   exchangedTokenLifetimeSeconds: number;
-  /** Longest `tokens.verify` waits for a lost read model to be rebuilt. */
-  rebuildWaitMs?: number;
+  /** Decides verifications while the read model is lost or being rebuilt. */
+  storeVerification: CredentialStoreVerification;
   clock?: () => Date;
 }
 
@@ -75,6 +75,7 @@ export class TokensService {
   constructor(private readonly options: TokensServiceOptions) {
     this.commands = new CommandHandler(options.store, tokenDecider, { maxRetries: 5 });
     this.clock = options.clock ?? (() => new Date());
+    prepareCredentialVerifier(options.redis);
     if (!('wardenTakeTokenUse' in options.redis)) options.redis.defineCommand('wardenTakeTokenUse', { numberOfKeys: 1, lua: TAKE_USE_SCRIPT });
   }
 
@@ -186,20 +187,25 @@ export class TokensService {
 
   /**
    * `tokens.verify` for internal callers: the same verifier as the gateway's. While a lost
-   * read model is being rebuilt (health says so) the answer waits for the rebuild rather
-   * than refusing valid tokens.
+   * read model is being rebuilt (health says so) it decides from the event store instead,
+   * by the same rules, so the answer neither waits nor refuses a valid token.
    */
   async verify(envelope: Envelope<unknown>): Promise<TokenIntrospection> {
     const body = await validateDto(VerifyTokenBody, envelope.payload);
-    if (!(await this.options.readModel.isReady())) {
-      const rebuilt = this.options.readModel.ensureBuilt();
-      const timeout = new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new WardenError(CommonErrorCode.ServiceUnavailable, 'the token read model is being rebuilt; try again')), this.options.rebuildWaitMs ?? 5000).unref(),
-      );
-      await Promise.race([rebuilt, timeout]);
-    }
-    const result = await verifyCredential(body.token, { redis: this.options.redis, keyPrefix: this.options.keyPrefix, now: this.clock(), origin: body.origin ?? null });
+    const result = await verifyCredential(body.token, {
+      redis: this.options.redis,
+      keyPrefix: this.options.keyPrefix,
+      now: this.clock(),
+      origin: body.origin ?? null,
+      fallback: (presented, origin) => this.options.storeVerification.verify(presented, origin, this.clock()),
+    });
     return introspectionOf(result, true);
+  }
+
+  /** The gateway's question while the read model is not ready: decided from the event store (internal subject). */
+  async verifyFromStore(envelope: Envelope<unknown>): Promise<VerificationResult> {
+    const body = await validateDto(VerifyTokenBody, envelope.payload);
+    return this.options.storeVerification.verify(body.token, body.origin ?? null, this.clock());
   }
 
   /**

@@ -2,3 +2,4 @@ export * from './verify-credential';
 export * from './warden-verifier';
 export * from './presented-credential';
 export * from './warden-auth.guard';
+export type { PrincipalView } from '@warden/contracts';

@@ -1,5 +1,8 @@
 import type { Redis } from 'ioredis';
 import {
+  CREDENTIAL_READ_MODEL_GENERATION_KEY,
+  CREDENTIAL_READ_MODEL_READY_KEY,
+  CommonErrorCode,
   CredentialKind,
   CredentialRecord,
   OrganizationPolicyRecord,
@@ -7,6 +10,7 @@ import {
   PrincipalRecord,
   PrincipalView,
   TokenIntrospection,
+  WardenError,
   credentialKey,
   organizationPolicyKey,
   parseSecret,
@@ -37,6 +41,12 @@ export type VerificationFailure =
 
 export type VerificationResult = { ok: true; principal: PrincipalView } | { ok: false; reason: VerificationFailure };
 
+/**
+ * Decides a verification when the credential read model is not ready (lost, or being
+ * rebuilt): the tokens service answers it from its event store with the same rules.
+ */
+export type VerificationFallback = (presented: string, origin: string | null) => Promise<VerificationResult>;
+
 export interface VerifyCredentialOptions {
   redis: Redis;
   /** REDIS_KEY_PREFIX of the deployment (`warden:`). */
@@ -44,18 +54,38 @@ export interface VerifyCredentialOptions {
   now: Date;
   /** The request's `Origin` header, checked against a public token's allowlist (exact match). */
   origin?: string | null;
+  /** Asked while the read model is not ready; without one, verification then throws `CredentialReadModelUnavailableError`. */
+  fallback?: VerificationFallback;
+}
+
+/** The credential read model is not ready and no fallback was given: a 503, never a refusal of a valid key. */
+export class CredentialReadModelUnavailableError extends WardenError {
+  constructor() {
+    super(CommonErrorCode.ServiceUnavailable, 'the credential read model is being rebuilt; try again shortly');
+  }
 }
 
 const VERIFY_COMMAND = 'wardenVerifyCredential';
 
-// KEYS[1] the credential record; ARGV[1] the principal key prefix; ARGV[2] the organization
-// policy key prefix. Reads the record, then the principal record of the user it names and,
-// for an API token, its organization's token policy, and returns all three (nil where
-// absent): one round trip for the whole decision. The other keys are derived inside the
-// script, which standalone Redis allows; in Redis Cluster they would need to share a hash
-// tag (a deployment-wide `{warden}:` prefix), since a script may only touch keys of one slot.
+// KEYS[1] the pointer to the credential read model's live generation; ARGV[1] the principal
+// key prefix; ARGV[2] the organization policy key prefix; ARGV[3] REDIS_KEY_PREFIX; ARGV[4]
+// the credential key and ARGV[5] the ready marker, both relative to the generation (whose
+// prefix is `credentialGenerationPrefix` of the contracts, spelled out here). The generation (absent: the base one, right under the prefix) names
+// where the credential record and the ready marker are, so a replay swapped in by switching
+// the pointer is seen by the very next verification, never half. Without the ready marker
+// the read model is lost or half rebuilt (a record there may predate its revocation), so
+// the script answers NOT_READY and the caller asks the tokens service instead. Otherwise it
+// reads the record, then the principal record of the user it names and, for an API token,
+// its organization's token policy, and returns all three (nil where absent): one round trip
+// for the whole decision. The other keys are derived inside the script, which standalone
+// Redis allows; in Redis Cluster they would need to share a hash tag (a deployment-wide
+// `{warden}:` prefix), since a script may only touch keys of one slot.
 const VERIFY_SCRIPT = `
-local credential = redis.call('GET', KEYS[1])
+local generation = redis.call('GET', KEYS[1])
+local base = ARGV[3]
+if generation then base = base .. 'credential-read-model:gen:' .. generation .. ':' end
+if redis.call('EXISTS', base .. ARGV[5]) == 0 then return {false, false, false, 1} end
+local credential = redis.call('GET', base .. ARGV[4])
 if not credential then return {false, false, false} end
 local ok, record = pcall(cjson.decode, credential)
 if not ok or type(record) ~= 'table' or type(record.userId) ~= 'string' then return {credential, false, false} end
@@ -67,29 +97,51 @@ return {credential, redis.call('GET', ARGV[1] .. record.userId), policy}
 `;
 
 type VerifyCommand = (
-  credentialKey: string,
+  generationKey: string,
   principalKeyPrefix: string,
   policyKeyPrefix: string,
-) => Promise<[string | null, string | null, string | null]>;
+  keyPrefix: string,
+  credentialKey: string,
+  readyKey: string,
+) => Promise<[string | null, string | null, string | null, number?]>;
 
-function verifyCommandOf(redis: Redis): VerifyCommand {
+/**
+ * Defines the verification script on a client. Call it when the client is set up: with
+ * auto-pipelining, a command defined while a pipeline is already collecting commands is
+ * missing from that pipeline and misaligns its replies (ioredis #1931).
+ */
+export function prepareCredentialVerifier(redis: Redis): void {
   if (!(VERIFY_COMMAND in redis)) {
     // Sent as EVALSHA; ioredis falls back to EVAL once if Redis lost the script.
     redis.defineCommand(VERIFY_COMMAND, { numberOfKeys: 1, lua: VERIFY_SCRIPT });
   }
-  const command = (redis as unknown as Record<typeof VERIFY_COMMAND, VerifyCommand>)[VERIFY_COMMAND];
-  return (key, principalPrefix, policyPrefix) => command.call(redis, key, principalPrefix, policyPrefix);
 }
 
-/** One checksum check, one SHA-256, one Redis round trip. */
+function verifyCommandOf(redis: Redis): VerifyCommand {
+  prepareCredentialVerifier(redis);
+  const command = (redis as unknown as Record<typeof VERIFY_COMMAND, VerifyCommand>)[VERIFY_COMMAND];
+  return (...args) => command.call(redis, ...args);
+}
+
+/**
+ * One checksum check, one SHA-256, one Redis round trip; while the read model is not
+ * ready, the fallback (the tokens service deciding from its event store) instead.
+ */
 export async function verifyCredential(presented: string, options: VerifyCredentialOptions): Promise<VerificationResult> {
   const parsed = parseSecret(presented);
   if (!parsed) return { ok: false, reason: 'malformed' };
-  const [credentialJson, principalJson, policyJson] = await verifyCommandOf(options.redis)(
-    options.keyPrefix + credentialKey(secretHash(parsed.secret)),
+  const [credentialJson, principalJson, policyJson, notReady] = await verifyCommandOf(options.redis)(
+    options.keyPrefix + CREDENTIAL_READ_MODEL_GENERATION_KEY,
     options.keyPrefix + principalKey(''),
     options.keyPrefix + organizationPolicyKey(''),
+    options.keyPrefix,
+    credentialKey(secretHash(parsed.secret)),
+    CREDENTIAL_READ_MODEL_READY_KEY,
   );
+  if (notReady === 1) {
+    if (!options.fallback) throw new CredentialReadModelUnavailableError();
+    return options.fallback(presented, options.origin ?? null);
+  }
   return decideVerification(parsed.kind, credentialJson, principalJson, options.now, options.origin, policyJson);
 }
 

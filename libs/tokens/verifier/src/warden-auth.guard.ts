@@ -14,6 +14,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import { PermissionScope, PrincipalView } from '@warden/contracts';
 import { presentedCredential } from './presented-credential';
+import { CredentialReadModelUnavailableError, VerificationResult } from './verify-credential';
 import { VerifyPresented, WardenVerifier, WardenVerifierOptions, createWardenVerifier } from './warden-verifier';
 
 // A NestJS guard for services that receive calls authenticated with Warden secrets (a
@@ -94,7 +95,7 @@ export class WardenAuthGuard implements CanActivate {
     const request = http.getRequest<RequestWithPrincipal>();
     const presented = presentedCredential(request.headers);
     const origin = request.headers['origin'];
-    const result = presented === undefined ? undefined : await this.verify(presented, { origin: typeof origin === 'string' ? origin : null });
+    const result = presented === undefined ? undefined : await this.verifyOrUnavailable(presented, typeof origin === 'string' ? origin : null);
     if (!result?.ok) {
       // Why it failed stays here: a caller must not learn which keys exist or which owners are active.
       setHeader(http.getResponse<object>(), 'www-authenticate', 'Bearer realm="warden"');
@@ -106,6 +107,18 @@ export class WardenAuthGuard implements CanActivate {
     }
     request.wardenPrincipal = result.principal;
     return true;
+  }
+
+  private async verifyOrUnavailable(presented: string, origin: string | null): Promise<VerificationResult> {
+    try {
+      return await this.verify(presented, { origin });
+    } catch (error) {
+      if (!(error instanceof CredentialReadModelUnavailableError)) throw error;
+      throw new HttpException(
+        { type: `urn:warden:problem:${error.code}`, title: 'Service unavailable', status: 503, detail: error.detail, code: error.code },
+        503,
+      );
+    }
   }
 
   private requiredPermission(context: ExecutionContext): RequiredPermission | undefined {

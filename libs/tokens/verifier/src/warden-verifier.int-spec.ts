@@ -5,6 +5,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import Redis from 'ioredis';
 import {
   BASE62_ALPHABET,
+  CREDENTIAL_READ_MODEL_READY_KEY,
   CredentialRecord,
   PrincipalRecord,
   PrincipalView,
@@ -15,6 +16,7 @@ import {
 } from '@warden/contracts';
 import { TEST_REDIS_URL, deleteRedisPrefix, uniqueTestId } from '@warden/testing';
 import { RequirePermission, WardenAuthGuard, WardenAuthModule, WardenPrincipal } from './warden-auth.guard';
+import { CredentialReadModelUnavailableError } from './verify-credential';
 import { WardenVerifier, createWardenVerifier } from './warden-verifier';
 
 // The library as a receiving service uses it, on real Redis, reading records written here
@@ -59,6 +61,7 @@ beforeAll(async () => {
   redis = new Redis(TEST_REDIS_URL);
   keyPrefix = `${uniqueTestId('verifier')}:`;
   await redis.set(keyPrefix + principalKey(principal.userId), JSON.stringify(principal));
+  await redis.set(keyPrefix + CREDENTIAL_READ_MODEL_READY_KEY, 'built');
   verify = createWardenVerifier({ redisUrl: TEST_REDIS_URL, keyPrefix });
 });
 
@@ -119,6 +122,30 @@ describe('createWardenVerifier', () => {
     own.disconnect();
   });
 
+  it('while the read model is not ready, asks the fallback, or without one throws rather than refuse', async () => {
+    const token = await issue();
+    const revoked = await issue({ status: 'revoked' });
+    await redis.del(keyPrefix + CREDENTIAL_READ_MODEL_READY_KEY);
+    try {
+      // A record present while the marker is absent may predate its revocation: never trusted.
+      const asked: Array<[string, string | null]> = [];
+      const withFallback = createWardenVerifier({
+        redis,
+        keyPrefix,
+        fallback: async (presented, origin) => {
+          asked.push([presented, origin]);
+          return { ok: false, reason: 'revoked' };
+        },
+      });
+      expect(await withFallback(token, { origin: 'https://app.acme.example' })).toEqual({ ok: false, reason: 'revoked' });
+      expect(asked).toEqual([[token, 'https://app.acme.example']]);
+      await expect(verify(revoked)).rejects.toBeInstanceOf(CredentialReadModelUnavailableError);
+    } finally {
+      await redis.set(keyPrefix + CREDENTIAL_READ_MODEL_READY_KEY, 'built');
+    }
+    expect((await verify(token)).ok).toBe(true);
+  });
+
   it('needs exactly one of redis and redisUrl', () => {
     expect(() => createWardenVerifier({ keyPrefix })).toThrow(TypeError);
   });
@@ -160,5 +187,17 @@ describe('WardenAuthModule with the guard, on real Redis', () => {
     const refused = await app.inject({ method: 'GET', url: '/envelopes/status', headers: { 'x-api-key': token } });
     expect(refused.statusCode).toBe(401);
     expect(refused.json()).toMatchObject({ code: 'unauthenticated', status: 401 });
+  });
+
+  it('answers 503 service_unavailable, not 401, while the read model is being rebuilt', async () => {
+    const token = await issue();
+    await redis.del(keyPrefix + CREDENTIAL_READ_MODEL_READY_KEY);
+    try {
+      const response = await app.inject({ method: 'GET', url: '/envelopes/status', headers: { 'x-api-key': token } });
+      expect(response.statusCode).toBe(503);
+      expect(response.json()).toMatchObject({ code: 'service_unavailable', status: 503 });
+    } finally {
+      await redis.set(keyPrefix + CREDENTIAL_READ_MODEL_READY_KEY, 'built');
+    }
   });
 });

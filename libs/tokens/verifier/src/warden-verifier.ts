@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { VerificationResult, verifyCredential } from './verify-credential';
+import { VerificationFallback, VerificationResult, prepareCredentialVerifier, verifyCredential } from './verify-credential';
 
 // The plain function for a service that receives calls authenticated with Warden secrets:
 // the same code path as the gateway's own authentication (checksum, SHA-256, one Redis
@@ -13,6 +13,12 @@ export interface WardenVerifierOptions {
   redisUrl?: string;
   /** For tests; the real clock otherwise. */
   clock?: () => Date;
+  /**
+   * Asked while Warden's credential read model is not ready (Redis lost it and the tokens
+   * service is rebuilding it), e.g. a NATS request to the tokens service. Without one a
+   * verification then throws `CredentialReadModelUnavailableError` (the guard answers 503).
+   */
+  fallback?: VerificationFallback;
 }
 
 export interface VerifyPresentedOptions {
@@ -34,9 +40,10 @@ export function createWardenVerifier(options: WardenVerifierOptions): WardenVeri
   // Auto-pipelining lets concurrent verifications share round trips (DESIGN.md: about 1.3x).
   const redis = options.redis ?? new Redis(options.redisUrl!, { enableAutoPipelining: true, maxRetriesPerRequest: 2 });
   const ownsRedis = options.redis === undefined;
+  prepareCredentialVerifier(redis);
   const clock = options.clock ?? (() => new Date());
   const verify = (presented: string, { origin }: VerifyPresentedOptions = {}) =>
-    verifyCredential(presented, { redis, keyPrefix: options.keyPrefix, now: clock(), origin });
+    verifyCredential(presented, { redis, keyPrefix: options.keyPrefix, now: clock(), origin, fallback: options.fallback });
   return Object.assign(verify, {
     close: async () => {
       if (ownsRedis) await redis.quit().catch(() => redis.disconnect());

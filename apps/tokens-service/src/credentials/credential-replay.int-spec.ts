@@ -1,0 +1,216 @@
+import { randomBytes } from 'node:crypto';
+import { Pool } from 'pg';
+import Redis from 'ioredis';
+import { CREDENTIAL_READ_MODEL_GENERATION_KEY, Envelope, IssuedTokenView, PrincipalRecord, PrincipalView, RequestContext } from '@warden/contracts';
+import { EventStore } from '@warden/event-store';
+import { PostgresEventStore } from '@warden/event-store-postgres';
+import { silentMessagingLog } from '@warden/messaging';
+import { TEST_DATABASE_URL, TEST_REDIS_URL, deleteRedisPrefix, redisKeysWithPrefix, uniqueTestId } from '@warden/testing';
+import { verifyCredential } from '@warden/token-verifier';
+import { TokensService } from '../tokens/tokens.service';
+import { CredentialReadModel } from './credential-read-model';
+import { CredentialReplay } from './credential-replay';
+import { CredentialStoreVerification } from './credential-store-verification';
+import { PostgresCredentialStreams } from './credential-streams';
+
+// Issue 5: the token read model replayed into a fresh generation and swapped in while
+// verification is hammered and tokens are revoked: no valid token is ever refused, no token
+// is accepted once its revoke answered, and the swap is one pointer switch.
+const ORG = '0190a0d2-0000-7000-8000-00000000002a';
+const ADMIN = '0190a0d2-0000-7000-8000-0000000002a1';
+const SVC = '0190a0d2-0000-7000-8000-0000000002b1';
+
+describe('replaying the token read model', () => {
+  let schema: string;
+  let keyPrefix: string;
+  let admin: Pool;
+  let store: PostgresEventStore;
+  let redis: Redis;
+  let readModel: CredentialReadModel;
+  let tokens: TokensService;
+  let replay: CredentialReplay;
+  // Run once, the next time a replay finds the store read to its end: a command that lands
+  // in the live generation after the replay's last read and before its swap.
+  let atTheEnd: (() => Promise<void>) | undefined;
+
+  const owner: PrincipalRecord = {
+    userId: SVC,
+    organizationId: ORG,
+    accountType: 'service_external',
+    username: 'svc-replay',
+    roles: [],
+    teams: [],
+    permissions: { 'users:read': 'organization' },
+    isSuperAdmin: false,
+    platformAdmin: false,
+    status: 'active',
+  };
+  const view: PrincipalView = {
+    userId: ADMIN,
+    organizationId: ORG,
+    accountType: 'user',
+    roles: ['WARDEN_ADMIN'],
+    teams: [],
+    permissions: { 'tokens:read': 'organization', 'tokens:write': 'organization' },
+    isSuperAdmin: false,
+    platformAdmin: false,
+    credential: { kind: 'session', id: 's-admin', expiresAt: null },
+  };
+  const context: RequestContext = { correlationId: 'int-test', actorType: 'user', actorId: ADMIN, organizationId: ORG, principal: view };
+  const send = <T>(payload: T): Envelope<T> => ({ context, payload });
+  const issue = (name: string) => tokens.issue(send({ user_id: SVC, name }));
+  // No fallback: a verification that found the read model not ready would throw, and count as a failure.
+  const verify = (token: string) => verifyCredential(token, { redis, keyPrefix, now: new Date() });
+
+  beforeAll(() => {
+    admin = new Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
+  });
+  afterAll(() => admin.end());
+
+  beforeEach(async () => {
+    schema = uniqueTestId('tokens');
+    keyPrefix = `${uniqueTestId('tokrp')}:`;
+    store = await PostgresEventStore.connect({ connectionString: TEST_DATABASE_URL, schema, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } });
+    redis = new Redis(TEST_REDIS_URL, { enableAutoPipelining: true });
+    // Each page of a replay read a little slowly, so that commands and verifications interleave with it.
+    atTheEnd = undefined;
+    readModel = new CredentialReadModel({ redis, keyPrefix, store: slowed(store, 30, () => atTheEnd), log: silentMessagingLog });
+    await readModel.ensureBuilt();
+    const streams = new PostgresCredentialStreams(store.pool, schema);
+    const storeVerification = new CredentialStoreVerification({ store, streams, redis, keyPrefix });
+    tokens = new TokensService({ store, readModel, storeVerification, redis, keyPrefix, randomBytes, exchangedTokenLifetimeSeconds: 86400 });
+    replay = new CredentialReplay({ readModel, redis, keyPrefix, store, log: silentMessagingLog, retireAfterMs: 20 });
+    await redis.set(`${keyPrefix}principal:${SVC}`, JSON.stringify(owner));
+  });
+
+  afterEach(async () => {
+    await replay.settled();
+    await deleteRedisPrefix(redis, keyPrefix);
+    await redis.quit();
+    await store.close();
+    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  });
+
+  it('swaps in a fresh generation with verification hammered: no valid token refused, no revoked one accepted', async () => {
+    const valid: IssuedTokenView[] = [];
+    for (let i = 0; i < 60; i++) valid.push(await issue(`valid-${i}`));
+    const revokedBefore = await issue('revoked before');
+    await tokens.revoke(send({ id: revokedBefore.id }));
+    const toRevoke: IssuedTokenView[] = [];
+    for (let i = 0; i < 6; i++) toRevoke.push(await issue(`revoked during-${i}`));
+    const atTheEdge = await issue('revoked between the last read and the swap');
+    toRevoke.push(atTheEdge);
+
+    const failures: string[] = [];
+    const revokedAt = new Map<string, number>(); // token -> when its revoke answered
+    let verifications = 0;
+    let hammering = true;
+    const hammer = async (worker: number) => {
+      for (let round = 0; hammering; round++) {
+        const token = valid[(round * 7 + worker) % valid.length]!;
+        const results = await Promise.all([verify(token.token), verify(revokedBefore.token), ...toRevoke.map(async (t) => [t, Date.now(), await verify(t.token)] as const)]);
+        verifications += results.length;
+        const [ok, refused, ...during] = results;
+        if (!ok.ok) failures.push(`valid ${token.name} refused: ${ok.reason}`);
+        if (refused.ok) failures.push('a token revoked before the replay was accepted');
+        for (const [t, askedAt, result] of during) {
+          const answered = revokedAt.get(t.id);
+          if (result.ok && answered !== undefined && askedAt > answered) failures.push(`${t.name} accepted after its revoke answered`);
+        }
+      }
+    };
+    const workers = [0, 1, 2, 3].map(hammer);
+
+    atTheEnd = async () => {
+      atTheEnd = undefined;
+      await tokens.revoke(send({ id: atTheEdge.id }));
+      revokedAt.set(atTheEdge.id, Date.now());
+    };
+    const started = await replay.start('swap');
+    expect(started).toMatchObject({ read_model: 'tokens', mode: 'swap', state: 'running', events_total: expect.any(Number) });
+    // Revokes while the replay runs: each answered only once the live generation has it.
+    for (const t of toRevoke.filter((t) => t !== atTheEdge)) {
+      await tokens.revoke(send({ id: t.id }));
+      revokedAt.set(t.id, Date.now());
+    }
+    await replay.settled();
+    const issuedDuring = await issue('issued after the swap');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    hammering = false;
+    await Promise.all(workers);
+
+    expect(atTheEnd).toBeUndefined(); // the edge revoke ran
+    expect(failures).toEqual([]);
+    expect(verifications).toBeGreaterThan(100);
+    const done = await replay.status();
+    expect(done).toMatchObject({ state: 'succeeded', replay_id: started.replay_id, error: null, seconds_left: 0, finished_at: expect.any(String) });
+    expect(done!.events_done).toBeGreaterThanOrEqual(started.events_total);
+    expect(await redis.get(keyPrefix + CREDENTIAL_READ_MODEL_GENERATION_KEY)).toBe(started.replay_id);
+    // After the swap: reads, commands and verification all on the new generation.
+    for (const t of toRevoke) expect(await verify(t.token)).toEqual({ ok: false, reason: 'revoked' });
+    expect((await verify(issuedDuring.token)).ok).toBe(true);
+    expect(await tokens.get(send({ id: valid[0]!.id }))).toMatchObject({ id: valid[0]!.id, status: 'active' });
+    expect(await readModel.countOwnedTokens(SVC)).toBe(valid.length + 1);
+    // The base generation is gone once retired; the new one holds every credential.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await redisKeysWithPrefix(redis, `${keyPrefix}credential:`)).toEqual([]);
+    expect(await redisKeysWithPrefix(redis, `${keyPrefix}credential-read-model:gen:${started.replay_id}:credential:`)).toHaveLength(valid.length + 1 + 1 + toRevoke.length);
+  });
+
+  it('compares the live generation with a fresh replay, finds none after commands and a swap, and names a tampered entry', async () => {
+    const a = await issue('a');
+    const b = await issue('b');
+    await tokens.rotate(send({ id: a.id, grace_period_seconds: 600 }));
+    await tokens.revoke(send({ id: b.id }));
+    await replay.start('swap');
+    await replay.settled();
+    const live = await readModel.liveGeneration();
+    await tokens.reassign(send({ id: a.id, user_id: SVC }));
+
+    await replay.start('compare');
+    await replay.settled();
+    const clean = await replay.status();
+    expect(clean).toMatchObject({ mode: 'compare', state: 'succeeded', report: { differences: [] } });
+    expect(clean!.report!.compared).toBeGreaterThanOrEqual(7); // 3 credentials, 2 tokens, the organization's and the owner's index
+    expect(await readModel.liveGeneration()).toBe(live); // a compare swaps nothing
+    expect(await redisKeysWithPrefix(redis, `${keyPrefix}credential-read-model:gen:${clean!.replay_id}:`)).toEqual([]);
+
+    // A live entry altered behind the projection's back is reported, with both values.
+    const tokenKey = `${keyPrefix}credential-read-model:gen:${live}:token:${b.id}`;
+    const original = (await redis.get(tokenKey))!;
+    await redis.set(tokenKey, original.replace('"revoked"', '"active"'));
+    await replay.start('compare');
+    await replay.settled();
+    expect((await replay.status())!.report!.differences).toEqual([{ key: `token:${b.id}`, live: expect.stringContaining('"active"'), replayed: original }]);
+  });
+
+  it('refuses a second replay while one runs', async () => {
+    await issue('x');
+    await replay.start('swap');
+    await expect(replay.start('swap')).rejects.toMatchObject({ code: 'concurrency_conflict' });
+  });
+});
+
+/** The store, with each page of the global log read `delayMs` later, and a hook run when a reader finds its end. */
+function slowed(store: EventStore, delayMs: number, atTheEnd: () => (() => Promise<void>) | undefined): EventStore {
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (property === 'countAfter') {
+        return async (...args: Parameters<EventStore['countAfter']>) => {
+          const count = await target.countAfter(...args);
+          const hook = atTheEnd();
+          if (count === 0 && hook) await hook();
+          return count;
+        };
+      }
+      if (property === 'readAll') {
+        return async (...args: Parameters<EventStore['readAll']>) => {
+          await new Promise((resolve) => setTimeout(resolve, delayMs));
+          return target.readAll(...args);
+        };
+      }
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}

@@ -1,0 +1,249 @@
+import { randomBytes } from 'node:crypto';
+import {
+  CommonErrorCode,
+  ReadModelCompareReport,
+  ReadModelDifference,
+  ReadModelReplayView,
+  ReplayMode,
+  WardenError,
+  credentialGenerationPrefix,
+} from '@warden/contracts';
+import { EventStore } from '@warden/event-store';
+import { MessagingLog, stderrMessagingLog } from '@warden/messaging';
+import type { Redis } from 'ioredis';
+import { CredentialReadModel } from './credential-read-model';
+import { CREDENTIAL_READ_MODEL } from './credential-read-model.projection';
+
+export interface CredentialReplayOptions {
+  readModel: CredentialReadModel;
+  redis: Redis;
+  keyPrefix: string;
+  store: EventStore;
+  log?: MessagingLog;
+  /** How long a swapped-out generation is kept for readers that looked up the pointer just before (default 2 s). */
+  retireAfterMs?: number;
+  /** A run whose status was not updated for this long is taken as dead (its instance stopped). Default 60 s. */
+  staleAfterMs?: number;
+  clock?: () => Date;
+}
+
+// The data keys of a generation, relative to its prefix (the bookkeeping is compared apart).
+const DATA_PATTERNS = ['credential:*', 'token:*', 'organization-tokens:*', 'owned-tokens:*'];
+const SWAP_ATTEMPTS = 20;
+const STATUS_KEY = `${CREDENTIAL_READ_MODEL}:replay`;
+
+// KEYS[1] the generation pointer, KEYS[2] the live generation's checkpoint, KEYS[3] the new
+// generation's checkpoint. ARGV[1] the live generation the replay started from, ARGV[2] the
+// new one. Switches the pointer only if the new generation holds every event the live one
+// does: it was replayed in log order with nothing skipped up to its checkpoint, so a live
+// checkpoint not past it means nothing was applied live that the new one lacks. Any later
+// apply to the old generation is refused by the projection's script and made on the new.
+// Returns 1 swapped, 0 not caught up yet, -1 another replay swapped meanwhile.
+const SWAP_SCRIPT = `
+if (redis.call('GET', KEYS[1]) or '') ~= ARGV[1] then return -1 end
+local live = redis.call('GET', KEYS[2])
+local replayed = redis.call('GET', KEYS[3])
+local function after(a, b)
+  for i = 1, math.min(#a, #b) do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x > y end
+  end
+  return #a > #b
+end
+if live and (not replayed or after(live, replayed)) then return 0 end
+if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2]) end
+return 1
+`;
+
+type SwapCommand = (pointer: string, liveCheckpoint: string, replayedCheckpoint: string, live: string, replayed: string) => Promise<number>;
+
+/**
+ * Replays the credential read model (issue 5): into a fresh generation beside the live one,
+ * caught up with what is appended meanwhile, then swapped in by switching the pointer the
+ * verifier reads in its one round trip, so verification never pauses and never sees half a
+ * read model. A compare run replays into a scratch generation and reports every difference
+ * with the live one instead. The run's status is kept in Redis, so any instance answers it.
+ */
+export class CredentialReplay {
+  private readonly log: MessagingLog;
+  private readonly clock: () => Date;
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly options: CredentialReplayOptions) {
+    this.log = options.log ?? stderrMessagingLog;
+    this.clock = options.clock ?? (() => new Date());
+    if (!('wardenSwapCredentialGeneration' in options.redis)) {
+      options.redis.defineCommand('wardenSwapCredentialGeneration', { numberOfKeys: 3, lua: SWAP_SCRIPT });
+    }
+  }
+
+  /** Starts a run and answers its first status; a run already going on anywhere is a conflict. */
+  async start(mode: ReplayMode): Promise<ReadModelReplayView> {
+    const json = await this.options.redis.get(this.options.keyPrefix + STATUS_KEY);
+    const current = json === null ? null : (JSON.parse(json) as ReadModelReplayView & { updated_at?: string });
+    if (this.running || (current?.state === 'running' && !this.isStale(current))) {
+      throw new WardenError(CommonErrorCode.ConcurrencyConflict, 'a replay of the tokens read model is already running');
+    }
+    const now = this.clock().toISOString();
+    const view: ReadModelReplayView = {
+      read_model: 'tokens',
+      replay_id: `${Date.now().toString(36)}${randomBytes(4).toString('hex')}`,
+      mode,
+      state: 'running',
+      started_at: now,
+      finished_at: null,
+      events_done: 0,
+      events_total: await this.options.store.countAfter(undefined, Number.MAX_SAFE_INTEGER),
+      events_per_second: 0,
+      seconds_left: null,
+      error: null,
+      report: null,
+    };
+    await this.save(view);
+    this.running = this.run(view).finally(() => {
+      this.running = undefined;
+    });
+    return view;
+  }
+
+  /** The current or last run; null when none ran. */
+  async status(): Promise<ReadModelReplayView | null> {
+    const json = await this.options.redis.get(this.options.keyPrefix + STATUS_KEY);
+    if (json === null) return null;
+    const { updated_at: _updatedAt, ...view } = JSON.parse(json) as ReadModelReplayView & { updated_at?: string };
+    return view;
+  }
+
+  /** Resolves when the run this instance started is over (for tests and the shutdown). */
+  async settled(): Promise<void> {
+    await this.running;
+  }
+
+  private async run(view: ReadModelReplayView): Promise<void> {
+    const { readModel } = this.options;
+    const started = Date.now();
+    const generation = view.replay_id;
+    const runner = readModel.runnerFor(generation);
+    let lastSaved = 0;
+    const progress = (done: number) => {
+      const seconds = (Date.now() - started) / 1000;
+      view.events_done = done;
+      view.events_total = Math.max(view.events_total, done);
+      view.events_per_second = seconds > 0 ? Math.round(done / seconds) : 0;
+      view.seconds_left = view.events_per_second > 0 ? Math.ceil((view.events_total - done) / view.events_per_second) : null;
+      if (Date.now() - lastSaved > 250) {
+        lastSaved = Date.now();
+        void this.save(view).catch(() => undefined);
+      }
+    };
+    try {
+      const live = await readModel.liveGeneration();
+      let { events, last } = await runner.replayAll(progress);
+      if (view.mode === 'compare') {
+        view.report = await this.compare(live, generation);
+        await this.deleteGeneration(generation);
+      } else {
+        let swapped = false;
+        for (let attempt = 0; attempt < SWAP_ATTEMPTS && !swapped; attempt++) {
+          const outcome = await this.swap(live, generation);
+          if (outcome === -1) throw new Error('another replay swapped the read model meanwhile');
+          swapped = outcome === 1;
+          if (!swapped) {
+            // Events were applied live after the replay's last read: read them too.
+            const more = await runner.catchUp(last, (n) => progress(events + n));
+            events += more.events;
+            last = more.last ?? last;
+          }
+        }
+        if (!swapped) throw new Error(`the replay did not catch up with the live read model in ${SWAP_ATTEMPTS} attempts`);
+        this.log('info', 'credential read model replayed and swapped in', { projection: CREDENTIAL_READ_MODEL, generation, replaced: live, events });
+        await readModel.liveRunner();
+        // Readers that looked the pointer up just before the swap may still read the old one.
+        setTimeout(() => {
+          this.deleteGeneration(live).catch((error: unknown) => this.log('warn', 'deleting a replaced generation failed', { generation: live, error: String(error) }));
+        }, this.options.retireAfterMs ?? 2000).unref();
+      }
+      progress(events);
+      Object.assign(view, { state: 'succeeded', finished_at: this.clock().toISOString(), seconds_left: 0 });
+    } catch (error) {
+      Object.assign(view, { state: 'failed', finished_at: this.clock().toISOString(), error: error instanceof Error ? error.message : String(error) });
+      this.log('error', 'credential read model replay failed', { projection: CREDENTIAL_READ_MODEL, generation, error: view.error });
+      if ((await readModel.liveGeneration()) !== generation) await this.deleteGeneration(generation).catch(() => undefined);
+    }
+    await this.save(view);
+  }
+
+  private swap(live: string, generation: string): Promise<number> {
+    const { redis, readModel } = this.options;
+    const command = (redis as unknown as Record<string, SwapCommand>)['wardenSwapCredentialGeneration']!;
+    return command.call(redis, readModel.generationKey, this.checkpointKey(live), this.checkpointKey(generation), live, generation);
+  }
+
+  private checkpointKey(generation: string): string {
+    return this.options.keyPrefix + credentialGenerationPrefix(generation) + `${CREDENTIAL_READ_MODEL}:checkpoint`;
+  }
+
+  /** Every data key of the two generations, by name relative to each, and how they differ. */
+  private async compare(live: string, replayed: string): Promise<ReadModelCompareReport> {
+    const [a, b] = await Promise.all([this.snapshot(live), this.snapshot(replayed)]);
+    const keys = [...new Set([...a.keys(), ...b.keys()])].sort();
+    const differences: ReadModelDifference[] = [];
+    for (const key of keys) {
+      const inLive = a.get(key) ?? null;
+      const inReplay = b.get(key) ?? null;
+      if (inLive !== inReplay) differences.push({ key, live: inLive, replayed: inReplay });
+    }
+    return { compared: keys.length, differences };
+  }
+
+  private async snapshot(generation: string): Promise<Map<string, string>> {
+    const { redis, keyPrefix } = this.options;
+    const prefix = keyPrefix + credentialGenerationPrefix(generation);
+    const values = new Map<string, string>();
+    for (const pattern of DATA_PATTERNS) {
+      for (const key of await this.scan(prefix, pattern)) {
+        const type = await redis.type(key);
+        let value: string;
+        if (type === 'string') {
+          const [json, expiresAt] = await Promise.all([redis.get(key), redis.call('PEXPIRETIME', key) as Promise<number>]);
+          value = expiresAt > 0 ? `${json ?? ''} (expires ${new Date(expiresAt).toISOString()})` : (json ?? '');
+        } else if (type === 'set') value = JSON.stringify((await redis.smembers(key)).sort());
+        else if (type === 'zset') value = JSON.stringify(await redis.zrange(key, 0, -1, 'WITHSCORES'));
+        else value = `(${type})`;
+        values.set(key.slice(prefix.length), value);
+      }
+    }
+    return values;
+  }
+
+  /** Full key names under `prefix` matching `pattern` (a glob relative to it). */
+  private async scan(prefix: string, pattern: string): Promise<string[]> {
+    const match = prefix.replace(/[*?[\]\\]/g, '\\$&') + pattern;
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await this.options.redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== '0');
+    return keys;
+  }
+
+  /** Removes a generation's keys: its data and its bookkeeping (never the pointer or another generation). */
+  private async deleteGeneration(generation: string): Promise<void> {
+    const prefix = this.options.keyPrefix + credentialGenerationPrefix(generation);
+    const patterns = generation === '' ? [...DATA_PATTERNS, `${CREDENTIAL_READ_MODEL}:v:*`, `${CREDENTIAL_READ_MODEL}:checkpoint`, `${CREDENTIAL_READ_MODEL}:ready`] : ['*'];
+    for (const pattern of patterns) {
+      const keys = await this.scan(prefix, pattern);
+      for (let i = 0; i < keys.length; i += 500) await this.options.redis.unlink(...keys.slice(i, i + 500));
+    }
+  }
+
+  private isStale(view: ReadModelReplayView & { updated_at?: string }): boolean {
+    return Date.now() - Date.parse(view.updated_at ?? view.started_at) > (this.options.staleAfterMs ?? 60_000);
+  }
+
+  private async save(view: ReadModelReplayView): Promise<void> {
+    await this.options.redis.set(this.options.keyPrefix + STATUS_KEY, JSON.stringify({ ...view, updated_at: new Date().toISOString() }));
+  }
+}

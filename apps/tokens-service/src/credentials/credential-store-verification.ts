@@ -1,0 +1,55 @@
+import { CredentialRecord, organizationPolicyKey, parseSecret, principalKey, secretHash } from '@warden/contracts';
+import { EventStore } from '@warden/event-store';
+import { fold } from '@warden/kernel';
+import { VerificationResult, decideVerification } from '@warden/token-verifier';
+import { SessionEvent, TOKEN_STREAM_PREFIX, TokenEvent, sessionStreamId, tokenDecider } from '@warden/tokens-domain';
+import type { Redis } from 'ioredis';
+import { sessionCredentialRecord, tokenCredentialRecord } from './credential-read-model.projection';
+import { CredentialStreams } from './credential-streams';
+
+export interface CredentialStoreVerificationOptions {
+  store: EventStore;
+  streams: CredentialStreams;
+  /** For the owner's principal record and the organization's token policy (the users service's read models). */
+  redis: Redis;
+  keyPrefix: string;
+}
+
+/**
+ * A verification decided from the event store, for while the credential read model is lost
+ * or being rebuilt: the secret's stream (found by its hash), folded to the credential record
+ * the read model would hold, then the verifier's own `decideVerification`, so revocation,
+ * expiry, grace periods, the owner's status and the origin follow exactly the Redis path.
+ */
+export class CredentialStoreVerification {
+  constructor(private readonly options: CredentialStoreVerificationOptions) {}
+
+  async verify(presented: string, origin: string | null, now: Date): Promise<VerificationResult> {
+    const parsed = parseSecret(presented);
+    if (!parsed) return { ok: false, reason: 'malformed' };
+    const record = await this.credentialRecord(secretHash(parsed.secret));
+    if (!record) return { ok: false, reason: 'unknown' };
+    const { redis, keyPrefix } = this.options;
+    const [principalJson, policyJson] = await redis.mget(
+      keyPrefix + principalKey(record.userId),
+      keyPrefix + organizationPolicyKey(record.organizationId),
+    );
+    const policy = record.kind === 'api_token' ? (policyJson ?? null) : null;
+    return decideVerification(parsed.kind, JSON.stringify(record), principalJson ?? null, now, origin, policy);
+  }
+
+  private async credentialRecord(hash: string): Promise<CredentialRecord | null> {
+    const streamId = await this.options.streams.streamOf(hash);
+    if (streamId === null) return null;
+    const events = await this.options.store.readStream(streamId);
+    if (streamId.startsWith(TOKEN_STREAM_PREFIX)) {
+      const token = fold(tokenDecider, events.map((e) => ({ type: e.type, data: e.data }) as TokenEvent));
+      return token.status === 'absent' ? null : tokenCredentialRecord(token, hash);
+    }
+    if (streamId.startsWith(sessionStreamId(''))) {
+      const latest = events[events.length - 1];
+      return latest ? sessionCredentialRecord({ type: latest.type, data: latest.data } as SessionEvent) : null;
+    }
+    return null;
+  }
+}

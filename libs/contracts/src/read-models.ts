@@ -1,0 +1,111 @@
+// Replaying a read model from the event store (issue 5): the service that owns the read
+// model rebuilds it into a fresh generation (a key prefix or a table) beside the live one,
+// catches up with the events appended meanwhile, then swaps it in atomically. A compare
+// run replays into a scratch generation instead and reports every difference with the
+// live one (none expected), leaving the live one untouched.
+//
+// A replay can take minutes, longer than a NATS request may wait, so `replay` starts one
+// and answers at once with its status, and `status` answers how far it got; the admin
+// route and `tools/replay.mjs` poll `status` until the state is no longer `running`.
+
+/** The read models that can be replayed, and the service that owns each. */
+export const READ_MODELS = {
+  /** The credential read model in Redis (tokens and sessions by hash): the tokens service. */
+  tokens: 'tokens',
+  /** The users listing: the users service. */
+  'users-listing': 'users',
+  /** The audit log: the audit service. */
+  'audit-log': 'audit',
+} as const;
+
+export type ReadModelName = keyof typeof READ_MODELS;
+export const READ_MODEL_NAMES = Object.keys(READ_MODELS) as ReadModelName[];
+
+export function isReadModelName(value: unknown): value is ReadModelName {
+  return typeof value === 'string' && Object.hasOwn(READ_MODELS, value);
+}
+
+/**
+ * Request-reply subjects (prefixed with NATS_SUBJECT_PREFIX at run time, as every subject).
+ * Each is answered by the owning service only; the payload is an `Envelope` whose context
+ * carries the caller, and the service refuses anyone but a platform admin (`forbidden`).
+ */
+export const ReadModelSubjects = {
+  /** Payload `ReplayReadModelRequest`; answers `ReadModelReplayView` (the run it started or the one already running). */
+  replay: (name: ReadModelName) => `read-models.${name}.replay`,
+  /** Payload `{}`; answers `ReadModelReplayView` of the current or last run, or `null` when none ran since start. */
+  status: (name: ReadModelName) => `read-models.${name}.status`,
+} as const;
+
+/** `swap`: rebuild and swap in (the default). `compare`: rebuild into scratch and report differences. */
+export type ReplayMode = 'swap' | 'compare';
+
+export interface ReplayReadModelRequest {
+  mode?: ReplayMode;
+}
+
+export type ReplayState = 'running' | 'succeeded' | 'failed';
+
+/** One run of a replay, as the services answer it and the admin route shows it. */
+export interface ReadModelReplayView {
+  read_model: ReadModelName;
+  replay_id: string;
+  mode: ReplayMode;
+  state: ReplayState;
+  started_at: string;
+  finished_at: string | null;
+  /** Events applied so far (the catch-up included). */
+  events_done: number;
+  /** Events in the store when the run started (the catch-up may add some). */
+  events_total: number;
+  events_per_second: number;
+  /** Estimated from the rate so far; null until there is one, 0 once done. */
+  seconds_left: number | null;
+  /** Why a failed run failed. */
+  error: string | null;
+  /** A compare run's report, once it succeeded. */
+  report: ReadModelCompareReport | null;
+}
+
+/** One entry that the live read model and a fresh replay disagree on. */
+export interface ReadModelDifference {
+  /** The entry's name within the read model (a Redis key after the generation, a table row's id). */
+  key: string;
+  /** Its value in the live read model, null when missing there. */
+  live: string | null;
+  /** Its value in the fresh replay, null when missing there. */
+  replayed: string | null;
+}
+
+export interface ReadModelCompareReport {
+  /** Entries looked at (the union of both sides). */
+  compared: number;
+  /** Every difference; empty when the live read model is what the store implies. */
+  differences: ReadModelDifference[];
+}
+
+/**
+ * Redis key (after REDIS_KEY_PREFIX) of the credential read model's ready marker: written
+ * when a build completes, absent while the read model is lost (Redis flushed, a new Redis)
+ * or being rebuilt. The verifier checks it in the same round trip as the lookup.
+ */
+export const CREDENTIAL_READ_MODEL_READY_KEY = 'credential-read-model:ready';
+
+/**
+ * Redis key (after REDIS_KEY_PREFIX) naming the live generation of the credential read
+ * model. Absent: the base generation, whose keys sit right under REDIS_KEY_PREFIX (as the
+ * first build and a rebuild after a flush write them). A replay builds generation `<g>`
+ * under `credentialGenerationPrefix(g)` and switches this key to it.
+ */
+export const CREDENTIAL_READ_MODEL_GENERATION_KEY = 'credential-read-model:generation';
+
+/** Where (after REDIS_KEY_PREFIX) a generation's keys live: '' for the base generation. */
+export const credentialGenerationPrefix = (generation: string) => (generation === '' ? '' : `credential-read-model:gen:${generation}:`);
+
+/**
+ * Internal request-reply subject of the tokens service: a verification decided from its
+ * event store, for the gateway while the credential read model is not ready. Payload
+ * `Envelope<VerifyTokenBody>`; answers the verifier's `VerificationResult` (with the
+ * principal when it is ok), decided by the same rules as the Redis path.
+ */
+export const CREDENTIAL_VERIFY_FROM_STORE_SUBJECT = 'tokens.credentials.verify-from-store';
