@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { EventMetadata, NewEvent, RecordedEvent } from '@warden/event-store';
 import { PostgresEventStore, quoteIdentifier } from '@warden/event-store-postgres';
 import { encodePublishedEvent, ensureEventsStream, eventSubject, silentMessagingLog } from '@warden/messaging';
-import { TEST_DATABASE_URL, TEST_NATS_URL, deleteStreamQuietly, pollUntil, silentStoreLogger, uniqueTestId } from '@warden/testing';
+import { TEST_DATABASE_URL, TEST_NATS_URL, deleteStreamQuietly, pollUntil, readAllCommitted, silentStoreLogger, uniqueTestId } from '@warden/testing';
 import { userDecider, userStreamId } from '@warden/users-domain';
 import { NatsConnection, connect } from 'nats';
 import { Pool } from 'pg';
@@ -277,6 +277,8 @@ describe('the backfill from the event stores', () => {
     const [created] = await store.readStream(userStreamId(userId));
     await records.record(auditRecordOf({ ...created!, service: 'users' }));
 
+    // Another test file's open transaction may hold the global log back: wait until it is readable.
+    await readAllCommitted(store);
     const backfill = new AuditBackfill({ records, sources, log: silentMessagingLog, pageSize: 1 });
     const report = await backfill.run();
 
@@ -292,6 +294,7 @@ describe('the backfill from the event stores', () => {
 
     // the next run starts from the checkpoint: it reads only what is new
     await store.append({ streamId: userStreamId(userId), expectedVersion: 2, events: [newEvent('UserReactivated', { userId, reactivatedAt: new Date().toISOString() })] });
+    await readAllCommitted(store);
     expect((await backfill.run()).sources[0]).toMatchObject({ service: 'users', read: 1, recorded: 1 });
     expect((await backfill.run()).sources[0]).toMatchObject({ read: 0, recorded: 0 });
     expect(await records.verify(ORG_A)).toEqual({ intact: true, records: 3, chains: 1 });

@@ -3,12 +3,15 @@ import { ServiceNames } from '@warden/contracts';
 import { MessagingLog } from '@warden/messaging';
 import { APP_LOGGER, WardenLogger } from '@warden/platform';
 import { SERVICE_INFRASTRUCTURE, ServiceInfrastructure } from '@warden/runtime';
+import { TokenAsOf } from './as-of/token-as-of';
 import { UserAsOf } from './as-of/user-as-of';
 import { AuditIngestor } from './audit-log/audit-ingestor';
 import { AuditRecordRepository } from './audit-log/audit-record.repository';
 import { AuditController } from './audit-log/audit.controller';
 import { AuditBackfill } from './backfill/audit-backfill';
 import { EventSource, SourceEventStores } from './backfill/source-event-stores';
+import { AuditLogReplay } from './replay/audit-log-replay';
+import { AuditLogReplayController } from './replay/audit-log-replay.controller';
 
 export const AUDIT_SCHEMA = 'audit';
 
@@ -52,7 +55,7 @@ export class AuditServiceModule {
   static forRoot(): DynamicModule {
     return {
       module: AuditServiceModule,
-      controllers: [AuditController],
+      controllers: [AuditController, AuditLogReplayController],
       providers: [
         {
           provide: AuditRecordRepository,
@@ -92,9 +95,21 @@ export class AuditServiceModule {
             new AuditBackfill({ records, sources, log: messagingLog(logger) }),
         },
         {
+          provide: AuditLogReplay,
+          // After the records' migrations: a replay copies the tables they create.
+          inject: [SERVICE_INFRASTRUCTURE, SourceEventStores, AuditRecordRepository],
+          useFactory: (infrastructure: ServiceInfrastructure, sources: SourceEventStores) =>
+            new AuditLogReplay({ pool: infrastructure.pool, schema: infrastructure.options.schema, sources }),
+        },
+        {
           provide: UserAsOf,
           inject: [SourceEventStores],
           useFactory: (sources: SourceEventStores) => new UserAsOf(sources, ServiceNames.users),
+        },
+        {
+          provide: TokenAsOf,
+          inject: [SourceEventStores],
+          useFactory: (sources: SourceEventStores) => new TokenAsOf(sources, { tokens: ServiceNames.tokens, users: ServiceNames.users }),
         },
         AuditLifecycle,
       ],

@@ -1,7 +1,8 @@
 // The audit log end to end: actions over HTTP reach it with actor and correlation id, its
 // queries filter and page, its chain verifies, the export streams NDJSON, a user as of a
-// moment comes from the users service's event store, and no secret is ever in it.
-import { AuditChainVerification, AuditEventsPage, AuditRecordView, UserAsOfView } from '@warden/contracts';
+// moment comes from the users service's event store, a token as of a moment from the tokens
+// service's, and no secret is ever in it.
+import { AuditChainVerification, AuditEventsPage, AuditRecordView, ProblemDetails, TokenAsOfView, UserAsOfView } from '@warden/contracts';
 import { ApiClient, ApiResponse, RunningSystem, pollUntil, startSystem } from '@warden/testing';
 import { Client } from 'pg';
 
@@ -186,6 +187,44 @@ describe('the audit log over HTTP', () => {
     // the platform admin reads any organization's
     const named = await platformAdmin.get<AuditEventsPage>(`/audit/events?organization_id=${organizationId}&limit=1`);
     expect(named.body.results[0]?.organization_id).toBe(organizationId);
+  });
+
+  it('shows a token as of a moment: valid before its revocation, revoked after, and nobody else\'s', async () => {
+    const base = { first_name: 'Pipe', last_name: 'Line', account_type: 'service_external' };
+    const ownerId = await created(chief, { ...base, username: 'pipeline@audited', password: 'conveyor-lattice-ember-52' }, 'audit-e2e-token-owner');
+    const issued = await chief.post<{ id: string; token: string }>('/tokens', { user_id: ownerId, name: 'CI' });
+    expect(issued.status).toBe(201);
+    const tokenId = issued.body.id;
+    await pause(100);
+    const beforeRevocation = new Date().toISOString();
+    await pause(100);
+    expect((await chief.post(`/tokens/${tokenId}/revoke`, {})).status).toBe(200);
+    await pause(100);
+    const afterRevocation = new Date().toISOString();
+
+    const then = await auditor.get<TokenAsOfView>(`/audit/tokens/${tokenId}/as-of?at=${encodeURIComponent(beforeRevocation)}`);
+    const now = await auditor.get<TokenAsOfView>(`/audit/tokens/${tokenId}/as-of?at=${encodeURIComponent(afterRevocation)}`);
+    expect(then.status).toBe(200);
+    expect(then.body).toMatchObject({ token_id: tokenId, status: 'active', valid: true, owner_id: ownerId, owner_status: 'active', organization_id: organizationId, permissions: null, visibility: 'private' });
+    expect(now.body).toMatchObject({ status: 'revoked', valid: false, refusal: 'revoked', owner_id: ownerId });
+    expect(now.body.version).toBeGreaterThan(then.body.version);
+    expect(JSON.stringify([then.body, now.body])).not.toContain(issued.body.token);
+
+    // another organization's token (here the root's) answers exactly as an unknown one
+    const otherOwner = await platformAdmin.post<Created>('/users', { ...base, username: 'pipeline@root', password: 'conveyor-lattice-ember-52', organization: rootOrganizationId });
+    const otherToken = await platformAdmin.post<Created>('/tokens', { user_id: otherOwner.body.id, name: 'CI' });
+    expect(otherToken.status).toBe(201);
+    const hidden = await chief.get<ProblemDetails>(`/audit/tokens/${otherToken.body.id}/as-of?at=${encodeURIComponent(afterRevocation)}`);
+    const unknown = await chief.get<ProblemDetails>(`/audit/tokens/00000000-0000-4000-8000-000000000000/as-of?at=${encodeURIComponent(afterRevocation)}`);
+    expect([hidden.status, hidden.body.code]).toEqual([404, 'token_not_found']);
+    expect([unknown.status, unknown.body.code]).toEqual([404, 'token_not_found']);
+    expect((await member.get(`/audit/tokens/${tokenId}/as-of?at=${encodeURIComponent(afterRevocation)}`)).status).toBe(403);
+
+    const badMoment = await chief.get<ProblemDetails>(`/audit/tokens/${tokenId}/as-of?at=last-tuesday`);
+    expect(badMoment.status).toBe(400);
+    expect(badMoment.headers.get('content-type')).toContain('application/problem+json');
+    expect(badMoment.body.code).toBe('validation_failed');
+    expect(badMoment.body.errors?.map((error) => error.field)).toEqual(['at']);
   });
 
   it('holds no password and no login key anywhere in the audit table', async () => {

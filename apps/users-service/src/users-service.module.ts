@@ -8,8 +8,10 @@ import { PasswordLoginController } from './login/password-login.controller';
 import { PasswordLoginService } from './login/password-login.service';
 import { OrganizationsController } from './organizations/organizations.controller';
 import { OrganizationsService } from './organizations/organizations.service';
+import { ListingReplay } from './read-models/listing-replay';
 import { ListingProjection } from './read-models/listing.projection';
 import { PrincipalRecordProjection } from './read-models/principal-record.projection';
+import { ReadModelReplayController } from './read-models/read-model-replay.controller';
 import { ReadModels } from './read-models/read-models';
 import { startTokenActivity } from './read-models/token-activity';
 import { RolesController } from './roles/roles.controller';
@@ -79,10 +81,11 @@ export class UsersServiceModule {
     return {
       module: UsersServiceModule,
       imports: [rpc],
-      controllers: [OrganizationsController, UsersController, TeamsController, RolesController, PasswordLoginController],
+      controllers: [OrganizationsController, UsersController, TeamsController, RolesController, PasswordLoginController, ReadModelReplayController],
       providers: [
         { provide: USERS_CONFIG, useValue: config },
         { provide: READ_MODELS, useValue: readModels },
+        { provide: ListingReplay, useValue: new ListingReplay({ pool: infrastructure.pool, store, live: listing }) },
         {
           provide: TOKEN_ACTIVITY,
           useFactory: () => {

@@ -1,3 +1,4 @@
+import { TokenVisibility } from './api-tokens';
 import { AuditSubjects } from './subjects';
 
 // The audit log as the gateway and the audit service exchange it.
@@ -7,6 +8,7 @@ export const AuditRequestSubjects = {
   listEvents: AuditSubjects.listEvents,
   verifyChain: 'audit.chain.verify',
   userAsOf: 'audit.users.as-of',
+  tokenAsOf: 'audit.tokens.as-of',
   runBackfill: 'audit.backfill.run',
 } as const;
 
@@ -104,6 +106,61 @@ export interface UserAsOfView {
   roles?: string[];
   teams?: string[];
   /** The user stream's version at that moment (0 when absent). */
+  version: number;
+}
+
+export interface TokenAsOfRequest {
+  token_id: string;
+  at: string;
+  /** The caller's organization; absent for a platform admin. */
+  organization_id?: string;
+}
+
+/**
+ * `absent`: not issued yet; `rotated_in_grace`: rotated, and the former secret still in its
+ * grace period; `expired`: past its expiry or the organization's max token lifetime.
+ */
+export type TokenAsOfStatus = 'absent' | 'active' | 'rotated_in_grace' | 'revoked' | 'expired';
+
+/** Why a token would not have been accepted at that moment (a public token's origin aside). */
+export type TokenAsOfRefusal = 'not_issued' | 'revoked' | 'expired' | 'owner_inactive';
+
+/** A secret the token had at that moment: never the secret, only its last four characters. */
+export interface TokenSecretAsOf {
+  last_four: string;
+  issued_at: string;
+  /** Its own end: the end of the grace period for a rotated-out secret; null for the current one. */
+  valid_until: string | null;
+  /** Whether it would have been accepted at that moment. */
+  valid: boolean;
+}
+
+/** A token's state at a moment, folded from the tokens service's event store (and its owner's and organization's). */
+export interface TokenAsOfView {
+  token_id: string;
+  at: string;
+  status: TokenAsOfStatus;
+  /** Whether some secret of the token would have been accepted then. */
+  valid: boolean;
+  /** Present when not valid. */
+  refusal?: TokenAsOfRefusal;
+  organization_id: string;
+  owner_id?: string;
+  /** The owner's status at that moment. */
+  owner_status?: 'absent' | 'active' | 'deactivated' | 'deleted';
+  name?: string;
+  visibility?: TokenVisibility;
+  allowed_origins?: string[];
+  permissions?: string[] | null;
+  expires_at?: string | null;
+  /** The organization's max_token_lifetime_seconds then; null: no limit. */
+  max_token_lifetime_seconds?: number | null;
+  created_at?: string;
+  revoked_at?: string | null;
+  rotated_at?: string | null;
+  last_used_at?: string | null;
+  secrets?: TokenSecretAsOf[];
+  /** The token stream's version at that moment (0 when absent). */
   version: number;
 }
 

@@ -2,6 +2,7 @@ import { UserAsOfRequest, UserAsOfView, UsersErrorCode, WardenError } from '@war
 import { loadState } from '@warden/kernel';
 import { userDecider, userStreamId } from '@warden/users-domain';
 import { SourceEventStores } from '../backfill/source-event-stores';
+import { parseMoment } from './moment';
 
 /**
  * A user as they were at a moment: the users service's own stream, up to that moment,
@@ -14,6 +15,7 @@ export class UserAsOf {
   ) {}
 
   async at(request: UserAsOfRequest): Promise<UserAsOfView> {
+    const moment = parseMoment(request.at);
     const store = await this.sources.open(this.usersService);
     const notFound = () => new WardenError(UsersErrorCode.UserNotFound, `user ${request.user_id} does not exist`);
     if (!store) throw notFound();
@@ -23,8 +25,8 @@ export class UserAsOf {
     if (now.state.status === 'absent') throw notFound();
     if (request.organization_id !== undefined && now.state.organizationId !== request.organization_id) throw notFound();
 
-    const then = await loadState(store, userDecider, streamId, { recordedUntil: new Date(request.at) });
-    const at = new Date(request.at).toISOString();
+    const then = await loadState(store, userDecider, streamId, { recordedUntil: moment });
+    const at = moment.toISOString();
     if (then.state.status === 'absent') {
       return { user_id: request.user_id, at, status: 'absent', organization_id: now.state.organizationId, version: 0 };
     }

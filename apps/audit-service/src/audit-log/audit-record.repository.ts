@@ -129,6 +129,9 @@ export class AuditRecordRepository {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      // Before the snapshot: a verification meeting a replay's swap waits for it and then
+      // reads the swapped-in tables with a snapshot that sees them (heads first, as the swap).
+      await client.query(`LOCK TABLE ${this.heads}, ${this.records} IN ACCESS SHARE MODE`);
       const { rows: heads } = await client.query<{ chain: string; last_sequence: string }>(
         `SELECT chain, last_sequence::text FROM ${this.heads} ${chain === undefined ? '' : 'WHERE chain = $1'} ORDER BY chain`,
         chain === undefined ? [] : [chain],

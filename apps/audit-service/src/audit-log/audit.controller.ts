@@ -7,10 +7,13 @@ import {
   AuditRequestSubjects,
   Envelope,
   ListAuditEventsRequest,
+  TokenAsOfRequest,
+  TokenAsOfView,
   UserAsOfRequest,
   UserAsOfView,
   VerifyAuditChainRequest,
 } from '@warden/contracts';
+import { TokenAsOf } from '../as-of/token-as-of';
 import { UserAsOf } from '../as-of/user-as-of';
 import { AuditBackfill } from '../backfill/audit-backfill';
 import { AuditRecordRepository } from './audit-record.repository';
@@ -23,6 +26,7 @@ export class AuditController {
     @Inject(AuditRecordRepository) private readonly records: AuditRecordRepository,
     @Inject(AuditBackfill) private readonly backfill: AuditBackfill,
     @Inject(UserAsOf) private readonly userAsOf: UserAsOf,
+    @Inject(TokenAsOf) private readonly tokenAsOf: TokenAsOf,
   ) {}
 
   @MessagePattern(AuditRequestSubjects.listEvents)
@@ -38,6 +42,11 @@ export class AuditController {
   @MessagePattern(AuditRequestSubjects.userAsOf)
   asOf(@Payload() envelope: Envelope<UserAsOfRequest>): Promise<UserAsOfView> {
     return this.userAsOf.at(envelope.payload);
+  }
+
+  @MessagePattern(AuditRequestSubjects.tokenAsOf)
+  tokenAt(@Payload() envelope: Envelope<TokenAsOfRequest>): Promise<TokenAsOfView> {
+    return this.tokenAsOf.at(envelope.payload);
   }
 
   @MessagePattern(AuditRequestSubjects.runBackfill)

@@ -7,11 +7,14 @@ import {
   CommonErrorCode,
   ListAuditEventsRequest,
   PLATFORM_AUDIT_CHAIN,
+  TokenAsOfRequest,
+  TokenAsOfView,
   UserAsOfRequest,
   UserAsOfView,
   VerifyAuditChainRequest,
   WardenError,
 } from '@warden/contracts';
+import { ApiTags } from '@nestjs/swagger';
 import { ServiceClient } from '@warden/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
@@ -23,6 +26,7 @@ const DEFAULT_PAGE_SIZE = 50;
 // Small enough that a page of records with large data stays well under NATS's payload limit.
 const EXPORT_PAGE_SIZE = 200;
 
+@ApiTags('audit')
 @Controller('audit')
 export class AuditController {
   constructor(@Inject(ServiceClient) private readonly services: ServiceClient) {}
@@ -94,6 +98,13 @@ export class AuditController {
   userAsOf(@Param('id', new ParseUUIDPipe()) id: string, @Query() query: AsOfQuery, @Req() request: FastifyRequest): Promise<UserAsOfView> {
     const payload: UserAsOfRequest = { user_id: id, at: query.at, organization_id: subjectScope(requirePrincipal(request)) };
     return this.services.send(AuditRequestSubjects.userAsOf, { context: contextOf(request), payload });
+  }
+
+  /** The token's state at a moment (valid then? owned by whom, with what), folded from the tokens service's event store. */
+  @Get('tokens/:id/as-of')
+  tokenAsOf(@Param('id', new ParseUUIDPipe()) id: string, @Query() query: AsOfQuery, @Req() request: FastifyRequest): Promise<TokenAsOfView> {
+    const payload: TokenAsOfRequest = { token_id: id, at: query.at, organization_id: subjectScope(requirePrincipal(request)) };
+    return this.services.send(AuditRequestSubjects.tokenAsOf, { context: contextOf(request), payload });
   }
 
   /** Records whatever the services' event stores hold and the audit log lacks: the platform admin only. */

@@ -11,19 +11,39 @@ export const LISTING_PROJECTION = 'users-listings';
 
 type Data = Record<string, unknown>;
 
+/** The listing tables, by what they list; a replay's generation carries a suffix on each name. */
+export const LISTING_TABLES = {
+  users: 'user_listing',
+  organizations: 'organization_listing',
+  teams: 'team_listing',
+  roles: 'role_listing',
+} as const;
+export type ListingTable = keyof typeof LISTING_TABLES;
+
+export interface ListingGeneration {
+  /** Appended to each table's name (`user_listing_replay_x`); none for the live listing. */
+  suffix: string;
+  /** Its row in the checkpoints table. */
+  projection: string;
+}
+
 export class ListingProjection {
-  readonly tables: { users: string; organizations: string; teams: string; roles: string; checkpoints: string };
+  readonly tables: Record<ListingTable, string> & { checkpoints: string };
+  readonly projection: string;
 
   constructor(
     private readonly pool: Pool,
     readonly schema: string,
+    readonly generation: ListingGeneration = { suffix: '', projection: LISTING_PROJECTION },
   ) {
     const s = quoteIdentifier(schema);
+    const table = (name: string) => `${s}.${quoteIdentifier(name + generation.suffix)}`;
+    this.projection = generation.projection;
     this.tables = {
-      users: `${s}.user_listing`,
-      organizations: `${s}.organization_listing`,
-      teams: `${s}.team_listing`,
-      roles: `${s}.role_listing`,
+      users: table(LISTING_TABLES.users),
+      organizations: table(LISTING_TABLES.organizations),
+      teams: table(LISTING_TABLES.teams),
+      roles: table(LISTING_TABLES.roles),
       checkpoints: `${s}.listing_checkpoints`,
     };
   }
@@ -35,7 +55,7 @@ export class ListingProjection {
   async checkpoint(): Promise<string | undefined> {
     const { rows } = await this.pool.query<{ position: string }>(
       `SELECT position FROM ${this.tables.checkpoints} WHERE projection = $1`,
-      [LISTING_PROJECTION],
+      [this.projection],
     );
     return rows[0]?.position;
   }
@@ -45,29 +65,37 @@ export class ListingProjection {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      await client.query(
-        `INSERT INTO ${this.tables.checkpoints} (projection, position) VALUES ($1, '') ON CONFLICT DO NOTHING`,
-        [LISTING_PROJECTION],
-      );
-      const { rows } = await client.query<{ position: string }>(
-        `SELECT position FROM ${this.tables.checkpoints} WHERE projection = $1 FOR UPDATE`,
-        [LISTING_PROJECTION],
-      );
-      let position = rows[0]!.position;
-      for (const event of events) {
-        if (event.position <= position) continue;
-        await this.apply(client, event);
-        position = event.position;
-      }
-      await client.query(`UPDATE ${this.tables.checkpoints} SET position = $2 WHERE projection = $1`, [LISTING_PROJECTION, position]);
+      const position = await this.applyWithin(client, events);
       await client.query('COMMIT');
-      return position === '' ? undefined : position;
+      return position;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
       client.release();
     }
+  }
+
+  /** Locks this generation's checkpoint row for the caller's transaction; answers its position ('' before any event). */
+  async lockCheckpoint(client: PoolClient): Promise<string> {
+    await client.query(`INSERT INTO ${this.tables.checkpoints} (projection, position) VALUES ($1, '') ON CONFLICT DO NOTHING`, [this.projection]);
+    const { rows } = await client.query<{ position: string }>(
+      `SELECT position FROM ${this.tables.checkpoints} WHERE projection = $1 FOR UPDATE`,
+      [this.projection],
+    );
+    return rows[0]!.position;
+  }
+
+  /** applyBatch inside the caller's transaction; answers the checkpoint after the batch. */
+  async applyWithin(client: PoolClient, events: readonly RecordedEvent[]): Promise<string | undefined> {
+    let position = await this.lockCheckpoint(client);
+    for (const event of events) {
+      if (event.position <= position) continue;
+      await this.apply(client, event);
+      position = event.position;
+    }
+    await client.query(`UPDATE ${this.tables.checkpoints} SET position = $2 WHERE projection = $1`, [this.projection, position]);
+    return position === '' ? undefined : position;
   }
 
   /** Replays the whole log from the given store into empty tables (used by rebuilds and tests). */

@@ -1,0 +1,237 @@
+// Replays the users listing from the event store (issue 5): into a fresh generation of its
+// tables beside the live ones (`user_listing_replay_<id>`, ...), then, in one short
+// transaction that holds the live checkpoint (so the tailer waits), both are brought to the
+// same position and either the fresh tables are renamed in place of the live ones (swap)
+// or every row is compared with the live one (compare) and the fresh tables dropped.
+// Readers are never held for more than that transaction's renames.
+import { randomUUID } from 'node:crypto';
+import { ReadModelCompareReport, ReadModelDifference, ReadModelReplayView, ReplayMode } from '@warden/contracts';
+import { EventStore, RecordedEvent } from '@warden/event-store';
+import { quoteIdentifier } from '@warden/event-store-postgres';
+import { Pool, PoolClient } from 'pg';
+import { LISTING_PROJECTION, LISTING_TABLES, ListingProjection, ListingTable } from './listing.projection';
+
+export const USERS_LISTING_READ_MODEL = 'users-listing';
+const PAGE_SIZE = 1000;
+const COUNT_LIMIT = 100_000_000;
+
+// The primary key of each table, as the key of a row in a compare report.
+const ROW_KEYS: Record<ListingTable, string[]> = {
+  users: ['id'],
+  organizations: ['id'],
+  teams: ['id'],
+  roles: ['organization_id', 'name'],
+};
+
+export interface ListingReplayOptions {
+  pool: Pool;
+  store: EventStore;
+  live: ListingProjection;
+  clock?: () => Date;
+}
+
+export class ListingReplay {
+  private current: ReadModelReplayView | null = null;
+  private running: Promise<ReadModelReplayView> | undefined;
+
+  constructor(private readonly options: ListingReplayOptions) {}
+
+  /** The current or last run; null when none ran since start. */
+  status(): ReadModelReplayView | null {
+    return this.current && this.withRate(this.current);
+  }
+
+  /** Starts a run in the background (or answers the one already running). */
+  start(mode: ReplayMode = 'swap'): ReadModelReplayView {
+    if (!this.running) {
+      this.running = this.run(mode).finally(() => (this.running = undefined));
+      this.running.catch(() => undefined);
+    }
+    return this.status()!;
+  }
+
+  /** One whole run; resolves with its final view, a failed run included. */
+  async run(mode: ReplayMode = 'swap'): Promise<ReadModelReplayView> {
+    const { pool, store, live } = this.options;
+    const replayId = randomUUID();
+    const now = () => (this.options.clock ?? (() => new Date()))();
+    const view: ReadModelReplayView = {
+      read_model: USERS_LISTING_READ_MODEL,
+      replay_id: replayId,
+      mode,
+      state: 'running',
+      started_at: now().toISOString(),
+      finished_at: null,
+      events_done: 0,
+      events_total: await store.countAfter(undefined, COUNT_LIMIT),
+      events_per_second: 0,
+      seconds_left: null,
+      error: null,
+      report: null,
+    };
+    this.current = view;
+    const suffix = `_replay_${replayId.slice(0, 8)}`;
+    const fresh = new ListingProjection(pool, live.schema, { suffix, projection: `${LISTING_PROJECTION}${suffix}` });
+    try {
+      await this.createGeneration(fresh);
+      // The bulk of the work, with the live listing serving and its tailer running.
+      let after: string | undefined;
+      for (;;) {
+        const page = await store.readAll({ after, limit: PAGE_SIZE });
+        if (page.length === 0) break;
+        await fresh.applyBatch(page);
+        after = page[page.length - 1]!.position;
+        view.events_done += page.length;
+      }
+      view.report = await this.finish(fresh, mode, (applied) => (view.events_done += applied));
+      view.state = 'succeeded';
+    } catch (error) {
+      view.state = 'failed';
+      view.error = error instanceof Error ? error.message : String(error);
+    } finally {
+      if (mode === 'compare' || view.state === 'failed') await this.dropGeneration(fresh).catch(() => undefined);
+      view.finished_at = now().toISOString();
+    }
+    return this.withRate(view);
+  }
+
+  private withRate(view: ReadModelReplayView): ReadModelReplayView {
+    const end = view.finished_at ? Date.parse(view.finished_at) : Date.now();
+    const seconds = Math.max(0.001, (end - Date.parse(view.started_at)) / 1000);
+    const rate = view.events_done / seconds;
+    const left = Math.max(0, view.events_total - view.events_done);
+    return {
+      ...view,
+      events_per_second: Math.round(rate),
+      seconds_left: view.state !== 'running' ? 0 : rate > 0 ? Math.ceil(left / rate) : null,
+    };
+  }
+
+  private async createGeneration(fresh: ListingProjection): Promise<void> {
+    const live = this.options.live;
+    for (const table of Object.keys(LISTING_TABLES) as ListingTable[]) {
+      await this.options.pool.query(`CREATE TABLE ${fresh.tables[table]} (LIKE ${live.tables[table]} INCLUDING ALL)`);
+    }
+  }
+
+  private async dropGeneration(fresh: ListingProjection): Promise<void> {
+    for (const table of Object.keys(LISTING_TABLES) as ListingTable[]) {
+      await this.options.pool.query(`DROP TABLE IF EXISTS ${fresh.tables[table]}`);
+    }
+    await this.options.pool.query(`DELETE FROM ${fresh.tables.checkpoints} WHERE projection = $1`, [fresh.projection]);
+  }
+
+  /**
+   * With the live checkpoint held, brings the fresh and the live generation to the same
+   * position (the events neither has yet), then swaps or compares, in one transaction.
+   */
+  private async finish(fresh: ListingProjection, mode: ReplayMode, applied: (count: number) => void): Promise<ReadModelCompareReport | null> {
+    const { pool, store, live } = this.options;
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const livePosition = await live.lockCheckpoint(client);
+      const freshPosition = await fresh.lockCheckpoint(client);
+      let after: string | undefined = [livePosition, freshPosition].sort()[0] || undefined;
+      for (;;) {
+        const page: RecordedEvent[] = await store.readAll({ after, limit: PAGE_SIZE });
+        if (page.length === 0) break;
+        applied(page.filter((event) => event.position > freshPosition).length);
+        await fresh.applyWithin(client, page);
+        await live.applyWithin(client, page);
+        after = page[page.length - 1]!.position;
+      }
+      const report = mode === 'compare' ? await this.compare(client, fresh) : null;
+      if (mode === 'swap') await this.swap(client, fresh);
+      await client.query('COMMIT');
+      return report;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Every row of every table, keyed `<table>:<primary key>`, the live one's against the fresh one's. */
+  private async compare(client: PoolClient, fresh: ListingProjection): Promise<ReadModelCompareReport> {
+    const live = this.options.live;
+    const differences: ReadModelDifference[] = [];
+    let compared = 0;
+    for (const table of Object.keys(LISTING_TABLES) as ListingTable[]) {
+      const rowsOf = async (qualified: string) => {
+        const keyColumns = ROW_KEYS[table].map((column) => `${quoteIdentifier(column)}::text`).join(` || '/' || `);
+        const { rows } = await client.query<{ key: string; row: string }>(`SELECT ${keyColumns} AS key, to_jsonb(t)::text AS row FROM ${qualified} t`);
+        return new Map(rows.map((row) => [row.key, row.row]));
+      };
+      const liveRows = await rowsOf(live.tables[table]);
+      const freshRows = await rowsOf(fresh.tables[table]);
+      for (const key of new Set([...liveRows.keys(), ...freshRows.keys()])) {
+        compared += 1;
+        const liveRow = liveRows.get(key) ?? null;
+        const freshRow = freshRows.get(key) ?? null;
+        if (liveRow !== freshRow && !onlyLaterTokenUse(table, liveRow, freshRow)) {
+          differences.push({ key: `${LISTING_TABLES[table]}:${key}`, live: liveRow, replayed: freshRow });
+        }
+      }
+    }
+    return { compared, differences };
+  }
+
+  private async swap(client: PoolClient, fresh: ListingProjection): Promise<void> {
+    const live = this.options.live;
+    const schema = quoteIdentifier(live.schema);
+    // Token use reaches last_active_at from the tokens service's log, which this store does not hold: kept.
+    await client.query(
+      `UPDATE ${fresh.tables.users} f SET last_active_at = l.last_active_at FROM ${live.tables.users} l
+        WHERE f.id = l.id AND l.last_active_at IS NOT NULL AND (f.last_active_at IS NULL OR l.last_active_at > f.last_active_at)`,
+    );
+    for (const table of Object.keys(LISTING_TABLES) as ListingTable[]) {
+      const name = LISTING_TABLES[table];
+      const retired = `${name}_retired${fresh.generation.suffix}`;
+      await handOverIndexNames(client, live.schema, name, name + fresh.generation.suffix, fresh.generation.suffix);
+      await client.query(`ALTER TABLE ${live.tables[table]} RENAME TO ${quoteIdentifier(retired)}`);
+      await client.query(`ALTER TABLE ${fresh.tables[table]} RENAME TO ${quoteIdentifier(name)}`);
+      await client.query(`DROP TABLE ${schema}.${quoteIdentifier(retired)}`);
+    }
+    const { rows } = await client.query<{ position: string }>(`SELECT position FROM ${live.tables.checkpoints} WHERE projection = $1`, [fresh.projection]);
+    await client.query(`UPDATE ${live.tables.checkpoints} SET position = $2 WHERE projection = $1`, [live.projection, rows[0]!.position]);
+    await client.query(`DELETE FROM ${live.tables.checkpoints} WHERE projection = $1`, [fresh.projection]);
+  }
+}
+
+/**
+ * Gives the fresh table's indexes (and so its primary key) the live ones' names, which the
+ * migrations know them by, pairing them by definition; the live ones take a retired name.
+ */
+async function handOverIndexNames(client: PoolClient, schema: string, liveTable: string, freshTable: string, suffix: string): Promise<void> {
+  const indexesOf = async (table: string) => {
+    const { rows } = await client.query<{ name: string; definition: string }>(
+      `SELECT i.relname AS name, pg_get_indexdef(i.oid) AS definition
+         FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+         JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = $1 AND t.relname = $2`,
+      [schema, table],
+    );
+    // "CREATE UNIQUE INDEX <name> ON <schema>.<table> USING btree (id)" without its name and table
+    return rows.map((row) => ({ name: row.name, shape: row.definition.replace(/^CREATE (UNIQUE )?INDEX \S+ ON \S+ /, '$1') }));
+  };
+  const freshIndexes = await indexesOf(freshTable);
+  const qualified = (name: string) => `${quoteIdentifier(schema)}.${quoteIdentifier(name)}`;
+  for (const index of await indexesOf(liveTable)) {
+    const twin = freshIndexes.find((candidate) => candidate.shape === index.shape);
+    if (!twin) continue;
+    await client.query(`ALTER INDEX ${qualified(index.name)} RENAME TO ${quoteIdentifier(`r${suffix}_${index.name}`.slice(0, 63))}`);
+    await client.query(`ALTER INDEX ${qualified(twin.name)} RENAME TO ${quoteIdentifier(index.name)}`);
+  }
+}
+
+/** A user row that differs only by a later last_active_at in the live listing: a token's use, from another service's log. */
+function onlyLaterTokenUse(table: ListingTable, live: string | null, replayed: string | null): boolean {
+  if (table !== 'users' || live === null || replayed === null) return false;
+  const liveRow = JSON.parse(live) as Record<string, unknown>;
+  const freshRow = JSON.parse(replayed) as Record<string, unknown>;
+  const liveActive = liveRow['last_active_at'];
+  const freshActive = freshRow['last_active_at'];
+  if (typeof liveActive !== 'string' || (freshActive !== null && !(Date.parse(liveActive) > Date.parse(String(freshActive))))) return false;
+  return JSON.stringify({ ...liveRow, last_active_at: null }) === JSON.stringify({ ...freshRow, last_active_at: null });
+}
