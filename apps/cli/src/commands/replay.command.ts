@@ -1,0 +1,83 @@
+import type { ReadModelName, ReadModelReplayView, ReplayMode } from '@warden/contracts';
+import { Argument, Command, Option } from 'commander';
+import { CliError } from '../cli-error';
+import { ExitCode } from '../exit-codes';
+import { renderFields, renderTable } from '../output';
+import { renderProgress } from '../progress-bar';
+import type { ContextOf } from './login.command';
+
+/** The contracts' READ_MODEL_NAMES, kept here so the CLI loads no decorators at run time (a spec holds them equal). */
+export const REPLAYABLE_READ_MODELS: readonly ReadModelName[] = ['tokens', 'users-listing', 'audit-log'];
+const POLL_INTERVAL_MS = 250;
+const DIFFERENCES_SHOWN = 20;
+
+/** GET /admin/read-models/:name/replay. */
+interface ReplayStatus {
+  read_model: ReadModelName;
+  replay: ReadModelReplayView | null;
+}
+
+export function registerReplayCommand(program: Command, contextOf: ContextOf): void {
+  program
+    .command('replay')
+    .description('rebuild a read model from the event store, with a progress bar (the platform admin only)')
+    .addArgument(new Argument('<read-model>', 'the read model to rebuild').choices(REPLAYABLE_READ_MODELS))
+    .addOption(
+      new Option('--mode <mode>', 'swap: rebuild and swap in; compare: rebuild aside and report every difference (exit 9 if any)')
+        .choices(['swap', 'compare'])
+        .default('swap'),
+    )
+    .action(async (name: ReadModelName, options: { mode: ReplayMode }, command: Command) => {
+      const context = contextOf(command);
+      const api = await context.api();
+      const path = `/admin/read-models/${name}/replay`;
+      const { stderr } = context.io;
+      const terminal = (stderr as NodeJS.WriteStream).isTTY === true;
+      let shown = '';
+      // a terminal gets one line redrawn in place; a log gets a line whenever the count moves
+      const draw = (run: ReadModelReplayView, last: boolean) => {
+        if (context.json) return;
+        const line = renderProgress(run);
+        if (terminal) stderr.write(`\r${line}${last ? '\n' : ''}`);
+        else if (line !== shown) stderr.write(`${line}\n`);
+        shown = line;
+      };
+
+      let run = await api.post<ReadModelReplayView>(path, { mode: options.mode });
+      while (run.state === 'running') {
+        draw(run, false);
+        await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+        const status = await api.get<ReplayStatus>(path);
+        if (status.replay?.replay_id !== run.replay_id) {
+          throw new CliError(`the replay ${run.replay_id} is no longer reported: was the ${name} service restarted?`, ExitCode.Failure);
+        }
+        run = status.replay;
+      }
+      draw(run, true);
+
+      const differences = run.report?.differences ?? [];
+      context.print(
+        () =>
+          renderFields([
+            ['read model', run.read_model],
+            ['mode', run.mode],
+            ['state', run.state],
+            ['events', run.events_done],
+            ['events per second', Math.round(run.events_per_second)],
+            ['started', run.started_at],
+            ['finished', run.finished_at],
+            ...(run.error ? ([['error', run.error]] as const) : []),
+            ...(run.report ? ([['compared', run.report.compared], ['differences', differences.length]] as const) : []),
+          ]) +
+          (differences.length > 0
+            ? renderTable(
+                ['KEY', 'LIVE', 'REPLAYED'],
+                differences.slice(0, DIFFERENCES_SHOWN).map((d) => [d.key, d.live, d.replayed]),
+              )
+            : ''),
+        run,
+      );
+      if (run.state === 'failed') context.exitWith(ExitCode.Failure);
+      else if (differences.length > 0) context.exitWith(ExitCode.ReadModelDiffers);
+    });
+}

@@ -1,0 +1,142 @@
+import type { IssuedTokenView, TokenStatus, TokenView } from '@warden/contracts';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { CommandContext } from '../command-context';
+import { Cell, renderFields, renderTable } from '../output';
+import { listAll } from '../pages';
+import type { ContextOf } from './login.command';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function seconds(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('a whole number of seconds');
+  return Number(value);
+}
+
+/** The secret went to stdout: the notice goes to stderr, so `> file` captures the secret alone with its fields. */
+export function printSecretNotice(context: CommandContext): void {
+  context.notice('The token is shown this once: store it now. Warden keeps only its hash.');
+}
+
+function tokenFields(token: TokenView): [string, Cell][] {
+  return [
+    ['id', token.id],
+    ['name', token.name],
+    ['owner', token.user_id],
+    ['status', token.status],
+    ['visibility', token.visibility],
+    ['allowed origins', token.allowed_origins],
+    ['permissions', token.permissions ?? 'all of its owner'],
+    ['secret', `${token.prefix}…${token.last_four}`],
+    ['created', token.created_at],
+    ['expires', token.expires_at ?? 'never'],
+    ['last used', token.last_used_at],
+    ['rotated', token.rotated_at],
+    ['revoked', token.revoked_at],
+  ];
+}
+
+/** The token's fields and, last, its secret: the one time it is shown. */
+function printIssued(context: CommandContext, issued: IssuedTokenView): void {
+  context.print(() => renderFields([...tokenFields(issued), ['token', issued.token]]), issued);
+  printSecretNotice(context);
+}
+
+interface IssueOptions {
+  account: string;
+  name: string;
+  visibility?: 'private' | 'public';
+  origin: string[];
+  expiresAt?: string;
+  permission: string[];
+}
+
+export function registerTokensCommands(program: Command, contextOf: ContextOf): void {
+  const tokens = program.command('tokens').description('API tokens of service accounts');
+
+  tokens
+    .command('issue')
+    .description('issue a token to a service account; its secret is printed once, on stdout')
+    .requiredOption('--account <id>', 'the service account that owns it')
+    .requiredOption('--name <name>', 'what it is for, e.g. "DocuSign Connect"')
+    .addOption(new Option('--visibility <visibility>', 'public tokens work only from --origin').choices(['private', 'public']))
+    .option('--origin <origin>', 'an exact origin a public token works from (repeat for several)', collect, [])
+    .option('--expires-at <iso-8601>', 'when it stops working, e.g. 2030-01-01T00:00:00Z')
+    .option('--permission <permission>', "narrow it to this permission of its owner's (repeat for several)", collect, [])
+    .action(async (options: IssueOptions, command: Command) => {
+      const context = contextOf(command);
+      const api = await context.api();
+      const issued = await api.post<IssuedTokenView>('/tokens', {
+        user_id: options.account,
+        name: options.name,
+        visibility: options.visibility,
+        allowed_origins: options.origin.length > 0 ? options.origin : undefined,
+        expires_at: options.expiresAt,
+        permissions: options.permission.length > 0 ? options.permission : undefined,
+      });
+      printIssued(context, issued);
+    });
+
+  tokens
+    .command('list')
+    .description("list your organization's tokens (never their secrets)")
+    .option('--account <id>', 'only the tokens this service account owns')
+    .addOption(new Option('--status <status>', 'only tokens in this state').choices(['active', 'revoked', 'expired']))
+    .action(async (options: { account?: string; status?: TokenStatus }, command: Command) => {
+      const context = contextOf(command);
+      const api = await context.api();
+      const listed = await listAll<TokenView>(api, '/tokens', { owner: options.account, status: options.status });
+      context.print(
+        () =>
+          renderTable(
+            ['ID', 'NAME', 'OWNER', 'STATUS', 'SECRET', 'EXPIRES', 'LAST USED'],
+            listed.map((t) => [t.id, t.name, t.user_id, t.status, `${t.prefix}…${t.last_four}`, t.expires_at ?? 'never', t.last_used_at]),
+          ),
+        listed,
+      );
+    });
+
+  tokens
+    .command('show')
+    .description('one token (never its secret)')
+    .argument('<id>', 'the token id')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const context = contextOf(command);
+      const token = await (await context.api()).get<TokenView>(`/tokens/${encodeURIComponent(id)}`);
+      context.print(() => renderFields(tokenFields(token)), token);
+    });
+
+  tokens
+    .command('rotate')
+    .description('give a token a new secret, printed once; the old one works for --grace-period seconds')
+    .argument('<id>', 'the token id')
+    .option('--grace-period <seconds>', 'how long the old secret keeps working (default 0: it stops at once)', seconds)
+    .action(async (id: string, options: { gracePeriod?: number }, command: Command) => {
+      const context = contextOf(command);
+      const api = await context.api();
+      const body = options.gracePeriod === undefined ? {} : { grace_period_seconds: options.gracePeriod };
+      printIssued(context, await api.post<IssuedTokenView>(`/tokens/${encodeURIComponent(id)}/rotate`, body));
+    });
+
+  tokens
+    .command('reassign')
+    .description('give a token to another service account of the organization')
+    .argument('<id>', 'the token id')
+    .requiredOption('--to <account-id>', 'the service account that will own it')
+    .action(async (id: string, options: { to: string }, command: Command) => {
+      const context = contextOf(command);
+      const api = await context.api();
+      const token = await api.post<TokenView>(`/tokens/${encodeURIComponent(id)}/reassign`, { user_id: options.to });
+      context.print(() => renderFields(tokenFields(token)), token);
+    });
+
+  tokens
+    .command('revoke')
+    .description('revoke a token: every secret of it stops working when this returns')
+    .argument('<id>', 'the token id')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const context = contextOf(command);
+      const api = await context.api();
+      const token = await api.post<TokenView>(`/tokens/${encodeURIComponent(id)}/revoke`);
+      context.print(() => renderFields(tokenFields(token)), token);
+    });
+}
