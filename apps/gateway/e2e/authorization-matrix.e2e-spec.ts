@@ -221,7 +221,10 @@ const REQUESTS: Record<RouteKey, (target: OrganizationFixture, cell: Cell) => Pr
   'GET /api/v1/audit/users/:id/history': (target) => ({ params: { id: target.userId } }),
   'GET /api/v1/audit/tokens/:id/history': () => ({ params: { id: randomUUID() } }),
   'GET /api/v1/audit/users/:id/as-of': (target) => ({ params: { id: target.userId }, query: { at: new Date().toISOString() } }),
+  'GET /api/v1/audit/tokens/:id/as-of': (target) => ({ params: { id: target.tokenId }, query: { at: new Date().toISOString() } }),
   'POST /api/v1/audit/backfill': () => noRequest,
+  'POST /api/v1/admin/read-models/:name/replay': () => ({ params: { name: 'tokens' }, body: { mode: 'compare' } }),
+  'GET /api/v1/admin/read-models/:name/replay': () => ({ params: { name: 'tokens' } }),
   'POST /api/v1/tokens': (target) => ({ body: { user_id: target.serviceAccountId, name: unique('token') } }),
   'GET /api/v1/tokens': () => ({ query: { page_size: '200' } }),
   'GET /api/v1/tokens/:id': (target) => ({ params: { id: target.tokenId } }),
@@ -238,6 +241,9 @@ const REQUESTS: Record<RouteKey, (target: OrganizationFixture, cell: Cell) => Pr
   'GET /health': () => noRequest,
   'GET /health/live': () => noRequest,
   'GET /health/ready': () => noRequest,
+  'GET /metrics': () => noRequest,
+  'GET /api/v1/openapi.json': () => noRequest,
+  'GET /docs': () => noRequest,
 };
 
 function urlOf(route: RouteAccess, request: CellRequest): string {

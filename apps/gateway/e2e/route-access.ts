@@ -347,9 +347,36 @@ export const ROUTE_ACCESS = [
     },
   },
   {
+    method: 'GET',
+    path: '/api/v1/audit/tokens/:id/as-of',
+    who: 'audit:read in the token\'s organization (the platform admin: any)',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 200], super_admin: [200, 404], internal: [200, 404], admin: [200, 404],
+      member: [403, 403], auditor: [200, 404], external: [403, 403], external_custom: [403, 403],
+    },
+  },
+  {
     method: 'POST',
     path: '/api/v1/audit/backfill',
     who: 'the platform admin: records whatever the event stores hold and the audit log lacks',
+    access: {
+      anonymous: [401, null], platform_admin: [200, null], super_admin: [403, null], internal: [403, null], admin: [403, null],
+      member: [403, null], auditor: [403, null], external: [403, null], external_custom: [403, null],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/admin/read-models/:name/replay',
+    who: 'the platform admin: replays a read model (`tokens`, `users-listing`, `audit-log`) from the event store and swaps it in, or compares',
+    access: {
+      anonymous: [401, null], platform_admin: [200, null], super_admin: [403, null], internal: [403, null], admin: [403, null],
+      member: [403, null], auditor: [403, null], external: [403, null], external_custom: [403, null],
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/admin/read-models/:name/replay',
+    who: 'the platform admin: the current or last replay of a read model, with its progress',
     access: {
       anonymous: [401, null], platform_admin: [200, null], super_admin: [403, null], internal: [403, null], admin: [403, null],
       member: [403, null], auditor: [403, null], external: [403, null], external_custom: [403, null],
@@ -440,6 +467,33 @@ export const ROUTE_ACCESS = [
     method: 'GET',
     path: '/health/ready',
     who: 'anyone: public readiness (503 when a dependency is down)',
+    access: {
+      anonymous: [200, null], platform_admin: [200, null], super_admin: [200, null], internal: [200, null], admin: [200, null],
+      member: [200, null], auditor: [200, null], external: [200, null], external_custom: [200, null],
+    },
+  },
+  {
+    method: 'GET',
+    path: '/metrics',
+    who: 'anyone: Prometheus metrics of the gateway (counts and latencies, no identifiers)',
+    access: {
+      anonymous: [200, null], platform_admin: [200, null], super_admin: [200, null], internal: [200, null], admin: [200, null],
+      member: [200, null], auditor: [200, null], external: [200, null], external_custom: [200, null],
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/openapi.json',
+    who: 'anyone: the OpenAPI 3.1 document of this API',
+    access: {
+      anonymous: [200, null], platform_admin: [200, null], super_admin: [200, null], internal: [200, null], admin: [200, null],
+      member: [200, null], auditor: [200, null], external: [200, null], external_custom: [200, null],
+    },
+  },
+  {
+    method: 'GET',
+    path: '/docs',
+    who: 'anyone: the interactive page over the OpenAPI document',
     access: {
       anonymous: [200, null], platform_admin: [200, null], super_admin: [200, null], internal: [200, null], admin: [200, null],
       member: [200, null], auditor: [200, null], external: [200, null], external_custom: [200, null],

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import {
   HealthModule,
   LoggingModule,
+  MetricsModule,
   NatsRpcModule,
   ServiceClient,
   WardenLogger,
@@ -11,7 +12,10 @@ import {
 import { AuditController } from './audit/audit.controller';
 import { AuthModule } from './auth/auth.module';
 import { GatewayConfig } from './gateway-config';
+import { IdempotencyModule } from './idempotency/idempotency.module';
+import { ApiDescription, ApiDocsController } from './openapi/api-docs.controller';
 import { OrganizationsController } from './organizations/organizations.controller';
+import { ReadModelsController } from './read-models/read-models.controller';
 import { RolesController } from './roles/roles.controller';
 import { TeamsController } from './teams/teams.controller';
 import { TokensController } from './tokens/tokens.controller';
@@ -27,6 +31,7 @@ export class GatewayModule {
         LoggingModule.forRoot(logger),
         rpc,
         AuthModule.forRoot({ config, rpc }),
+        IdempotencyModule.forRoot({ config }),
         HealthModule.forRoot({
           imports: [rpc],
           inject: [ServiceClient],
@@ -35,8 +40,19 @@ export class GatewayModule {
             redisHealthCheck({ url: config.REDIS_URL }),
           ],
         }),
+        MetricsModule,
       ],
-      controllers: [OrganizationsController, UsersController, TeamsController, RolesController, AuditController, TokensController],
+      controllers: [
+        OrganizationsController,
+        UsersController,
+        TeamsController,
+        RolesController,
+        AuditController,
+        TokensController,
+        ReadModelsController,
+        ApiDocsController,
+      ],
+      providers: [ApiDescription],
     };
   }
 }
