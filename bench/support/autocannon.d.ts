@@ -15,6 +15,9 @@ declare module 'autocannon' {
     duration?: number;
     headers?: Record<string, string>;
     method?: string;
+    body?: string;
+    amount?: number;
+    idReplacement?: boolean;
   }
   interface Result {
     requests: Histogram;

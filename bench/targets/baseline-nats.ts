@@ -26,3 +26,6 @@ async function main(): Promise<void> {
 }
 
 void main();
+
+// Stopped with SIGINT: exit normally, so a --cpu-prof profile is written.
+process.on('SIGINT', () => process.exit(0));

@@ -8,7 +8,7 @@ import Redis from 'ioredis';
 import { LatencySamples, RunFigures } from '../support/stats';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const verifier = require(path.resolve(__dirname, '../../dist/libs/tokens/verifier/src/index.js')) as typeof import('@warden/token-verifier');
+const verifier = require(path.resolve(__dirname, '../..', process.env.WARDEN_DIST ?? 'dist', 'libs/tokens/verifier/src/index.js')) as typeof import('@warden/token-verifier');
 
 interface InProcessRun {
   variant: 'system' | 'baseline';
@@ -48,3 +48,6 @@ process.on('message', async (run: InProcessRun) => {
     redis.disconnect();
   }
 });
+
+// Stopped with SIGINT: exit normally, so a --cpu-prof profile is written.
+process.on('SIGINT', () => process.exit(0));

@@ -10,7 +10,7 @@ import { targetConfig } from './target-config';
 
 // The built library (dist/), as a receiving service would load the published package.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const verifier = require(path.resolve(__dirname, '../../dist/libs/tokens/verifier/src/index.js')) as typeof import('@warden/token-verifier');
+const verifier = require(path.resolve(__dirname, '../..', process.env.WARDEN_DIST ?? 'dist', 'libs/tokens/verifier/src/index.js')) as typeof import('@warden/token-verifier');
 const { port, redisUrl, keyPrefix } = targetConfig();
 
 @Controller()
@@ -33,3 +33,6 @@ async function main(): Promise<void> {
 }
 
 void main();
+
+// Stopped with SIGINT: exit normally, so a --cpu-prof profile is written.
+process.on('SIGINT', () => process.exit(0));

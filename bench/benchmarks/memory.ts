@@ -1,0 +1,123 @@
+// Memory: a gateway instance's RSS after N verifications (autocannon, 50 connections,
+// `GET /auth/whoami` with an API token); and Redis bytes per token with N tokens in the
+// credential read model: every key the read model keeps for a token issued once
+// (credential record, token view, the projection's per-stream version, its share of the
+// organization and owner indexes), written with a pipeline into a prefix of its own, then
+// measured with MEMORY USAGE (every key of a sample of tokens, every index key) and with
+// the growth of INFO used_memory (shared with whatever else runs on the server: noisy).
+import { createHash, randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+import { ownedTokensKey } from '@warden/contracts';
+import { TEST_REDIS_URL, deleteRedisPrefix, uniqueTestId } from '@warden/testing';
+import { CREDENTIAL_READ_MODEL, organizationTokensKey, tokenRecordKey } from '../../apps/tokens-service/src/credentials/credential-read-model.projection';
+import type { BenchContext, Row } from '../support/context';
+import { load } from '../support/load';
+import { startGateway } from '../support/processes';
+import { IssuedData, ORGANIZATIONS, OWNERS, writeTokenKeys } from './replay';
+
+const PAGE = 5_000;
+const SAMPLE = 2_000;
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+const uuidOf = (text: string) => {
+  const hex = createHash('md5').update(text).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+};
+
+function issued(i: number): IssuedData & { tokenId: string } {
+  return {
+    tokenId: randomUUID(),
+    organizationId: uuidOf(`organization-${i % ORGANIZATIONS}`),
+    ownerId: uuidOf(`owner-${i % OWNERS}`),
+    name: `replayed token ${i}`,
+    visibility: 'private',
+    allowedOrigins: [],
+    expiresAt: null,
+    permissions: null,
+    secretHash: createHash('sha256').update(`memory-secret-${i}`).digest('hex'),
+    lastFour: String(i % 10_000).padStart(4, '0'),
+    issuedAt: new Date(Date.UTC(2026, 0, 1) + i).toISOString(),
+  };
+}
+
+const usedMemory = async (redis: Redis) => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1]);
+
+async function redisBytesPerToken(count: number, log: (line: string) => void): Promise<Row> {
+  const redis = new Redis(TEST_REDIS_URL);
+  const keyPrefix = `${uniqueTestId('benchmem')}:`;
+  const sample: IssuedData[] = [];
+  try {
+    const before = await usedMemory(redis);
+    for (let start = 0; start < count; start += PAGE) {
+      const pipeline = redis.pipeline();
+      for (let i = start; i < Math.min(count, start + PAGE); i++) {
+        const data = issued(i);
+        writeTokenKeys(pipeline, keyPrefix, data);
+        // the projection's bookkeeping: the version applied per token stream
+        pipeline.set(`${keyPrefix}${CREDENTIAL_READ_MODEL}:v:token-${data.tokenId}`, '1');
+        if (i % Math.max(1, Math.floor(count / SAMPLE)) === 0) sample.push(data);
+      }
+      await pipeline.exec();
+    }
+    const after = await usedMemory(redis);
+    log(`memory: ${count} tokens written under ${keyPrefix}; used_memory grew by ${mib(after - before)}`);
+    const usage = async (key: string) => Number(await redis.memory('USAGE', key, 'SAMPLES', 0));
+    let credential = 0;
+    let perTokenKeys = 0;
+    for (const data of sample) {
+      const c = await usage(keyPrefix + `credential:${data.secretHash}`);
+      credential += c;
+      perTokenKeys += c + (await usage(keyPrefix + tokenRecordKey(data.tokenId))) + (await usage(`${keyPrefix}${CREDENTIAL_READ_MODEL}:v:token-${data.tokenId}`));
+    }
+    let indexes = 0;
+    for (let n = 0; n < ORGANIZATIONS; n++) indexes += await usage(keyPrefix + organizationTokensKey(uuidOf(`organization-${n}`)));
+    for (let n = 0; n < OWNERS; n++) indexes += await usage(keyPrefix + ownedTokensKey(uuidOf(`owner-${n}`)));
+    const perCredential = credential / sample.length;
+    const perToken = perTokenKeys / sample.length + indexes / count;
+    const grown = (after - before) / count;
+    return {
+      benchmark: 'memory, Redis',
+      system: `bytes per token with ${count.toLocaleString('en')} tokens in the credential read model (MEMORY USAGE; INFO used_memory growth)`,
+      systemFigure: `${Math.round(perToken)} B per token, all keys (${Math.round(perCredential)} B the credential record the verifier reads); used_memory growth ${Math.round(grown)} B per token`,
+      baseline: '-',
+      baselineFigure: '-',
+      ratio: '-',
+      target: '< 400 B per token',
+      verdict: perToken < 400 ? 'met' : 'missed',
+    };
+  } finally {
+    await deleteRedisPrefix(redis, keyPrefix);
+    redis.disconnect();
+  }
+}
+
+export async function benchMemory(ctx: BenchContext): Promise<Row[]> {
+  const { options, system, token, log } = ctx;
+  const gateway = await startGateway(system, options);
+  let gatewayRow: Row;
+  try {
+    const atStart = await gateway.rss();
+    log(`memory: gateway RSS at start ${mib(atStart)}; sending ${options.memoryVerifications} verifications`);
+    const figures = await load({
+      url: `${gateway.url}/auth/whoami`,
+      connections: options.connections,
+      amount: options.memoryVerifications,
+      headers: { authorization: `Bearer ${token}` },
+      expectedStatus: 200,
+    });
+    const afterLoad = await gateway.rss();
+    gatewayRow = {
+      benchmark: 'memory, gateway',
+      system: `gateway RSS after ${options.memoryVerifications.toLocaleString('en')} verifications (\`GET /auth/whoami\`, ${options.connections} connections)`,
+      systemFigure: `${mib(afterLoad)} (${mib(atStart)} when ready; ${Math.round(figures.perSecond)} req/s, ${figures.failures} failed)`,
+      baseline: '-',
+      baselineFigure: '-',
+      ratio: '-',
+      target: '< 150 MB',
+      verdict: afterLoad < 150 * 1e6 ? 'met' : 'missed',
+    };
+  } finally {
+    await gateway.stop();
+  }
+  return [gatewayRow, await redisBytesPerToken(options.memoryTokens, log)];
+}

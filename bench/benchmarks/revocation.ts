@@ -1,0 +1,123 @@
+// Revocation: tokens revoked one after another while several processes verify them as
+// fast as they can, over HTTP through the gateway and directly with the verifier library
+// (the zero-window test's hammer, apps/gateway/e2e/support/verification-hammer.mjs, forked
+// as is). Counts accepts of verifications started after a revoke answered (must be 0) and
+// times each revoke, request to answer.
+import { ChildProcess, fork } from 'node:child_process';
+import path from 'node:path';
+import { ApiClient, TEST_REDIS_URL } from '@warden/testing';
+import type { BenchContext, Row } from '../support/context';
+import { ms } from '../support/format';
+import { LatencySamples } from '../support/stats';
+
+const HAMMER = path.resolve(__dirname, '../../apps/gateway/e2e/support/verification-hammer.mjs');
+const LOOPS_PER_CHANNEL = 4;
+const BEFORE_FIRST_REVOKE_MS = 1000;
+const BETWEEN_REVOKES_MS = 100;
+const AFTER_LAST_REVOKE_MS = 500;
+
+interface Counts {
+  acceptedBefore: number;
+  refusedBefore: number;
+  acceptedAfter: number;
+  refusedAfter: number;
+  unexpected: number;
+}
+type HammerMessage = { type: 'started' } | { type: 'revoked-received' } | { type: 'report'; counts: Counts[] };
+
+function nextMessage<T extends HammerMessage['type']>(worker: ChildProcess, type: T): Promise<Extract<HammerMessage, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: HammerMessage) => {
+      if (message.type !== type) return;
+      worker.off('message', onMessage);
+      worker.off('exit', onExit);
+      resolve(message as Extract<HammerMessage, { type: T }>);
+    };
+    const onExit = (code: number | null) => reject(new Error(`a verification hammer exited (${code}) before sending ${type}`));
+    worker.on('message', onMessage);
+    worker.once('exit', onExit);
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function benchRevocation(ctx: BenchContext & { admin: ApiClient; serviceAccountId: string }): Promise<Row[]> {
+  const { options, system, log, admin } = ctx;
+  const revokeMs = new LatencySamples();
+  const total: Counts = { acceptedBefore: 0, refusedBefore: 0, acceptedAfter: 0, refusedAfter: 0, unexpected: 0 };
+  for (let run = 1; run <= options.runs; run++) {
+    const credentials: { id: string; key: string }[] = [];
+    for (let n = 0; n < options.revocations; n++) {
+      const issued = await admin.post<{ id: string; token: string }>('/tokens', { user_id: ctx.serviceAccountId, name: `revoked by the benchmark ${run}-${n}` });
+      if (issued.status !== 201) throw new Error(`issuing a token to revoke failed: ${issued.status} ${JSON.stringify(issued.body)}`);
+      credentials.push({ id: issued.body.id, key: issued.body.token });
+    }
+    const hammers = Array.from({ length: options.hammerProcesses }, () =>
+      fork(HAMMER, [], { execArgv: [], env: { ...process.env, WARDEN_DIST: options.dist }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+    );
+    try {
+      await Promise.all(
+        hammers.map((worker) => {
+          const started = nextMessage(worker, 'started');
+          worker.send({
+            type: 'start',
+            url: `${system.gatewayUrl}/auth/whoami`,
+            redisUrl: TEST_REDIS_URL,
+            keyPrefix: system.env.REDIS_KEY_PREFIX,
+            credentials,
+            concurrency: LOOPS_PER_CHANNEL,
+          });
+          return started;
+        }),
+      );
+      await sleep(BEFORE_FIRST_REVOKE_MS);
+      for (const [n, credential] of credentials.entries()) {
+        const requested = performance.now();
+        const status = (await admin.post(`/tokens/${credential.id}/revoke`)).status;
+        revokeMs.add(performance.now() - requested);
+        if (status !== 200) throw new Error(`revoke answered ${status}`);
+        await Promise.all(
+          hammers.map((worker) => {
+            const received = nextMessage(worker, 'revoked-received');
+            worker.send({ type: 'revoked', credential: credential.id });
+            return received;
+          }),
+        );
+        await sleep(n === credentials.length - 1 ? AFTER_LAST_REVOKE_MS : BETWEEN_REVOKES_MS);
+      }
+      const reports = await Promise.all(
+        hammers.map((worker) => {
+          const report = nextMessage(worker, 'report');
+          worker.send({ type: 'stop' });
+          return report;
+        }),
+      );
+      const counts = reports.flatMap((report) => report.counts);
+      for (const key of Object.keys(total) as (keyof Counts)[]) total[key] += counts.reduce((sum, c) => sum + c[key], 0);
+      log(
+        `revocation run ${run}/${options.runs}: ${credentials.length} revokes; accepted after ${counts.reduce((s, c) => s + c.acceptedAfter, 0)}, ` +
+          `refused after ${counts.reduce((s, c) => s + c.refusedAfter, 0)}, unexpected ${counts.reduce((s, c) => s + c.unexpected, 0)}`,
+      );
+    } finally {
+      for (const worker of hammers) if (worker.exitCode === null) worker.kill();
+    }
+  }
+  const verifications = Object.values(total).reduce((sum, n) => sum + n, 0);
+  const met = total.acceptedAfter === 0 && total.refusedAfter > 0 && total.unexpected === 0;
+  return [
+    {
+      benchmark: 'revocation',
+      system:
+        `${options.runs} x ${options.revocations} tokens revoked one after another (\`POST /tokens/:id/revoke\`) while ${options.hammerProcesses} processes ` +
+        `verify them (${LOOPS_PER_CHANNEL} HTTP loops on \`/auth/whoami\` + ${LOOPS_PER_CHANNEL} library loops each)`,
+      systemFigure:
+        `**${total.acceptedAfter} accepts after the revoke answered** (${total.refusedAfter} refusals after, ${total.acceptedBefore} accepts before, ` +
+        `${total.unexpected} unexpected, ${verifications} verifications); revoke request to answer p50 ${ms(revokeMs.percentile(50))} / p99 ${ms(revokeMs.percentile(99))} ms (n=${revokeMs.count})`,
+      baseline: '-',
+      baselineFigure: '-',
+      ratio: '-',
+      target: '0 accepts after the revoke answered; latency reported',
+      verdict: met ? 'met' : 'missed',
+    },
+  ];
+}

@@ -1,0 +1,81 @@
+// The command line of `npm run bench`: which benchmarks, and how big. `--size=quick` (or
+// BENCH_SIZE=quick) is a smoke run of a couple of minutes; the default, `full`, is what
+// BENCHMARKS.md records. Any figure can be set on its own (`--runs=5`, `--replay-sizes=...`).
+import path from 'node:path';
+
+export const BENCHMARK_NAMES = ['http', 'nats', 'in-process', 'issue', 'revocation', 'replay', 'scale-out', 'memory'] as const;
+export type BenchmarkName = (typeof BENCHMARK_NAMES)[number];
+
+export interface BenchOptions {
+  size: 'quick' | 'full';
+  selected: BenchmarkName[];
+  runs: number;
+  seconds: number;
+  warmupSeconds: number;
+  connections: number;
+  /** Concurrent requests of the issue-token benchmark (and connections of its baseline). */
+  issueConcurrency: number;
+  /** Tokens revoked one after another, per run, while the hammers verify. */
+  revocations: number;
+  /** Processes verifying while the tokens are revoked. */
+  hammerProcesses: number;
+  /** Event counts replayed; the ratio time(last)/time(first) is reported. */
+  replaySizes: number[];
+  /** The system's rebuild at a size is skipped when its estimated time exceeds this. */
+  replayBudgetSeconds: number;
+  /** Verifications before the gateway's RSS is read. */
+  memoryVerifications: number;
+  /** Tokens in the read model whose Redis footprint is measured. */
+  memoryTokens: number;
+  cpuProf: boolean;
+  /** False with `--no-report`: print the table only, leave BENCHMARKS.md as it is (profiling runs). */
+  report: boolean;
+  /** The build the services and the library are loaded from (WARDEN_DIST, as startSystem). */
+  dist: string;
+  /** The arguments as given, for the "exact command" line of the report. */
+  argv: string[];
+}
+
+const SIZES = {
+  quick: { runs: 3, seconds: 3, warmup: 1, revocations: 8, replaySizes: [10_000, 100_000], memoryVerifications: 100_000, memoryTokens: 100_000 },
+  full: { runs: 3, seconds: 5, warmup: 2, revocations: 20, replaySizes: [100_000, 1_000_000], memoryVerifications: 1_000_000, memoryTokens: 1_000_000 },
+};
+
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, root: string): BenchOptions {
+  const value = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+  const number = (name: string, fallback: number) => {
+    const given = value(name);
+    if (given === undefined) return fallback;
+    const parsed = Number(given);
+    if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`--${name} takes a positive integer, not ${given}`);
+    return parsed;
+  };
+  const size = value('size') ?? env.BENCH_SIZE ?? 'full';
+  if (size !== 'quick' && size !== 'full') throw new Error(`--size is quick or full, not ${size}`);
+  const preset = SIZES[size];
+  const selected = argv.filter((a) => !a.startsWith('--'));
+  for (const name of selected) {
+    if (!(BENCHMARK_NAMES as readonly string[]).includes(name)) throw new Error(`unknown benchmark ${name}; known: ${BENCHMARK_NAMES.join(', ')}`);
+  }
+  const replaySizes = value('replay-sizes')?.split(',').map(Number) ?? preset.replaySizes;
+  if (replaySizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--replay-sizes takes positive integers, comma-separated');
+  return {
+    size,
+    selected: selected.length === 0 ? [...BENCHMARK_NAMES] : (selected as BenchmarkName[]),
+    runs: number('runs', preset.runs),
+    seconds: number('seconds', preset.seconds),
+    warmupSeconds: number('warmup', preset.warmup),
+    connections: number('connections', 50),
+    issueConcurrency: number('issue-concurrency', 10),
+    revocations: number('revocations', preset.revocations),
+    hammerProcesses: number('hammers', 3),
+    replaySizes,
+    replayBudgetSeconds: number('replay-budget', 600),
+    memoryVerifications: number('verifications', preset.memoryVerifications),
+    memoryTokens: number('memory-tokens', preset.memoryTokens),
+    cpuProf: argv.includes('--cpu-prof'),
+    report: !argv.includes('--no-report'),
+    dist: path.resolve(root, env.WARDEN_DIST ?? 'dist'),
+    argv,
+  };
+}
