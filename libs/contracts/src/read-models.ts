@@ -8,6 +8,9 @@
 // and answers at once with its status, and `status` answers how far it got; the admin
 // route and `tools/replay.mjs` poll `status` until the state is no longer `running`.
 
+import { CommonErrorCode, WardenError } from './errors';
+import { RequestContext } from './request-context';
+
 /** The read models that can be replayed, and the service that owns each. */
 export const READ_MODELS = {
   /** The credential read model in Redis (tokens and sessions by hash): the tokens service. */
@@ -109,3 +112,21 @@ export const credentialGenerationPrefix = (generation: string) => (generation ==
  * principal when it is ok), decided by the same rules as the Redis path.
  */
 export const CREDENTIAL_VERIFY_FROM_STORE_SUBJECT = 'tokens.credentials.verify-from-store';
+
+/**
+ * Who may replay a read model: the platform admin (through the gateway's admin route) or a
+ * `system` caller without a principal (`npm run replay`, on the deployment's private NATS).
+ */
+export function requireReplayOperator(context: RequestContext): void {
+  const operator = context.principal ? context.principal.platformAdmin === true : context.actorType === 'system';
+  if (!operator) throw new WardenError(CommonErrorCode.Forbidden, 'Only the platform admin replays read models');
+}
+
+/** The mode a replay request asks for (`swap` when absent); anything else is refused. */
+export function replayModeOf(request: ReplayReadModelRequest | null | undefined): ReplayMode {
+  const mode = request?.mode ?? 'swap';
+  if (mode !== 'swap' && mode !== 'compare') {
+    throw new WardenError(CommonErrorCode.ValidationFailed, 'mode must be swap or compare', [{ field: 'mode', message: 'must be swap or compare' }]);
+  }
+  return mode;
+}

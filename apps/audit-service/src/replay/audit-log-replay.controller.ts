@@ -1,20 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import {
-  CommonErrorCode,
-  Envelope,
-  ReadModelReplayView,
-  ReadModelSubjects,
-  ReplayReadModelRequest,
-  WardenError,
-} from '@warden/contracts';
+import { Envelope, ReadModelReplayView, ReadModelSubjects, ReplayReadModelRequest, replayModeOf, requireReplayOperator } from '@warden/contracts';
 import { AuditLogReplay } from './audit-log-replay';
-
-function requirePlatformAdmin(envelope: Envelope<unknown>): void {
-  if (envelope.context.principal?.platformAdmin !== true) {
-    throw new WardenError(CommonErrorCode.Forbidden, 'Only the platform admin replays a read model');
-  }
-}
 
 /** The audit log's replay: started here, run in the background, polled by its status. */
 @Controller()
@@ -23,19 +10,13 @@ export class AuditLogReplayController {
 
   @MessagePattern(ReadModelSubjects.replay('audit-log'))
   replay(@Payload() envelope: Envelope<ReplayReadModelRequest>): ReadModelReplayView {
-    requirePlatformAdmin(envelope);
-    const mode = envelope.payload?.mode ?? 'swap';
-    if (mode !== 'swap' && mode !== 'compare') {
-      throw new WardenError(CommonErrorCode.ValidationFailed, 'mode must be swap or compare', [
-        { field: 'mode', message: 'must be swap or compare' },
-      ]);
-    }
-    return this.replays.start(mode);
+    requireReplayOperator(envelope.context);
+    return this.replays.start(replayModeOf(envelope.payload));
   }
 
   @MessagePattern(ReadModelSubjects.status('audit-log'))
   status(@Payload() envelope: Envelope<unknown>): ReadModelReplayView | null {
-    requirePlatformAdmin(envelope);
+    requireReplayOperator(envelope.context);
     return this.replays.status();
   }
 }

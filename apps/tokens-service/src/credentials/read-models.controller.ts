@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { CommonErrorCode, Envelope, ReadModelReplayView, ReadModelSubjects, ReplayReadModelRequest, RequestContext, WardenError } from '@warden/contracts';
+import { Envelope, ReadModelReplayView, ReadModelSubjects, ReplayReadModelRequest, replayModeOf, requireReplayOperator } from '@warden/contracts';
 import { CredentialReplay } from './credential-replay';
 
 /**
@@ -13,22 +13,13 @@ export class ReadModelsController {
 
   @MessagePattern(ReadModelSubjects.replay('tokens'))
   start(@Payload() envelope: Envelope<ReplayReadModelRequest>): Promise<ReadModelReplayView> {
-    requireOperator(envelope.context);
-    const mode = envelope.payload?.mode ?? 'swap';
-    if (mode !== 'swap' && mode !== 'compare') {
-      throw new WardenError(CommonErrorCode.ValidationFailed, 'mode must be swap or compare', [{ field: 'mode', message: 'must be swap or compare' }]);
-    }
-    return this.replay.start(mode);
+    requireReplayOperator(envelope.context);
+    return this.replay.start(replayModeOf(envelope.payload));
   }
 
   @MessagePattern(ReadModelSubjects.status('tokens'))
   status(@Payload() envelope: Envelope<unknown>): Promise<ReadModelReplayView | null> {
-    requireOperator(envelope.context);
+    requireReplayOperator(envelope.context);
     return this.replay.status();
   }
-}
-
-function requireOperator(context: RequestContext): void {
-  const operator = context.principal ? context.principal.platformAdmin : context.actorType === 'system';
-  if (!operator) throw new WardenError(CommonErrorCode.Forbidden, 'Only the platform admin replays read models');
 }
