@@ -193,3 +193,53 @@ describe('a command whose service is down', () => {
     expect(listed.body.results.map((token) => token.id)).toEqual([retried.body.id]);
   }, 60_000);
 });
+
+describe('a command carried out whose answer was lost', () => {
+  // The gateway died after the service committed (or its 503 freed the key): its record of
+  // the key is gone, so the retry runs the command again. The key's fingerprint travels with
+  // the command, the service derives the same id and answers a replay: no duplicate.
+  const forgetRecordsNaming = async (id: string) => {
+    const records = await redisKeysWithPrefix(redis, `${system.env['REDIS_KEY_PREFIX']}idempotency:`);
+    let forgotten = 0;
+    for (const record of records) {
+      if ((await redis.get(record))?.includes(id)) forgotten += await redis.del(record);
+    }
+    expect(forgotten).toBe(1);
+  };
+
+  it('gives the retry of POST /users the same user, once', async () => {
+    const key = randomUUID();
+    const first = await tenantAdmin.post<User>('/users', serviceAccountBody('lost-answer@corp'), withKey(key));
+    expect(first.status).toBe(201);
+    await forgetRecordsNaming(first.body.id);
+
+    const retry = await tenantAdmin.post<User>('/users', serviceAccountBody('lost-answer@corp'), withKey(key));
+    expect(retry.status).toBe(201);
+    expect(retry.body.id).toBe(first.body.id);
+    expect(retry.body.username).toBe('lost-answer@corp');
+    // Another key is another request: the username is taken.
+    const other = await tenantAdmin.post<Problem>('/users', serviceAccountBody('lost-answer@corp'), withKey(randomUUID()));
+    expect([other.status, other.body.code]).toEqual([409, 'username_taken']);
+    const listed = await tenantAdmin.get<{ results: User[] }>('/users?page_size=100');
+    expect(listed.body.results.filter((user) => user.username === 'lost-answer@corp')).toHaveLength(1);
+  });
+
+  it('answers the retry of POST /tokens 409 idempotent_replay_withheld naming the token, and issues one', async () => {
+    const account = await tenantAdmin.post<User>('/users', serviceAccountBody('lost-token@corp'));
+    const key = randomUUID();
+    const body = { user_id: account.body.id, name: 'answer lost' };
+    const first = await tenantAdmin.post<Token>('/tokens', body, withKey(key));
+    expect(first.status).toBe(201);
+    await forgetRecordsNaming(first.body.id);
+
+    const retry = await tenantAdmin.post<Problem>('/tokens', body, withKey(key));
+    expect([retry.status, retry.body.code]).toEqual([409, 'idempotent_replay_withheld']);
+    expect(retry.body.detail).toContain(first.body.id);
+    expect(JSON.stringify(retry.body)).not.toContain(first.body.token!);
+    // The service's refusal is kept as the key's answer from then on.
+    const again = await tenantAdmin.post<Problem>('/tokens', body, withKey(key));
+    expect([again.status, again.body.code, again.headers.get('idempotent-replayed')]).toEqual([409, 'idempotent_replay_withheld', 'true']);
+    const listed = await tenantAdmin.get<{ results: Token[] }>(`/tokens?owner=${account.body.id}`);
+    expect(listed.body.results.map((token) => token.id)).toEqual([first.body.id]);
+  });
+});

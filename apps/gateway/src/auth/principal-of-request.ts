@@ -1,6 +1,7 @@
 import { CommonErrorCode, PrincipalView, RequestContext, WardenError } from '@warden/contracts';
 import { requestContextFrom } from '@warden/platform';
 import type { FastifyRequest } from 'fastify';
+import { keyFingerprintOf } from '../idempotency/idempotency-key';
 
 // The authentication guard attaches the caller here; controllers read it back through
 // `contextOf(request)`, which is what every command and query they send carries.
@@ -27,7 +28,8 @@ export function actorFrom(principal: PrincipalView | undefined): Pick<RequestCon
   return { actorType: principal.accountType, actorId: principal.userId, organizationId: principal.organizationId, principal };
 }
 
-/** The RequestContext to send with a command or query: correlation id, client, and the caller. */
+/** The RequestContext to send with a command or query: correlation id, client, the caller, and an idempotency key's fingerprint. */
 export function contextOf(request: FastifyRequest): RequestContext {
-  return requestContextFrom(request, actorFrom(principalOf(request)));
+  const idempotencyFingerprint = keyFingerprintOf(request);
+  return requestContextFrom(request, { ...actorFrom(principalOf(request)), ...(idempotencyFingerprint ? { idempotencyFingerprint } : {}) });
 }

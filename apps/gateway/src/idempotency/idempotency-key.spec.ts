@@ -8,6 +8,7 @@ import {
   idempotencyKeyOf,
   idempotencyRecordKey,
   keepsFailure,
+  keyFingerprint,
   replayOf,
   requestFingerprint,
 } from './idempotency-key';
@@ -67,6 +68,23 @@ describe('idempotencyRecordKey', () => {
     const a = idempotencyRecordKey('p:', { userId: 'u', credential: { kind: 'session', id: 'a:b' } }, 'c');
     const b = idempotencyRecordKey('p:', { userId: 'u', credential: { kind: 'session', id: 'a' } }, 'b:c');
     expect(a).not.toBe(b);
+  });
+});
+
+describe('keyFingerprint', () => {
+  const owner = { userId: 'u1', credential: { kind: 'api_token', id: 't1' } };
+
+  it('is the same for a retry and differs by caller, credential, key and request, never showing the key', () => {
+    const fingerprint = keyFingerprint(owner, 'key-1', 'r');
+    expect(fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(keyFingerprint(owner, 'key-1', 'r')).toBe(fingerprint);
+    expect(keyFingerprint({ ...owner, userId: 'u2' }, 'key-1', 'r')).not.toBe(fingerprint);
+    expect(keyFingerprint({ ...owner, credential: { kind: 'api_token', id: 't2' } }, 'key-1', 'r')).not.toBe(fingerprint);
+    expect(keyFingerprint(owner, 'key-2', 'r')).not.toBe(fingerprint);
+    expect(keyFingerprint(owner, 'key-1', 'other request')).not.toBe(fingerprint);
+    expect(fingerprint).not.toContain('key-1');
+    // Not the Redis record's hash either: the services never learn where the record lives.
+    expect(idempotencyRecordKey('', owner, 'key-1')).not.toContain(fingerprint);
   });
 });
 

@@ -42,6 +42,28 @@ export function idempotencyRecordKey(keyPrefix: string, owner: KeyOwner, key: st
   return `${keyPrefix}idempotency:${hash('sha256', scope, 'hex')}`;
 }
 
+/**
+ * What the services get of a key (RequestContext.idempotencyFingerprint): a hash of the
+ * caller, the key and the request, never the key. The same retry gets the same one, and the
+ * services derive their new entities' ids from it; another request with the key, or the key
+ * of another caller, gets another.
+ */
+export function keyFingerprint(owner: KeyOwner, key: string, requestFingerprint: string): string {
+  return hash('sha256', JSON.stringify(['idempotency-key', owner.userId, owner.credential.kind, owner.credential.id, key, requestFingerprint]), 'hex');
+}
+
+// The fingerprint of each request holding a key, for the context its commands carry.
+const keyFingerprints = new WeakMap<object, string>();
+
+export function attachKeyFingerprint(request: object, fingerprint: string): void {
+  keyFingerprints.set(request, fingerprint);
+}
+
+/** The key's fingerprint of a request, `undefined` without an `Idempotency-Key`. */
+export function keyFingerprintOf(request: object): string | undefined {
+  return keyFingerprints.get(request);
+}
+
 /** JSON with object keys sorted, so a retry that serializes its body in another order is the same request. */
 export function canonicalJson(value: unknown): string {
   if (value === undefined) return '';

@@ -12,9 +12,11 @@ import {
   REPLAYED_HEADERS,
   ReplayableRecord,
   answeredRecord,
+  attachKeyFingerprint,
   idempotencyKeyOf,
   idempotencyRecordKey,
   keepsFailure,
+  keyFingerprint,
   replayOf,
   requestFingerprint,
 } from './idempotency-key';
@@ -58,6 +60,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
       throw new WardenError(CommonErrorCode.ServiceUnavailable, 'Idempotency keys cannot be checked right now; retry later with the same key');
     }
     if (!begun.held) return replay(replayOf(begun.record, fingerprint), reply);
+    // The commands carry the key's fingerprint, so a retry after a lost answer (a 5xx frees
+    // the key) makes the same ids and the services answer it as a replay, not a duplicate.
+    attachKeyFingerprint(request, keyFingerprint(principal, key, fingerprint));
     // Awaited apart from the response, so a client that gave up (its timeout) still finds the answer kept for its retry.
     return from(this.serve(next, begun.key, fingerprint, reply));
   }

@@ -1,4 +1,5 @@
 import {
+  CommonErrorCode,
   Envelope,
   ExchangeTokenRequest,
   IssueTokenBody,
@@ -17,6 +18,7 @@ import {
   TokensErrorCode,
   VerifyTokenBody,
   WardenError,
+  idempotentId,
   organizationPolicyKey,
   principalKey,
   secretHash,
@@ -85,7 +87,7 @@ export class TokensService {
     const owner = await this.principal(body.user_id);
     // Issued in the caller's organization; the decider refuses an owner from elsewhere.
     requireTokenPermission(caller, 'tokens:write', { organizationId: caller.organizationId, ownerTeams: owner?.teams ?? [] });
-    return this.mint(envelope.context, caller.organizationId, owner, {
+    return this.mint(envelope.context, 'tokens.issue', caller.organizationId, owner, {
       name: body.name,
       visibility: body.visibility ?? 'private',
       allowedOrigins: body.allowed_origins ?? [],
@@ -113,6 +115,7 @@ export class TokensService {
     const lifetime = Math.min(this.options.exchangedTokenLifetimeSeconds, cap ?? Number.POSITIVE_INFINITY);
     return this.mint(
       envelope.context,
+      'tokens.exchange',
       caller.organizationId,
       owner,
       {
@@ -241,27 +244,54 @@ export class TokensService {
     return recorded;
   }
 
+  /**
+   * Issues a token. A request with an idempotency key's fingerprint gets an id derived from
+   * it, so its retry after a lost answer finds the token made the first time: that is a
+   * replay, answered like the gateway's own (the secret was shown once and cannot be again).
+   */
   private async mint(
     context: RequestContext,
+    command: string,
     organizationId: string,
     owner: PrincipalRecord | null,
     fields: Pick<Extract<TokenCommand, { type: 'IssueToken' }>, 'name' | 'visibility' | 'allowedOrigins' | 'expiresAt' | 'permissions'>,
     now = this.clock(),
   ): Promise<IssuedTokenView> {
-    const tokenId = uuidv7();
+    const fingerprint = context.idempotencyFingerprint;
+    const tokenId = fingerprint ? idempotentId(fingerprint, command) : uuidv7();
+    if (fingerprint) await this.refuseReplay(tokenId);
     const secret = generateSecret('api_token', this.options.randomBytes);
-    await this.run(context, tokenId, {
-      type: 'IssueToken',
-      tokenId,
-      organizationId,
-      owner: toOwner(owner),
-      ...fields,
-      secretHash: secretHash(secret),
-      lastFour: secretLastFour(secret),
-      issuedAt: now.toISOString(),
-      maxLifetimeSeconds: await this.maxLifetimeSeconds(organizationId),
-    });
+    try {
+      await this.run(context, tokenId, {
+        type: 'IssueToken',
+        tokenId,
+        organizationId,
+        owner: toOwner(owner),
+        ...fields,
+        secretHash: secretHash(secret),
+        lastFour: secretLastFour(secret),
+        issuedAt: now.toISOString(),
+        maxLifetimeSeconds: await this.maxLifetimeSeconds(organizationId),
+      });
+    } catch (error) {
+      // A concurrent retry of the same request may have issued it first.
+      if (fingerprint) await this.refuseReplay(tokenId);
+      throw error;
+    }
     return withSecret(await this.view(tokenId), secret);
+  }
+
+  /** Refuses a retry whose token already exists: 409 naming it, after the read model has it. */
+  private async refuseReplay(tokenId: string): Promise<void> {
+    const streamId = tokenStreamId(tokenId);
+    const { state } = await loadState(this.options.store, tokenDecider, streamId);
+    if (state.status === 'absent') return;
+    await this.options.readModel.applyNewEvents(streamId);
+    throw new WardenError(
+      CommonErrorCode.IdempotentReplayWithheld,
+      `The first request with this Idempotency-Key succeeded (201, id ${tokenId}); ` +
+        'its answer held a secret, which is shown once and not kept. Rotate the token for a new secret.',
+    );
   }
 
   private async run(context: RequestContext, tokenId: string, command: TokenCommand): Promise<void> {

@@ -12,6 +12,7 @@ import {
   UserView,
   UsersErrorCode,
   WardenError,
+  idempotentId,
 } from '@warden/contracts';
 import { StreamCommand, loadState, streamCommand } from '@warden/kernel';
 import { validateDto } from '@warden/platform';
@@ -68,6 +69,12 @@ export class UsersService {
     const customRoles = await loadCustomRoles(this.ctx.store, input.organizationId, input.roles);
     const grant = authorizeRoleGrant(principal, input.roles, customRoles);
     if (!grant.allowed) throw forbidden(grant.reason);
+    // With an idempotency key's fingerprint the id is derived from it: a retry whose first
+    // answer was lost finds the user made then, and gets it again rather than a duplicate.
+    const fingerprint = envelope.context.idempotencyFingerprint;
+    const userId = fingerprint ? idempotentId(fingerprint, 'users.create') : uuidv7();
+    const replayed = fingerprint ? await this.replayedUser(userId) : undefined;
+    if (replayed) return replayed;
     const organization = await loadState(this.ctx.store, organizationDecider, organizationStreamId(input.organizationId));
     if (organization.state.status === 'absent') throw new WardenError(hidden.code, hidden.detail);
 
@@ -76,7 +83,6 @@ export class UsersService {
       assertPassword(input.password, { username: input.username, firstName: input.firstName, lastName: input.lastName, email: input.email });
       passwordHash = await this.ctx.hasher.hash(input.password);
     }
-    const userId = uuidv7();
     const at = this.ctx.clock().toISOString();
     const steps: StreamCommand[] = [
       streamCommand(usernameReservationStreamId(input.username), usernameReservationDecider, {
@@ -112,11 +118,16 @@ export class UsersService {
         } satisfies TeamCommand),
       ),
     ];
-    const { results, appended } = await runAtomically(this.ctx.store, steps, envelope.context, input.organizationId).catch(
-      (error: unknown) => {
-        throw teamReference(error, input.teams, body.groups !== undefined ? 'groups' : 'teams');
-      },
-    );
+    let outcome: Awaited<ReturnType<typeof runAtomically>>;
+    try {
+      outcome = await runAtomically(this.ctx.store, steps, envelope.context, input.organizationId);
+    } catch (error) {
+      // A concurrent retry of the same request may have made the user first.
+      const concurrent = fingerprint ? await this.replayedUser(userId) : undefined;
+      if (concurrent) return concurrent;
+      throw teamReference(error, input.teams, body.groups !== undefined ? 'groups' : 'teams');
+    }
+    const { results, appended } = outcome;
     await this.ctx.readModels.settle(appended);
     return toUserView(results[1]!.state as User);
   }
@@ -297,6 +308,16 @@ export class UsersService {
       ? { type: 'ClaimServiceAccountSlot', userId, accountType: to }
       : { type: 'ReleaseServiceAccountSlot', userId };
     return [streamCommand(organizationStreamId(organizationId), organizationDecider, command)];
+  }
+
+  /** The user a create already made under this id, once the read models have it; `undefined` if none. */
+  private async replayedUser(userId: string): Promise<UserView | undefined> {
+    const streamId = userStreamId(userId);
+    const recorded = await this.ctx.store.readStream(streamId);
+    if (recorded.length === 0) return undefined;
+    await this.ctx.readModels.settle(recorded.map(({ version, position }) => ({ streamId, version, position })));
+    const { state } = await loadState(this.ctx.store, userDecider, streamId);
+    return state.status === 'absent' ? undefined : toUserView(state, await this.lastActiveAt(userId));
   }
 
   private async existing(id: string): Promise<User> {
