@@ -235,7 +235,7 @@ export async function benchReplay(ctx: BenchContext): Promise<Row[]> {
       const ratio = s ? median(b) / median(s) : Number.NaN;
       rows.push({
         benchmark: `replay, ${size.toLocaleString('en')} events`,
-        system: 'tokens service: CredentialReadModel rebuild (pages of 500, one Lua apply per event) into an empty prefix',
+        system: 'tokens service: CredentialReadModel rebuild (pages of 2,000 folded in memory, one pipeline of Lua applies per page) into an empty prefix',
         systemFigure: s ? figure(size, s) : skipped.get(size)!,
         baseline: `keyset pages of ${BASELINE_PAGE} rows, the same keys and values in one Redis pipeline per page`,
         baselineFigure: figure(size, b),

@@ -14,7 +14,7 @@ import {
 } from '@warden/testing';
 import { silentMessagingLog } from './messaging-log';
 import { RedisOp } from './redis-ops';
-import { ProjectionRebuildTimeoutError, RedisProjection, RedisProjectionRunner } from './redis-projection';
+import { ProjectionRebuildTimeoutError, ProjectionReplayer, RedisProjection, RedisProjectionRunner } from './redis-projection';
 
 // A small token read model: enough kinds of writes to show a rebuild restores them all.
 function tokenProjection(keyPrefix: string): RedisProjection {
@@ -44,6 +44,30 @@ function tokenProjection(keyPrefix: string): RedisProjection {
         default:
           return [];
       }
+    },
+  };
+}
+
+// The same read model with a replayer: during a replay it remembers owners itself instead
+// of reading them from Redis, so the runner may send a page's applies in one pipeline.
+function replayedTokenProjection(keyPrefix: string, replayed: RecordedEvent[]): RedisProjection {
+  const live = tokenProjection(keyPrefix);
+  return {
+    ...live,
+    replayer: (): ProjectionReplayer => {
+      const owners = new Map<string, string>();
+      return {
+        apply: async (event) => {
+          replayed.push(event);
+          const data = event.data as { hash: string; owner: string };
+          // A catch-up did not see the issue: a revoke then names the owner itself.
+          const get = async (key: string) => owners.get(key) ?? (data.owner || null);
+          const ops = await live.apply(event, { get, hgetall: async () => ({}), smembers: async () => [], exists: async () => false });
+          if (event.type === 'token-issued') owners.set(`token:${data.hash}`, data.owner);
+          if (event.type === 'token-revoked') owners.delete(`token:${data.hash}`);
+          return ops;
+        },
+      };
     },
   };
 }
@@ -122,6 +146,92 @@ describe('RedisProjectionRunner', () => {
     expect(rebuilt).toEqual({ events: events.length, applied: events.length });
     expect(await dumpRedisPrefix(redis, keyPrefix, notMarker)).toEqual(before);
     expect(await runner.isReady()).toBe(true);
+  });
+
+  describe('with a replayer', () => {
+    const replayed: RecordedEvent[] = [];
+    const replaying = () =>
+      new RedisProjectionRunner({ redis, store, projection: replayedTokenProjection(keyPrefix, replayed), rebuildBatchSize: 3, log: silentMessagingLog });
+
+    beforeEach(() => {
+      replayed.length = 0;
+    });
+
+    it('rebuilds a page per pipeline, in log order, to the state the live path leaves', async () => {
+      const inAnHour = Date.now() + 3_600_000;
+      const events = [
+        ...(await issue('r1', 'user-1', inAnHour)),
+        ...(await issue('r2', 'user-1')),
+        ...(await revoke('r1')),
+        ...(await issue('r3', 'user-2', inAnHour + 1)),
+        ...(await appendSome(store, 'user-1', 'user-renamed', 2, (index) => ({ index }))),
+        ...(await revoke('r2')),
+        ...(await issue('r4', 'user-2')),
+      ];
+      await runner.rebuild(); // nothing yet: the live path applies each event as it comes
+      for (const event of events) await runner.handle(event);
+      const notMarker = { exclude: (key: string) => key === readyMarker() };
+      const live = await dumpRedisPrefix(redis, keyPrefix, notMarker);
+      expect(live[`${keyPrefix}token:r1`]).toBeUndefined();
+      expect(live[`${keyPrefix}owner:user-1`]).toBeUndefined(); // both of its tokens revoked: the set is gone
+
+      await deleteRedisPrefix(redis, keyPrefix);
+      const pipelines = jest.spyOn(redis, 'pipeline');
+      try {
+        const progress: number[] = [];
+        expect(await replaying().rebuild(undefined, (done) => progress.push(done))).toEqual({ events: events.length, applied: events.length });
+        // One pipeline per page read (pages of 3, shorter while another transaction holds events back).
+        expect(pipelines).toHaveBeenCalledTimes(progress.length);
+        expect(progress.length).toBeGreaterThanOrEqual(Math.ceil(events.length / 3));
+        expect(progress[progress.length - 1]).toBe(events.length);
+      } finally {
+        pipelines.mockRestore();
+      }
+      expect(replayed.map((event) => event.position)).toEqual(events.map((event) => event.position));
+      expect(await dumpRedisPrefix(redis, keyPrefix, notMarker)).toEqual(live);
+      expect(await runner.checkpoint()).toBe(events[events.length - 1]!.position);
+      expect(await runner.isReady()).toBe(true);
+
+      // Over an intact read model every event is already applied: nothing changes.
+      expect(await replaying().rebuild()).toEqual({ events: events.length, applied: 0 });
+      expect(await dumpRedisPrefix(redis, keyPrefix, notMarker)).toEqual(live);
+    });
+
+    it('catches up from a position with the replayer as well', async () => {
+      const first = [...(await issue('c1', 'user-1')), ...(await issue('c2', 'user-1'))];
+      const rebuilt = await replaying().replayAll();
+      expect(rebuilt).toMatchObject({ events: 2, applied: 2, last: first[1]!.position });
+      const more = [
+        ...(await appendSome(store, 'token-c1', 'token-revoked', 1, () => ({ hash: 'c1', owner: 'user-1' }))),
+        ...(await issue('c3', 'user-2')),
+      ];
+      replayed.length = 0;
+      expect(await replaying().catchUp(rebuilt.last)).toEqual({ events: 2, last: more[1]!.position });
+      expect(replayed.map((event) => event.position)).toEqual(more.map((event) => event.position));
+      expect(await redis.exists(`${keyPrefix}token:c1`)).toBe(0);
+      expect(await redis.smembers(`${keyPrefix}owner:user-1`)).toEqual(['c2']);
+      expect(await redis.get(`${keyPrefix}token:c3`)).toBe('user-2');
+    });
+
+    it('sends nothing of a page when one of its events has an invalid op', async () => {
+      // One append, so one transaction: the two events are readable together, in one page.
+      const [good] = await appendSome(store, 'token-p1', 'token-issued', 2, () => ({ hash: 'p1', owner: 'user-1' }));
+      const bad = new RedisProjectionRunner({
+        redis,
+        store,
+        log: silentMessagingLog,
+        projection: {
+          name: 'bad',
+          keyPrefix,
+          apply: () => [],
+          replayer: () => ({
+            apply: (event) => [{ op: 'set', key: `k:${event.version}`, value: event.version === 1 ? '1' : (2 as unknown as string) }],
+          }),
+        },
+      });
+      await expect(bad.rebuild()).rejects.toThrow(/must be a string/);
+      expect(await redis.exists(`${keyPrefix}k:1`, `${keyPrefix}bad:v:${good!.streamId}`, `${keyPrefix}bad:checkpoint`, `${keyPrefix}bad:ready`)).toBe(0);
+    });
   });
 
   describe('while an older transaction elsewhere holds committed events back', () => {

@@ -41,6 +41,22 @@ export interface RedisProjection {
    * projection must be handled one at a time (the EventConsumer's default).
    */
   apply(event: RecordedEvent, read: ProjectionReader): Promise<RedisOp[]> | RedisOp[];
+  /**
+   * Optional: what a replay (a rebuild, a generation built beside the live one, its
+   * catch-up) applies instead of `apply`. One is made per replay and dropped at its end.
+   * A projection that gives one says its ops never depend on the read model's state, so
+   * the runner asks for the ops of a whole page of events first and sends their scripts
+   * in one pipeline, in log order (the per-stream version check still holds).
+   */
+  replayer?(): ProjectionReplayer;
+}
+
+/**
+ * The ops of events met in log order during one replay: the same ops `apply` would give
+ * for each event, possibly computed from state kept from the events before it.
+ */
+export interface ProjectionReplayer {
+  apply(event: RecordedEvent): Promise<RedisOp[]> | RedisOp[];
 }
 
 export type ProjectionOutcome = 'applied' | 'skipped';
@@ -264,18 +280,48 @@ export class RedisProjectionRunner {
     // Set the first time the rebuild has read all that is readable while committed events
     // remain; not moved on afterwards, so the wait at the tail of the log is bounded.
     let deadline: number | undefined;
+    const replayer = this.projection.replayer?.();
+    const read = (from: LogPosition | undefined) => {
+      const reading = store.readAll({ after: from, limit: this.rebuildBatchSize });
+      reading.catch(() => undefined); // awaited below; not unhandled if applying fails first
+      return reading;
+    };
+    let next = read(after);
+    // The last page's pipeline, answered while the next page's ops are computed and sent.
+    let inFlight: Promise<void> | undefined;
+    const settle = async () => {
+      const answering = inFlight;
+      inFlight = undefined;
+      await answering;
+    };
     try {
       for (;;) {
-        const page = await store.readAll({ after, limit: this.rebuildBatchSize });
+        const page = await next;
         if (page.length > 0) {
-          for (const event of page) {
-            applied += await this.applyEvent(event, true);
-            events += 1;
+          // The next page is read while this one is applied.
+          next = read(page[page.length - 1]!.position);
+          if (replayer) {
+            // Sent behind the last page on the same connection, so applied after it.
+            const { answered } = await this.sendPage(page, replayer);
+            await settle();
+            const done = events + page.length;
+            inFlight = answered.then((count) => {
+              applied += count;
+              onProgress?.(done);
+            });
+            inFlight.catch(() => undefined); // awaited by settle; not unhandled if this run fails first
+            events = done;
+          } else {
+            for (const event of page) {
+              applied += await this.applyEvent(event, true);
+              events += 1;
+            }
+            onProgress?.(events);
           }
           after = page[page.length - 1]!.position;
-          onProgress?.(events);
           continue;
         }
+        await settle();
         // An empty page says nothing is readable yet, not that nothing is there.
         if ((await store.countAfter(after, 1)) === 0) break;
         const now = Date.now();
@@ -293,6 +339,7 @@ export class RedisProjectionRunner {
           );
         }
         await store.waitForAppend(Math.min(HELD_BACK_WAIT_MS, deadline - now));
+        next = read(after);
       }
       await this.redis.set(this.bookkeepingKey('ready'), new Date().toISOString());
     } catch (error) {
@@ -306,10 +353,42 @@ export class RedisProjectionRunner {
 
   private async applyEvent(event: RecordedEvent, rebuilding: boolean): Promise<number> {
     const ops = await this.projection.apply(event, this.reader);
-    const compiled = compileRedisOps(ops, this.projection.keyPrefix, `${this.projection.name}:`, BOOKKEEPING_KEYS + 1);
+    const [numKeys, ...keysAndArgs] = this.applyArguments(event, ops, rebuilding);
     const apply = (this.redis as unknown as Record<typeof APPLY_COMMAND, ApplyCommand>)[APPLY_COMMAND];
-    const result = await apply.call(
-      this.redis,
+    const result = await apply.call(this.redis, numKeys, ...keysAndArgs);
+    if (result !== 0 && result !== 1 && result !== -1 && result !== -2) throw new ProjectionScriptError(`unexpected script result ${String(result)}`);
+    return result;
+  }
+
+  /**
+   * Sends a page of a replay in one round trip: every event's ops are computed and checked
+   * first (an invalid op fails the page before anything of it is sent), then the scripts
+   * go in one pipeline, in log order. `answered` tells how many were applied.
+   */
+  private async sendPage(page: readonly RecordedEvent[], replayer: ProjectionReplayer): Promise<{ answered: Promise<number> }> {
+    const calls: [number, ...string[]][] = [];
+    for (const event of page) calls.push(this.applyArguments(event, await replayer.apply(event), true));
+    const pipeline = this.redis.pipeline();
+    const apply = (pipeline as unknown as Record<typeof APPLY_COMMAND, ApplyCommand>)[APPLY_COMMAND];
+    for (const [numKeys, ...keysAndArgs] of calls) void apply.call(pipeline, numKeys, ...keysAndArgs);
+    const answered = pipeline.exec().then((replies) => {
+      if (replies?.length !== page.length) throw new ProjectionScriptError(`pipeline answered ${replies?.length ?? 0} of ${page.length} applies`);
+      let applied = 0;
+      for (const [error, result] of replies) {
+        if (error) throw new ProjectionScriptError(`projection ${this.projection.name}: ${error.message}`);
+        // During a replay the script neither checks the ready marker nor the generation.
+        if (result !== 0 && result !== 1) throw new ProjectionScriptError(`unexpected script result ${String(result)}`);
+        applied += result;
+      }
+      return applied;
+    });
+    return { answered };
+  }
+
+  /** The apply script's key count, keys and arguments for one event and its ops. */
+  private applyArguments(event: RecordedEvent, ops: RedisOp[], rebuilding: boolean): [number, ...string[]] {
+    const compiled = compileRedisOps(ops, this.projection.keyPrefix, `${this.projection.name}:`, BOOKKEEPING_KEYS + 1);
+    return [
       BOOKKEEPING_KEYS + compiled.keys.length,
       this.bookkeepingKey(`v:${event.streamId}`),
       this.bookkeepingKey('checkpoint'),
@@ -321,9 +400,7 @@ export class RedisProjectionRunner {
       JSON.stringify(compiled.ops),
       rebuilding ? '1' : '0',
       this.generation?.id ?? '*',
-    );
-    if (result !== 0 && result !== 1 && result !== -1 && result !== -2) throw new ProjectionScriptError(`unexpected script result ${String(result)}`);
-    return result;
+    ];
   }
 
   private bookkeepingKey(suffix: string): string {

@@ -11,9 +11,8 @@
 // rebuild writes exactly the same keys and expiries as the first pass did.
 import { CredentialRecord, credentialKey, ownedTokensKey } from '@warden/contracts';
 import { EventStore, RecordedEvent } from '@warden/event-store';
-import { fold } from '@warden/kernel';
-import { RedisOp, RedisProjection } from '@warden/messaging';
-import { SessionEvent, TOKEN_STREAM_PREFIX, Token, TokenEvent, tokenDecider } from '@warden/tokens-domain';
+import { ProjectionReplayer, RedisOp, RedisProjection } from '@warden/messaging';
+import { SessionEvent, TOKEN_STREAM_PREFIX, Token, TokenEvent, TokenState, tokenDecider } from '@warden/tokens-domain';
 
 export const CREDENTIAL_READ_MODEL = 'credential-read-model';
 
@@ -41,11 +40,55 @@ export interface TokenRecord {
 }
 
 export function credentialReadModelProjection(keyPrefix: string, store: EventStore): RedisProjection {
-  return { name: CREDENTIAL_READ_MODEL, keyPrefix, apply: (event) => credentialOpsFor(event, store) };
+  return {
+    name: CREDENTIAL_READ_MODEL,
+    keyPrefix,
+    apply: (event) => credentialOpsFor(event, store),
+    replayer: () => new CredentialReplayer(store),
+  };
 }
 
 export async function credentialOpsFor(event: RecordedEvent, store: EventStore): Promise<RedisOp[]> {
-  if (event.streamId.startsWith(TOKEN_STREAM_PREFIX)) return tokenOps(event, store);
+  if (event.streamId.startsWith(TOKEN_STREAM_PREFIX)) return tokenOps(await foldedFromStore(event, store));
+  return sessionOps(event);
+}
+
+// How many token streams a replay keeps folded: between this and twice this, the streams
+// met most recently. A stream dropped has its next event folded from the store, as an
+// event applied live has.
+const FOLDED_STREAMS_KEPT = 20_000;
+
+/**
+ * The credential read model's ops during a replay: the same as `credentialOpsFor` gives,
+ * event by event, but a token stream is folded in memory as the replay meets its events
+ * in log order, rather than read back from the store for each one. An event that does not
+ * follow the version last folded for its stream (a catch-up starting mid-log, a stream
+ * dropped from the map) is folded from the store instead.
+ */
+export class CredentialReplayer implements ProjectionReplayer {
+  // Streams folded since the last turn, and those of the turn before (dropped at the next).
+  private recent = new Map<string, FoldedToken>();
+  private older = new Map<string, FoldedToken>();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly kept = FOLDED_STREAMS_KEPT,
+  ) {}
+
+  async apply(event: RecordedEvent): Promise<RedisOp[]> {
+    if (!event.streamId.startsWith(TOKEN_STREAM_PREFIX)) return sessionOps(event);
+    const before = this.recent.get(event.streamId) ?? this.older.get(event.streamId) ?? (event.version === 1 ? UNFOLDED : undefined);
+    const next = before !== undefined && before.version === event.version - 1 ? foldOne(before, event) : await foldedFromStore(event, this.store);
+    if (this.recent.size >= this.kept) {
+      this.older = this.recent;
+      this.recent = new Map();
+    }
+    this.recent.set(event.streamId, next);
+    return tokenOps(next);
+  }
+}
+
+function sessionOps(event: RecordedEvent): RedisOp[] {
   const known = event as unknown as SessionEvent;
   switch (known.type) {
     case 'SessionStarted':
@@ -85,15 +128,38 @@ export function tokenCredentialRecord(token: Token, hash: string): CredentialRec
   };
 }
 
+/** A token stream folded up to `version`, with every owner it was reassigned from by then. */
+interface FoldedToken {
+  version: number;
+  token: TokenState;
+  formerOwners: readonly string[];
+}
+
+const UNFOLDED: FoldedToken = { version: 0, token: tokenDecider.initialState(), formerOwners: [] };
+
+function foldOne(folded: FoldedToken, event: RecordedEvent): FoldedToken {
+  const known = { type: event.type, data: event.data } as TokenEvent;
+  return {
+    version: event.version,
+    token: tokenDecider.evolve(folded.token, known),
+    formerOwners: known.type === 'TokenReassigned' ? [...folded.formerOwners, known.data.fromUserId] : folded.formerOwners,
+  };
+}
+
+/** The event's token stream folded from the store up to the event's version. */
+async function foldedFromStore(event: RecordedEvent, store: EventStore): Promise<FoldedToken> {
+  const recorded = await store.readStream(event.streamId);
+  let folded = UNFOLDED;
+  for (const e of recorded) if (e.version <= event.version) folded = foldOne(folded, e);
+  return folded;
+}
+
 /**
  * A token event sets everything the token's state implies as of that event's version
  * (folded from its stream, as the principal records are), so an event applied late,
  * twice or during a rebuild always leaves the records of that version.
  */
-async function tokenOps(event: RecordedEvent, store: EventStore): Promise<RedisOp[]> {
-  const recorded = await store.readStream(event.streamId);
-  const upTo = recorded.filter((e) => e.version <= event.version).map((e) => ({ type: e.type, data: e.data }) as TokenEvent);
-  const token = fold(tokenDecider, upTo);
+function tokenOps({ token, formerOwners: reassignedFrom }: FoldedToken): RedisOp[] {
   if (token.status === 'absent') return [];
   const ops: RedisOp[] = [];
   for (const secret of token.secrets) {
@@ -128,7 +194,7 @@ async function tokenOps(event: RecordedEvent, store: EventStore): Promise<RedisO
   else ops.push({ op: 'srem', key: ownedTokensKey(token.ownerId), members: [token.tokenId] });
   // Every former owner, not only this event's: a later event applied first (by another
   // instance) must not leave the token counted against an owner it has left.
-  const formerOwners = new Set(upTo.flatMap((e) => (e.type === 'TokenReassigned' ? [e.data.fromUserId] : [])));
+  const formerOwners = new Set(reassignedFrom);
   formerOwners.delete(token.ownerId);
   for (const former of formerOwners) ops.push({ op: 'srem', key: ownedTokensKey(former), members: [token.tokenId] });
   return ops;

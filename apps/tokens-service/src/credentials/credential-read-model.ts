@@ -5,6 +5,9 @@ import type { HealthCheck } from '@warden/platform';
 import type { Redis } from 'ioredis';
 import { CREDENTIAL_READ_MODEL, TokenRecord, credentialReadModelProjection, organizationTokensKey, tokenRecordKey } from './credential-read-model.projection';
 
+// Events a replay reads and applies per page (one query, one Redis pipeline).
+const REPLAY_PAGE = 2_000;
+
 export interface CredentialReadModelOptions {
   redis: Redis;
   /** REDIS_KEY_PREFIX: the verifier reads the same keys. */
@@ -59,6 +62,7 @@ export class CredentialReadModel {
       projection: credentialReadModelProjection(this.keyPrefix + credentialGenerationPrefix(generation), this.store),
       log: this.log,
       generation: { pointerKey: this.generationKey, id: generation },
+      rebuildBatchSize: REPLAY_PAGE,
     });
   }
 

@@ -29,6 +29,8 @@ export interface CredentialReplayOptions {
 
 // The data keys of a generation, relative to its prefix (the bookkeeping is compared apart).
 const DATA_PATTERNS = ['credential:*', 'token:*', 'organization-tokens:*', 'owned-tokens:*'];
+/** How often a compare catches up and looks again while the live read model moves. */
+const COMPARE_ATTEMPTS = 10;
 const SWAP_ATTEMPTS = 20;
 const STATUS_KEY = `${CREDENTIAL_READ_MODEL}:replay`;
 
@@ -140,7 +142,11 @@ export class CredentialReplay {
       const live = await readModel.liveGeneration();
       let { events, last } = await runner.replayAll(progress);
       if (view.mode === 'compare') {
-        view.report = await this.compare(live, generation);
+        view.report = await this.compareSettled(live, generation, async () => {
+          const more = await runner.catchUp(last, (n) => progress(events + n));
+          events += more.events;
+          last = more.last ?? last;
+        });
         await this.deleteGeneration(generation);
       } else {
         let swapped = false;
@@ -181,6 +187,27 @@ export class CredentialReplay {
 
   private checkpointKey(generation: string): string {
     return this.options.keyPrefix + credentialGenerationPrefix(generation) + `${CREDENTIAL_READ_MODEL}:checkpoint`;
+  }
+
+  /**
+   * Compares at one log position: the live read model keeps applying events (a last use
+   * flushed, a command) while the scratch one is built and read, so a difference seen while
+   * the two checkpoints differ, or while the live one moved during the comparison, may be
+   * only that. Then the scratch generation catches up and the comparison runs again; what
+   * differs with both at the same position, unmoved, is reported (as is the last attempt's).
+   */
+  private async compareSettled(live: string, replayed: string, catchUp: () => Promise<void>): Promise<ReadModelCompareReport> {
+    const { redis } = this.options;
+    let report: ReadModelCompareReport = { compared: 0, differences: [] };
+    for (let attempt = 0; attempt < COMPARE_ATTEMPTS; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+      await catchUp();
+      const before = await redis.get(this.checkpointKey(live));
+      report = await this.compare(live, replayed);
+      const [after, replayedAt] = await Promise.all([redis.get(this.checkpointKey(live)), redis.get(this.checkpointKey(replayed))]);
+      if (report.differences.length === 0 || (before === after && after === replayedAt)) return report;
+    }
+    return report;
   }
 
   /** Every data key of the two generations, by name relative to each, and how they differ. */
