@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { NewEvent } from '@warden/event-store';
 import { PostgresEventStore, quoteIdentifier } from '@warden/event-store-postgres';
-import { TEST_DATABASE_URL, silentStoreLogger, uniqueTestId } from '@warden/testing';
+import { TEST_DATABASE_URL, pollUntil, silentStoreLogger, uniqueTestId } from '@warden/testing';
 import { ListingReplay } from './listing-replay';
 import { ListingProjection } from './listing.projection';
 
@@ -93,6 +93,18 @@ const indexNames = async () =>
   (await store.pool.query<{ name: string }>(`SELECT indexname AS name FROM pg_indexes WHERE schemaname = $1 AND tablename LIKE '%listing' ORDER BY 1`, [schema])).rows.map((row) => row.name);
 
 describe('the users listing replay', () => {
+  it('answers start() with the run it started, not the previous one', async () => {
+    await seed();
+    const first = replay.start('compare');
+    expect(first).toMatchObject({ state: 'running', mode: 'compare' });
+    await pollUntil(() => replay.status()?.state !== 'running', 'the first compare to finish', 30_000);
+    expect(replay.status()).toMatchObject({ replay_id: first.replay_id, state: 'succeeded' });
+    const second = replay.start('compare');
+    expect(second).toMatchObject({ state: 'running' });
+    expect(second.replay_id).not.toBe(first.replay_id);
+    await pollUntil(() => replay.status()?.state !== 'running', 'the second compare to finish', 30_000);
+  });
+
   it('swaps in a fresh replay with the same rows, the names the migrations know, and readers never failing', async () => {
     await seed();
     const before = await snapshot();

@@ -43,9 +43,14 @@ export class ListingReplay {
 
   /** Starts a run in the background (or answers the one already running). */
   start(mode: ReplayMode = 'swap'): ReadModelReplayView {
-    if (!this.running) {
-      this.running = this.run(mode).finally(() => (this.running = undefined));
-      this.running.catch(() => undefined);
+    // A run that has answered (succeeded or failed) may still be dropping its scratch tables:
+    // that is no reason to answer it again instead of starting the new one.
+    if (!this.running || this.current?.state !== 'running') {
+      const running: Promise<ReadModelReplayView> = this.run(mode).finally(() => {
+        if (this.running === running) this.running = undefined;
+      });
+      this.running = running;
+      running.catch(() => undefined);
     }
     return this.status()!;
   }
@@ -63,16 +68,18 @@ export class ListingReplay {
       started_at: now().toISOString(),
       finished_at: null,
       events_done: 0,
-      events_total: await store.countAfter(undefined, COUNT_LIMIT),
+      events_total: 0,
       events_per_second: 0,
       seconds_left: null,
       error: null,
       report: null,
     };
+    // Set before the first await: start() answers this run, not the previous one (or none).
     this.current = view;
     const suffix = `_replay_${replayId.slice(0, 8)}`;
     const fresh = new ListingProjection(pool, live.schema, { suffix, projection: `${LISTING_PROJECTION}${suffix}` });
     try {
+      view.events_total = await store.countAfter(undefined, COUNT_LIMIT);
       await this.createGeneration(fresh);
       // The bulk of the work, with the live listing serving and its tailer running.
       let after: string | undefined;
