@@ -12,6 +12,8 @@ import { BackoffOptions, backoffDelay, describeError, sleep } from './backoff';
 import { MessagingLog, stderrMessagingLog } from './messaging-log';
 import { DEFAULT_EVENTS_STREAM, PublishedEvent, decodePublishedEvent } from './published-event';
 
+const DEFAULT_ACK_WAIT_MS = 5_000;
+
 export type EventHandler = (event: PublishedEvent, msg: JsMsg) => Promise<void>;
 
 export interface EventConsumerStartOptions {
@@ -22,7 +24,11 @@ export interface EventConsumerStartOptions {
   handler: EventHandler;
   /** Default 1: strict order (see above). */
   maxAckPending?: number;
-  /** Default 30 s; the consumer signals progress while a handler runs. */
+  /**
+   * Default 5 s; the consumer signals progress while a handler runs, so only a message whose
+   * consumer died waits this long to be delivered again (with one message in flight, the
+   * whole consumer waits behind it: after a kill -9, this is how long its projection stalls).
+   */
   ackWaitMs?: number;
   /** Delay of the nak after the n-th failed delivery (the last repeats). */
   nakDelaysMs?: number[];
@@ -214,7 +220,7 @@ export class EventConsumer {
       msg.term('malformed event');
       return;
     }
-    const ackWaitMs = options.ackWaitMs ?? 30_000;
+    const ackWaitMs = options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS;
     const progress = setInterval(() => msg.working(), Math.max(100, Math.floor(ackWaitMs / 3)));
     try {
       await options.handler(event, msg);
@@ -246,7 +252,7 @@ export class EventConsumer {
     const tunable = {
       ...filter,
       max_ack_pending: options.maxAckPending ?? 1,
-      ack_wait: nanos(options.ackWaitMs ?? 30_000),
+      ack_wait: nanos(options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS),
       max_deliver: options.maxDeliver ?? -1,
     };
     try {
