@@ -1,5 +1,5 @@
 import { PrincipalView } from './principal';
-import { replayModeOf, requireReplayOperator } from './read-models';
+import { ReadModelReplayView, ReplayRuns, replayModeOf, requireReplayOperator, withReplayRate } from './read-models';
 import { RequestContext } from './request-context';
 
 const principal = (platformAdmin: boolean): PrincipalView => ({
@@ -33,5 +33,55 @@ describe('who may replay a read model', () => {
     expect(replayModeOf({})).toBe('swap');
     expect(replayModeOf({ mode: 'compare' })).toBe('compare');
     expect(() => replayModeOf({ mode: 'sideways' as 'swap' })).toThrow(expect.objectContaining({ code: 'validation_failed', errors: [expect.objectContaining({ field: 'mode' })] }));
+  });
+});
+
+const view = (fields: Partial<ReadModelReplayView> = {}): ReadModelReplayView => ({
+  read_model: 'users-listing',
+  replay_id: 'r1',
+  mode: 'swap',
+  state: 'running',
+  started_at: '2026-01-01T00:00:00.000Z',
+  finished_at: null,
+  events_done: 0,
+  events_total: 0,
+  events_per_second: 0,
+  seconds_left: null,
+  error: null,
+  report: null,
+  ...fields,
+});
+
+describe('a replay run', () => {
+  it('works out its rate and time left, none left once over, unknown before any event', () => {
+    const now = Date.parse('2026-01-01T00:00:10.000Z');
+    expect(withReplayRate(view({ events_done: 500, events_total: 2000 }), now)).toMatchObject({ events_per_second: 50, seconds_left: 30 });
+    expect(withReplayRate(view({ events_total: 2000 }), now)).toMatchObject({ events_per_second: 0, seconds_left: null });
+    expect(
+      withReplayRate(view({ state: 'succeeded', events_done: 800, events_total: 1000, finished_at: '2026-01-01T00:00:04.000Z' }), now),
+    ).toMatchObject({ events_per_second: 200, seconds_left: 0 });
+  });
+
+  it('starts one run at a time and answers the run it started', async () => {
+    const runs = new ReplayRuns();
+    expect(runs.status()).toBeNull();
+    let finish: () => void = () => undefined;
+    const first = view({ replay_id: 'first' });
+    let started = 0;
+    const run = (tracked: ReadModelReplayView) => async () => {
+      started++;
+      runs.track(tracked);
+      await new Promise<void>((resolve) => (finish = resolve));
+      tracked.state = 'succeeded';
+      tracked.finished_at = new Date().toISOString();
+    };
+    expect(runs.start(run(first))).toMatchObject({ replay_id: 'first', state: 'running' });
+    expect(runs.start(run(view({ replay_id: 'second' })))).toMatchObject({ replay_id: 'first' });
+    expect(started).toBe(1);
+    finish();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(runs.status()).toMatchObject({ replay_id: 'first', state: 'succeeded' });
+    expect(runs.start(run(view({ replay_id: 'third' })))).toMatchObject({ replay_id: 'third', state: 'running' });
+    expect(started).toBe(2);
   });
 });

@@ -130,3 +130,45 @@ export function replayModeOf(request: ReplayReadModelRequest | null | undefined)
   }
   return mode;
 }
+
+/** A run's view with its rate and time left worked out as of `now` (0 left once it is over). */
+export function withReplayRate(view: ReadModelReplayView, now = Date.now()): ReadModelReplayView {
+  const end = view.finished_at ? Date.parse(view.finished_at) : now;
+  const seconds = Math.max(0.001, (end - Date.parse(view.started_at)) / 1000);
+  const rate = view.events_done / seconds;
+  const left = Math.max(0, view.events_total - view.events_done);
+  return {
+    ...view,
+    events_per_second: Math.round(rate),
+    seconds_left: view.state !== 'running' ? 0 : rate > 0 ? Math.ceil(left / rate) : null,
+  };
+}
+
+/**
+ * One read model's replays in this process, for a service that runs them in the background:
+ * the current or last run, and at most one running at a time. A run `track`s its view before
+ * its first await, so `start` answers the run it started.
+ */
+export class ReplayRuns {
+  private current: ReadModelReplayView | null = null;
+
+  /** The current or last run; null when none ran since start. */
+  status(): ReadModelReplayView | null {
+    return this.current && withReplayRate(this.current);
+  }
+
+  /** Makes `view` the current run. */
+  track(view: ReadModelReplayView): void {
+    this.current = view;
+  }
+
+  /**
+   * Starts `run` in the background unless one is running (a run that has answered may still
+   * be dropping its scratch tables: that is no reason not to start the next), and answers
+   * the current run.
+   */
+  start(run: () => Promise<unknown>): ReadModelReplayView | null {
+    if (this.current?.state !== 'running') run().catch(() => undefined);
+    return this.status();
+  }
+}

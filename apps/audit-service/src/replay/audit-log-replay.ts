@@ -22,7 +22,7 @@
 // only up to the position read before settling: later ones may still be on their way.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ReadModelCompareReport, ReadModelDifference, ReadModelReplayView, ReplayMode } from '@warden/contracts';
+import { ReadModelCompareReport, ReadModelDifference, ReadModelReplayView, ReplayMode, ReplayRuns, withReplayRate } from '@warden/contracts';
 import { RecordedEvent } from '@warden/event-store';
 import { quoteIdentifier } from '@warden/event-store-postgres';
 import { Pool, PoolClient } from 'pg';
@@ -72,8 +72,7 @@ interface Generation {
 }
 
 export class AuditLogReplay {
-  private current: ReadModelReplayView | null = null;
-  private running: Promise<ReadModelReplayView> | undefined;
+  private readonly runs = new ReplayRuns();
   private readonly s: string;
   private readonly liveRecords: string;
   private readonly liveHeads: string;
@@ -86,19 +85,12 @@ export class AuditLogReplay {
 
   /** The current or last run; null when none ran since start. */
   status(): ReadModelReplayView | null {
-    return this.current && this.withRate(this.current);
+    return this.runs.status();
   }
 
   /** Starts a run in the background (or answers the one already running). */
   start(mode: ReplayMode = 'swap'): ReadModelReplayView {
-    if (!this.running || this.current?.state !== 'running') {
-      const running: Promise<ReadModelReplayView> = this.run(mode).finally(() => {
-        if (this.running === running) this.running = undefined;
-      });
-      this.running = running;
-      running.catch(() => undefined);
-    }
-    return this.status()!;
+    return this.runs.start(() => this.run(mode))!;
   }
 
   /** One whole run; resolves with its final view, a failed run included. */
@@ -119,7 +111,7 @@ export class AuditLogReplay {
       error: null,
       report: null,
     };
-    this.current = view;
+    this.runs.track(view);
     const generation = this.generation(replayId);
     const applied = (count: number) => (view.events_done += count);
     // The run shows as finished only once its scratch tables are gone: a client seeing it
@@ -143,19 +135,7 @@ export class AuditLogReplay {
     }
     if (mode === 'compare' || outcome.state === 'failed') await this.dropGeneration(generation).catch(() => undefined);
     Object.assign(view, outcome, { finished_at: now().toISOString() });
-    return this.withRate(view);
-  }
-
-  private withRate(view: ReadModelReplayView): ReadModelReplayView {
-    const end = view.finished_at ? Date.parse(view.finished_at) : Date.now();
-    const seconds = Math.max(0.001, (end - Date.parse(view.started_at)) / 1000);
-    const rate = view.events_done / seconds;
-    const left = Math.max(0, view.events_total - view.events_done);
-    return {
-      ...view,
-      events_per_second: Math.round(rate),
-      seconds_left: view.state !== 'running' ? 0 : rate > 0 ? Math.ceil(left / rate) : null,
-    };
+    return withReplayRate(view);
   }
 
   private async countEvents(): Promise<number> {

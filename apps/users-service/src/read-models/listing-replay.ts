@@ -5,7 +5,7 @@
 // or every row is compared with the live one (compare) and the fresh tables dropped.
 // Readers are never held for more than that transaction's renames.
 import { randomUUID } from 'node:crypto';
-import { ReadModelCompareReport, ReadModelDifference, ReadModelReplayView, ReplayMode } from '@warden/contracts';
+import { ReadModelCompareReport, ReadModelDifference, ReadModelReplayView, ReplayMode, ReplayRuns, withReplayRate } from '@warden/contracts';
 import { EventStore, RecordedEvent } from '@warden/event-store';
 import { quoteIdentifier } from '@warden/event-store-postgres';
 import { Pool, PoolClient } from 'pg';
@@ -31,28 +31,18 @@ export interface ListingReplayOptions {
 }
 
 export class ListingReplay {
-  private current: ReadModelReplayView | null = null;
-  private running: Promise<ReadModelReplayView> | undefined;
+  private readonly runs = new ReplayRuns();
 
   constructor(private readonly options: ListingReplayOptions) {}
 
   /** The current or last run; null when none ran since start. */
   status(): ReadModelReplayView | null {
-    return this.current && this.withRate(this.current);
+    return this.runs.status();
   }
 
   /** Starts a run in the background (or answers the one already running). */
   start(mode: ReplayMode = 'swap'): ReadModelReplayView {
-    // A run that has answered (succeeded or failed) may still be dropping its scratch tables:
-    // that is no reason to answer it again instead of starting the new one.
-    if (!this.running || this.current?.state !== 'running') {
-      const running: Promise<ReadModelReplayView> = this.run(mode).finally(() => {
-        if (this.running === running) this.running = undefined;
-      });
-      this.running = running;
-      running.catch(() => undefined);
-    }
-    return this.status()!;
+    return this.runs.start(() => this.run(mode))!;
   }
 
   /** One whole run; resolves with its final view, a failed run included. */
@@ -75,7 +65,7 @@ export class ListingReplay {
       report: null,
     };
     // Set before the first await: start() answers this run, not the previous one (or none).
-    this.current = view;
+    this.runs.track(view);
     const suffix = `_replay_${replayId.slice(0, 8)}`;
     const fresh = new ListingProjection(pool, live.schema, { suffix, projection: `${LISTING_PROJECTION}${suffix}` });
     try {
@@ -99,19 +89,7 @@ export class ListingReplay {
       if (mode === 'compare' || view.state === 'failed') await this.dropGeneration(fresh).catch(() => undefined);
       view.finished_at = now().toISOString();
     }
-    return this.withRate(view);
-  }
-
-  private withRate(view: ReadModelReplayView): ReadModelReplayView {
-    const end = view.finished_at ? Date.parse(view.finished_at) : Date.now();
-    const seconds = Math.max(0.001, (end - Date.parse(view.started_at)) / 1000);
-    const rate = view.events_done / seconds;
-    const left = Math.max(0, view.events_total - view.events_done);
-    return {
-      ...view,
-      events_per_second: Math.round(rate),
-      seconds_left: view.state !== 'running' ? 0 : rate > 0 ? Math.ceil(left / rate) : null,
-    };
+    return withReplayRate(view);
   }
 
   private async createGeneration(fresh: ListingProjection): Promise<void> {
