@@ -28,6 +28,7 @@ import { quoteIdentifier } from '@warden/event-store-postgres';
 import { Pool, PoolClient } from 'pg';
 import { GENESIS_HASH, chainOf, chainRecord } from '../audit-log/audit-chain';
 import { auditRecordOf } from '../audit-log/audit-record';
+import { toView } from '../audit-log/audit-record.repository';
 import { SourceEventStores } from '../backfill/source-event-stores';
 
 export const AUDIT_LOG_READ_MODEL = 'audit-log';
@@ -204,26 +205,8 @@ export class AuditLogReplay {
       const head = generation.chains.get(chain) ?? { sequence: 0, hash: GENESIS_HASH };
       const record = chainRecord(content, head.sequence + 1, head.hash);
       generation.chains.set(chain, { sequence: record.chainSequence, hash: record.hash });
-      return {
-        chain: record.chain,
-        chain_sequence: record.chainSequence,
-        event_id: record.eventId,
-        event_type: record.eventType,
-        service: record.service,
-        stream_id: record.streamId,
-        stream_version: record.streamVersion,
-        position: record.position,
-        recorded_at: record.recordedAt,
-        actor_id: record.actorId,
-        actor_type: record.actorType,
-        organization_id: record.organizationId,
-        correlation_id: record.correlationId,
-        client_address: record.clientAddress,
-        user_agent: record.userAgent,
-        data: record.data,
-        previous_hash: record.previousHash,
-        hash: record.hash,
-      };
+      // The live table's columns: the record as the API shows it, and its chain.
+      return { chain: record.chain, ...toView(record) };
     });
     const columns = `chain, chain_sequence, event_id, event_type, service, stream_id, stream_version, position, recorded_at, actor_id,
       actor_type, organization_id, correlation_id, client_address, user_agent, data, previous_hash, hash`;
