@@ -53,6 +53,9 @@ describe('CommandHandler', () => {
     const stored = await store.readStream('counter-1');
     expect(stored.map((e) => e.data)).toEqual([{ value: 1 }, { value: 2 }]);
     expect(stored[1].metadata.correlationId).toBe('c-1');
+    // What the decision was based on: the stream before this command's own event.
+    expect(result.history).toEqual([stored[0]]);
+    expect(result.events.map((e) => e.data)).toEqual([{ value: 2 }]);
   });
 
   it('re-decides on the fresh state after losing a race', async () => {
@@ -61,6 +64,8 @@ describe('CommandHandler', () => {
 
     expect(result.state).toEqual({ value: 3 });
     expect((await store.readStream('counter-1')).map((e) => e.data)).toEqual([{ value: 1 }, { value: 2 }, { value: 3 }]);
+    // The history of the decision that won, not of the one that lost the race.
+    expect(result.history.map((e) => e.version)).toEqual([1, 2]);
   });
 
   it('gives up with the conflict after the bounded number of retries', async () => {
@@ -70,6 +75,24 @@ describe('CommandHandler', () => {
     await expect(handler.handle('counter-1', { type: 'Increment', limit: 50 }, context())).rejects.toBeInstanceOf(
       WrongExpectedVersionError,
     );
+  });
+
+  it('decides on a stream assumed new without reading it, and on what it holds when it exists after all', async () => {
+    const store = new InMemoryEventStore();
+    const read = jest.spyOn(store, 'readStream');
+    const handler = new CommandHandler(store, counter);
+
+    const fresh = await handler.handle('counter-new', { type: 'Increment', limit: 5 }, context(), { assumeNew: true });
+    expect(read).not.toHaveBeenCalled();
+    expect(fresh).toMatchObject({ state: { value: 1 }, version: 1, history: [] });
+
+    // Not new after all: the 'no_stream' append loses, and the retry decides on the stream.
+    const existing = await handler.handle('counter-new', { type: 'Increment', limit: 5 }, context(), { assumeNew: true });
+    expect(read).toHaveBeenCalledTimes(1);
+    expect(existing).toMatchObject({ state: { value: 2 }, version: 2 });
+    expect(existing.history.map((e) => e.version)).toEqual([1]);
+    expect((await store.readStream('counter-new')).map((e) => e.data)).toEqual([{ value: 1 }, { value: 2 }]);
+    read.mockRestore();
   });
 
   it('does not retry a refusal of the decider, and writes nothing', async () => {

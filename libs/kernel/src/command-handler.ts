@@ -1,4 +1,4 @@
-import { EventMetadata, EventStore, LogPosition, WrongExpectedVersionError } from '@warden/event-store';
+import { EventMetadata, EventStore, LogPosition, RecordedEvent, WrongExpectedVersionError } from '@warden/event-store';
 import { Decider } from './decider';
 import { DomainEvent, loadState } from './load-state';
 
@@ -10,7 +10,10 @@ export interface CommandContext {
 
 export interface CommandResult<Event, State> {
   streamId: string;
+  /** The events this command appended, after `history`. */
   events: Event[];
+  /** The stream's events the decision was based on, as read before the append. */
+  history: RecordedEvent[];
   state: State;
   version: number;
   /** Where the stream's last new event landed in the global log; undefined when nothing was appended. */
@@ -27,6 +30,12 @@ export interface StreamCommand<Command = unknown, Event extends DomainEvent = Do
   streamId: string;
   decider: Decider<Command, Event, State>;
   command: Command;
+  /**
+   * The stream is new by construction (its id was just generated): the first decision is
+   * made on the initial state without reading the stream, and appended as 'no_stream'. If
+   * it exists after all, that append loses as any race does and the retry reads it.
+   */
+  assumeNew?: boolean;
 }
 
 /** Builds a StreamCommand with its types checked, for arrays that mix aggregates. */
@@ -34,8 +43,9 @@ export function streamCommand<Command, Event extends DomainEvent, State>(
   streamId: string,
   decider: Decider<Command, Event, State>,
   command: Command,
+  assumeNew = false,
 ): StreamCommand {
-  return { streamId, decider, command } as unknown as StreamCommand;
+  return { streamId, decider, command, assumeNew } as unknown as StreamCommand;
 }
 
 /**
@@ -54,7 +64,13 @@ export async function handleAcrossStreams(
 ): Promise<CommandResult<DomainEvent, unknown>[]> {
   const maxRetries = options.maxRetries ?? 3;
   for (let attempt = 0; ; attempt++) {
-    const loaded = await Promise.all(steps.map((step) => loadState(store, step.decider, step.streamId)));
+    const loaded = await Promise.all(
+      steps.map((step) =>
+        step.assumeNew && attempt === 0
+          ? { state: step.decider.initialState(), version: 0, recorded: [] }
+          : loadState(store, step.decider, step.streamId),
+      ),
+    );
     const decided = steps.map((step, i) => step.decider.decide(step.command, loaded[i].state));
     const requests = steps
       .map((step, i) => ({
@@ -75,6 +91,7 @@ export async function handleAcrossStreams(
         return {
           streamId: step.streamId,
           events: decided[i],
+          history: loaded[i].recorded,
           state: decided[i].reduce((s, e) => step.decider.evolve(s, e), loaded[i].state),
           version: result?.version ?? loaded[i].version,
           position: result?.position,
@@ -95,10 +112,11 @@ export class CommandHandler<Command, Event extends DomainEvent, State> {
     private readonly options: CommandHandlerOptions = {},
   ) {}
 
-  async handle(streamId: string, command: Command, context: CommandContext): Promise<CommandResult<Event, State>> {
+  /** `assumeNew`: see StreamCommand. */
+  async handle(streamId: string, command: Command, context: CommandContext, options: { assumeNew?: boolean } = {}): Promise<CommandResult<Event, State>> {
     const [result] = await handleAcrossStreams(
       this.store,
-      [streamCommand(streamId, this.decider, command)],
+      [streamCommand(streamId, this.decider, command, options.assumeNew)],
       context,
       this.options,
     );

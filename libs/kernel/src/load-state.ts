@@ -1,4 +1,4 @@
-import { EventStore, JsonObject, ReadStreamOptions } from '@warden/event-store';
+import { EventStore, JsonObject, ReadStreamOptions, RecordedEvent } from '@warden/event-store';
 import { Decider, fold } from './decider';
 
 /** What every domain event looks like: a discriminated union on `type`. */
@@ -9,15 +9,16 @@ export interface DomainEvent {
 
 /**
  * A stream's state, folded with the decider's own evolve, and the version it reflects
- * (0 for a stream that does not exist). `recordedUntil` gives the state as of a moment.
+ * (0 for a stream that does not exist), with the events it was folded from.
+ * `recordedUntil` gives the state as of a moment.
  */
 export async function loadState<Command, Event extends DomainEvent, State>(
   store: EventStore,
   decider: Decider<Command, Event, State>,
   streamId: string,
   options?: ReadStreamOptions,
-): Promise<{ state: State; version: number }> {
+): Promise<{ state: State; version: number; recorded: RecordedEvent[] }> {
   const recorded = await store.readStream(streamId, options);
   const events = recorded.map((event) => ({ type: event.type, data: event.data }) as Event);
-  return { state: fold(decider, events), version: recorded.length === 0 ? 0 : recorded[recorded.length - 1].version };
+  return { state: fold(decider, events), version: recorded.length === 0 ? 0 : recorded[recorded.length - 1].version, recorded };
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Pool } from 'pg';
+import { Client, Pool } from 'pg';
 import { NewEvent } from '@warden/event-store';
 import { TEST_DATABASE_URL, describeEventStoreContract, pollUntil, uniqueTestId } from '@warden/testing';
 import { PostgresEventStore } from './postgres-event-store';
-import { quoteIdentifier } from './postgres-identifiers';
+import { appendChannel, quoteIdentifier } from './postgres-identifiers';
 import { EventStoreLogger } from './postgres-append-listener';
 
 const quiet: EventStoreLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
@@ -73,7 +73,10 @@ describe('PostgresEventStore', () => {
     const { rows } = await admin.query(
       `SELECT component, version FROM ${quoteIdentifier(schema)}.schema_migrations ORDER BY version`,
     );
-    expect(rows).toEqual([{ component: 'event-store', version: 1 }]);
+    expect(rows).toEqual([
+      { component: 'event-store', version: 1 },
+      { component: 'event-store', version: 2 },
+    ]);
     await started[0]!.append({ streamId: 's-1', expectedVersion: 'no_stream', events: [event()] });
     expect(await started[3]!.readStream('s-1')).toHaveLength(1);
   });
@@ -96,6 +99,36 @@ describe('PostgresEventStore', () => {
     await writer.append({ streamId: 's-1', expectedVersion: 'no_stream', events: [event()] });
     await woken;
     expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('notifies listeners of rows other writers insert, and leaves the appends of the store to notify after their commit', async () => {
+    const store = await connect();
+    const listener = new Client({ connectionString: TEST_DATABASE_URL });
+    await listener.connect();
+    try {
+      const heard: string[] = [];
+      listener.on('notification', (message) => heard.push(message.channel));
+      await listener.query(`LISTEN ${quoteIdentifier(appendChannel(schema))}`);
+      const insert = (id: string) =>
+        `INSERT INTO ${quoteIdentifier(schema)}.events (event_id, stream_id, version, type, data, metadata)
+         VALUES ('${randomUUID()}', '${id}', 1, 'ThingHappened', '{}', '{}')`;
+
+      // What the store's append transaction sets: the trigger stays silent.
+      await admin.query(`BEGIN; SET LOCAL warden.append_notify = 'after-commit'; ${insert('s-quiet')}; COMMIT`);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(heard).toEqual([]);
+
+      await admin.query(insert('s-other-writer'));
+      await pollUntil(() => heard.length === 1, 'the notification of the other writer', 5_000);
+
+      await store.append({ streamId: 's-1', expectedVersion: 'no_stream', events: [event()] });
+      await pollUntil(() => heard.length === 2, 'the notification after the append', 5_000);
+      // One from the store after its commit, none from the trigger inside it.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(heard).toEqual([appendChannel(schema), appendChannel(schema)]);
+    } finally {
+      await listener.end();
+    }
   });
 
   it('listens again and keeps serving after its connections are killed, as after a server restart', async () => {

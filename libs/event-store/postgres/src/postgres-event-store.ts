@@ -30,7 +30,7 @@ import {
   validateAppendRequests,
 } from '@warden/event-store';
 import { EventStoreLogger, PostgresAppendListener } from './postgres-append-listener';
-import { appendChannel, quoteIdentifier } from './postgres-identifiers';
+import { appendChannel, quoteIdentifier, quoteLiteral } from './postgres-identifiers';
 import { guardPoolClients } from './postgres-pool-guard';
 import { LOG_START, formatLogPosition, parseLogPosition } from './postgres-log-position';
 import { eventStoreMigrations, runMigrations } from './postgres-migrations';
@@ -55,6 +55,11 @@ const UNIQUE_VIOLATION = '23505';
 const DEADLOCK_DETECTED = '40P01';
 // Racing 'any' appends to one stream are retried; each round one of them wins.
 const MAX_APPEND_ATTEMPTS = 50;
+// An append's transaction tells the events table's trigger not to NOTIFY: a NOTIFY inside
+// the transaction would hold PostgreSQL's cluster-wide notification lock through the
+// commit's WAL flush, and every notifying commit (any schema, any service) would wait its
+// turn. The store notifies after the commit instead (announceAppend).
+const APPEND_BEGIN = `BEGIN; SET LOCAL warden.append_notify = 'after-commit'`;
 
 interface EventRow {
   transaction_id: string;
@@ -89,17 +94,24 @@ export class PostgresEventStore implements EventStore, PendingAppendSource {
   private readonly listener: PostgresAppendListener;
   private heldBack = false;
   private closed = false;
+  private readonly notifySql: string;
+  // The notification being sent, and whether appends committed since it was sent.
+  private notifying: Promise<void> | undefined;
+  private notifyAgain = false;
 
   private constructor(
     /** The store's pool: other components may keep their tables in the same schema. */
     readonly pool: Pool,
     private readonly ownsPool: boolean,
     schema: string,
-    logger: EventStoreLogger,
+    private readonly logger: EventStoreLogger,
     private readonly heldBackPollMs: number,
   ) {
     this.schema = schema;
     this.table = `${quoteIdentifier(schema)}.events`;
+    // Its own transaction, committed without waiting for the WAL flush: the notification
+    // is a wake-up call (sleepers also wake on their timeout), not data to keep.
+    this.notifySql = `BEGIN; SET LOCAL synchronous_commit = off; SELECT pg_notify(${quoteLiteral(appendChannel(schema))}, ''); COMMIT`;
     this.listener = new PostgresAppendListener(
       pool.options,
       appendChannel(schema),
@@ -167,7 +179,12 @@ export class PostgresEventStore implements EventStore, PendingAppendSource {
     validateAppendRequests(requests);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.inTransaction((client) => this.insert(client, requests));
+        const results =
+          requests.length === 1
+            ? [await this.insertOne(requests[0]!)]
+            : await this.inTransaction((client) => this.insert(client, requests));
+        this.announceAppend();
+        return results;
       } catch (error) {
         // the connection is back in the pool here: a lost race may read the winner's version
         if (!isRetryable(error) || attempt >= MAX_APPEND_ATTEMPTS) throw await this.translate(error);
@@ -279,8 +296,106 @@ export class PostgresEventStore implements EventStore, PendingAppendSource {
     if (this.closed) return;
     this.closed = true;
     this.waiters.wakeAll();
+    await this.notifying;
     await this.listener.stop();
     if (this.ownsPool) await this.pool.end();
+  }
+
+  /**
+   * Wakes this store's sleepers at once and every other listener on the schema (other
+   * instances) by a NOTIFY sent after the append committed. At most one is on its way;
+   * appends committed meanwhile are announced by one more, sent when it is answered.
+   */
+  private announceAppend(): void {
+    this.waiters.wakeAll();
+    if (this.closed) return;
+    if (this.notifying) {
+      this.notifyAgain = true;
+      return;
+    }
+    this.notifyAgain = false;
+    this.notifying = this.pool
+      .query(this.notifySql)
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          // Listeners elsewhere then wake on their timeout instead.
+          if (!this.closed)
+            this.logger.warn(
+              `append notification failed: ${error instanceof Error ? error.message : String(error)}`,
+            );
+        },
+      )
+      .finally(() => {
+        this.notifying = undefined;
+        if (this.notifyAgain && !this.closed) this.announceAppend();
+      });
+  }
+
+  /**
+   * One stream's append as one statement, so one round trip: the version check, the
+   * insert and the commit are the statement's own transaction. The stream's current
+   * version is read in the statement; an expectation it does not meet inserts nothing.
+   * Two appends racing past the check collide on the primary key, as in `insert`.
+   */
+  private async insertOne(request: AppendRequest): Promise<AppendResult> {
+    const required = requiredVersion(request.expectedVersion);
+    const batch = request.events.map((event) => ({
+      id: event.id,
+      type: event.type,
+      data: event.data,
+      metadata: event.metadata,
+    }));
+    let rows: { transaction_id: string; global_position: string; version: string }[];
+    try {
+      ({ rows } = await this.pool.query<{ transaction_id: string; global_position: string; version: string }>(
+        // set_config(..., true): APPEND_BEGIN's setting, for this statement's transaction.
+        // One timestamp for the whole append, as in `insert`.
+        `WITH quiet AS (SELECT set_config('warden.append_notify', 'after-commit', true) AS setting),
+              current AS (SELECT coalesce(max(version), 0) AS version FROM ${this.table} WHERE stream_id = $1),
+              clock AS (SELECT date_trunc('milliseconds', clock_timestamp()) AS now)
+         INSERT INTO ${this.table} (event_id, stream_id, version, type, data, metadata, recorded_at)
+         SELECT (e->>'id')::uuid, $1, current.version + n, e->>'type', e->'data', e->'metadata', clock.now
+         FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS batch(e, n), quiet, current, clock
+         WHERE $2::bigint IS NULL OR current.version = $2::bigint
+         ORDER BY n
+         RETURNING transaction_id::text AS transaction_id, global_position::text AS global_position, version::text AS version`,
+        [request.streamId, required ?? null, JSON.stringify(batch)],
+      ));
+    } catch (error) {
+      if (
+        error instanceof DatabaseError &&
+        error.code === UNIQUE_VIOLATION &&
+        error.constraint === 'events_pkey'
+      ) {
+        throw new StreamVersionConflict(request, error);
+      }
+      throw error;
+    }
+    if (rows.length === 0) {
+      throw new WrongExpectedVersionError(
+        request.streamId,
+        request.expectedVersion,
+        await this.streamVersion(request.streamId),
+      );
+    }
+    const last = rows.reduce((a, b) => (BigInt(a.global_position) > BigInt(b.global_position) ? a : b));
+    return {
+      streamId: request.streamId,
+      version: Math.max(...rows.map((row) => Number(row.version))),
+      position: formatLogPosition({
+        transactionId: last.transaction_id,
+        globalPosition: last.global_position,
+      }),
+    };
+  }
+
+  private async streamVersion(streamId: string): Promise<number> {
+    const { rows } = await this.pool.query<{ version: string }>(
+      `SELECT coalesce(max(version), 0)::text AS version FROM ${this.table} WHERE stream_id = $1`,
+      [streamId],
+    );
+    return Number(rows[0]!.version);
   }
 
   // Inside the caller's transaction. Requests are inserted in order; each statement is
@@ -355,7 +470,7 @@ export class PostgresEventStore implements EventStore, PendingAppendSource {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
+      await client.query(APPEND_BEGIN);
       const result = await work(client);
       await client.query('COMMIT');
       return result;
@@ -373,14 +488,10 @@ export class PostgresEventStore implements EventStore, PendingAppendSource {
   // After the rollback: a lost race reads the version that won, now committed.
   private async translate(error: unknown): Promise<unknown> {
     if (error instanceof StreamVersionConflict) {
-      const { rows } = await this.pool.query<{ version: string }>(
-        `SELECT coalesce(max(version), 0)::text AS version FROM ${this.table} WHERE stream_id = $1`,
-        [error.request.streamId],
-      );
       return new WrongExpectedVersionError(
         error.request.streamId,
         error.request.expectedVersion,
-        Number(rows[0]!.version),
+        await this.streamVersion(error.request.streamId),
       );
     }
     if (

@@ -110,5 +110,25 @@ export function eventStoreMigrations(schema: string): Migration[] {
           FOR EACH ROW EXECUTE FUNCTION ${s}.refuse_event_changes();
       `,
     },
+    {
+      version: 2,
+      name: 'append notification after commit for the store, by the trigger for other writers',
+      // A NOTIFY sent inside a transaction takes a cluster-wide lock at commit and holds it
+      // through the commit's WAL flush, so every notifying append of every schema commits
+      // one after another. The store's own appends set warden.append_notify and send their
+      // notification after the commit instead (PostgresEventStore); a row inserted by any
+      // other writer still notifies from here.
+      sql: (s) => `
+        CREATE OR REPLACE FUNCTION ${s}.notify_events_appended() RETURNS trigger LANGUAGE plpgsql AS $body$
+        BEGIN
+          IF coalesce(current_setting('warden.append_notify', true), '') <> 'after-commit' THEN
+            -- delivered at commit, once per transaction
+            PERFORM pg_notify(TG_ARGV[0], '');
+          END IF;
+          RETURN NULL;
+        END
+        $body$;
+      `,
+    },
   ];
 }
