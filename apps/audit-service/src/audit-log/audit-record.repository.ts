@@ -37,36 +37,32 @@ export class AuditRecordRepository {
 
   /**
    * Appends the record to its organization's chain. The chain head row is locked for the
-   * transaction, so instances appending to one chain at once take turns, and the check for
-   * the event id comes after the lock: a redelivered event changes nothing, the chain
-   * included. Returns whether the record was new.
+   * transaction, so instances appending to one chain at once take turns, and a redelivered
+   * event changes nothing, the chain included: seen already when the head was locked, or,
+   * recorded by another instance while this one waited for the lock, refused by the
+   * unique event id and rolled back. Returns whether the record was new. Four round trips:
+   * each one is a socket write on both sides, and the head stays locked across them.
    */
   async record(content: AuditRecordContent): Promise<boolean> {
     const chain = chainOf(content.organizationId);
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      await client.query(
-        `INSERT INTO ${this.heads} (chain, last_sequence, last_hash) VALUES ($1, 0, $2) ON CONFLICT (chain) DO NOTHING`,
-        [chain, GENESIS_HASH],
-      );
-      const { rows: heads } = await client.query<{ last_sequence: string; last_hash: string }>(
-        `SELECT last_sequence::text, last_hash FROM ${this.heads} WHERE chain = $1 FOR UPDATE`,
-        [chain],
-      );
-      const { rowCount: known } = await client.query(`SELECT 1 FROM ${this.records} WHERE event_id = $1`, [content.eventId]);
-      if (known) {
+      let head = await this.lockedHead(client, chain, content.eventId);
+      if (!head) {
+        // The chain's first record: its head is made, then locked as any other.
+        await client.query(
+          `INSERT INTO ${this.heads} (chain, last_sequence, last_hash) VALUES ($1, 0, $2) ON CONFLICT (chain) DO NOTHING`,
+          [chain, GENESIS_HASH],
+        );
+        head = (await this.lockedHead(client, chain, content.eventId))!;
+      }
+      if (head.known) {
         await client.query('ROLLBACK');
         return false;
       }
-      const head = heads[0]!;
       const chained = chainRecord(content, Number(head.last_sequence) + 1, head.last_hash);
-      await this.insert(client, chained);
-      await client.query(`UPDATE ${this.heads} SET last_sequence = $2, last_hash = $3 WHERE chain = $1`, [
-        chain,
-        chained.chainSequence,
-        chained.hash,
-      ]);
+      await this.insertAndAdvance(client, chained);
       await client.query('COMMIT');
       return true;
     } catch (error) {
@@ -188,11 +184,31 @@ export class AuditRecordRepository {
     }
   }
 
-  private async insert(client: PoolClient, record: ChainedAuditRecord): Promise<void> {
+  /** The chain's head, locked for the transaction, and whether the event is recorded already; null when the chain has none yet. */
+  private async lockedHead(
+    client: PoolClient,
+    chain: string,
+    eventId: string,
+  ): Promise<{ last_sequence: string; last_hash: string; known: boolean } | null> {
+    const { rows } = await client.query<{ last_sequence: string; last_hash: string; known: boolean }>(
+      `SELECT last_sequence::text, last_hash, EXISTS (SELECT 1 FROM ${this.records} WHERE event_id = $2) AS known
+       FROM ${this.heads} WHERE chain = $1 FOR UPDATE`,
+      [chain, eventId],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Inserts the chained record and moves its chain's head to it, in one statement. */
+  private async insertAndAdvance(client: PoolClient, record: ChainedAuditRecord): Promise<void> {
     await client.query(
-      `INSERT INTO ${this.records} (chain, chain_sequence, event_id, event_type, service, stream_id, stream_version, position,
-         recorded_at, actor_id, actor_type, organization_id, correlation_id, client_address, user_agent, data, previous_hash, hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+      `WITH recorded AS (
+         INSERT INTO ${this.records} (chain, chain_sequence, event_id, event_type, service, stream_id, stream_version, position,
+           recorded_at, actor_id, actor_type, organization_id, correlation_id, client_address, user_agent, data, previous_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+         RETURNING chain, chain_sequence, hash
+       )
+       UPDATE ${this.heads} h SET last_sequence = recorded.chain_sequence, last_hash = recorded.hash
+       FROM recorded WHERE h.chain = recorded.chain`,
       [
         record.chain,
         record.chainSequence,
