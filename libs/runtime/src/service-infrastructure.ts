@@ -68,7 +68,9 @@ export class ServiceInfrastructure {
       subjectPrefix: config.EVENTS_SUBJECT_PREFIX,
     });
     const jetStream = nats.jetstream();
-    const redis = new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 });
+    // Auto-pipelining sends the commands issued in one tick in one write: under load a
+    // verification no longer pays a socket write of its own (no command here blocks or WATCHes).
+    const redis = new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2, enableAutoPipelining: true });
     redis.on('error', (error) => logger.warn({ err: error.message }, 'Redis connection error'));
     // The logger's own `service` field names the app; the relay's names the event source.
     const messagingLog = (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}) => {

@@ -149,6 +149,57 @@ describe('request-reply over NATS', () => {
     }
   });
 
+  it("answers each request of a burst in Nest's packet format, echoing its id", async () => {
+    const connection = await connect({ servers: TEST_NATS_URL });
+    try {
+      const codec = JSONCodec();
+      const inbox = `_INBOX.${uniqueTestId('burst')}`;
+      const replies = connection.subscribe(`${inbox}.*`, { max: 50 });
+      for (let index = 0; index < 50; index++) {
+        const packet = { pattern: 'users.organizations.create', id: `p-${index}`, data: envelope({ name: `org-${index}` }) };
+        connection.publish(`${prefix}.users.organizations.create`, codec.encode(packet), { reply: `${inbox}.${index}` });
+      }
+      const answered: unknown[] = [];
+      for await (const reply of replies) {
+        const index = reply.subject.slice(inbox.length + 1);
+        answered.push(codec.decode(reply.data));
+        expect(codec.decode(reply.data)).toEqual({
+          response: { name: `org-${index}`, correlationId: expect.any(String) },
+          isDisposed: true,
+          id: `p-${index}`,
+        });
+      }
+      expect(answered).toHaveLength(50);
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('logs a request that is not JSON and leaves it unanswered', async () => {
+    const connection = await connect({ servers: TEST_NATS_URL });
+    try {
+      const request = connection.request(`${prefix}.users.organizations.create`, new TextEncoder().encode('{"pattern":'), {
+        timeout: 500,
+      });
+      await expect(request).rejects.toMatchObject({ code: 'TIMEOUT' });
+      expect(serviceLog.some((line) => line['msg'] === 'could not handle a NATS message')).toBe(true);
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('matches each reply to its request with many in flight on one connection', async () => {
+    const replies = await Promise.all(
+      Array.from({ length: 200 }, (_, index) =>
+        client.send<{ name: string; correlationId: string }>(
+          'users.organizations.create',
+          envelope({ name: `org-${index}` }, `req-many-${index}`),
+        ),
+      ),
+    );
+    replies.forEach((reply, index) => expect(reply).toEqual({ name: `org-${index}`, correlationId: `req-many-${index}` }));
+  });
+
   it('brings back a WardenError with its code and field errors', async () => {
     const error = await rejectionOf(client.send('users.organizations.refuse', envelope({})));
     expect(error.code).toBe(CommonErrorCode.ValidationFailed);
@@ -199,6 +250,16 @@ describe('request-reply over NATS', () => {
     expect(error.code).toBe(CommonErrorCode.UpstreamTimeout);
     // The timeout is 1 s; the bound is generous for a loaded machine, far below the handler's 4 s.
     expect(Date.now() - started).toBeLessThan(3500);
+  });
+
+  it('drops a reply that comes after its request timed out, and answers the next one', async () => {
+    const error = await rejectionOf(client.send('users.organizations.slow', envelope({ ms: 1300 })));
+    expect(error.code).toBe(CommonErrorCode.UpstreamTimeout);
+    await sleep(600); // the late reply arrives meanwhile
+    await expect(client.send('users.organizations.create', envelope({ name: 'after' }, 'req-after'))).resolves.toEqual({
+      name: 'after',
+      correlationId: 'req-after',
+    });
   });
 });
 

@@ -52,7 +52,7 @@ describe('WardenNatsServer', () => {
 describe('WardenNatsClient', () => {
   it('publishes each pattern under the prefix, once', () => {
     const client = new WardenNatsClient('warden', { servers: ['nats://127.0.0.1:1'] });
-    expect(client['normalizePattern'](UsersSubjects.createOrganization)).toBe(
+    expect(client.subjectOf(UsersSubjects.createOrganization)).toBe(
       'warden.users.organizations.create',
     );
   });

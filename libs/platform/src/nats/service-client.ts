@@ -1,6 +1,5 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { NatsRecordBuilder } from '@nestjs/microservices';
-import { EmptyResponseException } from '@nestjs/microservices/errors/empty-response.exception';
 import {
   CORRELATION_ID_HEADER,
   CommonErrorCode,
@@ -9,13 +8,15 @@ import {
   isErrorPayload,
 } from '@warden/contracts';
 import { headers as natsHeaders, ErrorCode as NatsErrorCode, NatsError } from 'nats';
-import { firstValueFrom, throwError, timeout } from 'rxjs';
 import { APP_LOGGER } from '../logging/logging.module';
 import type { WardenLogger } from '../logging/logger';
 import { natsRequestDuration } from '../metrics/metrics';
 import { WardenNatsClient } from './warden-nats-client';
 
 export const NATS_REQUEST_TIMEOUT_MS = Symbol('NATS_REQUEST_TIMEOUT_MS');
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 // Nest's answer when the subject has subscribers but none of them handles the pattern.
 const NO_MESSAGE_HANDLER = 'There is no matching message handler defined in the remote service.';
@@ -46,26 +47,16 @@ export class ServiceClient implements OnApplicationBootstrap, OnApplicationShutd
   async send<TRes, TPayload = unknown>(subject: string, envelope: Envelope<TPayload>): Promise<TRes> {
     const headers = natsHeaders();
     headers.set(CORRELATION_ID_HEADER, envelope.context.correlationId);
-    const record = new NatsRecordBuilder(envelope).setHeaders(headers).build();
+    // Nest's request packet, which the services' transport reads: the pattern, an id it echoes, the envelope.
+    const packet = encoder.encode(JSON.stringify({ pattern: subject, data: envelope, id: randomUUID() }));
     const endTimer = natsRequestDuration.startTimer({ subject });
     try {
-      const reply$ = this.client.send<TRes>(subject, record).pipe(
-        timeout({
-          first: this.timeoutMs,
-          with: () =>
-            throwError(
-              () =>
-                new WardenError(
-                  CommonErrorCode.UpstreamTimeout,
-                  `No answer to ${subject} within ${this.timeoutMs} ms`,
-                ),
-            ),
-        }),
-      );
-      // A handler that returns nothing completes without a value.
-      const reply = await firstValueFrom(reply$, { defaultValue: undefined as TRes });
+      const reply = await this.client.request(subject, packet, headers, this.timeoutMs);
+      // A handler that returns nothing answers without a response.
+      const { err, response } = JSON.parse(decoder.decode(reply.data)) as { err?: unknown; response?: TRes };
+      if (err !== undefined && err !== null) throw err;
       endTimer({ outcome: 'ok' });
-      return reply;
+      return response as TRes;
     } catch (error) {
       const failure = this.toWardenError(error, subject, envelope.context.correlationId);
       endTimer({ outcome: failure.code });
@@ -93,6 +84,9 @@ export class ServiceClient implements OnApplicationBootstrap, OnApplicationShutd
   private toWardenError(error: unknown, subject: string, correlationId: string): WardenError {
     if (error instanceof WardenError) return error;
     if (isErrorPayload(error)) return WardenError.fromPayload(error);
+    if (error instanceof NatsError && error.code === NatsErrorCode.Timeout) {
+      return new WardenError(CommonErrorCode.UpstreamTimeout, `No answer to ${subject} within ${this.timeoutMs} ms`);
+    }
     if (isUnavailable(error)) {
       return new WardenError(CommonErrorCode.ServiceUnavailable, `No service is answering ${subject}`);
     }
@@ -102,13 +96,7 @@ export class ServiceClient implements OnApplicationBootstrap, OnApplicationShutd
 }
 
 function isUnavailable(error: unknown): boolean {
-  if (error instanceof EmptyResponseException) return true; // NATS "no responders"
   if (error instanceof NatsError) return UNAVAILABLE_NATS_CODES.has(error.code);
-  // Nest rejects with this string while the connection is being re-established.
-  if (typeof error === 'string') return error.includes('Connection lost');
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as { message?: unknown }).message === NO_MESSAGE_HANDLER
-  );
+  // What a service's transport answers when the subject has subscribers but none handles it.
+  return error === NO_MESSAGE_HANDLER;
 }

@@ -1,7 +1,8 @@
-import { ServerNats } from '@nestjs/microservices';
-import type { MessageHandler, MsPattern } from '@nestjs/microservices';
-import { CORRELATION_ID_HEADER } from '@warden/contracts';
+import { NatsContext, ServerNats } from '@nestjs/microservices';
+import type { MessageHandler, MsPattern, ReadPacket } from '@nestjs/microservices';
+import { CORRELATION_ID_HEADER, CommonErrorCode } from '@warden/contracts';
 import type { Msg, NatsConnection, Subscription } from 'nats';
+import { isObservable } from 'rxjs';
 import { runWithContext } from '../logging/correlation-context';
 import { correlationIdFrom, isSaneCorrelationId } from '../logging/correlation-id';
 import type { WardenLogger } from '../logging/logger';
@@ -31,6 +32,7 @@ const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 export class WardenNatsServer extends ServerNats {
   private readonly subscriptionsToDrain: Subscription[] = [];
   private readonly inFlight = new InFlightRequests();
+  private readonly outgoing: Array<{ message: Msg; data: Uint8Array; done: (() => void) | undefined }> = [];
 
   constructor(private readonly settings: WardenNatsServerOptions) {
     super({
@@ -53,49 +55,70 @@ export class WardenNatsServer extends ServerNats {
     super.addHandler(prefixSubject(this.settings.subjectPrefix, pattern), callback, isEventHandler, extras);
   }
 
-  // Same as Nest's, but keeps the subscriptions so that close() can drain them.
+  // Nest's transport routes each message through its deserializer, a route lookup that
+  // JSON-parses the subject (a thrown SyntaxError per message), an observable pipeline and
+  // its serializer. Here a request is decoded once, its handler (Nest's, with the app's
+  // filters, pipes, guards and interceptors) found by its subscription, and a handler's
+  // value answered in one packet: the same packets as Nest's, at a fraction of the cost.
   override bindEvents(client: NatsConnection): void {
     for (const [subject, handler] of this.getHandlers()) {
       const queue: string = handler.extras?.['queue'] ?? this.settings.queue;
-      const callback = this.getMessageHandler(subject).bind(this) as (
-        error: Error | null,
-        message: Msg,
-      ) => void;
+      const callback = (error: Error | null, message: Msg) => {
+        if (error) this.settings.logger.error({ err: error, subject }, 'NATS subscription failed');
+        else this.answer(subject, handler, message).catch((failure: unknown) => this.couldNotHandle(failure, message));
+      };
       this.subscriptionsToDrain.push(client.subscribe(subject, { queue, callback }));
     }
   }
 
-  override handleMessage(channel: string, natsMsg: Msg): Promise<unknown> {
-    const correlationId = correlationIdOf(natsMsg);
-    return runWithContext({ correlationId }, () =>
-      // Nest lets a message that fails to deserialize reject here, where nothing awaits it.
-      super.handleMessage(channel, natsMsg).catch((error: unknown) => {
-        this.settings.logger.error(
-          { err: error, subject: natsMsg.subject, correlationId },
-          'could not handle a NATS message',
-        );
-      }),
-    );
+  private async answer(subject: string, handler: MessageHandler, message: Msg): Promise<void> {
+    let packet: IncomingPacket;
+    try {
+      packet = decodePacket(message.data, subject);
+    } catch (error) {
+      // Not a request of ours: nothing to answer it with, the caller times out.
+      this.couldNotHandle(error, message);
+      return;
+    }
+    const correlationId = correlationIdOf(message, packet);
+    const context = new NatsContext([message.subject, message.headers]);
+    if (packet.id === undefined) {
+      await runWithContext({ correlationId }, () => this.handleEvent(subject, packet as ReadPacket, context));
+      return;
+    }
+    const reply = this.replier(message, packet.id, correlationId);
+    await runWithContext({ correlationId }, async () => {
+      try {
+        const result: unknown = await handler(packet.data, context);
+        // An Observable is the exception filter's error or a handler that streams: Nest's
+        // own sender turns it into its packets.
+        if (isObservable(result)) this.send(result, reply);
+        else reply({ response: result, isDisposed: true });
+      } catch (error) {
+        // The app's filter answers every handler error; reaching here is a fault of the pipeline.
+        this.settings.logger.error({ err: error, subject: message.subject, correlationId }, 'unexpected error');
+        reply({ err: { code: CommonErrorCode.Internal, detail: INTERNAL_DETAIL }, isDisposed: true });
+      }
+    });
   }
 
-  override getPublisher(
-    natsMsg: Msg,
-    id: string,
-    ctx: Parameters<ServerNats['getPublisher']>[2],
-  ): (response: unknown) => unknown {
-    const publish = super.getPublisher(natsMsg, id, ctx);
-    if (!natsMsg.reply) return publish;
+  private couldNotHandle(error: unknown, message: Msg): void {
+    const correlationId = correlationIdFrom(headerCorrelationId(message));
+    this.settings.logger.error({ err: error, subject: message.subject, correlationId }, 'could not handle a NATS message');
+  }
+
+  /** Sends a request's answer packets, and logs one line once it has answered, as an HTTP access log would. */
+  private replier(message: Msg, id: string, correlationId: string): (packet: OutgoingPacket) => void {
+    if (!message.reply) return () => undefined;
     const done = this.inFlight.start();
     const startedAt = performance.now();
-    const correlationId = correlationIdOf(natsMsg);
-    return (response) => {
-      const packet = response as { err?: unknown; isDisposed?: boolean };
-      if (packet.isDisposed || packet.err !== undefined) {
-        // One line per answered request, as an HTTP access log would have.
+    return (packet) => {
+      const last = packet.isDisposed === true || packet.err !== undefined;
+      if (last && this.settings.logger.isLevelEnabled('info')) {
         const error = packet.err as { code?: unknown } | undefined;
         this.settings.logger.info(
           {
-            subject: natsMsg.subject,
+            subject: message.subject,
             correlationId,
             outcome: error === undefined ? 'ok' : String(error.code ?? 'error'),
             durationMs: Math.round((performance.now() - startedAt) * 10) / 10,
@@ -103,17 +126,26 @@ export class WardenNatsServer extends ServerNats {
           'answered request',
         );
       }
-      try {
-        return publish(response);
-      } catch (error) {
-        // The connection closed under a slow handler: nothing to answer on, the caller times out.
-        this.settings.logger.warn({ err: error, subject: natsMsg.subject }, 'could not send a NATS reply');
-        return undefined;
-      } finally {
-        if (packet.isDisposed || packet.err !== undefined) done();
-      }
+      this.outgoing.push({ message, data: encoder.encode(JSON.stringify({ ...packet, id })), done: last ? done : undefined });
+      if (this.outgoing.length === 1) process.nextTick(this.sendReplies);
     };
   }
+
+  // The answers that became ready while the promises of one I/O event settled leave
+  // together: the NATS client flushes its buffer in a microtask after the first publish,
+  // so replies coming out of a deep promise chain one by one would each cost a socket write.
+  private readonly sendReplies = () => {
+    for (const { message, data, done } of this.outgoing.splice(0)) {
+      try {
+        message.respond(data);
+      } catch (error) {
+        // The connection closed under a slow handler: nothing to answer on, the caller times out.
+        this.settings.logger.warn({ err: error, subject: message.subject }, 'could not send a NATS reply');
+      } finally {
+        done?.();
+      }
+    }
+  };
 
   override async close(): Promise<void> {
     const connection = this.connection();
@@ -140,17 +172,35 @@ export class WardenNatsServer extends ServerNats {
   }
 }
 
+interface IncomingPacket {
+  id?: string;
+  pattern?: unknown;
+  data?: unknown;
+}
+
+type OutgoingPacket = { response?: unknown; err?: unknown; isDisposed?: boolean };
+
+const INTERNAL_DETAIL = 'An unexpected error occurred; it has been logged.';
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+// As Nest's deserializer: a message without `pattern` and `data` is a bare event on its subject.
+function decodePacket(data: Uint8Array, subject: string): IncomingPacket {
+  const value: unknown = JSON.parse(decoder.decode(data));
+  const packet = value as IncomingPacket | null;
+  if (!packet || (packet.pattern === undefined && packet.data === undefined)) return { pattern: subject, data: value };
+  return packet;
+}
+
+function headerCorrelationId(message: Msg): string | undefined {
+  return message.headers?.get(CORRELATION_ID_HEADER);
+}
+
 // The header set by ServiceClient wins; a caller that sends none still has its
 // envelope's id; a request with neither gets a fresh id so its log lines still group.
-function correlationIdOf(message: Msg): string {
-  const header = message.headers?.get(CORRELATION_ID_HEADER);
+function correlationIdOf(message: Msg, packet: IncomingPacket): string {
+  const header = headerCorrelationId(message);
   if (isSaneCorrelationId(header)) return header;
-  try {
-    const packet = JSON.parse(new TextDecoder().decode(message.data)) as {
-      data?: { context?: { correlationId?: unknown } };
-    };
-    return correlationIdFrom(packet.data?.context?.correlationId);
-  } catch {
-    return correlationIdFrom(undefined);
-  }
+  const envelope = packet.data as { context?: { correlationId?: unknown } } | null | undefined;
+  return correlationIdFrom(typeof envelope === 'object' && envelope !== null ? envelope.context?.correlationId : undefined);
 }
