@@ -7,7 +7,7 @@
 // the growth of INFO used_memory (shared with whatever else runs on the server: noisy).
 import { createHash, randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import { ownedTokensKey } from '@warden/contracts';
+import { credentialKey, ownedTokensKey } from '@warden/contracts';
 import { TEST_REDIS_URL, deleteRedisPrefix, uniqueTestId } from '@warden/testing';
 import { CREDENTIAL_READ_MODEL, organizationTokensKey, tokenRecordKey } from '../../apps/tokens-service/src/credentials/credential-read-model.projection';
 import type { BenchContext, Row } from '../support/context';
@@ -63,11 +63,17 @@ async function redisBytesPerToken(count: number, log: (line: string) => void): P
     log(`memory: ${count} tokens written under ${keyPrefix}; used_memory grew by ${mib(after - before)}`);
     const usage = async (key: string) => Number(await redis.memory('USAGE', key, 'SAMPLES', 0));
     let credential = 0;
+    let view = 0;
+    let bookkeeping = 0;
     let perTokenKeys = 0;
     for (const data of sample) {
-      const c = await usage(keyPrefix + `credential:${data.secretHash}`);
+      const c = await usage(keyPrefix + credentialKey(data.secretHash));
+      const v = await usage(keyPrefix + tokenRecordKey(data.tokenId));
+      const b = await usage(`${keyPrefix}${CREDENTIAL_READ_MODEL}:v:token-${data.tokenId}`);
       credential += c;
-      perTokenKeys += c + (await usage(keyPrefix + tokenRecordKey(data.tokenId))) + (await usage(`${keyPrefix}${CREDENTIAL_READ_MODEL}:v:token-${data.tokenId}`));
+      view += v;
+      bookkeeping += b;
+      perTokenKeys += c + v + b;
     }
     let indexes = 0;
     for (let n = 0; n < ORGANIZATIONS; n++) indexes += await usage(keyPrefix + organizationTokensKey(uuidOf(`organization-${n}`)));
@@ -75,6 +81,8 @@ async function redisBytesPerToken(count: number, log: (line: string) => void): P
     const perCredential = credential / sample.length;
     const perToken = perTokenKeys / sample.length + indexes / count;
     const grown = (after - before) / count;
+    const each = (bytes: number) => Math.round(bytes / sample.length);
+    log(`memory: per token, credential record ${each(credential)} B, token view ${each(view)} B, stream version ${each(bookkeeping)} B, organization and owner indexes ${Math.round(indexes / count)} B`);
     return {
       benchmark: 'memory, Redis',
       system: `bytes per token with ${count.toLocaleString('en')} tokens in the credential read model (MEMORY USAGE; INFO used_memory growth)`,

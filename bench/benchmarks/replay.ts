@@ -8,11 +8,11 @@
 import { randomUUID } from 'node:crypto';
 import Redis, { ChainableCommander } from 'ioredis';
 import { Client } from 'pg';
-import { credentialKey, ownedTokensKey } from '@warden/contracts';
 import { PostgresEventStore } from '@warden/event-store-postgres';
+import type { TokenIssued } from '@warden/tokens-domain';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, deleteRedisPrefix, uniqueTestId } from '@warden/testing';
 import { CredentialReadModel } from '../../apps/tokens-service/src/credentials/credential-read-model';
-import { organizationTokensKey, tokenRecordKey } from '../../apps/tokens-service/src/credentials/credential-read-model.projection';
+import { issuedTokenOps } from '../../apps/tokens-service/src/credentials/credential-read-model.projection';
 import type { BenchContext, Row } from '../support/context';
 import { seconds, times } from '../support/format';
 import { median } from '../support/stats';
@@ -98,29 +98,31 @@ export interface IssuedData {
   issuedAt: string;
 }
 
-/** The keys and values the credential read model holds for a token issued once (no bookkeeping). */
+/**
+ * The keys and values the credential read model holds for a token issued once (no
+ * bookkeeping), from the projection's own ops, so the baseline cannot drift from its layout.
+ */
 export function writeTokenKeys(pipeline: ChainableCommander, keyPrefix: string, d: IssuedData): void {
-  const record = { kind: 'api_token', credentialId: d.tokenId, userId: d.ownerId, organizationId: d.organizationId, expiresAt: d.expiresAt, status: 'active', issuedAt: d.issuedAt };
-  pipeline.set(keyPrefix + credentialKey(d.secretHash), JSON.stringify(record));
-  const view = {
-    tokenId: d.tokenId,
-    organizationId: d.organizationId,
-    ownerId: d.ownerId,
-    name: d.name,
-    status: 'active',
-    visibility: d.visibility,
-    allowedOrigins: d.allowedOrigins,
-    expiresAt: d.expiresAt,
-    permissions: d.permissions,
-    lastFour: d.lastFour,
-    createdAt: d.issuedAt,
-    lastUsedAt: null,
-    revokedAt: null,
-    rotatedAt: null,
-  };
-  pipeline.set(keyPrefix + tokenRecordKey(d.tokenId), JSON.stringify(view));
-  pipeline.zadd(keyPrefix + organizationTokensKey(d.organizationId), Date.parse(d.issuedAt), d.tokenId);
-  pipeline.sadd(keyPrefix + ownedTokensKey(d.ownerId), d.tokenId);
+  for (const op of issuedTokenOps(d as TokenIssued['data'])) {
+    const key = keyPrefix + op.key;
+    switch (op.op) {
+      case 'set':
+        if (op.pxat !== undefined) pipeline.set(key, op.value, 'PXAT', op.pxat);
+        else pipeline.set(key, op.value);
+        break;
+      case 'zadd':
+        pipeline.zadd(key, ...op.members.flatMap(({ score, member }) => [score, member]));
+        break;
+      case 'sadd':
+        pipeline.sadd(key, ...op.members);
+        break;
+      case 'srem':
+        pipeline.srem(key, ...op.members);
+        break;
+      default:
+        throw new Error(`writeTokenKeys: no bulk write for a ${op.op} op`);
+    }
+  }
 }
 
 /** The system: the tokens service's rebuild of its credential read model into an empty prefix. */
@@ -170,7 +172,8 @@ async function assertSameOutput(redis: Redis, url: string, schema: string, syste
   const { rows } = await client.query<{ data: IssuedData }>(`SELECT data FROM "${schema}".events ORDER BY random() LIMIT 3`);
   await client.end();
   for (const { data } of rows) {
-    for (const key of [credentialKey(data.secretHash), tokenRecordKey(data.tokenId)]) {
+    const written = issuedTokenOps(data as TokenIssued['data']).flatMap((op) => (op.op === 'set' ? [op.key] : []));
+    for (const key of written) {
       const [s, b] = await Promise.all([redis.get(systemPrefix + key), redis.get(baselinePrefix + key)]);
       if (s === null || s !== b) throw new Error(`replay: system and baseline differ at ${key}:\n${s}\n${b}`);
     }

@@ -88,17 +88,20 @@ export interface ReadModelCompareReport {
 }
 
 /**
- * Redis key (after REDIS_KEY_PREFIX) of the credential read model's ready marker: written
- * when a build completes, absent while the read model is lost (Redis flushed, a new Redis)
- * or being rebuilt. The verifier checks it in the same round trip as the lookup.
+ * Redis key (after REDIS_KEY_PREFIX) of the base generation's ready marker: written when a
+ * build completes, absent while the read model is lost (Redis flushed, a new Redis) or being
+ * rebuilt. The projection's apply script checks it; verifiers read the generation pointer
+ * instead, which is written only once the generation it names is built.
  */
 export const CREDENTIAL_READ_MODEL_READY_KEY = 'credential-read-model:ready';
 
 /**
  * Redis key (after REDIS_KEY_PREFIX) naming the live generation of the credential read
- * model. Absent: the base generation, whose keys sit right under REDIS_KEY_PREFIX (as the
- * first build and a rebuild after a flush write them). A replay builds generation `<g>`
- * under `credentialGenerationPrefix(g)` and switches this key to it.
+ * model, and saying it is ready: written only once that generation is built. `''`: the base
+ * generation, whose keys sit right under REDIS_KEY_PREFIX (as the first build and a rebuild
+ * after a flush write them). Absent: the read model is lost or being rebuilt, and the
+ * verifier asks the tokens service instead of trusting what Redis holds. A replay builds
+ * generation `<g>` under `credentialGenerationPrefix(g)` and switches this key to it.
  */
 export const CREDENTIAL_READ_MODEL_GENERATION_KEY = 'credential-read-model:generation';
 

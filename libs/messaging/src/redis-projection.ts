@@ -89,6 +89,9 @@ export interface RedisProjectionRunnerOptions {
   generation?: { pointerKey: string; id: string };
 }
 
+/** Where an event stands: what the apply script's version check and checkpoint need of it. */
+export type EventPlace = Pick<RecordedEvent, 'streamId' | 'version' | 'position'>;
+
 /** Told how many events a rebuild or catch-up has applied so far (every batch). */
 export type RebuildProgress = (eventsDone: number) => void;
 
@@ -206,9 +209,39 @@ export class RedisProjectionRunner {
   }
 
   /** Applies one event; rebuilds the whole read model first if it was lost. */
-  async handle(event: RecordedEvent): Promise<ProjectionOutcome> {
+  handle(event: RecordedEvent): Promise<ProjectionOutcome> {
+    return this.handleWith(event, () => this.projection.apply(event, this.reader));
+  }
+
+  /**
+   * Applies ops the caller computed for an event, under the same checks as `handle` (the
+   * stream's version, the live generation, a lost read model rebuilt first): for a command
+   * that holds the state its events lead to and need not have the projection read it back.
+   * Only for a projection whose ops are the state as of the event, never the read model's.
+   */
+  applyOps(event: EventPlace, ops: RedisOp[]): Promise<ProjectionOutcome> {
+    return this.handleWith(event, () => ops);
+  }
+
+  /**
+   * Whether the apply script would skip the event now: this generation is live, the read
+   * model is there and holds the event's stream at its version or a later one. One read,
+   * for a caller that would otherwise compute the ops of an event applied long ago (a
+   * JetStream redelivery of what a command applied before answering).
+   */
+  async hasApplied(event: EventPlace): Promise<boolean> {
+    const [stored, ready, live] = await this.redis.mget(
+      this.bookkeepingKey(`v:${event.streamId}`),
+      this.bookkeepingKey('ready'),
+      this.generation?.pointerKey ?? this.bookkeepingKey('generation'),
+    );
+    if (this.generation && (live ?? '') !== this.generation.id) return false;
+    return ready !== null && stored !== null && Number(stored) >= event.version;
+  }
+
+  private async handleWith(event: EventPlace, opsOf: () => Promise<RedisOp[]> | RedisOp[]): Promise<ProjectionOutcome> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const result = await this.applyEvent(event, false);
+      const result = await this.applyEvent(event, await opsOf(), false);
       if (result >= 0) return result === 1 ? 'applied' : 'skipped';
       if (result === -2) throw new ProjectionGenerationMovedError(`projection ${this.projection.name}: generation ${JSON.stringify(this.generation?.id)} is no longer live`);
       this.log('warn', 'projection read model missing; rebuilding from the event store', { projection: this.projection.name });
@@ -313,7 +346,7 @@ export class RedisProjectionRunner {
             events = done;
           } else {
             for (const event of page) {
-              applied += await this.applyEvent(event, true);
+              applied += await this.applyEvent(event, await this.projection.apply(event, this.reader), true);
               events += 1;
             }
             onProgress?.(events);
@@ -342,6 +375,9 @@ export class RedisProjectionRunner {
         next = read(after);
       }
       await this.redis.set(this.bookkeepingKey('ready'), new Date().toISOString());
+      // Readers of a generational read model take the pointer's presence for "built": a base
+      // generation rebuilt is named once ready (NX: never over a generation swapped in since).
+      if (this.generation?.id === '') await this.redis.set(this.generation.pointerKey, '', 'NX');
     } catch (error) {
       this.lastError = describeError(error);
       throw error;
@@ -351,8 +387,7 @@ export class RedisProjectionRunner {
     return { events, applied, last: after };
   }
 
-  private async applyEvent(event: RecordedEvent, rebuilding: boolean): Promise<number> {
-    const ops = await this.projection.apply(event, this.reader);
+  private async applyEvent(event: EventPlace, ops: RedisOp[], rebuilding: boolean): Promise<number> {
     const [numKeys, ...keysAndArgs] = this.applyArguments(event, ops, rebuilding);
     const apply = (this.redis as unknown as Record<typeof APPLY_COMMAND, ApplyCommand>)[APPLY_COMMAND];
     const result = await apply.call(this.redis, numKeys, ...keysAndArgs);
@@ -386,7 +421,7 @@ export class RedisProjectionRunner {
   }
 
   /** The apply script's key count, keys and arguments for one event and its ops. */
-  private applyArguments(event: RecordedEvent, ops: RedisOp[], rebuilding: boolean): [number, ...string[]] {
+  private applyArguments(event: EventPlace, ops: RedisOp[], rebuilding: boolean): [number, ...string[]] {
     const compiled = compileRedisOps(ops, this.projection.keyPrefix, `${this.projection.name}:`, BOOKKEEPING_KEYS + 1);
     return [
       BOOKKEEPING_KEYS + compiled.keys.length,

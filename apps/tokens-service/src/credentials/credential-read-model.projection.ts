@@ -12,7 +12,7 @@
 import { CredentialRecord, credentialKey, ownedTokensKey } from '@warden/contracts';
 import { EventStore, RecordedEvent } from '@warden/event-store';
 import { ProjectionReplayer, RedisOp, RedisProjection } from '@warden/messaging';
-import { SessionEvent, TOKEN_STREAM_PREFIX, Token, TokenEvent, TokenState, tokenDecider } from '@warden/tokens-domain';
+import { SessionEvent, TOKEN_STREAM_PREFIX, Token, TokenEvent, TokenIssued, TokenState, tokenDecider } from '@warden/tokens-domain';
 
 export const CREDENTIAL_READ_MODEL = 'credential-read-model';
 
@@ -155,6 +155,15 @@ async function foldedFromStore(event: RecordedEvent, store: EventStore): Promise
 }
 
 /**
+ * What the read model holds for a token stream of one `TokenIssued` event: the same ops a
+ * replay of that stream applies (for tools that write such read models in bulk, so their
+ * layout cannot drift from the projection's).
+ */
+export function issuedTokenOps(data: TokenIssued['data']): RedisOp[] {
+  return tokenOps({ version: 1, token: tokenDecider.evolve(UNFOLDED.token, { type: 'TokenIssued', data }), formerOwners: [] });
+}
+
+/**
  * A token event sets everything the token's state implies as of that event's version
  * (folded from its stream, as the principal records are), so an event applied late,
  * twice or during a rebuild always leaves the records of that version.
@@ -198,4 +207,16 @@ function tokenOps({ token, formerOwners: reassignedFrom }: FoldedToken): RedisOp
   formerOwners.delete(token.ownerId);
   for (const former of formerOwners) ops.push({ op: 'srem', key: ownedTokensKey(former), members: [token.tokenId] });
   return ops;
+}
+
+/**
+ * The ops of a token stream as of the last of `events`, which are the whole stream from
+ * version 1 in order: what `credentialOpsFor` gives for that last event, for a caller that
+ * holds the stream already (a command that just decided on it) instead of reading it back.
+ */
+export function tokenStreamOps(events: readonly Pick<RecordedEvent, 'version' | 'type' | 'data'>[]): RedisOp[] {
+  let folded = UNFOLDED;
+  // foldOne reads nothing of an event but these three fields.
+  for (const event of events) folded = foldOne(folded, event as RecordedEvent);
+  return tokenOps(folded);
 }

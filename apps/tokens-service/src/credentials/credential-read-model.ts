@@ -1,12 +1,32 @@
 import { CREDENTIAL_READ_MODEL_GENERATION_KEY, credentialGenerationPrefix, ownedTokensKey } from '@warden/contracts';
-import { EventStore, RecordedEvent } from '@warden/event-store';
+import { EventStore, JsonObject, LogPosition, RecordedEvent } from '@warden/event-store';
 import { MessagingLog, ProjectionGenerationMovedError, ProjectionOutcome, RedisProjectionRunner, stderrMessagingLog } from '@warden/messaging';
+import { TOKEN_STREAM_PREFIX } from '@warden/tokens-domain';
 import type { HealthCheck } from '@warden/platform';
 import type { Redis } from 'ioredis';
-import { CREDENTIAL_READ_MODEL, TokenRecord, credentialReadModelProjection, organizationTokensKey, tokenRecordKey } from './credential-read-model.projection';
+import {
+  CREDENTIAL_READ_MODEL,
+  TokenRecord,
+  credentialReadModelProjection,
+  organizationTokensKey,
+  tokenRecordKey,
+  tokenStreamOps,
+} from './credential-read-model.projection';
 
 // Events a replay reads and applies per page (one query, one Redis pipeline).
 const REPLAY_PAGE = 2_000;
+// Applies overtaken by a generation swap that are made again on the new live one.
+const GENERATION_MOVED_RETRIES = 5;
+
+/** What a token command decided on and appended: its CommandResult, as far as the read model needs it. */
+export interface DecidedTokenStream {
+  streamId: string;
+  /** The whole stream before the command, from version 1. */
+  history: readonly RecordedEvent[];
+  events: readonly { type: string; data: JsonObject }[];
+  version: number;
+  position: LogPosition | undefined;
+}
 
 export interface CredentialReadModelOptions {
   redis: Redis;
@@ -81,10 +101,16 @@ export class CredentialReadModel {
   /** Rebuilds from the store when the ready marker is gone; true when it did. */
   async ensureBuilt(): Promise<boolean> {
     const runner = await this.liveRunner();
-    if (await runner.isReady()) return false;
-    this.log('warn', 'credential read model missing; rebuilding from the event store', { projection: CREDENTIAL_READ_MODEL });
-    await runner.rebuild();
-    return true;
+    const rebuilding = !(await runner.isReady());
+    if (rebuilding) {
+      this.log('warn', 'credential read model missing; rebuilding from the event store', { projection: CREDENTIAL_READ_MODEL });
+      await runner.rebuild();
+    }
+    // Verifiers take the pointer's presence for "built" (one read fewer per verification):
+    // a base generation built here, or by an apply that found the read model lost, is named
+    // only now. NX: a replay that swapped another generation in meanwhile keeps its pointer.
+    await this.redis.set(this.generationKey, '', 'NX');
+    return rebuilding;
   }
 
   /**
@@ -104,7 +130,27 @@ export class CredentialReadModel {
   async applyNewEvents(streamId: string): Promise<void> {
     const runner = await this.liveRunner();
     const applied = Number((await this.redis.get(runner.key(`${CREDENTIAL_READ_MODEL}:v:${streamId}`))) ?? '0');
-    for (const event of await this.store.readStream(streamId, { fromVersion: applied + 1 })) await this.apply(event);
+    for (const event of await this.store.readStream(streamId, { fromVersion: applied + 1 })) await this.applyToLive(event);
+  }
+
+  /**
+   * Applies what a token command just appended from what the command holds, without
+   * reading the stream back: the ops of the token's state after its last new event, once,
+   * at that event's version and position (they set everything that state implies, so the
+   * events before it need no apply of their own; the version check skips it where a later
+   * version is applied). A command that appended nothing applies what the stream holds.
+   */
+  async applyDecided(decided: DecidedTokenStream): Promise<void> {
+    const { streamId, history, events, version, position } = decided;
+    const first = version - events.length + 1;
+    const whole = history.every((event, i) => event.version === i + 1) && history.length + 1 === first;
+    if (events.length === 0 || position === undefined || !whole || !streamId.startsWith(TOKEN_STREAM_PREFIX)) {
+      await this.applyNewEvents(streamId);
+      return;
+    }
+    const stream = [...history, ...events.map((event, i) => ({ ...event, version: first + i }))];
+    const ops = tokenStreamOps(stream);
+    await this.onLive((runner) => runner.applyOps({ streamId, version, position }, ops));
   }
 
   async token(tokenId: string): Promise<TokenRecord | null> {
@@ -121,17 +167,39 @@ export class CredentialReadModel {
     return values.filter((value): value is string => value !== null).map((value) => JSON.parse(value) as TokenRecord);
   }
 
+  /** Built, as the verifiers see it: a generation is named live and its build completed. */
   async isReady(): Promise<boolean> {
+    if ((await this.redis.get(this.generationKey)) === null) return false;
     return (await this.liveRunner()).isReady();
   }
 
-  /** Applies an event to the live generation (again to the new one if a swap overtook it). */
+  /**
+   * Applies an event to the live generation (again to the new one if a swap overtook it).
+   * A token event applied already (the JetStream redelivery of what its command applied
+   * before answering) is skipped after one read, without folding its stream from the store.
+   */
   async apply(event: RecordedEvent): Promise<ProjectionOutcome> {
+    if (event.streamId.startsWith(TOKEN_STREAM_PREFIX) && (await this.live.runner.hasApplied(event))) return 'skipped';
+    return this.applyToLive(event);
+  }
+
+  private applyToLive(event: RecordedEvent): Promise<ProjectionOutcome> {
+    return this.onLive((runner) => runner.handle(event));
+  }
+
+  /**
+   * Runs an apply on the generation last seen live, without reading the pointer first: the
+   * apply script refuses a generation swapped out, and the apply is then made again on the
+   * one the pointer names.
+   */
+  private async onLive(apply: (runner: RedisProjectionRunner) => Promise<ProjectionOutcome>): Promise<ProjectionOutcome> {
+    let runner = this.live.runner;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await (await this.liveRunner()).handle(event);
+        return await apply(runner);
       } catch (error) {
-        if (!(error instanceof ProjectionGenerationMovedError) || attempt >= 5) throw error;
+        if (!(error instanceof ProjectionGenerationMovedError) || attempt >= GENERATION_MOVED_RETRIES) throw error;
+        runner = await this.liveRunner();
       }
     }
   }
@@ -148,7 +216,7 @@ export class CredentialReadModel {
         const runner = await this.liveRunner();
         const status = runner.status();
         if (status.rebuilding) return { status: 'degraded', detail: 'rebuilding from the event store' };
-        if (!(await runner.isReady())) {
+        if (!(await this.isReady())) {
           // Found lost (Redis flushed): start the rebuild now rather than at the next command.
           void this.ensureBuilt().catch(() => undefined);
           return { status: 'degraded', detail: 'read model missing; rebuilding from the event store' };

@@ -6,7 +6,7 @@ import { EventStore } from '@warden/event-store';
 import { PostgresEventStore } from '@warden/event-store-postgres';
 import { silentMessagingLog } from '@warden/messaging';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, deleteRedisPrefix, redisKeysWithPrefix, uniqueTestId } from '@warden/testing';
-import { verifyCredential } from '@warden/token-verifier';
+import { CredentialReadModelUnavailableError, verifyCredential } from '@warden/token-verifier';
 import { TokensService } from '../tokens/tokens.service';
 import { CredentialReadModel } from './credential-read-model';
 import { CredentialReplay } from './credential-replay';
@@ -182,6 +182,27 @@ describe('replaying the token read model', () => {
     await replay.start('compare');
     await replay.settled();
     expect((await replay.status())!.report!.differences).toEqual([{ key: `token:${b.id}`, live: expect.stringContaining('"active"'), replayed: original }]);
+  });
+
+  it('names the base generation only once it is built, so verifiers never trust a half-built one', async () => {
+    const token = await issue('named');
+    expect(await redis.get(keyPrefix + CREDENTIAL_READ_MODEL_GENERATION_KEY)).toBe('');
+    // A base generation built before verifiers read the pointer (ready marker, no pointer):
+    // not ready for them until the service names it, which it then does without a rebuild.
+    await redis.del(keyPrefix + CREDENTIAL_READ_MODEL_GENERATION_KEY);
+    expect(await readModel.isReady()).toBe(false);
+    await expect(verify(token.token)).rejects.toBeInstanceOf(CredentialReadModelUnavailableError);
+    expect(await readModel.ensureBuilt()).toBe(false);
+    expect(await readModel.isReady()).toBe(true);
+    expect((await verify(token.token)).ok).toBe(true);
+    // A swap names the new generation; a base generation rebuilt meanwhile does not take it back.
+    await replay.start('swap');
+    await replay.settled();
+    const swapped = await readModel.liveGeneration();
+    expect(swapped).not.toBe('');
+    await readModel.runnerFor('').rebuild();
+    expect(await redis.get(keyPrefix + CREDENTIAL_READ_MODEL_GENERATION_KEY)).toBe(swapped);
+    expect((await verify(token.token)).ok).toBe(true);
   });
 
   it('refuses a second replay while one runs', async () => {

@@ -53,7 +53,7 @@ local function after(a, b)
   return #a > #b
 end
 if live and (not replayed or after(live, replayed)) then return 0 end
-if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2]) end
+redis.call('SET', KEYS[1], ARGV[2])
 return 1
 `;
 

@@ -125,6 +125,26 @@ describe('API tokens on the real event store and Redis', () => {
     expect(JSON.stringify(read)).not.toContain(issued.token);
   });
 
+  it('issues and revokes without reading back what the command decided on, and skips the redelivery of an applied event at once', async () => {
+    const reads = jest.spyOn(store, 'readStream');
+    const issued = await issue();
+    // A fresh token id: nothing to read, and the read model applied from the command's own events.
+    expect(reads).not.toHaveBeenCalled();
+    expect(await verify(issued.token)).toMatchObject({ ok: true, principal: { credential: { id: issued.id } } });
+
+    await tokens.revoke(send({ id: issued.id }));
+    // The authorization's read and the command's own: none for the read model.
+    expect(reads).toHaveBeenCalledTimes(2);
+    expect(await verify(issued.token)).toEqual({ ok: false, reason: 'revoked' });
+
+    // What the JetStream consumer does with the events once relayed: no-ops, without a fold from the store.
+    reads.mockClear();
+    for (const event of await readAllCommitted(store)) expect(await readModel.apply(event)).toBe('skipped');
+    expect(reads).not.toHaveBeenCalled();
+    expect(await verify(issued.token)).toEqual({ ok: false, reason: 'revoked' });
+    reads.mockRestore();
+  });
+
   it('refuses a human owner and an owner of another organization', async () => {
     await expect(issue({ user_id: HUMAN })).rejects.toMatchObject({ code: TokensErrorCode.InvalidTokenOwner });
     await writePrincipal(principal(SVC2, { organizationId: OTHER_ORG }));

@@ -84,10 +84,11 @@ export class TokensService {
   async issue(envelope: Envelope<unknown>): Promise<IssuedTokenView> {
     const caller = callerOf(envelope.context);
     const body = await validateDto(IssueTokenBody, envelope.payload);
-    const owner = await this.principal(body.user_id);
+    // Both read together (one round trip with auto-pipelining).
+    const [owner, cap] = await Promise.all([this.principal(body.user_id), this.maxLifetimeSeconds(caller.organizationId)]);
     // Issued in the caller's organization; the decider refuses an owner from elsewhere.
     requireTokenPermission(caller, 'tokens:write', { organizationId: caller.organizationId, ownerTeams: owner?.teams ?? [] });
-    return this.mint(envelope.context, 'tokens.issue', caller.organizationId, owner, {
+    return this.mint(envelope.context, 'tokens.issue', caller.organizationId, owner, cap, {
       name: body.name,
       visibility: body.visibility ?? 'private',
       allowedOrigins: body.allowed_origins ?? [],
@@ -109,15 +110,15 @@ export class TokensService {
     if (caller.accountType === 'user') {
       throw new WardenError(TokensErrorCode.TokenExchangeNotAllowed, 'tokens belong only to service accounts; log in as one to exchange its key');
     }
-    const owner = await this.principal(caller.userId);
+    const [owner, cap] = await Promise.all([this.principal(caller.userId), this.maxLifetimeSeconds(caller.organizationId)]);
     const now = this.clock();
-    const cap = await this.maxLifetimeSeconds(caller.organizationId);
     const lifetime = Math.min(this.options.exchangedTokenLifetimeSeconds, cap ?? Number.POSITIVE_INFINITY);
     return this.mint(
       envelope.context,
       'tokens.exchange',
       caller.organizationId,
       owner,
+      cap,
       {
         name: `exchanged login ${caller.credential.id}`,
         visibility: 'private',
@@ -223,13 +224,13 @@ export class TokensService {
       const usedAt = Number(ms);
       if (Number.isFinite(usedAt)) {
         try {
-          const { events } = await this.commands.handle(
+          const result = await this.commands.handle(
             tokenStreamId(tokenId),
             { type: 'RecordTokenUse', usedAt: new Date(usedAt).toISOString() },
             { metadata: { correlationId: `token-use-${uuidv7()}`, actorType: 'system' }, newEventId: uuidv7 },
           );
-          await this.options.readModel.applyNewEvents(tokenStreamId(tokenId));
-          recorded += events.length;
+          await this.options.readModel.applyDecided(result);
+          recorded += result.events.length;
         } catch (error) {
           if (!(error instanceof WardenError && error.code === TokensErrorCode.TokenNotFound)) throw error;
         }
@@ -254,6 +255,7 @@ export class TokensService {
     command: string,
     organizationId: string,
     owner: PrincipalRecord | null,
+    maxLifetimeSeconds: number | null,
     fields: Pick<Extract<TokenCommand, { type: 'IssueToken' }>, 'name' | 'visibility' | 'allowedOrigins' | 'expiresAt' | 'permissions'>,
     now = this.clock(),
   ): Promise<IssuedTokenView> {
@@ -262,6 +264,8 @@ export class TokensService {
     if (fingerprint) await this.refuseReplay(tokenId);
     const secret = generateSecret('api_token', this.options.randomBytes);
     try {
+      // A token id is new by construction (fresh, or derived and just found absent): the
+      // command is decided without reading its stream, and re-decided on it should it exist.
       await this.run(context, tokenId, {
         type: 'IssueToken',
         tokenId,
@@ -271,8 +275,8 @@ export class TokensService {
         secretHash: secretHash(secret),
         lastFour: secretLastFour(secret),
         issuedAt: now.toISOString(),
-        maxLifetimeSeconds: await this.maxLifetimeSeconds(organizationId),
-      });
+        maxLifetimeSeconds,
+      }, { assumeNew: true });
     } catch (error) {
       // A concurrent retry of the same request may have issued it first.
       if (fingerprint) await this.refuseReplay(tokenId);
@@ -294,10 +298,12 @@ export class TokensService {
     );
   }
 
-  private async run(context: RequestContext, tokenId: string, command: TokenCommand): Promise<void> {
+  private async run(context: RequestContext, tokenId: string, command: TokenCommand, options: { assumeNew?: boolean } = {}): Promise<void> {
     const streamId = tokenStreamId(tokenId);
-    await this.commands.handle(streamId, command, { metadata: eventMetadataFrom(context), newEventId: uuidv7 });
-    await this.options.readModel.applyNewEvents(streamId);
+    // The read model is applied from the stream the command decided on and what it
+    // appended: nothing is read back from the store before the answer.
+    const result = await this.commands.handle(streamId, command, { metadata: eventMetadataFrom(context), newEventId: uuidv7 }, options);
+    await this.options.readModel.applyDecided(result);
   }
 
   private async view(tokenId: string): Promise<TokenView> {

@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
 import {
   CREDENTIAL_READ_MODEL_GENERATION_KEY,
-  CREDENTIAL_READ_MODEL_READY_KEY,
   CommonErrorCode,
   CredentialKind,
   CredentialRecord,
@@ -12,9 +11,7 @@ import {
   TokenIntrospection,
   WardenError,
   credentialKey,
-  organizationPolicyKey,
   parseSecret,
-  principalKey,
   secretHash,
 } from '@warden/contracts';
 
@@ -67,43 +64,44 @@ export class CredentialReadModelUnavailableError extends WardenError {
 
 const VERIFY_COMMAND = 'wardenVerifyCredential';
 
-// KEYS[1] the pointer to the credential read model's live generation; ARGV[1] the principal
-// key prefix; ARGV[2] the organization policy key prefix; ARGV[3] REDIS_KEY_PREFIX; ARGV[4]
-// the credential key and ARGV[5] the ready marker, both relative to the generation (whose
-// prefix is `credentialGenerationPrefix` of the contracts, spelled out here). The generation (absent: the base one, right under the prefix) names
-// where the credential record and the ready marker are, so a replay swapped in by switching
-// the pointer is seen by the very next verification, never half. Without the ready marker
-// the read model is lost or half rebuilt (a record there may predate its revocation), so
-// the script answers NOT_READY and the caller asks the tokens service instead. Otherwise it
-// reads the record, then the principal record of the user it names and, for an API token,
-// its organization's token policy, and returns all three (nil where absent): one round trip
-// for the whole decision. The other keys are derived inside the script, which standalone
-// Redis allows; in Redis Cluster they would need to share a hash tag (a deployment-wide
-// `{warden}:` prefix), since a script may only touch keys of one slot.
+// KEYS[1] the pointer to the credential read model's live generation; ARGV[1]
+// REDIS_KEY_PREFIX; ARGV[2] the credential key, relative to the generation (whose prefix is
+// `credentialGenerationPrefix` of the contracts, spelled out here). The pointer is written
+// only once a generation is built (the base one, right under the prefix, is named by an
+// empty string), so its absence says the read model is lost or half rebuilt (a record
+// there may predate its revocation): the script answers NOT_READY and the caller asks the
+// tokens service instead. A replay swapped in by switching the pointer is seen by the very
+// next verification, never half. Otherwise it reads the record, then the principal record
+// of the user it names and its organization's token policy, and returns all three (nil
+// where absent): one round trip for the whole decision. The owner and organization ids are
+// cut out of the record's JSON with plain string searches rather than decoded: in JSON text
+// an unescaped `"userId":"` can only be that key (a quote inside a string value is always
+// escaped), and Node checks the principal it gets against the record it decodes, so a
+// record that is not what it should be fails closed. The other keys are derived inside the
+// script, which standalone Redis allows; in Redis Cluster they would need to share a hash
+// tag (a deployment-wide `{warden}:` prefix), since a script may only touch keys of one slot.
 const VERIFY_SCRIPT = `
 local generation = redis.call('GET', KEYS[1])
-local base = ARGV[3]
-if generation then base = base .. 'credential-read-model:gen:' .. generation .. ':' end
-if redis.call('EXISTS', base .. ARGV[5]) == 0 then return {false, false, false, 1} end
-local credential = redis.call('GET', base .. ARGV[4])
-if not credential then return {false, false, false} end
-local ok, record = pcall(cjson.decode, credential)
-if not ok or type(record) ~= 'table' or type(record.userId) ~= 'string' then return {credential, false, false} end
+if not generation then return 1 end
+local base = ARGV[1]
+if generation ~= '' then base = base .. 'credential-read-model:gen:' .. generation .. ':' end
+local credential = redis.call('GET', base .. ARGV[2])
+if not credential then return {} end
+local _, at = string.find(credential, '"userId":"', 1, true)
+if not at then return {credential} end
+local owner = string.sub(credential, at + 1, string.find(credential, '"', at + 1, true) - 1)
+local principal = redis.call('GET', ARGV[1] .. 'principal:' .. owner)
 local policy = false
-if record.kind == 'api_token' and type(record.organizationId) == 'string' then
-  policy = redis.call('GET', ARGV[2] .. record.organizationId)
+_, at = string.find(credential, '"organizationId":"', 1, true)
+if at then
+  policy = redis.call('GET', ARGV[1] .. 'organization-policy:' .. string.sub(credential, at + 1, string.find(credential, '"', at + 1, true) - 1))
 end
-return {credential, redis.call('GET', ARGV[1] .. record.userId), policy}
+return {credential, principal, policy}
 `;
 
-type VerifyCommand = (
-  generationKey: string,
-  principalKeyPrefix: string,
-  policyKeyPrefix: string,
-  keyPrefix: string,
-  credentialKey: string,
-  readyKey: string,
-) => Promise<[string | null, string | null, string | null, number?]>;
+/** NOT_READY (1), or the credential, principal and policy records (absent ones missing or nil). */
+type VerifyReply = 1 | [(string | null)?, (string | null)?, (string | null)?];
+type VerifyCommand = (generationKey: string, keyPrefix: string, credentialKey: string) => Promise<VerifyReply>;
 
 /**
  * Defines the verification script on a client. Call it when the client is set up: with
@@ -119,8 +117,7 @@ export function prepareCredentialVerifier(redis: Redis): void {
 
 function verifyCommandOf(redis: Redis): VerifyCommand {
   prepareCredentialVerifier(redis);
-  const command = (redis as unknown as Record<typeof VERIFY_COMMAND, VerifyCommand>)[VERIFY_COMMAND];
-  return (...args) => command.call(redis, ...args);
+  return (redis as unknown as Record<typeof VERIFY_COMMAND, VerifyCommand>)[VERIFY_COMMAND];
 }
 
 /**
@@ -130,18 +127,17 @@ function verifyCommandOf(redis: Redis): VerifyCommand {
 export async function verifyCredential(presented: string, options: VerifyCredentialOptions): Promise<VerificationResult> {
   const parsed = parseSecret(presented);
   if (!parsed) return { ok: false, reason: 'malformed' };
-  const [credentialJson, principalJson, policyJson, notReady] = await verifyCommandOf(options.redis)(
+  const reply = await verifyCommandOf(options.redis).call(
+    options.redis,
     options.keyPrefix + CREDENTIAL_READ_MODEL_GENERATION_KEY,
-    options.keyPrefix + principalKey(''),
-    options.keyPrefix + organizationPolicyKey(''),
     options.keyPrefix,
     credentialKey(secretHash(parsed.secret)),
-    CREDENTIAL_READ_MODEL_READY_KEY,
   );
-  if (notReady === 1) {
+  if (reply === 1) {
     if (!options.fallback) throw new CredentialReadModelUnavailableError();
     return options.fallback(presented, options.origin ?? null);
   }
+  const [credentialJson = null, principalJson = null, policyJson = null] = reply;
   return decideVerification(parsed.kind, credentialJson, principalJson, options.now, options.origin, policyJson);
 }
 
@@ -161,7 +157,7 @@ export function decideVerification(
   // A record of another kind under this hash cannot come from this secret; fail closed.
   if (!credential || credential.kind !== kind) return { ok: false, reason: 'unknown' };
   if (credential.status !== 'active') return { ok: false, reason: 'revoked' };
-  const expiresAt = effectiveExpiry(credential, parseJson<OrganizationPolicyRecord>(policyJson ?? null));
+  const expiresAt = credential.kind === 'api_token' ? effectiveExpiry(credential, parseJson<OrganizationPolicyRecord>(policyJson ?? null)) : credential.expiresAt;
   if (expiresAt !== null && !(Date.parse(expiresAt) > now.getTime())) return { ok: false, reason: 'expired' };
   const principal = parseJson<PrincipalRecord>(principalJson);
   if (!principal || principal.status !== 'active' || principal.userId !== credential.userId || principal.organizationId !== credential.organizationId) {

@@ -5,12 +5,15 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import Redis from 'ioredis';
 import {
   BASE62_ALPHABET,
+  CREDENTIAL_READ_MODEL_GENERATION_KEY,
   CREDENTIAL_READ_MODEL_READY_KEY,
   CredentialRecord,
   PrincipalRecord,
   PrincipalView,
+  credentialGenerationPrefix,
   credentialKey,
   formatSecret,
+  organizationPolicyKey,
   principalKey,
   secretHash,
 } from '@warden/contracts';
@@ -61,7 +64,7 @@ beforeAll(async () => {
   redis = new Redis(TEST_REDIS_URL);
   keyPrefix = `${uniqueTestId('verifier')}:`;
   await redis.set(keyPrefix + principalKey(principal.userId), JSON.stringify(principal));
-  await redis.set(keyPrefix + CREDENTIAL_READ_MODEL_READY_KEY, 'built');
+  await redis.set(keyPrefix + CREDENTIAL_READ_MODEL_GENERATION_KEY, ''); // the base generation, built
   verify = createWardenVerifier({ redisUrl: TEST_REDIS_URL, keyPrefix });
 });
 
@@ -125,9 +128,9 @@ describe('createWardenVerifier', () => {
   it('while the read model is not ready, asks the fallback, or without one throws rather than refuse', async () => {
     const token = await issue();
     const revoked = await issue({ status: 'revoked' });
-    await redis.del(keyPrefix + CREDENTIAL_READ_MODEL_READY_KEY);
+    await redis.del(keyPrefix + CREDENTIAL_READ_MODEL_GENERATION_KEY);
     try {
-      // A record present while the marker is absent may predate its revocation: never trusted.
+      // A record present while no generation is named may predate its revocation: never trusted.
       const asked: Array<[string, string | null]> = [];
       const withFallback = createWardenVerifier({
         redis,
@@ -141,9 +144,52 @@ describe('createWardenVerifier', () => {
       expect(asked).toEqual([[token, 'https://app.acme.example']]);
       await expect(verify(revoked)).rejects.toBeInstanceOf(CredentialReadModelUnavailableError);
     } finally {
-      await redis.set(keyPrefix + CREDENTIAL_READ_MODEL_READY_KEY, 'built');
+      await redis.set(keyPrefix + CREDENTIAL_READ_MODEL_GENERATION_KEY, ''); // the base generation, built
     }
     expect((await verify(token)).ok).toBe(true);
+  });
+
+  it('reads the generation the pointer names, and trusts no ready marker without the pointer', async () => {
+    const token = newToken();
+    const record: CredentialRecord = { kind: 'api_token', credentialId: 'tok-gen', userId: principal.userId, organizationId: principal.organizationId, expiresAt: null, status: 'active' };
+    await redis.set(keyPrefix + credentialGenerationPrefix('g1') + credentialKey(secretHash(token)), JSON.stringify(record));
+    expect(await verify(token)).toEqual({ ok: false, reason: 'unknown' }); // the base generation is live
+    await redis.set(keyPrefix + CREDENTIAL_READ_MODEL_GENERATION_KEY, 'g1');
+    try {
+      expect(await verify(token)).toMatchObject({ ok: true, principal: { credential: { id: 'tok-gen' } } });
+      await redis.del(keyPrefix + CREDENTIAL_READ_MODEL_GENERATION_KEY);
+      await redis.set(keyPrefix + CREDENTIAL_READ_MODEL_READY_KEY, 'built');
+      await expect(verify(token)).rejects.toBeInstanceOf(CredentialReadModelUnavailableError);
+    } finally {
+      await redis.del(keyPrefix + CREDENTIAL_READ_MODEL_READY_KEY);
+      await redis.set(keyPrefix + CREDENTIAL_READ_MODEL_GENERATION_KEY, ''); // the base generation, built
+    }
+  });
+
+  it('finds the owner and the organization policy whatever the order of the record\'s fields', async () => {
+    const token = newToken();
+    const issuedAt = new Date(Date.now() - 120_000).toISOString();
+    const reordered = { status: 'active', expiresAt: null, issuedAt, organizationId: principal.organizationId, credentialId: 'tok-order', kind: 'api_token', userId: principal.userId };
+    await redis.set(keyPrefix + credentialKey(secretHash(token)), JSON.stringify(reordered));
+    expect(await verify(token)).toMatchObject({ ok: true, principal: { userId: 'u-hooks', credential: { id: 'tok-order' } } });
+    // The organization's cap is read in the same round trip: a minute, for a secret issued two minutes ago.
+    const policy = keyPrefix + organizationPolicyKey(principal.organizationId);
+    await redis.set(policy, JSON.stringify({ organizationId: principal.organizationId, maxTokenLifetimeSeconds: 60 }));
+    try {
+      expect(await verify(token)).toEqual({ ok: false, reason: 'expired' });
+    } finally {
+      await redis.del(policy);
+    }
+  });
+
+  it('fails closed on a record naming an owner it cannot be matched with', async () => {
+    const other: PrincipalRecord = { ...principal, userId: 'u-other', organizationId: 'o-other' };
+    await redis.set(keyPrefix + principalKey(other.userId), JSON.stringify(other));
+    // The owner id cut out by the script is the record's; the principal read must name it back.
+    expect(await verify(await issue({ userId: 'u-other' }))).toEqual({ ok: false, reason: 'owner_inactive' });
+    const token = newToken();
+    await redis.set(keyPrefix + credentialKey(secretHash(token)), JSON.stringify({ kind: 'api_token', credentialId: 'tok-no-owner', status: 'active', expiresAt: null }));
+    expect(await verify(token)).toEqual({ ok: false, reason: 'owner_inactive' });
   });
 
   it('needs exactly one of redis and redisUrl', () => {
@@ -191,13 +237,13 @@ describe('WardenAuthModule with the guard, on real Redis', () => {
 
   it('answers 503 service_unavailable, not 401, while the read model is being rebuilt', async () => {
     const token = await issue();
-    await redis.del(keyPrefix + CREDENTIAL_READ_MODEL_READY_KEY);
+    await redis.del(keyPrefix + CREDENTIAL_READ_MODEL_GENERATION_KEY);
     try {
       const response = await app.inject({ method: 'GET', url: '/envelopes/status', headers: { 'x-api-key': token } });
       expect(response.statusCode).toBe(503);
       expect(response.json()).toMatchObject({ code: 'service_unavailable', status: 503 });
     } finally {
-      await redis.set(keyPrefix + CREDENTIAL_READ_MODEL_READY_KEY, 'built');
+      await redis.set(keyPrefix + CREDENTIAL_READ_MODEL_GENERATION_KEY, ''); // the base generation, built
     }
   });
 });
