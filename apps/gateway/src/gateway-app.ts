@@ -7,7 +7,7 @@ import {
   registerHttpMetrics,
   validationPipe,
 } from '@warden/platform';
-import { AuthenticationGuard } from './auth/authentication.guard';
+import { AuthenticationGuard, RequestAuthenticator, authenticateRequests } from './auth/authentication.guard';
 import { ApiDescription, serveDocsAssets } from './openapi/api-docs.controller';
 import { describeApi } from './openapi/openapi-document';
 
@@ -24,14 +24,17 @@ export function configureGateway(app: NestFastifyApplication, logger: WardenLogg
   registerCorrelationId(fastify);
   registerHttpMetrics(fastify);
   app.setGlobalPrefix('api/v1', { exclude: UNPREFIXED_ROUTES });
-  app.useGlobalFilters(new ProblemDetailsFilter(logger));
+  const problems = new ProblemDetailsFilter(logger);
+  app.useGlobalFilters(problems);
   app.useGlobalPipes(validationPipe());
-  // Every route but login, health, metrics and the API description needs a credential (auth/public-routes.ts).
+  // Every route but login, health, metrics and the API description needs a credential (auth/public-routes.ts):
+  // verified in a Fastify hook, and required again by a global guard before any route runs.
+  authenticateRequests(fastify, app.get(RequestAuthenticator), problems);
   app.useGlobalGuards(app.get(AuthenticationGuard));
   serveDocsAssets(app);
 }
 
-/** Builds the OpenAPI document from the routes; call after configureGateway and `app.init()`. */
+/** Publishes the OpenAPI document, built from the routes on first request; call after configureGateway and `app.init()`. */
 export function publishApiDescription(app: NestFastifyApplication): void {
-  app.get(ApiDescription).publish(describeApi(app));
+  app.get(ApiDescription).publish(() => describeApi(app));
 }

@@ -12,7 +12,7 @@ import {
 import { AuditController } from './audit/audit.controller';
 import { AuthModule } from './auth/auth.module';
 import { GatewayConfig } from './gateway-config';
-import { IdempotencyModule } from './idempotency/idempotency.module';
+import { IdempotencyModule, honourIdempotencyKeys } from './idempotency/idempotency.module';
 import { ApiDescription, ApiDocsController } from './openapi/api-docs.controller';
 import { OrganizationsController } from './organizations/organizations.controller';
 import { ReadModelsController } from './read-models/read-models.controller';
@@ -21,16 +21,29 @@ import { TeamsController } from './teams/teams.controller';
 import { TokensController } from './tokens/tokens.controller';
 import { UsersController } from './users/users.controller';
 
+const GATEWAY_CONTROLLERS = [
+  OrganizationsController,
+  UsersController,
+  TeamsController,
+  RolesController,
+  AuditController,
+  TokensController,
+  ReadModelsController,
+  ApiDocsController,
+];
+
 @Module({})
 export class GatewayModule {
   static forRoot(config: GatewayConfig, logger: WardenLogger): DynamicModule {
     const rpc = NatsRpcModule.forRoot(config);
+    const auth = AuthModule.forRoot({ config, rpc });
+    honourIdempotencyKeys([...GATEWAY_CONTROLLERS, ...(auth.controllers ?? [])]);
     return {
       module: GatewayModule,
       imports: [
         LoggingModule.forRoot(logger),
         rpc,
-        AuthModule.forRoot({ config, rpc }),
+        auth,
         IdempotencyModule.forRoot({ config }),
         HealthModule.forRoot({
           imports: [rpc],
@@ -42,16 +55,7 @@ export class GatewayModule {
         }),
         MetricsModule,
       ],
-      controllers: [
-        OrganizationsController,
-        UsersController,
-        TeamsController,
-        RolesController,
-        AuditController,
-        TokensController,
-        ReadModelsController,
-        ApiDocsController,
-      ],
+      controllers: GATEWAY_CONTROLLERS,
       providers: [ApiDescription],
     };
   }

@@ -10,7 +10,7 @@ import { GatewayModule } from './gateway.module';
 async function main(): Promise<void> {
   const config = bootConfig(gatewayConfigSchema);
   const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL });
-  const adapter = hardenedFastifyAdapter({ bodyLimit: config.HTTP_BODY_LIMIT_BYTES, trustProxy: false });
+  const adapter = hardenedFastifyAdapter({ bodyLimit: config.HTTP_BODY_LIMIT_BYTES, trustProxy: false, skipMiddie: true });
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(config, logger), adapter, {
     bufferLogs: true,
   });

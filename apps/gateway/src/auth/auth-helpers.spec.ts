@@ -52,6 +52,14 @@ describe('isPublicRoute', () => {
     expect(isPublicRoute('GET', '/api/v1/audit/events')).toBe(false);
     expect(isPublicRoute('GET', undefined)).toBe(false);
   });
+
+  it("lets the API page's files through, and nothing else under /docs", () => {
+    expect(isPublicRoute('GET', '/docs/assets/swagger-ui-bundle.js')).toBe(true);
+    expect(isPublicRoute('HEAD', '/docs/assets/swagger-ui.css')).toBe(true);
+    expect(isPublicRoute('POST', '/docs/assets/swagger-ui.css')).toBe(false);
+    expect(isPublicRoute('GET', '/docs/assets/:file')).toBe(false);
+    expect(isPublicRoute('GET', '/docs/other')).toBe(false);
+  });
 });
 
 describe('login throttle keys', () => {

@@ -3,7 +3,7 @@ import { APP_LOGGER, WardenLogger } from '@warden/platform';
 import Redis from 'ioredis';
 import { AuthConfig } from './auth-config';
 import { AuthController } from './auth.controller';
-import { AUTH_KEY_PREFIX, AUTH_REDIS, AuthenticationGuard } from './authentication.guard';
+import { AUTH_KEY_PREFIX, AUTH_REDIS, AuthenticationGuard, RequestAuthenticator } from './authentication.guard';
 import { LoginThrottle } from './login-throttle';
 import { TokenIntrospector } from '../tokens/token-introspector';
 import { TokenUseRecorder } from '../tokens/token-use-recorder';
@@ -28,7 +28,7 @@ export interface AuthModuleOptions {
 
 /**
  * Authentication at the gateway: the login and logout routes, the login throttle, and
- * the guard that main.ts installs globally. Its Redis client pipelines automatically:
+ * the hook and guard that configureGateway installs. Its Redis client pipelines automatically:
  * concurrent verifications share round trips (DESIGN.md: about 1.3x, Redis CPU a fifth).
  */
 @Module({})
@@ -70,11 +70,12 @@ export class AuthModule {
             return recorder;
           },
         },
+        RequestAuthenticator,
         AuthenticationGuard,
         TokenIntrospector,
         AuthRedisLifecycle,
       ],
-      exports: [AuthenticationGuard, TokenIntrospector],
+      exports: [RequestAuthenticator, AuthenticationGuard, TokenIntrospector],
     };
   }
 }

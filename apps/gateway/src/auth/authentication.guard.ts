@@ -1,27 +1,27 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { CREDENTIAL_VERIFY_FROM_STORE_SUBJECT, CommonErrorCode, VerifyTokenBody, WardenError } from '@warden/contracts';
-import { APP_LOGGER, ServiceClient, WardenLogger, credentialVerificationsTotal } from '@warden/platform';
+import { CREDENTIAL_VERIFY_FROM_STORE_SUBJECT, CommonErrorCode, PrincipalView, VerifyTokenBody, WardenError } from '@warden/contracts';
+import { APP_LOGGER, ProblemDetailsFilter, ServiceClient, WardenLogger, countCredentialVerification } from '@warden/platform';
 import { VerificationFallback, VerificationResult, prepareCredentialVerifier, verifyCredential } from '@warden/token-verifier';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { TokenUseRecorder } from '../tokens/token-use-recorder';
-import { attachPrincipal, contextOf } from './principal-of-request';
+import { attachPrincipal, contextOf, principalOf } from './principal-of-request';
 import { presentedSecret } from './presented-secret';
 import { isPublicRoute } from './public-routes';
 
 export const AUTH_REDIS = Symbol('AUTH_REDIS');
 export const AUTH_KEY_PREFIX = Symbol('AUTH_KEY_PREFIX');
 
+const UNAUTHENTICATED_DETAIL = 'A valid session key or API token is required';
+
 /**
- * Authenticates every HTTP route but the public ones: a login session key or an API token,
- * verified against the read models in Redis, becomes the request's principal. Any failure
- * is the same 401 `unauthenticated` with `WWW-Authenticate: Bearer`; why it failed goes to
- * the debug log only, so a caller cannot probe which keys exist or which owners are active.
- * While the credential read model is lost or being rebuilt, the tokens service decides
- * from its event store instead (one NATS request), so valid keys keep working.
+ * Verifies the credential a request presents: a login session key or an API token,
+ * checked against the read models in Redis. While the credential read model is lost or
+ * being rebuilt, the tokens service decides from its event store instead (one NATS
+ * request), so valid keys keep working. Why a credential failed goes to the debug log only.
  */
 @Injectable()
-export class AuthenticationGuard implements CanActivate {
+export class RequestAuthenticator {
   constructor(
     @Inject(AUTH_REDIS) private readonly redis: Redis,
     @Inject(AUTH_KEY_PREFIX) private readonly keyPrefix: string,
@@ -32,12 +32,8 @@ export class AuthenticationGuard implements CanActivate {
     prepareCredentialVerifier(redis);
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (context.getType() !== 'http') return true;
-    const http = context.switchToHttp();
-    const request = http.getRequest<FastifyRequest>();
-    if (isPublicRoute(request.method, request.routeOptions.url)) return true;
-
+  /** The caller of the request, or undefined when it presents no valid credential. */
+  async authenticate(request: FastifyRequest): Promise<PrincipalView | undefined> {
     const presented = presentedSecret(request.headers);
     const now = new Date();
     const result: VerificationResult | { ok: false; reason: 'missing' } =
@@ -50,15 +46,66 @@ export class AuthenticationGuard implements CanActivate {
             origin: request.headers.origin ?? null,
             fallback: storeFallback(this.services, request),
           });
-    credentialVerificationsTotal.inc({ outcome: result.ok ? 'ok' : result.reason });
+    countCredentialVerification(result.ok ? 'ok' : result.reason);
     if (!result.ok) {
       this.logger.debug({ reason: result.reason, route: request.routeOptions.url }, 'request not authenticated');
-      void http.getResponse<FastifyReply>().header('www-authenticate', 'Bearer realm="warden"');
-      throw new WardenError(CommonErrorCode.Unauthenticated, 'A valid session key or API token is required');
+      return undefined;
     }
-    attachPrincipal(request, result.principal);
     if (result.principal.credential.kind === 'api_token') this.uses.record(result.principal.credential.id, now.getTime());
-    return true;
+    return result.principal;
+  }
+}
+
+/**
+ * Authenticates every route but the public ones (auth/public-routes.ts) in a Fastify
+ * `preHandler`, before Nest routes the request: after the body is parsed, as a Nest guard
+ * would, but without Nest's execution context and async guard chain on every request. Any
+ * failure is the same 401 `unauthenticated` with `WWW-Authenticate: Bearer`, so a caller
+ * cannot probe which keys exist or which owners are active; anything unexpected (Redis and
+ * the fallback both down) is answered as the exception filter answers it. A request
+ * matching no route goes on to the 404 answer. Call before `app.init()`.
+ */
+export function authenticateRequests(fastify: FastifyInstance, authenticator: RequestAuthenticator, problems: ProblemDetailsFilter): void {
+  fastify.addHook('preHandler', (request, reply, done) => {
+    const route = request.routeOptions.url;
+    if (route === undefined || isPublicRoute(request.method, route)) {
+      done();
+      return;
+    }
+    authenticator
+      .authenticate(request)
+      .then((principal) => {
+        if (principal === undefined) {
+          refuse(request, reply, problems);
+          return;
+        }
+        attachPrincipal(request, principal);
+        done();
+      })
+      // Whatever throws, here or on the way to the route, is answered (unless it was already) and never left unhandled.
+      .catch((error: unknown) => problems.answer(error, request, reply));
+  });
+}
+
+function refuse(request: FastifyRequest, reply: FastifyReply, problems: ProblemDetailsFilter): void {
+  void reply.header('www-authenticate', 'Bearer realm="warden"');
+  problems.answer(new WardenError(CommonErrorCode.Unauthenticated, UNAUTHENTICATED_DETAIL), request, reply);
+}
+
+/**
+ * Nest's side of authentication, installed globally: a route runs only for a request the
+ * `preHandler` above authenticated (or a public one). It holds even if a route were ever
+ * reached without that hook, so no route can be answered without a credential.
+ */
+@Injectable()
+export class AuthenticationGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    if (context.getType() !== 'http') return true;
+    const http = context.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    if (principalOf(request) !== undefined || isPublicRoute(request.method, request.routeOptions.url)) return true;
+    void http.getResponse<FastifyReply>().header('www-authenticate', 'Bearer realm="warden"');
+    throw new WardenError(CommonErrorCode.Unauthenticated, UNAUTHENTICATED_DETAIL);
   }
 }
 

@@ -9,7 +9,7 @@ import {
   AuthErrorCode,
   AuthSubjects,
   BASE62_ALPHABET,
-  CREDENTIAL_READ_MODEL_READY_KEY,
+  CREDENTIAL_READ_MODEL_GENERATION_KEY,
   CredentialRecord,
   Envelope,
   ListAuditEventsRequest,
@@ -23,11 +23,11 @@ import {
   principalKey,
   secretHash,
 } from '@warden/contracts';
-import { ProblemDetailsFilter, createLogger, createNatsMicroserviceOptions, registerCorrelationId, validationPipe } from '@warden/platform';
+import { ProblemDetailsFilter, createLogger, createNatsMicroserviceOptions } from '@warden/platform';
 import { TEST_NATS_URL, TEST_REDIS_URL, deleteRedisPrefix, uniqueTestId } from '@warden/testing';
+import { configureGateway } from '../gateway-app';
 import { gatewayConfigSchema } from '../gateway-config';
 import { GatewayModule } from '../gateway.module';
-import { AuthenticationGuard } from './authentication.guard';
 
 // The gateway as main.ts assembles it, over real NATS and Redis. The services behind it
 // are stood in for by handlers that keep the contracts: the users service's password
@@ -114,7 +114,7 @@ describe('gateway authentication over HTTP', () => {
     };
     const config = gatewayConfigSchema.parse(env);
     redis = new Redis(TEST_REDIS_URL);
-    await redis.set(keyPrefix + CREDENTIAL_READ_MODEL_READY_KEY, 'built'); // the stand-in's read model is always built
+    await redis.set(keyPrefix + CREDENTIAL_READ_MODEL_GENERATION_KEY, ''); // the stand-in's read model is always built (the base generation)
 
     @Module({ controllers: [StandInController] })
     class ServicesModule {}
@@ -123,11 +123,7 @@ describe('gateway authentication over HTTP', () => {
     await services.listen();
 
     gateway = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(config, logger), new FastifyAdapter(), { logger: false });
-    registerCorrelationId(gateway.getHttpAdapter().getInstance());
-    gateway.setGlobalPrefix('api/v1', { exclude: ['health', 'health/live', 'health/ready'] });
-    gateway.useGlobalFilters(new ProblemDetailsFilter(logger));
-    gateway.useGlobalPipes(validationPipe());
-    gateway.useGlobalGuards(gateway.get(AuthenticationGuard));
+    configureGateway(gateway, logger);
     await gateway.init();
     await http().ready();
   });
@@ -178,6 +174,35 @@ describe('gateway authentication over HTTP', () => {
       details.add(response.json<{ detail: string }>().detail);
     }
     expect(details.size).toBe(1);
+  });
+
+  it('refuses before the route runs, with the problem document and correlation id of any other refusal', async () => {
+    const response = await http().inject({ method: 'GET', url: '/api/v1/auth/whoami?x=1', headers: { 'x-correlation-id': 'corr-auth-401' } });
+    expect(response.statusCode).toBe(401);
+    expect(response.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    expect(response.headers['www-authenticate']).toBe('Bearer realm="warden"');
+    expect(response.headers['x-correlation-id']).toBe('corr-auth-401');
+    expect(response.json()).toEqual({
+      type: 'urn:warden:problem:unauthenticated',
+      title: expect.any(String),
+      status: 401,
+      code: 'unauthenticated',
+      detail: 'A valid session key or API token is required',
+      instance: '/api/v1/auth/whoami',
+      correlationId: 'corr-auth-401',
+    });
+  });
+
+  it("answers an unknown path 404 whatever the credential, and serves the API page's files without one", async () => {
+    expect((await http().inject({ method: 'GET', url: '/api/v1/no-such-route' })).statusCode).toBe(404);
+    expect((await http().inject({ method: 'GET', url: '/docs/assets/warden-docs.js' })).statusCode).toBe(200);
+  });
+
+  it('authenticates a HEAD request like its GET', async () => {
+    await writePrincipal(principal('svc-head'));
+    const { key } = (await login('svc-head')).json<{ key: string }>();
+    expect((await http().inject({ method: 'HEAD', url: '/api/v1/auth/whoami' })).statusCode).toBe(401);
+    expect((await http().inject({ method: 'HEAD', url: '/api/v1/auth/whoami', headers: { 'x-api-key': key } })).statusCode).toBe(200);
   });
 
   it('keeps health open and everything else closed', async () => {

@@ -3,21 +3,25 @@ import { requestContextFrom } from '@warden/platform';
 import type { FastifyRequest } from 'fastify';
 import { keyFingerprintOf } from '../idempotency/idempotency-key';
 
-// The authentication guard attaches the caller here; controllers read it back through
-// `contextOf(request)`, which is what every command and query they send carries.
-const principals = new WeakMap<FastifyRequest, PrincipalView>();
+// Authentication attaches the caller to the request under a symbol of this module (nothing
+// a request carries can set it); controllers read it back through `contextOf(request)`,
+// which is what every command and query they send carries. A property rather than a
+// WeakMap entry: the garbage collector traces each entry of a WeakMap apart, one per request.
+const PRINCIPAL = Symbol('principal');
+
+type RequestWithPrincipal = FastifyRequest & { [PRINCIPAL]?: PrincipalView };
 
 export function attachPrincipal(request: FastifyRequest, principal: PrincipalView): void {
-  principals.set(request, principal);
+  (request as RequestWithPrincipal)[PRINCIPAL] = principal;
 }
 
 export function principalOf(request: FastifyRequest): PrincipalView | undefined {
-  return principals.get(request);
+  return (request as RequestWithPrincipal)[PRINCIPAL];
 }
 
 /** The caller of a route the guard authenticates; throws if the guard did not run. */
 export function requirePrincipal(request: FastifyRequest): PrincipalView {
-  const principal = principals.get(request);
+  const principal = principalOf(request);
   if (!principal) throw new WardenError(CommonErrorCode.Unauthenticated, 'Authentication required');
   return principal;
 }

@@ -17,6 +17,12 @@ export const PUBLIC_ROUTES: ReadonlySet<string> = new Set([
   'HEAD /docs',
 ]);
 
+// The files of the interactive API page (openapi/api-docs.controller.ts), routes of Fastify's own.
+const DOCS_ASSET_ROUTE = /^\/docs\/assets\/[a-z-]+\.(css|js)$/;
+
 export function isPublicRoute(method: string, routeUrl: string | undefined): boolean {
-  return routeUrl !== undefined && PUBLIC_ROUTES.has(`${method.toUpperCase()} ${routeUrl}`);
+  if (routeUrl === undefined) return false;
+  const upperMethod = method.toUpperCase();
+  if ((upperMethod === 'GET' || upperMethod === 'HEAD') && DOCS_ASSET_ROUTE.test(routeUrl)) return true;
+  return PUBLIC_ROUTES.has(`${upperMethod} ${routeUrl}`);
 }

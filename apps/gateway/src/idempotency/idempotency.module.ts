@@ -1,8 +1,9 @@
-import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
+import { DynamicModule, Inject, Module, OnApplicationShutdown, RequestMethod, Type } from '@nestjs/common';
+import { INTERCEPTORS_METADATA, METHOD_METADATA } from '@nestjs/common/constants';
 import { APP_LOGGER, WardenLogger } from '@warden/platform';
 import Redis from 'ioredis';
 import { IDEMPOTENCY_KEY_PREFIX, IdempotencyInterceptor } from './idempotency.interceptor';
+import { IDEMPOTENT_METHODS } from './idempotency-key';
 import { IdempotencyStore } from './idempotency-store';
 
 const IDEMPOTENCY_REDIS = Symbol('IDEMPOTENCY_REDIS');
@@ -19,7 +20,10 @@ export interface IdempotencyModuleOptions {
   config: { REDIS_URL: string; REDIS_KEY_PREFIX: string; NATS_REQUEST_TIMEOUT_MS: number };
 }
 
-/** `Idempotency-Key` on every authenticated POST and PATCH, installed as a global interceptor. */
+/**
+ * `Idempotency-Key` on every authenticated POST and PATCH: the store, global so that the
+ * interceptor can be built in any module whose controllers honourIdempotencyKeys marked.
+ */
 @Module({})
 export class IdempotencyModule {
   static forRoot({ config }: IdempotencyModuleOptions): DynamicModule {
@@ -28,6 +32,7 @@ export class IdempotencyModule {
     const lockMs = Math.max(30_000, 4 * config.NATS_REQUEST_TIMEOUT_MS);
     return {
       module: IdempotencyModule,
+      global: true,
       providers: [
         {
           provide: IDEMPOTENCY_REDIS,
@@ -40,9 +45,31 @@ export class IdempotencyModule {
         },
         { provide: IdempotencyStore, inject: [IDEMPOTENCY_REDIS], useFactory: (redis: Redis) => new IdempotencyStore(redis, lockMs) },
         { provide: IDEMPOTENCY_KEY_PREFIX, useValue: config.REDIS_KEY_PREFIX },
-        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         IdempotencyRedisLifecycle,
       ],
+      exports: [IdempotencyStore, IDEMPOTENCY_KEY_PREFIX],
     };
+  }
+}
+
+/**
+ * Puts the idempotency interceptor on every POST and PATCH handler of these controllers,
+ * and only there. As a global interceptor it wrapped every GET as well, only to pass it on:
+ * Nest's interceptor chain (an rxjs `defer` over `AsyncResource.bind`, which builds a
+ * deprecation wrapper on each call) cost each verified GET about 5% of the gateway's CPU.
+ * Call before the app is created (Nest reads interceptors when it scans the modules).
+ */
+export function honourIdempotencyKeys(controllers: Iterable<Type>): void {
+  for (const controller of controllers) {
+    for (const name of Object.getOwnPropertyNames(controller.prototype)) {
+      const handler: unknown = Object.getOwnPropertyDescriptor(controller.prototype, name)?.value;
+      if (name === 'constructor' || typeof handler !== 'function') continue;
+      const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+      if (method === undefined || !IDEMPOTENT_METHODS.has(RequestMethod[method])) continue;
+      const interceptors = (Reflect.getMetadata(INTERCEPTORS_METADATA, handler) as unknown[] | undefined) ?? [];
+      if (!interceptors.includes(IdempotencyInterceptor)) {
+        Reflect.defineMetadata(INTERCEPTORS_METADATA, [...interceptors, IdempotencyInterceptor], handler);
+      }
+    }
   }
 }

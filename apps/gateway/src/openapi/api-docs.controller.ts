@@ -7,17 +7,24 @@ import { OPENAPI_DOCUMENT_PATH } from './openapi-document';
 
 export const DOCS_ASSETS_PREFIX = '/docs/assets/';
 
-/** The OpenAPI document, built once the app's routes are known (main.ts publishes it). */
+/**
+ * The OpenAPI document, built from the app's routes when it is first asked for (main.ts
+ * publishes how): a gateway that is never asked keeps neither the document nor the
+ * garbage of building it, and starts sooner.
+ */
 @Injectable()
 export class ApiDescription {
+  private build: (() => OpenAPIObject) | undefined;
   private document: OpenAPIObject | undefined;
 
-  publish(document: OpenAPIObject): void {
-    this.document = document;
+  publish(build: () => OpenAPIObject): void {
+    this.build = build;
+    this.document = undefined;
   }
 
   get(): OpenAPIObject {
-    if (!this.document) throw new Error('the OpenAPI document has not been published yet');
+    if (!this.build) throw new Error('the OpenAPI document has not been published yet');
+    this.document ??= this.build();
     return this.document;
   }
 }

@@ -26,8 +26,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
 
     const http = host.switchToHttp();
-    const reply = http.getResponse<FastifyReply>();
-    const request = http.getRequest<FastifyRequest>();
+    this.answer(exception, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>(), classified);
+  }
+
+  /**
+   * Answers an HTTP request with the problem document of `exception`, as `catch` does; for
+   * the refusals a Fastify hook makes before Nest routes the request (authentication).
+   */
+  answer(exception: unknown, request: FastifyRequest, reply: FastifyReply, classified = classifyError(exception)): void {
     // Body-parsing errors run outside the request's async context; the request still knows its id.
     const correlationId = currentCorrelationId() ?? correlationIdOfRequest(request);
     this.report(exception, classified, correlationId);
