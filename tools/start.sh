@@ -13,7 +13,10 @@ bash tools/stop.sh --quiet
 start_service() { # name, health port
   local name=$1 port=$2
   # appended (O_APPEND), so that the bootstrap line can be cut out of the log below
-  HTTP_PORT=$port nohup node --enable-source-maps "dist/apps/$name/src/main.js" >>"tmp/logs/$name.log" 2>&1 &
+  local flags
+  flags=$(node -p "const f = require('./tools/node-flags.json'); (f['$name'] ?? f.default).join(' ')")
+  # shellcheck disable=SC2086 # the flags are words
+  HTTP_PORT=$port nohup node $flags "dist/apps/$name/src/main.js" >>"tmp/logs/$name.log" 2>&1 &
   echo $! >"tmp/pids/$name.pid"
 }
 

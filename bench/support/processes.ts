@@ -3,7 +3,7 @@
 import { ChildProcess, fork, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { RunningSystem, freePort, pollUntil } from '@warden/testing';
+import { RunningSystem, freePort, nodeFlagsFor, pollUntil } from '@warden/testing';
 import type { BenchOptions } from './options';
 
 const BENCH = path.resolve(__dirname, '..');
@@ -59,7 +59,7 @@ export interface GatewayInstance {
  */
 export async function startGateway(system: RunningSystem, options: BenchOptions): Promise<GatewayInstance> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...profileArgs(options), path.join(options.dist, 'apps/gateway/src/main.js')], {
+  const child = spawn(process.execPath, [...nodeFlagsFor('gateway'), ...profileArgs(options), path.join(options.dist, 'apps/gateway/src/main.js')], {
     env: { PATH: process.env.PATH ?? '', ...system.env, HTTP_PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -2,7 +2,7 @@
 // same servers: their own database, NATS subject prefix, JetStream stream and Redis prefix.
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { connect } from 'nats';
 import { Client } from 'pg';
@@ -16,6 +16,12 @@ export type ServiceApp = (typeof SERVICE_APPS)[number];
 
 const ROOT = path.resolve(__dirname, '../../..');
 const DIST = path.resolve(ROOT, process.env['WARDEN_DIST'] ?? 'dist');
+
+/** The Node flags an app is started with (tools/node-flags.json, shared with tools/start.sh). */
+export function nodeFlagsFor(app: ServiceApp): string[] {
+  const flags = JSON.parse(readFileSync(path.join(ROOT, 'tools/node-flags.json'), 'utf8')) as Record<string, string[]>;
+  return flags[app] ?? flags['default']!;
+}
 
 interface RunningApp {
   process: ChildProcess;
@@ -83,7 +89,7 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
   const start = async (app: ServiceApp) => {
     const port = apps.get(app)?.port ?? (await freePort());
     const output: string[] = [];
-    const child = spawn(process.execPath, ['--enable-source-maps', path.join(DIST, `apps/${app}/src/main.js`)], {
+    const child = spawn(process.execPath, [...nodeFlagsFor(app), path.join(DIST, `apps/${app}/src/main.js`)], {
       env: { PATH: process.env.PATH ?? '', ...env, HTTP_PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

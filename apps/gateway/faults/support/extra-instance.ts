@@ -2,7 +2,7 @@
 // subjects and Redis prefix: the gateway reaches either through NATS queue groups.
 import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { RunningSystem, ServiceApp, freePort, pollUntil } from '@warden/testing';
+import { RunningSystem, ServiceApp, freePort, nodeFlagsFor, pollUntil } from '@warden/testing';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 const DIST = path.resolve(ROOT, process.env['WARDEN_DIST'] ?? 'dist');
@@ -19,7 +19,7 @@ export interface ExtraInstance {
 export async function startExtraInstance(system: RunningSystem, app: ServiceApp): Promise<ExtraInstance> {
   const port = await freePort();
   const output: string[] = [];
-  const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', path.join(DIST, `apps/${app}/src/main.js`)], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeFlagsFor(app), path.join(DIST, `apps/${app}/src/main.js`)], {
     env: { PATH: process.env.PATH ?? '', ...system.env, HTTP_PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
