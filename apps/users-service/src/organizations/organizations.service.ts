@@ -13,9 +13,9 @@ import {
 import { loadState, streamCommand } from '@warden/kernel';
 import { validateDto } from '@warden/platform';
 import { OrganizationState, organizationDecider, organizationStreamId } from '@warden/users-domain';
-import { v7 as uuidv7 } from 'uuid';
 import { runAtomically } from '../shared/atomic-command';
 import { forbidden, principalOf, requirePermission } from '../shared/authorization';
+import { createdId, settledExisting } from '../shared/retried-create';
 import { UsersContext } from '../shared/users-context';
 
 const notFound = (id: string) => ({ code: UsersErrorCode.OrganizationNotFound, detail: `organization ${id} does not exist` });
@@ -27,8 +27,12 @@ export class OrganizationsService {
     const principal = principalOf(envelope.context);
     requirePermission(principal, 'organizations:create', { organizationId: principal.organizationId });
     const payload = await validateDto(CreateOrganizationBody, envelope.payload);
-    const organizationId = uuidv7();
-    const { results, appended } = await runAtomically(
+    // A retry after a lost answer (same idempotency fingerprint) gets the organization made then.
+    const fingerprint = envelope.context.idempotencyFingerprint;
+    const organizationId = createdId(fingerprint, 'organizations.create');
+    const replayed = fingerprint ? await this.replayed(organizationId) : undefined;
+    if (replayed) return replayed;
+    const outcome = await runAtomically(
       this.ctx.store,
       [
         streamCommand(organizationStreamId(organizationId), organizationDecider, {
@@ -45,9 +49,23 @@ export class OrganizationsService {
       envelope.context,
       // The organization is the tenant its own creation event belongs to.
       organizationId,
-    );
+    ).catch(async (error: unknown) => {
+      // A concurrent retry of the same request may have made it first.
+      const concurrent = fingerprint ? await this.replayed(organizationId) : undefined;
+      if (concurrent) return concurrent;
+      throw error;
+    });
+    if (!('appended' in outcome)) return outcome;
+    const { results, appended } = outcome;
     await this.ctx.readModels.settle(appended);
     return toOrganizationView(results[0]!.state as OrganizationState, organizationId);
+  }
+
+  private async replayed(organizationId: string): Promise<OrganizationView | undefined> {
+    const streamId = organizationStreamId(organizationId);
+    if (!(await settledExisting(this.ctx, streamId))) return undefined;
+    const { state } = await loadState(this.ctx.store, organizationDecider, streamId);
+    return state.status === 'absent' ? undefined : toOrganizationView(state, organizationId);
   }
 
   async get(envelope: Envelope<{ id: string }>): Promise<OrganizationView> {

@@ -15,9 +15,9 @@ import {
 import { loadState, streamCommand } from '@warden/kernel';
 import { validateDto } from '@warden/platform';
 import { Principal, Team, TeamCommand, UserCommand, teamDecider, teamStreamId, userDecider, userStreamId } from '@warden/users-domain';
-import { v7 as uuidv7 } from 'uuid';
 import { runAtomically } from '../shared/atomic-command';
 import { principalOf, requirePermission, requireUserManagement } from '../shared/authorization';
+import { createdId, settledExisting } from '../shared/retried-create';
 import { UsersContext } from '../shared/users-context';
 
 const teamNotFound = (id: string) => ({ code: UsersErrorCode.TeamNotFound, detail: `team ${id} does not exist` });
@@ -29,8 +29,12 @@ export class TeamsService {
     const principal = principalOf(envelope.context);
     const body = await validateDto(CreateTeamBody, envelope.payload);
     requirePermission(principal, 'teams:write', { organizationId: principal.organizationId });
-    const teamId = uuidv7();
-    const { results, appended } = await runAtomically(
+    // A retry after a lost answer (same idempotency fingerprint) gets the team made then.
+    const fingerprint = envelope.context.idempotencyFingerprint;
+    const teamId = createdId(fingerprint, 'teams.create');
+    const replayed = fingerprint ? await this.replayed(teamId) : undefined;
+    if (replayed) return replayed;
+    const outcome = await runAtomically(
       this.ctx.store,
       [
         streamCommand(teamStreamId(teamId), teamDecider, {
@@ -43,9 +47,23 @@ export class TeamsService {
       ],
       envelope.context,
       principal.organizationId,
-    );
+    ).catch(async (error: unknown) => {
+      // A concurrent retry of the same request may have made it first.
+      const concurrent = fingerprint ? await this.replayed(teamId) : undefined;
+      if (concurrent) return concurrent;
+      throw error;
+    });
+    if (!('appended' in outcome)) return outcome;
+    const { results, appended } = outcome;
     await this.ctx.readModels.settle(appended);
     return toTeamView(results[0]!.state as Team);
+  }
+
+  private async replayed(teamId: string): Promise<TeamView | undefined> {
+    const streamId = teamStreamId(teamId);
+    if (!(await settledExisting(this.ctx, streamId))) return undefined;
+    const { state } = await loadState(this.ctx.store, teamDecider, streamId);
+    return state.status === 'absent' ? undefined : toTeamView(state as Team);
   }
 
   async get(envelope: Envelope<TeamRequest>): Promise<TeamView> {

@@ -9,6 +9,7 @@ import { buildPrincipal } from '@warden/users-domain';
 import Redis from 'ioredis';
 import { bootstrapPlatform } from '../bootstrap/platform-bootstrap';
 import { OrganizationsService } from '../organizations/organizations.service';
+import { TeamsService } from '../teams/teams.service';
 import { ListingProjection } from '../read-models/listing.projection';
 import { PrincipalRecordProjection } from '../read-models/principal-record.projection';
 import { ReadModels } from '../read-models/read-models';
@@ -27,6 +28,8 @@ describe('creating a user twice with one idempotency fingerprint', () => {
   let users: UsersService;
   let admin: RequestContext;
   let organizationId: string;
+  let platform: RequestContext;
+  let ctx: ConstructorParameters<typeof UsersService>[0];
 
   beforeEach(async () => {
     schema = uniqueTestId('usersidem');
@@ -37,7 +40,7 @@ describe('creating a user twice with one idempotency fingerprint', () => {
     const listing = new ListingProjection(store.pool, schema);
     const principals = new RedisProjectionRunner({ redis, projection: new PrincipalRecordProjection(`${schema}:`, store, identity), store, log: silentMessagingLog });
     readModels = new ReadModels({ store, principals, listing, log: silentMessagingLog });
-    const ctx = { store, pool: store.pool, listing, readModels, hasher, identity, ownedTokens: { count: async () => 0 }, clock: () => new Date() };
+    ctx = { store, pool: store.pool, listing, readModels, hasher, identity, ownedTokens: { count: async () => 0 }, clock: () => new Date() };
     const root = await bootstrapPlatform(store, hasher, { adminUsername: 'admin', adminPassword: 'correct horse battery staple 42', announce: () => undefined });
     identity.rootOrganizationId = root.rootOrganizationId;
     await readModels.start();
@@ -64,8 +67,9 @@ describe('creating a user twice with one idempotency fingerprint', () => {
       };
     };
     const platformAdmin = view(root.rootOrganizationId, root.adminUserId);
+    platform = { correlationId: 'int', actorType: 'user', actorId: root.adminUserId, principal: platformAdmin };
     const organization = await new OrganizationsService(ctx).create({
-      context: { correlationId: 'int', actorType: 'user', actorId: root.adminUserId, principal: platformAdmin },
+      context: platform,
       payload: { name: 'Acme' },
     });
     organizationId = organization.id;
@@ -106,5 +110,31 @@ describe('creating a user twice with one idempotency fingerprint', () => {
     });
     await expect(users.create({ context: admin, payload: body })).rejects.toMatchObject({ code: UsersErrorCode.UsernameTaken });
     expect(await created()).toHaveLength(1);
+  });
+
+  // Organizations and teams, too: their ids come from the fingerprint as well.
+  const createdOfType = async (type: string) => (await readAllCommitted(store)).filter((event) => event.type === type);
+
+  it('creates one organization for retries of one request, racing or one after another', async () => {
+    const organizations = new OrganizationsService(ctx);
+    const racing = await Promise.all([...Array(3)].map(() => organizations.create({ context: { ...platform, idempotencyFingerprint: FINGERPRINT }, payload: { name: 'Globex' } })));
+    const retry = await organizations.create({ context: { ...platform, correlationId: 'retry', idempotencyFingerprint: FINGERPRINT }, payload: { name: 'Globex' } });
+    expect(new Set([...racing, retry].map((organization) => organization.id))).toEqual(new Set([idempotentId(FINGERPRINT, 'organizations.create')]));
+    expect(retry).toEqual(racing[0]);
+    const globex = (await createdOfType('OrganizationCreated')).filter((event) => event.data['name'] === 'Globex');
+    expect(globex).toHaveLength(1);
+    // Without a fingerprint, or with another, it is another organization.
+    const other = await organizations.create({ context: platform, payload: { name: 'Globex' } });
+    expect(other.id).not.toBe(retry.id);
+  });
+
+  it('creates one team for retries of one request, racing or one after another', async () => {
+    const teams = new TeamsService(ctx);
+    const racing = await Promise.all([...Array(3)].map(() => teams.create({ context: { ...admin, idempotencyFingerprint: FINGERPRINT }, payload: { name: 'Webhooks' } })));
+    const retry = await teams.create({ context: { ...admin, correlationId: 'retry', idempotencyFingerprint: FINGERPRINT }, payload: { name: 'Webhooks' } });
+    expect(new Set([...racing, retry].map((team) => team.id))).toEqual(new Set([idempotentId(FINGERPRINT, 'teams.create')]));
+    expect(retry).toEqual(racing[0]);
+    const teamStreams = new Set((await readAllCommitted(store)).filter((event) => event.streamId.startsWith('team-')).map((event) => event.streamId));
+    expect(teamStreams.size).toBe(1);
   });
 });

@@ -12,7 +12,6 @@ import {
   UserView,
   UsersErrorCode,
   WardenError,
-  idempotentId,
 } from '@warden/contracts';
 import { StreamCommand, loadState, streamCommand } from '@warden/kernel';
 import { validateDto } from '@warden/platform';
@@ -35,11 +34,11 @@ import {
   usernameReservationDecider,
   usernameReservationStreamId,
 } from '@warden/users-domain';
-import { v7 as uuidv7 } from 'uuid';
 import { runAtomically } from '../shared/atomic-command';
 import { forbidden, principalOf, requirePermission, requireUserManagement } from '../shared/authorization';
 import { commandSequence } from '../shared/command-sequence';
 import { loadCustomRoles } from '../shared/custom-roles';
+import { createdId, settledExisting } from '../shared/retried-create';
 import { UsersContext } from '../shared/users-context';
 import { normalizeNewUser, referencedId, roleNames } from './new-user';
 import { orderByClause, parseUserSort } from './user-sort';
@@ -72,7 +71,7 @@ export class UsersService {
     // With an idempotency key's fingerprint the id is derived from it: a retry whose first
     // answer was lost finds the user made then, and gets it again rather than a duplicate.
     const fingerprint = envelope.context.idempotencyFingerprint;
-    const userId = fingerprint ? idempotentId(fingerprint, 'users.create') : uuidv7();
+    const userId = createdId(fingerprint, 'users.create');
     const replayed = fingerprint ? await this.replayedUser(userId) : undefined;
     if (replayed) return replayed;
     const organization = await loadState(this.ctx.store, organizationDecider, organizationStreamId(input.organizationId));
@@ -313,9 +312,7 @@ export class UsersService {
   /** The user a create already made under this id, once the read models have it; `undefined` if none. */
   private async replayedUser(userId: string): Promise<UserView | undefined> {
     const streamId = userStreamId(userId);
-    const recorded = await this.ctx.store.readStream(streamId);
-    if (recorded.length === 0) return undefined;
-    await this.ctx.readModels.settle(recorded.map(({ version, position }) => ({ streamId, version, position })));
+    if (!(await settledExisting(this.ctx, streamId))) return undefined;
     const { state } = await loadState(this.ctx.store, userDecider, streamId);
     return state.status === 'absent' ? undefined : toUserView(state, await this.lastActiveAt(userId));
   }
