@@ -78,6 +78,35 @@ interface EventRow {
 const EVENT_COLUMNS = `e.transaction_id::text AS transaction_id, e.global_position::text AS global_position, e.event_id::text AS event_id,
   e.stream_id, e.version::text AS version, e.type, e.data, e.metadata, e.recorded_at`;
 
+/** What an append's INSERT returns for each event. */
+interface AppendedRow {
+  transaction_id: string;
+  global_position: string;
+  version: string;
+}
+
+/** An append's events as the INSERT's `jsonb_array_elements` parameter. */
+function eventBatch(request: AppendRequest): string {
+  return JSON.stringify(request.events.map(({ id, type, data, metadata }) => ({ id, type, data, metadata })));
+}
+
+/** The stream's new version and the log position of the append's last event. */
+function appendResultOf(request: AppendRequest, rows: AppendedRow[]): AppendResult {
+  const last = rows.reduce((a, b) => (BigInt(a.global_position) > BigInt(b.global_position) ? a : b));
+  return {
+    streamId: request.streamId,
+    version: Math.max(...rows.map((row) => Number(row.version))),
+    position: formatLogPosition({ transactionId: last.transaction_id, globalPosition: last.global_position }),
+  };
+}
+
+/** A racing append's loss on the primary key, as a conflict naming its request; anything else as it was. */
+function asVersionConflict(request: AppendRequest, error: unknown): unknown {
+  return error instanceof DatabaseError && error.code === UNIQUE_VIOLATION && error.constraint === 'events_pkey'
+    ? new StreamVersionConflict(request, error)
+    : error;
+}
+
 class StreamVersionConflict extends Error {
   constructor(
     readonly request: AppendRequest,
@@ -340,15 +369,9 @@ export class PostgresEventStore implements EventStore, PendingAppendSource {
    */
   private async insertOne(request: AppendRequest): Promise<AppendResult> {
     const required = requiredVersion(request.expectedVersion);
-    const batch = request.events.map((event) => ({
-      id: event.id,
-      type: event.type,
-      data: event.data,
-      metadata: event.metadata,
-    }));
-    let rows: { transaction_id: string; global_position: string; version: string }[];
+    let rows: AppendedRow[];
     try {
-      ({ rows } = await this.pool.query<{ transaction_id: string; global_position: string; version: string }>(
+      ({ rows } = await this.pool.query<AppendedRow>(
         // set_config(..., true): APPEND_BEGIN's setting, for this statement's transaction.
         // One timestamp for the whole append, as in `insert`.
         `WITH quiet AS (SELECT set_config('warden.append_notify', 'after-commit', true) AS setting),
@@ -360,38 +383,24 @@ export class PostgresEventStore implements EventStore, PendingAppendSource {
          WHERE $2::bigint IS NULL OR current.version = $2::bigint
          ORDER BY n
          RETURNING transaction_id::text AS transaction_id, global_position::text AS global_position, version::text AS version`,
-        [request.streamId, required ?? null, JSON.stringify(batch)],
+        [request.streamId, required ?? null, eventBatch(request)],
       ));
     } catch (error) {
-      if (
-        error instanceof DatabaseError &&
-        error.code === UNIQUE_VIOLATION &&
-        error.constraint === 'events_pkey'
-      ) {
-        throw new StreamVersionConflict(request, error);
-      }
-      throw error;
+      throw asVersionConflict(request, error);
     }
     if (rows.length === 0) {
       throw new WrongExpectedVersionError(
         request.streamId,
         request.expectedVersion,
-        await this.streamVersion(request.streamId),
+        await this.streamVersion(this.pool, request.streamId),
       );
     }
-    const last = rows.reduce((a, b) => (BigInt(a.global_position) > BigInt(b.global_position) ? a : b));
-    return {
-      streamId: request.streamId,
-      version: Math.max(...rows.map((row) => Number(row.version))),
-      position: formatLogPosition({
-        transactionId: last.transaction_id,
-        globalPosition: last.global_position,
-      }),
-    };
+    return appendResultOf(request, rows);
   }
 
-  private async streamVersion(streamId: string): Promise<number> {
-    const { rows } = await this.pool.query<{ version: string }>(
+  /** The stream's current version, on the pool or inside a transaction's client. */
+  private async streamVersion(on: Pool | PoolClient, streamId: string): Promise<number> {
+    const { rows } = await on.query<{ version: string }>(
       `SELECT coalesce(max(version), 0)::text AS version FROM ${this.table} WHERE stream_id = $1`,
       [streamId],
     );
@@ -413,54 +422,25 @@ export class PostgresEventStore implements EventStore, PendingAppendSource {
     }
     const results: AppendResult[] = [];
     for (const request of requests) {
-      const { rows: current } = await client.query<{ version: string }>(
-        `SELECT coalesce(max(version), 0)::text AS version FROM ${this.table} WHERE stream_id = $1`,
-        [request.streamId],
-      );
-      const version = Number(current[0]!.version);
+      const version = await this.streamVersion(client, request.streamId);
       const required = requiredVersion(request.expectedVersion);
       if (required !== undefined && required !== version) {
         throw new WrongExpectedVersionError(request.streamId, request.expectedVersion, version);
       }
-      const batch = request.events.map((event) => ({
-        id: event.id,
-        type: event.type,
-        data: event.data,
-        metadata: event.metadata,
-      }));
       try {
         // One timestamp for the whole append, taken after the version check.
-        const { rows } = await client.query<{
-          transaction_id: string;
-          global_position: string;
-          version: string;
-        }>(
+        const { rows } = await client.query<AppendedRow>(
           `WITH clock AS (SELECT date_trunc('milliseconds', clock_timestamp()) AS now)
            INSERT INTO ${this.table} (event_id, stream_id, version, type, data, metadata, recorded_at)
            SELECT (e->>'id')::uuid, $1, $2::bigint + n, e->>'type', e->'data', e->'metadata', clock.now
            FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS batch(e, n), clock
            ORDER BY n
            RETURNING transaction_id::text AS transaction_id, global_position::text AS global_position, version::text AS version`,
-          [request.streamId, version, JSON.stringify(batch)],
+          [request.streamId, version, eventBatch(request)],
         );
-        const last = rows.reduce((a, b) => (BigInt(a.global_position) > BigInt(b.global_position) ? a : b));
-        results.push({
-          streamId: request.streamId,
-          version: version + request.events.length,
-          position: formatLogPosition({
-            transactionId: last.transaction_id,
-            globalPosition: last.global_position,
-          }),
-        });
+        results.push(appendResultOf(request, rows));
       } catch (error) {
-        if (
-          error instanceof DatabaseError &&
-          error.code === UNIQUE_VIOLATION &&
-          error.constraint === 'events_pkey'
-        ) {
-          throw new StreamVersionConflict(request, error);
-        }
-        throw error;
+        throw asVersionConflict(request, error);
       }
     }
     return results;
@@ -491,7 +471,7 @@ export class PostgresEventStore implements EventStore, PendingAppendSource {
       return new WrongExpectedVersionError(
         error.request.streamId,
         error.request.expectedVersion,
-        await this.streamVersion(error.request.streamId),
+        await this.streamVersion(this.pool, error.request.streamId),
       );
     }
     if (
