@@ -24,7 +24,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ReadModelCompareReport, ReadModelDifference, ReadModelReplayView, ReplayMode, ReplayRuns, withReplayRate } from '@warden/contracts';
 import { RecordedEvent } from '@warden/event-store';
-import { quoteIdentifier } from '@warden/event-store-postgres';
+import { handOverIndexNames, quoteIdentifier } from '@warden/event-store-postgres';
 import { Pool, PoolClient } from 'pg';
 import { GENESIS_HASH, chainOf, chainRecord } from '../audit-log/audit-chain';
 import { auditRecordOf } from '../audit-log/audit-record';
@@ -326,30 +326,4 @@ export class AuditLogReplay {
 
 function sqlTextArray(values: string[]): string {
   return `ARRAY[${values.map((value) => `'${value.replaceAll("'", "''")}'`).join(', ')}]::text[]`;
-}
-
-/**
- * Gives the fresh table's indexes (and so its primary key and unique constraints, which
- * the code knows by name) the live ones' names, pairing them by definition; the live ones
- * take a retired name.
- */
-async function handOverIndexNames(client: PoolClient, schema: string, liveTable: string, freshTable: string, suffix: string): Promise<void> {
-  const indexesOf = async (table: string) => {
-    const { rows } = await client.query<{ name: string; definition: string }>(
-      `SELECT i.relname AS name, pg_get_indexdef(i.oid) AS definition
-         FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
-         JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = $1 AND t.relname = $2`,
-      [schema, table],
-    );
-    // "CREATE UNIQUE INDEX <name> ON <schema>.<table> USING btree (event_id)" without its name and table
-    return rows.map((row) => ({ name: row.name, shape: row.definition.replace(/^CREATE (UNIQUE )?INDEX \S+ ON \S+ /, '$1') }));
-  };
-  const freshIndexes = await indexesOf(freshTable);
-  const qualified = (name: string) => `${quoteIdentifier(schema)}.${quoteIdentifier(name)}`;
-  for (const index of await indexesOf(liveTable)) {
-    const twin = freshIndexes.find((candidate) => candidate.shape === index.shape);
-    if (!twin) continue;
-    await client.query(`ALTER INDEX ${qualified(index.name)} RENAME TO ${quoteIdentifier(`r${suffix}_${index.name}`.slice(0, 63))}`);
-    await client.query(`ALTER INDEX ${qualified(twin.name)} RENAME TO ${quoteIdentifier(index.name)}`);
-  }
 }
