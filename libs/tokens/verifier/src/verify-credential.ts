@@ -72,8 +72,9 @@ const VERIFY_COMMAND = 'wardenVerifyCredential';
 // there may predate its revocation): the script answers NOT_READY and the caller asks the
 // tokens service instead. A replay swapped in by switching the pointer is seen by the very
 // next verification, never half. Otherwise it reads the record, then the principal record
-// of the user it names and its organization's token policy, and returns all three (nil
-// where absent): one round trip for the whole decision. The owner and organization ids are
+// of the user it names and, unless it is a session's (sessions have no lifetime cap; a record
+// that only might be one still gets its policy), its organization's token policy, and returns
+// all three (nil where absent): one round trip for the whole decision. The owner and organization ids are
 // cut out of the record's JSON with plain string searches rather than decoded: in JSON text
 // an unescaped `"userId":"` can only be that key (a quote inside a string value is always
 // escaped), and Node checks the principal it gets against the record it decodes, so a
@@ -93,7 +94,7 @@ local owner = string.sub(credential, at + 1, string.find(credential, '"', at + 1
 local principal = redis.call('GET', ARGV[1] .. 'principal:' .. owner)
 local policy = false
 _, at = string.find(credential, '"organizationId":"', 1, true)
-if at then
+if at and not string.find(credential, '"kind":"session"', 1, true) then
   policy = redis.call('GET', ARGV[1] .. 'organization-policy:' .. string.sub(credential, at + 1, string.find(credential, '"', at + 1, true) - 1))
 end
 return {credential, principal, policy}
