@@ -15,7 +15,7 @@ import { validateDto } from '@warden/platform';
 import { OrganizationState, organizationDecider, organizationStreamId } from '@warden/users-domain';
 import { runAtomically } from '../shared/atomic-command';
 import { forbidden, principalOf, requirePermission } from '../shared/authorization';
-import { createdId, settledExisting } from '../shared/retried-create';
+import { createOnce, createdId, settledExisting } from '../shared/retried-create';
 import { UsersContext } from '../shared/users-context';
 
 const notFound = (id: string) => ({ code: UsersErrorCode.OrganizationNotFound, detail: `organization ${id} does not exist` });
@@ -30,35 +30,28 @@ export class OrganizationsService {
     // A retry after a lost answer (same idempotency fingerprint) gets the organization made then.
     const fingerprint = envelope.context.idempotencyFingerprint;
     const organizationId = createdId(fingerprint, 'organizations.create');
-    const replayed = fingerprint ? await this.replayed(organizationId) : undefined;
-    if (replayed) return replayed;
-    const outcome = await runAtomically(
-      this.ctx.store,
-      [
-        streamCommand(organizationStreamId(organizationId), organizationDecider, {
-          type: 'CreateOrganization',
-          organizationId,
-          name: payload.name,
-          serviceInternalLimit: payload.settings?.service_internal_limit,
-          serviceExternalLimit: payload.settings?.service_external_limit,
-          maxTokenLifetimeSeconds: payload.settings?.max_token_lifetime_seconds,
-          humanPasswordLogin: payload.settings?.human_password_login,
-          at: this.ctx.clock().toISOString(),
-        }),
-      ],
-      envelope.context,
-      // The organization is the tenant its own creation event belongs to.
-      organizationId,
-    ).catch(async (error: unknown) => {
-      // A concurrent retry of the same request may have made it first.
-      const concurrent = fingerprint ? await this.replayed(organizationId) : undefined;
-      if (concurrent) return concurrent;
-      throw error;
+    return createOnce(fingerprint, () => this.replayed(organizationId), async () => {
+      const { results, appended } = await runAtomically(
+        this.ctx.store,
+        [
+          streamCommand(organizationStreamId(organizationId), organizationDecider, {
+            type: 'CreateOrganization',
+            organizationId,
+            name: payload.name,
+            serviceInternalLimit: payload.settings?.service_internal_limit,
+            serviceExternalLimit: payload.settings?.service_external_limit,
+            maxTokenLifetimeSeconds: payload.settings?.max_token_lifetime_seconds,
+            humanPasswordLogin: payload.settings?.human_password_login,
+            at: this.ctx.clock().toISOString(),
+          }),
+        ],
+        envelope.context,
+        // The organization is the tenant its own creation event belongs to.
+        organizationId,
+      );
+      await this.ctx.readModels.settle(appended);
+      return toOrganizationView(results[0]!.state as OrganizationState, organizationId);
     });
-    if (!('appended' in outcome)) return outcome;
-    const { results, appended } = outcome;
-    await this.ctx.readModels.settle(appended);
-    return toOrganizationView(results[0]!.state as OrganizationState, organizationId);
   }
 
   private async replayed(organizationId: string): Promise<OrganizationView | undefined> {

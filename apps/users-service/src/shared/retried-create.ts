@@ -22,3 +22,20 @@ export async function settledExisting(ctx: UsersContext, streamId: string): Prom
   await ctx.readModels.settle(recorded.map(({ version, position }) => ({ streamId, version, position })));
   return true;
 }
+
+/**
+ * Runs a create once per idempotency fingerprint: a retry gets what `earlier` finds of the
+ * first attempt, before trying and again when its own attempt lost a race to a concurrent
+ * retry. Without a fingerprint it only creates.
+ */
+export async function createOnce<T>(fingerprint: string | undefined, earlier: () => Promise<T | undefined>, create: () => Promise<T>): Promise<T> {
+  const made = fingerprint ? await earlier() : undefined;
+  if (made) return made;
+  try {
+    return await create();
+  } catch (error) {
+    const concurrent = fingerprint ? await earlier() : undefined;
+    if (concurrent) return concurrent;
+    throw error;
+  }
+}

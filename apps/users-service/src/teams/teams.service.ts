@@ -17,7 +17,7 @@ import { validateDto } from '@warden/platform';
 import { Principal, Team, TeamCommand, UserCommand, teamDecider, teamStreamId, userDecider, userStreamId } from '@warden/users-domain';
 import { runAtomically } from '../shared/atomic-command';
 import { principalOf, requirePermission, requireUserManagement } from '../shared/authorization';
-import { createdId, settledExisting } from '../shared/retried-create';
+import { createOnce, createdId, settledExisting } from '../shared/retried-create';
 import { UsersContext } from '../shared/users-context';
 
 const teamNotFound = (id: string) => ({ code: UsersErrorCode.TeamNotFound, detail: `team ${id} does not exist` });
@@ -32,31 +32,24 @@ export class TeamsService {
     // A retry after a lost answer (same idempotency fingerprint) gets the team made then.
     const fingerprint = envelope.context.idempotencyFingerprint;
     const teamId = createdId(fingerprint, 'teams.create');
-    const replayed = fingerprint ? await this.replayed(teamId) : undefined;
-    if (replayed) return replayed;
-    const outcome = await runAtomically(
-      this.ctx.store,
-      [
-        streamCommand(teamStreamId(teamId), teamDecider, {
-          type: 'CreateTeam',
-          teamId,
-          organizationId: principal.organizationId,
-          name: body.name,
-          at: this.ctx.clock().toISOString(),
-        } satisfies TeamCommand),
-      ],
-      envelope.context,
-      principal.organizationId,
-    ).catch(async (error: unknown) => {
-      // A concurrent retry of the same request may have made it first.
-      const concurrent = fingerprint ? await this.replayed(teamId) : undefined;
-      if (concurrent) return concurrent;
-      throw error;
+    return createOnce(fingerprint, () => this.replayed(teamId), async () => {
+      const { results, appended } = await runAtomically(
+        this.ctx.store,
+        [
+          streamCommand(teamStreamId(teamId), teamDecider, {
+            type: 'CreateTeam',
+            teamId,
+            organizationId: principal.organizationId,
+            name: body.name,
+            at: this.ctx.clock().toISOString(),
+          } satisfies TeamCommand),
+        ],
+        envelope.context,
+        principal.organizationId,
+      );
+      await this.ctx.readModels.settle(appended);
+      return toTeamView(results[0]!.state as Team);
     });
-    if (!('appended' in outcome)) return outcome;
-    const { results, appended } = outcome;
-    await this.ctx.readModels.settle(appended);
-    return toTeamView(results[0]!.state as Team);
   }
 
   private async replayed(teamId: string): Promise<TeamView | undefined> {
