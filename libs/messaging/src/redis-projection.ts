@@ -106,6 +106,19 @@ const BOOKKEEPING_KEYS = 4;
 // JSON, ARGV[4] '1' during a rebuild, ARGV[5] the generation written ('*': not generational).
 // Returns 1 applied, 0 already applied (or older), -1 read model lost: rebuild first,
 // -2 this generation is no longer the live one.
+/**
+ * Lua `after(a, b)`: whether log position `a` comes after `b`, in byte order as JavaScript
+ * compares them (Lua's own < follows the locale). For scripts comparing checkpoints.
+ */
+export const LUA_AFTER = `-- Byte order, as JavaScript compares ASCII positions; Lua's own < follows the locale.
+local function after(a, b)
+  for i = 1, math.min(#a, #b) do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x > y end
+  end
+  return #a > #b
+end`;
+
 const APPLY_SCRIPT = `
 if ARGV[4] ~= '1' and ARGV[5] ~= '*' and (redis.call('GET', KEYS[4]) or '') ~= ARGV[5] then return -2 end
 if ARGV[4] ~= '1' and redis.call('EXISTS', KEYS[3]) == 0 then return -1 end
@@ -130,14 +143,7 @@ for i = 1, #ops do
   else redis.call(name, key, unpack(o[3])) end
 end
 redis.call('SET', KEYS[1], ARGV[1])
--- Byte order, as JavaScript compares ASCII positions; Lua's own < follows the locale.
-local function after(a, b)
-  for i = 1, math.min(#a, #b) do
-    local x, y = string.byte(a, i), string.byte(b, i)
-    if x ~= y then return x > y end
-  end
-  return #a > #b
-end
+${LUA_AFTER}
 local checkpoint = redis.call('GET', KEYS[2])
 if not checkpoint or after(ARGV[2], checkpoint) then redis.call('SET', KEYS[2], ARGV[2]) end
 return 1

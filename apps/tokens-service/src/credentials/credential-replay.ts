@@ -9,7 +9,7 @@ import {
   credentialGenerationPrefix,
 } from '@warden/contracts';
 import { EventStore } from '@warden/event-store';
-import { MessagingLog, stderrMessagingLog } from '@warden/messaging';
+import { LUA_AFTER, MessagingLog, stderrMessagingLog } from '@warden/messaging';
 import type { Redis } from 'ioredis';
 import { CredentialReadModel } from './credential-read-model';
 import { CREDENTIAL_READ_MODEL } from './credential-read-model.projection';
@@ -45,13 +45,7 @@ const SWAP_SCRIPT = `
 if (redis.call('GET', KEYS[1]) or '') ~= ARGV[1] then return -1 end
 local live = redis.call('GET', KEYS[2])
 local replayed = redis.call('GET', KEYS[3])
-local function after(a, b)
-  for i = 1, math.min(#a, #b) do
-    local x, y = string.byte(a, i), string.byte(b, i)
-    if x ~= y then return x > y end
-  end
-  return #a > #b
-end
+${LUA_AFTER}
 if live and (not replayed or after(live, replayed)) then return 0 end
 redis.call('SET', KEYS[1], ARGV[2])
 return 1
