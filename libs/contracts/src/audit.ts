@@ -29,6 +29,11 @@ export interface AuditRecordView {
   correlation_id: string | null;
   client_address: string | null;
   user_agent: string | null;
+  /**
+   * The credential the actor acted through (a login session or an API token), so that an
+   * action made with a token can be traced to the token, and the token to whoever minted it.
+   */
+  actor_credential: { kind: string; id: string } | null;
   data: Record<string, unknown>;
   /** The record's place in its organization's hash chain (1 for the first). */
   chain_sequence: number;

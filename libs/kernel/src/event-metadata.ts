@@ -8,5 +8,12 @@ export function eventMetadataFrom(context: RequestContext): EventMetadata {
   if (context.organizationId) metadata.organizationId = context.organizationId;
   if (context.clientAddress) metadata.clientAddress = context.clientAddress;
   if (context.userAgent) metadata.userAgent = context.userAgent;
+  // The credential the actor acted through: a token's actions are its owner's, and the audit
+  // log still says which token, so that a power can be traced to whoever minted it.
+  const credential = context.principal?.credential;
+  if (credential) {
+    metadata.credentialKind = credential.kind;
+    metadata.credentialId = credential.id;
+  }
   return metadata;
 }

@@ -1,6 +1,8 @@
 import { AuditRecordContent, ChainVerifier, ChainedAuditRecord, GENESIS_HASH, auditRecordHash, chainOf, chainRecord } from './audit-chain';
 
 const ORG = '0190f0c0-0000-7000-8000-000000000001';
+// auditRecordHash(content(1), ORG, 1, GENESIS_HASH) as computed before records kept the actor's credential.
+const LEGACY_HASH_OF_FIRST_RECORD = 'ebc2769d66be418f3ce801cd8259fc26eca679a0fd59fb31967a5b1407d8ad19';
 
 function content(index: number, organizationId: string | null = ORG): AuditRecordContent {
   return {
@@ -17,6 +19,8 @@ function content(index: number, organizationId: string | null = ORG): AuditRecor
     correlationId: `corr-${index}`,
     clientAddress: '127.0.0.1',
     userAgent: 'jest',
+    actorCredentialKind: null,
+    actorCredentialId: null,
     data: { userId: `u-${index}`, roles: ['WARDEN_MEMBER'], passwordHash: '[redacted]' },
   };
 }
@@ -56,6 +60,16 @@ describe('the audit hash chain', () => {
     expect(auditRecordHash({ ...content(1), data: { userId: 'u-2' } }, ORG, 1, GENESIS_HASH)).not.toBe(base);
     expect(auditRecordHash(content(1), ORG, 2, GENESIS_HASH)).not.toBe(base);
     expect(auditRecordHash(content(1), ORG, 1, 'f'.repeat(64))).not.toBe(base);
+    const withToken = { ...content(1), actorCredentialKind: 'api_token', actorCredentialId: 'token-1' };
+    expect(auditRecordHash(withToken, ORG, 1, GENESIS_HASH)).not.toBe(base);
+    expect(auditRecordHash({ ...withToken, actorCredentialId: 'token-2' }, ORG, 1, GENESIS_HASH)).not.toBe(auditRecordHash(withToken, ORG, 1, GENESIS_HASH));
+  });
+
+  it('hashes a record without a credential as records were hashed before the audit log kept one', () => {
+    // The hash of content(1), computed before actorCredentialKind/actorCredentialId existed.
+    const { actorCredentialKind: _kind, actorCredentialId: _id, ...before } = content(1);
+    expect(Object.keys(before)).not.toContain('actorCredentialId');
+    expect(auditRecordHash(content(1), ORG, 1, GENESIS_HASH)).toBe(LEGACY_HASH_OF_FIRST_RECORD);
   });
 
   it('verifies an untouched chain, page by page', () => {

@@ -25,6 +25,9 @@ export interface AuditRecordContent {
   correlationId: string | null;
   clientAddress: string | null;
   userAgent: string | null;
+  /** The credential the actor acted through, when it acted through one. */
+  actorCredentialKind: string | null;
+  actorCredentialId: string | null;
   data: Record<string, unknown>;
 }
 
@@ -59,6 +62,8 @@ export function auditRecordHash(content: AuditRecordContent, chain: string, chai
     correlationId: content.correlationId,
     clientAddress: content.clientAddress,
     userAgent: content.userAgent,
+    // Hashed only when present: records chained before the audit log kept the credential keep their hashes.
+    ...(content.actorCredentialId !== null && { actorCredentialKind: content.actorCredentialKind, actorCredentialId: content.actorCredentialId }),
     data: content.data,
   };
   return createHash('sha256').update(canonicalJson(hashed)).digest('hex');

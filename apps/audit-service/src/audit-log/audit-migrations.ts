@@ -98,4 +98,12 @@ export const auditMigrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'the credential each actor acted through',
+    sql: (s) => `
+      ALTER TABLE ${s}.audit_records ADD COLUMN actor_credential_kind text, ADD COLUMN actor_credential_id text;
+      CREATE INDEX audit_records_by_credential ON ${s}.audit_records (actor_credential_id) WHERE actor_credential_id IS NOT NULL;
+    `,
+  },
 ];

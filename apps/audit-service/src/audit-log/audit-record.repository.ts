@@ -203,8 +203,9 @@ export class AuditRecordRepository {
     await client.query(
       `WITH recorded AS (
          INSERT INTO ${this.records} (chain, chain_sequence, event_id, event_type, service, stream_id, stream_version, position,
-           recorded_at, actor_id, actor_type, organization_id, correlation_id, client_address, user_agent, data, previous_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+           recorded_at, actor_id, actor_type, organization_id, correlation_id, client_address, user_agent, data, previous_hash, hash,
+           actor_credential_kind, actor_credential_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
          RETURNING chain, chain_sequence, hash
        )
        UPDATE ${this.heads} h SET last_sequence = recorded.chain_sequence, last_hash = recorded.hash
@@ -228,6 +229,8 @@ export class AuditRecordRepository {
         JSON.stringify(record.data),
         record.previousHash,
         record.hash,
+        record.actorCredentialKind,
+        record.actorCredentialId,
       ],
     );
   }
@@ -236,7 +239,8 @@ export class AuditRecordRepository {
 // Qualified, and ORDER BY must qualify too: a bare name there would sort by these text aliases.
 const ROW_COLUMNS = `r.sequence::text AS sequence, r.chain, r.chain_sequence::text AS chain_sequence, r.event_id::text AS event_id,
   r.event_type, r.service, r.stream_id, r.stream_version::text AS stream_version, r.position, r.recorded_at, r.actor_id,
-  r.actor_type, r.organization_id, r.correlation_id, r.client_address, r.user_agent, r.data, r.previous_hash, r.hash`;
+  r.actor_type, r.organization_id, r.correlation_id, r.client_address, r.user_agent, r.data, r.previous_hash, r.hash,
+  r.actor_credential_kind, r.actor_credential_id`;
 
 interface AuditRow {
   sequence: string;
@@ -258,6 +262,8 @@ interface AuditRow {
   data: Record<string, unknown>;
   previous_hash: string;
   hash: string;
+  actor_credential_kind: string | null;
+  actor_credential_id: string | null;
 }
 
 function toRecord(row: AuditRow): ChainedAuditRecord {
@@ -277,6 +283,8 @@ function toRecord(row: AuditRow): ChainedAuditRecord {
     correlationId: row.correlation_id,
     clientAddress: row.client_address,
     userAgent: row.user_agent,
+    actorCredentialKind: row.actor_credential_kind,
+    actorCredentialId: row.actor_credential_id,
     data: row.data,
     previousHash: row.previous_hash,
     hash: row.hash,
@@ -298,6 +306,7 @@ export function toView(record: ChainedAuditRecord): AuditRecordView {
     correlation_id: record.correlationId,
     client_address: record.clientAddress,
     user_agent: record.userAgent,
+    actor_credential: record.actorCredentialId === null ? null : { kind: record.actorCredentialKind ?? 'unknown', id: record.actorCredentialId },
     data: record.data,
     chain_sequence: record.chainSequence,
     previous_hash: record.previousHash,

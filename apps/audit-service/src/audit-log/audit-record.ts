@@ -20,6 +20,8 @@ export function auditRecordOf(event: PublishedEvent): AuditRecordContent {
     correlationId: metadata.correlationId ?? null,
     clientAddress: metadata.clientAddress ?? null,
     userAgent: metadata.userAgent ?? null,
+    actorCredentialKind: metadata.credentialKind ?? null,
+    actorCredentialId: metadata.credentialId ?? null,
     data: redactSecrets(event.data),
   };
 }

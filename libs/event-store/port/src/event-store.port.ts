@@ -13,6 +13,9 @@ export interface EventMetadata {
   organizationId?: string;
   clientAddress?: string;
   userAgent?: string;
+  /** The credential the actor acted through (`session` or `api_token`) and its id. */
+  credentialKind?: string;
+  credentialId?: string;
   [key: string]: JsonValue | undefined;
 }
 
