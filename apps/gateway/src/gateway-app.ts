@@ -10,6 +10,7 @@ import {
 import { AuthenticationGuard, RequestAuthenticator, authenticateRequests } from './auth/authentication.guard';
 import { ApiDescription, serveDocsAssets } from './openapi/api-docs.controller';
 import { describeApi } from './openapi/openapi-document';
+import { setPublicBaseUrl } from './organizations/page-links';
 
 /** Routes outside the API's `/api/v1` prefix: probes, metrics and the interactive API page. */
 export const UNPREFIXED_ROUTES = ['health', 'health/live', 'health/ready', 'metrics', 'docs'];
@@ -18,8 +19,9 @@ export const UNPREFIXED_ROUTES = ['health', 'health/live', 'health/ready', 'metr
  * Everything the gateway sets up between creating the app and listening, shared by main.ts
  * and the tests that build the gateway in-process.
  */
-export function configureGateway(app: NestFastifyApplication, logger: WardenLogger): void {
+export function configureGateway(app: NestFastifyApplication, logger: WardenLogger, publicBaseUrl: string): void {
   const fastify = app.getHttpAdapter().getInstance();
+  setPublicBaseUrl(fastify, publicBaseUrl);
   collectProcessMetrics('gateway');
   registerCorrelationId(fastify);
   registerHttpMetrics(fastify);

@@ -1,4 +1,4 @@
-import { httpConfig, loggingConfig, natsConfig, positiveInt, redisConfig, shutdownConfig } from '@warden/platform';
+import { httpConfig, loggingConfig, natsConfig, positiveInt, redisConfig, shutdownConfig, urlWithScheme } from '@warden/platform';
 import { z } from 'zod';
 import { authConfig } from './auth/auth-config';
 
@@ -12,6 +12,17 @@ export const gatewayConfigSchema = z.object({
   HTTP_BODY_LIMIT_BYTES: positiveInt()
     .default(64 * 1024)
     .describe('Largest request body the API accepts; larger ones get 413'),
+  PUBLIC_BASE_URL: urlWithScheme(['http:', 'https:'], 'must be an http(s) URL such as https://warden.example.com')
+    .optional()
+    .describe(
+      'Scheme, host and port clients reach the gateway at, for the URLs in answers (pagination links, resource urls); never taken from the Host header. Default: http://HTTP_HOST:HTTP_PORT',
+    ),
 });
+
+/** Where clients reach the gateway, without a trailing slash. */
+export function publicBaseUrlOf(config: Pick<GatewayConfig, 'PUBLIC_BASE_URL' | 'HTTP_HOST' | 'HTTP_PORT'>): string {
+  const url = new URL(config.PUBLIC_BASE_URL ?? `http://${config.HTTP_HOST}:${config.HTTP_PORT}`);
+  return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
+}
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;

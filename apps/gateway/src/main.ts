@@ -4,7 +4,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { hardenedFastifyAdapter } from '@warden/runtime';
 import { NestPinoLogger, bootConfig, createLogger, installGracefulShutdown } from '@warden/platform';
 import { configureGateway, publishApiDescription } from './gateway-app';
-import { gatewayConfigSchema } from './gateway-config';
+import { gatewayConfigSchema, publicBaseUrlOf } from './gateway-config';
 import { GatewayModule } from './gateway.module';
 
 async function main(): Promise<void> {
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
     bufferLogs: true,
   });
   app.useLogger(new NestPinoLogger(logger));
-  configureGateway(app, logger);
+  configureGateway(app, logger, publicBaseUrlOf(config));
   await app.init();
   publishApiDescription(app);
   await app.listen(config.HTTP_PORT, config.HTTP_HOST);

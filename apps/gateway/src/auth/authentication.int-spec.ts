@@ -26,7 +26,7 @@ import {
 import { ProblemDetailsFilter, createLogger, createNatsMicroserviceOptions } from '@warden/platform';
 import { TEST_NATS_URL, TEST_REDIS_URL, deleteRedisPrefix, uniqueTestId } from '@warden/testing';
 import { configureGateway } from '../gateway-app';
-import { gatewayConfigSchema } from '../gateway-config';
+import { gatewayConfigSchema, publicBaseUrlOf } from '../gateway-config';
 import { GatewayModule } from '../gateway.module';
 
 // The gateway as main.ts assembles it, over real NATS and Redis. The services behind it
@@ -123,7 +123,7 @@ describe('gateway authentication over HTTP', () => {
     await services.listen();
 
     gateway = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(config, logger), new FastifyAdapter(), { logger: false });
-    configureGateway(gateway, logger);
+    configureGateway(gateway, logger, publicBaseUrlOf(config));
     await gateway.init();
     await http().ready();
   });

@@ -5,7 +5,7 @@ import { createLogger } from '@warden/platform';
 import { TEST_NATS_URL, TEST_REDIS_URL, uniqueTestId } from '@warden/testing';
 import { ROUTE_ACCESS, routeKey } from '../../e2e/route-access';
 import { configureGateway, publishApiDescription } from '../gateway-app';
-import { gatewayConfigSchema } from '../gateway-config';
+import { gatewayConfigSchema, publicBaseUrlOf } from '../gateway-config';
 import { GatewayModule } from '../gateway.module';
 
 // The gateway as main.ts assembles it (no service needs to answer: the document, the page
@@ -117,7 +117,7 @@ describe('the OpenAPI document', () => {
     http().addHook('onRoute', (route) => {
       for (const method of [route.method].flat()) routerRoutes.push(`${method} ${route.url}`);
     });
-    configureGateway(gateway, logger);
+    configureGateway(gateway, logger, publicBaseUrlOf(config));
     await gateway.init();
     publishApiDescription(gateway);
     await http().ready();

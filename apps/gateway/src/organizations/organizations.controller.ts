@@ -5,7 +5,7 @@ import { ServiceClient } from '@warden/platform';
 import { contextOf } from '../auth/principal-of-request';
 import type { FastifyRequest } from 'fastify';
 import { CreateOrganizationDto, UpdateOrganizationDto } from './create-organization.dto';
-import { requestUrlOf, withPageLinks } from './page-links';
+import { apiUrlOf, requestUrlOf, withPageLinks } from './page-links';
 
 @ApiTags('organizations')
 @Controller('organizations')
@@ -47,5 +47,5 @@ export class OrganizationsController {
 
 // Seed 003 shows each organization with its URL in this API.
 function withUrl(organization: OrganizationView, request: FastifyRequest): OrganizationView {
-  return { ...organization, url: `${request.protocol}://${request.host}/api/v1/organizations/${organization.id}` };
+  return { ...organization, url: apiUrlOf(request, `/api/v1/organizations/${organization.id}`) };
 }

@@ -1,4 +1,4 @@
-import { requestUrlOf, withPageLinks } from './page-links';
+import { apiUrlOf, requestUrlOf, setPublicBaseUrl, withPageLinks } from './page-links';
 
 const url = 'http://127.0.0.1:3000/api/v1/users?account_type=service_external&page=2&page_size=2';
 
@@ -24,7 +24,12 @@ describe('withPageLinks', () => {
     });
   });
 
-  it('builds the request URL from protocol, host and path', () => {
-    expect(requestUrlOf({ protocol: 'http', host: 'h:3000', url: '/api/v1/teams?page=1' })).toBe('http://h:3000/api/v1/teams?page=1');
+  it('builds the request URL from the configured public base URL and the path, never from the Host header', () => {
+    const server = {};
+    setPublicBaseUrl(server, 'https://warden.example.com');
+    const request = { server, url: '/api/v1/teams?page=1', host: 'attacker.example', headers: { host: 'attacker.example' } };
+    expect(requestUrlOf(request)).toBe('https://warden.example.com/api/v1/teams?page=1');
+    expect(apiUrlOf(request, '/api/v1/organizations/o-1')).toBe('https://warden.example.com/api/v1/organizations/o-1');
+    expect(() => requestUrlOf({ server: {}, url: '/' })).toThrow(/public base URL/);
   });
 });

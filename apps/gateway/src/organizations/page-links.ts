@@ -23,7 +23,29 @@ export function withPageLinks<T>(slice: PageSlice<T>, requestUrl: string): Page<
   };
 }
 
-/** The absolute URL a client used, as far as this server can tell (no proxy headers are trusted). */
-export function requestUrlOf(request: { protocol: string; host: string; url: string }): string {
-  return `${request.protocol}://${request.host}${request.url}`;
+/**
+ * The absolute URL of the request as clients reach the gateway: the configured public base
+ * URL (`PUBLIC_BASE_URL`, set on the server by `configureGateway`) and the request's path.
+ * Nothing a request carries (its Host header) goes into a URL the API answers.
+ */
+export function requestUrlOf(request: { server: object; url: string }): string {
+  return `${publicBaseUrl(request)}${request.url}`;
+}
+
+/** An absolute URL of this API for `path` (`/api/v1/...`). */
+export function apiUrlOf(request: { server: object }, path: string): string {
+  return `${publicBaseUrl(request)}${path}`;
+}
+
+const PUBLIC_BASE_URL = Symbol('publicBaseUrl');
+
+/** Sets the base URL the answers' URLs are built from; call once when the gateway is set up. */
+export function setPublicBaseUrl(server: object, baseUrl: string): void {
+  (server as { [PUBLIC_BASE_URL]?: string })[PUBLIC_BASE_URL] = baseUrl;
+}
+
+function publicBaseUrl(request: { server: object }): string {
+  const baseUrl = (request.server as { [PUBLIC_BASE_URL]?: string })[PUBLIC_BASE_URL];
+  if (baseUrl === undefined) throw new Error('the public base URL is not set (configureGateway sets it)');
+  return baseUrl;
 }
