@@ -61,11 +61,12 @@ beforeAll(async () => {
   organizationId = organization.body.id;
 
   const base = { first_name: 'A', last_name: 'B' };
+  // The platform admin sets up the tenant's super admin; the tenant's people and accounts are theirs.
   chiefId = await created(platformAdmin, { ...base, username: 'chief@audited', account_type: 'user', password: PASSWORDS.chief, roles: ['WARDEN_SUPER_ADMIN'] }, 'audit-e2e-chief');
-  serviceAccountId = await created(platformAdmin, { ...base, username: 'hooks@audited', account_type: 'service_external', password: PASSWORDS.service }, 'audit-e2e-service');
-  await created(platformAdmin, { ...base, username: 'auditor@audited', account_type: 'user', password: PASSWORDS.auditor, roles: ['WARDEN_AUDITOR'] }, 'audit-e2e-auditor');
-  await created(platformAdmin, { ...base, username: 'member@audited', account_type: 'user', password: PASSWORDS.member, roles: ['WARDEN_MEMBER'] }, 'audit-e2e-member');
   chief = await ApiClient.login(system.gatewayUrl, 'chief@audited', PASSWORDS.chief);
+  serviceAccountId = await created(chief, { ...base, username: 'hooks@audited', account_type: 'service_external', password: PASSWORDS.service }, 'audit-e2e-service');
+  await created(chief, { ...base, username: 'auditor@audited', account_type: 'user', password: PASSWORDS.auditor, roles: ['WARDEN_AUDITOR'] }, 'audit-e2e-auditor');
+  await created(chief, { ...base, username: 'member@audited', account_type: 'user', password: PASSWORDS.member, roles: ['WARDEN_MEMBER'] }, 'audit-e2e-member');
   auditor = await ApiClient.login(system.gatewayUrl, 'auditor@audited', PASSWORDS.auditor);
   member = await ApiClient.login(system.gatewayUrl, 'member@audited', PASSWORDS.member);
   serviceAccountKey = (await ApiClient.login(system.gatewayUrl, 'hooks@audited', PASSWORDS.service)).credential!.key;
@@ -103,7 +104,13 @@ describe('the audit log over HTTP', () => {
       data: { userId: serviceAccountId },
     });
     const creation = records.find((record) => record.event_type === 'UserCreated' && record.data.userId === serviceAccountId);
-    expect(creation).toMatchObject({ actor_id: adminId, correlation_id: 'audit-e2e-service', data: { passwordHash: '[redacted]' } });
+    expect(creation).toMatchObject({
+      actor_id: chiefId,
+      // Which credential the actor acted through: here the chief's login session.
+      actor_credential: { kind: 'session', id: expect.any(String) },
+      correlation_id: 'audit-e2e-service',
+      data: { passwordHash: '[redacted]' },
+    });
     expect(records.every((record) => record.organization_id === organizationId)).toBe(true);
   });
 

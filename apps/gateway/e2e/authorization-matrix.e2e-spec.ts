@@ -39,6 +39,8 @@ interface OrganizationFixture {
   otherServiceAccountId: string;
   /** A token to read; tokens to revoke, rotate or reassign are issued per cell. */
   tokenId: string;
+  /** The organization's internal service account: the account stronger than an admin. */
+  internalId: string;
 }
 
 interface CellRequest {
@@ -90,6 +92,7 @@ let origin: string;
 const organizations = {} as Record<OrganizationKey, OrganizationFixture>;
 const clients = new Map<string, ApiClient>();
 const accounts = new Map<string, Account>();
+const userIds = new Map<string, string>();
 const walked: { expected: Outcome; passed: boolean }[] = [];
 
 const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
@@ -123,7 +126,7 @@ async function issueToken(creator: ApiClient, ownerId: string): Promise<string> 
   return (await expectStatus(creator.post<{ id: string }>('/api/v1/tokens', { user_id: ownerId, name: unique('token') }), 201, 'issuing a token')).id;
 }
 
-async function targetsOf(id: string, creator: ApiClient, loginAccount: Account): Promise<OrganizationFixture> {
+async function targetsOf(id: string, creator: ApiClient, loginAccount: Account, internalId: string): Promise<OrganizationFixture> {
   const roleName = `ARCHIVE_ME_${randomUUID().slice(0, 8).toUpperCase()}`;
   const [userId, statusUserId, teamId, , serviceAccountId, otherServiceAccountId] = await Promise.all([
     createUser(creator, { username: unique('target'), account_type: 'user', first_name: 'Target' }),
@@ -134,7 +137,7 @@ async function targetsOf(id: string, creator: ApiClient, loginAccount: Account):
     createUser(creator, { username: unique('heir'), account_type: 'service_external', organization: id }),
   ]);
   const tokenId = await issueToken(creator, serviceAccountId);
-  return { id, creator, loginAccount, userId, statusUserId, teamId, roleName, serviceAccountId, otherServiceAccountId, tokenId };
+  return { id, creator, loginAccount, userId, statusUserId, teamId, roleName, serviceAccountId, otherServiceAccountId, tokenId, internalId };
 }
 
 // A tenant: created by the platform admin, who also creates its super admin; the super
@@ -147,7 +150,7 @@ async function setUpTenant(key: 'A' | 'B', platformAdmin: ApiClient): Promise<vo
   );
   const account = (kind: PrincipalKind): Account => ({ username: `tenant-${key.toLowerCase()}-${kind.replaceAll('_', '-')}`, password: newPassword() });
   const superAdmin = account('super_admin');
-  await createUser(platformAdmin, { ...superAdmin, account_type: 'user', organization: id, roles: ['WARDEN_SUPER_ADMIN'] });
+  userIds.set(`super_admin@${key}`, await createUser(platformAdmin, { ...superAdmin, account_type: 'user', organization: id, roles: ['WARDEN_SUPER_ADMIN'] }));
   accounts.set(`super_admin@${key}`, superAdmin);
   const creator = await logIn(superAdmin);
   clients.set(`super_admin@${key}`, creator);
@@ -164,12 +167,12 @@ async function setUpTenant(key: 'A' | 'B', platformAdmin: ApiClient): Promise<vo
   await Promise.all(
     Object.entries(bodies).map(async ([kind, body]) => {
       const credentials = account(kind as PrincipalKind);
-      await createUser(creator, { ...credentials, ...body });
+      userIds.set(`${kind}@${key}`, await createUser(creator, { ...credentials, ...body }));
       accounts.set(`${kind}@${key}`, credentials);
       clients.set(`${kind}@${key}`, await logIn(credentials));
     }),
   );
-  organizations[key] = await targetsOf(id, creator, accounts.get(`member@${key}`)!);
+  organizations[key] = await targetsOf(id, creator, accounts.get(`member@${key}`)!, userIds.get(`internal@${key}`)!);
 }
 
 const noRequest: CellRequest = {};
@@ -186,13 +189,27 @@ const REQUESTS: Record<RouteKey, (target: OrganizationFixture, cell: Cell) => Pr
   'POST /api/v1/organizations': () => ({ body: { name: unique('Matrix organization') } }),
   'GET /api/v1/organizations': () => ({ query: { page_size: '200' } }),
   'GET /api/v1/organizations/:id': (target) => ({ params: { id: target.id } }),
-  'PATCH /api/v1/organizations/:id': (target) => ({ params: { id: target.id }, body: { settings: { human_password_login: true } } }),
+  'PATCH /api/v1/organizations/:id': (target) => ({ params: { id: target.id }, body: { settings: { max_token_lifetime_seconds: null } } }),
+  'PATCH /api/v1/organizations/:id (the login policy)': (target) => ({ params: { id: target.id }, body: { settings: { human_password_login: true } } }),
   'POST /api/v1/users': (target, { side }) => ({
     body: { username: unique('created'), account_type: 'user', first_name: 'Created', ...(side === 'other' && { organization: target.id }) },
   }),
   'GET /api/v1/users': () => ({ query: { page_size: '200' } }),
   'GET /api/v1/users/:id': (target) => ({ params: { id: target.userId } }),
   'PATCH /api/v1/users/:id': (target) => ({ params: { id: target.userId }, body: { first_name: unique('Renamed') } }),
+  "PATCH /api/v1/users/:id (the caller's own roles)": (target, { caller }) => ({
+    params: { id: userIds.get(callerKey(caller)) ?? target.userId },
+    body: { roles: ['WARDEN_SUPER_ADMIN', 'WARDEN_ADMIN'] },
+  }),
+  "PATCH /api/v1/users/:id (the caller's own teams)": (target, { caller }) => ({
+    params: { id: userIds.get(callerKey(caller)) ?? target.userId },
+    body: { teams: [target.teamId] },
+  }),
+  "PATCH /api/v1/users/:id (a service account's password)": (target) => ({
+    params: { id: target.serviceAccountId },
+    body: { password: `Reset-${randomUUID()}` },
+  }),
+  "PATCH /api/v1/users/:id (a person's password)": (target) => ({ params: { id: target.userId }, body: { password: `Reset-${randomUUID()}` } }),
   'POST /api/v1/users/:id/deactivate': (target) => ({ params: { id: target.statusUserId } }),
   'POST /api/v1/users/:id/reactivate': (target) => ({ params: { id: target.statusUserId } }),
   'DELETE /api/v1/users/:id': async (target) => ({
@@ -226,6 +243,7 @@ const REQUESTS: Record<RouteKey, (target: OrganizationFixture, cell: Cell) => Pr
   'POST /api/v1/admin/read-models/:name/replay': () => ({ params: { name: 'tokens' }, body: { mode: 'compare' } }),
   'GET /api/v1/admin/read-models/:name/replay': () => ({ params: { name: 'tokens' } }),
   'POST /api/v1/tokens': (target) => ({ body: { user_id: target.serviceAccountId, name: unique('token') } }),
+  'POST /api/v1/tokens (for the internal service account)': (target) => ({ body: { user_id: target.internalId, name: unique('token') } }),
   'GET /api/v1/tokens': () => ({ query: { page_size: '200' } }),
   'GET /api/v1/tokens/:id': (target) => ({ params: { id: target.tokenId } }),
   'POST /api/v1/tokens/:id/revoke': async (target) => ({ params: { id: await issueToken(target.creator, target.serviceAccountId) } }),
@@ -236,6 +254,14 @@ const REQUESTS: Record<RouteKey, (target: OrganizationFixture, cell: Cell) => Pr
   'POST /api/v1/tokens/:id/reassign': async (target) => ({
     params: { id: await issueToken(target.creator, target.serviceAccountId) },
     body: { user_id: target.otherServiceAccountId },
+  }),
+  'POST /api/v1/tokens/:id/rotate (a token of the internal service account)': async (target) => ({
+    params: { id: await issueToken(target.creator, target.internalId) },
+    body: { grace_period_seconds: 0 },
+  }),
+  'POST /api/v1/tokens/:id/reassign (to the internal service account)': async (target) => ({
+    params: { id: await issueToken(target.creator, target.serviceAccountId) },
+    body: { user_id: target.internalId },
   }),
   'POST /api/v1/tokens/verify': (target) => ({ body: { token: `wdn_p_${target.id.replace(/-/g, '').slice(0, 8)}` } }),
   'GET /health': () => noRequest,
@@ -269,9 +295,11 @@ beforeAll(async () => {
   clients.set('platform_admin@root', platformAdmin);
   accounts.set('platform_admin@root', system.admin);
   clients.set('anonymous@-', new ApiClient(origin));
-  const me = await expectStatus(platformAdmin.get<{ organization: { id: string } }>('/api/v1/users/me'), 200, 'the platform admin');
+  const me = await expectStatus(platformAdmin.get<{ id: string; organization: { id: string } }>('/api/v1/users/me'), 200, 'the platform admin');
+  userIds.set('platform_admin@root', me.id);
   await Promise.all([setUpTenant('A', platformAdmin), setUpTenant('B', platformAdmin)]);
-  organizations.root = await targetsOf(me.organization.id, platformAdmin, system.admin);
+  const rootInternalId = await createUser(platformAdmin, { username: unique('root-internal'), account_type: 'service_internal' });
+  organizations.root = await targetsOf(me.organization.id, platformAdmin, system.admin, rootInternalId);
 }, 120_000);
 
 afterAll(async () => {

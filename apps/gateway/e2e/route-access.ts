@@ -52,6 +52,12 @@ export type Access = readonly [own: Outcome, other: Outcome | null];
 export interface RouteAccess {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   path: string;
+  /**
+   * A case of a route the table already lists, walked on its own: a request that asks for
+   * more power than the route's plain use (a token for the internal service account, a
+   * caller's own roles).
+   */
+  case?: string;
   who: string;
   access: Readonly<Record<PrincipalKind, Access>>;
 }
@@ -132,9 +138,19 @@ export const ROUTE_ACCESS = [
   {
     method: 'PATCH',
     path: '/api/v1/organizations/:id',
-    who: 'organizations:write in that organization (the platform admin: in any); the service-account limits only the platform admin',
+    who: 'organizations:write in that organization (the platform admin: in any); the service-account limits only the platform admin; the login policy (`human_password_login`) only a super admin',
     access: {
       anonymous: [401, 401], platform_admin: [200, 200], super_admin: [200, 404], internal: [200, 404], admin: [200, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/v1/organizations/:id',
+    case: 'the login policy',
+    who: '`human_password_login` can lock the super admins out: a super admin (or the internal service account) only; the platform admin in any organization',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 200], super_admin: [200, 404], internal: [200, 404], admin: [403, 404],
       member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
     },
   },
@@ -171,6 +187,46 @@ export const ROUTE_ACCESS = [
     who: 'users:write in the user\'s organization (and service_accounts:write for a service account); anyone their own password',
     access: {
       anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [200, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/v1/users/:id',
+    case: "the caller's own roles",
+    who: 'nobody changes their own roles, teams or account type, a super admin included',
+    access: {
+      anonymous: [401, null], platform_admin: [403, null], super_admin: [403, null], internal: [403, null], admin: [403, null],
+      member: [403, null], auditor: [403, null], external: [403, null], external_custom: [403, null],
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/v1/users/:id',
+    case: "the caller's own teams",
+    who: 'nobody changes their own roles, teams or account type: a manager\'s team scope grows through no route',
+    access: {
+      anonymous: [401, null], platform_admin: [403, null], super_admin: [403, null], internal: [403, null], admin: [403, null],
+      member: [403, null], auditor: [403, null], external: [403, null], external_custom: [403, null],
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/v1/users/:id',
+    case: "a service account's password",
+    who: 'a super admin (or the internal service account) sets another service account\'s password; nobody else, and no narrowed token',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [403, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/v1/users/:id',
+    case: "a person's password",
+    who: 'a person\'s password is changed only by that person, with the current one',
+    access: {
+      anonymous: [401, 401], platform_admin: [403, 404], super_admin: [403, 404], internal: [403, 404], admin: [403, 404],
       member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
     },
   },
@@ -392,6 +448,16 @@ export const ROUTE_ACCESS = [
     },
   },
   {
+    method: 'POST',
+    path: '/api/v1/tokens',
+    case: 'for the internal service account',
+    who: 'only a principal whose effective permissions contain the account\'s: a super admin or the internal service account itself; no token stronger than the credential that issues it',
+    access: {
+      anonymous: [401, 401], platform_admin: [201, 422], super_admin: [201, 422], internal: [201, 422], admin: [403, 422],
+      member: [403, 403], auditor: [403, 403], external: [403, 403], external_custom: [403, 403],
+    },
+  },
+  {
     method: 'GET',
     path: '/api/v1/tokens',
     who: 'tokens:read: the tokens of the caller\'s organization',
@@ -429,10 +495,30 @@ export const ROUTE_ACCESS = [
   },
   {
     method: 'POST',
+    path: '/api/v1/tokens/:id/rotate',
+    case: 'a token of the internal service account',
+    who: 'the rotator receives the new secret: only a principal whose effective permissions contain the owner\'s',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [403, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'POST',
     path: '/api/v1/tokens/:id/reassign',
     who: 'tokens:write in the token\'s organization; only to a service account of it',
     access: {
       anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [200, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/tokens/:id/reassign',
+    case: 'to the internal service account',
+    who: 'only a principal whose effective permissions contain the new owner\'s',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [403, 404],
       member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
     },
   },
@@ -501,12 +587,16 @@ export const ROUTE_ACCESS = [
   },
 ] as const satisfies readonly RouteAccess[];
 
-type KeyOf<R> = R extends { method: infer M extends string; path: infer P extends string } ? `${M} ${P}` : never;
-/** `GET /api/v1/users/:id`: one per row of the table. */
+type KeyOf<R> = R extends { method: infer M extends string; path: infer P extends string; case: infer C extends string }
+  ? `${M} ${P} (${C})`
+  : R extends { method: infer M extends string; path: infer P extends string }
+    ? `${M} ${P}`
+    : never;
+/** `GET /api/v1/users/:id`, `PATCH /api/v1/users/:id (the caller's own roles)`: one per row of the table. */
 export type RouteKey = KeyOf<(typeof ROUTE_ACCESS)[number]>;
 
-export function routeKey(route: { method: string; path: string }): string {
-  return `${route.method} ${route.path}`;
+export function routeKey(route: { method: string; path: string; case?: string }): string {
+  return route.case === undefined ? `${route.method} ${route.path}` : `${route.method} ${route.path} (${route.case})`;
 }
 
 export function describeOutcome(outcome: Outcome | null): string {
@@ -521,7 +611,7 @@ export function renderRouteAccessTable(routes: readonly RouteAccess[] = ROUTE_AC
   const header = ['route', 'who may call it', ...PRINCIPAL_KINDS.map((kind) => PRINCIPALS[kind].label)];
   const escape = (text: string) => text.replaceAll('|', '\\|');
   const rows = routes.map((route) => [
-    `\`${route.method} ${route.path}\``,
+    route.case === undefined ? `\`${route.method} ${route.path}\`` : `\`${route.method} ${route.path}\`: ${escape(route.case)}`,
     escape(route.who),
     ...PRINCIPAL_KINDS.map((kind) => {
       const [own, other] = route.access[kind];

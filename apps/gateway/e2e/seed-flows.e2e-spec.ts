@@ -113,23 +113,36 @@ describe('seed 000: internal and external service accounts', () => {
   it('creates service accounts active at once, within the limits, and lets them log in', async () => {
     // an organization of its own, so that filling its limits leaves the tenant's free
     const limited = await platformAdmin.post<{ id: string }>('/organizations', { name: 'Limits Inc' });
-    const inLimited = (username: string, accountType: string) => ({ ...body(username, accountType), organization: limited.body.id });
+    // The platform admin sets up the tenant's super admin, who makes its service accounts.
+    const chief = await platformAdmin.post<User>('/users', {
+      username: 'chief@limits',
+      account_type: 'user',
+      password: STRONG,
+      organization: limited.body.id,
+      roles: ['WARDEN_SUPER_ADMIN'],
+    });
+    expect(chief.status).toBe(201);
+    const limitedAdmin = await ApiClient.login(system.gatewayUrl, 'chief@limits', STRONG);
+    const inLimited = (username: string, accountType: string) => body(username, accountType);
 
-    const external = await platformAdmin.post<User>('/users', inLimited('docusign@limits', 'service_external'));
+    // The platform admin itself reaches no further into the tenant: its service accounts are not the platform's to make.
+    expect((await platformAdmin.post<Problem>('/users', { ...inLimited('stray@limits', 'service_external'), organization: limited.body.id })).status).toBe(404);
+
+    const external = await limitedAdmin.post<User>('/users', inLimited('docusign@limits', 'service_external'));
     expect(external.status).toBe(201);
     expect(external.body).toMatchObject({ account_type: 'service_external', status: 'active' });
 
-    const internal = await platformAdmin.post<User>('/users', inLimited('sequencer@limits', 'service_internal'));
+    const internal = await limitedAdmin.post<User>('/users', inLimited('sequencer@limits', 'service_internal'));
     expect(internal.status).toBe(201);
-    const secondInternal = await platformAdmin.post<Problem>('/users', inLimited('sequencer2@limits', 'service_internal'));
+    const secondInternal = await limitedAdmin.post<Problem>('/users', inLimited('sequencer2@limits', 'service_internal'));
     expect(secondInternal.status).toBe(409);
     expect(secondInternal.body.code).toBe('service_account_limit_reached');
 
     // four more external accounts reach the default limit of five; the sixth is refused
     for (const n of [2, 3, 4, 5]) {
-      expect((await platformAdmin.post('/users', inLimited(`hook${n}@limits`, 'service_external'))).status).toBe(201);
+      expect((await limitedAdmin.post('/users', inLimited(`hook${n}@limits`, 'service_external'))).status).toBe(201);
     }
-    const sixth = await platformAdmin.post<Problem>('/users', inLimited('hook6@limits', 'service_external'));
+    const sixth = await limitedAdmin.post<Problem>('/users', inLimited('hook6@limits', 'service_external'));
     expect(sixth.status).toBe(409);
     expect(sixth.body.code).toBe('service_account_limit_reached');
 
@@ -139,7 +152,7 @@ describe('seed 000: internal and external service accounts', () => {
     });
     expect(raised.status).toBe(200);
     expect(raised.body.settings.service_external_limit).toBe(6);
-    expect((await platformAdmin.post('/users', inLimited('hook6@limits', 'service_external'))).status).toBe(201);
+    expect((await limitedAdmin.post('/users', inLimited('hook6@limits', 'service_external'))).status).toBe(201);
 
     // service accounts authenticate through the API with their password
     const sequencer = await ApiClient.login(system.gatewayUrl, 'sequencer@limits', 'envelope-status-updater-9');

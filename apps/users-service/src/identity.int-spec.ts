@@ -1,10 +1,10 @@
 // The identity rules that must hold under concurrency, on the real PostgreSQL event store,
 // through the application services; and the read models the gateway depends on.
-import { PrincipalRecord, PrincipalView, RequestContext, UsersErrorCode, WardenError, principalKey } from '@warden/contracts';
+import { PrincipalRecord, RequestContext, UsersErrorCode, WardenError, principalKey } from '@warden/contracts';
 import { PostgresEventStore, quoteIdentifier } from '@warden/event-store-postgres';
 import { RedisProjectionRunner, silentMessagingLog } from '@warden/messaging';
-import { TEST_DATABASE_URL, TEST_REDIS_URL, deleteRedisPrefix, readAllCommitted, uniqueTestId } from '@warden/testing';
-import { buildPrincipal } from '@warden/users-domain';
+import { TEST_DATABASE_URL, TEST_REDIS_URL, deleteRedisPrefix, principalViewOf, readAllCommitted, uniqueTestId } from '@warden/testing';
+import { accountAccessOf } from '@warden/users-domain';
 import Redis from 'ioredis';
 import { bootstrapPlatform } from './bootstrap/platform-bootstrap';
 import { OrganizationsService } from './organizations/organizations.service';
@@ -61,30 +61,18 @@ async function start(): Promise<Harness> {
   const root = await bootstrapPlatform(store, hasher, { adminUsername: 'admin', adminPassword: PASSWORD, announce: () => undefined });
   identity.rootOrganizationId = root.rootOrganizationId;
   await readModels.start();
-  const platformAdmin = principalView(
-    buildPrincipal({
-      id: root.adminUserId,
-      organizationId: root.rootOrganizationId,
-      accountType: 'user',
-      roles: ['WARDEN_SUPER_ADMIN'],
-      teams: [],
-      customRoles: [],
-      rootOrganizationId: root.rootOrganizationId,
-    }),
+  const platformAdmin = principalViewOf(
+    accountAccessOf({ id: root.adminUserId, organizationId: root.rootOrganizationId, accountType: 'user', roles: ['WARDEN_SUPER_ADMIN'], teams: [] }, [], root.rootOrganizationId),
   );
   const asPlatformAdmin: RequestContext = { correlationId: 'int', actorType: 'user', actorId: root.adminUserId, principal: platformAdmin };
   const organization = await new OrganizationsService(ctx).create({ context: asPlatformAdmin, payload: { name: 'Acme' } });
   // The tenant's own super admin, acting inside it.
-  const tenantAdmin = principalView(
-    buildPrincipal({
-      id: '01900000-0000-7000-8000-000000000001',
-      organizationId: organization.id,
-      accountType: 'user',
-      roles: ['WARDEN_SUPER_ADMIN'],
-      teams: [],
-      customRoles: [],
-      rootOrganizationId: root.rootOrganizationId,
-    }),
+  const tenantAdmin = principalViewOf(
+    accountAccessOf(
+      { id: '01900000-0000-7000-8000-000000000001', organizationId: organization.id, accountType: 'user', roles: ['WARDEN_SUPER_ADMIN'], teams: [] },
+      [],
+      root.rootOrganizationId,
+    ),
   );
   return {
     ctx,
@@ -103,20 +91,6 @@ async function start(): Promise<Harness> {
       await store.pool.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
       await store.close();
     },
-  };
-}
-
-function principalView(principal: ReturnType<typeof buildPrincipal>): PrincipalView {
-  return {
-    userId: principal.id,
-    organizationId: principal.organizationId,
-    accountType: principal.accountType,
-    roles: principal.roles,
-    teams: principal.teams,
-    permissions: principal.permissions,
-    isSuperAdmin: principal.isSuperAdmin,
-    platformAdmin: principal.platformAdmin,
-    credential: { kind: 'session', id: 'test', expiresAt: null },
   };
 }
 

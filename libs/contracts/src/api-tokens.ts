@@ -99,6 +99,12 @@ export interface ReassignTokenRequest {
 }
 
 /** A token as listed and read: never its secret. */
+export interface TokenSecretView {
+  last_four: string;
+  issued_at: string;
+  valid_until: string | null;
+}
+
 export interface TokenView {
   id: string;
   user_id: string;
@@ -111,6 +117,11 @@ export interface TokenView {
   prefix: string;
   /** The last four characters of the current secret, for telling tokens apart. */
   last_four: string;
+  /**
+   * The secrets that work now, the current one last: a rotation's earlier secret stays here
+   * until its grace period ends (`valid_until`; null for the current secret).
+   */
+  secrets: TokenSecretView[];
   status: TokenStatus;
   enabled: boolean;
   created_at: string;

@@ -22,6 +22,8 @@ export interface PrincipalRecord {
   isSuperAdmin: boolean;
   platformAdmin: boolean;
   status: PrincipalStatus;
+  /** The user's last deactivation: a login session started before it stays ended after a reactivation. */
+  sessionsNotBefore?: string;
 }
 
 export const AuthSubjects = {
@@ -73,6 +75,15 @@ export interface WhoAmIResponse {
   account_type: PrincipalAccountType;
   roles: string[];
   teams: string[];
+  /**
+   * What the caller can really do through this credential: a super admin's or the internal
+   * service account's every permission spelled out, a narrowed token's intersection.
+   */
   permissions: Record<string, PermissionScope>;
-  credential: { kind: 'session' | 'api_token'; id: string; expires_at: string | null };
+  is_super_admin: boolean;
+  platform_admin: boolean;
+  /** Holds every permission of its organization (a super admin or the internal service account, through a credential that is not narrowed). */
+  acts_as_super_admin: boolean;
+  /** `permissions` is set for an API token narrowed to those. */
+  credential: { kind: 'session' | 'api_token'; id: string; expires_at: string | null; permissions?: string[] };
 }

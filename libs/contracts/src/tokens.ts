@@ -115,8 +115,10 @@ export interface CredentialRecord {
   /** Exact origins a public API token is valid from; absent = valid from anywhere. */
   allowedOrigins?: string[];
   /**
-   * API tokens: when this secret was issued (at issue or at a rotation). With the
-   * organization's `maxTokenLifetimeSeconds` (its policy record) it caps the secret's life at use.
+   * When this secret was issued: an API token's at issue or at a rotation (with the
+   * organization's `maxTokenLifetimeSeconds`, its policy record, it caps the secret's life
+   * at use); a session's at login (a session from before its user's last deactivation
+   * stays ended).
    */
   issuedAt?: string;
   /** API tokens narrowed to some permissions: the owner's current ones are intersected with these. */

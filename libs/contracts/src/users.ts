@@ -217,7 +217,9 @@ export interface CreatedUserView extends UserView {
 /** GET /users/me (seed 004): the caller, its organization, roles, teams and permissions. */
 export interface MeView extends UserView {
   organization: { id: string; name: string };
+  /** What the caller can really do through the credential of this request (see `WhoAmIResponse`). */
   permissions: Record<string, PermissionScope>;
   is_super_admin: boolean;
   platform_admin: boolean;
+  acts_as_super_admin: boolean;
 }

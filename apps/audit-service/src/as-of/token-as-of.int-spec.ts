@@ -1,3 +1,4 @@
+import { principalOf } from '@warden/access';
 // A token as of a moment, on real PostgreSQL: the tokens and users services' event stores
 // folded up to that moment with their own deciders, answering differently before and
 // after a rotation, an owner's deactivation and a revocation.
@@ -94,7 +95,17 @@ async function serviceAccountWithToken(organizationId: string) {
     { type: 'CreateUser', userId: ownerId, organizationId, accountType: 'service_external', username: `svc-${ownerId.slice(0, 8)}@acme`, roles: [], passwordHash: null, at },
     organizationId,
   );
-  const owner: TokenOwner = { userId: ownerId, organizationId, accountType: 'service_external', status: 'active', permissions: { 'users:read': 'organization' }, isSuperAdmin: false };
+  const owner: TokenOwner = {
+    userId: ownerId,
+    organizationId,
+    accountType: 'service_external',
+    roles: [],
+    teams: [],
+    status: 'active',
+    permissions: { 'users:read': 'organization' },
+    isSuperAdmin: false,
+    platformAdmin: false,
+  };
   const issue: TokenCommand = {
     type: 'IssueToken',
     tokenId,
@@ -109,17 +120,31 @@ async function serviceAccountWithToken(organizationId: string) {
     lastFour: 'a1B2',
     issuedAt: at,
     maxLifetimeSeconds: null,
+    issuer: superAdminOf(organizationId),
   };
   await decideAndAppend(tokensStore, tokenDecider, tokenStreamId(tokenId), issue, organizationId);
-  return { ownerId, tokenId };
+  return { ownerId, tokenId, owner };
+}
+
+// The tenant's super admin, as the tokens service weighs a caller.
+function superAdminOf(organizationId: string) {
+  return principalOf({ userId: randomUUID(), organizationId, accountType: 'user', roles: ['WARDEN_SUPER_ADMIN'], teams: [], permissions: {}, isSuperAdmin: true, platformAdmin: false });
 }
 
 describe('a token as of a moment', () => {
   it('answers differently before issue, while valid, in a rotation grace, under an inactive owner and after revocation', async () => {
     const beforeIssue = await momentNow();
-    const { ownerId, tokenId } = await serviceAccountWithToken(ORG_A);
+    const { ownerId, tokenId, owner } = await serviceAccountWithToken(ORG_A);
     const whileValid = await momentNow();
-    await decideAndAppend(tokensStore, tokenDecider, tokenStreamId(tokenId), { type: 'RotateToken', secretHash: HASH_2, lastFour: 'c3D4', gracePeriodSeconds: 3600, at: new Date().toISOString() });
+    await decideAndAppend(tokensStore, tokenDecider, tokenStreamId(tokenId), {
+      type: 'RotateToken',
+      secretHash: HASH_2,
+      lastFour: 'c3D4',
+      gracePeriodSeconds: 3600,
+      at: new Date().toISOString(),
+      rotatedBy: superAdminOf(ORG_A),
+      owner,
+    });
     const inGrace = await momentNow();
     await decideAndAppend(usersStore, userDecider, userStreamId(ownerId), { type: 'Deactivate', at: new Date().toISOString() });
     const ownerInactive = await momentNow();

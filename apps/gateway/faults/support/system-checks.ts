@@ -115,6 +115,9 @@ function foldToken(events: StoredEvent[]): FoldedToken | null {
       const secrets = current.secrets.map((secret) => (secret.hash === text('previousSecretHash') ? { ...secret, validUntil: text('previousValidUntil') } : secret));
       secrets.push({ hash: text('secretHash'), lastFour: text('lastFour'), issuedAt: text('rotatedAt'), validUntil: null });
       token = { ...current, secrets, rotatedAt: text('rotatedAt') };
+    } else if (type === 'TokenGraceShortened') {
+      const shortened = data['secretHashes'] as string[];
+      token = { ...current, secrets: current.secrets.map((secret) => (shortened.includes(secret.hash) ? { ...secret, validUntil: text('validUntil') } : secret)) };
     } else if (type === 'TokenReassigned') token = { ...current, ownerId: text('toUserId') };
     else if (type === 'TokenUsed') token = { ...current, lastUsedAt: text('usedAt') };
   }
@@ -134,6 +137,9 @@ function expectedViewOf(token: FoldedToken): Record<string, unknown> {
     expiresAt: token.expiresAt,
     permissions: token.permissions,
     lastFour: current.lastFour,
+    secrets: token.secrets
+      .filter((secret) => secret.validUntil === null || token.rotatedAt === null || Date.parse(secret.validUntil) > Date.parse(token.rotatedAt))
+      .map(({ lastFour, issuedAt, validUntil }) => ({ lastFour, issuedAt, validUntil })),
     createdAt: token.createdAt,
     lastUsedAt: token.lastUsedAt,
     revokedAt: token.revokedAt,

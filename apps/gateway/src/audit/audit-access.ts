@@ -1,11 +1,11 @@
+import { holdsOrganizationWide, principalOfView } from '@warden/access';
 import { CommonErrorCode, PrincipalView, WardenError } from '@warden/contracts';
-import { holdsOrganizationPermission } from '../auth/permissions';
 
 // Who reads which part of the audit log: `audit:read` across the caller's organization,
 // and only that organization's records; the platform admin any organization's.
 
 export function requireAuditReader(principal: PrincipalView): void {
-  if (!holdsOrganizationPermission(principal, 'audit:read')) {
+  if (!holdsOrganizationWide(principalOfView(principal), 'audit:read')) {
     throw new WardenError(CommonErrorCode.Forbidden, 'Reading the audit log needs the audit:read permission');
   }
 }

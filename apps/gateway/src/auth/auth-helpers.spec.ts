@@ -1,6 +1,5 @@
 import { PrincipalView } from '@warden/contracts';
 import { loginThrottleKeys, normalizeUsername, retryAfterSeconds } from './login-throttle';
-import { holdsOrganizationPermission } from './permissions';
 import { presentedSecret } from './presented-secret';
 import { actorFrom } from './principal-of-request';
 import { isPublicRoute } from './public-routes';
@@ -78,20 +77,6 @@ describe('login throttle keys', () => {
     expect(retryAfterSeconds(1000)).toBe(1);
     expect(retryAfterSeconds(1001)).toBe(2);
     expect(retryAfterSeconds(0)).toBe(1);
-  });
-});
-
-describe('holdsOrganizationPermission', () => {
-  it('grants a super admin and the internal service account everything', () => {
-    expect(holdsOrganizationPermission({ ...principal, isSuperAdmin: true }, 'audit:read')).toBe(true);
-    expect(holdsOrganizationPermission({ ...principal, accountType: 'service_internal' }, 'audit:read')).toBe(true);
-  });
-
-  it('needs an organization-wide grant otherwise', () => {
-    expect(holdsOrganizationPermission({ ...principal, permissions: { 'audit:read': 'organization' } }, 'audit:read')).toBe(true);
-    expect(holdsOrganizationPermission({ ...principal, permissions: { 'audit:read': 'team' } }, 'audit:read')).toBe(false);
-    expect(holdsOrganizationPermission(principal, 'audit:read')).toBe(false);
-    expect(holdsOrganizationPermission(principal, 'constructor')).toBe(false);
   });
 });
 

@@ -1,3 +1,4 @@
+import { effectivePermissions, principalOfView } from '@warden/access';
 import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiTags } from '@nestjs/swagger';
 import {
@@ -91,14 +92,19 @@ export class AuthController {
   @Get('whoami')
   whoami(@Req() request: FastifyRequest): WhoAmIResponse {
     const principal = requirePrincipal(request);
+    const effective = principalOfView(principal);
+    const { kind, id, expiresAt, permissions } = principal.credential;
     return {
       user_id: principal.userId,
       organization_id: principal.organizationId,
       account_type: principal.accountType,
       roles: principal.roles,
       teams: principal.teams,
-      permissions: principal.permissions,
-      credential: { kind: principal.credential.kind, id: principal.credential.id, expires_at: principal.credential.expiresAt },
+      permissions: effectivePermissions(effective),
+      is_super_admin: effective.isSuperAdmin,
+      platform_admin: effective.platformAdmin,
+      acts_as_super_admin: effective.unrestricted,
+      credential: { kind, id, expires_at: expiresAt, ...(permissions !== undefined && { permissions }) },
     };
   }
 

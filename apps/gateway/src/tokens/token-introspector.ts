@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PrincipalView, TokenIntrospection, VerifyTokenBody } from '@warden/contracts';
+import { principalOfView } from '@warden/access';
+import { TokenIntrospection, VerifyTokenBody } from '@warden/contracts';
 import { ServiceClient } from '@warden/platform';
-import { introspectionOf, verifyCredential } from '@warden/token-verifier';
+import { introspectionFor, verifyCredential } from '@warden/token-verifier';
 import type { FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { AUTH_KEY_PREFIX, AUTH_REDIS, storeFallback } from '../auth/authentication.guard';
@@ -29,22 +30,6 @@ export class TokenIntrospector {
       origin: body.origin ?? null,
       fallback: storeFallback(this.services, request),
     });
-    const answer = introspectionOf(result, true);
-    return visibleTo(caller, answer);
+    return introspectionFor(result, principalOfView(caller));
   }
-}
-
-/**
- * What the caller may learn: another organization's token reads as inactive, and why a
- * token is inactive is said only to a caller who may read tokens.
- */
-export function visibleTo(caller: PrincipalView, answer: TokenIntrospection): TokenIntrospection {
-  if (answer.active) return answer.organization_id === caller.organizationId ? answer : { active: false };
-  return mayReadTokens(caller) ? answer : { active: false };
-}
-
-function mayReadTokens(caller: PrincipalView): boolean {
-  const narrowed = caller.credential.permissions !== undefined;
-  if (!narrowed && (caller.isSuperAdmin || caller.accountType === 'service_internal')) return true;
-  return Object.hasOwn(caller.permissions, 'tokens:read');
 }

@@ -33,6 +33,8 @@ export interface TokenRecord {
   expiresAt: string | null;
   permissions: string[] | null;
   lastFour: string;
+  /** The secrets that may still work, by last four (the current one last): none ended by the time of the token's latest rotation. */
+  secrets: { lastFour: string; issuedAt: string; validUntil: string | null }[];
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
@@ -105,8 +107,10 @@ function sessionOps(event: RecordedEvent): RedisOp[] {
 export function sessionCredentialRecord(latest: SessionEvent): CredentialRecord & { expiresAt: string } {
   const { sessionId, userId, organizationId, expiresAt } = latest.data;
   // An ended session is kept until it would have expired, marked revoked, so a late verification says why.
-  const status = latest.type === 'SessionStarted' ? 'active' : 'revoked';
-  return { kind: 'session', credentialId: sessionId, userId, organizationId, expiresAt, status };
+  if (latest.type === 'SessionStarted') {
+    return { kind: 'session', credentialId: sessionId, userId, organizationId, expiresAt, status: 'active', issuedAt: latest.data.startedAt };
+  }
+  return { kind: 'session', credentialId: sessionId, userId, organizationId, expiresAt, status: 'revoked' };
 }
 
 /** The credential record of one secret of a token (null for a hash that is not one of its secrets). */
@@ -163,6 +167,12 @@ export function issuedTokenOps(data: TokenIssued['data']): RedisOp[] {
   return tokenOps({ version: 1, token: tokenDecider.evolve(UNFOLDED.token, { type: 'TokenIssued', data }), formerOwners: [] });
 }
 
+/** A token's secrets not ended by its latest rotation (from the events alone, never the clock). */
+export function liveSecretsOf(token: Token): Token['secrets'] {
+  const since = token.rotatedAt === null ? null : Date.parse(token.rotatedAt);
+  return token.secrets.filter((secret) => secret.validUntil === null || since === null || Date.parse(secret.validUntil) > since);
+}
+
 /**
  * A token event sets everything the token's state implies as of that event's version
  * (folded from its stream, as the principal records are), so an event applied late,
@@ -191,6 +201,7 @@ function tokenOps({ token, formerOwners: reassignedFrom }: FoldedToken): RedisOp
     expiresAt: token.expiresAt,
     permissions: token.permissions,
     lastFour: current.lastFour,
+    secrets: liveSecretsOf(token).map(({ lastFour, issuedAt, validUntil }) => ({ lastFour, issuedAt, validUntil })),
     createdAt: token.createdAt,
     lastUsedAt: token.lastUsedAt,
     revokedAt: token.revokedAt,

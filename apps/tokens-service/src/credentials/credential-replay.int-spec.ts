@@ -51,7 +51,7 @@ describe('replaying the token read model', () => {
     accountType: 'user',
     roles: ['WARDEN_ADMIN'],
     teams: [],
-    permissions: { 'tokens:read': 'organization', 'tokens:write': 'organization' },
+    permissions: { 'tokens:read': 'organization', 'tokens:write': 'organization', 'users:read': 'organization' },
     isSuperAdmin: false,
     platformAdmin: false,
     credential: { kind: 'session', id: 's-admin', expiresAt: null },
@@ -147,7 +147,7 @@ describe('replaying the token read model', () => {
     expect(done!.events_done).toBeGreaterThanOrEqual(started.events_total);
     expect(await redis.get(keyPrefix + CREDENTIAL_READ_MODEL_GENERATION_KEY)).toBe(started.replay_id);
     // After the swap: reads, commands and verification all on the new generation.
-    for (const t of toRevoke) expect(await verify(t.token)).toEqual({ ok: false, reason: 'revoked' });
+    for (const t of toRevoke) expect(await verify(t.token)).toMatchObject({ ok: false, reason: 'revoked' });
     expect((await verify(issuedDuring.token)).ok).toBe(true);
     expect(await tokens.get(send({ id: valid[0]!.id }))).toMatchObject({ id: valid[0]!.id, status: 'active' });
     expect(await readModel.countOwnedTokens(SVC)).toBe(valid.length + 1);

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { RecordedEvent } from '@warden/event-store';
 import { PostgresEventStore } from '@warden/event-store-postgres';
-import { TEST_DATABASE_URL, silentStoreLogger, uniqueTestId } from '@warden/testing';
+import { TEST_DATABASE_URL, readAllCommitted, silentStoreLogger, uniqueTestId } from '@warden/testing';
 import { SessionEvent, TokenEvent, tokenStreamId } from '@warden/tokens-domain';
 import { CredentialReplayer, credentialOpsFor } from './credential-read-model.projection';
 
@@ -61,7 +61,7 @@ describe('CredentialReplayer', () => {
     });
     await append(tokenStreamId(d), { type: 'TokenUsed', data: { tokenId: d, ownerId: OWNERS[0]!, organizationId: ORG, usedAt: at(13) } });
     await append(tokenStreamId(c), { type: 'TokenRevoked', data: { tokenId: c, ownerId: OWNERS[2]!, revokedAt: at(14) } });
-    log = await store.readAll({ limit: 1000 });
+    log = await readAllCommitted(store);
   });
 
   afterAll(async () => {

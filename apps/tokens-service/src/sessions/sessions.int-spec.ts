@@ -132,10 +132,10 @@ describe('login sessions on the real event store and Redis', () => {
     const verified = await verify(key);
     if (!verified.ok) throw new Error('the new session did not verify');
     await sessions.end(asCaller(verified.principal));
-    expect(await verify(key)).toEqual({ ok: false, reason: 'revoked' });
+    expect(await verify(key)).toMatchObject({ ok: false, reason: 'revoked' });
     // Logging out twice is fine and changes nothing.
     await sessions.end(asCaller(verified.principal));
-    expect(await verify(key)).toEqual({ ok: false, reason: 'revoked' });
+    expect(await verify(key)).toMatchObject({ ok: false, reason: 'revoked' });
   });
 
   it('refuses to end a session with an API token or for another user', async () => {
@@ -153,7 +153,7 @@ describe('login sessions on the real event store and Redis', () => {
     await writePrincipal(principal('u-1'));
     const { key, expires_at } = await start('u-1');
     expect((await verify(key, new Date(Date.parse(expires_at) - 1))).ok).toBe(true);
-    expect(await verify(key, new Date(expires_at))).toEqual({ ok: false, reason: 'expired' });
+    expect(await verify(key, new Date(expires_at))).toMatchObject({ ok: false, reason: 'expired' });
   });
 
   it('lets Redis evict a session at its absolute expiry, and never resurrects it', async () => {
@@ -172,9 +172,9 @@ describe('login sessions on the real event store and Redis', () => {
     const { key } = await start('u-1');
     expect((await verify(key)).ok).toBe(true);
     await writePrincipal(principal('u-1', 'deactivated'));
-    expect(await verify(key)).toEqual({ ok: false, reason: 'owner_inactive' });
+    expect(await verify(key)).toMatchObject({ ok: false, reason: 'owner_inactive' });
     await redis.del(keyPrefix + principalKey('u-1'));
-    expect(await verify(key)).toEqual({ ok: false, reason: 'owner_inactive' });
+    expect(await verify(key)).toMatchObject({ ok: false, reason: 'owner_inactive' });
   });
 
   it('starts no session for a user that is unknown, inactive or in another organization', async () => {
@@ -196,7 +196,7 @@ describe('login sessions on the real event store and Redis', () => {
     // A client of a port nobody listens on, failing any command at once.
     const closed = new Redis({ port: 1, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
     try {
-      expect(await verifyCredential(typo, { redis: closed, keyPrefix, now: clock })).toEqual({ ok: false, reason: 'malformed' });
+      expect(await verifyCredential(typo, { redis: closed, keyPrefix, now: clock })).toMatchObject({ ok: false, reason: 'malformed' });
       // The same client does fail a well-formed key: the typo never reached it.
       await expect(verifyCredential(key, { redis: closed, keyPrefix, now: clock })).rejects.toThrow();
     } finally {

@@ -1,4 +1,4 @@
-import { IssuedTokenView, TokenStatus, TokenView } from '@warden/contracts';
+import { IssuedTokenView, TokenSecretView, TokenStatus, TokenView } from '@warden/contracts';
 import { API_TOKEN_PREFIX } from '@warden/tokens-domain';
 import { TokenRecord } from '../credentials/credential-read-model.projection';
 
@@ -20,6 +20,7 @@ export function toTokenView(record: TokenRecord, now: Date): TokenView {
     permissions: record.permissions,
     prefix: API_TOKEN_PREFIX,
     last_four: record.lastFour,
+    secrets: liveSecrets(record, status, now),
     status,
     enabled: status === 'active',
     created_at: record.createdAt,
@@ -34,4 +35,12 @@ export function toTokenView(record: TokenRecord, now: Date): TokenView {
 export function withSecret(view: TokenView, token: string): IssuedTokenView {
   const { id, user_id, name, enabled, ...rest } = view;
   return { id, user_id, name, token, enabled, ...rest }; // seed 004's api_token fields first
+}
+
+/** The secrets that work at `now`: none of a token that does not (their ends are also capped by the token's). */
+function liveSecrets(record: TokenRecord, status: TokenStatus, now: Date): TokenSecretView[] {
+  if (status !== 'active') return [];
+  return (record.secrets ?? [])
+    .filter((secret) => secret.validUntil === null || Date.parse(secret.validUntil) > now.getTime())
+    .map((secret) => ({ last_four: secret.lastFour, issued_at: secret.issuedAt, valid_until: secret.validUntil }));
 }

@@ -44,7 +44,7 @@ describe('issuing a token twice with one idempotency fingerprint', () => {
       accountType: 'user',
       roles: ['WARDEN_ADMIN'],
       teams: [],
-      permissions: { 'tokens:read': 'organization', 'tokens:write': 'organization' },
+      permissions: { 'tokens:read': 'organization', 'tokens:write': 'organization', 'users:read': 'organization' },
       isSuperAdmin: false,
       platformAdmin: false,
       credential,

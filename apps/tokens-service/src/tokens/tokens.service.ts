@@ -1,3 +1,4 @@
+import { Principal } from '@warden/access';
 import {
   CommonErrorCode,
   Envelope,
@@ -43,7 +44,7 @@ import { validateDto } from '@warden/platform';
 import { CredentialReadModel } from '../credentials/credential-read-model';
 import { CredentialStoreVerification } from '../credentials/credential-store-verification';
 import { TokenRecord } from '../credentials/credential-read-model.projection';
-import { actsAsSuperAdmin, callerOf, requireTokenPermission } from './token-authorization';
+import { callerOf, requireTokenPermission } from './token-authorization';
 import { toTokenView, tokenStatus, withSecret } from './token-view';
 
 export interface TokensServiceOptions {
@@ -85,10 +86,11 @@ export class TokensService {
     const caller = callerOf(envelope.context);
     const body = await validateDto(IssueTokenBody, envelope.payload);
     // Both read together (one round trip with auto-pipelining).
-    const [owner, cap] = await Promise.all([this.principal(body.user_id), this.maxLifetimeSeconds(caller.organizationId)]);
-    // Issued in the caller's organization; the decider refuses an owner from elsewhere.
+    const [found, cap] = await Promise.all([this.principal(body.user_id), this.maxLifetimeSeconds(caller.organizationId)]);
+    // Issued in the caller's organization: an account of another one is as unknown as no account.
+    const owner = found?.organizationId === caller.organizationId ? found : null;
     requireTokenPermission(caller, 'tokens:write', { organizationId: caller.organizationId, ownerTeams: owner?.teams ?? [] });
-    return this.mint(envelope.context, 'tokens.issue', caller.organizationId, owner, cap, {
+    return this.mint(envelope.context, 'tokens.issue', caller, owner, cap, {
       name: body.name,
       visibility: body.visibility ?? 'private',
       allowedOrigins: body.allowed_origins ?? [],
@@ -104,7 +106,8 @@ export class TokensService {
    */
   async exchange(envelope: Envelope<ExchangeTokenRequest>): Promise<IssuedTokenView> {
     const caller = callerOf(envelope.context);
-    if (caller.credential.kind !== 'session') {
+    const credential = envelope.context.principal!.credential;
+    if (credential.kind !== 'session') {
       throw new WardenError(TokensErrorCode.TokenExchangeNotAllowed, 'only a login session key can be exchanged for a token');
     }
     if (caller.accountType === 'user') {
@@ -116,11 +119,11 @@ export class TokensService {
     return this.mint(
       envelope.context,
       'tokens.exchange',
-      caller.organizationId,
+      caller,
       owner,
       cap,
       {
-        name: `exchanged login ${caller.credential.id}`,
+        name: `exchanged login ${credential.id}`,
         visibility: 'private',
         allowedOrigins: [],
         expiresAt: new Date(now.getTime() + lifetime * 1000).toISOString(),
@@ -140,7 +143,7 @@ export class TokensService {
     let records = await this.options.readModel.organizationTokens(caller.organizationId);
     if (query.owner) records = records.filter((record) => record.ownerId === query.owner);
     if (query.status) records = records.filter((record) => tokenStatus(record, now) === query.status);
-    const teamScoped = !actsAsSuperAdmin(caller) && caller.permissions['tokens:read'] === 'team';
+    const teamScoped = !caller.unrestricted && caller.permissions['tokens:read'] === 'team';
     if (teamScoped) {
       const teams = await this.teamsOf([...new Set(records.map((record) => record.ownerId))]);
       records = records.filter((record) => (teams.get(record.ownerId) ?? []).some((team) => caller.teams.includes(team)));
@@ -165,7 +168,7 @@ export class TokensService {
   async rotate(envelope: Envelope<TokenRequest & RotateTokenBody>): Promise<IssuedTokenView> {
     const { id, ...rest } = envelope.payload;
     const body = await validateDto(RotateTokenBody, rest);
-    await this.writable(envelope.context, id);
+    const { caller, owner } = await this.writable(envelope.context, id);
     const secret = generateSecret('api_token', this.options.randomBytes);
     await this.run(envelope.context, id, {
       type: 'RotateToken',
@@ -173,6 +176,8 @@ export class TokensService {
       lastFour: secretLastFour(secret),
       gracePeriodSeconds: body.grace_period_seconds ?? 0,
       at: this.clock().toISOString(),
+      rotatedBy: caller,
+      owner: toOwner(owner),
     });
     return withSecret(await this.view(id), secret);
   }
@@ -180,12 +185,12 @@ export class TokensService {
   async reassign(envelope: Envelope<TokenRequest & ReassignTokenBody>): Promise<TokenView> {
     const { id, ...rest } = envelope.payload;
     const body = await validateDto(ReassignTokenBody, rest);
-    const caller = callerOf(envelope.context);
-    await this.writable(envelope.context, id);
-    const newOwner = await this.principal(body.user_id);
+    const { caller } = await this.writable(envelope.context, id);
+    const found = await this.principal(body.user_id);
+    const newOwner = found?.organizationId === caller.organizationId ? found : null;
     // Giving a token to an account is writing that account's tokens too.
     requireTokenPermission(caller, 'tokens:write', { organizationId: caller.organizationId, ownerTeams: newOwner?.teams ?? [] });
-    await this.run(envelope.context, id, { type: 'ReassignToken', newOwner: toOwner(newOwner), at: this.clock().toISOString() });
+    await this.run(envelope.context, id, { type: 'ReassignToken', newOwner: toOwner(newOwner), at: this.clock().toISOString(), reassignedBy: caller });
     return this.view(id);
   }
 
@@ -253,7 +258,7 @@ export class TokensService {
   private async mint(
     context: RequestContext,
     command: string,
-    organizationId: string,
+    issuer: Principal,
     owner: PrincipalRecord | null,
     maxLifetimeSeconds: number | null,
     fields: Pick<Extract<TokenCommand, { type: 'IssueToken' }>, 'name' | 'visibility' | 'allowedOrigins' | 'expiresAt' | 'permissions'>,
@@ -269,8 +274,9 @@ export class TokensService {
       await this.run(context, tokenId, {
         type: 'IssueToken',
         tokenId,
-        organizationId,
+        organizationId: issuer.organizationId,
         owner: toOwner(owner),
+        issuer,
         ...fields,
         secretHash: secretHash(secret),
         lastFour: secretLastFour(secret),
@@ -321,13 +327,14 @@ export class TokensService {
     return record;
   }
 
-  /** Authorizes a change against the token as the event store has it (the source of truth). */
-  private async writable(context: RequestContext, tokenId: string): Promise<void> {
+  /** Authorizes a change against the token as the event store has it (the source of truth); answers the caller and the token's owner. */
+  private async writable(context: RequestContext, tokenId: string): Promise<{ caller: Principal; owner: PrincipalRecord | null }> {
     const caller = callerOf(context);
     const { state } = await loadState(this.options.store, tokenDecider, tokenStreamId(tokenId));
     if (state.status === 'absent') throw new WardenError(TokensErrorCode.TokenNotFound, `token ${tokenId} does not exist`);
     const owner = await this.principal(state.ownerId);
     requireTokenPermission(caller, 'tokens:write', { organizationId: state.organizationId, ownerTeams: owner?.teams ?? [] }, tokenId);
+    return { caller, owner };
   }
 
   private async principal(userId: string): Promise<PrincipalRecord | null> {
@@ -350,6 +357,6 @@ export class TokensService {
 
 function toOwner(record: PrincipalRecord | null): TokenOwner | null {
   if (!record) return null;
-  const { userId, organizationId, accountType, status, permissions, isSuperAdmin } = record;
-  return { userId, organizationId, accountType, status, permissions, isSuperAdmin };
+  const { userId, organizationId, accountType, roles, teams, status, permissions, isSuperAdmin, platformAdmin } = record;
+  return { userId, organizationId, accountType, roles, teams, status, permissions, isSuperAdmin, platformAdmin };
 }

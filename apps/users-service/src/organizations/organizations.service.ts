@@ -14,7 +14,8 @@ import { loadState, streamCommand } from '@warden/kernel';
 import { validateDto } from '@warden/platform';
 import { OrganizationState, organizationDecider, organizationStreamId } from '@warden/users-domain';
 import { runAtomically } from '../shared/atomic-command';
-import { forbidden, principalOf, requirePermission } from '../shared/authorization';
+import { mayChangeLoginPolicy } from '@warden/access';
+import { forbidden, principalOf, requireAllowed, requirePermission } from '../shared/authorization';
 import { createOnce, createdId, settledExisting } from '../shared/retried-create';
 import { UsersContext } from '../shared/users-context';
 
@@ -98,6 +99,8 @@ export class OrganizationsService {
     // external per build): only a platform admin raises or lowers them.
     const limits = settings.service_internal_limit !== undefined || settings.service_external_limit !== undefined;
     if (limits && !principal.platformAdmin) throw forbidden('only a platform admin may change the service-account limits');
+    // Turning password login off for people could lock the organization's super admins out.
+    if (settings.human_password_login !== undefined) requireAllowed(mayChangeLoginPolicy(principal));
     const { results, appended } = await runAtomically(
       this.ctx.store,
       [

@@ -6,7 +6,7 @@ import { OrganizationPolicyRecord, PrincipalRecord, organizationPolicyKey, princ
 import { EventStore, RecordedEvent } from '@warden/event-store';
 import { fold } from '@warden/kernel';
 import { RedisOp, RedisProjection } from '@warden/messaging';
-import { OrganizationEvent, User, UserEvent, buildPrincipal, organizationDecider, userDecider } from '@warden/users-domain';
+import { OrganizationEvent, User, UserEvent, accountAccessOf, organizationDecider, userDecider } from '@warden/users-domain';
 import { loadCustomRoles } from '../shared/custom-roles';
 import { PlatformIdentity } from '../shared/platform-identity';
 
@@ -30,7 +30,7 @@ export class PrincipalRecordProjection implements RedisProjection {
     const upTo = recorded.filter((e) => e.version <= event.version).map((e) => ({ type: e.type, data: e.data }) as UserEvent);
     const user = fold(userDecider, upTo);
     if (user.status === 'absent') return [];
-    const record = await this.recordOf(user);
+    const record = await this.recordOf(user, lastDeactivation(upTo));
     return [{ op: 'set', key: principalKey(user.id), value: JSON.stringify(record) }];
   }
 
@@ -50,28 +50,28 @@ export class PrincipalRecordProjection implements RedisProjection {
     return [{ op: 'set', key: organizationPolicyKey(organization.organizationId), value: JSON.stringify(record) }];
   }
 
-  private async recordOf(user: User): Promise<PrincipalRecord> {
+  private async recordOf(user: User, sessionsNotBefore: string | null): Promise<PrincipalRecord> {
     const customRoles = await loadCustomRoles(this.store, user.organizationId, user.roles);
-    const principal = buildPrincipal({
-      id: user.id,
-      organizationId: user.organizationId,
-      accountType: user.accountType,
-      roles: user.roles,
-      teams: user.teams,
-      customRoles,
-      rootOrganizationId: this.identity.rootOrganizationId,
-    });
+    const access = accountAccessOf(user, customRoles, this.identity.rootOrganizationId);
     return {
       userId: user.id,
       organizationId: user.organizationId,
       accountType: user.accountType,
       username: user.username,
-      roles: principal.roles,
-      teams: principal.teams,
-      permissions: principal.permissions,
-      isSuperAdmin: principal.isSuperAdmin,
-      platformAdmin: principal.platformAdmin,
+      roles: [...access.roles],
+      teams: [...access.teams],
+      permissions: { ...access.permissions },
+      isSuperAdmin: access.isSuperAdmin,
+      platformAdmin: access.platformAdmin,
       status: user.status,
+      ...(sessionsNotBefore !== null && { sessionsNotBefore }),
     };
   }
+}
+
+/** When the user was last deactivated: login sessions started before then stay ended after a reactivation. */
+function lastDeactivation(events: readonly UserEvent[]): string | null {
+  let at: string | null = null;
+  for (const event of events) if (event.type === 'UserDeactivated') at = event.data.deactivatedAt;
+  return at;
 }

@@ -1,27 +1,24 @@
-// Every handler authorizes the same way: the principal the gateway authenticated, one
-// permission, one target. Reads of another organization's resources answer "not found",
-// so that tenants cannot learn what exists in each other's organizations.
-import { CommonErrorCode, ErrorCode, PrincipalView, RequestContext, UsersErrorCode, WardenError } from '@warden/contracts';
-import { EventStore } from '@warden/event-store';
-import { AccountType, AuthorizationTarget, Principal, authorize, authorizeUserManagement } from '@warden/users-domain';
+// Every handler authorizes through the access library: the principal the gateway
+// authenticated, one decision, one target. Reads of another organization's resources
+// answer "not found", so that tenants cannot learn what exists in each other's organizations.
+import {
+  AccessDecision,
+  AccessTarget,
+  Principal,
+  authorize,
+  mayChangeTeamMembership,
+  mayManageAccount,
+  principalOf as principalOfAccount,
+  principalOfView,
+} from '@warden/access';
+import { CommonErrorCode, ErrorCode, RequestContext, UsersErrorCode, WardenError } from '@warden/contracts';
+import { AccountType, RoleDefinition, accountAccessOf } from '@warden/users-domain';
 import { loadCustomRoles } from './custom-roles';
+import { UsersContext } from './users-context';
 
 export function principalOf(context: RequestContext): Principal {
-  const view: PrincipalView | undefined = context.principal;
-  if (!view) throw new WardenError(CommonErrorCode.Unauthenticated, 'this request needs an authenticated caller');
-  // An API token narrowed to some permissions holds only those (the view's permissions are
-  // the intersection already): its internal service account must not act as a super admin.
-  const narrowed = view.credential.permissions !== undefined;
-  return {
-    id: view.userId,
-    organizationId: view.organizationId,
-    accountType: narrowed && view.accountType === 'service_internal' ? 'service_external' : view.accountType,
-    roles: view.roles,
-    teams: view.teams,
-    permissions: view.permissions,
-    isSuperAdmin: view.isSuperAdmin,
-    platformAdmin: view.platformAdmin,
-  };
+  if (!context.principal) throw new WardenError(CommonErrorCode.Unauthenticated, 'this request needs an authenticated caller');
+  return principalOfView(context.principal);
 }
 
 export interface NotFound {
@@ -29,41 +26,64 @@ export interface NotFound {
   detail: string;
 }
 
-/**
- * Throws `forbidden` when the principal may not; when the target is in another
- * organization and `hidden` is given, throws that not-found error instead.
- */
-export function requirePermission(
-  principal: Principal,
-  permission: string,
-  target: AuthorizationTarget,
-  hidden?: NotFound,
-): void {
-  const decision = authorize(principal, permission, target);
+/** Throws `forbidden` when the decision refuses; when the target is in another organization and `hidden` is given, that not-found error instead. */
+export function requireAllowed(decision: AccessDecision, hidden?: NotFound): void {
   if (decision.allowed) return;
-  if (hidden && target.organizationId !== principal.organizationId) {
-    throw new WardenError(hidden.code, hidden.detail);
-  }
+  if (hidden && decision.elsewhere) throw new WardenError(hidden.code, hidden.detail);
   throw new WardenError(CommonErrorCode.Forbidden, decision.reason);
+}
+
+export function requirePermission(principal: Principal, permission: string, target: AccessTarget, hidden?: NotFound): void {
+  requireAllowed(authorize(principal, permission, target), hidden);
 }
 
 export function forbidden(reason: string): WardenError {
   return new WardenError(CommonErrorCode.Forbidden, reason);
 }
 
+/** An account as it is or would be, with its roles resolved: what access decisions about it weigh. */
+export interface AccountShape {
+  id: string;
+  organizationId: string;
+  accountType: AccountType;
+  roles: readonly string[];
+  teams: readonly string[];
+}
+
+/** The account's effective permissions (its custom roles read from their streams unless given). */
+export async function accountPrincipal(ctx: UsersContext, account: AccountShape, customRoles?: readonly RoleDefinition[]): Promise<Principal> {
+  const roles = customRoles ?? (await loadCustomRoles(ctx.store, account.organizationId, account.roles));
+  return principalOfAccount(accountAccessOf(account, roles, ctx.identity.rootOrganizationId));
+}
+
 /**
- * The principal may manage this user (see authorizeUserManagement): `users:write` on it and
- * no more privilege in it than the principal could grant. Another organization's user reads
- * as not found.
+ * The principal may make this account (`before` null) or change it from `before` into
+ * `after` (see `mayManageAccount`); another organization's user reads as not found.
+ * Answers the account's effective permissions after the change.
  */
-export async function requireUserManagement(
-  store: EventStore,
+export async function requireAccountChange(
+  ctx: UsersContext,
   principal: Principal,
-  user: { id: string; organizationId: string; accountType: AccountType; roles: string[]; teams: string[] },
-): Promise<void> {
-  const hidden = { code: UsersErrorCode.UserNotFound, detail: `user ${user.id} does not exist` };
-  requirePermission(principal, 'users:write', { organizationId: user.organizationId, ownerTeams: user.teams }, hidden);
-  const customRoles = await loadCustomRoles(store, user.organizationId, user.roles);
-  const decision = authorizeUserManagement(principal, user, customRoles);
-  if (!decision.allowed) throw forbidden(decision.reason);
+  before: AccountShape | null,
+  after: AccountShape,
+  customRoles?: readonly RoleDefinition[],
+): Promise<Principal> {
+  const [was, will] = await Promise.all([before === null ? null : accountPrincipal(ctx, before), accountPrincipal(ctx, after, customRoles)]);
+  const hidden = before === null
+    ? { code: UsersErrorCode.OrganizationNotFound, detail: `organization ${after.organizationId} does not exist` }
+    : { code: UsersErrorCode.UserNotFound, detail: `user ${before.id} does not exist` };
+  requireAllowed(mayManageAccount(principal, { before: was, after: will }), hidden);
+  return will;
+}
+
+/** The principal may manage this user as it is (deactivate, reactivate, delete, add to a team). */
+export function requireUserManagement(ctx: UsersContext, principal: Principal, user: AccountShape): Promise<Principal> {
+  return requireAccountChange(ctx, principal, user, user);
+}
+
+/** The principal may add members to this team or remove them from it. */
+export function requireTeamMembershipChange(principal: Principal, organizationId: string, teamIds: readonly string[]): void {
+  for (const teamId of teamIds) {
+    requireAllowed(mayChangeTeamMembership(principal, { organizationId, teamId }), { code: UsersErrorCode.TeamNotFound, detail: `team ${teamId} does not exist` });
+  }
 }

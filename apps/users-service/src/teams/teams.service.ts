@@ -14,9 +14,10 @@ import {
 } from '@warden/contracts';
 import { loadState, streamCommand } from '@warden/kernel';
 import { validateDto } from '@warden/platform';
-import { Principal, Team, TeamCommand, UserCommand, teamDecider, teamStreamId, userDecider, userStreamId } from '@warden/users-domain';
+import { Principal } from '@warden/access';
+import { Team, TeamCommand, UserCommand, teamDecider, teamStreamId, userDecider, userStreamId } from '@warden/users-domain';
 import { runAtomically } from '../shared/atomic-command';
-import { principalOf, requirePermission, requireUserManagement } from '../shared/authorization';
+import { principalOf, requireAccountChange, requirePermission } from '../shared/authorization';
 import { createOnce, createdId, settledExisting } from '../shared/retried-create';
 import { UsersContext } from '../shared/users-context';
 
@@ -113,12 +114,14 @@ export class TeamsService {
         { field: 'user_id', message: "must be a user of the team's organization" },
       ]);
     }
-    // Joining a team widens who may manage the member: only someone who may manage them already may add them.
-    await requireUserManagement(this.ctx.store, principal, user);
+    // Joining a team widens who may manage the member: only someone who may manage them
+    // already, as they are and as they will be, may add them; and nobody adds themselves.
+    const teams = [...new Set([...user.teams, team.teamId])];
+    await requireAccountChange(this.ctx, principal, user, { ...user, teams });
     const at = this.ctx.clock().toISOString();
     return this.run(envelope, team, [
       streamCommand(teamStreamId(team.teamId), teamDecider, { type: 'AddTeamMember', userId: user.id, memberOrganizationId: user.organizationId, at } satisfies TeamCommand),
-      streamCommand(userStreamId(user.id), userDecider, { type: 'ChangeTeams', teams: [...new Set([...user.teams, team.teamId])], at } satisfies UserCommand),
+      streamCommand(userStreamId(user.id), userDecider, { type: 'ChangeTeams', teams, at } satisfies UserCommand),
     ]);
   }
 
@@ -127,7 +130,9 @@ export class TeamsService {
     const team = await this.writableTeam(principal, envelope.payload.id);
     const userId = envelope.payload.user_id;
     const { state: user } = await loadState(this.ctx.store, userDecider, userStreamId(userId));
-    if (user.status !== 'absent' && user.status !== 'deleted') await requireUserManagement(this.ctx.store, principal, user);
+    if (user.status !== 'absent' && user.status !== 'deleted') {
+      await requireAccountChange(this.ctx, principal, user, { ...user, teams: user.teams.filter((t) => t !== team.teamId) });
+    }
     const at = this.ctx.clock().toISOString();
     const steps = [
       streamCommand(teamStreamId(team.teamId), teamDecider, { type: 'RemoveTeamMember', userId, at } satisfies TeamCommand),

@@ -4,8 +4,8 @@
 import { PrincipalView, RequestContext, UsersErrorCode, idempotentId } from '@warden/contracts';
 import { PostgresEventStore, quoteIdentifier } from '@warden/event-store-postgres';
 import { RedisProjectionRunner, silentMessagingLog } from '@warden/messaging';
-import { TEST_DATABASE_URL, TEST_REDIS_URL, deleteRedisPrefix, readAllCommitted, uniqueTestId } from '@warden/testing';
-import { buildPrincipal } from '@warden/users-domain';
+import { TEST_DATABASE_URL, TEST_REDIS_URL, deleteRedisPrefix, principalViewOf, readAllCommitted, uniqueTestId } from '@warden/testing';
+import { accountAccessOf } from '@warden/users-domain';
 import Redis from 'ioredis';
 import { bootstrapPlatform } from '../bootstrap/platform-bootstrap';
 import { OrganizationsService } from '../organizations/organizations.service';
@@ -44,28 +44,8 @@ describe('creating a user twice with one idempotency fingerprint', () => {
     const root = await bootstrapPlatform(store, hasher, { adminUsername: 'admin', adminPassword: 'correct horse battery staple 42', announce: () => undefined });
     identity.rootOrganizationId = root.rootOrganizationId;
     await readModels.start();
-    const view = (organization: string, id: string): PrincipalView => {
-      const principal = buildPrincipal({
-        id,
-        organizationId: organization,
-        accountType: 'user',
-        roles: ['WARDEN_SUPER_ADMIN'],
-        teams: [],
-        customRoles: [],
-        rootOrganizationId: root.rootOrganizationId,
-      });
-      return {
-        userId: principal.id,
-        organizationId: principal.organizationId,
-        accountType: principal.accountType,
-        roles: principal.roles,
-        teams: principal.teams,
-        permissions: principal.permissions,
-        isSuperAdmin: principal.isSuperAdmin,
-        platformAdmin: principal.platformAdmin,
-        credential: { kind: 'session', id: 'test', expiresAt: null },
-      };
-    };
+    const view = (organization: string, id: string): PrincipalView =>
+      principalViewOf(accountAccessOf({ id, organizationId: organization, accountType: 'user', roles: ['WARDEN_SUPER_ADMIN'], teams: [] }, [], root.rootOrganizationId));
     const platformAdmin = view(root.rootOrganizationId, root.adminUserId);
     platform = { correlationId: 'int', actorType: 'user', actorId: root.adminUserId, principal: platformAdmin };
     const organization = await new OrganizationsService(ctx).create({

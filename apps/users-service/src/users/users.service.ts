@@ -15,15 +15,13 @@ import {
 } from '@warden/contracts';
 import { StreamCommand, loadState, streamCommand } from '@warden/kernel';
 import { validateDto } from '@warden/platform';
+import { Principal, effectivePermissions } from '@warden/access';
 import {
   OrganizationCommand,
-  Principal,
   TeamCommand,
   User,
   UserCommand,
-  actsAsSuperAdmin,
   assertPassword,
-  authorizeRoleGrant,
   isServiceAccount,
   organizationDecider,
   organizationStreamId,
@@ -35,7 +33,15 @@ import {
   usernameReservationStreamId,
 } from '@warden/users-domain';
 import { runAtomically } from '../shared/atomic-command';
-import { forbidden, principalOf, requirePermission, requireUserManagement } from '../shared/authorization';
+import {
+  accountPrincipal,
+  forbidden,
+  principalOf,
+  requireAccountChange,
+  requirePermission,
+  requireTeamMembershipChange,
+  requireUserManagement,
+} from '../shared/authorization';
 import { commandSequence } from '../shared/command-sequence';
 import { loadCustomRoles } from '../shared/custom-roles';
 import { createdId, settledExisting } from '../shared/retried-create';
@@ -54,24 +60,15 @@ export class UsersService {
     const principal = principalOf(envelope.context);
     const body = await validateDto(CreateUserBody, envelope.payload);
     const input = normalizeNewUser(body, principal.organizationId);
-    // A platform admin may create users in any organization: a new tenant's first admin.
-    const target = {
-      organizationId: principal.platformAdmin ? principal.organizationId : input.organizationId,
-      ownerTeams: input.teams,
-    };
     const hidden = { code: UsersErrorCode.OrganizationNotFound, detail: `organization ${input.organizationId} does not exist` };
-    requirePermission(principal, 'users:write', target, hidden);
-    if (isServiceAccount(input.accountType)) requirePermission(principal, 'service_accounts:write', target, hidden);
-    if (input.accountType === 'service_internal' && !actsAsSuperAdmin(principal)) {
-      throw forbidden('only a super admin may create the internal service account (it acts as a super admin)');
-    }
-    const customRoles = await loadCustomRoles(this.ctx.store, input.organizationId, input.roles);
-    const grant = authorizeRoleGrant(principal, input.roles, customRoles);
-    if (!grant.allowed) throw forbidden(grant.reason);
     // With an idempotency key's fingerprint the id is derived from it: a retry whose first
     // answer was lost finds the user made then, and gets it again rather than a duplicate.
     const fingerprint = envelope.context.idempotencyFingerprint;
     const userId = createdId(fingerprint, 'users.create');
+    const customRoles = await loadCustomRoles(this.ctx.store, input.organizationId, input.roles);
+    const account = { id: userId, organizationId: input.organizationId, accountType: input.accountType, roles: input.roles, teams: input.teams };
+    await requireAccountChange(this.ctx, principal, null, account, customRoles);
+    requireTeamMembershipChange(principal, input.organizationId, input.teams);
     const replayed = fingerprint ? await this.replayedUser(userId) : undefined;
     if (replayed) return replayed;
     const organization = await loadState(this.ctx.store, organizationDecider, organizationStreamId(input.organizationId));
@@ -139,18 +136,18 @@ export class UsersService {
 
   async me(envelope: Envelope<unknown>): Promise<MeView> {
     const principal = principalOf(envelope.context);
-    const user = await this.existing(principal.id);
+    const user = await this.existing(principal.userId);
     const organization = await loadState(this.ctx.store, organizationDecider, organizationStreamId(user.organizationId));
-    const view = envelope.context.principal!;
     return {
       ...toUserView(user, await this.lastActiveAt(user.id)),
       organization: {
         id: user.organizationId,
         name: organization.state.status === 'active' ? organization.state.name : '',
       },
-      permissions: view.permissions,
-      is_super_admin: view.isSuperAdmin,
-      platform_admin: view.platformAdmin,
+      permissions: effectivePermissions(principal),
+      is_super_admin: principal.isSuperAdmin,
+      platform_admin: principal.platformAdmin,
+      acts_as_super_admin: principal.unrestricted,
     };
   }
 
@@ -172,7 +169,7 @@ export class UsersService {
     if (query.team) add((n) => `$${n} = ANY(teams)`, query.team);
     if (query.status) add((n) => `status = $${n}`, query.status);
     // A team-scoped users:read (a manager) sees the members of the manager's own teams only.
-    const scoped = !actsAsSuperAdmin(principal) && principal.permissions['users:read'] === 'team';
+    const scoped = !principal.unrestricted && principal.permissions['users:read'] === 'team';
     if (scoped) add((n) => `teams && $${n}::text[]`, principal.teams);
     const where = conditions.join(' AND ');
     const table = this.ctx.listing.tables.users;
@@ -192,18 +189,21 @@ export class UsersService {
     const { id } = envelope.payload;
     const changes = await validateDto(UpdateUserBody, envelope.payload.changes ?? {});
     const user = await this.readableUser(principal, id);
-    const own = principal.id === user.id;
+    const roles = changes.roles === undefined ? user.roles : roleNames(changes.roles);
+    const teams =
+      changes.teams === undefined ? user.teams : [...new Set(changes.teams.map((team, i) => referencedId(team, ['teams', 'groups'], `teams[${i}]`)))];
+    const after = { ...user, roles, teams, accountType: changes.account_type ?? user.accountType };
+    const own = principal.userId === user.id;
     const onlyOwnPassword =
       own && Object.keys(changes).every((key) => key === 'password' || key === 'current_password') && changes.password !== undefined;
-    const target = { organizationId: user.organizationId, ownerTeams: user.teams };
-    if (!onlyOwnPassword) {
-      await requireUserManagement(this.ctx.store, principal, user);
-      const toType = changes.account_type ?? user.accountType;
-      if (isServiceAccount(toType)) requirePermission(principal, 'service_accounts:write', target);
-      if (toType === 'service_internal' && user.accountType !== 'service_internal' && !actsAsSuperAdmin(principal)) {
-        throw forbidden('only a super admin may make an account the internal service account (it acts as a super admin)');
-      }
-    }
+    const customRoles = await loadCustomRoles(this.ctx.store, user.organizationId, roles);
+    // The account as the change leaves it: what a password set in the same request is weighed against.
+    const account = onlyOwnPassword
+      ? await accountPrincipal(this.ctx, user, customRoles)
+      : await requireAccountChange(this.ctx, principal, user, after, customRoles);
+    const addedTeams = teams.filter((team) => !user.teams.includes(team));
+    const removedTeams = user.teams.filter((team) => !teams.includes(team));
+    requireTeamMembershipChange(principal, user.organizationId, [...addedTeams, ...removedTeams]);
     const at = this.ctx.clock().toISOString();
     const commands: UserCommand[] = [];
     const profile = {
@@ -214,23 +214,16 @@ export class UsersService {
       description: changes.description,
     };
     if (Object.values(profile).some((value) => value !== undefined)) commands.push({ type: 'ChangeProfile', ...profile, at });
-    if (changes.roles !== undefined) {
-      const roles = roleNames(changes.roles);
-      const customRoles = await loadCustomRoles(this.ctx.store, user.organizationId, roles);
-      const grant = authorizeRoleGrant(principal, roles.filter((role) => !user.roles.includes(role)), customRoles);
-      if (!grant.allowed) throw forbidden(grant.reason);
-      commands.push({ type: 'AssignRoles', roles, customRoles, at });
-    }
+    if (changes.roles !== undefined) commands.push({ type: 'AssignRoles', roles, customRoles, at });
     const steps: StreamCommand[] = [];
     if (changes.teams !== undefined) {
-      const teams = [...new Set(changes.teams.map((team, i) => referencedId(team, ['teams', 'groups'], `teams[${i}]`)))];
       commands.push({ type: 'ChangeTeams', teams, at });
-      for (const teamId of teams.filter((team) => !user.teams.includes(team))) {
+      for (const teamId of addedTeams) {
         steps.push(
           streamCommand(teamStreamId(teamId), teamDecider, { type: 'AddTeamMember', userId: id, memberOrganizationId: user.organizationId, at } satisfies TeamCommand),
         );
       }
-      for (const teamId of user.teams.filter((team) => !teams.includes(team))) {
+      for (const teamId of removedTeams) {
         steps.push(streamCommand(teamStreamId(teamId), teamDecider, { type: 'RemoveTeamMember', userId: id, at } satisfies TeamCommand));
       }
     }
@@ -245,7 +238,8 @@ export class UsersService {
       commands.push({
         type: 'ChangePassword',
         newPasswordHash: await this.ctx.hasher.hash(changes.password),
-        changedBy: { actorId: principal.id, isSuperAdmin: actsAsSuperAdmin(principal) },
+        changedBy: principal,
+        account,
         currentPasswordVerified,
         at,
       });
@@ -270,7 +264,7 @@ export class UsersService {
   async delete(envelope: Envelope<UserRequest>): Promise<void> {
     const principal = principalOf(envelope.context);
     const user = await this.writableUser(principal, envelope.payload.id);
-    if (user.id === principal.id) throw forbidden('nobody may delete their own account');
+    if (user.id === principal.userId) throw forbidden('nobody may delete their own account');
     const ownedTokenCount = await this.ctx.ownedTokens.count(user.id, envelope.context);
     const at = this.ctx.clock().toISOString();
     const steps: StreamCommand[] = [
@@ -288,7 +282,7 @@ export class UsersService {
   private async changeStatus(envelope: Envelope<UserRequest>, type: 'Deactivate' | 'Reactivate'): Promise<UserView> {
     const principal = principalOf(envelope.context);
     const user = await this.writableUser(principal, envelope.payload.id);
-    if (type === 'Deactivate' && user.id === principal.id) throw forbidden('nobody may deactivate their own account');
+    if (type === 'Deactivate' && user.id === principal.userId) throw forbidden('nobody may deactivate their own account');
     const at = this.ctx.clock().toISOString();
     const { results, appended } = await runAtomically(
       this.ctx.store,
@@ -325,7 +319,7 @@ export class UsersService {
 
   private async readableUser(principal: Principal, id: string): Promise<User> {
     const user = await this.existing(id);
-    if (user.id !== principal.id) {
+    if (user.id !== principal.userId) {
       requirePermission(principal, 'users:read', { organizationId: user.organizationId, ownerTeams: user.teams }, userNotFound(id));
     }
     return user;
@@ -333,7 +327,7 @@ export class UsersService {
 
   private async writableUser(principal: Principal, id: string): Promise<User> {
     const user = await this.existing(id);
-    await requireUserManagement(this.ctx.store, principal, user);
+    await requireUserManagement(this.ctx, principal, user);
     return user;
   }
 

@@ -1,4 +1,5 @@
-import { TokensErrorCode, WardenError } from '@warden/contracts';
+import { AccountAccess, principalOf } from '@warden/access';
+import { CommonErrorCode, TokensErrorCode, WardenError } from '@warden/contracts';
 import { deciderSpec } from '@warden/testing';
 import { TokenCommand, TokenEvent, TokenOwner, tokenDecider, tokenStreamId } from './token.decider';
 
@@ -11,10 +12,29 @@ const owner: TokenOwner = {
   userId: 'svc-1',
   organizationId: ORG,
   accountType: 'service_external',
+  roles: ['RECORDS'],
+  teams: ['team-1'],
   status: 'active',
   permissions: { 'records:read': 'organization', 'records:write': 'team' },
   isSuperAdmin: false,
+  platformAdmin: false,
 };
+const internalOwner: TokenOwner = { ...owner, userId: 'svc-internal', accountType: 'service_internal', roles: [], permissions: {} };
+const account = (userId: string, permissions: AccountAccess['permissions'], isSuperAdmin = false): AccountAccess => ({
+  userId,
+  organizationId: ORG,
+  accountType: 'user',
+  roles: isSuperAdmin ? ['WARDEN_SUPER_ADMIN'] : ['WARDEN_ADMIN'],
+  teams: ['team-1'],
+  permissions,
+  isSuperAdmin,
+  platformAdmin: false,
+});
+// The callers: a super admin, an admin who holds records:* as widely as the owner, one who does not.
+const superAdmin = principalOf(account('admin-0', {}, true));
+const recordsAdmin = principalOf(account('admin-1', { 'tokens:write': 'organization', 'records:read': 'organization', 'records:write': 'organization' }));
+const plainAdmin = principalOf(account('admin-2', { 'tokens:write': 'organization', 'users:write': 'organization' }));
+const internalTokenWriter = principalOf(internalOwner, ['tokens:write', 'records:read']);
 const issue: Extract<TokenCommand, { type: 'IssueToken' }> = {
   type: 'IssueToken',
   tokenId: 't-1',
@@ -29,6 +49,7 @@ const issue: Extract<TokenCommand, { type: 'IssueToken' }> = {
   lastFour: 'Ab12',
   issuedAt: T0,
   maxLifetimeSeconds: null,
+  issuer: superAdmin,
 };
 const issued: TokenEvent = {
   type: 'TokenIssued',
@@ -165,6 +186,48 @@ describe('token decider', () => {
     });
   });
 
+  describe('no token stronger than the credential that issues it', () => {
+    const forbidden = (error: WardenError) => expect(error.code).toBe(CommonErrorCode.Forbidden);
+
+    it("refuses an admin a token of the internal service account, or of any account holding what the admin does not", () => {
+      spec.given([]).when({ ...issue, owner: internalOwner, issuer: recordsAdmin }).thenThrows(WardenError, forbidden);
+      spec.given([]).when({ ...issue, issuer: plainAdmin }).thenThrows(WardenError, forbidden);
+      spec.given([]).when({ ...issue, issuer: plainAdmin, permissions: ['records:read'] }).thenThrows(WardenError, forbidden);
+      spec.given([]).when({ ...issue, issuer: recordsAdmin }).then([issued]);
+    });
+
+    it("refuses a narrowed token a token of its own account that is not narrowed", () => {
+      spec.given([]).when({ ...issue, owner: internalOwner, issuer: internalTokenWriter }).thenThrows(WardenError, forbidden);
+    });
+
+    it("narrows what a narrowed token mints to its own permissions, and refuses more", () => {
+      const reader: TokenOwner = { ...owner, permissions: { 'records:read': 'organization' } };
+      spec
+        .given([])
+        .when({ ...issue, owner: reader, issuer: internalTokenWriter })
+        .then([{ ...issued, data: { ...issued.data, permissions: ['records:read'] } }]);
+      spec.given([]).when({ ...issue, owner: reader, issuer: internalTokenWriter, permissions: ['records:read', 'users:read'] }).thenThrows(WardenError, forbidden);
+      // The account must be no stronger than the narrowed token either, whatever the new token names.
+      spec.given([]).when({ ...issue, issuer: internalTokenWriter, permissions: ['records:read'] }).thenThrows(WardenError, forbidden);
+    });
+
+    it("refuses an admin the rotation of the internal account's token (the new secret would be theirs)", () => {
+      const internalIssued: TokenEvent = { ...issued, data: { ...issued.data, ownerId: 'svc-internal' } } as TokenEvent;
+      const rotate = { type: 'RotateToken' as const, secretHash: hashB, lastFour: 'Cd34', gracePeriodSeconds: 0, at: T1, rotatedBy: recordsAdmin, owner: internalOwner };
+      spec.given([internalIssued]).when(rotate).thenThrows(WardenError, forbidden);
+      spec.given([internalIssued]).when({ ...rotate, rotatedBy: internalTokenWriter }).thenThrows(WardenError, forbidden);
+      spec.given([internalIssued]).when({ ...rotate, owner: { ...internalOwner, userId: 'someone-else' }, rotatedBy: superAdmin }).thenThrows(WardenError, forbidden);
+      expect(tokenDecider.decide({ ...rotate, rotatedBy: superAdmin }, tokenDecider.evolve(tokenDecider.initialState(), internalIssued))).toHaveLength(1);
+    });
+
+    it('refuses reassigning a token to an account stronger than the caller', () => {
+      spec.given([issued]).when({ type: 'ReassignToken', newOwner: internalOwner, at: T1, reassignedBy: recordsAdmin }).thenThrows(WardenError, forbidden);
+      spec.given([issued]).when({ type: 'ReassignToken', newOwner: internalOwner, at: T1, reassignedBy: superAdmin }).then([
+        { type: 'TokenReassigned', data: { tokenId: 't-1', fromUserId: 'svc-1', toUserId: 'svc-internal', reassignedAt: T1 } },
+      ]);
+    });
+  });
+
   describe('RevokeToken', () => {
     it('revokes an active token', () => {
       spec.given([issued]).when({ type: 'RevokeToken', at: T1 }).then([revoked]);
@@ -180,7 +243,7 @@ describe('token decider', () => {
   });
 
   describe('RotateToken', () => {
-    const rotate = { type: 'RotateToken' as const, secretHash: hashB, lastFour: 'Cd34', gracePeriodSeconds: 600, at: T1 };
+    const rotate = { type: 'RotateToken' as const, secretHash: hashB, lastFour: 'Cd34', gracePeriodSeconds: 600, at: T1, rotatedBy: recordsAdmin, owner };
 
     it('records the new secret\'s hash and when the old one stops working', () => {
       spec.given([issued]).when(rotate).then([
@@ -211,6 +274,27 @@ describe('token decider', () => {
       spec.given([]).when(rotate).thenThrows(WardenError, code(TokensErrorCode.TokenNotFound));
     });
 
+    it('ends every earlier secret still in its grace with a rotation of grace 0', () => {
+      const T2 = '2030-01-01T01:05:00.000Z';
+      const first = tokenDecider.decide(rotate, tokenDecider.evolve(tokenDecider.initialState(), issued));
+      const rotated = [issued, ...first].reduce(tokenDecider.evolve, tokenDecider.initialState());
+      const hashC = 'c'.repeat(64);
+      const second = tokenDecider.decide({ ...rotate, secretHash: hashC, gracePeriodSeconds: 0, at: T2 }, rotated);
+      expect(second).toEqual([
+        { type: 'TokenGraceShortened', data: { tokenId: 't-1', secretHashes: [hashA], validUntil: T2, shortenedAt: T2 } },
+        { type: 'TokenRotated', data: { tokenId: 't-1', secretHash: hashC, lastFour: 'Cd34', previousSecretHash: hashB, previousValidUntil: T2, rotatedAt: T2 } },
+      ]);
+      expect(second.reduce(tokenDecider.evolve, rotated)).toMatchObject({
+        secrets: [
+          { hash: hashA, validUntil: T2 },
+          { hash: hashB, validUntil: T2 },
+          { hash: hashC, validUntil: null },
+        ],
+      });
+      // A longer grace than an earlier secret has left does not lengthen it.
+      expect(tokenDecider.decide({ ...rotate, secretHash: hashC, gracePeriodSeconds: 3600, at: T2 }, rotated).map((event) => event.type)).toEqual(['TokenRotated']);
+    });
+
     it('keeps every secret, the old one with the end of its grace', () => {
       const state = [issued, ...tokenDecider.decide(rotate, tokenDecider.evolve(tokenDecider.initialState(), issued))].reduce(
         tokenDecider.evolve,
@@ -228,7 +312,7 @@ describe('token decider', () => {
 
   describe('ReassignToken', () => {
     const other: TokenOwner = { ...owner, userId: 'svc-2' };
-    const reassign = { type: 'ReassignToken' as const, newOwner: other, at: T1 };
+    const reassign = { type: 'ReassignToken' as const, newOwner: other, at: T1, reassignedBy: recordsAdmin };
 
     it('moves the token to another service account of the organization', () => {
       spec.given([issued]).when(reassign).then([{ type: 'TokenReassigned', data: { tokenId: 't-1', fromUserId: 'svc-1', toUserId: 'svc-2', reassignedAt: T1 } }]);

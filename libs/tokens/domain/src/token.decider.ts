@@ -1,8 +1,7 @@
+import { AccountAccess, PERMISSION_PATTERN, Principal, mayObtainCredential, narrowingFor, principalOf } from '@warden/access';
 import {
   CommonErrorCode,
   MAX_GRACE_PERIOD_SECONDS,
-  PermissionScope,
-  PrincipalAccountType,
   PrincipalStatus,
   SECRET_PREFIXES,
   TokenVisibility,
@@ -21,13 +20,8 @@ export const tokenStreamId = (tokenId: string) => `token-${tokenId}`;
 export const TOKEN_STREAM_PREFIX = 'token-';
 
 /** What the tokens service knows of an account (its principal record) when it decides. */
-export interface TokenOwner {
-  userId: string;
-  organizationId: string;
-  accountType: PrincipalAccountType;
+export interface TokenOwner extends AccountAccess {
   status: PrincipalStatus;
-  permissions: Record<string, PermissionScope>;
-  isSuperAdmin: boolean;
 }
 
 export type TokenCommand =
@@ -48,10 +42,21 @@ export type TokenCommand =
       issuedAt: string;
       /** The organization's max_token_lifetime_seconds; null: no limit. */
       maxLifetimeSeconds: number | null;
+      /** Who issues it, through the credential they act with: nothing stronger than it is minted. */
+      issuer: Principal;
     }
   | { type: 'RevokeToken'; at: string }
-  | { type: 'RotateToken'; secretHash: string; lastFour: string; gracePeriodSeconds: number; at: string }
-  | { type: 'ReassignToken'; newOwner: TokenOwner | null; at: string }
+  | {
+      type: 'RotateToken';
+      secretHash: string;
+      lastFour: string;
+      gracePeriodSeconds: number;
+      at: string;
+      /** Who rotates it (and receives the new secret), and the token's owner as it is now. */
+      rotatedBy: Principal;
+      owner: TokenOwner | null;
+    }
+  | { type: 'ReassignToken'; newOwner: TokenOwner | null; at: string; reassignedBy: Principal }
   | { type: 'RecordTokenUse'; usedAt: string };
 
 export interface TokenIssued {
@@ -78,6 +83,14 @@ export interface TokenRotated {
   type: 'TokenRotated';
   data: { tokenId: string; secretHash: string; lastFour: string; previousSecretHash: string; previousValidUntil: string; rotatedAt: string };
 }
+/**
+ * A rotation with a grace period shorter than earlier rotations left: those earlier
+ * secrets end with the grace of this rotation (at once, with grace 0), not later.
+ */
+export interface TokenGraceShortened {
+  type: 'TokenGraceShortened';
+  data: { tokenId: string; secretHashes: string[]; validUntil: string; shortenedAt: string };
+}
 export interface TokenReassigned {
   type: 'TokenReassigned';
   data: { tokenId: string; fromUserId: string; toUserId: string; reassignedAt: string };
@@ -87,7 +100,7 @@ export interface TokenUsed {
   data: { tokenId: string; ownerId: string; organizationId: string; usedAt: string };
 }
 
-export type TokenEvent = TokenIssued | TokenRevoked | TokenRotated | TokenReassigned | TokenUsed;
+export type TokenEvent = TokenIssued | TokenRevoked | TokenRotated | TokenGraceShortened | TokenReassigned | TokenUsed;
 
 export interface TokenSecret {
   hash: string;
@@ -119,8 +132,6 @@ export type TokenState = { status: 'absent' } | Token;
 
 export const API_TOKEN_PREFIX = SECRET_PREFIXES.api_token;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
-// The shape of a permission (users domain: `<resource>:<action>`); whether the owner holds it decides the rest.
-const PERMISSION = /^[a-z][a-z0-9_]{1,31}:[a-z][a-z0-9_]{1,31}$/;
 
 const fieldError = (code: TokensErrorCode, field: string, message: string) => new WardenError(code, `${field} ${message}`, [{ field, message }]);
 
@@ -136,9 +147,13 @@ function assertServiceAccountOwner(owner: TokenOwner | null, organizationId: str
   return owner;
 }
 
-// The super admin and the internal service account hold every permission of their organization (seed 000).
-const holds = (owner: TokenOwner, permission: string) =>
-  owner.isSuperAdmin || owner.accountType === 'service_internal' || Object.hasOwn(owner.permissions, permission);
+const forbidden = (reason: string) => new WardenError(CommonErrorCode.Forbidden, reason);
+
+/** No credential stronger than the one that made it: the caller must cover the owner, and a narrowed caller mint narrowed tokens only. */
+function assertMayObtain(caller: Principal, owner: TokenOwner, permissions: readonly string[] | null): void {
+  const decision = mayObtainCredential(caller, principalOf(owner), permissions);
+  if (!decision.allowed) throw forbidden(decision.reason);
+}
 
 function decideIssue(command: Extract<TokenCommand, { type: 'IssueToken' }>): TokenEvent[] {
   const ownerId = command.owner?.userId ?? '';
@@ -175,18 +190,25 @@ function decideIssue(command: Extract<TokenCommand, { type: 'IssueToken' }>): To
     expiresAt = new Date(issuedAt + cap * 1000).toISOString(); // the longest the organization allows
   }
 
+  const narrowing = narrowingFor(command.issuer, command.permissions);
+  if (!narrowing.ok) throw forbidden(narrowing.reason);
   let permissions: string[] | null = null;
-  if (command.permissions !== null) {
-    permissions = [...new Set(command.permissions)].sort();
+  if (narrowing.permissions !== null) {
+    permissions = [...new Set(narrowing.permissions)].sort();
     permissions.forEach((permission) => {
-      if (!PERMISSION.test(permission)) {
+      if (!PERMISSION_PATTERN.test(permission)) {
         throw fieldError(TokensErrorCode.InvalidTokenPermissions, 'permissions', `${JSON.stringify(permission)} is not a permission`);
       }
-      if (!holds(owner, permission)) {
-        throw fieldError(TokensErrorCode.InvalidTokenPermissions, 'permissions', `${permission} is not held by the owner; a token can only narrow its owner's permissions`);
-      }
     });
+    const owned = principalOf(owner, permissions).permissions;
+    // Narrowed by the issuer's own credential rather than by request: what the owner lacks is simply left out.
+    if (command.permissions === null) permissions = permissions.filter((permission) => Object.hasOwn(owned, permission));
+    const lacking = permissions.find((permission) => !Object.hasOwn(owned, permission));
+    if (lacking !== undefined) {
+      throw fieldError(TokensErrorCode.InvalidTokenPermissions, 'permissions', `${lacking} is not held by the owner; a token can only narrow its owner's permissions`);
+    }
   }
+  assertMayObtain(command.issuer, owner, permissions);
 
   return [
     {
@@ -236,26 +258,40 @@ function decide(command: TokenCommand, state: TokenState): TokenEvent[] {
       if (!Number.isInteger(grace) || grace < 0 || grace > MAX_GRACE_PERIOD_SECONDS) {
         throw fieldError(TokensErrorCode.InvalidGracePeriod, 'grace_period_seconds', `must be a whole number of seconds from 0 to ${MAX_GRACE_PERIOD_SECONDS}`);
       }
+      // The rotator receives the new secret: it is obtaining the token.
+      if (!command.owner || command.owner.userId !== state.ownerId) throw forbidden("the token's owner is not an account the caller may act for");
+      assertMayObtain(command.rotatedBy, command.owner, state.permissions);
       const current = state.secrets[state.secrets.length - 1]!;
-      return [
-        {
-          type: 'TokenRotated',
-          data: {
-            tokenId: state.tokenId,
-            secretHash: command.secretHash,
-            lastFour: command.lastFour,
-            previousSecretHash: current.hash,
-            previousValidUntil: new Date(Date.parse(command.at) + grace * 1000).toISOString(),
-            rotatedAt: command.at,
-          },
+      const validUntil = new Date(Date.parse(command.at) + grace * 1000).toISOString();
+      // Earlier rotations' secrets still in their grace end no later than this one's.
+      const outliving = state.secrets.filter((secret) => secret !== current && secret.validUntil !== null && Date.parse(secret.validUntil) > Date.parse(validUntil));
+      const events: TokenEvent[] = [];
+      if (outliving.length > 0) {
+        events.push({
+          type: 'TokenGraceShortened',
+          data: { tokenId: state.tokenId, secretHashes: outliving.map((secret) => secret.hash), validUntil, shortenedAt: command.at },
+        });
+      }
+      events.push({
+        type: 'TokenRotated',
+        data: {
+          tokenId: state.tokenId,
+          secretHash: command.secretHash,
+          lastFour: command.lastFour,
+          previousSecretHash: current.hash,
+          previousValidUntil: validUntil,
+          rotatedAt: command.at,
         },
-      ];
+      });
+      return events;
     }
     case 'ReassignToken': {
       if (state.status === 'absent') throw notFound();
       assertUsable(state, command.at, 'reassigned');
       const owner = assertServiceAccountOwner(command.newOwner, state.organizationId, command.newOwner?.userId ?? '');
       if (owner.userId === state.ownerId) return [];
+      // Whoever holds the secret now acts as the new owner: only someone who could have issued it to them may move it.
+      assertMayObtain(command.reassignedBy, owner, state.permissions);
       // The token keeps its own narrowing; at use it is intersected with the new owner's permissions.
       return [{ type: 'TokenReassigned', data: { tokenId: state.tokenId, fromUserId: state.ownerId, toUserId: owner.userId, reassignedAt: command.at } }];
     }
@@ -296,6 +332,10 @@ function evolve(state: TokenState, event: TokenEvent): TokenState {
         secret.hash === previousSecretHash ? { ...secret, validUntil: previousValidUntil } : secret,
       );
       return { ...state, secrets: [...secrets, { hash: secretHash, lastFour, issuedAt: rotatedAt, validUntil: null }], rotatedAt };
+    }
+    case 'TokenGraceShortened': {
+      const { secretHashes, validUntil } = event.data;
+      return { ...state, secrets: state.secrets.map((secret) => (secretHashes.includes(secret.hash) ? { ...secret, validUntil } : secret)) };
     }
     case 'TokenReassigned':
       return { ...state, ownerId: event.data.toUserId };

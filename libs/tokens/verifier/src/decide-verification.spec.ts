@@ -1,5 +1,6 @@
 import { CredentialRecord, PrincipalRecord } from '@warden/contracts';
-import { decideVerification, introspectionOf } from './verify-credential';
+import { principalOf } from '@warden/access';
+import { decideVerification, introspectionFor, introspectionOf } from './verify-credential';
 
 const now = new Date('2030-01-01T00:30:00.000Z');
 const credential: CredentialRecord = {
@@ -60,7 +61,16 @@ describe('decideVerification', () => {
     ['a deleted owner', {}, { status: 'deleted' as const }, 'owner_inactive'],
     ['an owner now in another organization', {}, { organizationId: 'o-2' }, 'owner_inactive'],
   ])('refuses %s', (_what, c, p, reason) => {
-    expect(decide(c, p)).toEqual({ ok: false, reason });
+    // A credential that exists is refused naming its organization (see introspectionFor).
+    expect(decide(c, p)).toEqual(reason === 'unknown' ? { ok: false, reason } : { ok: false, reason, organizationId: 'o-1' });
+  });
+
+  it('keeps a session from before its owner\'s last deactivation ended after the reactivation', () => {
+    const deactivatedAt = '2030-01-01T00:10:00.000Z';
+    expect(decide({ issuedAt: '2030-01-01T00:05:00.000Z' }, { sessionsNotBefore: deactivatedAt })).toEqual({ ok: false, reason: 'revoked', organizationId: 'o-1' });
+    expect(decide({}, { sessionsNotBefore: deactivatedAt })).toEqual({ ok: false, reason: 'revoked', organizationId: 'o-1' });
+    expect(decide({ issuedAt: '2030-01-01T00:15:00.000Z' }, { sessionsNotBefore: deactivatedAt }).ok).toBe(true);
+    expect(decide({ issuedAt: '2030-01-01T00:05:00.000Z' }, {}).ok).toBe(true);
   });
 
   it('refuses a record that is not JSON, failing closed', () => {
@@ -74,9 +84,10 @@ describe('decideVerification', () => {
   it('matches the origins of a public token exactly', () => {
     const allowedOrigins = ['https://app.example.com'];
     expect(decide({ allowedOrigins }, {}, 'https://app.example.com').ok).toBe(true);
-    expect(decide({ allowedOrigins }, {}, 'https://app.example.com:443')).toEqual({ ok: false, reason: 'origin_not_allowed' });
-    expect(decide({ allowedOrigins }, {}, 'https://evil.app.example.com')).toEqual({ ok: false, reason: 'origin_not_allowed' });
-    expect(decide({ allowedOrigins }, {})).toEqual({ ok: false, reason: 'origin_not_allowed' });
+    const refused = { ok: false, reason: 'origin_not_allowed', organizationId: 'o-1' };
+    expect(decide({ allowedOrigins }, {}, 'https://app.example.com:443')).toEqual(refused);
+    expect(decide({ allowedOrigins }, {}, 'https://evil.app.example.com')).toEqual(refused);
+    expect(decide({ allowedOrigins }, {})).toEqual(refused);
   });
 
   describe('API tokens', () => {
@@ -113,7 +124,7 @@ describe('decideVerification', () => {
     it('caps a secret\'s life at use by the organization\'s maximum token lifetime', () => {
       // issued at 00:00, now is 00:30
       expect(decideToken({}, {}, { maxTokenLifetimeSeconds: 1801 })).toMatchObject({ ok: true, principal: { credential: { expiresAt: '2030-01-01T00:30:01.000Z' } } });
-      expect(decideToken({}, {}, { maxTokenLifetimeSeconds: 1800 })).toEqual({ ok: false, reason: 'expired' });
+      expect(decideToken({}, {}, { maxTokenLifetimeSeconds: 1800 })).toEqual({ ok: false, reason: 'expired', organizationId: 'o-1' });
       expect(decideToken({ expiresAt: '2030-01-01T00:40:00.000Z' }, {}, { maxTokenLifetimeSeconds: 3600 })).toMatchObject({
         ok: true,
         principal: { credential: { expiresAt: '2030-01-01T00:40:00.000Z' } },
@@ -122,7 +133,7 @@ describe('decideVerification', () => {
     });
 
     it('stops the tokens of an owner converted to a human account', () => {
-      expect(decideToken({}, { accountType: 'user' })).toEqual({ ok: false, reason: 'owner_inactive' });
+      expect(decideToken({}, { accountType: 'user' })).toEqual({ ok: false, reason: 'owner_inactive', organizationId: 'o-1' });
       expect(decideToken({}, { accountType: 'service_internal' }).ok).toBe(true);
     });
 
@@ -157,6 +168,33 @@ describe('decideVerification', () => {
       });
       expect(introspectionOf({ ok: false, reason: 'revoked' }, true)).toEqual({ active: false, reason: 'revoked' });
       expect(introspectionOf({ ok: false, reason: 'revoked' }, false)).toEqual({ active: false });
+    });
+  });
+
+  describe('introspectionFor', () => {
+    const caller = (organizationId: string, permissions: PrincipalRecord['permissions']) =>
+      principalOf({ userId: 'c-1', organizationId, accountType: 'user', roles: [], teams: [], permissions, isSuperAdmin: false, platformAdmin: false });
+    const reader = caller('o-1', { 'tokens:read': 'organization' });
+    const outsider = caller('o-2', { 'tokens:read': 'organization' });
+
+    it("answers another organization's credential, whatever its state, exactly as an unknown one", () => {
+      const unknown = introspectionFor(decide(null, {}), outsider);
+      expect(unknown).toEqual({ active: false, reason: 'unknown' });
+      const states: [Partial<CredentialRecord>, Partial<PrincipalRecord>][] = [
+        [{}, {}],
+        [{ status: 'revoked' }, {}],
+        [{ allowedOrigins: ['https://a.example'] }, {}],
+        [{}, { status: 'deactivated' }],
+      ];
+      for (const [c, p] of states) {
+        expect(introspectionFor(decide(c, p), outsider)).toEqual(unknown);
+      }
+    });
+
+    it('says why only to a caller who reads the organization\'s tokens, across the organization', () => {
+      expect(introspectionFor(decide({ status: 'revoked' }, {}), reader)).toEqual({ active: false, reason: 'revoked' });
+      expect(introspectionFor(decide({ status: 'revoked' }, {}), caller('o-1', { 'tokens:read': 'team' }))).toEqual({ active: false });
+      expect(introspectionFor(decide({}, {}), caller('o-1', {}))).toMatchObject({ active: true, token_id: 's-1' });
     });
   });
 });

@@ -1,3 +1,4 @@
+import { Principal, holdsOrganizationWide, principalOf, viewFieldsOf } from '@warden/access';
 import type { Redis } from 'ioredis';
 import {
   CREDENTIAL_READ_MODEL_GENERATION_KEY,
@@ -5,7 +6,6 @@ import {
   CredentialKind,
   CredentialRecord,
   OrganizationPolicyRecord,
-  PermissionScope,
   PrincipalRecord,
   PrincipalView,
   TokenIntrospection,
@@ -36,7 +36,11 @@ export type VerificationFailure =
   /** A public API token presented from an origin outside its allowlist. */
   | 'origin_not_allowed';
 
-export type VerificationResult = { ok: true; principal: PrincipalView } | { ok: false; reason: VerificationFailure };
+/**
+ * A refusal of a credential that exists says which organization it belongs to, so that an
+ * introspection by another organization can answer it as it answers an unknown one.
+ */
+export type VerificationResult = { ok: true; principal: PrincipalView } | { ok: false; reason: VerificationFailure; organizationId?: string };
 
 /**
  * Decides a verification when the credential read model is not ready (lost, or being
@@ -157,38 +161,33 @@ export function decideVerification(
   const credential = parseJson<CredentialRecord>(credentialJson);
   // A record of another kind under this hash cannot come from this secret; fail closed.
   if (!credential || credential.kind !== kind) return { ok: false, reason: 'unknown' };
-  if (credential.status !== 'active') return { ok: false, reason: 'revoked' };
+  const refused = (reason: Exclude<VerificationFailure, 'malformed' | 'unknown'>): VerificationResult => ({
+    ok: false,
+    reason,
+    organizationId: credential.organizationId,
+  });
+  if (credential.status !== 'active') return refused('revoked');
   const expiresAt = credential.kind === 'api_token' ? effectiveExpiry(credential, parseJson<OrganizationPolicyRecord>(policyJson ?? null)) : credential.expiresAt;
-  if (expiresAt !== null && !(Date.parse(expiresAt) > now.getTime())) return { ok: false, reason: 'expired' };
-  const principal = parseJson<PrincipalRecord>(principalJson);
-  if (!principal || principal.status !== 'active' || principal.userId !== credential.userId || principal.organizationId !== credential.organizationId) {
-    return { ok: false, reason: 'owner_inactive' };
+  if (expiresAt !== null && !(Date.parse(expiresAt) > now.getTime())) return refused('expired');
+  const owner = parseJson<PrincipalRecord>(principalJson);
+  if (!owner || owner.status !== 'active' || owner.userId !== credential.userId || owner.organizationId !== credential.organizationId) {
+    return refused('owner_inactive');
   }
-  // Seed 001: tokens belong to service accounts; an owner converted to a human account stops them.
-  if (credential.kind === 'api_token' && principal.accountType === 'user') return { ok: false, reason: 'owner_inactive' };
+  // Tokens belong to service accounts; an owner converted to a human account stops them.
+  if (credential.kind === 'api_token' && owner.accountType === 'user') return refused('owner_inactive');
+  // Deactivation ends a login for good: a session from before the owner's last deactivation
+  // stays ended after a reactivation (one without a start time is refused, failing closed).
+  if (credential.kind === 'session' && owner.sessionsNotBefore !== undefined && !(credential.issuedAt !== undefined && credential.issuedAt > owner.sessionsNotBefore)) {
+    return refused('revoked');
+  }
   // Compared byte for byte with the stored (normalized) origins: a browser's Origin header is
   // already in that form, and any other spelling of it fails closed.
-  if (credential.allowedOrigins && (!origin || !credential.allowedOrigins.includes(origin))) {
-    return { ok: false, reason: 'origin_not_allowed' };
-  }
-  const narrowed = credential.kind === 'api_token' && Array.isArray(credential.permissions);
-  return {
-    ok: true,
-    principal: {
-      userId: principal.userId,
-      organizationId: principal.organizationId,
-      accountType: principal.accountType,
-      roles: principal.roles,
-      teams: principal.teams,
-      permissions: narrowed ? intersectPermissions(principal, credential.permissions!) : principal.permissions,
-      // A narrowed token holds only what it names: never the blanket powers of a super admin.
-      isSuperAdmin: narrowed ? false : principal.isSuperAdmin,
-      platformAdmin: narrowed ? false : principal.platformAdmin,
-      credential: narrowed
-        ? { kind: credential.kind, id: credential.credentialId, expiresAt, permissions: [...credential.permissions!] }
-        : { kind: credential.kind, id: credential.credentialId, expiresAt },
-    },
-  };
+  if (credential.allowedOrigins && (!origin || !credential.allowedOrigins.includes(origin))) return refused('origin_not_allowed');
+  const narrowedTo = credential.kind === 'api_token' && Array.isArray(credential.permissions) ? credential.permissions : null;
+  const effective = principalOf(owner, narrowedTo);
+  const credentialView: PrincipalView['credential'] = { kind: credential.kind, id: credential.credentialId, expiresAt };
+  if (narrowedTo !== null) credentialView.permissions = [...narrowedTo];
+  return { ok: true, principal: { ...viewFieldsOf(effective), credential: credentialView } };
 }
 
 /**
@@ -202,21 +201,6 @@ function effectiveExpiry(credential: CredentialRecord, policy: OrganizationPolic
   const capped = Date.parse(credential.issuedAt) + cap * 1000;
   if (credential.expiresAt !== null && Date.parse(credential.expiresAt) <= capped) return credential.expiresAt;
   return new Date(capped).toISOString();
-}
-
-/**
- * The owner's current permissions, kept only where the token names them. The owner's
- * scope is kept; a super admin or the internal service account holds every permission of
- * its organization (seed 000), so what the token names is granted organization-wide.
- */
-export function intersectPermissions(owner: PrincipalRecord, tokenPermissions: readonly string[]): Record<string, PermissionScope> {
-  const everything = owner.isSuperAdmin || owner.accountType === 'service_internal';
-  const effective: Record<string, PermissionScope> = {};
-  for (const permission of tokenPermissions) {
-    if (everything) effective[permission] = 'organization';
-    else if (Object.hasOwn(owner.permissions, permission)) effective[permission] = owner.permissions[permission]!;
-  }
-  return effective;
 }
 
 /**
@@ -237,6 +221,17 @@ export function introspectionOf(result: VerificationResult, revealReason: boolea
     permissions: principal.permissions,
     expires_at: principal.credential.expiresAt,
   };
+}
+
+/**
+ * The introspection a caller may see: another organization's credential answers exactly as
+ * an unknown one does, whatever its state, and why a credential is inactive is said only to
+ * a caller who may read its organization's tokens.
+ */
+export function introspectionFor(result: VerificationResult, caller: Principal): TokenIntrospection {
+  const organizationId = result.ok ? result.principal.organizationId : result.organizationId;
+  const seen: VerificationResult = organizationId !== undefined && organizationId !== caller.organizationId ? { ok: false, reason: 'unknown' } : result;
+  return introspectionOf(seen, holdsOrganizationWide(caller, 'tokens:read'));
 }
 
 function parseJson<T>(json: string | null): T | null {

@@ -12,6 +12,7 @@ import {
   createParamDecorator,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { holdsAnywhere, holdsOrganizationWide, principalOfView } from '@warden/access';
 import { PermissionScope, PrincipalView } from '@warden/contracts';
 import { presentedCredential } from './presented-credential';
 import { CredentialReadModelUnavailableError, VerificationResult } from './verify-credential';
@@ -71,14 +72,13 @@ export const WardenPrincipal = createParamDecorator((_data: unknown, context: Ex
 );
 
 /**
- * Super admins and the internal service account hold every permission (seed 000), as at the
- * gateway, except through an API token narrowed to a list of permissions: that holds only those.
+ * Whether the caller holds the route's permission, by the same rule as Warden itself (a
+ * super admin and the internal service account hold every one, except through a narrowed
+ * API token); by default a grant for the caller's teams counts too.
  */
 export function holdsPermission(principal: PrincipalView, required: RequiredPermission): boolean {
-  const narrowed = Array.isArray((principal.credential as { permissions?: unknown }).permissions);
-  if (!narrowed && (principal.isSuperAdmin || principal.accountType === 'service_internal')) return true;
-  if (!Object.hasOwn(principal.permissions, required.permission)) return false;
-  return required.scope !== 'organization' || principal.permissions[required.permission] === 'organization';
+  const caller = principalOfView(principal);
+  return required.scope === 'organization' ? holdsOrganizationWide(caller, required.permission) : holdsAnywhere(caller, required.permission);
 }
 
 @Injectable()

@@ -87,7 +87,7 @@ describe('createWardenVerifier', () => {
     const key = keyPrefix + credentialKey(secretHash(token));
     const record = JSON.parse((await redis.get(key))!) as CredentialRecord;
     await redis.set(key, JSON.stringify({ ...record, status: 'revoked' }));
-    expect(await verify(token)).toEqual({ ok: false, reason: 'revoked' });
+    expect(await verify(token)).toMatchObject({ ok: false, reason: 'revoked' });
   });
 
   it('refuses a token whose owner is deactivated, and accepts it again on reactivation', async () => {
@@ -95,7 +95,7 @@ describe('createWardenVerifier', () => {
     const key = keyPrefix + principalKey(principal.userId);
     await redis.set(key, JSON.stringify({ ...principal, status: 'deactivated' }));
     try {
-      expect(await verify(token)).toEqual({ ok: false, reason: 'owner_inactive' });
+      expect(await verify(token)).toMatchObject({ ok: false, reason: 'owner_inactive' });
     } finally {
       await redis.set(key, JSON.stringify(principal));
     }
@@ -105,15 +105,15 @@ describe('createWardenVerifier', () => {
   it('checks a public token against the origin passed in, exactly', async () => {
     const token = await issue({ allowedOrigins: ['https://app.acme.example'] });
     expect((await verify(token, { origin: 'https://app.acme.example' })).ok).toBe(true);
-    expect(await verify(token, { origin: 'https://app.acme.example:8443' })).toEqual({ ok: false, reason: 'origin_not_allowed' });
-    expect(await verify(token)).toEqual({ ok: false, reason: 'origin_not_allowed' });
+    expect(await verify(token, { origin: 'https://app.acme.example:8443' })).toMatchObject({ ok: false, reason: 'origin_not_allowed' });
+    expect(await verify(token)).toMatchObject({ ok: false, reason: 'origin_not_allowed' });
   });
 
   it('refuses a token with a typo without a lookup, and an unissued one after one', async () => {
     const token = newToken();
     const typo = token.slice(0, 10) + (token[10] === 'a' ? 'b' : 'a') + token.slice(11);
-    expect(await verify(typo)).toEqual({ ok: false, reason: 'malformed' });
-    expect(await verify(token)).toEqual({ ok: false, reason: 'unknown' });
+    expect(await verify(typo)).toMatchObject({ ok: false, reason: 'malformed' });
+    expect(await verify(token)).toMatchObject({ ok: false, reason: 'unknown' });
   });
 
   it('uses a client it is given and leaves it open on close', async () => {
@@ -140,7 +140,7 @@ describe('createWardenVerifier', () => {
           return { ok: false, reason: 'revoked' };
         },
       });
-      expect(await withFallback(token, { origin: 'https://app.acme.example' })).toEqual({ ok: false, reason: 'revoked' });
+      expect(await withFallback(token, { origin: 'https://app.acme.example' })).toMatchObject({ ok: false, reason: 'revoked' });
       expect(asked).toEqual([[token, 'https://app.acme.example']]);
       await expect(verify(revoked)).rejects.toBeInstanceOf(CredentialReadModelUnavailableError);
     } finally {
@@ -153,7 +153,7 @@ describe('createWardenVerifier', () => {
     const token = newToken();
     const record: CredentialRecord = { kind: 'api_token', credentialId: 'tok-gen', userId: principal.userId, organizationId: principal.organizationId, expiresAt: null, status: 'active' };
     await redis.set(keyPrefix + credentialGenerationPrefix('g1') + credentialKey(secretHash(token)), JSON.stringify(record));
-    expect(await verify(token)).toEqual({ ok: false, reason: 'unknown' }); // the base generation is live
+    expect(await verify(token)).toMatchObject({ ok: false, reason: 'unknown' }); // the base generation is live
     await redis.set(keyPrefix + CREDENTIAL_READ_MODEL_GENERATION_KEY, 'g1');
     try {
       expect(await verify(token)).toMatchObject({ ok: true, principal: { credential: { id: 'tok-gen' } } });
@@ -176,7 +176,7 @@ describe('createWardenVerifier', () => {
     const policy = keyPrefix + organizationPolicyKey(principal.organizationId);
     await redis.set(policy, JSON.stringify({ organizationId: principal.organizationId, maxTokenLifetimeSeconds: 60 }));
     try {
-      expect(await verify(token)).toEqual({ ok: false, reason: 'expired' });
+      expect(await verify(token)).toMatchObject({ ok: false, reason: 'expired' });
     } finally {
       await redis.del(policy);
     }
@@ -186,10 +186,10 @@ describe('createWardenVerifier', () => {
     const other: PrincipalRecord = { ...principal, userId: 'u-other', organizationId: 'o-other' };
     await redis.set(keyPrefix + principalKey(other.userId), JSON.stringify(other));
     // The owner id cut out by the script is the record's; the principal read must name it back.
-    expect(await verify(await issue({ userId: 'u-other' }))).toEqual({ ok: false, reason: 'owner_inactive' });
+    expect(await verify(await issue({ userId: 'u-other' }))).toMatchObject({ ok: false, reason: 'owner_inactive' });
     const token = newToken();
     await redis.set(keyPrefix + credentialKey(secretHash(token)), JSON.stringify({ kind: 'api_token', credentialId: 'tok-no-owner', status: 'active', expiresAt: null }));
-    expect(await verify(token)).toEqual({ ok: false, reason: 'owner_inactive' });
+    expect(await verify(token)).toMatchObject({ ok: false, reason: 'owner_inactive' });
   });
 
   it('needs exactly one of redis and redisUrl', () => {

@@ -2,7 +2,7 @@ export * from './account-type';
 export * from './username';
 export * from './password-policy';
 export * from './roles';
-export * from './authorization';
+export * from './account-access';
 export * from './organization.decider';
 export * from './username-reservation.decider';
 export * from './user.decider';

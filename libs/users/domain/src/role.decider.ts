@@ -1,14 +1,7 @@
 import { CommonErrorCode, FieldError, UsersErrorCode, WardenError } from '@warden/contracts';
 import { Decider } from '@warden/kernel';
-import {
-  AccessScope,
-  DEFAULT_ROLE_PREFIX,
-  RoleDefinition,
-  SUPER_ADMIN_ONLY_PERMISSIONS,
-  WardenPermission,
-  isDefaultRoleName,
-  isPermission,
-} from './roles';
+import { SUPER_ADMIN_ONLY_PERMISSIONS, WardenPermission, isPermission } from '@warden/access';
+import { AccessScope, DEFAULT_ROLE_PREFIX, RoleDefinition, isDefaultRoleName } from './roles';
 
 // One stream per (organization, name): the event store itself keeps custom role names
 // unique within an organization.

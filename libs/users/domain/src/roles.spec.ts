@@ -1,14 +1,6 @@
 import { UsersErrorCode, WardenError } from '@warden/contracts';
-import {
-  DEFAULT_ROLES,
-  RoleDefinition,
-  WARDEN_PERMISSIONS,
-  assertAssignableRoles,
-  isDefaultRoleName,
-  isPermission,
-  resolvePermissions,
-  roleCatalogue,
-} from './roles';
+import { WARDEN_PERMISSIONS, isPermission } from '@warden/access';
+import { DEFAULT_ROLES, RoleDefinition, assertAssignableRoles, isDefaultRoleName, resolvePermissions, roleCatalogue } from './roles';
 
 const recordsWriter: RoleDefinition = {
   name: 'RECORDS_WRITER',

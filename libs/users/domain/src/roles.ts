@@ -1,49 +1,6 @@
+import { SUPER_ADMIN_ONLY_PERMISSIONS, WARDEN_PERMISSIONS, WardenPermission } from '@warden/access';
 import { UsersErrorCode, WardenError } from '@warden/contracts';
 import { AccountType } from './account-type';
-
-// Warden's own permissions, `<resource>:<action>`.
-export const WARDEN_PERMISSIONS = [
-  'organizations:create',
-  'organizations:read',
-  'organizations:write',
-  'users:read',
-  'users:write',
-  'service_accounts:write',
-  'passwords:reset',
-  'teams:read',
-  'teams:write',
-  'roles:read',
-  'roles:write',
-  'tokens:read',
-  'tokens:write',
-  'audit:read',
-  'read_models:rebuild',
-] as const;
-
-export type WardenPermission = (typeof WARDEN_PERMISSIONS)[number];
-
-// Permissions that only a super admin holds: they reach beyond one organization
-// (creating organizations, rebuilding read models) or seed 000 reserves them to a super
-// admin (resetting passwords). No custom role may carry them.
-export const SUPER_ADMIN_ONLY_PERMISSIONS: readonly WardenPermission[] = [
-  'organizations:create',
-  'passwords:reset',
-  'read_models:rebuild',
-];
-
-// Integrations name their own permissions (`records:write`, `envelopes:update`) in custom roles.
-const CUSTOM_PERMISSION_PATTERN = /^[a-z][a-z0-9_]{1,31}:[a-z][a-z0-9_]{1,31}$/;
-const WARDEN_RESOURCES = new Set(WARDEN_PERMISSIONS.map((permission) => permission.split(':')[0]));
-
-export function isWardenPermission(permission: string): permission is WardenPermission {
-  return (WARDEN_PERMISSIONS as readonly string[]).includes(permission);
-}
-
-// A custom permission may not invent actions on Warden's own resources (`users:purge`).
-export function isPermission(permission: string): boolean {
-  if (isWardenPermission(permission)) return true;
-  return CUSTOM_PERMISSION_PATTERN.test(permission) && !WARDEN_RESOURCES.has(permission.split(':')[0]);
-}
 
 export type AccessScope = 'organization' | 'team';
 export type RoleType = 'default' | 'custom';
@@ -100,20 +57,13 @@ export const DEFAULT_ROLES: readonly RoleDefinition[] = [
     'Manages the organization: users, service accounts, teams, roles, tokens and the audit log',
     ORGANIZATION_ADMIN_PERMISSIONS,
   ),
-  // Seed 002's Manager manages what belongs to their teams.
+  // A manager manages the people of their own teams. Service accounts and their tokens are
+  // administrator-managed: a manager sees a team's tokens but neither makes nor changes them.
   defaultRole(
     'WARDEN_MANAGER',
     'Manager',
-    "Manages the users, service accounts and tokens of the manager's own teams",
-    [
-      'users:read',
-      'users:write',
-      'service_accounts:write',
-      'teams:read',
-      'teams:write',
-      'tokens:read',
-      'tokens:write',
-    ],
+    "Manages the people and membership of the manager's own teams, and sees their tokens",
+    ['users:read', 'users:write', 'teams:read', 'teams:write', 'tokens:read'],
     'team',
   ),
   defaultRole('WARDEN_MEMBER', 'Member', 'Views the organization, its users, teams and roles', [

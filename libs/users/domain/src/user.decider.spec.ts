@@ -1,3 +1,4 @@
+import { AccountAccess, Principal, principalOf } from '@warden/access';
 import { CommonErrorCode, UsersErrorCode, WardenError } from '@warden/contracts';
 import type { DomainEvent } from '@warden/kernel';
 import { deciderSpec } from '@warden/testing';
@@ -430,15 +431,30 @@ describe('user decider', () => {
     });
   });
 
-  describe('ChangePassword (seed 000)', () => {
-    const change = (
-      actorId: string,
-      isSuperAdmin: boolean,
-      currentPasswordVerified = false,
-    ): UserCommand => ({
+  describe('ChangePassword', () => {
+    // Principals as the access library derives them from accounts (their roles resolved).
+    const principal = (userId: string, accountType: AccountAccess['accountType'], superAdmin: boolean, narrowedTo: string[] | null = null) =>
+      principalOf(
+        {
+          userId,
+          organizationId: 'org-1',
+          accountType,
+          roles: superAdmin ? ['WARDEN_SUPER_ADMIN'] : [],
+          teams: [],
+          permissions: superAdmin ? { 'passwords:reset': 'organization' } : { 'users:write': 'organization' },
+          isSuperAdmin: superAdmin,
+          platformAdmin: false,
+        },
+        narrowedTo,
+      );
+    const serviceAccount = principal('svc-1', 'service_external', false);
+    const human = principal('user-1', 'user', false);
+    const superAdmin = principal('admin-1', 'user', true);
+    const change = (changedBy: Principal, account: Principal, currentPasswordVerified = false): UserCommand => ({
       type: 'ChangePassword',
       newPasswordHash: '$argon2id$new',
-      changedBy: { actorId, isSuperAdmin },
+      changedBy,
+      account,
       currentPasswordVerified,
       at: later,
     });
@@ -447,70 +463,57 @@ describe('user decider', () => {
       data: { userId, passwordHash: '$argon2id$new', changedBy, changedAt: later },
     });
 
-    it("lets a super admin change a service account's password", () => {
-      spec
-        .given([serviceAccountCreated])
-        .when(change('admin-1', true))
-        .then([changed('svc-1', 'admin-1')]);
+    it("lets a super admin set a service account's password", () => {
+      spec.given([serviceAccountCreated]).when(change(superAdmin, serviceAccount)).then([changed('svc-1', 'admin-1')]);
       expect(stateAfter([serviceAccountCreated, changed('svc-1', 'admin-1')])).toMatchObject({
         passwordHash: '$argon2id$new',
       });
     });
 
-    it('never lets a service account change its own, even super-admin equivalent and with its current password', () => {
+    it("lets the internal service account set an external one's, never its own", () => {
+      const internal = principal('svc-internal', 'service_internal', false);
+      spec.given([serviceAccountCreated]).when(change(internal, serviceAccount)).then([changed('svc-1', 'svc-internal')]);
       spec
-        .given([serviceAccountCreated])
-        .when(change('svc-1', true, true))
+        .given([{ ...serviceAccountCreated, data: { ...serviceAccountCreated.data, userId: 'svc-internal', accountType: 'service_internal' } }])
+        .when(change(internal, internal, true))
         .thenThrows(WardenError, (error) => {
           expect(error.code).toBe(UsersErrorCode.PasswordChangeForbidden);
           expect(error.detail).toBe('a service account cannot change its own password');
         });
     });
 
-    it("refuses anyone but a super admin a service account's password", () => {
+    it("refuses anyone but a super admin a service account's password, and a super admin's narrowed token", () => {
+      spec.given([serviceAccountCreated]).when(change(principal('admin-2', 'user', false), serviceAccount, true)).thenThrows(WardenError, codeIs(UsersErrorCode.PasswordChangeForbidden));
       spec
         .given([serviceAccountCreated])
-        .when(change('admin-2', false, true))
+        .when(change(principal('admin-1', 'user', true, ['passwords:reset']), serviceAccount))
         .thenThrows(WardenError, codeIs(UsersErrorCode.PasswordChangeForbidden));
     });
 
-    it('lets a human change their own with the current password', () => {
+    it('lets a human change their own with the current password, and refuses it without', () => {
+      spec.given([humanCreated]).when(change(human, human, true)).then([changed('user-1', 'user-1')]);
       spec
         .given([humanCreated])
-        .when(change('user-1', false, true))
-        .then([changed('user-1', 'user-1')]);
+        .when(change(human, human, false))
+        .thenThrows(WardenError, (error) => {
+          expect(error.code).toBe(UsersErrorCode.CurrentPasswordInvalid);
+          expect(error.errors).toEqual([{ field: 'current_password', message: 'is not correct' }]);
+        });
     });
 
-    it('refuses a human their own without the current password, even a super admin', () => {
-      for (const isSuperAdmin of [false, true]) {
-        spec
-          .given([humanCreated])
-          .when(change('user-1', isSuperAdmin, false))
-          .thenThrows(WardenError, (error) => {
-            expect(error.code).toBe(UsersErrorCode.CurrentPasswordInvalid);
-            expect(error.errors).toEqual([{ field: 'current_password', message: 'is not correct' }]);
-          });
-      }
+    it("refuses everyone else a person's password, a super admin included", () => {
+      spec.given([humanCreated]).when(change(superAdmin, human)).thenThrows(WardenError, codeIs(UsersErrorCode.PasswordChangeForbidden));
+      spec.given([humanCreated]).when(change(principal('user-2', 'user', false), human, true)).thenThrows(WardenError, codeIs(UsersErrorCode.PasswordChangeForbidden));
     });
 
-    it("lets a super admin reset a human's password without it", () => {
-      spec
-        .given([humanCreated])
-        .when(change('admin-1', true))
-        .then([changed('user-1', 'admin-1')]);
-    });
-
-    it("refuses anyone else a human's password", () => {
-      spec
-        .given([humanCreated])
-        .when(change('user-2', false, true))
-        .thenThrows(WardenError, codeIs(UsersErrorCode.PasswordChangeForbidden));
+    it('refuses a command that names another account than its stream', () => {
+      spec.given([humanCreated]).when(change(superAdmin, serviceAccount)).thenThrows(RangeError);
     });
 
     it('refuses a deactivated user', () => {
       spec
         .given([serviceAccountCreated, deactivated('svc-1')])
-        .when(change('admin-1', true))
+        .when(change(superAdmin, serviceAccount))
         .thenThrows(WardenError, codeIs(UsersErrorCode.UserDeactivated));
     });
   });
@@ -587,7 +590,17 @@ describe('user decider', () => {
       {
         type: 'ChangePassword',
         newPasswordHash: 'h',
-        changedBy: { actorId: 'admin-1', isSuperAdmin: true },
+        changedBy: principalOf({
+          userId: 'admin-1',
+          organizationId: 'org-1',
+          accountType: 'user',
+          roles: ['WARDEN_SUPER_ADMIN'],
+          teams: [],
+          permissions: {},
+          isSuperAdmin: true,
+          platformAdmin: false,
+        }),
+        account: principalOf({ userId: 'user-1', organizationId: 'org-1', accountType: 'user', roles: [], teams: [], permissions: {}, isSuperAdmin: false, platformAdmin: false }),
         currentPasswordVerified: true,
         at: later,
       },

@@ -1,3 +1,4 @@
+import { Principal, maySetPassword } from '@warden/access';
 import { CommonErrorCode, FieldError, UsersErrorCode, WardenError } from '@warden/contracts';
 import { Decider } from '@warden/kernel';
 import { AccountType, isServiceAccount } from './account-type';
@@ -25,7 +26,6 @@ export type ProfileInput = {
 
 type Profile = { [K in keyof Required<ProfileInput>]: string | null };
 
-export type PasswordChanger = { actorId: string; isSuperAdmin: boolean };
 
 export type UserCommand =
   | ({
@@ -49,7 +49,10 @@ export type UserCommand =
   | {
       type: 'ChangePassword';
       newPasswordHash: string;
-      changedBy: PasswordChanger;
+      /** Who sets it, with the credential they act through. */
+      changedBy: Principal;
+      /** The account's effective permissions (its roles resolved): no one sets the password of an account stronger than themselves. */
+      account: Principal;
       // The application checked the current password the caller gave against the hash.
       currentPasswordVerified: boolean;
       at: string;
@@ -172,37 +175,14 @@ function active(state: UserState, action: string): User {
 }
 
 function decidePasswordChange(user: User, command: Extract<UserCommand, { type: 'ChangePassword' }>): void {
-  const { actorId, isSuperAdmin } = command.changedBy;
-  const own = actorId === user.id;
-  if (isServiceAccount(user.accountType)) {
-    // Seed 000: only a super admin, and never the service account itself.
-    if (own) {
-      throw new WardenError(
-        UsersErrorCode.PasswordChangeForbidden,
-        'a service account cannot change its own password',
-      );
-    }
-    if (!isSuperAdmin) {
-      throw new WardenError(
-        UsersErrorCode.PasswordChangeForbidden,
-        "only a super admin may change a service account's password",
-      );
-    }
-    return;
-  }
-  if (own) {
-    if (!command.currentPasswordVerified) {
-      throw new WardenError(UsersErrorCode.CurrentPasswordInvalid, 'the current password is not correct', [
-        { field: 'current_password', message: 'is not correct' },
-      ]);
-    }
-    return;
-  }
-  if (!isSuperAdmin) {
-    throw new WardenError(
-      UsersErrorCode.PasswordChangeForbidden,
-      "only a super admin may reset another user's password",
-    );
+  if (command.account.userId !== user.id) throw new RangeError('the password command names another account than its stream');
+  const decision = maySetPassword(command.changedBy, command.account);
+  if (!decision.allowed) throw new WardenError(UsersErrorCode.PasswordChangeForbidden, decision.reason);
+  // A person changes their own password by proving they know the current one.
+  if (command.changedBy.userId === user.id && !command.currentPasswordVerified) {
+    throw new WardenError(UsersErrorCode.CurrentPasswordInvalid, 'the current password is not correct', [
+      { field: 'current_password', message: 'is not correct' },
+    ]);
   }
 }
 
@@ -297,7 +277,7 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
             data: {
               userId: user.id,
               passwordHash: command.newPasswordHash,
-              changedBy: command.changedBy.actorId,
+              changedBy: command.changedBy.userId,
               changedAt: command.at,
             },
           },

@@ -1,0 +1,114 @@
+import { PermissionScope, PrincipalAccountType, PrincipalView } from '@warden/contracts';
+import { PLATFORM_PERMISSIONS, WARDEN_PERMISSIONS } from './permissions';
+
+// Who acts, and with what power: the one description of a principal's effective
+// permissions that every service, the gateway and the verifier library decide on.
+
+/** An account as its principal record describes it: what it holds through its roles. */
+export interface AccountAccess {
+  userId: string;
+  organizationId: string;
+  accountType: PrincipalAccountType;
+  roles: readonly string[];
+  teams: readonly string[];
+  /** Resolved from the roles: permission -> where it applies. */
+  permissions: Readonly<Record<string, PermissionScope>>;
+  /** Holds the super admin role. */
+  isSuperAdmin: boolean;
+  /** A super admin of the root organization. */
+  platformAdmin: boolean;
+}
+
+/** A principal's effective permissions: its account's, through the credential it acts with. */
+export interface Principal {
+  userId: string;
+  organizationId: string;
+  accountType: PrincipalAccountType;
+  roles: readonly string[];
+  teams: readonly string[];
+  /**
+   * Holds every permission of its organization: a super admin, or the internal service
+   * account (super-admin equivalent), acting through a credential that is not narrowed.
+   */
+  unrestricted: boolean;
+  /** Holds the super admin role through a credential that is not narrowed (only such a one grants the role). */
+  isSuperAdmin: boolean;
+  /** The platform admin through a credential that is not narrowed: creates and reads organizations. */
+  platformAdmin: boolean;
+  /** What it holds where; an unrestricted principal holds everything besides. */
+  permissions: Readonly<Record<string, PermissionScope>>;
+  /** The permissions its credential (an API token) was narrowed to; null when it was not. */
+  narrowedTo: readonly string[] | null;
+}
+
+/**
+ * The effective principal of an account acting through a credential narrowed to
+ * `narrowedTo` (null: not narrowed). A narrowed credential holds the account's permissions
+ * it names and nothing else, never the blanket power of a super admin; what it names of an
+ * unrestricted account's it holds organization-wide.
+ */
+export function principalOf(account: AccountAccess, narrowedTo: readonly string[] | null = null): Principal {
+  const everything = account.isSuperAdmin || account.accountType === 'service_internal';
+  const base = {
+    userId: account.userId,
+    organizationId: account.organizationId,
+    accountType: account.accountType,
+    roles: account.roles,
+    teams: account.teams,
+  };
+  if (narrowedTo === null) {
+    return { ...base, unrestricted: everything, isSuperAdmin: account.isSuperAdmin, platformAdmin: account.platformAdmin, permissions: account.permissions, narrowedTo: null };
+  }
+  const permissions: Record<string, PermissionScope> = {};
+  for (const permission of narrowedTo) {
+    if (everything) permissions[permission] = 'organization';
+    else if (Object.hasOwn(account.permissions, permission)) permissions[permission] = account.permissions[permission]!;
+  }
+  return { ...base, unrestricted: false, isSuperAdmin: false, platformAdmin: false, permissions, narrowedTo: [...narrowedTo] };
+}
+
+/** The principal a verified credential stands for (its view is already narrowed; see `viewOf`). */
+export function principalOfView(view: PrincipalView): Principal {
+  const narrowedTo = view.credential.permissions ?? null;
+  return {
+    userId: view.userId,
+    organizationId: view.organizationId,
+    accountType: view.accountType,
+    roles: view.roles,
+    teams: view.teams,
+    unrestricted: narrowedTo === null && (view.isSuperAdmin || view.accountType === 'service_internal'),
+    isSuperAdmin: narrowedTo === null && view.isSuperAdmin,
+    platformAdmin: narrowedTo === null && view.platformAdmin,
+    permissions: view.permissions,
+    narrowedTo,
+  };
+}
+
+/** The view fields a verification answers for a principal: its effective permissions. */
+export function viewFieldsOf(principal: Principal): Pick<PrincipalView, 'userId' | 'organizationId' | 'accountType' | 'roles' | 'teams' | 'permissions' | 'isSuperAdmin' | 'platformAdmin'> {
+  return {
+    userId: principal.userId,
+    organizationId: principal.organizationId,
+    accountType: principal.accountType,
+    roles: [...principal.roles],
+    teams: [...principal.teams],
+    permissions: { ...principal.permissions },
+    isSuperAdmin: principal.isSuperAdmin,
+    platformAdmin: principal.platformAdmin,
+  };
+}
+
+/**
+ * What the principal can really do, spelled out: an unrestricted principal holds every
+ * Warden permission organization-wide (the platform's only as the platform admin), and
+ * any integration permission besides.
+ */
+export function effectivePermissions(principal: Principal): Record<string, PermissionScope> {
+  if (!principal.unrestricted) return { ...principal.permissions };
+  const all: Record<string, PermissionScope> = {};
+  for (const permission of [...WARDEN_PERMISSIONS, ...Object.keys(principal.permissions)]) {
+    if (!principal.platformAdmin && (PLATFORM_PERMISSIONS as readonly string[]).includes(permission)) continue;
+    all[permission] = 'organization';
+  }
+  return all;
+}
