@@ -136,9 +136,10 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 const fieldError = (code: TokensErrorCode, field: string, message: string) => new WardenError(code, `${field} ${message}`, [{ field, message }]);
 
 /** Seed 001: tokens belong to active service accounts of the token's organization, and to nobody else. */
-function assertServiceAccountOwner(owner: TokenOwner | null, organizationId: string, ownerId: string): TokenOwner {
+function assertServiceAccountOwner(owner: TokenOwner | null, organizationId: string): TokenOwner {
+  // An account of another organization is refused in the very words of an unknown id.
   if (!owner || owner.organizationId !== organizationId) {
-    throw fieldError(TokensErrorCode.InvalidTokenOwner, 'user_id', `${ownerId} is not a service account of the organization`);
+    throw fieldError(TokensErrorCode.InvalidTokenOwner, 'user_id', 'is not a service account of the organization');
   }
   if (owner.accountType !== 'service_internal' && owner.accountType !== 'service_external') {
     throw fieldError(TokensErrorCode.InvalidTokenOwner, 'user_id', 'must be a service account: tokens belong only to service accounts');
@@ -156,8 +157,7 @@ function assertMayObtain(caller: Principal, owner: TokenOwner, permissions: read
 }
 
 function decideIssue(command: Extract<TokenCommand, { type: 'IssueToken' }>): TokenEvent[] {
-  const ownerId = command.owner?.userId ?? '';
-  assertServiceAccountOwner(command.owner, command.organizationId, ownerId);
+  assertServiceAccountOwner(command.owner, command.organizationId);
   const owner = command.owner!;
   if (!SHA256_HEX.test(command.secretHash)) throw new RangeError('secretHash must be a SHA-256 in lowercase hex');
   const name = command.name.trim();
@@ -288,7 +288,7 @@ function decide(command: TokenCommand, state: TokenState): TokenEvent[] {
     case 'ReassignToken': {
       if (state.status === 'absent') throw notFound();
       assertUsable(state, command.at, 'reassigned');
-      const owner = assertServiceAccountOwner(command.newOwner, state.organizationId, command.newOwner?.userId ?? '');
+      const owner = assertServiceAccountOwner(command.newOwner, state.organizationId);
       if (owner.userId === state.ownerId) return [];
       // Whoever holds the secret now acts as the new owner: only someone who could have issued it to them may move it.
       assertMayObtain(command.reassignedBy, owner, state.permissions);
