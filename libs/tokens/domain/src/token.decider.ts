@@ -289,9 +289,10 @@ function decide(command: TokenCommand, state: TokenState): TokenEvent[] {
       if (state.status === 'absent') throw notFound();
       assertUsable(state, command.at, 'reassigned');
       const owner = assertServiceAccountOwner(command.newOwner, state.organizationId);
-      if (owner.userId === state.ownerId) return [];
-      // Whoever holds the secret now acts as the new owner: only someone who could have issued it to them may move it.
+      // Whoever holds the secret now acts as the new owner: only someone who could have issued it to them may move it
+      // (even where it is already theirs, so that touching a stronger account's token is refused whatever it changes).
       assertMayObtain(command.reassignedBy, owner, state.permissions);
+      if (owner.userId === state.ownerId) return [];
       // The token keeps its own narrowing; at use it is intersected with the new owner's permissions.
       return [{ type: 'TokenReassigned', data: { tokenId: state.tokenId, fromUserId: state.ownerId, toUserId: owner.userId, reassignedAt: command.at } }];
     }
