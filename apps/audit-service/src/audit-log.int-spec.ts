@@ -52,6 +52,7 @@ function event(overrides: Omit<Partial<RecordedEvent>, 'metadata'> & { metadata?
   const base: RecordedEvent = {
     id: randomUUID(),
     type: 'UserProfileChanged',
+    schemaVersion: 1,
     streamId: `user-${randomUUID()}`,
     version: 1,
     position: `${String(position).padStart(20, '0')}:${String(position).padStart(20, '0')}`,
