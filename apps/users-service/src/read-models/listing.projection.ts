@@ -4,6 +4,8 @@
 // exactly once, even with several instances tailing the same log.
 import { EventStore, RecordedEvent } from '@warden/event-store';
 import { runMigrations, quoteIdentifier } from '@warden/event-store-postgres';
+import { upcast } from '@warden/kernel';
+import { usersContextUpcasters } from '@warden/users-domain';
 import { Pool, PoolClient } from 'pg';
 import { LISTING_COMPONENT, listingMigrations } from './listing-migrations';
 
@@ -110,7 +112,8 @@ export class ListingProjection {
     }
   }
 
-  private async apply(client: PoolClient, event: RecordedEvent): Promise<void> {
+  private async apply(client: PoolClient, recorded: RecordedEvent): Promise<void> {
+    const event = upcast(usersContextUpcasters, recorded);
     const d = event.data as Data;
     const t = this.tables;
     switch (event.type) {

@@ -9,7 +9,7 @@ import {
   TokensErrorCode,
   WardenError,
 } from '@warden/contracts';
-import { Decider } from '@warden/kernel';
+import { Decider, EventUpcasters } from '@warden/kernel';
 import { normalizeAllowedOrigin } from './allowed-origin';
 
 // An API token (seeds 001, 003, 004): owned by a service account, private or public (valid
@@ -308,8 +308,17 @@ function evolve(state: TokenState, event: TokenEvent): TokenState {
   }
 }
 
+export const tokenEventUpcasters: EventUpcasters<TokenEvent> = {
+  TokenIssued: [],
+  TokenRevoked: [],
+  TokenRotated: [],
+  TokenReassigned: [],
+  TokenUsed: [],
+};
+
 export const tokenDecider: Decider<TokenCommand, TokenEvent, TokenState> = {
   decide,
   evolve,
   initialState: () => ({ status: 'absent' }),
+  upcasters: tokenEventUpcasters,
 };

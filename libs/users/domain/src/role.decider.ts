@@ -1,5 +1,5 @@
 import { CommonErrorCode, FieldError, UsersErrorCode, WardenError } from '@warden/contracts';
-import { Decider } from '@warden/kernel';
+import { Decider, EventUpcasters } from '@warden/kernel';
 import {
   AccessScope,
   DEFAULT_ROLE_PREFIX,
@@ -49,6 +49,8 @@ export type RoleEvent =
       };
     }
   | { type: 'RoleArchived'; data: { organizationId: string; name: string; archivedAt: string } };
+
+export const roleEventUpcasters: EventUpcasters<RoleEvent> = { RoleCreated: [], RoleArchived: [] };
 
 export type RoleState =
   | { status: 'absent' }
@@ -125,6 +127,7 @@ function checkNewRole(command: Extract<RoleCommand, { type: 'CreateRole' }>) {
 
 export const roleDecider: Decider<RoleCommand, RoleEvent, RoleState> = {
   initialState: () => ({ status: 'absent' }),
+  upcasters: roleEventUpcasters,
 
   decide(command, state) {
     switch (command.type) {

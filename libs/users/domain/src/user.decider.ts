@@ -1,5 +1,5 @@
 import { CommonErrorCode, FieldError, UsersErrorCode, WardenError } from '@warden/contracts';
-import { Decider } from '@warden/kernel';
+import { Decider, EventUpcasters } from '@warden/kernel';
 import { AccountType, isServiceAccount } from './account-type';
 import { RoleDefinition, SUPER_ADMIN_ROLE, assertAssignableRoles } from './roles';
 import { checkUsername } from './username';
@@ -105,6 +105,18 @@ export type UserEvent =
   | { type: 'UserReactivated'; data: { userId: string; reactivatedAt: string } }
   | { type: 'UserDeleted'; data: { userId: string; deletedAt: string } };
 
+export const userEventUpcasters: EventUpcasters<UserEvent> = {
+  UserCreated: [],
+  UserProfileChanged: [],
+  UserRolesChanged: [],
+  UserTeamsChanged: [],
+  AccountTypeConverted: [],
+  UserPasswordChanged: [],
+  UserDeactivated: [],
+  UserReactivated: [],
+  UserDeleted: [],
+};
+
 export type User = {
   status: UserStatus;
   id: string;
@@ -208,6 +220,7 @@ function decidePasswordChange(user: User, command: Extract<UserCommand, { type: 
 
 export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
   initialState: () => ({ status: 'absent' }),
+  upcasters: userEventUpcasters,
 
   decide(command, state) {
     switch (command.type) {
