@@ -141,7 +141,8 @@ export function describeGoldenEvents<Event extends DomainEvent>(context: string,
       const faults = newest.flatMap((event) => shapeFaults(examples[type], event.data));
       const shown = new Set(newest.flatMap((event) => keyPaths(event.data)));
       const unshown = examplePaths(examples[type]).filter((key) => !shown.has(key));
-      expect({ faults, unshown, fix: faults.length + unshown.length > 0 ? fix(type, version) : undefined }).toEqual({
+      const advice = newest.length === 0 ? `record ${goldenFileName(type, version)} (npm run golden-events)` : fix(type, version);
+      expect({ faults, unshown, fix: faults.length + unshown.length > 0 ? advice : undefined }).toEqual({
         faults: [],
         unshown: [],
         fix: undefined,

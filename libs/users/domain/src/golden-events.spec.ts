@@ -31,11 +31,13 @@ const shapes: Shapes<UsersContextEvent> = {
   },
   UserProfileChanged: {
     userId: ID,
-    firstName: optional('Grace'),
-    lastName: optional('Hopper'),
-    email: optional('grace@example.com'),
-    friendlyName: optional('Amazing Grace'),
-    description: optional('Rear admiral'),
+    changes: {
+      firstName: optional('Grace'),
+      lastName: optional('Hopper'),
+      email: optional('grace@example.com'),
+      friendlyName: optional('Amazing Grace'),
+      description: optional('Rear admiral'),
+    },
     changedAt: AT,
   },
   UserRolesChanged: { userId: ID, roles: ['WARDEN_ADMIN'], changedAt: AT },
