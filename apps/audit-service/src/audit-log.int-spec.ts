@@ -52,6 +52,7 @@ function event(overrides: Omit<Partial<RecordedEvent>, 'metadata'> & { metadata?
   const base: RecordedEvent = {
     id: randomUUID(),
     type: 'UserProfileChanged',
+    schemaVersion: 1,
     streamId: `user-${randomUUID()}`,
     version: 1,
     position: `${String(position).padStart(20, '0')}:${String(position).padStart(20, '0')}`,
@@ -113,6 +114,23 @@ describe('the audit hash chain', () => {
 
     expect(await sql(`SELECT * FROM $schema.audit_records ORDER BY sequence`)).toEqual(before);
     expect(await sql(`SELECT * FROM $schema.audit_chain_heads`)).toEqual(headBefore);
+  });
+
+  it("keeps each event's schema version as the store holds it, and its chain covers it", async () => {
+    const current = event({ type: 'UserProfileChanged', schemaVersion: 2 });
+    await records.record(auditRecordOf(current));
+    await records.record(auditRecordOf(event()));
+
+    const listed = (await records.list({ organization_id: ORG_A, order: 'oldest', limit: 10 })).results;
+    expect(listed.map((record) => [record.event_id, record.schema_version])).toEqual([
+      [current.id, 2],
+      [expect.any(String), 1],
+    ]);
+    expect(await records.verify(ORG_A)).toEqual({ intact: true, records: 2, chains: 1 });
+
+    // Read as version 1, its data would be taken for the shape it had then.
+    await tamper(`UPDATE $schema.audit_records SET schema_version = 1 WHERE event_id = $1`, [current.id]);
+    expect(await records.verify(ORG_A)).toMatchObject({ intact: false, first_broken: { sequence: 1, event_id: current.id, reason: 'hash_mismatch' } });
   });
 
   it('chains records without an organization under platform', async () => {

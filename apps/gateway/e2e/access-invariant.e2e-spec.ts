@@ -3,7 +3,7 @@
 // enlarges a credential or an account beyond its own effective permissions.
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { generateSecret } from '@warden/tokens-domain';
+import { BASE62_ALPHABET, SECRET_BODY_LENGTH, formatSecret } from '@warden/contracts';
 import { ApiClient, RunningSystem, pollUntil, startSystem } from '@warden/testing';
 
 let system: RunningSystem;
@@ -263,7 +263,9 @@ describe('uniform refusals', () => {
   });
 
   it("answers the introspection of another organization's token, whatever its state, as an unknown token", async () => {
-    const unknown = await otherChief.post('/tokens/verify', { token: generateSecret('api_token', randomBytes) });
+    // A well-formed token (its checksum holds) that was never issued.
+    const neverIssued = formatSecret('api_token', [...randomBytes(SECRET_BODY_LENGTH)].map((byte) => BASE62_ALPHABET[byte % 62]).join(''));
+    const unknown = await otherChief.post('/tokens/verify', { token: neverIssued });
     expect(unknown.body).toEqual({ active: false, reason: 'unknown' });
     const active = await issue(chief, { user_id: ids.external });
     const revoked = await issue(chief, { user_id: ids.external });

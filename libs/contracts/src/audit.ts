@@ -18,6 +18,8 @@ export const PLATFORM_AUDIT_CHAIN = 'platform';
 export interface AuditRecordView {
   event_id: string;
   event_type: string;
+  /** Which version of the event type's shape `data` has: the event as its service stored it. */
+  schema_version: number;
   service: string;
   stream_id: string;
   stream_version: number;

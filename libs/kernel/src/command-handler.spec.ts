@@ -9,6 +9,7 @@ type State = { value: number };
 
 const counter: Decider<Command, Event, State> = {
   initialState: () => ({ value: 0 }),
+  upcasters: { Incremented: [] },
   decide: (command, state) => {
     if (state.value >= command.limit) throw new RangeError('limit reached');
     return [{ type: 'Incremented', data: { value: state.value + 1 } }];

@@ -1,6 +1,7 @@
-import { EventMetadata, EventStore, LogPosition, RecordedEvent, WrongExpectedVersionError } from '@warden/event-store';
+import { EventMetadata, EventStore, LogPosition, NewEvent, RecordedEvent, WrongExpectedVersionError } from '@warden/event-store';
 import { Decider } from './decider';
-import { DomainEvent, loadState } from './load-state';
+import { DomainEvent, EventUpcasters, currentVersion } from './event-upcasters';
+import { loadState } from './load-state';
 
 export interface CommandContext {
   metadata: EventMetadata;
@@ -12,7 +13,7 @@ export interface CommandResult<Event, State> {
   streamId: string;
   /** The events this command appended, after `history`. */
   events: Event[];
-  /** The stream's events the decision was based on, as read before the append. */
+  /** The stream's events the decision was based on, as read before the append (in today's shape). */
   history: RecordedEvent[];
   state: State;
   version: number;
@@ -36,6 +37,20 @@ export interface StreamCommand<Command = unknown, Event extends DomainEvent = Do
    * it exists after all, that append loses as any race does and the retry reads it.
    */
   assumeNew?: boolean;
+}
+
+/**
+ * The one way a domain event becomes one to store: an id, the request's metadata, and the
+ * version of its type's shape this code writes (so that readers know which upcasters apply).
+ */
+export function newEvent(event: DomainEvent, upcasters: EventUpcasters, context: CommandContext): NewEvent {
+  return {
+    id: context.newEventId(),
+    type: event.type,
+    schemaVersion: currentVersion(upcasters, event.type),
+    data: event.data,
+    metadata: context.metadata,
+  };
 }
 
 /** Builds a StreamCommand with its types checked, for arrays that mix aggregates. */
@@ -76,12 +91,7 @@ export async function handleAcrossStreams(
       .map((step, i) => ({
         streamId: step.streamId,
         expectedVersion: loaded[i].version === 0 ? ('no_stream' as const) : loaded[i].version,
-        events: decided[i].map((event) => ({
-          id: context.newEventId(),
-          type: event.type,
-          data: event.data,
-          metadata: context.metadata,
-        })),
+        events: decided[i].map((event) => newEvent(event, step.decider.upcasters, context)),
       }))
       .filter((request) => request.events.length > 0);
     try {

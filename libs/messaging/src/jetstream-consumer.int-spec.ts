@@ -31,7 +31,7 @@ describe('EventConsumer', () => {
     for (let index = 0; index < count; index++) {
       const id = `evt-${index}-${Math.random().toString(36).slice(2)}`;
       ids.push(id);
-      const event = { id, type, data: { index }, metadata: { correlationId: 'c' }, streamId: 's-1', version: index + 1, position: String(index + 1).padStart(8, '0'), recordedAt: new Date().toISOString() };
+      const event = { id, type, schemaVersion: 1, data: { index }, metadata: { correlationId: 'c' }, streamId: 's-1', version: index + 1, position: String(index + 1).padStart(8, '0'), recordedAt: new Date().toISOString() };
       await js.publish(eventSubject(subjectPrefix, 'users', type), encodePublishedEvent(event, 'users'), { msgID: id });
     }
     return ids;
@@ -149,7 +149,7 @@ describe('EventConsumer across a NATS server restart', () => {
     for (let index = 0; index < count; index++) {
       const id = `evt-${index}-${Math.random().toString(36).slice(2)}`;
       ids.push(id);
-      const event = { id, type: 'user-created', data: { index }, metadata: { correlationId: 'c' }, streamId: 's-1', version: index + 1, position: String(index + 1).padStart(8, '0'), recordedAt: new Date().toISOString() };
+      const event = { id, type: 'user-created', schemaVersion: 1, data: { index }, metadata: { correlationId: 'c' }, streamId: 's-1', version: index + 1, position: String(index + 1).padStart(8, '0'), recordedAt: new Date().toISOString() };
       await js.publish(eventSubject(subjectPrefix, 'users', 'user-created'), encodePublishedEvent(event, 'users'), { msgID: id, timeout: 5_000 });
     }
     return ids;

@@ -4,6 +4,7 @@ import { InvalidPublishedEventError, decodePublishedEvent, encodePublishedEvent,
 const recorded: RecordedEvent = {
   id: '0f6c1e7a-1b2c-4d5e-8f90-123456789abc',
   type: 'organization-created',
+  schemaVersion: 2,
   data: { organizationId: 'org_1', name: 'Acme', tags: ['a', 'b'], nested: { n: 1, ok: true, none: null } },
   metadata: { correlationId: 'corr-1', actorId: 'user_1', actorType: 'user', organizationId: 'org_1' },
   streamId: 'organization-org_1',
@@ -18,6 +19,11 @@ describe('published event wire format', () => {
     expect(decoded).toEqual({ ...recorded, service: 'users' });
   });
 
+  it('reads an event published before events had schema versions as version 1', () => {
+    const { schemaVersion: _schemaVersion, ...unversioned } = recorded;
+    expect(decodePublishedEvent(encode({ ...unversioned, service: 'users' }))).toEqual({ ...recorded, schemaVersion: 1, service: 'users' });
+  });
+
   it('drops fields that are not part of a recorded event', () => {
     const withExtra = { ...recorded, secretColumn: 'x' } as RecordedEvent;
     expect(decodePublishedEvent(encodePublishedEvent(withExtra, 'users'))).not.toHaveProperty('secretColumn');
@@ -29,6 +35,8 @@ describe('published event wire format', () => {
     ['no id', encode({ ...recorded, service: 'users', id: undefined })],
     ['a zero version', encode({ ...recorded, service: 'users', version: 0 })],
     ['a fractional version', encode({ ...recorded, service: 'users', version: 1.5 })],
+    ['a zero schema version', encode({ ...recorded, service: 'users', schemaVersion: 0 })],
+    ['a schema version that is not a number', encode({ ...recorded, service: 'users', schemaVersion: '2' })],
     ['no service', encode({ ...recorded })],
     ['data that is not an object', encode({ ...recorded, service: 'users', data: 'x' })],
     ['no correlation id', encode({ ...recorded, service: 'users', metadata: {} })],

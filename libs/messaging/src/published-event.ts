@@ -1,5 +1,7 @@
-// The wire format of an event on JetStream: the recorded event as the store holds it,
-// plus the name of the service whose log it came from. Subjects are
+// The wire format of an event on JetStream: the recorded event as the store holds it (its
+// data in the shape of its schema version: consumers that read the data bring it up to
+// date through the owning context's upcasters), plus the name of the service whose log it
+// came from. Subjects are
 // `<subjectPrefix>.<service>.<event-type>`, so a consumer filters by service and type.
 import { RecordedEvent } from '@warden/event-store';
 
@@ -53,6 +55,7 @@ export function encodePublishedEvent(event: RecordedEvent, service: string): Uin
   const wire: PublishedEvent = {
     id: event.id,
     type: event.type,
+    schemaVersion: event.schemaVersion,
     data: event.data,
     metadata: event.metadata,
     streamId: event.streamId,
@@ -87,6 +90,11 @@ export function decodePublishedEvent(payload: Uint8Array): PublishedEvent {
   }
   if (!Number.isSafeInteger(candidate.version) || (candidate.version as number) < 1) {
     throw new InvalidPublishedEventError('published event: version must be an integer >= 1');
+  }
+  // Published before events had schema versions: version 1, as the store reads them.
+  candidate.schemaVersion ??= 1;
+  if (!Number.isSafeInteger(candidate.schemaVersion) || (candidate.schemaVersion as number) < 1) {
+    throw new InvalidPublishedEventError('published event: schemaVersion must be an integer >= 1');
   }
   for (const field of ['data', 'metadata'] as const) {
     const value = candidate[field];

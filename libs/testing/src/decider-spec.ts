@@ -1,4 +1,4 @@
-import { Decider } from '@warden/kernel';
+import { Decider, DomainEvent } from '@warden/kernel';
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 
@@ -7,7 +7,7 @@ type ErrorClass = abstract new (...args: never[]) => Error;
  *   given([events]).when(command).then([events])
  *   given([events]).when(command).thenThrows(SomeError, optionalPredicate)
  */
-export function deciderSpec<Command, Event, State>(decider: Decider<Command, Event, State>) {
+export function deciderSpec<Command, Event extends DomainEvent, State>(decider: Decider<Command, Event, State>) {
   return {
     given(events: Event[]) {
       return {

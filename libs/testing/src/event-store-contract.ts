@@ -176,6 +176,39 @@ export function describeEventStoreContract(
         expect(recordedAt).toBeLessThanOrEqual(Date.now() + 5_000);
       });
 
+      it('keeps the schema version each event was written with, in the stream and the log; one written without is version 1', async () => {
+        const unversioned = newEvent('AccountCreated');
+        const versioned = { ...newEvent('AccountRenamed'), schemaVersion: 3 };
+        // One stream (an adapter may append it in one statement), then several at once.
+        await store.append({ streamId: stream('a'), expectedVersion: 'no_stream', events: [unversioned, versioned] });
+        await store.appendMany([
+          { streamId: stream('a'), expectedVersion: 2, events: [{ ...newEvent('AccountClosed'), schemaVersion: 4 }] },
+          { streamId: stream('b'), expectedVersion: 'no_stream', events: [{ ...newEvent('AccountRenamed'), schemaVersion: 2 }] },
+        ]);
+
+        expect((await store.readStream(stream('a'))).map((e) => [e.type, e.schemaVersion])).toEqual([
+          ['AccountCreated', 1],
+          ['AccountRenamed', 3],
+          ['AccountClosed', 4],
+        ]);
+        expect((await readOwnLog(4)).map((e) => [e.streamId, e.schemaVersion])).toEqual([
+          [stream('a'), 1],
+          [stream('a'), 3],
+          [stream('a'), 4],
+          [stream('b'), 2],
+        ]);
+      });
+
+      it('refuses a schema version that is not an integer >= 1, and writes nothing', async () => {
+        for (const schemaVersion of [0, -1, 1.5, Number.NaN]) {
+          const error = await rejection(
+            store.append({ streamId: stream('a'), expectedVersion: 'any', events: [{ ...newEvent(), schemaVersion }] }),
+          );
+          expect(error).toBeInstanceOf(RangeError);
+        }
+        expect(await store.readStream(stream('a'))).toEqual([]);
+      });
+
       it('reads an unknown stream as empty', async () => {
         expect(await store.readStream(stream('nobody'))).toEqual([]);
       });

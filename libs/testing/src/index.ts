@@ -7,3 +7,4 @@ export * from './system';
 export * from './append-some';
 export * from './api-client';
 export * from './principals';
+export * from './golden-events';

@@ -8,6 +8,7 @@ function content(index: number, organizationId: string | null = ORG): AuditRecor
   return {
     eventId: `0190f0c0-0000-7000-8000-${String(index).padStart(12, '0')}`,
     eventType: 'UserCreated',
+    schemaVersion: 1,
     service: 'users',
     streamId: `user-${index}`,
     streamVersion: 1,
@@ -70,6 +71,15 @@ describe('the audit hash chain', () => {
     const { actorCredentialKind: _kind, actorCredentialId: _id, ...before } = content(1);
     expect(Object.keys(before)).not.toContain('actorCredentialId');
     expect(auditRecordHash(content(1), ORG, 1, GENESIS_HASH)).toBe(LEGACY_HASH_OF_FIRST_RECORD);
+  });
+
+  it('hashes a record of schema version 1 as records were hashed before versions were recorded, and covers a later version', () => {
+    // The hash of content(1) as the chain computed it when records had no schema version.
+    expect(auditRecordHash(content(1), ORG, 1, GENESIS_HASH)).toBe('ebc2769d66be418f3ce801cd8259fc26eca679a0fd59fb31967a5b1407d8ad19');
+
+    const second = auditRecordHash({ ...content(1), schemaVersion: 2 }, ORG, 1, GENESIS_HASH);
+    expect(second).not.toBe(auditRecordHash(content(1), ORG, 1, GENESIS_HASH));
+    expect(auditRecordHash({ ...content(1), schemaVersion: 3 }, ORG, 1, GENESIS_HASH)).not.toBe(second);
   });
 
   it('verifies an untouched chain, page by page', () => {

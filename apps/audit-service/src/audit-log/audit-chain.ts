@@ -13,6 +13,8 @@ export const GENESIS_HASH = '0'.repeat(64);
 export interface AuditRecordContent {
   eventId: string;
   eventType: string;
+  /** The version of the event type's shape that `data` has, as the store holds it. */
+  schemaVersion: number;
   service: string;
   streamId: string;
   streamVersion: number;
@@ -51,6 +53,9 @@ export function auditRecordHash(content: AuditRecordContent, chain: string, chai
     previousHash,
     eventId: content.eventId,
     eventType: content.eventType,
+    // Only past version 1: the records of version 1, every one made before versions were
+    // recorded among them, hash as they always did.
+    ...(content.schemaVersion !== 1 && { schemaVersion: content.schemaVersion }),
     service: content.service,
     streamId: content.streamId,
     streamVersion: content.streamVersion,

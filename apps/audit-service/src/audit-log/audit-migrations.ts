@@ -100,6 +100,13 @@ export const auditMigrations: Migration[] = [
   },
   {
     version: 3,
+    name: 'schema version of each recorded event',
+    // The record keeps the event's data as stored, so it keeps which version of its type's
+    // shape that is. Every record before this is of an event stored before versions: 1.
+    sql: (s) => `ALTER TABLE ${s}.audit_records ADD COLUMN schema_version integer NOT NULL DEFAULT 1 CHECK (schema_version >= 1)`,
+  },
+  {
+    version: 4,
     name: 'the credential each actor acted through',
     sql: (s) => `
       ALTER TABLE ${s}.audit_records ADD COLUMN actor_credential_kind text, ADD COLUMN actor_credential_id text;

@@ -204,8 +204,8 @@ export class AuditRecordRepository {
       `WITH recorded AS (
          INSERT INTO ${this.records} (chain, chain_sequence, event_id, event_type, service, stream_id, stream_version, position,
            recorded_at, actor_id, actor_type, organization_id, correlation_id, client_address, user_agent, data, previous_hash, hash,
-           actor_credential_kind, actor_credential_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+           schema_version, actor_credential_kind, actor_credential_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
          RETURNING chain, chain_sequence, hash
        )
        UPDATE ${this.heads} h SET last_sequence = recorded.chain_sequence, last_hash = recorded.hash
@@ -229,6 +229,7 @@ export class AuditRecordRepository {
         JSON.stringify(record.data),
         record.previousHash,
         record.hash,
+        record.schemaVersion,
         record.actorCredentialKind,
         record.actorCredentialId,
       ],
@@ -238,7 +239,7 @@ export class AuditRecordRepository {
 
 // Qualified, and ORDER BY must qualify too: a bare name there would sort by these text aliases.
 const ROW_COLUMNS = `r.sequence::text AS sequence, r.chain, r.chain_sequence::text AS chain_sequence, r.event_id::text AS event_id,
-  r.event_type, r.service, r.stream_id, r.stream_version::text AS stream_version, r.position, r.recorded_at, r.actor_id,
+  r.event_type, r.schema_version, r.service, r.stream_id, r.stream_version::text AS stream_version, r.position, r.recorded_at, r.actor_id,
   r.actor_type, r.organization_id, r.correlation_id, r.client_address, r.user_agent, r.data, r.previous_hash, r.hash,
   r.actor_credential_kind, r.actor_credential_id`;
 
@@ -248,6 +249,7 @@ interface AuditRow {
   chain_sequence: string;
   event_id: string;
   event_type: string;
+  schema_version: number;
   service: string;
   stream_id: string;
   stream_version: string;
@@ -272,6 +274,7 @@ function toRecord(row: AuditRow): ChainedAuditRecord {
     chainSequence: Number(row.chain_sequence),
     eventId: row.event_id,
     eventType: row.event_type,
+    schemaVersion: row.schema_version,
     service: row.service,
     streamId: row.stream_id,
     streamVersion: Number(row.stream_version),
@@ -295,6 +298,7 @@ export function toView(record: ChainedAuditRecord): AuditRecordView {
   return {
     event_id: record.eventId,
     event_type: record.eventType,
+    schema_version: record.schemaVersion,
     service: record.service,
     stream_id: record.streamId,
     stream_version: record.streamVersion,

@@ -2,12 +2,17 @@ import { PublishedEvent } from '@warden/messaging';
 import { AuditRecordContent } from './audit-chain';
 import { redactSecrets } from './redact-secrets';
 
-/** What the audit log keeps of a published event: who, what, when, from where; no secret. */
+/**
+ * What the audit log keeps of a published event: who, what, when, from where; no secret. Its
+ * data stays as the store holds it, in the shape of its schema version, so that a record made
+ * now and one replayed from the store after the event type's shape has changed are the same.
+ */
 export function auditRecordOf(event: PublishedEvent): AuditRecordContent {
   const { metadata } = event;
   return {
     eventId: event.id,
     eventType: event.type,
+    schemaVersion: event.schemaVersion,
     service: event.service,
     streamId: event.streamId,
     streamVersion: event.version,

@@ -208,13 +208,14 @@ export class AuditLogReplay {
       // The live table's columns: the record as the API shows it, and its chain.
       return { chain: record.chain, ...toView(record), actor_credential_kind: record.actorCredentialKind, actor_credential_id: record.actorCredentialId };
     });
-    const columns = `chain, chain_sequence, event_id, event_type, service, stream_id, stream_version, position, recorded_at, actor_id,
-      actor_type, organization_id, correlation_id, client_address, user_agent, data, previous_hash, hash, actor_credential_kind, actor_credential_id`;
+    const columns = `chain, chain_sequence, event_id, event_type, schema_version, service, stream_id, stream_version, position, recorded_at,
+      actor_id, actor_type, organization_id, correlation_id, client_address, user_agent, data, previous_hash, hash, actor_credential_kind,
+      actor_credential_id`;
     // In page order: the fresh sequence follows the chain order.
     await db.query(
       `INSERT INTO ${generation.records} (${columns})
        SELECT ${columns} FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (chain text, chain_sequence bigint, event_id uuid,
-         event_type text, service text, stream_id text, stream_version bigint, position text, recorded_at timestamptz, actor_id text,
+         event_type text, schema_version integer, service text, stream_id text, stream_version bigint, position text, recorded_at timestamptz, actor_id text,
          actor_type text, organization_id text, correlation_id text, client_address text, user_agent text, data jsonb,
          previous_hash text, hash text, actor_credential_kind text, actor_credential_id text)) WITH ORDINALITY AS x(${columns}, n)
        ORDER BY x.n`,

@@ -81,12 +81,18 @@ interface FoldedToken {
   revokedAt: string | null;
   rotatedAt: string | null;
 }
-type StoredEvent = { type: string; data: Record<string, unknown> };
+type StoredEvent = { type: string; schema_version: number; data: Record<string, unknown> };
+
+// The version of every token event's shape that foldToken reads. It folds on its own, without
+// the service's code (its upcasters included), so a newer shape stops it instead of being
+// folded as this one.
+const FOLDED_SCHEMA_VERSION = 1;
 
 /** The token as its events say, folded here on its own (not with the service's decider). */
 function foldToken(events: StoredEvent[]): FoldedToken | null {
   let token: FoldedToken | null = null;
-  for (const { type, data } of events) {
+  for (const { type, schema_version, data } of events) {
+    if (schema_version !== FOLDED_SCHEMA_VERSION) throw new Error(`the fault tier folds version ${FOLDED_SCHEMA_VERSION} of ${type}, not ${schema_version}`);
     const text = (field: string) => data[field] as string;
     const orNull = <T>(field: string) => (data[field] ?? null) as T | null;
     if (type === 'TokenIssued') {
@@ -153,11 +159,11 @@ function expectedViewOf(token: FoldedToken): Record<string, unknown> {
  * its place in the organization's and owner's indexes. Empty when they agree.
  */
 export async function credentialReadModelDifferences(pg: Client, redis: Redis, keyPrefix: string): Promise<string[]> {
-  const { rows } = await pg.query<{ stream_id: string; type: string; data: Record<string, unknown> }>(
-    `SELECT stream_id, type, data FROM tokens.events WHERE stream_id LIKE 'token-%' ORDER BY stream_id, version`,
+  const { rows } = await pg.query<StoredEvent & { stream_id: string }>(
+    `SELECT stream_id, type, schema_version, data FROM tokens.events WHERE stream_id LIKE 'token-%' ORDER BY stream_id, version`,
   );
   const streams = new Map<string, StoredEvent[]>();
-  for (const row of rows) streams.set(row.stream_id, [...(streams.get(row.stream_id) ?? []), { type: row.type, data: row.data }]);
+  for (const { stream_id, ...event } of rows) streams.set(stream_id, [...(streams.get(stream_id) ?? []), event]);
   const generation = (await redis.get(keyPrefix + CREDENTIAL_READ_MODEL_GENERATION_KEY)) ?? '';
   const prefix = keyPrefix + credentialGenerationPrefix(generation);
   const now = Date.now();
@@ -172,7 +178,7 @@ export async function credentialReadModelDifferences(pg: Client, redis: Redis, k
     // read after the whole log may show an event appended since: fold its stream again.
     let settledView = expectedView;
     if (!matches(view, expectedView) && view !== null) {
-      const again = await pg.query<{ type: string; data: Record<string, unknown> }>(`SELECT type, data FROM tokens.events WHERE stream_id = $1 ORDER BY version`, [stream]);
+      const again = await pg.query<StoredEvent>(`SELECT type, schema_version, data FROM tokens.events WHERE stream_id = $1 ORDER BY version`, [stream]);
       const refolded = foldToken(again.rows);
       if (refolded) settledView = expectedViewOf(refolded);
     }

@@ -12,7 +12,8 @@
 import { CredentialRecord, credentialKey, ownedTokensKey } from '@warden/contracts';
 import { EventStore, RecordedEvent } from '@warden/event-store';
 import { ProjectionReplayer, RedisOp, RedisProjection } from '@warden/messaging';
-import { SessionEvent, TOKEN_STREAM_PREFIX, Token, TokenEvent, TokenIssued, TokenState, tokenDecider } from '@warden/tokens-domain';
+import { upcast } from '@warden/kernel';
+import { SessionEvent, TOKEN_STREAM_PREFIX, Token, TokenEvent, TokenIssued, TokenState, tokenDecider, tokensContextUpcasters } from '@warden/tokens-domain';
 
 export const CREDENTIAL_READ_MODEL = 'credential-read-model';
 
@@ -91,7 +92,7 @@ export class CredentialReplayer implements ProjectionReplayer {
 }
 
 function sessionOps(event: RecordedEvent): RedisOp[] {
-  const known = event as unknown as SessionEvent;
+  const known = upcast(tokensContextUpcasters, event);
   switch (known.type) {
     case 'SessionStarted':
     case 'SessionEnded': {
@@ -142,11 +143,14 @@ interface FoldedToken {
 const UNFOLDED: FoldedToken = { version: 0, token: tokenDecider.initialState(), formerOwners: [] };
 
 function foldOne(folded: FoldedToken, event: RecordedEvent): FoldedToken {
-  const known = { type: event.type, data: event.data } as TokenEvent;
+  return foldDecided(folded, event.version, upcast(tokenDecider.upcasters, event));
+}
+
+function foldDecided(folded: FoldedToken, version: number, event: TokenEvent): FoldedToken {
   return {
-    version: event.version,
-    token: tokenDecider.evolve(folded.token, known),
-    formerOwners: known.type === 'TokenReassigned' ? [...folded.formerOwners, known.data.fromUserId] : folded.formerOwners,
+    version,
+    token: tokenDecider.evolve(folded.token, event),
+    formerOwners: event.type === 'TokenReassigned' ? [...folded.formerOwners, event.data.fromUserId] : folded.formerOwners,
   };
 }
 
@@ -221,13 +225,14 @@ function tokenOps({ token, formerOwners: reassignedFrom }: FoldedToken): RedisOp
 }
 
 /**
- * The ops of a token stream as of the last of `events`, which are the whole stream from
- * version 1 in order: what `credentialOpsFor` gives for that last event, for a caller that
- * holds the stream already (a command that just decided on it) instead of reading it back.
+ * The ops of a token stream as of the last of `decided`, which follow `history`, the whole
+ * stream before them from version 1 in order: what `credentialOpsFor` gives for that last
+ * event, for a caller that holds the stream already (a command that just decided on it)
+ * instead of reading it back.
  */
-export function tokenStreamOps(events: readonly Pick<RecordedEvent, 'version' | 'type' | 'data'>[]): RedisOp[] {
+export function tokenStreamOps(history: readonly RecordedEvent[], decided: readonly TokenEvent[]): RedisOp[] {
   let folded = UNFOLDED;
-  // foldOne reads nothing of an event but these three fields.
-  for (const event of events) folded = foldOne(folded, event as RecordedEvent);
+  for (const event of history) folded = foldOne(folded, event);
+  for (const event of decided) folded = foldDecided(folded, folded.version + 1, event);
   return tokenOps(folded);
 }

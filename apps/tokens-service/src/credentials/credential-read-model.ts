@@ -1,7 +1,7 @@
 import { CREDENTIAL_READ_MODEL_GENERATION_KEY, credentialGenerationPrefix, ownedTokensKey } from '@warden/contracts';
-import { EventStore, JsonObject, LogPosition, RecordedEvent } from '@warden/event-store';
+import { EventStore, LogPosition, RecordedEvent } from '@warden/event-store';
 import { MessagingLog, ProjectionGenerationMovedError, ProjectionOutcome, RedisProjectionRunner, stderrMessagingLog } from '@warden/messaging';
-import { TOKEN_STREAM_PREFIX } from '@warden/tokens-domain';
+import { TOKEN_STREAM_PREFIX, TokenEvent } from '@warden/tokens-domain';
 import type { HealthCheck } from '@warden/platform';
 import type { Redis } from 'ioredis';
 import {
@@ -23,7 +23,7 @@ export interface DecidedTokenStream {
   streamId: string;
   /** The whole stream before the command, from version 1. */
   history: readonly RecordedEvent[];
-  events: readonly { type: string; data: JsonObject }[];
+  events: readonly TokenEvent[];
   version: number;
   position: LogPosition | undefined;
 }
@@ -148,8 +148,7 @@ export class CredentialReadModel {
       await this.applyNewEvents(streamId);
       return;
     }
-    const stream = [...history, ...events.map((event, i) => ({ ...event, version: first + i }))];
-    const ops = tokenStreamOps(stream);
+    const ops = tokenStreamOps(history, events);
     await this.onLive((runner) => runner.applyOps({ streamId, version, position }, ops));
   }
 

@@ -1,8 +1,8 @@
 import { CredentialRecord, organizationPolicyKey, parseSecret, principalKey, secretHash } from '@warden/contracts';
 import { EventStore } from '@warden/event-store';
-import { fold } from '@warden/kernel';
+import { fold, upcast } from '@warden/kernel';
 import { VerificationResult, decideVerification } from '@warden/token-verifier';
-import { SessionEvent, TOKEN_STREAM_PREFIX, TokenEvent, sessionStreamId, tokenDecider } from '@warden/tokens-domain';
+import { TOKEN_STREAM_PREFIX, sessionDecider, sessionStreamId, tokenDecider } from '@warden/tokens-domain';
 import type { Redis } from 'ioredis';
 import { sessionCredentialRecord, tokenCredentialRecord } from './credential-read-model.projection';
 import { CredentialStreams } from './credential-streams';
@@ -43,12 +43,12 @@ export class CredentialStoreVerification {
     if (streamId === null) return null;
     const events = await this.options.store.readStream(streamId);
     if (streamId.startsWith(TOKEN_STREAM_PREFIX)) {
-      const token = fold(tokenDecider, events.map((e) => ({ type: e.type, data: e.data }) as TokenEvent));
+      const token = fold(tokenDecider, events.map((e) => upcast(tokenDecider.upcasters, e)));
       return token.status === 'absent' ? null : tokenCredentialRecord(token, hash);
     }
     if (streamId.startsWith(sessionStreamId(''))) {
       const latest = events[events.length - 1];
-      return latest ? sessionCredentialRecord({ type: latest.type, data: latest.data } as SessionEvent) : null;
+      return latest ? sessionCredentialRecord(upcast(sessionDecider.upcasters, latest)) : null;
     }
     return null;
   }

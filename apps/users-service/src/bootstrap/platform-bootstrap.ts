@@ -3,12 +3,14 @@
 // together exactly one creates them and the others read what it created.
 import { randomBytes } from 'node:crypto';
 import { EventStore, WrongExpectedVersionError } from '@warden/event-store';
-import { Decider, eventMetadataFrom, handleAcrossStreams, loadState, streamCommand } from '@warden/kernel';
+import { eventMetadataFrom, handleAcrossStreams, loadState, streamCommand } from '@warden/kernel';
 import {
+  BOOTSTRAP_STREAM,
   SUPER_ADMIN_ROLE,
   assertPassword,
   organizationDecider,
   organizationStreamId,
+  platformBootstrapDecider,
   userDecider,
   userStreamId,
   usernameReservationDecider,
@@ -16,18 +18,6 @@ import {
 } from '@warden/users-domain';
 import { v7 as uuidv7 } from 'uuid';
 import { PasswordHasher } from '../shared/password-hasher';
-
-export const BOOTSTRAP_STREAM = 'bootstrap';
-
-type BootstrapEvent = { type: 'PlatformBootstrapped'; data: { rootOrganizationId: string; adminUserId: string; at: string } };
-type BootstrapState = { status: 'absent' } | { status: 'done'; rootOrganizationId: string; adminUserId: string };
-type BootstrapCommand = BootstrapEvent['data'];
-
-export const bootstrapDecider: Decider<BootstrapCommand, BootstrapEvent, BootstrapState> = {
-  initialState: () => ({ status: 'absent' }),
-  decide: (command, state) => (state.status === 'done' ? [] : [{ type: 'PlatformBootstrapped', data: command }]),
-  evolve: (_state, event) => ({ status: 'done', rootOrganizationId: event.data.rootOrganizationId, adminUserId: event.data.adminUserId }),
-};
 
 export interface BootstrapOptions {
   adminUsername: string;
@@ -45,7 +35,7 @@ export interface BootstrapResult {
 }
 
 export async function bootstrapPlatform(store: EventStore, hasher: PasswordHasher, options: BootstrapOptions): Promise<BootstrapResult> {
-  const existing = await loadState(store, bootstrapDecider, BOOTSTRAP_STREAM);
+  const existing = await loadState(store, platformBootstrapDecider, BOOTSTRAP_STREAM);
   if (existing.state.status === 'done') return { ...existing.state, created: false };
   const generated = options.adminPassword === undefined;
   const password = options.adminPassword ?? randomBytes(18).toString('base64url');
@@ -58,7 +48,7 @@ export async function bootstrapPlatform(store: EventStore, hasher: PasswordHashe
     await handleAcrossStreams(
       store,
       [
-        streamCommand(BOOTSTRAP_STREAM, bootstrapDecider, { rootOrganizationId, adminUserId, at }),
+        streamCommand(BOOTSTRAP_STREAM, platformBootstrapDecider, { rootOrganizationId, adminUserId, at }),
         streamCommand(organizationStreamId(rootOrganizationId), organizationDecider, {
           type: 'CreateOrganization',
           organizationId: rootOrganizationId,
@@ -92,7 +82,7 @@ export async function bootstrapPlatform(store: EventStore, hasher: PasswordHashe
   } catch (error) {
     // Another instance bootstrapped first: use what it created.
     if (!(error instanceof WrongExpectedVersionError)) throw error;
-    const winner = await loadState(store, bootstrapDecider, BOOTSTRAP_STREAM);
+    const winner = await loadState(store, platformBootstrapDecider, BOOTSTRAP_STREAM);
     if (winner.state.status !== 'done') throw error;
     return { ...winner.state, created: false };
   }

@@ -4,8 +4,10 @@
 // an event (LoginSucceeded / LoginFailed) for the audit trail, never with the password.
 import { createHash } from 'node:crypto';
 import { AuthErrorCode, Envelope, VerifiedUser, VerifyPasswordRequest, WardenError } from '@warden/contracts';
-import { eventMetadataFrom, loadState } from '@warden/kernel';
+import { eventMetadataFrom, loadState, newEvent } from '@warden/kernel';
 import {
+  LoginOutcomeEvent,
+  loginOutcomeEventUpcasters,
   normalizeUsername,
   organizationDecider,
   organizationStreamId,
@@ -50,31 +52,31 @@ export class PasswordLoginService {
       ...(context.userAgent ? { userAgent: context.userAgent } : {}),
     };
     if (user.status === 'absent' || user.status === 'deleted') {
-      await this.record(unknownLoginStreamId(username), 'LoginFailed', { ...outcome, reason: 'unknown_username' }, context);
+      await this.record(unknownLoginStreamId(username), { type: 'LoginFailed', data: { ...outcome, reason: 'unknown_username' } }, context);
       throw invalidCredentials();
     }
     const metadata = { organizationId: user.organizationId, actorId: user.id, actorType: user.accountType };
     if (!allowed.allowed || !matches) {
       const reason = allowed.allowed ? 'wrong_password' : allowed.reason;
-      await this.record(loginStreamId(user.id), 'LoginFailed', { ...outcome, userId: user.id, reason }, context, metadata);
+      await this.record(loginStreamId(user.id), { type: 'LoginFailed', data: { ...outcome, userId: user.id, reason } }, context, metadata);
       throw invalidCredentials();
     }
     // The listing's last_active_at follows from the tailer; a login does not wait for it.
-    await this.record(loginStreamId(user.id), 'LoginSucceeded', { ...outcome, userId: user.id }, context, metadata);
+    await this.record(loginStreamId(user.id), { type: 'LoginSucceeded', data: { ...outcome, userId: user.id } }, context, metadata);
     return { userId: user.id, organizationId: user.organizationId, accountType: user.accountType };
   }
 
   private async record(
     streamId: string,
-    type: 'LoginSucceeded' | 'LoginFailed',
-    data: Record<string, string>,
+    outcome: LoginOutcomeEvent,
     context: Envelope<unknown>['context'],
     actor: { organizationId?: string; actorId?: string; actorType?: string } = {},
   ) {
+    const metadata = { ...eventMetadataFrom(context), ...actor };
     await this.ctx.store.append({
       streamId,
       expectedVersion: 'any',
-      events: [{ id: uuidv7(), type, data, metadata: { ...eventMetadataFrom(context), ...actor } }],
+      events: [newEvent(outcome, loginOutcomeEventUpcasters, { metadata, newEventId: uuidv7 })],
     });
   }
 }

@@ -4,12 +4,22 @@
 // exactly once, even with several instances tailing the same log.
 import { EventStore, RecordedEvent } from '@warden/event-store';
 import { runMigrations, quoteIdentifier } from '@warden/event-store-postgres';
+import { upcast } from '@warden/kernel';
+import { ProfileInput, usersContextUpcasters } from '@warden/users-domain';
 import { Pool, PoolClient } from 'pg';
 import { LISTING_COMPONENT, listingMigrations } from './listing-migrations';
 
 export const LISTING_PROJECTION = 'users-listings';
 
 type Data = Record<string, unknown>;
+
+const PROFILE_COLUMNS: readonly (readonly [keyof ProfileInput, string])[] = [
+  ['firstName', 'first_name'],
+  ['lastName', 'last_name'],
+  ['email', 'email'],
+  ['friendlyName', 'friendly_name'],
+  ['description', 'description'],
+];
 
 /** The listing tables, by what they list; a replay's generation carries a suffix on each name. */
 export const LISTING_TABLES = {
@@ -110,7 +120,8 @@ export class ListingProjection {
     }
   }
 
-  private async apply(client: PoolClient, event: RecordedEvent): Promise<void> {
+  private async apply(client: PoolClient, recorded: RecordedEvent): Promise<void> {
+    const event = upcast(usersContextUpcasters, recorded);
     const d = event.data as Data;
     const t = this.tables;
     switch (event.type) {
@@ -132,18 +143,12 @@ export class ListingProjection {
         );
         return;
       case 'UserProfileChanged': {
-        const columns: Record<string, string> = {
-          firstName: 'first_name',
-          lastName: 'last_name',
-          email: 'email',
-          friendlyName: 'friendly_name',
-          description: 'description',
-        };
-        const changed = Object.keys(columns).filter((key) => key in d);
+        const { userId, changes } = event.data;
+        const changed = PROFILE_COLUMNS.filter(([key]) => key in changes);
         if (changed.length === 0) return;
         await client.query(
-          `UPDATE ${t.users} SET ${changed.map((key, i) => `${columns[key]} = $${i + 2}`).join(', ')} WHERE id = $1`,
-          [d['userId'], ...changed.map((key) => d[key] ?? null)],
+          `UPDATE ${t.users} SET ${changed.map(([, column], i) => `${column} = $${i + 2}`).join(', ')} WHERE id = $1`,
+          [userId, ...changed.map(([key]) => changes[key] ?? null)],
         );
         return;
       }

@@ -4,9 +4,9 @@
 // user's stream, so an event applied late or twice can never leave an older record.
 import { OrganizationPolicyRecord, PrincipalRecord, organizationPolicyKey, principalKey } from '@warden/contracts';
 import { EventStore, RecordedEvent } from '@warden/event-store';
-import { fold } from '@warden/kernel';
+import { fold, upcast } from '@warden/kernel';
 import { RedisOp, RedisProjection } from '@warden/messaging';
-import { OrganizationEvent, User, UserEvent, accountAccessOf, organizationDecider, userDecider } from '@warden/users-domain';
+import { User, UserEvent, accountAccessOf, organizationDecider, userDecider } from '@warden/users-domain';
 import { loadCustomRoles } from '../shared/custom-roles';
 import { PlatformIdentity } from '../shared/platform-identity';
 
@@ -27,7 +27,7 @@ export class PrincipalRecordProjection implements RedisProjection {
     if (event.streamId.startsWith(ORGANIZATION_STREAM_PREFIX)) return this.policyOps(event);
     if (!event.streamId.startsWith(USER_STREAM_PREFIX)) return [];
     const recorded = await this.store.readStream(event.streamId);
-    const upTo = recorded.filter((e) => e.version <= event.version).map((e) => ({ type: e.type, data: e.data }) as UserEvent);
+    const upTo = recorded.filter((e) => e.version <= event.version).map((e) => upcast(userDecider.upcasters, e));
     const user = fold(userDecider, upTo);
     if (user.status === 'absent') return [];
     const record = await this.recordOf(user, lastDeactivation(upTo));
@@ -40,7 +40,7 @@ export class PrincipalRecordProjection implements RedisProjection {
    */
   private async policyOps(event: RecordedEvent): Promise<RedisOp[]> {
     const recorded = await this.store.readStream(event.streamId);
-    const upTo = recorded.filter((e) => e.version <= event.version).map((e) => ({ type: e.type, data: e.data }) as OrganizationEvent);
+    const upTo = recorded.filter((e) => e.version <= event.version).map((e) => upcast(organizationDecider.upcasters, e));
     const organization = fold(organizationDecider, upTo);
     if (organization.status === 'absent') return [];
     const record: OrganizationPolicyRecord = {

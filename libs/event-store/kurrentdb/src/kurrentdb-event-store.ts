@@ -37,6 +37,7 @@ import {
 } from '@warden/event-store';
 import {
   decodeMetadata,
+  decodeSchemaVersion,
   encodeMetadata,
   formatKurrentPosition,
   parseKurrentPosition,
@@ -226,7 +227,7 @@ function toEventData(event: AppendRequest['events'][number]) {
     id: event.id,
     type: event.type,
     data: event.data,
-    metadata: encodeMetadata(event.metadata),
+    metadata: encodeMetadata(event.metadata, event.schemaVersion),
   });
 }
 
@@ -238,6 +239,7 @@ function toRecordedEvent(resolved: ResolvedEvent | AllStreamResolvedEvent): Reco
   return {
     id: event.id,
     type: event.type,
+    schemaVersion: decodeSchemaVersion(event.metadata),
     data: event.data as JsonObject,
     metadata: decodeMetadata(event.metadata),
     streamId: event.streamId,

@@ -1,6 +1,7 @@
 import { ANY, NO_STREAM } from '@kurrent/kurrentdb-client';
 import {
   decodeMetadata,
+  decodeSchemaVersion,
   encodeMetadata,
   formatKurrentPosition,
   parseKurrentPosition,
@@ -48,5 +49,16 @@ describe('KurrentDB mapping', () => {
     expect(decodeMetadata(encoded)).toEqual(metadata);
     expect(decodeMetadata({ correlationId: 'c-2' })).toEqual({ correlationId: 'c-2' });
     expect(() => decodeMetadata(new Uint8Array([1]))).toThrow(TypeError);
+  });
+
+  it("carries an event's schema version beside its metadata; one written without reads as version 1", () => {
+    const metadata = { correlationId: 'c-1' };
+    expect(decodeSchemaVersion(encodeMetadata(metadata, 3))).toBe(3);
+    expect(decodeMetadata(encodeMetadata(metadata, 3))).toEqual(metadata);
+    expect(decodeSchemaVersion(encodeMetadata(metadata))).toBe(1);
+    expect(decodeSchemaVersion({ correlationId: 'c-2' })).toBe(1);
+    for (const broken of ['0', '1.5', 'two', 2]) {
+      expect(() => decodeSchemaVersion({ 'warden-schema-version': broken })).toThrow(TypeError);
+    }
   });
 });

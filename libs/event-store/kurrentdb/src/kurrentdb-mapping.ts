@@ -29,8 +29,21 @@ export function parseKurrentPosition(position: LogPosition): Position {
   return { commit: BigInt(match[1]!), prepare: BigInt(match[2]!) };
 }
 
-export function encodeMetadata(metadata: EventMetadata): Record<string, string> {
-  return { [METADATA_PROPERTY]: JSON.stringify(metadata) };
+// The version of the event's shape travels beside it; an event without one is version 1.
+export const SCHEMA_VERSION_PROPERTY = 'warden-schema-version';
+
+export function encodeMetadata(metadata: EventMetadata, schemaVersion = 1): Record<string, string> {
+  return { [METADATA_PROPERTY]: JSON.stringify(metadata), [SCHEMA_VERSION_PROPERTY]: String(schemaVersion) };
+}
+
+export function decodeSchemaVersion(stored: unknown): number {
+  const property = stored && typeof stored === 'object' ? (stored as Record<string, unknown>)[SCHEMA_VERSION_PROPERTY] : undefined;
+  if (property === undefined) return 1;
+  const version = Number(property);
+  if (typeof property !== 'string' || !Number.isSafeInteger(version) || version < 1) {
+    throw new TypeError(`event schema version ${JSON.stringify(property)} is not an integer >= 1`);
+  }
+  return version;
 }
 
 export function decodeMetadata(stored: unknown): EventMetadata {

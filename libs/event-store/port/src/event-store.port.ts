@@ -23,6 +23,11 @@ export interface NewEvent {
   /** A UUID, unique in the store, chosen by the writer (so a retried append can be recognised downstream). */
   id: string;
   type: string;
+  /**
+   * Which version of its type's shape `data` has (1 when left out): readers bring an older
+   * one up to date through its context's upcasters (see the kernel's event-upcasters).
+   */
+  schemaVersion?: number;
   data: JsonObject;
   metadata: EventMetadata;
 }
@@ -34,6 +39,8 @@ export interface NewEvent {
 export type LogPosition = string;
 
 export interface RecordedEvent extends NewEvent {
+  /** As written; 1 for every event stored before events had versions. */
+  schemaVersion: number;
   streamId: string;
   /** 1 for a stream's first event. */
   version: number;

@@ -57,6 +57,8 @@ export function validateAppendRequests(requests: AppendRequest[]): void {
       if (ids.has(event.id.toLowerCase()))
         throw new RangeError(`event id ${event.id} appears twice in one append`);
       ids.add(event.id.toLowerCase());
+      if (event.schemaVersion !== undefined && !(Number.isSafeInteger(event.schemaVersion) && event.schemaVersion >= 1))
+        throw new RangeError(`event ${event.id}: schema version ${String(event.schemaVersion)} is not an integer >= 1`);
     }
   }
 }
@@ -207,6 +209,7 @@ export class InMemoryEventStore implements EventStore, PendingAppendSource {
         events.push(
           copyEvent({
             ...event,
+            schemaVersion: event.schemaVersion ?? 1,
             streamId: request.streamId,
             version: current + index + 1,
             position: formatSequence(next++),

@@ -4,6 +4,7 @@ import { NewEvent } from '@warden/event-store';
 import { TEST_DATABASE_URL, describeEventStoreContract, pollUntil, uniqueTestId } from '@warden/testing';
 import { PostgresEventStore } from './postgres-event-store';
 import { appendChannel, quoteIdentifier } from './postgres-identifiers';
+import { eventStoreMigrations, runMigrations } from './postgres-migrations';
 import { EventStoreLogger } from './postgres-append-listener';
 
 const quiet: EventStoreLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
@@ -76,6 +77,7 @@ describe('PostgresEventStore', () => {
     expect(rows).toEqual([
       { component: 'event-store', version: 1 },
       { component: 'event-store', version: 2 },
+      { component: 'event-store', version: 3 },
     ]);
     await started[0]!.append({ streamId: 's-1', expectedVersion: 'no_stream', events: [event()] });
     expect(await started[3]!.readStream('s-1')).toHaveLength(1);
@@ -251,6 +253,24 @@ describe('PostgresEventStore', () => {
     } finally {
       await pool.end();
     }
+  });
+
+  it('reads the events stored before events had schema versions as version 1', async () => {
+    // The schema as it was: every migration before the schema version column.
+    await runMigrations(admin, schema, 'event-store', eventStoreMigrations(schema).filter((migration) => migration.version < 3));
+    await admin.query(
+      `INSERT INTO ${quoteIdentifier(schema)}.events (event_id, stream_id, version, type, data, metadata)
+       VALUES ($1, 's-1', 1, 'ThingHappened', '{"n": 1}', '{"correlationId": "c-0"}')`,
+      [randomUUID()],
+    );
+
+    const store = await connect();
+    await store.append({ streamId: 's-1', expectedVersion: 1, events: [{ ...event(), schemaVersion: 2 }] });
+
+    expect((await store.readStream('s-1')).map((e) => [e.version, e.schemaVersion])).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
   });
 
   it('refuses to rewrite history', async () => {

@@ -68,6 +68,7 @@ interface EventRow {
   stream_id: string;
   version: string;
   type: string;
+  schema_version: number;
   data: JsonObject;
   metadata: EventMetadata;
   recorded_at: Date;
@@ -76,7 +77,7 @@ interface EventRow {
 // Qualified, and ORDER BY must qualify too: a bare name there would sort by these
 // text aliases, not by the numbers.
 const EVENT_COLUMNS = `e.transaction_id::text AS transaction_id, e.global_position::text AS global_position, e.event_id::text AS event_id,
-  e.stream_id, e.version::text AS version, e.type, e.data, e.metadata, e.recorded_at`;
+  e.stream_id, e.version::text AS version, e.type, e.schema_version, e.data, e.metadata, e.recorded_at`;
 
 /** What an append's INSERT returns for each event. */
 interface AppendedRow {
@@ -87,8 +88,14 @@ interface AppendedRow {
 
 /** An append's events as the INSERT's `jsonb_array_elements` parameter. */
 function eventBatch(request: AppendRequest): string {
-  return JSON.stringify(request.events.map(({ id, type, data, metadata }) => ({ id, type, data, metadata })));
+  return JSON.stringify(request.events.map(({ id, type, schemaVersion, data, metadata }) => ({ id, type, schemaVersion: schemaVersion ?? 1, data, metadata })));
 }
+
+// What an append's INSERT writes, from each element `e` (number `n`) of eventBatch's array,
+// the stream id in $1 and `clock.now`; `before` is the stream's version before the append.
+const APPENDED_COLUMNS = 'event_id, stream_id, version, type, schema_version, data, metadata, recorded_at';
+const appendedValues = (before: string) =>
+  `(e->>'id')::uuid, $1, ${before} + n, e->>'type', (e->>'schemaVersion')::integer, e->'data', e->'metadata', clock.now`;
 
 /** The stream's new version and the log position of the append's last event. */
 function appendResultOf(request: AppendRequest, rows: AppendedRow[]): AppendResult {
@@ -377,8 +384,8 @@ export class PostgresEventStore implements EventStore, PendingAppendSource {
         `WITH quiet AS (SELECT set_config('warden.append_notify', 'after-commit', true) AS setting),
               current AS (SELECT coalesce(max(version), 0) AS version FROM ${this.table} WHERE stream_id = $1),
               clock AS (SELECT date_trunc('milliseconds', clock_timestamp()) AS now)
-         INSERT INTO ${this.table} (event_id, stream_id, version, type, data, metadata, recorded_at)
-         SELECT (e->>'id')::uuid, $1, current.version + n, e->>'type', e->'data', e->'metadata', clock.now
+         INSERT INTO ${this.table} (${APPENDED_COLUMNS})
+         SELECT ${appendedValues('current.version')}
          FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS batch(e, n), quiet, current, clock
          WHERE $2::bigint IS NULL OR current.version = $2::bigint
          ORDER BY n
@@ -431,8 +438,8 @@ export class PostgresEventStore implements EventStore, PendingAppendSource {
         // One timestamp for the whole append, taken after the version check.
         const { rows } = await client.query<AppendedRow>(
           `WITH clock AS (SELECT date_trunc('milliseconds', clock_timestamp()) AS now)
-           INSERT INTO ${this.table} (event_id, stream_id, version, type, data, metadata, recorded_at)
-           SELECT (e->>'id')::uuid, $1, $2::bigint + n, e->>'type', e->'data', e->'metadata', clock.now
+           INSERT INTO ${this.table} (${APPENDED_COLUMNS})
+           SELECT ${appendedValues('$2::bigint')}
            FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS batch(e, n), clock
            ORDER BY n
            RETURNING transaction_id::text AS transaction_id, global_position::text AS global_position, version::text AS version`,
@@ -499,6 +506,7 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
   return {
     id: row.event_id,
     type: row.type,
+    schemaVersion: row.schema_version,
     data: row.data,
     metadata: row.metadata,
     streamId: row.stream_id,

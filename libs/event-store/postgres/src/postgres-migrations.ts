@@ -130,5 +130,14 @@ export function eventStoreMigrations(schema: string): Migration[] {
         $body$;
       `,
     },
+    {
+      version: 3,
+      name: 'schema version of each event',
+      // A constant default: PostgreSQL adds the column without rewriting the table (and so
+      // without the append-only trigger firing); every event stored before is version 1.
+      sql: (s) => `
+        ALTER TABLE ${s}.events ADD COLUMN schema_version integer NOT NULL DEFAULT 1 CHECK (schema_version >= 1);
+      `,
+    },
   ];
 }

@@ -2,3 +2,4 @@ export * from './secret';
 export * from './session.decider';
 export * from './allowed-origin';
 export * from './token.decider';
+export * from './tokens-upcasters';

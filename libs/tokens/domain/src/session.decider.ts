@@ -1,5 +1,5 @@
 import { TokensErrorCode, WardenError } from '@warden/contracts';
-import { Decider } from '@warden/kernel';
+import { Decider, EventUpcasters } from '@warden/kernel';
 
 // A login session: the short-lived key handed out by POST /auth/login (seed 003). Only
 // the SHA-256 of the key is recorded; the key itself exists only in the login answer.
@@ -86,8 +86,11 @@ function evolve(state: SessionState, event: SessionEvent): SessionState {
   }
 }
 
+export const sessionEventUpcasters: EventUpcasters<SessionEvent> = { SessionStarted: [], SessionEnded: [] };
+
 export const sessionDecider: Decider<SessionCommand, SessionEvent, SessionState> = {
   decide,
   evolve,
   initialState: () => ({ status: 'absent' }),
+  upcasters: sessionEventUpcasters,
 };

@@ -8,7 +8,7 @@ import {
   TokensErrorCode,
   WardenError,
 } from '@warden/contracts';
-import { Decider } from '@warden/kernel';
+import { Decider, EventUpcasters } from '@warden/kernel';
 import { normalizeAllowedOrigin } from './allowed-origin';
 
 // An API token (seeds 001, 003, 004): owned by a service account, private or public (valid
@@ -349,8 +349,18 @@ function evolve(state: TokenState, event: TokenEvent): TokenState {
   }
 }
 
+export const tokenEventUpcasters: EventUpcasters<TokenEvent> = {
+  TokenIssued: [],
+  TokenRevoked: [],
+  TokenRotated: [],
+  TokenGraceShortened: [],
+  TokenReassigned: [],
+  TokenUsed: [],
+};
+
 export const tokenDecider: Decider<TokenCommand, TokenEvent, TokenState> = {
   decide,
   evolve,
   initialState: () => ({ status: 'absent' }),
+  upcasters: tokenEventUpcasters,
 };

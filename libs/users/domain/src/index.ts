@@ -8,3 +8,6 @@ export * from './username-reservation.decider';
 export * from './user.decider';
 export * from './team.decider';
 export * from './role.decider';
+export * from './platform-bootstrap.decider';
+export * from './login-outcome';
+export * from './users-upcasters';

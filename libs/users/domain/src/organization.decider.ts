@@ -4,7 +4,7 @@ import {
   UsersErrorCode,
   WardenError,
 } from '@warden/contracts';
-import { Decider } from '@warden/kernel';
+import { Decider, EventUpcasters } from '@warden/kernel';
 import { ServiceAccountType } from './account-type';
 
 export const organizationStreamId = (organizationId: string) => `organization-${organizationId}`;
@@ -74,6 +74,13 @@ export type OrganizationEvent =
       type: 'ServiceAccountSlotReleased';
       data: { organizationId: string; userId: string; accountType: ServiceAccountType };
     };
+
+export const organizationEventUpcasters: EventUpcasters<OrganizationEvent> = {
+  OrganizationCreated: [],
+  OrganizationSettingsChanged: [],
+  ServiceAccountSlotClaimed: [],
+  ServiceAccountSlotReleased: [],
+};
 
 export type OrganizationState =
   | { status: 'absent' }
@@ -176,6 +183,7 @@ function requireActive(state: OrganizationState): ActiveOrganization {
 
 export const organizationDecider: Decider<OrganizationCommand, OrganizationEvent, OrganizationState> = {
   initialState: () => ({ status: 'absent' }),
+  upcasters: organizationEventUpcasters,
 
   decide(command, state) {
     switch (command.type) {

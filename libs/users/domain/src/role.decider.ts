@@ -1,5 +1,5 @@
 import { CommonErrorCode, FieldError, UsersErrorCode, WardenError } from '@warden/contracts';
-import { Decider } from '@warden/kernel';
+import { Decider, EventUpcasters } from '@warden/kernel';
 import { SUPER_ADMIN_ONLY_PERMISSIONS, WardenPermission, isPermission } from '@warden/access';
 import { AccessScope, DEFAULT_ROLE_PREFIX, RoleDefinition, isDefaultRoleName } from './roles';
 
@@ -42,6 +42,8 @@ export type RoleEvent =
       };
     }
   | { type: 'RoleArchived'; data: { organizationId: string; name: string; archivedAt: string } };
+
+export const roleEventUpcasters: EventUpcasters<RoleEvent> = { RoleCreated: [], RoleArchived: [] };
 
 export type RoleState =
   | { status: 'absent' }
@@ -118,6 +120,7 @@ function checkNewRole(command: Extract<RoleCommand, { type: 'CreateRole' }>) {
 
 export const roleDecider: Decider<RoleCommand, RoleEvent, RoleState> = {
   initialState: () => ({ status: 'absent' }),
+  upcasters: roleEventUpcasters,
 
   decide(command, state) {
     switch (command.type) {

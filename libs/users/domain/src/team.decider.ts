@@ -1,5 +1,5 @@
 import { CommonErrorCode, UsersErrorCode, WardenError } from '@warden/contracts';
-import { Decider } from '@warden/kernel';
+import { Decider, EventUpcasters } from '@warden/kernel';
 
 export const teamStreamId = (teamId: string) => `team-${teamId}`;
 
@@ -19,6 +19,14 @@ export type TeamEvent =
   | { type: 'TeamMemberAdded'; data: { teamId: string; userId: string; addedAt: string } }
   | { type: 'TeamMemberRemoved'; data: { teamId: string; userId: string; removedAt: string } }
   | { type: 'TeamDeleted'; data: { teamId: string; deletedAt: string } };
+
+export const teamEventUpcasters: EventUpcasters<TeamEvent> = {
+  TeamCreated: [],
+  TeamRenamed: [],
+  TeamMemberAdded: [],
+  TeamMemberRemoved: [],
+  TeamDeleted: [],
+};
 
 export type Team = {
   status: 'active' | 'deleted';
@@ -49,6 +57,7 @@ function existing(state: TeamState): Team {
 
 export const teamDecider: Decider<TeamCommand, TeamEvent, TeamState> = {
   initialState: () => ({ status: 'absent' }),
+  upcasters: teamEventUpcasters,
 
   decide(command, state) {
     switch (command.type) {

@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { AccountAccess, Principal, principalOf } from '@warden/access';
 import { CommonErrorCode, UsersErrorCode, WardenError } from '@warden/contracts';
-import type { DomainEvent } from '@warden/kernel';
+import { RecordedEvent } from '@warden/event-store';
+import { type DomainEvent, upcast } from '@warden/kernel';
 import { deciderSpec } from '@warden/testing';
 import { RoleDefinition } from './roles';
 import { UserCommand, UserEvent, passwordLoginAllowed, userDecider, userStreamId } from './user.decider';
@@ -237,8 +240,7 @@ describe('user decider', () => {
             type: 'UserProfileChanged',
             data: {
               userId: 'user-1',
-              lastName: 'Murray Hopper',
-              friendlyName: 'Amazing Grace',
+              changes: { lastName: 'Murray Hopper', friendlyName: 'Amazing Grace' },
               changedAt: later,
             },
           },
@@ -249,11 +251,11 @@ describe('user decider', () => {
       spec
         .given([humanCreated])
         .when({ type: 'ChangeProfile', email: null, at: later })
-        .then([{ type: 'UserProfileChanged', data: { userId: 'user-1', email: null, changedAt: later } }]);
+        .then([{ type: 'UserProfileChanged', data: { userId: 'user-1', changes: { email: null }, changedAt: later } }]);
       expect(
         stateAfter([
           humanCreated,
-          { type: 'UserProfileChanged', data: { userId: 'user-1', email: null, changedAt: later } },
+          { type: 'UserProfileChanged', data: { userId: 'user-1', changes: { email: null }, changedAt: later } },
         ]),
       ).toMatchObject({ email: null, firstName: 'Grace' });
     });
@@ -269,7 +271,7 @@ describe('user decider', () => {
         .then([
           {
             type: 'UserProfileChanged',
-            data: { userId: 'user-1', description: 'left the company', changedAt: later },
+            data: { userId: 'user-1', changes: { description: 'left the company' }, changedAt: later },
           },
         ]);
     });
@@ -279,6 +281,22 @@ describe('user decider', () => {
         .given([humanCreated])
         .when({ type: 'ChangeProfile', email: 'grace@', at: later })
         .thenThrows(WardenError, (error) => expect(error.errors?.[0].field).toBe('email'));
+    });
+
+    it('folds a change stored before version 2 (the fields beside its own), read through its upcaster', () => {
+      const [stored] = JSON.parse(readFileSync(path.join(__dirname, '../golden-events/UserProfileChanged.v1.json'), 'utf8')) as RecordedEvent[];
+      const changed = upcast(userDecider.upcasters, stored!);
+
+      expect(changed).toEqual({
+        type: 'UserProfileChanged',
+        data: {
+          userId: stored!.data['userId'],
+          changes: { firstName: 'Grace', lastName: 'Hopper', email: 'grace@example.com', friendlyName: 'Amazing Grace', description: 'Rear admiral' },
+          changedAt: stored!.data['changedAt'],
+        },
+      });
+      expect(stateAfter([humanCreated, changed])).toMatchObject({ email: 'grace@example.com', friendlyName: 'Amazing Grace', description: 'Rear admiral' });
+      spec.given([humanCreated, changed]).when({ type: 'ChangeProfile', email: 'grace@example.com', description: 'Rear admiral', at: later }).then([]);
     });
   });
 

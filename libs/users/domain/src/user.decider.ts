@@ -1,6 +1,6 @@
 import { Principal, maySetPassword } from '@warden/access';
 import { CommonErrorCode, FieldError, UsersErrorCode, WardenError } from '@warden/contracts';
-import { Decider } from '@warden/kernel';
+import { Decider, EventUpcasters, Upcaster } from '@warden/kernel';
 import { AccountType, isServiceAccount } from './account-type';
 import { RoleDefinition, SUPER_ADMIN_ROLE, assertAssignableRoles } from './roles';
 import { checkUsername } from './username';
@@ -81,18 +81,9 @@ export type UserEvent =
         createdAt: string;
       };
     }
-  | {
-      type: 'UserProfileChanged';
-      data: {
-        userId: string;
-        firstName?: string | null;
-        lastName?: string | null;
-        email?: string | null;
-        friendlyName?: string | null;
-        description?: string | null;
-        changedAt: string;
-      };
-    }
+  // Version 2: the fields that changed are in `changes`, apart from the event's own, so that
+  // a field the event gains later cannot be folded into the profile by mistake.
+  | { type: 'UserProfileChanged'; data: { userId: string; changes: ProfileInput; changedAt: string } }
   | { type: 'UserRolesChanged'; data: { userId: string; roles: string[]; changedAt: string } }
   | { type: 'UserTeamsChanged'; data: { userId: string; teams: string[]; changedAt: string } }
   | {
@@ -107,6 +98,21 @@ export type UserEvent =
   | { type: 'UserDeactivated'; data: { userId: string; deactivatedAt: string } }
   | { type: 'UserReactivated'; data: { userId: string; reactivatedAt: string } }
   | { type: 'UserDeleted'; data: { userId: string; deletedAt: string } };
+
+// Version 1 kept the changed fields beside userId and changedAt.
+const profileChangesApart: Upcaster = ({ userId, changedAt, ...changes }) => ({ userId, changes, changedAt });
+
+export const userEventUpcasters: EventUpcasters<UserEvent> = {
+  UserCreated: [],
+  UserProfileChanged: [profileChangesApart],
+  UserRolesChanged: [],
+  UserTeamsChanged: [],
+  AccountTypeConverted: [],
+  UserPasswordChanged: [],
+  UserDeactivated: [],
+  UserReactivated: [],
+  UserDeleted: [],
+};
 
 export type User = {
   status: UserStatus;
@@ -188,6 +194,7 @@ function decidePasswordChange(user: User, command: Extract<UserCommand, { type: 
 
 export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
   initialState: () => ({ status: 'absent' }),
+  upcasters: userEventUpcasters,
 
   decide(command, state) {
     switch (command.type) {
@@ -229,7 +236,7 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
           Object.entries(profile).filter(([key, value]) => value !== user[key as keyof ProfileInput]),
         );
         if (Object.keys(changes).length === 0) return [];
-        return [{ type: 'UserProfileChanged', data: { userId: user.id, ...changes, changedAt: command.at } }];
+        return [{ type: 'UserProfileChanged', data: { userId: user.id, changes, changedAt: command.at } }];
       }
       case 'AssignRoles': {
         const user = existing(state);
@@ -327,11 +334,8 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
           createdAt,
         };
       }
-      case 'UserProfileChanged': {
-        if (state.status === 'absent') return state;
-        const { userId: _userId, changedAt: _changedAt, ...changes } = event.data;
-        return { ...state, ...changes };
-      }
+      case 'UserProfileChanged':
+        return state.status === 'absent' ? state : { ...state, ...event.data.changes };
       case 'UserRolesChanged':
         return state.status === 'absent' ? state : { ...state, roles: event.data.roles };
       case 'UserTeamsChanged':

@@ -1,5 +1,5 @@
 import { UsersErrorCode, WardenError } from '@warden/contracts';
-import { Decider } from '@warden/kernel';
+import { Decider, EventUpcasters } from '@warden/kernel';
 import { normalizeUsername } from './username';
 
 // One stream per normalized username: appending to it with an expected version is what
@@ -15,6 +15,8 @@ export type UsernameReservationEvent =
   | { type: 'UsernameReserved'; data: { username: string; userId: string; organizationId: string } }
   | { type: 'UsernameReleased'; data: { username: string; userId: string } };
 
+export const usernameReservationEventUpcasters: EventUpcasters<UsernameReservationEvent> = { UsernameReserved: [], UsernameReleased: [] };
+
 export type UsernameReservationState =
   | { status: 'free' }
   | { status: 'reserved'; username: string; userId: string; organizationId: string };
@@ -25,6 +27,7 @@ export const usernameReservationDecider: Decider<
   UsernameReservationState
 > = {
   initialState: () => ({ status: 'free' }),
+  upcasters: usernameReservationEventUpcasters,
 
   decide(command, state) {
     switch (command.type) {

@@ -1,0 +1,76 @@
+// Drives a running system through the API so that it stores at least one event of every
+// type, and each key of every event type's data at least once: what the golden events are
+// recorded from. A new event type, or a new key, gets its step here.
+import { ApiClient, ApiResponse, RunningSystem } from '@warden/testing';
+
+const STRONG = 'plinth-orbit-cascade-47';
+const SERVICE_PASSWORD = 'envelope-status-updater-9';
+
+function expectStatus<T>(response: ApiResponse<T>, status: number, what: string): T {
+  if (response.status !== status) throw new Error(`${what}: expected ${status}, got ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body;
+}
+
+/** Every step answers as expected or throws; the TokenUsed events come later, from the tokens service's flush. */
+export async function storeEveryEventType(system: RunningSystem): Promise<void> {
+  const url = system.gatewayUrl;
+  const anonymous = new ApiClient(url);
+  // The bootstrap stored the platform's first events; a login starts a session.
+  const platform = await ApiClient.login(url, system.admin.username, system.admin.password);
+  expectStatus(await anonymous.post('/auth/login', { username: 'nobody@nowhere', password: STRONG }), 401, 'unknown username');
+  expectStatus(await anonymous.post('/auth/login', { username: system.admin.username, password: 'not-the-password-1' }), 401, 'wrong password');
+
+  const settings = { service_internal_limit: 1, service_external_limit: 10, max_token_lifetime_seconds: 90 * 86_400, human_password_login: true };
+  const tenant = expectStatus(await platform.post<{ id: string }>('/organizations', { name: 'Golden Events', settings }), 201, 'organization');
+  const changed = { service_internal_limit: 0, service_external_limit: 20, max_token_lifetime_seconds: null, human_password_login: false };
+  expectStatus(await platform.patch(`/organizations/${tenant.id}`, { settings: changed }), 200, 'every setting changed');
+  const restored = { service_internal_limit: 1, max_token_lifetime_seconds: 30 * 86_400, human_password_login: true };
+  expectStatus(await platform.patch(`/organizations/${tenant.id}`, { settings: restored }), 200, 'settings restored');
+
+  const profile = { first_name: 'Ada', last_name: 'Lovelace', email: 'ada@example.com', friendly_name: 'Ada', description: 'Runs the tenant' };
+  const adminBody = { username: 'golden.admin@events', account_type: 'user', password: STRONG, organization: tenant.id, roles: ['WARDEN_SUPER_ADMIN'], ...profile };
+  expectStatus(await platform.post('/users', adminBody), 201, 'tenant super admin');
+  const admin = await ApiClient.login(url, 'golden.admin@events', STRONG);
+
+  const grace = expectStatus(await admin.post<{ id: string }>('/users', { username: 'grace@events', account_type: 'user', password: STRONG, roles: ['WARDEN_MEMBER'] }), 201, 'human');
+  const newProfile = { first_name: 'Grace', last_name: 'Hopper', email: 'grace@example.com', friendly_name: 'Amazing Grace', description: 'Rear admiral' };
+  expectStatus(await admin.patch(`/users/${grace.id}`, newProfile), 200, 'every profile field changed');
+  expectStatus(await admin.patch(`/users/${grace.id}`, { email: null }), 200, 'a profile field cleared');
+  expectStatus(await admin.patch(`/users/${grace.id}`, { roles: ['WARDEN_ADMIN'] }), 200, 'roles');
+
+  const team = expectStatus(await admin.post<{ id: string }>('/teams', { name: 'Platform' }), 201, 'team');
+  expectStatus(await admin.patch(`/teams/${team.id}`, { name: 'Platform team' }), 200, 'team renamed');
+  expectStatus(await admin.post(`/teams/${team.id}/members`, { user_id: grace.id }), 200, 'member added');
+  expectStatus(await admin.delete(`/teams/${team.id}/members/${grace.id}`), 200, 'member removed');
+  expectStatus(await admin.delete(`/teams/${team.id}`), 204, 'team deleted');
+
+  const role = { name: 'BILLING_READER', display_name: 'Billing reader', description: 'Reads the billing records', application_code: 'billing', permissions: ['users:read'], access_scope: 'organization' };
+  expectStatus(await admin.post('/roles', role), 201, 'custom role');
+  expectStatus(await admin.post('/roles/BILLING_READER/archive'), 200, 'role archived');
+
+  const serviceAccount = async (username: string) =>
+    expectStatus(
+      await admin.post<{ id: string }>('/users', { username, account_type: 'service_external', password: SERVICE_PASSWORD, roles: ['WARDEN_MEMBER'] }),
+      201,
+      username,
+    );
+  const webhooks = await serviceAccount('webhooks@events');
+  const pipeline = await serviceAccount('pipeline@events');
+  expectStatus(await admin.patch(`/users/${webhooks.id}`, { password: 'another-strong-secret-7' }), 200, 'password changed');
+  expectStatus(await admin.patch(`/users/${pipeline.id}`, { account_type: 'service_internal' }), 200, 'account type converted');
+  expectStatus(await admin.post(`/users/${grace.id}/deactivate`), 200, 'deactivated');
+  expectStatus(await admin.post(`/users/${grace.id}/reactivate`), 200, 'reactivated');
+  expectStatus(await admin.delete(`/users/${grace.id}`), 204, 'deleted');
+
+  const expiresAt = new Date(Date.now() + 7 * 86_400_000).toISOString();
+  const publicToken = { user_id: webhooks.id, name: 'DocuSign Connect', visibility: 'public', allowed_origins: ['https://shop.example.com'], expires_at: expiresAt, permissions: ['users:read'] };
+  const issued = expectStatus(await admin.post<{ id: string }>('/tokens', publicToken), 201, 'token');
+  expectStatus(await admin.post(`/tokens/${issued.id}/rotate`, { grace_period_seconds: 300 }), 200, 'token rotated');
+  expectStatus(await admin.post(`/tokens/${issued.id}/rotate`, { grace_period_seconds: 0 }), 200, 'token rotated at once: the earlier secret ends too');
+  expectStatus(await admin.post(`/tokens/${issued.id}/reassign`, { user_id: pipeline.id }), 200, 'token reassigned');
+  expectStatus(await admin.post(`/tokens/${issued.id}/revoke`), 200, 'token revoked');
+  const used = expectStatus(await admin.post<{ token: string }>('/tokens', { user_id: webhooks.id, name: 'CI' }), 201, 'private token');
+  expectStatus(await admin.withApiKey(used.token).get('/auth/whoami'), 200, 'token used');
+
+  expectStatus(await admin.post('/auth/logout'), 204, 'session ended');
+}
