@@ -262,6 +262,17 @@ describe('uniform refusals', () => {
     expect(foreignBody).toEqual(unknownBody);
   });
 
+  it("words another organization's team in a user's teams exactly as an unknown team", async () => {
+    const otherTeam = (await otherChief.post<{ id: string }>('/teams', { name: 'Theirs' })).body.id;
+    const unknownTeam = '01900000-0000-7000-8000-0000000000fe';
+    const foreign = await chief.patch<Problem>(`/users/${ids.teamBMember}`, { teams: [ids.teamB, otherTeam] });
+    const unknown = await chief.patch<Problem>(`/users/${ids.teamBMember}`, { teams: [ids.teamB, unknownTeam] });
+    expect(foreign.status).toBe(422);
+    const { instance: _a, correlationId: _c, ...foreignBody } = comparable(foreign.body, otherTeam);
+    const { instance: _b, correlationId: _d, ...unknownBody } = comparable(unknown.body, unknownTeam);
+    expect(foreignBody).toEqual(unknownBody);
+  });
+
   it("answers the introspection of another organization's token, whatever its state, as an unknown token", async () => {
     // A well-formed token (its checksum holds) that was never issued.
     const neverIssued = formatSecret('api_token', [...randomBytes(SECRET_BODY_LENGTH)].map((byte) => BASE62_ALPHABET[byte % 62]).join(''));

@@ -587,6 +587,9 @@ export const ROUTE_ACCESS = [
   },
 ] as const satisfies readonly RouteAccess[];
 
+/** The routes the gateway serves: the table without its cases (each walked beside its route by the matrix). */
+export const SERVED_ROUTES: readonly RouteAccess[] = (ROUTE_ACCESS as readonly RouteAccess[]).filter((route) => route.case === undefined);
+
 type KeyOf<R> = R extends { method: infer M extends string; path: infer P extends string; case: infer C extends string }
   ? `${M} ${P} (${C})`
   : R extends { method: infer M extends string; path: infer P extends string }

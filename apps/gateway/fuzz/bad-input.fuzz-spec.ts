@@ -1,4 +1,4 @@
-// Issue 7, bad input: property-based requests over every route of ROUTE_ACCESS against the
+// Issue 7, bad input: property-based requests over every route the gateway serves against the
 // four services running as processes. Every answer must be a 4xx RFC 7807 problem document
 // (never a 5xx, never another shape), and the refused requests together must leave the
 // event stores, the audit log and the Redis read models exactly as they were.
@@ -8,7 +8,7 @@ import { Client } from 'pg';
 import Redis from 'ioredis';
 import fc from 'fast-check';
 import { ApiClient, RedisValueDump, RunningSystem, TEST_REDIS_URL, dumpRedisPrefix, startSystem } from '@warden/testing';
-import { ROUTE_ACCESS, RouteAccess, routeKey } from '../e2e/route-access';
+import { RouteAccess, SERVED_ROUTES, routeKey } from '../e2e/route-access';
 import {
   damagedSecret,
   deeplyNested,
@@ -248,7 +248,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  const lines = ROUTE_ACCESS.map((route) => `  ${routeKey(route).padEnd(44)} ${String(tried.get(routeKey(route)) ?? 0).padStart(6)}`);
+  const lines = SERVED_ROUTES.map((route) => `  ${routeKey(route).padEnd(44)} ${String(tried.get(routeKey(route)) ?? 0).padStart(6)}`);
   const total = [...tried.values()].reduce((sum, n) => sum + n, 0);
   process.stdout.write(`\nfuzz: inputs tried per route (FUZZ_RUNS=${RUNS})\n${lines.join('\n')}\n  ${'total'.padEnd(44)} ${String(total).padStart(6)}\n`);
   await system?.stop();
@@ -256,11 +256,11 @@ afterAll(async () => {
 
 /** Public routes answer an anonymous caller with something other than 401. */
 const isPublic = (route: RouteAccess) => route.access.anonymous[0] !== 401;
-const authenticated = ROUTE_ACCESS.filter((route) => !isPublic(route));
-const withParams = ROUTE_ACCESS.filter((route) => route.path.includes(':'));
-const withBody = ROUTE_ACCESS.filter((route) => BODY_SAMPLES[routeKey(route)] !== undefined);
-const withQuery = ROUTE_ACCESS.filter((route) => QUERY_ROUTES.has(routeKey(route)));
-const publicReads = ROUTE_ACCESS.filter((route) => isPublic(route) && route.method === 'GET');
+const authenticated = SERVED_ROUTES.filter((route) => !isPublic(route));
+const withParams = SERVED_ROUTES.filter((route) => route.path.includes(':'));
+const withBody = SERVED_ROUTES.filter((route) => BODY_SAMPLES[routeKey(route)] !== undefined);
+const withQuery = SERVED_ROUTES.filter((route) => QUERY_ROUTES.has(routeKey(route)));
+const publicReads = SERVED_ROUTES.filter((route) => isPublic(route) && route.method === 'GET');
 
 describe('missing, malformed, forged, expired and revoked credentials: 401 problem', () => {
   const credential = () =>
@@ -356,7 +356,7 @@ describe('hostile bodies: 4xx problem', () => {
   });
 
   it('POST /api/v1/auth/login: injection and Unicode in the username and password get 401', async () => {
-    const route = ROUTE_ACCESS.find((r) => routeKey(r) === 'POST /api/v1/auth/login')!;
+    const route = SERVED_ROUTES.find((r) => routeKey(r) === 'POST /api/v1/auth/login')!;
     await assertProperty(
       fc.asyncProperty(hostileString, hostileString, async (username, password) => {
         await expectRefused(route, { method: 'POST', path: route.path, headers: json, body: JSON.stringify({ username, password }) }, [400, 401]);
@@ -389,8 +389,8 @@ describe('public read routes (health, docs): other methods get a 4xx problem', (
 });
 
 describe('a public token from any origin but its own', () => {
-  const me = ROUTE_ACCESS.find((r) => routeKey(r) === 'GET /api/v1/users/me')!;
-  const verify = ROUTE_ACCESS.find((r) => routeKey(r) === 'POST /api/v1/tokens/verify')!;
+  const me = SERVED_ROUTES.find((r) => routeKey(r) === 'GET /api/v1/users/me')!;
+  const verify = SERVED_ROUTES.find((r) => routeKey(r) === 'POST /api/v1/tokens/verify')!;
 
   it('authenticates nothing: 401 problem', async () => {
     await assertProperty(

@@ -341,10 +341,11 @@ export class UsersService {
 }
 
 // A team the body names that does not exist (or is in another organization) is a bad
-// reference in the body, not a missing resource of the route.
+// reference in the body, not a missing resource of the route; both read alike, so that
+// another organization's team ids cannot be told from unknown ones.
 function teamReference(error: unknown, teams: readonly string[], field: string): unknown {
   if (error instanceof WardenError && (error.code === UsersErrorCode.TeamNotFound || error.code === UsersErrorCode.UserNotInOrganization)) {
-    return new WardenError(UsersErrorCode.InvalidReference, `${field}: ${error.detail}`, [
+    return new WardenError(UsersErrorCode.InvalidReference, `${field} must name teams of the user's organization`, [
       { field, message: `must name teams of the user's organization (${teams.join(', ')})` },
     ]);
   }
