@@ -1,12 +1,12 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_LOGGER, WardenLogger } from '@warden/platform';
+import { TokenUseRecorder } from '@warden/token-verifier';
 import Redis from 'ioredis';
 import { AuthConfig } from './auth-config';
 import { AuthController } from './auth.controller';
 import { AUTH_KEY_PREFIX, AUTH_REDIS, AuthenticationGuard, RequestAuthenticator } from './authentication.guard';
 import { LoginThrottle } from './login-throttle';
 import { TokenIntrospector } from '../tokens/token-introspector';
-import { TokenUseRecorder } from '../tokens/token-use-recorder';
 
 class AuthRedisLifecycle implements OnApplicationShutdown {
   constructor(

@@ -1,10 +1,9 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { CREDENTIAL_VERIFY_FROM_STORE_SUBJECT, CommonErrorCode, PrincipalView, VerifyTokenBody, WardenError } from '@warden/contracts';
 import { APP_LOGGER, ProblemDetailsFilter, ServiceClient, WardenLogger, countCredentialVerification } from '@warden/platform';
-import { VerificationFallback, VerificationResult, prepareCredentialVerifier, verifyCredential } from '@warden/token-verifier';
+import { TokenUseRecorder, VerificationFallback, VerificationResult, prepareCredentialVerifier, verifyCredential } from '@warden/token-verifier';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
-import { TokenUseRecorder } from '../tokens/token-use-recorder';
 import { attachPrincipal, contextOf, principalOf } from './principal-of-request';
 import { presentedSecret } from './presented-secret';
 import { isPublicRoute } from './public-routes';

@@ -226,6 +226,7 @@ export function intersectPermissions(owner: PrincipalRecord, tokenPermissions: r
 export function introspectionOf(result: VerificationResult, revealReason: boolean): TokenIntrospection {
   if (!result.ok) return revealReason ? { active: false, reason: result.reason } : { active: false };
   const { principal } = result;
+  const narrowing = principal.credential.permissions;
   return {
     active: true,
     token_id: principal.credential.id,
@@ -234,8 +235,31 @@ export function introspectionOf(result: VerificationResult, revealReason: boolea
     organization_id: principal.organizationId,
     account_type: principal.accountType,
     roles: principal.roles,
+    teams: principal.teams,
     permissions: principal.permissions,
+    is_super_admin: principal.isSuperAdmin,
+    platform_admin: principal.platformAdmin,
+    ...(narrowing ? { scope: narrowing.join(' ') } : {}),
     expires_at: principal.credential.expiresAt,
+  };
+}
+
+/** The caller an active introspection describes, as `verifyCredential` would have found it in Redis. */
+export function principalOfIntrospection(answer: Extract<TokenIntrospection, { active: true }>): PrincipalView {
+  const expiresAt = answer.expires_at;
+  const narrowing = answer.scope === undefined ? undefined : answer.scope.split(' ').filter(Boolean);
+  return {
+    userId: answer.user_id,
+    organizationId: answer.organization_id,
+    accountType: answer.account_type,
+    roles: answer.roles,
+    teams: answer.teams,
+    permissions: answer.permissions,
+    isSuperAdmin: answer.is_super_admin,
+    platformAdmin: answer.platform_admin,
+    credential: narrowing
+      ? { kind: answer.token_type, id: answer.token_id, expiresAt, permissions: narrowing }
+      : { kind: answer.token_type, id: answer.token_id, expiresAt },
   };
 }
 
