@@ -34,7 +34,9 @@ export type VerificationFailure =
   /** The owner is deactivated, deleted, has no principal record, or (an API token) is no longer a service account. */
   | 'owner_inactive'
   /** A public API token presented from an origin outside its allowlist. */
-  | 'origin_not_allowed';
+  | 'origin_not_allowed'
+  /** Warden's introspection answered inactive without saying why (a credential without `tokens:read`, or another organization's token). */
+  | 'inactive';
 
 export type VerificationResult = { ok: true; principal: PrincipalView } | { ok: false; reason: VerificationFailure };
 
@@ -55,10 +57,23 @@ export interface VerifyCredentialOptions {
   fallback?: VerificationFallback;
 }
 
-/** The credential read model is not ready and no fallback was given: a 503, never a refusal of a valid key. */
-export class CredentialReadModelUnavailableError extends WardenError {
+/**
+ * Warden cannot decide now (its read model is being rebuilt, its introspection did not
+ * answer, or refused this service's own credential): a 503 to the caller, never a refusal
+ * of a key that may be valid. `detail` is for the caller; `message` says why, for the logs.
+ */
+export class VerificationUnavailableError extends WardenError {
+  constructor(why: string, detail = 'Warden cannot verify credentials right now; try again shortly') {
+    super(CommonErrorCode.ServiceUnavailable, detail);
+    this.message = `${CommonErrorCode.ServiceUnavailable}: ${why}`;
+  }
+}
+
+/** The credential read model is not ready and no fallback was given. */
+export class CredentialReadModelUnavailableError extends VerificationUnavailableError {
   constructor() {
-    super(CommonErrorCode.ServiceUnavailable, 'the credential read model is being rebuilt; try again shortly');
+    const detail = 'the credential read model is being rebuilt; try again shortly';
+    super(detail, detail);
   }
 }
 
