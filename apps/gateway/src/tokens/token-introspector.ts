@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PrincipalView, TokenIntrospection, VerifyTokenBody } from '@warden/contracts';
-import { ServiceClient } from '@warden/platform';
+import { ServiceClient, countCredentialVerification, exportVerificationMetrics } from '@warden/platform';
 import { TokenUseRecorder, introspectionOf, verifyCredential } from '@warden/token-verifier';
 import type { FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -20,11 +20,14 @@ export class TokenIntrospector {
     @Inject(AUTH_KEY_PREFIX) private readonly keyPrefix: string,
     @Inject(ServiceClient) private readonly services: ServiceClient,
     @Inject(TokenUseRecorder) private readonly uses: TokenUseRecorder,
-  ) {}
+  ) {
+    exportVerificationMetrics('introspection');
+  }
 
   async introspect(body: VerifyTokenBody, request: FastifyRequest): Promise<TokenIntrospection> {
     const caller = requirePrincipal(request);
     const now = new Date();
+    const started = performance.now();
     const result = await verifyCredential(body.token, {
       redis: this.redis,
       keyPrefix: this.keyPrefix,
@@ -32,6 +35,7 @@ export class TokenIntrospector {
       origin: body.origin ?? null,
       fallback: storeFallback(this.services, request),
     });
+    countCredentialVerification('introspection', result.ok ? 'ok' : result.reason, (performance.now() - started) / 1000);
     const answer = visibleTo(caller, introspectionOf(result, true));
     if (answer.active && answer.token_type === 'api_token') this.uses.record(answer.token_id, now.getTime());
     return answer;

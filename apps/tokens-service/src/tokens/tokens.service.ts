@@ -39,7 +39,7 @@ import {
 } from '@warden/tokens-domain';
 import type { Redis } from 'ioredis';
 import { v7 as uuidv7 } from 'uuid';
-import { validateDto } from '@warden/platform';
+import { countCredentialVerification, exportVerificationMetrics, validateDto } from '@warden/platform';
 import { CredentialReadModel } from '../credentials/credential-read-model';
 import { CredentialStoreVerification } from '../credentials/credential-store-verification';
 import { TokenRecord } from '../credentials/credential-read-model.projection';
@@ -81,6 +81,7 @@ export class TokensService {
     this.clock = options.clock ?? (() => new Date());
     prepareCredentialVerifier(options.redis);
     this.uses = new TokenUseRecorder(options.redis, options.keyPrefix);
+    exportVerificationMetrics('nats');
     if (!('wardenTakeTokenUse' in options.redis)) options.redis.defineCommand('wardenTakeTokenUse', { numberOfKeys: 1, lua: TAKE_USE_SCRIPT });
   }
 
@@ -201,6 +202,7 @@ export class TokensService {
   async verify(envelope: Envelope<unknown>): Promise<TokenIntrospection> {
     const body = await validateDto(VerifyTokenBody, envelope.payload);
     const now = this.clock();
+    const started = performance.now();
     const result = await verifyCredential(body.token, {
       redis: this.options.redis,
       keyPrefix: this.options.keyPrefix,
@@ -208,6 +210,7 @@ export class TokensService {
       origin: body.origin ?? null,
       fallback: (presented, origin) => this.options.storeVerification.verify(presented, origin, this.clock()),
     });
+    countCredentialVerification('nats', result.ok ? 'ok' : result.reason, (performance.now() - started) / 1000);
     if (result.ok && result.principal.credential.kind === 'api_token') this.uses.record(result.principal.credential.id, now.getTime());
     return introspectionOf(result, true);
   }
