@@ -1,12 +1,13 @@
-# One image for the four services; the command picks the app.
-FROM node:20-bookworm-slim AS build
+# One image for the four services; the command picks the app. Node 24, a long-term support
+# release (the code also runs on Node 20.11 and later, as package.json's engines say).
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production HTTP_HOST=0.0.0.0
 COPY --from=build /app/node_modules ./node_modules

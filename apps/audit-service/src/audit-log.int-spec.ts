@@ -2,15 +2,19 @@
 // instances, tamper detection at the right record, redelivery, catch-up after downtime,
 // the backfill from the event stores, the queries, and a user as of a moment.
 import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { EventMetadata, NewEvent, RecordedEvent } from '@warden/event-store';
 import { PostgresEventStore, quoteIdentifier } from '@warden/event-store-postgres';
 import { encodePublishedEvent, ensureEventsStream, eventSubject, silentMessagingLog } from '@warden/messaging';
 import { TEST_DATABASE_URL, TEST_NATS_URL, deleteStreamQuietly, pollUntil, readAllCommitted, silentStoreLogger, uniqueTestId } from '@warden/testing';
 import { userDecider, userStreamId } from '@warden/users-domain';
+import { createLogger } from '@warden/platform';
 import { NatsConnection, connect } from 'nats';
 import { Pool } from 'pg';
+import { register } from 'prom-client';
 import { UserAsOf } from './as-of/user-as-of';
 import { GENESIS_HASH } from './audit-log/audit-chain';
+import { AuditChainCheck } from './audit-log/audit-chain-check';
 import { AuditIngestor } from './audit-log/audit-ingestor';
 import { auditRecordOf } from './audit-log/audit-record';
 import { AuditRecordRepository } from './audit-log/audit-record.repository';
@@ -179,6 +183,26 @@ describe('the audit hash chain', () => {
       await tamper(`UPDATE $schema.audit_records SET hash = repeat('a', 64) WHERE event_id = $1`, [ids[3]]);
 
       expect(await records.verify(ORG_A)).toMatchObject({ intact: false, first_broken: { sequence: 4, event_id: ids[3], reason: 'hash_mismatch' } });
+    });
+
+    it('is walked in the background, which says so in its metrics and its log', async () => {
+      const logged: Array<Record<string, unknown>> = [];
+      const destination = new Writable({
+        write(chunk, _encoding, done) {
+          logged.push(JSON.parse(String(chunk)));
+          done();
+        },
+      });
+      const check = new AuditChainCheck(() => records.verify(), createLogger({ service: 'audit-spec', level: 'info', destination }), () => new Date('2031-01-01T00:00:00Z'));
+      const metric = async (name: string) => (await register.getSingleMetricAsString(name)).split('\n').find((line) => line.startsWith(name));
+      await check.check();
+      expect(await metric('warden_audit_chain_broken')).toBe('warden_audit_chain_broken 0');
+      expect(await metric('warden_audit_chain_records_checked')).toBe('warden_audit_chain_records_checked 6');
+      expect(await metric('warden_audit_chain_last_check_timestamp_seconds')).toBe('warden_audit_chain_last_check_timestamp_seconds 1924992000');
+      await tamper(`UPDATE $schema.audit_records SET hash = repeat('a', 64) WHERE event_id = $1`, [ids[3]]);
+      await check.check();
+      expect(await metric('warden_audit_chain_broken')).toBe('warden_audit_chain_broken 1');
+      expect(logged.find((line) => line['msg'] === 'audit chain broken')).toMatchObject({ firstBroken: { chain: ORG_A, sequence: 4 } });
     });
 
     it('catches the deletion of the newest record against the chain head', async () => {

@@ -5,6 +5,7 @@ import { APP_LOGGER, WardenLogger } from '@warden/platform';
 import { SERVICE_INFRASTRUCTURE, ServiceInfrastructure } from '@warden/runtime';
 import { TokenAsOf } from './as-of/token-as-of';
 import { UserAsOf } from './as-of/user-as-of';
+import { AuditChainCheck } from './audit-log/audit-chain-check';
 import { AuditIngestor } from './audit-log/audit-ingestor';
 import { AuditRecordRepository } from './audit-log/audit-record.repository';
 import { AuditController } from './audit-log/audit.controller';
@@ -32,11 +33,13 @@ class AuditLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     @Inject(AuditIngestor) private readonly ingestor: AuditIngestor,
     @Inject(AuditBackfill) private readonly backfill: AuditBackfill,
     @Inject(SourceEventStores) private readonly sources: SourceEventStores,
+    @Inject(AuditChainCheck) private readonly chainCheck: AuditChainCheck,
     @Inject(APP_LOGGER) private readonly logger: WardenLogger,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.ingestor.start();
+    this.chainCheck.start();
     // In the background: a long backfill must not hold up readiness, and it is idempotent.
     void this.backfill.run().catch((error: unknown) => {
       this.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'audit backfill failed');
@@ -44,6 +47,7 @@ class AuditLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.chainCheck.stop();
     await this.ingestor.stop();
     await this.backfill.stop();
     await this.sources.close();
@@ -75,6 +79,11 @@ export class AuditServiceModule {
               warn: (message) => logger.warn(message),
               error: (message) => logger.error(message),
             }),
+        },
+        {
+          provide: AuditChainCheck,
+          inject: [AuditRecordRepository, APP_LOGGER],
+          useFactory: (records: AuditRecordRepository, logger: WardenLogger) => new AuditChainCheck(() => records.verify(), logger),
         },
         {
           provide: AuditIngestor,

@@ -28,8 +28,9 @@ it('the gateway counts requests by route and status, verifications by outcome, a
   const text = await scrape(metricsUrl('gateway'));
   expect(text).toMatch(/warden_http_requests_total\{method="POST",route="\/api\/v1\/auth\/login",status="200",app="gateway"\} [1-9]/);
   expect(text).toMatch(/warden_http_request_duration_seconds_count\{app="gateway",method="GET",route="\/api\/v1\/users\/me",status="401"\} [1-9]/);
-  expect(text).toMatch(/warden_credential_verifications_total\{outcome="ok",app="gateway"\} [1-9]/);
-  expect(text).toMatch(/warden_credential_verifications_total\{outcome="missing",app="gateway"\} [1-9]/);
+  expect(text).toMatch(/warden_credential_verifications_total\{path="http",outcome="ok",app="gateway"\} [1-9]/);
+  expect(text).toMatch(/warden_credential_verifications_total\{path="http",outcome="missing",app="gateway"\} [1-9]/);
+  expect(text).toMatch(/warden_credential_verification_duration_seconds_count\{path="http",app="gateway"\} [1-9]/);
   expect(text).toMatch(/warden_nats_request_duration_seconds_count\{app="gateway",subject="[^"]+",outcome="ok"\} [1-9]/);
   expect(text).toContain('# TYPE warden_login_throttles_total counter');
 });
@@ -46,4 +47,17 @@ it('each back-end service reports its relay lag, projection lag and rebuilds', a
   const audit = await scrape(metricsUrl('audit-service'));
   expect(audit).toMatch(/warden_projection_lag_events\{durable="[^"]+",app="audit-service"\} \d+/);
   expect(audit).toContain('process_resident_memory_bytes');
+  // Its own only: no login throttles nor verifications on the audit service.
+  expect(audit).not.toContain('warden_login_throttles_total');
+  expect(audit).not.toContain('warden_credential_verifications_total');
+});
+
+it('each service reports its readiness checks, the replays of its read models, and the audit service its chain walk', async () => {
+  const tokens = await scrape(metricsUrl('tokens-service'));
+  expect(tokens).toContain('warden_health_check_status{check="credential-read-model",status="up",app="tokens-service"} 1');
+  expect(tokens).toContain('warden_health_check_status{check="credential-read-model",status="degraded",app="tokens-service"} 0');
+  expect(tokens).toMatch(/warden_replay_running\{read_model="tokens",app="tokens-service"\} 0/);
+  expect(await scrape(metricsUrl('users-service'))).toMatch(/warden_replay_events_total\{read_model="users-listing",app="users-service"\} \d+/);
+  expect(await scrape(metricsUrl('audit-service'))).toMatch(/warden_audit_chain_broken\{app="audit-service"\} 0/);
+  expect(await scrape(metricsUrl('users-service'))).toMatch(/warden_events_published_total\{service="users",type="[A-Za-z]+",app="users-service"\} [1-9]/);
 });

@@ -67,6 +67,8 @@ class CredentialReadModelLifecycle implements OnApplicationBootstrap, OnApplicat
     clearInterval(this.timer);
     clearInterval(this.usesTimer);
     await this.flushing;
+    // Uses verified over NATS since the last interval, left for the next instance to record.
+    await this.tokens.flushUses().catch((error: unknown) => this.logger.warn({ err: error }, 'noting token uses failed'));
     await this.replay.settled().catch(() => undefined);
     await this.consumer.stop();
   }

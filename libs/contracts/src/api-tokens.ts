@@ -30,8 +30,9 @@ export const TokensSubjects = {
   exchange: 'tokens.tokens.exchange',
   /**
    * Introspection for internal callers (RFC 7662 in spirit): `{token, origin?}` answers a
-   * TokenIntrospection. The same verifier as the gateway's; the reason is always given,
-   * since only services inside the deployment reach NATS.
+   * TokenIntrospection, in Nest's packet or as bare JSON for any NATS client. The same
+   * verifier as the gateway's; the reason is always given, since only services inside the
+   * deployment reach NATS.
    */
   verify: 'tokens.verify',
 } as const;
@@ -145,6 +146,10 @@ export interface ApiTokenOfNewUser {
   enabled: true;
 }
 
+/**
+ * RFC 7662-style introspection: everything the verifier knows of an active credential's
+ * caller, so a service asking over HTTP or NATS decides as one reading Redis would.
+ */
 export type TokenIntrospection =
   | {
       active: true;
@@ -154,7 +159,13 @@ export type TokenIntrospection =
       organization_id: string;
       account_type: PrincipalView['accountType'];
       roles: string[];
+      teams: string[];
+      /** The caller's effective permissions (a narrowed token's already intersected). */
       permissions: PrincipalView['permissions'];
+      is_super_admin: boolean;
+      platform_admin: boolean;
+      /** RFC 7662's `scope`: the permissions an API token was narrowed to, space-separated; absent when it holds its owner's. */
+      scope?: string;
       expires_at: string | null;
     }
   | { active: false; reason?: string };

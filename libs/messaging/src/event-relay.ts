@@ -10,7 +10,8 @@
 import { createHash } from 'node:crypto';
 import { JetStreamClient, PubAck, headers as natsHeaders } from 'nats';
 import { Pool, PoolClient } from 'pg';
-import { Gauge } from 'prom-client';
+import { ownMetric } from '@warden/platform';
+import { Counter, Gauge } from 'prom-client';
 import { CORRELATION_ID_HEADER } from '@warden/contracts';
 import { EventStore, LogPosition, RecordedEvent } from '@warden/event-store';
 import { BackoffOptions, backoffDelay, describeError, sleep } from './backoff';
@@ -89,17 +90,26 @@ const SAFE_HEADER_VALUE = /^[\x21-\x7e][\x20-\x7e]{0,254}$/;
 const LAG_METRIC_CAP = 10_000;
 const startedRelays = new Set<EventRelay>();
 
-new Gauge({
-  name: 'warden_relay_lag_events',
-  help: `Committed events the relay has not yet published to JetStream (counted up to ${LAG_METRIC_CAP}), by service`,
-  labelNames: ['service'] as const,
-  async collect() {
-    this.reset();
-    const lags = await Promise.allSettled([...startedRelays].map(async (relay) => [relay.status().service, await relay.lag(LAG_METRIC_CAP)] as const));
-    // A store that cannot be read leaves its series out of this scrape; the health check says why.
-    for (const lag of lags) if (lag.status === 'fulfilled') this.set({ service: lag.value[0] }, lag.value[1].pending);
-  },
-});
+// Registered when the first relay of the process starts: a service without a relay exports neither.
+const relayMetrics = ownMetric(() => ({
+  lag: new Gauge({
+    name: 'warden_relay_lag_events',
+    help: `Committed events the relay has not yet published to JetStream (counted up to ${LAG_METRIC_CAP}), by service`,
+    labelNames: ['service'] as const,
+    async collect() {
+      this.reset();
+      const lags = await Promise.allSettled([...startedRelays].map(async (relay) => [relay.status().service, await relay.lag(LAG_METRIC_CAP)] as const));
+      // A store that cannot be read leaves its series out of this scrape; the health check says why.
+      for (const lag of lags) if (lag.status === 'fulfilled') this.set({ service: lag.value[0] }, lag.value[1].pending);
+    },
+  }),
+  // By type, so that one series tells revocations (TokenRevoked) and all of them that the relay moves.
+  published: new Counter({
+    name: 'warden_events_published_total',
+    help: 'Events the relay published to JetStream (republished duplicates not counted), by service and event type',
+    labelNames: ['service', 'type'] as const,
+  }),
+}));
 
 export class EventRelay {
   private readonly service: string;
@@ -144,6 +154,7 @@ export class EventRelay {
     if (this.running) return;
     this.abort = new AbortController();
     this.state = 'standby';
+    relayMetrics();
     startedRelays.add(this);
     this.running = this.run().finally(() => {
       this.state = 'stopped';
@@ -291,10 +302,14 @@ export class EventRelay {
         } else {
           for (const event of batch) acks.push(await this.publish(event));
         }
-        for (const ack of acks) {
+        const { published } = relayMetrics();
+        acks.forEach((ack, index) => {
           if (ack.duplicate) this.duplicates += 1;
-          else this.published += 1;
-        }
+          else {
+            this.published += 1;
+            published.inc({ service: this.service, type: batch[index]!.type });
+          }
+        });
         if (attempt > 1) this.log('info', 'event relay publishing again', { service: this.service });
         return true;
       } catch (error) {

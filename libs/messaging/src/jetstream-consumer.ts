@@ -7,6 +7,7 @@
 // handler that does not may raise maxAckPending for throughput.
 import type { FactoryProvider, InjectionToken } from '@nestjs/common';
 import { AckPolicy, ConsumerConfig, ConsumerEvents, ConsumerMessages, DeliverPolicy, Events, JetStreamManager, JsMsg, NatsConnection, Status, nanos } from 'nats';
+import { ownMetric } from '@warden/platform';
 import { Gauge } from 'prom-client';
 import { BackoffOptions, backoffDelay, describeError, sleep } from './backoff';
 import { MessagingLog, stderrMessagingLog } from './messaging-log';
@@ -64,17 +65,21 @@ const PULL_EXPIRES_MS = 10_000;
 
 const startedConsumers = new Set<EventConsumer>();
 
-new Gauge({
-  name: 'warden_projection_lag_events',
-  help: 'Events of the stream a durable consumer has not yet handled (not delivered, or delivered and not acked), by durable',
-  labelNames: ['durable'] as const,
-  async collect() {
-    this.reset();
-    const lags = await Promise.allSettled([...startedConsumers].map(async (consumer) => [consumer.status().durable, await consumer.pending()] as const));
-    // JetStream unreachable: the series is left out of this scrape (the health check says why).
-    for (const lag of lags) if (lag.status === 'fulfilled' && lag.value[0] !== undefined) this.set({ durable: lag.value[0] }, lag.value[1]);
-  },
-});
+// Registered when the first consumer of the process starts.
+const projectionLag = ownMetric(
+  () =>
+    new Gauge({
+      name: 'warden_projection_lag_events',
+      help: 'Events of the stream a durable consumer has not yet handled (not delivered, or delivered and not acked), by durable',
+      labelNames: ['durable'] as const,
+      async collect() {
+        this.reset();
+        const lags = await Promise.allSettled([...startedConsumers].map(async (consumer) => [consumer.status().durable, await consumer.pending()] as const));
+        // JetStream unreachable: the series is left out of this scrape (the health check says why).
+        for (const lag of lags) if (lag.status === 'fulfilled' && lag.value[0] !== undefined) this.set({ durable: lag.value[0] }, lag.value[1]);
+      },
+    }),
+);
 
 export class EventConsumer {
   private readonly stream: string;
@@ -108,6 +113,7 @@ export class EventConsumer {
     await this.ensureDurable(options);
     this.abort = new AbortController();
     this.state = 'consuming';
+    projectionLag();
     startedConsumers.add(this);
     this.running = this.run(options, this.abort.signal).finally(() => {
       this.state = 'stopped';

@@ -17,6 +17,7 @@
 // one shard. Splitting a projection across shards would need a checkpoint per tag.
 import type { Redis } from 'ioredis';
 import { EventStore, LogPosition, RecordedEvent } from '@warden/event-store';
+import { ownMetric } from '@warden/platform';
 import { Gauge } from 'prom-client';
 import { describeError } from './backoff';
 import { MessagingLog, stderrMessagingLog } from './messaging-log';
@@ -155,11 +156,15 @@ export class ProjectionScriptError extends Error {
   override readonly name = 'ProjectionScriptError';
 }
 
-const rebuildsInProgress = new Gauge({
-  name: 'warden_rebuilds_in_progress',
-  help: 'Read models being rebuilt from the event store in this process, by projection',
-  labelNames: ['projection'] as const,
-});
+// Registered by the first projection runner of the process.
+const rebuildsInProgress = ownMetric(
+  () =>
+    new Gauge({
+      name: 'warden_rebuilds_in_progress',
+      help: 'Read models being rebuilt from the event store in this process, by projection',
+      labelNames: ['projection'] as const,
+    }),
+);
 
 /** The generation this runner writes was swapped out: apply the event to the live one instead. */
 export class ProjectionGenerationMovedError extends Error {
@@ -195,7 +200,7 @@ export class RedisProjectionRunner {
     this.rebuildHeldBackTimeoutMs = options.rebuildHeldBackTimeoutMs ?? 30_000;
     this.log = options.log ?? stderrMessagingLog;
     this.generation = options.generation;
-    rebuildsInProgress.inc({ projection: this.projection.name }, 0); // the series exists before the first rebuild
+    rebuildsInProgress().inc({ projection: this.projection.name }, 0); // the series exists before the first rebuild
     if (!(APPLY_COMMAND in this.redis)) {
       // Sent once per connection (EVALSHA, falling back to EVAL when Redis lost the script).
       this.redis.defineCommand(APPLY_COMMAND, { lua: APPLY_SCRIPT });
@@ -266,10 +271,10 @@ export class RedisProjectionRunner {
    * held-back events stay unreadable for `rebuildHeldBackTimeoutMs`.
    */
   rebuild(store: EventStore = this.store, onProgress?: RebuildProgress): Promise<{ events: number; applied: number }> {
-    if (!this.rebuilding) rebuildsInProgress.inc({ projection: this.projection.name }, 1);
+    if (!this.rebuilding) rebuildsInProgress().inc({ projection: this.projection.name }, 1);
     this.rebuilding ??= this.replay(store, undefined, onProgress).then(({ events, applied }) => ({ events, applied })).finally(() => {
       this.rebuilding = undefined;
-      rebuildsInProgress.dec({ projection: this.projection.name }, 1);
+      rebuildsInProgress().dec({ projection: this.projection.name }, 1);
     });
     return this.rebuilding;
   }

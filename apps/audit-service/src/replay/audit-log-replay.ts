@@ -25,6 +25,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ReadModelCompareReport, ReadModelDifference, ReadModelReplayView, ReplayMode, ReplayRuns, withReplayRate } from '@warden/contracts';
 import { RecordedEvent } from '@warden/event-store';
 import { handOverIndexNames, quoteIdentifier } from '@warden/event-store-postgres';
+import { exportReplayProgress } from '@warden/platform';
 import { Pool, PoolClient } from 'pg';
 import { GENESIS_HASH, chainOf, chainRecord } from '../audit-log/audit-chain';
 import { auditRecordOf } from '../audit-log/audit-record';
@@ -82,6 +83,7 @@ export class AuditLogReplay {
     this.s = quoteIdentifier(options.schema);
     this.liveRecords = `${this.s}.${RECORDS_TABLE}`;
     this.liveHeads = `${this.s}.${HEADS_TABLE}`;
+    exportReplayProgress(AUDIT_LOG_READ_MODEL, () => this.status());
   }
 
   /** The current or last run; null when none ran since start. */

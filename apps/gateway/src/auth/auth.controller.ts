@@ -48,7 +48,7 @@ export class AuthController {
     void reply.header('cache-control', 'no-store');
     const attempt = await this.throttle.attempt(body.username, request.ip);
     if (!attempt.allowed) {
-      loginThrottlesTotal.inc();
+      loginThrottlesTotal().inc();
       void reply.header('retry-after', String(attempt.retryAfterSeconds));
       throw new WardenError(CommonErrorCode.RateLimited, 'Too many failed logins; try again later');
     }

@@ -1,12 +1,12 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import { APP_LOGGER, WardenLogger } from '@warden/platform';
+import { APP_LOGGER, WardenLogger, loginThrottlesTotal } from '@warden/platform';
+import { TokenUseRecorder } from '@warden/token-verifier';
 import Redis from 'ioredis';
 import { AuthConfig } from './auth-config';
 import { AuthController } from './auth.controller';
 import { AUTH_KEY_PREFIX, AUTH_REDIS, AuthenticationGuard, RequestAuthenticator } from './authentication.guard';
 import { LoginThrottle } from './login-throttle';
 import { TokenIntrospector } from '../tokens/token-introspector';
-import { TokenUseRecorder } from '../tokens/token-use-recorder';
 
 class AuthRedisLifecycle implements OnApplicationShutdown {
   constructor(
@@ -52,12 +52,14 @@ export class AuthModule {
         {
           provide: LoginThrottle,
           inject: [AUTH_REDIS],
-          useFactory: (redis: Redis) =>
-            new LoginThrottle(redis, config.REDIS_KEY_PREFIX, {
+          useFactory: (redis: Redis) => {
+            loginThrottlesTotal(); // exported from the start, at 0
+            return new LoginThrottle(redis, config.REDIS_KEY_PREFIX, {
               windowMs: config.LOGIN_THROTTLE_WINDOW_SECONDS * 1000,
               maxFailuresPerUsername: config.LOGIN_MAX_FAILURES_PER_USERNAME,
               maxFailuresPerAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS,
-            }),
+            });
+          },
         },
         {
           provide: TokenUseRecorder,

@@ -1,10 +1,9 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { CREDENTIAL_VERIFY_FROM_STORE_SUBJECT, CommonErrorCode, PrincipalView, VerifyTokenBody, WardenError } from '@warden/contracts';
-import { APP_LOGGER, ProblemDetailsFilter, ServiceClient, WardenLogger, countCredentialVerification } from '@warden/platform';
-import { VerificationFallback, VerificationResult, prepareCredentialVerifier, verifyCredential } from '@warden/token-verifier';
+import { APP_LOGGER, ProblemDetailsFilter, ServiceClient, WardenLogger, countCredentialVerification, exportVerificationMetrics } from '@warden/platform';
+import { TokenUseRecorder, VerificationFallback, VerificationResult, prepareCredentialVerifier, verifyCredential } from '@warden/token-verifier';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
-import { TokenUseRecorder } from '../tokens/token-use-recorder';
 import { attachPrincipal, contextOf, principalOf } from './principal-of-request';
 import { presentedSecret } from './presented-secret';
 import { isPublicRoute } from './public-routes';
@@ -30,23 +29,27 @@ export class RequestAuthenticator {
     @Inject(ServiceClient) private readonly services: ServiceClient,
   ) {
     prepareCredentialVerifier(redis);
+    exportVerificationMetrics('http');
   }
 
   /** The caller of the request, or undefined when it presents no valid credential. */
   async authenticate(request: FastifyRequest): Promise<PrincipalView | undefined> {
     const presented = presentedSecret(request.headers);
+    if (presented === undefined) {
+      countCredentialVerification('http', 'missing');
+      this.logger.debug({ reason: 'missing', route: request.routeOptions.url }, 'request not authenticated');
+      return undefined;
+    }
     const now = new Date();
-    const result: VerificationResult | { ok: false; reason: 'missing' } =
-      presented === undefined
-        ? { ok: false, reason: 'missing' }
-        : await verifyCredential(presented, {
-            redis: this.redis,
-            keyPrefix: this.keyPrefix,
-            now,
-            origin: request.headers.origin ?? null,
-            fallback: storeFallback(this.services, request),
-          });
-    countCredentialVerification(result.ok ? 'ok' : result.reason);
+    const started = performance.now();
+    const result = await verifyCredential(presented, {
+      redis: this.redis,
+      keyPrefix: this.keyPrefix,
+      now,
+      origin: request.headers.origin ?? null,
+      fallback: storeFallback(this.services, request),
+    });
+    countCredentialVerification('http', result.ok ? 'ok' : result.reason, (performance.now() - started) / 1000);
     if (!result.ok) {
       this.logger.debug({ reason: result.reason, route: request.routeOptions.url }, 'request not authenticated');
       return undefined;

@@ -229,7 +229,7 @@ describe('the OpenAPI document', () => {
     expect(metrics.headers['content-type']).toContain('text/plain');
     expect(metrics.body).toMatch(/warden_http_requests_total\{method="GET",route="\/api\/v1\/tokens",status="401",app="gateway"\} [1-9]/);
     expect(metrics.body).toMatch(/warden_http_request_duration_seconds_bucket\{le="\+Inf",app="gateway",method="GET",route="\/api\/v1\/openapi.json",status="200"\} [1-9]/);
-    expect(metrics.body).toMatch(/warden_credential_verifications_total\{outcome="missing",app="gateway"\} [1-9]/);
+    expect(metrics.body).toMatch(/warden_credential_verifications_total\{path="http",outcome="missing",app="gateway"\} [1-9]/);
     expect(metrics.body).toContain('process_cpu_seconds_total');
   });
 });

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { principalOfView } from '@warden/access';
 import { TokenIntrospection, VerifyTokenBody } from '@warden/contracts';
-import { ServiceClient } from '@warden/platform';
-import { introspectionFor, verifyCredential } from '@warden/token-verifier';
+import { ServiceClient, countCredentialVerification, exportVerificationMetrics } from '@warden/platform';
+import { TokenUseRecorder, introspectionFor, verifyCredential } from '@warden/token-verifier';
 import type { FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { AUTH_KEY_PREFIX, AUTH_REDIS, storeFallback } from '../auth/authentication.guard';
@@ -11,7 +11,8 @@ import { requirePrincipal } from '../auth/principal-of-request';
 /**
  * POST /tokens/verify: the verifier the guard uses, on a token given in the body, with the
  * same fallback: while the read model is not ready the tokens service decides from its
- * event store.
+ * event store. A resource server introspects the tokens it accepts, so an API token
+ * answered active to its caller counts as used, as one the guard accepts does.
  */
 @Injectable()
 export class TokenIntrospector {
@@ -19,17 +20,25 @@ export class TokenIntrospector {
     @Inject(AUTH_REDIS) private readonly redis: Redis,
     @Inject(AUTH_KEY_PREFIX) private readonly keyPrefix: string,
     @Inject(ServiceClient) private readonly services: ServiceClient,
-  ) {}
+    @Inject(TokenUseRecorder) private readonly uses: TokenUseRecorder,
+  ) {
+    exportVerificationMetrics('introspection');
+  }
 
   async introspect(body: VerifyTokenBody, request: FastifyRequest): Promise<TokenIntrospection> {
     const caller = requirePrincipal(request);
+    const now = new Date();
+    const started = performance.now();
     const result = await verifyCredential(body.token, {
       redis: this.redis,
       keyPrefix: this.keyPrefix,
-      now: new Date(),
+      now,
       origin: body.origin ?? null,
       fallback: storeFallback(this.services, request),
     });
-    return introspectionFor(result, principalOfView(caller));
+    countCredentialVerification('introspection', result.ok ? 'ok' : result.reason, (performance.now() - started) / 1000);
+    const answer = introspectionFor(result, principalOfView(caller));
+    if (answer.active && answer.token_type === 'api_token') this.uses.record(answer.token_id, now.getTime());
+    return answer;
   }
 }

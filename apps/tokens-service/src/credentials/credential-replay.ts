@@ -10,6 +10,7 @@ import {
 } from '@warden/contracts';
 import { EventStore } from '@warden/event-store';
 import { LUA_AFTER, MessagingLog, stderrMessagingLog } from '@warden/messaging';
+import { exportReplayProgress } from '@warden/platform';
 import type { Redis } from 'ioredis';
 import { CredentialReadModel } from './credential-read-model';
 import { CREDENTIAL_READ_MODEL } from './credential-read-model.projection';
@@ -68,6 +69,7 @@ export class CredentialReplay {
   constructor(private readonly options: CredentialReplayOptions) {
     this.log = options.log ?? stderrMessagingLog;
     this.clock = options.clock ?? (() => new Date());
+    exportReplayProgress('tokens', () => this.status());
     if (!('wardenSwapCredentialGeneration' in options.redis)) {
       options.redis.defineCommand('wardenSwapCredentialGeneration', { numberOfKeys: 3, lua: SWAP_SCRIPT });
     }

@@ -13,6 +13,7 @@ import {
   TokenView,
   TokensSubjects,
 } from '@warden/contracts';
+import { PLAIN_JSON_REQUESTS } from '@warden/platform';
 import { VerificationResult } from '@warden/token-verifier';
 import { TokensService } from './tokens.service';
 
@@ -55,7 +56,8 @@ export class TokensController {
     return this.tokens.exchange(envelope);
   }
 
-  @MessagePattern(TokensSubjects.verify)
+  // Also answers a bare `{token, origin?}` from any NATS client (README, "API tokens").
+  @MessagePattern(TokensSubjects.verify, PLAIN_JSON_REQUESTS)
   verify(@Payload() envelope: Envelope<unknown>): Promise<TokenIntrospection> {
     return this.tokens.verify(envelope);
   }

@@ -27,7 +27,7 @@ import {
 } from '@warden/contracts';
 import { EventStore } from '@warden/event-store';
 import { CommandHandler, eventMetadataFrom, loadState } from '@warden/kernel';
-import { VerificationResult, introspectionOf, prepareCredentialVerifier, verifyCredential } from '@warden/token-verifier';
+import { TokenUseRecorder, VerificationResult, introspectionOf, prepareCredentialVerifier, verifyCredential } from '@warden/token-verifier';
 import {
   RandomBytes,
   TokenCommand,
@@ -40,7 +40,7 @@ import {
 } from '@warden/tokens-domain';
 import type { Redis } from 'ioredis';
 import { v7 as uuidv7 } from 'uuid';
-import { validateDto } from '@warden/platform';
+import { countCredentialVerification, exportVerificationMetrics, validateDto } from '@warden/platform';
 import { CredentialReadModel } from '../credentials/credential-read-model';
 import { CredentialStoreVerification } from '../credentials/credential-store-verification';
 import { TokenRecord } from '../credentials/credential-read-model.projection';
@@ -74,11 +74,15 @@ return 0
 export class TokensService {
   private readonly commands: CommandHandler<TokenCommand, TokenEvent, TokenState>;
   private readonly clock: () => Date;
+  /** Uses of API tokens verified over NATS, noted as the gateways note theirs. */
+  private readonly uses: TokenUseRecorder;
 
   constructor(private readonly options: TokensServiceOptions) {
     this.commands = new CommandHandler(options.store, tokenDecider, { maxRetries: 5 });
     this.clock = options.clock ?? (() => new Date());
     prepareCredentialVerifier(options.redis);
+    this.uses = new TokenUseRecorder(options.redis, options.keyPrefix);
+    exportVerificationMetrics('nats');
     if (!('wardenTakeTokenUse' in options.redis)) options.redis.defineCommand('wardenTakeTokenUse', { numberOfKeys: 1, lua: TAKE_USE_SCRIPT });
   }
 
@@ -197,17 +201,22 @@ export class TokensService {
   /**
    * `tokens.verify` for internal callers: the same verifier as the gateway's. While a lost
    * read model is being rebuilt (health says so) it decides from the event store instead,
-   * by the same rules, so the answer neither waits nor refuses a valid token.
+   * by the same rules, so the answer neither waits nor refuses a valid token. An accepted
+   * API token counts as used, as at the gateway.
    */
   async verify(envelope: Envelope<unknown>): Promise<TokenIntrospection> {
     const body = await validateDto(VerifyTokenBody, envelope.payload);
+    const now = this.clock();
+    const started = performance.now();
     const result = await verifyCredential(body.token, {
       redis: this.options.redis,
       keyPrefix: this.options.keyPrefix,
-      now: this.clock(),
+      now,
       origin: body.origin ?? null,
       fallback: (presented, origin) => this.options.storeVerification.verify(presented, origin, this.clock()),
     });
+    countCredentialVerification('nats', result.ok ? 'ok' : result.reason, (performance.now() - started) / 1000);
+    if (result.ok && result.principal.credential.kind === 'api_token') this.uses.record(result.principal.credential.id, now.getTime());
     return introspectionOf(result, true);
   }
 
@@ -222,6 +231,7 @@ export class TokensService {
    * flush at most, and none when nothing later happened). Answers how many were recorded.
    */
   async recordUses(): Promise<number> {
+    await this.flushUses();
     const key = this.options.keyPrefix + TOKEN_LAST_USED_KEY;
     const uses = await this.options.redis.hgetall(key);
     let recorded = 0;
@@ -248,6 +258,11 @@ export class TokensService {
       );
     }
     return recorded;
+  }
+
+  /** Leaves the uses noted by `verify` in Redis beside the gateways' (at each `recordUses`, and at shutdown). */
+  flushUses(): Promise<void> {
+    return this.uses.flush();
   }
 
   /**

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { ReadModelCompareReport, ReadModelDifference, ReadModelReplayView, ReplayMode, ReplayRuns, withReplayRate } from '@warden/contracts';
 import { EventStore, RecordedEvent } from '@warden/event-store';
 import { handOverIndexNames, quoteIdentifier } from '@warden/event-store-postgres';
+import { exportReplayProgress } from '@warden/platform';
 import { Pool, PoolClient } from 'pg';
 import { LISTING_PROJECTION, LISTING_TABLES, ListingProjection, ListingTable } from './listing.projection';
 
@@ -33,7 +34,9 @@ export interface ListingReplayOptions {
 export class ListingReplay {
   private readonly runs = new ReplayRuns();
 
-  constructor(private readonly options: ListingReplayOptions) {}
+  constructor(private readonly options: ListingReplayOptions) {
+    exportReplayProgress(USERS_LISTING_READ_MODEL, () => this.status());
+  }
 
   /** The current or last run; null when none ran since start. */
   status(): ReadModelReplayView | null {

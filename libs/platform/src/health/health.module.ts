@@ -11,6 +11,7 @@ import {
 } from '@nestjs/common';
 import type { InjectionToken, OptionalFactoryDependency } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { exportHealthChecks } from '../metrics/metrics';
 import { HEALTH_CHECKS, HealthCheck, HealthReport, runHealthChecks } from './health-check';
 
 export interface HealthModuleOptions {
@@ -28,6 +29,9 @@ const DEFAULT_TIMEOUT_MS = 2000;
 
 @Injectable()
 export class HealthService implements OnApplicationShutdown {
+  // Prometheus sees what the readiness probe sees (warden_health_check_status), checked at each scrape.
+  private readonly stopExporting = exportHealthChecks(() => this.readiness());
+
   constructor(
     @Inject(HEALTH_CHECKS) private readonly checks: HealthCheck[],
     @Inject(HEALTH_TIMEOUT_MS) private readonly timeoutMs: number,
@@ -38,6 +42,7 @@ export class HealthService implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopExporting();
     await Promise.allSettled(this.checks.map((check) => check.close?.()));
   }
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { httpRequestDuration } from './metrics';
+import { httpRequestDuration, httpRequestsTotal } from './metrics';
 
 // A request that matched no route is counted under one label, so that scanners probing
 // random paths cannot grow the number of series.
@@ -11,13 +11,15 @@ const UNMATCHED_ROUTE = 'unmatched';
  * `registerHttpMetrics(app.getHttpAdapter().getInstance())`.
  */
 export function registerHttpMetrics(fastify: FastifyInstance): void {
+  const duration = httpRequestDuration();
+  httpRequestsTotal();
   fastify.addHook('onResponse', (request, reply, done) => {
     const labels = {
       method: request.method,
       route: request.routeOptions.url ?? UNMATCHED_ROUTE,
       status: String(reply.statusCode),
     };
-    httpRequestDuration.observe(labels, reply.elapsedTime / 1000); // and so warden_http_requests_total
+    duration.observe(labels, reply.elapsedTime / 1000); // and so warden_http_requests_total
     done();
   });
 }

@@ -5,7 +5,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { CommonErrorCode, Envelope, RequestContext, WardenError } from '@warden/contracts';
 import { TEST_NATS_URL, uniqueTestId } from '@warden/testing';
 import { IsString } from 'class-validator';
-import { JSONCodec, connect } from 'nats';
+import { JSONCodec, ServiceError, connect, headers as natsHeaders } from 'nats';
 import { Writable } from 'node:stream';
 import { NatsConfig } from '../config/config-fragments';
 import { ProblemDetailsFilter } from '../errors/problem-details.filter';
@@ -15,6 +15,7 @@ import { createLogger, WardenLogger } from '../logging/logger';
 import { LoggingModule } from '../logging/logging.module';
 import { NatsRpcModule, connectNatsMicroservice } from './nats-rpc.module';
 import { ServiceClient } from './service-client';
+import { PLAIN_JSON_REQUESTS } from './warden-nats-server';
 
 class CreateOrganization {
   @IsString()
@@ -41,6 +42,17 @@ class OrganizationsHandlers {
 
   @MessagePattern('users.organizations.crash')
   crash() {
+    throw new Error('relation "users.organizations" does not exist');
+  }
+
+  @MessagePattern('users.organizations.lookup', PLAIN_JSON_REQUESTS)
+  async lookup(@Payload() envelope: Envelope<unknown>) {
+    const organization = await validateDto(CreateOrganization, envelope.payload);
+    return { name: organization.name, correlationId: currentCorrelationId(), actorType: envelope.context.actorType };
+  }
+
+  @MessagePattern('users.organizations.crash-plainly', PLAIN_JSON_REQUESTS)
+  crashPlainly() {
     throw new Error('relation "users.organizations" does not exist');
   }
 
@@ -260,6 +272,83 @@ describe('request-reply over NATS', () => {
       name: 'after',
       correlationId: 'req-after',
     });
+  });
+});
+
+// Any NATS client (the nats CLI, Go, Python) may ask a subject flagged PLAIN_JSON_REQUESTS
+// with a bare JSON body; the requests here are made with the nats client alone, and errors
+// read with its own ServiceError, as a NATS service client in another language reads them.
+describe('plain JSON requests', () => {
+  const prefix = uniqueTestId('plain');
+  const serviceLog: Array<Record<string, unknown>> = [];
+  let service: INestApplication;
+  let connection: Awaited<ReturnType<typeof connect>>;
+  const text = new TextEncoder();
+  const ask = (subject: string, body: string, correlationId?: string) => {
+    const headers = natsHeaders();
+    if (correlationId) headers.set('x-correlation-id', correlationId);
+    return connection.request(`${prefix}.${subject}`, text.encode(body), { timeout: 5000, headers });
+  };
+  const json = (data: Uint8Array) => JSON.parse(new TextDecoder().decode(data)) as Record<string, unknown>;
+
+  beforeAll(async () => {
+    service = await startService(natsConfig(prefix), capturingLogger(serviceLog));
+    connection = await connect({ servers: TEST_NATS_URL });
+  });
+
+  afterAll(async () => {
+    await connection?.close();
+    await service?.close();
+  });
+
+  it('answers a bare JSON body with the bare value, in the correlation of its header, as an anonymous caller', async () => {
+    const reply = await ask('users.organizations.lookup', '{"name": "Acme"}', 'req-plain-1');
+    expect(ServiceError.isServiceError(reply)).toBe(false);
+    expect(json(reply.data)).toEqual({ name: 'Acme', correlationId: 'req-plain-1', actorType: 'anonymous' });
+  });
+
+  it("still answers Nest's packet on the same subject in Nest's format", async () => {
+    const packet = { pattern: 'users.organizations.lookup', id: 'p-plain', data: envelope({ name: 'Acme' }, 'req-packet') };
+    const reply = await ask('users.organizations.lookup', JSON.stringify(packet));
+    expect(json(reply.data)).toEqual({ response: { name: 'Acme', correlationId: 'req-packet', actorType: 'system' }, isDisposed: true, id: 'p-plain' });
+  });
+
+  it('answers a body that is not JSON with a malformed_body problem and the NATS service-error headers', async () => {
+    for (const body of ['{"name":', '', 'Acme']) {
+      const reply = await ask('users.organizations.lookup', body, 'req-plain-malformed');
+      expect(ServiceError.toServiceError(reply)).toMatchObject({ code: 400, message: 'The request body must be JSON' });
+      expect(json(reply.data)).toMatchObject({ status: 400, code: CommonErrorCode.MalformedBody, correlationId: 'req-plain-malformed' });
+    }
+  });
+
+  it('answers an invalid body with validation_failed naming each field at fault', async () => {
+    for (const [body, fields] of [
+      ['{"name": 42, "admin": true}', ['admin', 'name']],
+      ['{}', ['name']],
+    ] as const) {
+      const reply = await ask('users.organizations.lookup', body);
+      expect(ServiceError.toServiceError(reply)?.code).toBe(400);
+      const problem = json(reply.data) as { code: string; errors: { field: string }[] };
+      expect(problem.code).toBe(CommonErrorCode.ValidationFailed);
+      expect(problem.errors.map((error) => error.field).sort()).toEqual([...fields]);
+    }
+    for (const body of ['null', '[1]', '"Acme"']) {
+      const reply = await ask('users.organizations.lookup', body);
+      expect(json(reply.data)).toMatchObject({ status: 400, code: CommonErrorCode.ValidationFailed });
+    }
+  });
+
+  it('answers an unexpected failure as a 500 internal_error that says nothing of it, and logs it', async () => {
+    const reply = await ask('users.organizations.crash-plainly', '{}', 'req-plain-crash');
+    expect(ServiceError.toServiceError(reply)?.code).toBe(500);
+    expect(json(reply.data)).toMatchObject({ status: 500, code: CommonErrorCode.Internal });
+    expect(new TextDecoder().decode(reply.data)).not.toContain('does not exist');
+    expect(serviceLog.some((line) => line['msg'] === 'unexpected error' && line['correlationId'] === 'req-plain-crash')).toBe(true);
+  });
+
+  it('leaves a bare body on a subject that is not flagged unanswered', async () => {
+    const request = connection.request(`${prefix}.users.organizations.create`, text.encode('{"name": "Acme"}'), { timeout: 500 });
+    await expect(request).rejects.toMatchObject({ code: 'TIMEOUT' });
   });
 });
 

@@ -42,14 +42,16 @@ export class ServiceClient implements OnApplicationBootstrap, OnApplicationShutd
     private readonly client: WardenNatsClient,
     @Inject(NATS_REQUEST_TIMEOUT_MS) private readonly timeoutMs: number,
     @Inject(APP_LOGGER) private readonly logger: WardenLogger,
-  ) {}
+  ) {
+    natsRequestDuration(); // exported from the start by a process that asks the services
+  }
 
   async send<TRes, TPayload = unknown>(subject: string, envelope: Envelope<TPayload>): Promise<TRes> {
     const headers = natsHeaders();
     headers.set(CORRELATION_ID_HEADER, envelope.context.correlationId);
     // Nest's request packet, which the services' transport reads: the pattern, an id it echoes, the envelope.
     const packet = encoder.encode(JSON.stringify({ pattern: subject, data: envelope, id: randomUUID() }));
-    const endTimer = natsRequestDuration.startTimer({ subject });
+    const endTimer = natsRequestDuration().startTimer({ subject });
     try {
       const reply = await this.client.request(subject, packet, headers, this.timeoutMs);
       // A handler that returns nothing answers without a response.

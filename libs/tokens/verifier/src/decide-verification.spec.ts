@@ -1,6 +1,6 @@
 import { CredentialRecord, PrincipalRecord } from '@warden/contracts';
 import { principalOf } from '@warden/access';
-import { decideVerification, introspectionFor, introspectionOf } from './verify-credential';
+import { decideVerification, introspectionFor, introspectionOf, principalOfIntrospection } from './verify-credential';
 
 const now = new Date('2030-01-01T00:30:00.000Z');
 const credential: CredentialRecord = {
@@ -163,11 +163,34 @@ describe('decideVerification', () => {
         organization_id: 'o-1',
         account_type: 'service_external',
         roles: ['WARDEN_AUDITOR'],
+        teams: ['t-1'],
         permissions: { 'audit:read': 'organization' },
+        is_super_admin: false,
+        platform_admin: false,
         expires_at: '2030-01-01T01:00:00.000Z',
       });
       expect(introspectionOf({ ok: false, reason: 'revoked' }, true)).toEqual({ active: false, reason: 'revoked' });
       expect(introspectionOf({ ok: false, reason: 'revoked' }, false)).toEqual({ active: false });
+    });
+
+    it('says what a token was narrowed to as RFC 7662\'s space-separated scope', () => {
+      const narrowed = decideVerification('api_token', JSON.stringify({ ...credential, kind: 'api_token', permissions: ['audit:read', 'records:write'] }), JSON.stringify(principal), now);
+      expect(introspectionOf(narrowed, true)).toMatchObject({ active: true, scope: 'audit:read records:write', permissions: { 'audit:read': 'organization' } });
+      expect(introspectionOf(decide({}, {}), true)).not.toHaveProperty('scope');
+    });
+
+    // The library's HTTP mode decides on an introspection: it must see the caller the Redis mode sees.
+    it.each([
+      ['a session', 'session' as const, {}, {}],
+      ['a super admin\'s token', 'api_token' as const, {}, { isSuperAdmin: true, roles: ['WARDEN_SUPER_ADMIN'] }],
+      ['an internal account\'s narrowed token', 'api_token' as const, { permissions: ['audit:read'] }, { accountType: 'service_internal' as const }],
+      ['a token narrowed to nothing', 'api_token' as const, { permissions: [] }, { platformAdmin: true, isSuperAdmin: true }],
+    ])('gives back the principal of %s from its introspection', (_name, kind, c, p) => {
+      const result = decideVerification(kind, JSON.stringify({ ...credential, kind, ...c }), JSON.stringify({ ...principal, ...p }), now);
+      if (!result.ok) throw new Error(`expected an active credential, got ${result.reason}`);
+      const answer = introspectionOf(result, true);
+      if (!answer.active) throw new Error('expected an active introspection');
+      expect(principalOfIntrospection(JSON.parse(JSON.stringify(answer)))).toEqual(result.principal);
     });
   });
 

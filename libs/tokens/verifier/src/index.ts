@@ -3,3 +3,4 @@ export * from './warden-verifier';
 export * from './presented-credential';
 export * from './warden-auth.guard';
 export type { PrincipalView } from '@warden/contracts';
+export * from './token-use-recorder';

@@ -34,7 +34,9 @@ export type VerificationFailure =
   /** The owner is deactivated, deleted, has no principal record, or (an API token) is no longer a service account. */
   | 'owner_inactive'
   /** A public API token presented from an origin outside its allowlist. */
-  | 'origin_not_allowed';
+  | 'origin_not_allowed'
+  /** Warden's introspection answered inactive without saying why (a credential without `tokens:read`, or another organization's token). */
+  | 'inactive';
 
 /**
  * A refusal of a credential that exists says which organization it belongs to, so that an
@@ -59,10 +61,23 @@ export interface VerifyCredentialOptions {
   fallback?: VerificationFallback;
 }
 
-/** The credential read model is not ready and no fallback was given: a 503, never a refusal of a valid key. */
-export class CredentialReadModelUnavailableError extends WardenError {
+/**
+ * Warden cannot decide now (its read model is being rebuilt, its introspection did not
+ * answer, or refused this service's own credential): a 503 to the caller, never a refusal
+ * of a key that may be valid. `detail` is for the caller; `message` says why, for the logs.
+ */
+export class VerificationUnavailableError extends WardenError {
+  constructor(why: string, detail = 'Warden cannot verify credentials right now; try again shortly') {
+    super(CommonErrorCode.ServiceUnavailable, detail);
+    this.message = `${CommonErrorCode.ServiceUnavailable}: ${why}`;
+  }
+}
+
+/** The credential read model is not ready and no fallback was given. */
+export class CredentialReadModelUnavailableError extends VerificationUnavailableError {
   constructor() {
-    super(CommonErrorCode.ServiceUnavailable, 'the credential read model is being rebuilt; try again shortly');
+    const detail = 'the credential read model is being rebuilt; try again shortly';
+    super(detail, detail);
   }
 }
 
@@ -210,6 +225,7 @@ function effectiveExpiry(credential: CredentialRecord, policy: OrganizationPolic
 export function introspectionOf(result: VerificationResult, revealReason: boolean): TokenIntrospection {
   if (!result.ok) return revealReason ? { active: false, reason: result.reason } : { active: false };
   const { principal } = result;
+  const narrowing = principal.credential.permissions;
   return {
     active: true,
     token_id: principal.credential.id,
@@ -218,7 +234,11 @@ export function introspectionOf(result: VerificationResult, revealReason: boolea
     organization_id: principal.organizationId,
     account_type: principal.accountType,
     roles: principal.roles,
+    teams: principal.teams,
     permissions: principal.permissions,
+    is_super_admin: principal.isSuperAdmin,
+    platform_admin: principal.platformAdmin,
+    ...(narrowing ? { scope: narrowing.join(' ') } : {}),
     expires_at: principal.credential.expiresAt,
   };
 }
@@ -232,6 +252,25 @@ export function introspectionFor(result: VerificationResult, caller: Principal):
   const organizationId = result.ok ? result.principal.organizationId : result.organizationId;
   const seen: VerificationResult = organizationId !== undefined && organizationId !== caller.organizationId ? { ok: false, reason: 'unknown' } : result;
   return introspectionOf(seen, holdsOrganizationWide(caller, 'tokens:read'));
+}
+
+/** The caller an active introspection describes, as `verifyCredential` would have found it in Redis. */
+export function principalOfIntrospection(answer: Extract<TokenIntrospection, { active: true }>): PrincipalView {
+  const expiresAt = answer.expires_at;
+  const narrowing = answer.scope === undefined ? undefined : answer.scope.split(' ').filter(Boolean);
+  return {
+    userId: answer.user_id,
+    organizationId: answer.organization_id,
+    accountType: answer.account_type,
+    roles: answer.roles,
+    teams: answer.teams,
+    permissions: answer.permissions,
+    isSuperAdmin: answer.is_super_admin,
+    platformAdmin: answer.platform_admin,
+    credential: narrowing
+      ? { kind: answer.token_type, id: answer.token_id, expiresAt, permissions: narrowing }
+      : { kind: answer.token_type, id: answer.token_id, expiresAt },
+  };
 }
 
 function parseJson<T>(json: string | null): T | null {

@@ -5,6 +5,7 @@ import {
   HttpException,
   Inject,
   Injectable,
+  Logger,
   Module,
   OnApplicationShutdown,
   Optional,
@@ -14,14 +15,14 @@ import {
 import { Reflector } from '@nestjs/core';
 import { holdsAnywhere, holdsOrganizationWide, principalOfView } from '@warden/access';
 import { PermissionScope, PrincipalView } from '@warden/contracts';
-import { presentedCredential } from './presented-credential';
-import { CredentialReadModelUnavailableError, VerificationResult } from './verify-credential';
-import { VerifyPresented, WardenVerifier, WardenVerifierOptions, createWardenVerifier } from './warden-verifier';
+import { VerificationResult, VerificationUnavailableError } from './verify-credential';
+import { VerifyPresented, WardenVerifier, WardenVerifierOptions, createWardenVerifier, verifyRequest } from './warden-verifier';
 
 // A NestJS guard for services that receive calls authenticated with Warden secrets (a
-// webhook processor, an internal service): the presented key is verified against the
-// Warden read model in Redis, the caller becomes the request's principal, and a route
-// may require a permission. HTTP only; any other context is refused (fail closed).
+// webhook processor, an internal service): the presented key is verified (against Warden's
+// read model in Redis, or by Warden's introspection over HTTP), the caller becomes the
+// request's principal, and a route may require a permission. HTTP only; any other context
+// is refused (fail closed).
 
 /** The verification function the guard calls; `WardenAuthModule` provides one. */
 export const WARDEN_VERIFIER = Symbol.for('@warden/token-verifier:verifier');
@@ -83,6 +84,8 @@ export function holdsPermission(principal: PrincipalView, required: RequiredPerm
 
 @Injectable()
 export class WardenAuthGuard implements CanActivate {
+  private readonly logger = new Logger(WardenAuthGuard.name);
+
   constructor(
     @Inject(WARDEN_VERIFIER) private readonly verify: VerifyPresented,
     @Inject(Reflector) private readonly reflector: Reflector,
@@ -93,9 +96,7 @@ export class WardenAuthGuard implements CanActivate {
     if (context.getType() !== 'http') throw new WardenAuthError('unauthenticated', 'WardenAuthGuard protects HTTP routes only');
     const http = context.switchToHttp();
     const request = http.getRequest<RequestWithPrincipal>();
-    const presented = presentedCredential(request.headers);
-    const origin = request.headers['origin'];
-    const result = presented === undefined ? undefined : await this.verifyOrUnavailable(presented, typeof origin === 'string' ? origin : null);
+    const result = await this.verifyOrUnavailable(request.headers);
     if (!result?.ok) {
       // Why it failed stays here: a caller must not learn which keys exist or which owners are active.
       setHeader(http.getResponse<object>(), 'www-authenticate', 'Bearer realm="warden"');
@@ -109,11 +110,12 @@ export class WardenAuthGuard implements CanActivate {
     return true;
   }
 
-  private async verifyOrUnavailable(presented: string, origin: string | null): Promise<VerificationResult> {
+  private async verifyOrUnavailable(headers: RequestWithPrincipal['headers']): Promise<VerificationResult | undefined> {
     try {
-      return await this.verify(presented, { origin });
+      return await verifyRequest(this.verify, headers);
     } catch (error) {
-      if (!(error instanceof CredentialReadModelUnavailableError)) throw error;
+      if (!(error instanceof VerificationUnavailableError)) throw error;
+      this.logger.warn(error.message);
       throw new HttpException(
         { type: `urn:warden:problem:${error.code}`, title: 'Service unavailable', status: 503, detail: error.detail, code: error.code },
         503,
@@ -148,8 +150,8 @@ class WardenVerifierLifecycle implements OnApplicationShutdown {
 
 /**
  * Provides the verifier and the guard to the whole application:
- * `WardenAuthModule.forRoot({ redisUrl, keyPrefix: 'warden:' })`, then
- * `@UseGuards(WardenAuthGuard)` on a controller, or the guard as APP_GUARD.
+ * `WardenAuthModule.forRoot({ redisUrl, keyPrefix: 'warden:' })` (or `{ introspection: { url, credential } }`),
+ * then `@UseGuards(WardenAuthGuard)` on a controller, or the guard as APP_GUARD.
  */
 @Module({})
 export class WardenAuthModule {

@@ -10,6 +10,7 @@ import {
   CredentialRecord,
   PrincipalRecord,
   PrincipalView,
+  TOKEN_LAST_USED_KEY,
   credentialGenerationPrefix,
   credentialKey,
   formatSecret,
@@ -192,8 +193,23 @@ describe('createWardenVerifier', () => {
     expect(await verify(token)).toMatchObject({ ok: false, reason: 'owner_inactive' });
   });
 
-  it('needs exactly one of redis and redisUrl', () => {
+  it('needs exactly one of redis and redisUrl, or introspection alone', () => {
     expect(() => createWardenVerifier({ keyPrefix })).toThrow(TypeError);
+    const both = { introspection: { url: 'http://127.0.0.1:9/api/v1/tokens/verify', credential: 'x' }, redisUrl: TEST_REDIS_URL };
+    expect(() => createWardenVerifier(both as unknown as Parameters<typeof createWardenVerifier>[0])).toThrow(TypeError);
+  });
+
+  it("notes the last use of an accepted API token in Warden's Redis, as the gateway does, and none of a refused one", async () => {
+    const usedAt = new Date('2031-02-03T04:05:06.000Z');
+    const noting = createWardenVerifier({ redis, keyPrefix, clock: () => usedAt, lastUseFlushMs: 60_000 });
+    const accepted = await issue({ credentialId: 'tok-used' });
+    const refused = await issue({ credentialId: 'tok-refused', status: 'revoked' });
+    expect((await noting(accepted)).ok).toBe(true);
+    expect((await noting(refused)).ok).toBe(false);
+    await noting.close(); // writes what is pending
+    const uses = await redis.hgetall(keyPrefix + TOKEN_LAST_USED_KEY);
+    expect(uses['tok-used']).toBe(String(usedAt.getTime()));
+    expect(uses).not.toHaveProperty('tok-refused');
   });
 });
 

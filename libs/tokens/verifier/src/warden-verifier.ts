@@ -1,11 +1,27 @@
 import Redis from 'ioredis';
-import { VerificationFallback, VerificationResult, prepareCredentialVerifier, verifyCredential } from './verify-credential';
+import { TokenIntrospection, parseSecret } from '@warden/contracts';
+import { presentedCredential } from './presented-credential';
+import { TokenUseRecorder } from './token-use-recorder';
+import {
+  VerificationFailure,
+  VerificationFallback,
+  VerificationResult,
+  VerificationUnavailableError,
+  prepareCredentialVerifier,
+  principalOfIntrospection,
+  verifyCredential,
+} from './verify-credential';
 
-// The plain function for a service that receives calls authenticated with Warden secrets:
-// the same code path as the gateway's own authentication (checksum, SHA-256, one Redis
-// round trip), bound to one Redis connection and the deployment's key prefix.
+// The plain function for a service that receives calls authenticated with Warden secrets,
+// in one of two modes with the same decision and no cache, so a revoked token is refused
+// from the moment Warden's revoke answered:
+// - direct Redis: the gateway's own code path (checksum, SHA-256, one Redis round trip),
+//   bound to Warden's Redis and the deployment's key prefix;
+// - HTTP introspection: one `POST /api/v1/tokens/verify` to Warden's gateway per
+//   verification, for a service that must not reach Warden's Redis.
+// Either way an accepted API token counts as used, as at the gateway.
 
-export interface WardenVerifierOptions {
+export interface WardenRedisVerifierOptions {
   /** The REDIS_KEY_PREFIX of the Warden deployment (`warden:`). */
   keyPrefix: string;
   /** An ioredis client of the caller's (left open on close), or a URL to open one. */
@@ -19,7 +35,30 @@ export interface WardenVerifierOptions {
    * verification then throws `CredentialReadModelUnavailableError` (the guard answers 503).
    */
   fallback?: VerificationFallback;
+  /** How often the last uses of the tokens accepted here are written to Warden's Redis (as the gateway's TOKEN_LAST_USED_FLUSH_MS). */
+  lastUseFlushMs?: number;
+  introspection?: never;
 }
+
+export interface WardenIntrospectionVerifierOptions {
+  introspection: {
+    /** Warden's introspection endpoint: `https://<gateway>/api/v1/tokens/verify`. */
+    url: string;
+    /**
+     * An API token of this service's own service account, sent as `x-api-key`. Warden answers
+     * about tokens of that account's organization only, and says why one is refused only to a
+     * credential holding `tokens:read`.
+     */
+    credential: string;
+    /** Longest wait for Warden's answer before the verification fails as unavailable (default 5000). */
+    timeoutMs?: number;
+  };
+  keyPrefix?: never;
+  redis?: never;
+  redisUrl?: never;
+}
+
+export type WardenVerifierOptions = WardenRedisVerifierOptions | WardenIntrospectionVerifierOptions;
 
 export interface VerifyPresentedOptions {
   /** The request's `Origin` header: a public API token is valid only from its allowlist. */
@@ -29,24 +68,90 @@ export interface VerifyPresentedOptions {
 export type VerifyPresented = (presented: string, options?: VerifyPresentedOptions) => Promise<VerificationResult>;
 
 export interface WardenVerifier extends VerifyPresented {
-  /** Closes the Redis connection if this verifier opened it. */
+  /** Writes the last uses still pending and closes the Redis connection if this verifier opened it. */
   close(): Promise<void>;
 }
 
+/**
+ * Verifies the credential a request presents (`Authorization: Bearer` or `x-api-key`) from
+ * the request's `Origin`: undefined when it presents none. For any framework's headers.
+ */
+export async function verifyRequest(
+  verify: VerifyPresented,
+  headers: Record<string, string | string[] | undefined>,
+): Promise<VerificationResult | undefined> {
+  const presented = presentedCredential(headers);
+  if (presented === undefined) return undefined;
+  const origin = headers['origin'];
+  return verify(presented, { origin: typeof origin === 'string' ? origin : null });
+}
+
+const DEFAULT_LAST_USE_FLUSH_MS = 1000;
+const DEFAULT_INTROSPECTION_TIMEOUT_MS = 5000;
+
 export function createWardenVerifier(options: WardenVerifierOptions): WardenVerifier {
-  if ((options.redis === undefined) === (options.redisUrl === undefined)) {
-    throw new TypeError('createWardenVerifier needs exactly one of `redis` and `redisUrl`');
+  if (options.introspection !== undefined) {
+    if (options.redis !== undefined || options.redisUrl !== undefined) {
+      throw new TypeError('createWardenVerifier takes either `introspection` or Redis (`redis` or `redisUrl`), not both');
+    }
+    return introspectingVerifier(options);
   }
-  // Auto-pipelining lets concurrent verifications share round trips (DESIGN.md: about 1.3x).
+  return redisVerifier(options);
+}
+
+function redisVerifier(options: WardenRedisVerifierOptions): WardenVerifier {
+  if ((options.redis === undefined) === (options.redisUrl === undefined)) {
+    throw new TypeError('createWardenVerifier needs exactly one of `redis` and `redisUrl` (or `introspection`)');
+  }
+  // Auto-pipelining lets concurrent verifications share round trips (about 1.3x, measured).
   const redis = options.redis ?? new Redis(options.redisUrl!, { enableAutoPipelining: true, maxRetriesPerRequest: 2 });
   const ownsRedis = options.redis === undefined;
   prepareCredentialVerifier(redis);
+  // A failed write is kept for the next interval; a verification never waits for one.
+  const uses = new TokenUseRecorder(redis, options.keyPrefix);
+  uses.start(options.lastUseFlushMs ?? DEFAULT_LAST_USE_FLUSH_MS);
   const clock = options.clock ?? (() => new Date());
-  const verify = (presented: string, { origin }: VerifyPresentedOptions = {}) =>
-    verifyCredential(presented, { redis, keyPrefix: options.keyPrefix, now: clock(), origin, fallback: options.fallback });
+  const verify = async (presented: string, { origin }: VerifyPresentedOptions = {}) => {
+    const now = clock();
+    const result = await verifyCredential(presented, { redis, keyPrefix: options.keyPrefix, now, origin, fallback: options.fallback });
+    if (result.ok && result.principal.credential.kind === 'api_token') uses.record(result.principal.credential.id, now.getTime());
+    return result;
+  };
   return Object.assign(verify, {
     close: async () => {
+      await uses.stop();
       if (ownsRedis) await redis.quit().catch(() => redis.disconnect());
     },
   });
+}
+
+const FAILURES: ReadonlySet<string> = new Set<VerificationFailure>(['malformed', 'unknown', 'expired', 'revoked', 'owner_inactive', 'origin_not_allowed', 'inactive']);
+
+function introspectingVerifier({ introspection }: WardenIntrospectionVerifierOptions): WardenVerifier {
+  const { url, credential } = introspection;
+  const timeoutMs = introspection.timeoutMs ?? DEFAULT_INTROSPECTION_TIMEOUT_MS;
+  const verify = async (presented: string, { origin }: VerifyPresentedOptions = {}): Promise<VerificationResult> => {
+    // As in the Redis mode, a string that is not a Warden secret never leaves the process.
+    if (!parseSecret(presented)) return { ok: false, reason: 'malformed' };
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json', 'x-api-key': credential },
+        body: JSON.stringify(origin ? { token: presented, origin } : { token: presented }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      throw new VerificationUnavailableError(`Warden's introspection did not answer: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const body = (await response.json().catch(() => undefined)) as (TokenIntrospection & { code?: unknown }) | undefined;
+    if (response.status !== 200 || typeof body?.active !== 'boolean') {
+      // 401 or 403: Warden refused this service's own credential; 5xx: Warden is unavailable.
+      const code = typeof body?.code === 'string' ? ` ${body.code}` : '';
+      throw new VerificationUnavailableError(`Warden's introspection answered ${response.status}${code}`);
+    }
+    if (body.active) return { ok: true, principal: principalOfIntrospection(body) };
+    return { ok: false, reason: typeof body.reason === 'string' && FAILURES.has(body.reason) ? (body.reason as VerificationFailure) : 'inactive' };
+  };
+  return Object.assign(verify, { close: async () => undefined });
 }

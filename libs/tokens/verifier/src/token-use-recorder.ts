@@ -1,9 +1,10 @@
 import type { Redis } from 'ioredis';
 import { TOKEN_LAST_USED_KEY } from '@warden/contracts';
 
-// Last use of each API token, without an event per request: the guard notes uses in
-// memory, and every interval the gateway merges them into one Redis hash (keeping the
-// later of its own and another gateway's), which the tokens service turns into events.
+// Last use of each API token, without an event per request: whoever verifies (the
+// gateway, the tokens service's NATS verify, a service using this library) notes uses in
+// memory, and every interval merges them into one Redis hash (keeping the later of its
+// own and another verifier's), which the tokens service turns into events.
 
 const MERGE_COMMAND = 'wardenMergeTokenUses';
 // KEYS[1] the hash; ARGV pairs of token id and epoch milliseconds.
