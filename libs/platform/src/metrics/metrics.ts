@@ -65,7 +65,7 @@ export type VerificationPath = 'http' | 'introspection' | 'nats';
 
 // Verifications are counted and timed in plain arrays and maps, and handed to Prometheus
 // when it scrapes: the gateway verifies on every request, and prom-client hashes the labels
-// of each update (about 0.45 µs; these cost a tenth of that).
+// of each update (0.2-0.5 µs a call on our machines; these about 30 ns).
 const VERIFICATION_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 const uncountedVerifications = new Map<string, number>();
 const verificationLatencies = new Map<VerificationPath, { buckets: Float64Array; sum: number; count: number }>();
