@@ -1,5 +1,5 @@
 # One image for the four services; the command picks the app. Node 24, a long-term support
-# release (the code also runs on Node 20.11 and later, as package.json's engines say).
+# release (the code also runs on Node 20.19 and later, as package.json's engines say).
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
