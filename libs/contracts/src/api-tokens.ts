@@ -43,6 +43,8 @@ export const TOKEN_STATUSES = ['active', 'revoked', 'expired'] as const;
 export type TokenStatus = (typeof TOKEN_STATUSES)[number];
 
 const MAX_ORIGINS = 50;
+/** The longest credential a verification reads: an OAuth access token granted the most permissions fits. */
+export const MAX_PRESENTED_TOKEN_LENGTH = 8192;
 const MAX_PERMISSIONS = 100;
 /** A week: longer than any deployment roll-out needs to pick up a new secret. */
 export const MAX_GRACE_PERIOD_SECONDS = 7 * 24 * 60 * 60;
@@ -82,7 +84,8 @@ export class ReassignTokenBody {
 }
 
 export class VerifyTokenBody {
-  @IsDefined() @IsString() @MaxLength(512) token!: string;
+  // An OAuth access token carries its scope: longer than a secret.
+  @IsDefined() @IsString() @MaxLength(MAX_PRESENTED_TOKEN_LENGTH) token!: string;
   /** The origin the token was presented from, for a public token. */
   @IsOptional() @IsString() @MaxLength(2048) origin?: string;
 }
@@ -154,7 +157,7 @@ export type TokenIntrospection =
   | {
       active: true;
       token_id: string;
-      token_type: 'api_token' | 'session';
+      token_type: PrincipalView['credential']['kind'];
       user_id: string;
       organization_id: string;
       account_type: PrincipalView['accountType'];
@@ -164,7 +167,7 @@ export type TokenIntrospection =
       permissions: PrincipalView['permissions'];
       is_super_admin: boolean;
       platform_admin: boolean;
-      /** RFC 7662's `scope`: the permissions an API token was narrowed to, space-separated; absent when it holds its owner's. */
+      /** RFC 7662's `scope`: the permissions an API token was narrowed to (an access token granted), space-separated; absent when it holds its owner's. */
       scope?: string;
       expires_at: string | null;
     }

@@ -83,6 +83,15 @@ export enum TokensErrorCode {
   TokenNotActive = 'token_not_active',
   /** Token exchange for a credential that is not a login session of a service account. */
   TokenExchangeNotAllowed = 'token_exchange_not_allowed',
+  /** No client secret with that id on the account (or the account is another organization's). */
+  ClientSecretNotFound = 'client_secret_not_found',
+  /** Rotating a client secret already rotated out or revoked. */
+  ClientSecretNotActive = 'client_secret_not_active',
+  ServiceAccountKeyNotFound = 'service_account_key_not_found',
+  /** A JWK that is not a public ES256, RS256 or EdDSA key, carries a private member, or whose id is taken. */
+  InvalidServiceAccountKey = 'invalid_service_account_key',
+  /** An OAuth client credential for an account that is not an active service account of the organization. */
+  InvalidOAuthClient = 'invalid_oauth_client',
 }
 
 export type ErrorCode = CommonErrorCode | UsersErrorCode | AuditErrorCode | AuthErrorCode | TokensErrorCode;

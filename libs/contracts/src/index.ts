@@ -12,3 +12,5 @@ export * from './users';
 export * from './teams';
 export * from './roles';
 export * from './read-models';
+export * from './access-tokens';
+export * from './oauth';

@@ -4,6 +4,9 @@
 export type PrincipalAccountType = 'user' | 'service_internal' | 'service_external';
 export type PermissionScope = 'organization' | 'team';
 
+/** What a request can authenticate with: a login session key, an API token, or an OAuth access token. */
+export type BearerCredentialKind = 'session' | 'api_token' | 'access_token';
+
 export interface PrincipalView {
   userId: string;
   organizationId: string;
@@ -17,8 +20,8 @@ export interface PrincipalView {
   platformAdmin: boolean;
   /**
    * The credential that authenticated the request. `permissions` is set when an API token
-   * was narrowed to some: the caller then holds only those (the `permissions` above are
+   * was narrowed to some, or an access token granted a scope: the caller then holds only those (the `permissions` above are
    * already the intersection) and never acts as a super admin, whatever its account type.
    */
-  credential: { kind: 'session' | 'api_token'; id: string; expiresAt: string | null; permissions?: string[] };
+  credential: { kind: BearerCredentialKind; id: string; expiresAt: string | null; permissions?: string[] };
 }

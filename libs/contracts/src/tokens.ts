@@ -5,16 +5,26 @@ import { hash as oneShotHash, createHash } from 'node:crypto';
 //
 //   wdn_s_ <32 base62 chars: 190 random bits> <6 base62 chars: CRC32 of everything before>
 //   wdn_p_ ...                                 (API tokens)
+//   wdn_c_ ...                                 (OAuth client secrets: only at the token endpoint)
 //
 // The readable prefix lets a secret scanner recognise a leaked secret and tells a human
 // what it is; the checksum rejects a mistyped or truncated secret without any lookup.
 // Only the SHA-256 of a secret is ever stored; the record it keys is described below.
 
+/** What a bearer credential kept in the credential read model by its secret's hash is. */
 export type CredentialKind = 'session' | 'api_token';
 
-export const SECRET_PREFIXES: Readonly<Record<CredentialKind, string>> = {
+/**
+ * Every kind of Warden secret. A client secret authenticates a service account at the OAuth
+ * token endpoint and nowhere else: it is never a bearer credential, so no record is kept
+ * under its hash and every verifier refuses it without a lookup.
+ */
+export type SecretKind = CredentialKind | 'client_secret';
+
+export const SECRET_PREFIXES: Readonly<Record<SecretKind, string>> = {
   session: 'wdn_s_',
   api_token: 'wdn_p_',
+  client_secret: 'wdn_c_',
 };
 
 export const BASE62_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -55,14 +65,14 @@ export function secretChecksum(prefixAndBody: string): string {
 }
 
 /** Assembles a secret from a random body (see the tokens domain's generateSecret). */
-export function formatSecret(kind: CredentialKind, body: string): string {
+export function formatSecret(kind: SecretKind, body: string): string {
   if (!BODY_PATTERN.test(body)) throw new RangeError(`a secret body is ${SECRET_BODY_LENGTH} base62 characters`);
   const prefixAndBody = SECRET_PREFIXES[kind] + body;
   return prefixAndBody + secretChecksum(prefixAndBody);
 }
 
 export interface ParsedSecret {
-  kind: CredentialKind;
+  kind: SecretKind;
   /** The whole secret, as presented (what is hashed). */
   secret: string;
 }
@@ -74,7 +84,7 @@ export interface ParsedSecret {
  */
 export function parseSecret(presented: string): ParsedSecret | null {
   if (typeof presented !== 'string' || presented.length !== SECRET_LENGTH) return null;
-  const kind = (Object.keys(SECRET_PREFIXES) as CredentialKind[]).find((k) => presented.startsWith(SECRET_PREFIXES[k]));
+  const kind = (Object.keys(SECRET_PREFIXES) as SecretKind[]).find((k) => presented.startsWith(SECRET_PREFIXES[k]));
   if (!kind) return null;
   const prefixLength = SECRET_PREFIXES[kind].length;
   const body = presented.slice(prefixLength, prefixLength + SECRET_BODY_LENGTH);

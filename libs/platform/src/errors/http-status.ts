@@ -26,6 +26,8 @@ export function httpStatusFor(code: ErrorCode): number {
     case UsersErrorCode.RoleNotFound:
     case TokensErrorCode.SessionNotFound:
     case TokensErrorCode.TokenNotFound:
+    case TokensErrorCode.ClientSecretNotFound:
+    case TokensErrorCode.ServiceAccountKeyNotFound:
       return 404;
     case CommonErrorCode.MethodNotAllowed:
       return 405;
@@ -44,6 +46,7 @@ export function httpStatusFor(code: ErrorCode): number {
     case UsersErrorCode.RoleArchived:
     case TokensErrorCode.SessionAlreadyStarted:
     case TokensErrorCode.TokenNotActive:
+    case TokensErrorCode.ClientSecretNotActive:
     case CommonErrorCode.IdempotencyRequestInProgress:
     case CommonErrorCode.IdempotentReplayWithheld:
       return 409;
@@ -65,6 +68,8 @@ export function httpStatusFor(code: ErrorCode): number {
     case TokensErrorCode.InvalidTokenExpiry:
     case TokensErrorCode.InvalidTokenPermissions:
     case TokensErrorCode.InvalidGracePeriod:
+    case TokensErrorCode.InvalidServiceAccountKey:
+    case TokensErrorCode.InvalidOAuthClient:
     case CommonErrorCode.IdempotencyKeyReused:
       return 422;
     case CommonErrorCode.RateLimited:
@@ -137,6 +142,11 @@ const TITLES: Record<ErrorCode, string> = {
   [TokensErrorCode.InvalidGracePeriod]: 'Invalid grace period',
   [TokensErrorCode.TokenNotActive]: 'Token is not active',
   [TokensErrorCode.TokenExchangeNotAllowed]: 'Token exchange not allowed',
+  [TokensErrorCode.ClientSecretNotFound]: 'Client secret not found',
+  [TokensErrorCode.ClientSecretNotActive]: 'Client secret is not active',
+  [TokensErrorCode.ServiceAccountKeyNotFound]: 'Service account key not found',
+  [TokensErrorCode.InvalidServiceAccountKey]: 'Invalid service account key',
+  [TokensErrorCode.InvalidOAuthClient]: 'Invalid OAuth client',
 };
 
 export function problemTitleFor(code: ErrorCode): string {

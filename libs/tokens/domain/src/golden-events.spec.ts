@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { Shapes, describeGoldenEvents } from '@warden/testing';
+import { oauthClientDecider } from './oauth-client.decider';
+import { oauthGrantsDecider } from './oauth-grants.decider';
 import { sessionDecider } from './session.decider';
 import { tokenDecider } from './token.decider';
 import { TokensContextEvent, tokensContextUpcasters } from './tokens-upcasters';
@@ -31,6 +33,50 @@ const shapes: Shapes<TokensContextEvent> = {
   TokenUsed: { tokenId: ID, ownerId: ID, organizationId: ID, usedAt: AT },
   SessionStarted: { sessionId: ID, userId: ID, organizationId: ID, keyHash: HASH, expiresAt: AT, startedAt: AT },
   SessionEnded: { sessionId: ID, userId: ID, organizationId: ID, keyHash: HASH, expiresAt: AT, endedAt: AT },
+  ClientSecretAdded: { accountId: ID, organizationId: ID, secretId: ID, secretHash: HASH, lastFour: 'abcd', addedAt: AT },
+  ClientSecretRevoked: { accountId: ID, secretId: ID, validUntil: AT, revokedAt: AT },
+  ServiceAccountKeyRegistered: {
+    accountId: ID,
+    organizationId: ID,
+    keyId: 'billing-2026',
+    algorithm: 'ES256',
+    publicJwk: { kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0' },
+    expiresAt: AT,
+    registeredAt: AT,
+  },
+  ServiceAccountKeyDeleted: { accountId: ID, keyId: 'billing-2026', deletedAt: AT },
+  AccessTokenRevoked: { accountId: ID, grantId: ID, expiresAt: AT, revokedAt: AT },
+  AccessTokensGranted: {
+    organizationId: ID,
+    accountId: ID,
+    grants: [
+      {
+        grantId: ID,
+        grantType: 'client_credentials',
+        clientAuthentication: 'private_key_jwt',
+        credentialId: 'billing-2026',
+        scope: ['records:write'],
+        issuedAt: AT,
+        expiresAt: AT,
+        clientAddress: '127.0.0.1',
+      },
+    ],
+  },
+  AccessTokenRequestsRefused: {
+    organizationId: ID,
+    accountId: ID,
+    refusals: [
+      {
+        grantType: 'client_credentials',
+        clientAuthentication: 'client_secret_basic',
+        error: 'invalid_client',
+        reason: 'the client secret is not one of the account\'s',
+        credentialId: null,
+        at: AT,
+        clientAddress: '127.0.0.1',
+      },
+    ],
+  },
 };
 
 describeGoldenEvents('tokens', {
@@ -40,5 +86,7 @@ describeGoldenEvents('tokens', {
   deciders: [
     { decider: tokenDecider, creation: 'TokenIssued' },
     { decider: sessionDecider, creation: 'SessionStarted' },
+    { decider: oauthClientDecider, creation: 'ClientSecretAdded' },
+    { decider: oauthGrantsDecider, creation: 'AccessTokensGranted' },
   ],
 });

@@ -1,0 +1,184 @@
+// OAuth 2.0 for service accounts: the client credentials an account authenticates with at
+// the token endpoint (client secrets, public keys, federation rules), the record the
+// verifiers read of them, the subjects between the gateway and the tokens service, and the
+// shapes of the /oauth2 answers (RFC 6749, 7662, 7009, 8414).
+import { Type } from 'class-transformer';
+import { IsDefined, IsISO8601, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
+import { MAX_GRACE_PERIOD_SECONDS } from './api-tokens';
+import { TokenIntrospection } from './api-tokens';
+
+export const OAuthSubjects = {
+  /** The token endpoint: payload `TokenEndpointRequest`, answers `TokenEndpointAnswer`. */
+  token: 'tokens.oauth.token',
+  /** RFC 7009: payload `RevokeAccessTokenRequest` (the caller authenticated), answers `{}`. */
+  revoke: 'tokens.oauth.revoke',
+  /** The account's OAuth client: payload `{userId}`, answers `OAuthClientView`. */
+  client: 'tokens.oauth.client',
+  addClientSecret: 'tokens.oauth.client-secrets.add',
+  rotateClientSecret: 'tokens.oauth.client-secrets.rotate',
+  revokeClientSecret: 'tokens.oauth.client-secrets.revoke',
+  registerKey: 'tokens.oauth.keys.register',
+  deleteKey: 'tokens.oauth.keys.delete',
+} as const;
+
+export const CLIENT_CREDENTIALS_GRANT = 'client_credentials';
+export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+export const JWT_BEARER_CLIENT_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+/** How a client authenticated at the token endpoint (RFC 8414's names). */
+export type ClientAuthenticationMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+export const CLIENT_AUTHENTICATION_METHODS: readonly ClientAuthenticationMethod[] = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
+
+/** The JWS algorithms a service account's key may use. */
+export const KEY_ALGORITHMS = ['ES256', 'RS256', 'EdDSA'] as const;
+export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
+
+/** Longest a client assertion may live between `iat` and `exp` (RFC 7523 asks for a short one). */
+export const MAX_ASSERTION_LIFETIME_SECONDS = 300;
+/** Lifetime of an access token when the organization sets none. */
+export const DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS = 900;
+
+/**
+ * Redis key (after REDIS_KEY_PREFIX, inside the credential read model's generation) of a
+ * service account's OAuth client record. The verifier reads it, with the account's
+ * principal record and its organization's policy, in the one round trip of a verification.
+ */
+export const oauthClientKey = (accountId: string) => `credential:client:${accountId}`;
+
+/** JSON value at `oauthClientKey(accountId)`: every client credential of the account that may still work. */
+export interface OAuthClientRecord {
+  kind: 'oauth_client';
+  // userId and organizationId first: the verification script takes the first of each.
+  userId: string;
+  organizationId: string;
+  credentialId: string;
+  status: 'active';
+  expiresAt: null;
+  /** Client secrets by SHA-256; `validUntil` set on one rotated out or revoked (its grace). */
+  secrets: { id: string; hash: string; validUntil: string | null }[];
+  /** Public keys (JWK) for private_key_jwt. */
+  keys: { id: string; algorithm: KeyAlgorithm; jwk: Record<string, unknown>; expiresAt: string | null }[];
+  /** Access tokens revoked one by one (RFC 7009), until they would have expired: grant id -> expiry. */
+  revokedGrants: Record<string, string>;
+}
+
+/**
+ * Redis key (after REDIS_KEY_PREFIX) where a client assertion's `jti` is remembered until
+ * its `exp`, so that it is accepted once.
+ */
+export const assertionJtiKey = (accountId: string, jti: string) => `oauth:assertion-jti:${accountId}:${jti}`;
+
+/** What the gateway passes on of a token request: the form as sent, and what the transport says. */
+export interface TokenEndpointRequest {
+  form: Record<string, string>;
+  /** The `Authorization` header, for client_secret_basic. */
+  authorization?: string;
+  /** Where the gateway is reached: the issuer identifier and the token endpoint, a client assertion's audiences. */
+  issuer: string;
+  tokenEndpoint: string;
+}
+
+/** RFC 6749 §5.1. */
+export interface AccessTokenAnswer {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope: string;
+}
+
+export type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope' | 'unsupported_token_type';
+
+/** RFC 6749 §5.2. */
+export interface OAuthErrorAnswer {
+  error: OAuthErrorCode;
+  error_description: string;
+}
+
+/** The token endpoint's answer over NATS: RFC 6749's body and the HTTP status it goes out with. */
+export type TokenEndpointAnswer = { status: 200; body: AccessTokenAnswer } | { status: 400 | 401; body: OAuthErrorAnswer };
+
+export interface RevokeAccessTokenRequest {
+  token: string;
+}
+
+/** RFC 7662's answer: the standard members, with Warden's introspection beside them. */
+export type OAuthIntrospection =
+  | { active: false }
+  | (Extract<TokenIntrospection, { active: true }> & { client_id: string; sub: string; exp?: number; iat?: number });
+
+/** RFC 8414: the authorization server's metadata. */
+export interface AuthorizationServerMetadata {
+  issuer: string;
+  token_endpoint: string;
+  introspection_endpoint: string;
+  revocation_endpoint: string;
+  grant_types_supported: string[];
+  token_endpoint_auth_methods_supported: ClientAuthenticationMethod[];
+  token_endpoint_auth_signing_alg_values_supported: KeyAlgorithm[];
+  introspection_endpoint_auth_methods_supported: string[];
+  revocation_endpoint_auth_methods_supported: string[];
+  scopes_supported?: string[];
+  response_types_supported: string[];
+}
+
+export class RotateClientSecretBody {
+  /** How long the old secret keeps working; 0 (the default) ends it at once. */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(MAX_GRACE_PERIOD_SECONDS) grace_period_seconds?: number;
+}
+
+export class RegisterKeyBody {
+  /** The public key, as a JWK (`kty`, `alg` ES256, RS256 or EdDSA, and its public members; `kid` optional). */
+  @IsDefined() @IsObject() jwk!: Record<string, unknown>;
+  @IsOptional() @IsISO8601({ strict: true }) expires_at?: string;
+}
+
+export class ClientSecretPath {
+  @IsDefined() @IsUUID() userId!: string;
+  @IsDefined() @IsUUID() secretId!: string;
+}
+
+export class KeyPath {
+  @IsDefined() @IsUUID() userId!: string;
+  @IsDefined() @IsString() @Length(1, 64) keyId!: string;
+}
+
+export interface AccountRequest {
+  userId: string;
+}
+
+/** A client secret as listed: never the secret. */
+export interface ClientSecretView {
+  id: string;
+  /** `wdn_c_`: what kind of secret it is. */
+  prefix: string;
+  last_four: string;
+  created_at: string;
+  /** When a rotated-out or revoked secret stops working; null while it is current. */
+  valid_until: string | null;
+  status: 'active' | 'ending' | 'revoked';
+}
+
+/** What adding or rotating a client secret answers: the secret, once. */
+export interface IssuedClientSecretView extends ClientSecretView {
+  client_id: string;
+  client_secret: string;
+}
+
+export interface ServiceAccountKeyView {
+  id: string;
+  algorithm: KeyAlgorithm;
+  /** The public key as registered (never a private member). */
+  jwk: Record<string, unknown>;
+  registered_at: string;
+  expires_at: string | null;
+  status: 'active' | 'expired';
+}
+
+/** A service account's side of OAuth: its `client_id` and every client credential it has. */
+export interface OAuthClientView {
+  client_id: string;
+  organization_id: string;
+  client_secrets: ClientSecretView[];
+  keys: ServiceAccountKeyView[];
+}
