@@ -111,13 +111,11 @@ function claimsOf(wire: unknown): AccessTokenClaims | null {
 
 /**
  * Redis hash (after REDIS_KEY_PREFIX) of the keys access tokens are signed with: field the
- * key id, value `AccessTokenKeyRecord` JSON. A key is never changed once written, so a
- * verifier keeps those it has read; the tokens service adds a new one and retires old ones
- * once every token they signed has expired.
+ * key id, value `AccessTokenKeyRecord` JSON; the newest signs. A key is never changed once
+ * written, so a verifier keeps those it has read; the tokens service adds a new one at an
+ * interval and retires old ones once every token they signed has expired.
  */
 export const ACCESS_TOKEN_KEYS_KEY = 'oauth:access-token-keys';
-/** Redis key (after REDIS_KEY_PREFIX) naming the key new access tokens are signed with. */
-export const CURRENT_ACCESS_TOKEN_KEY_KEY = 'oauth:access-token-keys:current';
 
 export interface AccessTokenKeyRecord {
   /** 32 random bytes, base64url. */

@@ -9,11 +9,27 @@
 // from the events, never from the clock): a session's expiry, a token's expiry, the end of
 // a rotated-out secret's grace period. Redis evicts it when it stops being valid, and a
 // rebuild writes exactly the same keys and expiries as the first pass did.
-import { CredentialRecord, credentialKey, ownedTokensKey } from '@warden/contracts';
+//
+// A service account that is an OAuth client has one more record, `credential:client:<id>`:
+// its client credentials that may still work and its revoked access tokens (see
+// `oauthClientRecord`), which the verifier reads for every access token of the account.
+import { CredentialRecord, OAuthClientRecord, credentialKey, oauthClientKey, ownedTokensKey } from '@warden/contracts';
 import { EventStore, RecordedEvent } from '@warden/event-store';
 import { ProjectionReplayer, RedisOp, RedisProjection } from '@warden/messaging';
-import { upcast } from '@warden/kernel';
-import { SessionEvent, TOKEN_STREAM_PREFIX, Token, TokenEvent, TokenIssued, TokenState, tokenDecider, tokensContextUpcasters } from '@warden/tokens-domain';
+import { fold, upcast } from '@warden/kernel';
+import {
+  OAUTH_CLIENT_STREAM_PREFIX,
+  OAuthClient,
+  SessionEvent,
+  TOKEN_STREAM_PREFIX,
+  Token,
+  TokenEvent,
+  TokenIssued,
+  TokenState,
+  oauthClientDecider,
+  tokenDecider,
+  tokensContextUpcasters,
+} from '@warden/tokens-domain';
 
 export const CREDENTIAL_READ_MODEL = 'credential-read-model';
 
@@ -53,7 +69,36 @@ export function credentialReadModelProjection(keyPrefix: string, store: EventSto
 
 export async function credentialOpsFor(event: RecordedEvent, store: EventStore): Promise<RedisOp[]> {
   if (event.streamId.startsWith(TOKEN_STREAM_PREFIX)) return tokenOps(await foldedFromStore(event, store));
+  if (event.streamId.startsWith(OAUTH_CLIENT_STREAM_PREFIX)) return oauthClientOps(await oauthClientFromStore(event, store));
   return sessionOps(event);
+}
+
+/** The account's OAuth client folded from the store up to the event's version. */
+async function oauthClientFromStore(event: RecordedEvent, store: EventStore): Promise<OAuthClient | null> {
+  const recorded = (await store.readStream(event.streamId)).filter((e) => e.version <= event.version);
+  const client = fold(oauthClientDecider, recorded.map((e) => upcast(oauthClientDecider.upcasters, e)));
+  return client.status === 'absent' ? null : client;
+}
+
+/** The record the verifiers read of an account's OAuth client: the credentials that may still work, the revoked grants. */
+export function oauthClientRecord(client: OAuthClient): OAuthClientRecord {
+  return {
+    kind: 'oauth_client',
+    userId: client.accountId,
+    organizationId: client.organizationId,
+    credentialId: client.accountId,
+    status: 'active',
+    expiresAt: null,
+    // A secret revoked without grace can never work again: left out.
+    secrets: client.secrets.filter((secret) => secret.validUntil === null || secret.validUntil !== secret.revokedAt).map(({ id, hash, validUntil }) => ({ id, hash, validUntil })),
+    keys: client.keys.map(({ id, algorithm, publicJwk, expiresAt }) => ({ id, algorithm, jwk: publicJwk, expiresAt })),
+    revokedGrants: Object.fromEntries(client.revokedGrants.map(({ grantId, expiresAt }) => [grantId, expiresAt])),
+  };
+}
+
+function oauthClientOps(client: OAuthClient | null): RedisOp[] {
+  if (client === null) return [];
+  return [{ op: 'set', key: oauthClientKey(client.accountId), value: JSON.stringify(oauthClientRecord(client)) }];
 }
 
 // How many token streams a replay keeps folded: between this and twice this, the streams
@@ -79,6 +124,7 @@ export class CredentialReplayer implements ProjectionReplayer {
   ) {}
 
   async apply(event: RecordedEvent): Promise<RedisOp[]> {
+    if (event.streamId.startsWith(OAUTH_CLIENT_STREAM_PREFIX)) return oauthClientOps(await oauthClientFromStore(event, this.store));
     if (!event.streamId.startsWith(TOKEN_STREAM_PREFIX)) return sessionOps(event);
     const before = this.recent.get(event.streamId) ?? this.older.get(event.streamId) ?? (event.version === 1 ? UNFOLDED : undefined);
     const next = before !== undefined && before.version === event.version - 1 ? foldOne(before, event) : await foldedFromStore(event, this.store);

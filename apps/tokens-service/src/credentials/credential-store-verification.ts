@@ -1,10 +1,19 @@
-import { CredentialRecord, organizationPolicyKey, parseSecret, principalKey, secretHash } from '@warden/contracts';
+import {
+  CredentialRecord,
+  accessTokenSignedWith,
+  organizationPolicyKey,
+  parseSecret,
+  principalKey,
+  readAccessToken,
+  looksLikeAccessToken,
+  secretHash,
+} from '@warden/contracts';
 import { EventStore } from '@warden/event-store';
 import { fold, upcast } from '@warden/kernel';
-import { VerificationResult, decideVerification } from '@warden/token-verifier';
-import { TOKEN_STREAM_PREFIX, sessionDecider, sessionStreamId, tokenDecider } from '@warden/tokens-domain';
+import { VerificationResult, accessTokenKeyringOf, decideAccessToken, decideVerification } from '@warden/token-verifier';
+import { TOKEN_STREAM_PREFIX, oauthClientDecider, oauthClientStreamId, sessionDecider, sessionStreamId, tokenDecider } from '@warden/tokens-domain';
 import type { Redis } from 'ioredis';
-import { sessionCredentialRecord, tokenCredentialRecord } from './credential-read-model.projection';
+import { oauthClientRecord, sessionCredentialRecord, tokenCredentialRecord } from './credential-read-model.projection';
 import { CredentialStreams } from './credential-streams';
 
 export interface CredentialStoreVerificationOptions {
@@ -25,8 +34,10 @@ export class CredentialStoreVerification {
   constructor(private readonly options: CredentialStoreVerificationOptions) {}
 
   async verify(presented: string, origin: string | null, now: Date): Promise<VerificationResult> {
+    if (looksLikeAccessToken(presented)) return this.verifyAccessToken(presented, now);
     const parsed = parseSecret(presented);
     if (!parsed) return { ok: false, reason: 'malformed' };
+    if (parsed.kind === 'client_secret') return { ok: false, reason: 'unknown' };
     const record = await this.credentialRecord(secretHash(parsed.secret));
     if (!record) return { ok: false, reason: 'unknown' };
     const { redis, keyPrefix } = this.options;
@@ -36,6 +47,19 @@ export class CredentialStoreVerification {
     );
     const policy = record.kind === 'api_token' ? (policyJson ?? null) : null;
     return decideVerification(parsed.kind, JSON.stringify(record), principalJson ?? null, now, origin, policy);
+  }
+
+  /** An access token: its MAC, then its account's OAuth client folded from the store, decided as the Redis path does. */
+  private async verifyAccessToken(presented: string, now: Date): Promise<VerificationResult> {
+    const token = readAccessToken(presented);
+    if (!token) return { ok: false, reason: 'malformed' };
+    const secret = await accessTokenKeyringOf(this.options.redis, this.options.keyPrefix).secretOf(token.keyId);
+    if (!secret || !accessTokenSignedWith(token, secret)) return { ok: false, reason: 'unknown' };
+    const events = await this.options.store.readStream(oauthClientStreamId(token.claims.accountId));
+    const client = fold(oauthClientDecider, events.map((e) => upcast(oauthClientDecider.upcasters, e)));
+    if (client.status === 'absent') return { ok: false, reason: 'unknown' };
+    const principalJson = await this.options.redis.get(this.options.keyPrefix + principalKey(client.accountId));
+    return decideAccessToken(token.claims, JSON.stringify(oauthClientRecord(client)), principalJson, now);
   }
 
   private async credentialRecord(hash: string): Promise<CredentialRecord | null> {

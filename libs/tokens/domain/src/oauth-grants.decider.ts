@@ -9,7 +9,7 @@ import { Decider, EventUpcasters } from '@warden/kernel';
 
 export const oauthGrantsStreamId = (batchId: string) => `oauth-grants-${batchId}`;
 
-export interface GrantEntry {
+export type GrantEntry = {
   grantId: string;
   grantType: string;
   /** `client_secret_basic`, `client_secret_post`, `private_key_jwt`. */
@@ -23,7 +23,7 @@ export interface GrantEntry {
   clientAddress: string | null;
 }
 
-export interface RefusalEntry {
+export type RefusalEntry = {
   grantType: string | null;
   clientAuthentication: string | null;
   /** RFC 6749's error code. */
@@ -33,7 +33,7 @@ export interface RefusalEntry {
   credentialId: string | null;
   at: string;
   clientAddress: string | null;
-}
+};
 
 export type OAuthGrantsCommand =
   | { type: 'RecordGrants'; organizationId: string; accountId: string; grants: GrantEntry[] }

@@ -4,3 +4,5 @@ export * from './presented-credential';
 export * from './warden-auth.guard';
 export type { PrincipalView } from '@warden/contracts';
 export * from './token-use-recorder';
+export * from './access-token-keys';
+export * from './access-token-verification';

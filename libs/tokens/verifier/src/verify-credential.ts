@@ -1,5 +1,6 @@
 import { Principal, holdsOrganizationWide, principalOf, viewFieldsOf } from '@warden/access';
 import type { Redis } from 'ioredis';
+import { verifyAccessToken } from './access-token-verification';
 import {
   CREDENTIAL_READ_MODEL_GENERATION_KEY,
   CommonErrorCode,
@@ -11,6 +12,7 @@ import {
   TokenIntrospection,
   WardenError,
   credentialKey,
+  looksLikeAccessToken,
   parseSecret,
   secretHash,
 } from '@warden/contracts';
@@ -120,7 +122,7 @@ return {credential, principal, policy}
 `;
 
 /** NOT_READY (1), or the credential, principal and policy records (absent ones missing or nil). */
-type VerifyReply = 1 | [(string | null)?, (string | null)?, (string | null)?];
+export type VerifyReply = 1 | [(string | null)?, (string | null)?, (string | null)?];
 type VerifyCommand = (generationKey: string, keyPrefix: string, credentialKey: string) => Promise<VerifyReply>;
 
 /**
@@ -141,18 +143,25 @@ function verifyCommandOf(redis: Redis): VerifyCommand {
 }
 
 /**
+ * The one round trip: the record at `recordKey` (relative to the live generation), its
+ * owner's principal record and its organization's policy; or NOT_READY (1).
+ */
+export function readCredentialRecords(redis: Redis, keyPrefix: string, recordKey: string): Promise<VerifyReply> {
+  return verifyCommandOf(redis).call(redis, keyPrefix + CREDENTIAL_READ_MODEL_GENERATION_KEY, keyPrefix, recordKey);
+}
+
+/**
  * One checksum check, one SHA-256, one Redis round trip; while the read model is not
- * ready, the fallback (the tokens service deciding from its event store) instead.
+ * ready, the fallback (the tokens service deciding from its event store) instead. An OAuth
+ * access token is checked by its MAC, then by the same one round trip on its account's
+ * OAuth client record. A client secret is no bearer credential: refused without a lookup.
  */
 export async function verifyCredential(presented: string, options: VerifyCredentialOptions): Promise<VerificationResult> {
+  if (looksLikeAccessToken(presented)) return verifyAccessToken(presented, options);
   const parsed = parseSecret(presented);
   if (!parsed) return { ok: false, reason: 'malformed' };
-  const reply = await verifyCommandOf(options.redis).call(
-    options.redis,
-    options.keyPrefix + CREDENTIAL_READ_MODEL_GENERATION_KEY,
-    options.keyPrefix,
-    credentialKey(secretHash(parsed.secret)),
-  );
+  if (parsed.kind === 'client_secret') return { ok: false, reason: 'unknown' };
+  const reply = await readCredentialRecords(options.redis, options.keyPrefix, credentialKey(secretHash(parsed.secret)));
   if (reply === 1) {
     if (!options.fallback) throw new CredentialReadModelUnavailableError();
     return options.fallback(presented, options.origin ?? null);
