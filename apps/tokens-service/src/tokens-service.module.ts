@@ -4,6 +4,7 @@ import { ServiceNames } from '@warden/contracts';
 import { EventConsumer, serviceEventsFilter } from '@warden/messaging';
 import type { WardenLogger } from '@warden/platform';
 import { ServiceInfrastructure } from '@warden/runtime';
+import { AccessTokenKeyring, accessTokenKeyringOf } from '@warden/token-verifier';
 import { CredentialReadModel } from './credentials/credential-read-model';
 import { CredentialReplay } from './credentials/credential-replay';
 import { CredentialStoreVerification } from './credentials/credential-store-verification';
@@ -12,17 +13,25 @@ import { ReadModelsController } from './credentials/read-models.controller';
 import { OwnedTokensController } from './owners/owned-tokens.controller';
 import { SessionsController } from './sessions/sessions.controller';
 import { SessionsService } from './sessions/sessions.service';
+import { GrantLedger } from './oauth/grant-ledger';
+import { OAuthController } from './oauth/oauth.controller';
+import { OAuthClientsService } from './oauth/oauth-clients.service';
+import { TokenEndpoint } from './oauth/token-endpoint';
 import { TokensConfig } from './tokens-config';
 import { TokensController } from './tokens/tokens.controller';
 import { TokensService } from './tokens/tokens.service';
 
 const READ_MODEL_CHECK_INTERVAL_MS = 5_000;
+const KEY_ROTATION_CHECK_INTERVAL_MS = 60_000;
+// Beyond the longest access token: clocks of instances may differ, and a rotation may be checked late.
+const KEY_RETIREMENT_MARGIN_MS = 60 * 60 * 1000;
 
 /** Builds the read model at start, keeps it fed from JetStream, and rebuilds it if Redis loses it. */
 class CredentialReadModelLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private timer: NodeJS.Timeout | undefined;
   private usesTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<unknown> | undefined;
+  private keysTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly readModel: CredentialReadModel,
@@ -32,12 +41,19 @@ class CredentialReadModelLifecycle implements OnApplicationBootstrap, OnApplicat
     private readonly consumer: EventConsumer,
     private readonly config: TokensConfig,
     private readonly logger: WardenLogger,
+    private readonly keyring: AccessTokenKeyring,
+    private readonly ledger: GrantLedger,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     // The store fallback's lookup, ready before the read model can be found missing.
     await this.credentialStreams.migrate();
     await this.readModel.ensureBuilt();
+    await this.rotateAccessTokenKeys();
+    this.keysTimer = setInterval(() => {
+      this.rotateAccessTokenKeys().catch((error: unknown) => this.logger.warn({ err: error }, 'rotating access token keys failed'));
+    }, KEY_ROTATION_CHECK_INTERVAL_MS);
+    this.keysTimer.unref();
     // The safety net behind the inline apply: an event committed by an instance that died
     // before applying it still reaches the read model (a no-op for every other event).
     await this.consumer.start({
@@ -63,9 +79,17 @@ class CredentialReadModelLifecycle implements OnApplicationBootstrap, OnApplicat
     this.usesTimer.unref();
   }
 
+  /** A new signing key at the configured interval; an old one retired once every token it signed has expired. */
+  private rotateAccessTokenKeys(): Promise<void> {
+    const rotateAfterMs = this.config.ACCESS_TOKEN_KEY_ROTATION_SECONDS * 1000;
+    return this.keyring.rotate(new Date(), rotateAfterMs, this.config.ACCESS_TOKEN_LIFETIME_SECONDS * 1000 + KEY_RETIREMENT_MARGIN_MS);
+  }
+
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     clearInterval(this.usesTimer);
+    clearInterval(this.keysTimer);
+    await this.ledger.settled();
     await this.flushing;
     // Uses verified over NATS since the last interval, left for the next instance to record.
     await this.tokens.flushUses().catch((error: unknown) => this.logger.warn({ err: error }, 'noting token uses failed'));
@@ -111,19 +135,39 @@ export class TokensServiceModule {
       randomBytes,
       exchangedTokenLifetimeSeconds: config.EXCHANGED_TOKEN_LIFETIME_SECONDS,
     });
+    const keyring = accessTokenKeyringOf(infrastructure.redis, config.REDIS_KEY_PREFIX);
+    const ledger = new GrantLedger(infrastructure.eventStore());
+    const endpoint = new TokenEndpoint({
+      redis: infrastructure.redis,
+      keyPrefix: config.REDIS_KEY_PREFIX,
+      store: infrastructure.eventStore(),
+      keyring,
+      ledger,
+      accessTokenLifetimeSeconds: config.ACCESS_TOKEN_LIFETIME_SECONDS,
+    });
+    const clients = new OAuthClientsService({
+      store: infrastructure.eventStore(),
+      readModel,
+      redis: infrastructure.redis,
+      keyPrefix: config.REDIS_KEY_PREFIX,
+      keyring,
+      randomBytes,
+    });
     const consumer = new EventConsumer(infrastructure.nats, { stream: config.EVENTS_STREAM, log });
     const replay = new CredentialReplay({ readModel, redis: infrastructure.redis, keyPrefix: config.REDIS_KEY_PREFIX, store: infrastructure.eventStore(), log });
     return {
       module: TokensServiceModule,
-      controllers: [SessionsController, OwnedTokensController, TokensController, ReadModelsController],
+      controllers: [SessionsController, OwnedTokensController, TokensController, ReadModelsController, OAuthController],
       providers: [
         { provide: CredentialReadModel, useValue: readModel },
         { provide: SessionsService, useValue: sessions },
         { provide: TokensService, useValue: tokens },
         { provide: CredentialReplay, useValue: replay },
+        { provide: TokenEndpoint, useValue: endpoint },
+        { provide: OAuthClientsService, useValue: clients },
         {
           provide: CredentialReadModelLifecycle,
-          useFactory: () => new CredentialReadModelLifecycle(readModel, credentialStreams, tokens, replay, consumer, config, logger),
+          useFactory: () => new CredentialReadModelLifecycle(readModel, credentialStreams, tokens, replay, consumer, config, logger, keyring, ledger),
         },
       ],
     };

@@ -21,7 +21,9 @@ export type GrantEntry = {
   issuedAt: string;
   expiresAt: string;
   clientAddress: string | null;
-}
+  /** The token request's correlation id (the batch's event has its own). */
+  correlationId: string;
+};
 
 export type RefusalEntry = {
   grantType: string | null;
@@ -33,6 +35,7 @@ export type RefusalEntry = {
   credentialId: string | null;
   at: string;
   clientAddress: string | null;
+  correlationId: string;
 };
 
 export type OAuthGrantsCommand =

@@ -1,4 +1,4 @@
-import { BASE62_ALPHABET, CredentialKind, SECRET_BODY_LENGTH, formatSecret } from '@warden/contracts';
+import { BASE62_ALPHABET, SECRET_BODY_LENGTH, SecretKind, formatSecret } from '@warden/contracts';
 
 /** A CSPRNG (node:crypto's randomBytes in production); injected so minting stays pure and testable. */
 export type RandomBytes = (size: number) => Uint8Array;
@@ -7,7 +7,7 @@ export type RandomBytes = (size: number) => Uint8Array;
 const UNBIASED_LIMIT = 248;
 
 /** A new secret of the given kind: prefix, 32 uniformly random base62 characters, checksum. */
-export function generateSecret(kind: CredentialKind, randomBytes: RandomBytes): string {
+export function generateSecret(kind: SecretKind, randomBytes: RandomBytes): string {
   let body = '';
   while (body.length < SECRET_BODY_LENGTH) {
     for (const byte of randomBytes(SECRET_BODY_LENGTH)) {

@@ -1,7 +1,7 @@
 import { principalOf, viewFieldsOf } from '@warden/access';
 import { AccessTokenClaims, OAuthClientRecord, PrincipalRecord, PrincipalView, accessTokenSignedWith, oauthClientKey, readAccessToken } from '@warden/contracts';
 import { accessTokenKeyringOf } from './access-token-keys';
-import { CredentialReadModelUnavailableError, VerificationFailure, VerificationResult, VerifyCredentialOptions, readCredentialRecords } from './verify-credential';
+import { CredentialReadModelUnavailableError, VerificationFailure, VerificationResult, VerifyCredentialOptions, parseJson, readCredentialRecords } from './verify-credential';
 
 /**
  * An OAuth access token: its MAC under the key it names (no lookup for a forged or
@@ -51,14 +51,4 @@ function credentialWorks(record: OAuthClientRecord, credentialId: string, at: nu
   if (secret) return live(secret.validUntil);
   const key = record.keys?.find((candidate) => candidate.id === credentialId);
   return key !== undefined && live(key.expiresAt);
-}
-
-function parseJson<T>(json: string | null): T | null {
-  if (json === null) return null;
-  try {
-    const value: unknown = JSON.parse(json);
-    return typeof value === 'object' && value !== null ? (value as T) : null;
-  } catch {
-    return null;
-  }
 }

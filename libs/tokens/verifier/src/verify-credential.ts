@@ -282,7 +282,8 @@ export function principalOfIntrospection(answer: Extract<TokenIntrospection, { a
   };
 }
 
-function parseJson<T>(json: string | null): T | null {
+/** A read model record's JSON, or null when absent or not an object (which a decision takes as absent, failing closed). */
+export function parseJson<T>(json: string | null): T | null {
   if (json === null) return null;
   try {
     const value: unknown = JSON.parse(json);
