@@ -7,6 +7,7 @@ import { METHOD_METADATA, MODULE_METADATA, PATH_METADATA } from '@nestjs/common/
 import { createLogger } from '@warden/platform';
 import { PUBLIC_ROUTES } from '../src/auth/public-routes';
 import { gatewayConfigSchema } from '../src/gateway-config';
+import { UNPREFIXED_ROUTES } from '../src/gateway-app';
 import { GatewayModule } from '../src/gateway.module';
 import { PRINCIPAL_KINDS, ROUTE_ACCESS, RouteAccess, SERVED_ROUTES, renderRouteAccessTable, routeKey } from './route-access';
 
@@ -15,7 +16,7 @@ const START = '<!-- route-access:start -->';
 const END = '<!-- route-access:end -->';
 const GLOBAL_PREFIX = 'api/v1';
 // As main.ts registers them: outside the API's prefix.
-const UNPREFIXED = new Set(['health', 'health/live', 'health/ready', 'metrics', 'docs']);
+const UNPREFIXED = new Set(UNPREFIXED_ROUTES);
 
 type ModuleLike = DynamicModule | Type<unknown>;
 

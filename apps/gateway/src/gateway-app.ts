@@ -1,4 +1,4 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
   ProblemDetailsFilter,
   WardenLogger,
@@ -11,9 +11,21 @@ import { AuthenticationGuard, RequestAuthenticator, authenticateRequests } from 
 import { ApiDescription, serveDocsAssets } from './openapi/api-docs.controller';
 import { describeApi } from './openapi/openapi-document';
 import { setPublicBaseUrl } from './organizations/page-links';
+import { registerOAuthForms } from './oauth/oauth-form';
 
 /** Routes outside the API's `/api/v1` prefix: probes, metrics and the interactive API page. */
-export const UNPREFIXED_ROUTES = ['health', 'health/live', 'health/ready', 'metrics', 'docs'];
+export const UNPREFIXED_ROUTES = [
+  'health',
+  'health/live',
+  'health/ready',
+  'metrics',
+  'docs',
+  // OAuth 2.0 where clients look for it: beside the issuer identifier (RFC 8414).
+  'oauth2/token',
+  'oauth2/introspect',
+  'oauth2/revoke',
+  '.well-known/oauth-authorization-server',
+];
 
 /**
  * Everything the gateway sets up between creating the app and listening, shared by main.ts
@@ -26,6 +38,10 @@ export function configureGateway(app: NestFastifyApplication, logger: WardenLogg
   registerCorrelationId(fastify);
   registerHttpMetrics(fastify);
   app.setGlobalPrefix('api/v1', { exclude: UNPREFIXED_ROUTES });
+  // Nest's body parsers now rather than at init (where they are left alone once there), so
+  // that the form parser can be the OAuth endpoints' own.
+  (app.getHttpAdapter() as unknown as FastifyAdapter).registerParserMiddleware('api/v1', false);
+  registerOAuthForms(fastify);
   const problems = new ProblemDetailsFilter(logger);
   app.useGlobalFilters(problems);
   app.useGlobalPipes(validationPipe());

@@ -14,6 +14,8 @@ import { AuthModule } from './auth/auth.module';
 import { GatewayConfig } from './gateway-config';
 import { IdempotencyModule, honourIdempotencyKeys } from './idempotency/idempotency.module';
 import { ApiDescription, ApiDocsController } from './openapi/api-docs.controller';
+import { OAuthController } from './oauth/oauth.controller';
+import { ServiceAccountCredentialsController } from './oauth/service-account-credentials.controller';
 import { OrganizationsController } from './organizations/organizations.controller';
 import { ReadModelsController } from './read-models/read-models.controller';
 import { RolesController } from './roles/roles.controller';
@@ -30,6 +32,8 @@ const GATEWAY_CONTROLLERS = [
   TokensController,
   ReadModelsController,
   ApiDocsController,
+  OAuthController,
+  ServiceAccountCredentialsController,
 ];
 
 @Module({})

@@ -1,4 +1,4 @@
-import { BearerCredentialKind, PermissionScope, PrincipalAccountType } from './principal';
+import { PermissionScope, PrincipalAccountType, PrincipalView } from './principal';
 
 // Authentication spans two services: the users service checks passwords and keeps, for
 // every user, the principal record below in Redis; the tokens service issues credentials
@@ -85,5 +85,5 @@ export interface WhoAmIResponse {
   /** Holds every permission of its organization (a super admin or the internal service account, through a credential that is not narrowed). */
   acts_as_super_admin: boolean;
   /** `permissions` is set for an API token narrowed to those. */
-  credential: { kind: BearerCredentialKind; id: string; expires_at: string | null; permissions?: string[] };
+  credential: { kind: PrincipalView['credential']['kind']; id: string; expires_at: string | null; permissions?: string[] };
 }

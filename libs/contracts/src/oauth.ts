@@ -3,13 +3,16 @@
 // verifiers read of them, the subjects between the gateway and the tokens service, and the
 // shapes of the /oauth2 answers (RFC 6749, 7662, 7009, 8414).
 import { Type } from 'class-transformer';
-import { IsDefined, IsISO8601, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
+import { IsDefined, IsISO8601, IsInt, IsObject, IsOptional, Max, Min } from 'class-validator';
 import { MAX_GRACE_PERIOD_SECONDS } from './api-tokens';
 import { TokenIntrospection } from './api-tokens';
+import { PrincipalView } from './principal';
 
 export const OAuthSubjects = {
   /** The token endpoint: payload `TokenEndpointRequest`, answers `TokenEndpointAnswer`. */
   token: 'tokens.oauth.token',
+  /** A client authenticating at introspection or revocation: payload `TokenEndpointRequest`, answers `ClientAuthenticationAnswer`. */
+  authenticateClient: 'tokens.oauth.authenticate-client',
   /** RFC 7009: payload `RevokeAccessTokenRequest` (the caller authenticated), answers `{}`. */
   revoke: 'tokens.oauth.revoke',
   /** The account's OAuth client: payload `{userId}`, answers `OAuthClientView`. */
@@ -74,10 +77,12 @@ export interface TokenEndpointRequest {
   form: Record<string, string>;
   /** The `Authorization` header, for client_secret_basic. */
   authorization?: string;
-  /** Where the gateway is reached: the issuer identifier and the token endpoint, a client assertion's audiences. */
-  issuer: string;
-  tokenEndpoint: string;
+  /** What a client assertion may name as its audience: the issuer identifier, the token endpoint, the endpoint asked. */
+  audiences: string[];
 }
+
+/** A client authenticated as its account (the principal, through its client secret or key), or refused. */
+export type ClientAuthenticationAnswer = { ok: true; principal: PrincipalView } | { ok: false; status: 400 | 401; body: OAuthErrorAnswer };
 
 /** RFC 6749 §5.1. */
 export interface AccessTokenAnswer {
@@ -102,10 +107,24 @@ export interface RevokeAccessTokenRequest {
   token: string;
 }
 
-/** RFC 7662's answer: the standard members, with Warden's introspection beside them. */
+/**
+ * RFC 7662's answer: its members (`scope`: what the token may do, space-separated;
+ * `token_type` Bearer), with Warden's introspection beside them (`token_kind`: what it is).
+ */
 export type OAuthIntrospection =
   | { active: false }
-  | (Extract<TokenIntrospection, { active: true }> & { client_id: string; sub: string; exp?: number; iat?: number });
+  | (Omit<Extract<TokenIntrospection, { active: true }>, 'token_type' | 'scope'> & {
+      token_type: 'Bearer';
+      token_kind: Extract<TokenIntrospection, { active: true }>['token_type'];
+      scope: string;
+      client_id: string;
+      sub: string;
+      exp?: number;
+      iat?: number;
+    });
+
+/** Routes where an OAuth client may authenticate with its client secret or key instead of a bearer credential. */
+export const CLIENT_AUTHENTICATED_ROUTES: ReadonlySet<string> = new Set(['POST /oauth2/introspect', 'POST /oauth2/revoke']);
 
 /** RFC 8414: the authorization server's metadata. */
 export interface AuthorizationServerMetadata {
@@ -115,7 +134,8 @@ export interface AuthorizationServerMetadata {
   revocation_endpoint: string;
   grant_types_supported: string[];
   token_endpoint_auth_methods_supported: ClientAuthenticationMethod[];
-  token_endpoint_auth_signing_alg_values_supported: KeyAlgorithm[];
+  /** The keys' algorithms, and Ed25519 (RFC 9864) for EdDSA keys. */
+  token_endpoint_auth_signing_alg_values_supported: (KeyAlgorithm | 'Ed25519')[];
   introspection_endpoint_auth_methods_supported: string[];
   revocation_endpoint_auth_methods_supported: string[];
   scopes_supported?: string[];
@@ -131,16 +151,6 @@ export class RegisterKeyBody {
   /** The public key, as a JWK (`kty`, `alg` ES256, RS256 or EdDSA, and its public members; `kid` optional). */
   @IsDefined() @IsObject() jwk!: Record<string, unknown>;
   @IsOptional() @IsISO8601({ strict: true }) expires_at?: string;
-}
-
-export class ClientSecretPath {
-  @IsDefined() @IsUUID() userId!: string;
-  @IsDefined() @IsUUID() secretId!: string;
-}
-
-export class KeyPath {
-  @IsDefined() @IsUUID() userId!: string;
-  @IsDefined() @IsString() @Length(1, 64) keyId!: string;
 }
 
 export interface AccountRequest {

@@ -6,6 +6,8 @@ export type PermissionScope = 'organization' | 'team';
 
 /** What a request can authenticate with: a login session key, an API token, or an OAuth access token. */
 export type BearerCredentialKind = 'session' | 'api_token' | 'access_token';
+/** What an OAuth client authenticates with at the introspection and revocation endpoints (RFC 7662 §2.1, RFC 7009 §2.1). */
+export type ClientCredentialKind = 'client_secret' | 'service_account_key';
 
 export interface PrincipalView {
   userId: string;
@@ -23,5 +25,5 @@ export interface PrincipalView {
    * was narrowed to some, or an access token granted a scope: the caller then holds only those (the `permissions` above are
    * already the intersection) and never acts as a super admin, whatever its account type.
    */
-  credential: { kind: BearerCredentialKind; id: string; expiresAt: string | null; permissions?: string[] };
+  credential: { kind: BearerCredentialKind | ClientCredentialKind; id: string; expiresAt: string | null; permissions?: string[] };
 }

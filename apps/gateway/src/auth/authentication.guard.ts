@@ -1,5 +1,15 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { CREDENTIAL_VERIFY_FROM_STORE_SUBJECT, CommonErrorCode, PrincipalView, VerifyTokenBody, WardenError } from '@warden/contracts';
+import {
+  CLIENT_AUTHENTICATED_ROUTES,
+  CREDENTIAL_VERIFY_FROM_STORE_SUBJECT,
+  ClientAuthenticationAnswer,
+  CommonErrorCode,
+  OAuthSubjects,
+  PrincipalView,
+  TokenEndpointRequest,
+  VerifyTokenBody,
+  WardenError,
+} from '@warden/contracts';
 import { APP_LOGGER, ProblemDetailsFilter, ServiceClient, WardenLogger, countCredentialVerification, exportVerificationMetrics } from '@warden/platform';
 import { TokenUseRecorder, VerificationFallback, VerificationResult, prepareCredentialVerifier, verifyCredential } from '@warden/token-verifier';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -7,6 +17,8 @@ import type { Redis } from 'ioredis';
 import { attachPrincipal, contextOf, principalOf } from './principal-of-request';
 import { presentedSecret } from './presented-secret';
 import { isPublicRoute } from './public-routes';
+import { assertionAudiencesOf } from '../oauth/oauth-endpoints';
+import { oauthFormOf } from '../oauth/oauth-form';
 
 export const AUTH_REDIS = Symbol('AUTH_REDIS');
 export const AUTH_KEY_PREFIX = Symbol('AUTH_KEY_PREFIX');
@@ -35,6 +47,8 @@ export class RequestAuthenticator {
   /** The caller of the request, or undefined when it presents no valid credential. */
   async authenticate(request: FastifyRequest): Promise<PrincipalView | undefined> {
     const presented = presentedSecret(request.headers);
+    const route = `${request.method} ${request.routeOptions.url}`;
+    if (presented === undefined && CLIENT_AUTHENTICATED_ROUTES.has(route)) return this.authenticateClient(request, request.routeOptions.url!);
     if (presented === undefined) {
       countCredentialVerification('http', 'missing');
       this.logger.debug({ reason: 'missing', route: request.routeOptions.url }, 'request not authenticated');
@@ -56,6 +70,25 @@ export class RequestAuthenticator {
     }
     if (result.principal.credential.kind === 'api_token') this.uses.record(result.principal.credential.id, now.getTime());
     return result.principal;
+  }
+
+  /**
+   * An OAuth client at introspection or revocation (RFC 7662 §2.1, RFC 7009 §2.1): its
+   * account, authenticated by the tokens service as at the token endpoint (HTTP Basic with
+   * a client secret, the secret in the form, or a client assertion).
+   */
+  private async authenticateClient(request: FastifyRequest, path: string): Promise<PrincipalView | undefined> {
+    const form = oauthFormOf(request)?.form ?? {};
+    const authorization = request.headers.authorization;
+    if (authorization === undefined && form['client_secret'] === undefined && form['client_assertion'] === undefined) return undefined;
+    const payload: TokenEndpointRequest = { form, audiences: assertionAudiencesOf(request, path) };
+    if (authorization !== undefined) payload.authorization = authorization;
+    const answer = await this.services.send<ClientAuthenticationAnswer, TokenEndpointRequest>(OAuthSubjects.authenticateClient, { context: contextOf(request), payload });
+    if (!answer.ok) {
+      this.logger.debug({ reason: answer.body.error, route: path }, 'OAuth client not authenticated');
+      return undefined;
+    }
+    return answer.principal;
   }
 }
 

@@ -3,6 +3,10 @@
 // widens the list; every route not listed here requires authentication.
 export const PUBLIC_ROUTES: ReadonlySet<string> = new Set([
   'POST /api/v1/auth/login',
+  // The client authenticates itself there (RFC 6749 §2.3), and the metadata is public (RFC 8414).
+  'POST /oauth2/token',
+  'GET /.well-known/oauth-authorization-server',
+  'HEAD /.well-known/oauth-authorization-server',
   'GET /health',
   'GET /health/live',
   'GET /health/ready',

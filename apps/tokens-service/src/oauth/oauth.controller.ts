@@ -2,6 +2,7 @@ import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
   AccountRequest,
+  ClientAuthenticationAnswer,
   ClientSecretView,
   Envelope,
   IssuedClientSecretView,
@@ -27,6 +28,11 @@ export class OAuthController {
   @MessagePattern(OAuthSubjects.token)
   token(@Payload() envelope: Envelope<TokenEndpointRequest>): Promise<TokenEndpointAnswer> {
     return this.endpoint.token(envelope.payload, envelope.context);
+  }
+
+  @MessagePattern(OAuthSubjects.authenticateClient)
+  authenticateClient(@Payload() envelope: Envelope<TokenEndpointRequest>): Promise<ClientAuthenticationAnswer> {
+    return this.endpoint.authenticateClient(envelope.payload);
   }
 
   @MessagePattern(OAuthSubjects.revoke)

@@ -1,7 +1,8 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import { effectivePermissions, isPermission, principalOf } from '@warden/access';
+import { effectivePermissions, isPermission, principalOf, viewFieldsOf } from '@warden/access';
 import {
   CLIENT_CREDENTIALS_GRANT,
+  ClientAuthenticationAnswer,
   ClientAuthenticationMethod,
   JWT_BEARER_CLIENT_ASSERTION,
   KeyAlgorithm,
@@ -90,6 +91,22 @@ export class TokenEndpoint {
     this.clock = options.clock ?? (() => new Date());
   }
 
+  /**
+   * A client authenticating at introspection or revocation: the account's principal through
+   * its client secret or key (refusals are not recorded: nothing is granted there).
+   */
+  async authenticateClient(request: TokenEndpointRequest): Promise<ClientAuthenticationAnswer> {
+    try {
+      const client = await this.authenticate(clientAuthenticationOf(request), request, this.clock(), () => undefined);
+      const principal = principalOf(client.owner);
+      const kind = client.method === 'private_key_jwt' ? 'service_account_key' : 'client_secret';
+      return { ok: true, principal: { ...viewFieldsOf(principal), credential: { kind, id: client.credentialId, expiresAt: client.credentialEnds === null ? null : new Date(client.credentialEnds).toISOString() } } };
+    } catch (error) {
+      if (!(error instanceof Refusal)) throw error;
+      return { ok: false, status: error.error === 'invalid_client' ? 401 : 400, body: { error: error.error, error_description: error.description } };
+    }
+  }
+
   async token(request: TokenEndpointRequest, context: RequestContext): Promise<TokenEndpointAnswer> {
     const now = this.clock();
     const form = request.form;
@@ -169,17 +186,18 @@ export class TokenEndpoint {
       throw invalidClient('a client assertion without a readable header');
     }
     const at = now.getTime();
-    const candidates = record.keys.filter((key) => (header.kid === undefined || key.id === header.kid) && key.algorithm === header.alg);
+    const algorithm = header.alg === 'Ed25519' ? 'EdDSA' : header.alg; // RFC 9864's name for EdDSA over Ed25519
+    const candidates = record.keys.filter((key) => (header.kid === undefined || key.id === header.kid) && key.algorithm === algorithm);
     if (candidates.length === 0) throw invalidClient(header.kid === undefined ? 'no key of the account for the assertion' : `no key ${header.kid} of the account`);
     const key = candidates.find((candidate) => candidate.expiresAt === null || Date.parse(candidate.expiresAt) > at);
     if (!key) throw invalidClient(`key ${candidates[0]!.id} expired`);
     let payload;
     try {
       ({ payload } = await jwtVerify(presented.assertion, await this.importKey(record.userId, key), {
-        algorithms: [key.algorithm],
+        algorithms: [header.alg!],
         issuer: record.userId,
         subject: record.userId,
-        audience: [request.issuer, request.tokenEndpoint],
+        audience: request.audiences,
         currentDate: now,
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
         requiredClaims: ['exp', 'iat', 'jti'],
