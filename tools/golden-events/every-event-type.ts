@@ -2,6 +2,7 @@
 // type, and each key of every event type's data at least once: what the golden events are
 // recorded from. A new event type, or a new key, gets its step here.
 import { ApiClient, ApiResponse, RunningSystem } from '@warden/testing';
+import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 
 const STRONG = 'plinth-orbit-cascade-47';
 const SERVICE_PASSWORD = 'envelope-status-updater-9';
@@ -72,5 +73,42 @@ export async function storeEveryEventType(system: RunningSystem): Promise<void> 
   const used = expectStatus(await admin.post<{ token: string }>('/tokens', { user_id: webhooks.id, name: 'CI' }), 201, 'private token');
   expectStatus(await admin.withApiKey(used.token).get('/auth/whoami'), 200, 'token used');
 
+  await oauthClientSteps(admin, url, webhooks.id);
+
   expectStatus(await admin.post('/auth/logout'), 204, 'session ended');
+}
+
+/** A service account as an OAuth client: client secrets, a key, grants and a refusal, a revoked access token. */
+async function oauthClientSteps(admin: ApiClient, url: string, accountId: string): Promise<void> {
+  const origin = new URL(url).origin;
+  const token = (body: Record<string, string>) =>
+    fetch(`${origin}/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body) }).then(
+      async (response) => ({ status: response.status, headers: response.headers, body: (await response.json()) as { access_token: string } }),
+    );
+  const secret = expectStatus(await admin.post<{ id: string; client_secret: string }>(`/users/${accountId}/client-secrets`), 201, 'client secret');
+  expectStatus(await admin.post(`/users/${accountId}/client-secrets/${secret.id}/rotate`, { grace_period_seconds: 300 }), 200, 'client secret rotated');
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+  const expiresAt = new Date(Date.now() + 30 * 86_400_000).toISOString();
+  expectStatus(await admin.post(`/users/${accountId}/keys`, { jwk: { ...(await exportJWK(publicKey)), alg: 'ES256', kid: 'golden-key' }, expires_at: expiresAt }), 201, 'key registered');
+  const assertion = await new SignJWT({ jti: `golden-${Date.now()}` })
+    .setProtectedHeader({ alg: 'ES256', kid: 'golden-key' })
+    .setIssuer(accountId)
+    .setSubject(accountId)
+    .setAudience(`${origin}/oauth2/token`)
+    .setIssuedAt()
+    .setExpirationTime('1m')
+    .sign(privateKey);
+  const granted = expectStatus(
+    await token({ grant_type: 'client_credentials', scope: 'users:read', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion }),
+    200,
+    'access token granted',
+  );
+  expectStatus(await token({ grant_type: 'client_credentials', client_id: accountId, client_secret: secret.client_secret.replace(/.$/, '0') }), 401, 'access token refused');
+  const revoked = await fetch(`${origin}/oauth2/revoke`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${admin.credential!.key}` },
+    body: new URLSearchParams({ token: granted.access_token }),
+  });
+  if (revoked.status !== 200) throw new Error(`access token revoked: expected 200, got ${revoked.status}`);
+  expectStatus(await admin.delete(`/users/${accountId}/keys/golden-key`), 204, 'key deleted');
 }

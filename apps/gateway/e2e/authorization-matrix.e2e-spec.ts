@@ -6,6 +6,7 @@
 // idempotent, and asserts the status (and, for lists, whose entries come back).
 import { randomUUID } from 'node:crypto';
 import { ApiClient, ApiResponse, RunningSystem, startSystem } from '@warden/testing';
+import { exportJWK, generateKeyPair } from 'jose';
 import { Outcome, PRINCIPALS, PrincipalKind, ROUTE_ACCESS, RouteAccess, RouteKey, describeOutcome, routeKey } from './route-access';
 
 type OrganizationKey = 'root' | 'A' | 'B';
@@ -177,6 +178,23 @@ async function setUpTenant(key: 'A' | 'B', platformAdmin: ApiClient): Promise<vo
 
 const noRequest: CellRequest = {};
 
+// The /oauth2 endpoints take forms: the same client, its body form-encoded.
+class FormClient extends ApiClient {
+  override request<T = unknown>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+    const form = new URLSearchParams(body as Record<string, string>).toString();
+    return super.request<T>(method, path, form, { ...headers, 'content-type': 'application/x-www-form-urlencoded' });
+  }
+}
+const formClientOf = (caller: Caller) => new FormClient(origin, clients.get(callerKey(caller))!.credential);
+
+async function clientSecretOf(target: OrganizationFixture, accountId: string): Promise<{ id: string; client_secret: string }> {
+  return expectStatus(target.creator.post<{ id: string; client_secret: string }>(`/api/v1/users/${accountId}/client-secrets`), 201, 'adding a client secret');
+}
+
+async function publicJwk(): Promise<Record<string, unknown>> {
+  return { ...(await exportJWK((await generateKeyPair('ES256', { extractable: true })).publicKey)), alg: 'ES256', kid: unique('key') };
+}
+
 // How each route of the table is called on a target organization. Typed by the table's
 // keys, so a route added to the table without a request here does not compile.
 const REQUESTS: Record<RouteKey, (target: OrganizationFixture, cell: Cell) => Promise<CellRequest> | CellRequest> = {
@@ -264,6 +282,29 @@ const REQUESTS: Record<RouteKey, (target: OrganizationFixture, cell: Cell) => Pr
     body: { user_id: target.internalId },
   }),
   'POST /api/v1/tokens/verify': (target) => ({ body: { token: `wdn_p_${target.id.replace(/-/g, '').slice(0, 8)}` } }),
+  'GET /api/v1/users/:id/oauth-client': (target) => ({ params: { id: target.serviceAccountId } }),
+  'POST /api/v1/users/:id/client-secrets': (target) => ({ params: { id: target.serviceAccountId } }),
+  'POST /api/v1/users/:id/client-secrets (for the internal service account)': (target) => ({ params: { id: target.internalId } }),
+  'POST /api/v1/users/:id/client-secrets/:secretId/rotate': async (target) => ({
+    params: { id: target.serviceAccountId, secretId: (await clientSecretOf(target, target.serviceAccountId)).id },
+    body: { grace_period_seconds: 0 },
+  }),
+  'POST /api/v1/users/:id/client-secrets/:secretId/revoke': async (target) => ({
+    params: { id: target.serviceAccountId, secretId: (await clientSecretOf(target, target.serviceAccountId)).id },
+  }),
+  'POST /api/v1/users/:id/keys': async (target) => ({ params: { id: target.serviceAccountId }, body: { jwk: await publicJwk() } }),
+  'DELETE /api/v1/users/:id/keys/:keyId': async (target) => {
+    const key = await expectStatus(target.creator.post<{ id: string }>(`/api/v1/users/${target.serviceAccountId}/keys`, { jwk: await publicJwk() }), 201, 'registering a key');
+    return { params: { id: target.serviceAccountId, keyId: key.id } };
+  },
+  // The client authenticates in the form; whatever credential the caller has is not sent.
+  'POST /oauth2/token': async (target) => ({
+    client: new FormClient(origin),
+    body: { grant_type: 'client_credentials', client_id: target.serviceAccountId, client_secret: (await clientSecretOf(target, target.serviceAccountId)).client_secret },
+  }),
+  'POST /oauth2/introspect': (_target, { caller }) => ({ client: formClientOf(caller), body: { token: `wdn_at_${randomUUID().slice(0, 8)}` } }),
+  'POST /oauth2/revoke': (_target, { caller }) => ({ client: formClientOf(caller), body: { token: `wdn_at_${randomUUID().slice(0, 8)}` } }),
+  'GET /.well-known/oauth-authorization-server': () => noRequest,
   'GET /health': () => noRequest,
   'GET /health/live': () => noRequest,
   'GET /health/ready': () => noRequest,

@@ -533,6 +533,106 @@ export const ROUTE_ACCESS = [
   },
   {
     method: 'GET',
+    path: '/api/v1/users/:id/oauth-client',
+    who: "tokens:read in the account's organization: its client_id, client secrets (never the secret) and keys",
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [200, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/users/:id/client-secrets',
+    who: "tokens:write in the account's organization, and the caller's effective permissions must contain the account's: a client secret is a credential of the account",
+    access: {
+      anonymous: [401, 401], platform_admin: [201, 404], super_admin: [201, 404], internal: [201, 404], admin: [201, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/users/:id/client-secrets',
+    case: 'for the internal service account',
+    who: "only a principal whose effective permissions contain the account's: a super admin or the internal service account itself",
+    access: {
+      anonymous: [401, 401], platform_admin: [201, 404], super_admin: [201, 404], internal: [201, 404], admin: [403, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/users/:id/client-secrets/:secretId/rotate',
+    who: 'as a new client secret: the rotator receives it',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [200, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/users/:id/client-secrets/:secretId/revoke',
+    who: "tokens:write in the account's organization",
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [200, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/users/:id/keys',
+    who: 'as a client secret: a key is a credential of the account',
+    access: {
+      anonymous: [401, 401], platform_admin: [201, 404], super_admin: [201, 404], internal: [201, 404], admin: [201, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/users/:id/keys/:keyId',
+    who: "tokens:write in the account's organization",
+    access: {
+      anonymous: [401, 401], platform_admin: [204, 404], super_admin: [204, 404], internal: [204, 404], admin: [204, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/oauth2/token',
+    who: 'anyone: the OAuth client authenticates itself (client secret or signed assertion), a bearer credential sent along is ignored',
+    access: {
+      anonymous: [200, 200], platform_admin: [200, 200], super_admin: [200, 200], internal: [200, 200], admin: [200, 200],
+      member: [200, 200], auditor: [200, 200], external: [200, 200], external_custom: [200, 200],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/oauth2/introspect',
+    who: "any authenticated caller, or an OAuth client with its client secret or assertion (RFC 7662); another organization's token reads as inactive",
+    access: {
+      anonymous: [401, null], platform_admin: [200, null], super_admin: [200, null], internal: [200, null], admin: [200, null],
+      member: [200, null], auditor: [200, null], external: [200, null], external_custom: [200, null],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/oauth2/revoke',
+    who: 'any authenticated caller or OAuth client (RFC 7009); it revokes the access tokens of its own account, or of accounts whose tokens it writes',
+    access: {
+      anonymous: [401, null], platform_admin: [200, null], super_admin: [200, null], internal: [200, null], admin: [200, null],
+      member: [200, null], auditor: [200, null], external: [200, null], external_custom: [200, null],
+    },
+  },
+  {
+    method: 'GET',
+    path: '/.well-known/oauth-authorization-server',
+    who: "anyone: the OAuth server's metadata (RFC 8414)",
+    access: {
+      anonymous: [200, null], platform_admin: [200, null], super_admin: [200, null], internal: [200, null], admin: [200, null],
+      member: [200, null], auditor: [200, null], external: [200, null], external_custom: [200, null],
+    },
+  },
+  {
+    method: 'GET',
     path: '/health',
     who: 'anyone: public readiness (503 when a dependency is down)',
     access: {
