@@ -1,3 +1,4 @@
+import { ActorType } from '@warden/contracts';
 import { EventStore } from '@warden/event-store';
 import { CommandHandler } from '@warden/kernel';
 import { GrantEntry, OAuthGrantsCommand, OAuthGrantsEvent, OAuthGrantsState, RefusalEntry, oauthGrantsDecider, oauthGrantsStreamId } from '@warden/tokens-domain';
@@ -9,9 +10,13 @@ import { v7 as uuidv7 } from 'uuid';
 // (a group commit). At one request in flight a grant costs one append, as before; under
 // load the appends stay few while each carries more.
 
+/** Who asked: the account named (as the actor of the batch's event), or nobody known. */
+export type GrantRequester = { organizationId: string; accountId: string; accountType: ActorType } | null;
+
 interface Batch {
   organizationId: string | null;
   accountId: string | null;
+  actorType: ActorType;
   grants: GrantEntry[];
   refusals: RefusalEntry[];
   waiters: { resolve: () => void; reject: (error: unknown) => void }[];
@@ -27,13 +32,13 @@ export class GrantLedger {
   }
 
   /** Resolves once the grant is in the store. */
-  grant(organizationId: string, accountId: string, entry: GrantEntry): Promise<void> {
-    return this.add(organizationId, accountId, (batch) => batch.grants.push(entry));
+  grant(requester: NonNullable<GrantRequester>, entry: GrantEntry): Promise<void> {
+    return this.add(requester, (batch) => batch.grants.push(entry));
   }
 
-  /** Resolves once the refusal is in the store. organizationId and accountId are null for a client that names no account. */
-  refuse(organizationId: string | null, accountId: string | null, entry: RefusalEntry): Promise<void> {
-    return this.add(organizationId, accountId, (batch) => batch.refusals.push(entry));
+  /** Resolves once the refusal is in the store. */
+  refuse(requester: GrantRequester, entry: RefusalEntry): Promise<void> {
+    return this.add(requester, (batch) => batch.refusals.push(entry));
   }
 
   /** Waits for what was added so far to be in the store (at shutdown). */
@@ -41,10 +46,13 @@ export class GrantLedger {
     while (this.flushing) await this.flushing.catch(() => undefined);
   }
 
-  private add(organizationId: string | null, accountId: string | null, push: (batch: Batch) => void): Promise<void> {
-    const key = `${organizationId ?? ''}/${accountId ?? ''}`;
+  private add(requester: GrantRequester, push: (batch: Batch) => void): Promise<void> {
+    const key = requester === null ? '' : `${requester.organizationId}/${requester.accountId}`;
     let batch = this.pending.get(key);
-    if (!batch) this.pending.set(key, (batch = { organizationId, accountId, grants: [], refusals: [], waiters: [] }));
+    if (!batch) {
+      batch = { organizationId: requester?.organizationId ?? null, accountId: requester?.accountId ?? null, actorType: requester?.accountType ?? 'anonymous', grants: [], refusals: [], waiters: [] };
+      this.pending.set(key, batch);
+    }
     push(batch);
     const written = new Promise<void>((resolve, reject) => batch.waiters.push({ resolve, reject }));
     this.flushing ??= this.flush().finally(() => {
@@ -82,7 +90,7 @@ export class GrantLedger {
         metadata: {
           correlationId: `oauth-grants-${batchId}`,
           // The account acted (it asked for the tokens); a client naming no account is anonymous.
-          actorType: batch.accountId === null ? 'anonymous' : 'service_account',
+          actorType: batch.actorType,
           ...(batch.accountId !== null && { actorId: batch.accountId }),
           ...(batch.organizationId !== null && { organizationId: batch.organizationId }),
         },

@@ -29,7 +29,7 @@ import { oauthClientDecider, oauthClientStreamId } from '@warden/tokens-domain';
 import type { Redis } from 'ioredis';
 import { decodeJwt, decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
 import { oauthClientRecord } from '../credentials/credential-read-model.projection';
-import { GrantLedger } from './grant-ledger';
+import { GrantLedger, GrantRequester } from './grant-ledger';
 
 // The token endpoint (RFC 6749 §4.4, client credentials): a service account authenticates
 // with a client secret (client_secret_basic or client_secret_post) or a JWT signed with a
@@ -111,7 +111,7 @@ export class TokenEndpoint {
     const now = this.clock();
     const form = request.form;
     let method: ClientAuthenticationMethod | null = null;
-    let known: { organizationId: string; accountId: string } | null = null;
+    let known: GrantRequester = null;
     let credentialId: string | null = null;
     try {
       const presented = clientAuthenticationOf(request);
@@ -124,8 +124,7 @@ export class TokenEndpoint {
       return await this.grant(client, form['scope'], now, context);
     } catch (error) {
       if (!(error instanceof Refusal)) throw error;
-      const account = known as { organizationId: string; accountId: string } | null;
-      await this.options.ledger.refuse(account?.organizationId ?? null, account?.accountId ?? null, {
+      await this.options.ledger.refuse(known as GrantRequester, {
         grantType: form['grant_type'] ?? null,
         clientAuthentication: method,
         error: error.error,
@@ -143,11 +142,12 @@ export class TokenEndpoint {
     presented: ClientAuthentication,
     request: TokenEndpointRequest,
     now: Date,
-    found: (account: { organizationId: string; accountId: string }) => void,
+    found: (requester: GrantRequester) => void,
   ): Promise<Authenticated> {
     const { record, owner, policy } = await this.clientRecords(presented.clientId);
     if (!record) throw invalidClient('no OAuth client credential for that client_id');
-    found({ organizationId: record.organizationId, accountId: record.userId });
+    // Its principal record says what kind of account acted; without one, it is not known who did.
+    found({ organizationId: record.organizationId, accountId: record.userId, accountType: owner?.accountType ?? 'anonymous' });
     const at = now.getTime();
     const live = (until: string | null) => until === null || Date.parse(until) > at;
     let credential: { id: string; ends: string | null };
@@ -244,7 +244,7 @@ export class TokenEndpoint {
     if (!key) throw new Error('no access token key yet: the tokens service makes one at start');
     const grantId = randomUUID();
     const token = formatAccessToken({ grantId, accountId: client.record.userId, credentialId: client.credentialId, issuedAt, expiresAt, scope: held }, key);
-    await this.options.ledger.grant(client.record.organizationId, client.record.userId, {
+    await this.options.ledger.grant({ organizationId: client.record.organizationId, accountId: client.record.userId, accountType: client.owner.accountType }, {
       grantId,
       grantType: CLIENT_CREDENTIALS_GRANT,
       clientAuthentication: client.method,
