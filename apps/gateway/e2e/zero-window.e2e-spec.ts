@@ -4,7 +4,9 @@
 // revoked one after another; no verification started after a revoke answered may accept.
 import { ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { ApiClient, RunningSystem, TEST_REDIS_URL, startSystem } from '@warden/testing';
+import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 
 const WORKERS = 3;
 const LOOPS_PER_CHANNEL = 4; // per worker: 4 HTTP loops and 4 direct loops
@@ -194,5 +196,65 @@ describe('zero window after a revoke (issue 4)', () => {
       });
     }
     await hammerWhileRevoking('API tokens', credentials, 200);
+  });
+
+  describe('OAuth access tokens (issue 13)', () => {
+    const tokenEndpoint = () => `${new URL(system.gatewayUrl).origin}/oauth2/token`;
+    async function grant(form: Record<string, string>): Promise<string> {
+      const response = await fetch(tokenEndpoint(), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form) });
+      const body = (await response.json()) as { access_token: string };
+      expect(response.status).toBe(200);
+      return body.access_token;
+    }
+    const bySecret = async (admin: ApiClient, userId: string) => {
+      const secret = await admin.post<{ id: string; client_secret: string }>(`/users/${userId}/client-secrets`);
+      expect(secret.status).toBe(201);
+      return { secretId: secret.body.id, token: await grant({ grant_type: 'client_credentials', client_id: userId, client_secret: secret.body.client_secret }) };
+    };
+
+    it('accepts no verification of an access token started after its client secret was revoked', async () => {
+      const { admin, userId } = await serviceAccount('client-secrets@zero-window');
+      const credentials: Credential[] = [];
+      for (let n = 0; n < CREDENTIALS; n++) {
+        const { secretId, token } = await bySecret(admin, userId);
+        credentials.push({ id: `secret-${n}`, key: token, revoke: async () => (await admin.post(`/users/${userId}/client-secrets/${secretId}/revoke`)).status });
+      }
+      await hammerWhileRevoking('access tokens, their client secrets revoked', credentials, 200);
+    });
+
+    it('accepts no verification of an access token started after its key was deleted', async () => {
+      const { admin, userId } = await serviceAccount('keys@zero-window');
+      const credentials: Credential[] = [];
+      for (let n = 0; n < CREDENTIALS; n++) {
+        const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+        const kid = `hammered-${n}`;
+        expect((await admin.post(`/users/${userId}/keys`, { jwk: { ...(await exportJWK(publicKey)), alg: 'ES256', kid } })).status).toBe(201);
+        const assertion = await new SignJWT({ jti: randomUUID() })
+          .setProtectedHeader({ alg: 'ES256', kid })
+          .setIssuer(userId)
+          .setSubject(userId)
+          .setAudience(tokenEndpoint())
+          .setIssuedAt()
+          .setExpirationTime('1m')
+          .sign(privateKey);
+        const token = await grant({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion });
+        credentials.push({ id: `key-${n}`, key: token, revoke: async () => (await admin.delete(`/users/${userId}/keys/${kid}`)).status });
+      }
+      await hammerWhileRevoking('access tokens, their keys deleted', credentials, 204);
+    });
+
+    it('accepts no verification of an access token started after its account was deactivated', async () => {
+      // One account per credential: room for them in the organization.
+      const platform = await ApiClient.login(system.gatewayUrl, system.admin.username, system.admin.password);
+      const me = await platform.get<{ organization: { id: string } }>('/users/me');
+      expect((await platform.patch(`/organizations/${me.body.organization.id}`, { settings: { service_external_limit: 50 } })).status).toBe(200);
+      const credentials: Credential[] = [];
+      for (let n = 0; n < CREDENTIALS; n++) {
+        const { admin, userId } = await serviceAccount(`deactivated-${n}@zero-window`);
+        const { token } = await bySecret(admin, userId);
+        credentials.push({ id: `account-${n}`, key: token, revoke: async () => (await admin.post(`/users/${userId}/deactivate`)).status });
+      }
+      await hammerWhileRevoking('access tokens, their accounts deactivated', credentials, 200);
+    });
   });
 });
