@@ -3,7 +3,7 @@
 // The benchmarks of issue 6, each against its baseline measured in the same run, system
 // and baseline alternating, after a warm-up; prints a table and rewrites the figures
 // section of BENCHMARKS.md. Benchmarks print figures; nothing here is a test.
-// Names: http, nats, in-process, issue, revocation, replay, scale-out, memory (all by default).
+// Names: http, nats, in-process, issue, oauth, revocation, replay, scale-out, memory (all by default).
 import path from 'node:path';
 import { ApiClient, RunningSystem, startSystem } from '@warden/testing';
 import { benchHttp } from './benchmarks/http';
@@ -11,6 +11,7 @@ import { benchInProcess } from './benchmarks/in-process';
 import { benchIssue } from './benchmarks/issue';
 import { benchMemory } from './benchmarks/memory';
 import { benchNats } from './benchmarks/nats';
+import { benchOAuth } from './benchmarks/oauth';
 import { benchReplay } from './benchmarks/replay';
 import { benchRevocation } from './benchmarks/revocation';
 import { benchScaleOut } from './benchmarks/scale-out';
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
       nats: () => benchNats(ctx!),
       'in-process': () => benchInProcess(ctx!),
       issue: () => benchIssue(ctx!),
+      oauth: () => benchOAuth(ctx!),
       revocation: () => benchRevocation(ctx!),
       replay: () => benchReplay({ options, system: system!, token: '', log }),
       'scale-out': () => benchScaleOut(ctx!),

@@ -18,6 +18,8 @@ declare module 'autocannon' {
     body?: string;
     amount?: number;
     idReplacement?: boolean;
+    /** Each request is built by its `setupRequest` (a new body per request). */
+    requests?: { setupRequest?: (request: { body?: string }) => { body?: string } }[];
   }
   interface Result {
     requests: Histogram;
