@@ -189,6 +189,7 @@ export class TokenEndpoint {
     const algorithm = header.alg === 'Ed25519' ? 'EdDSA' : header.alg; // RFC 9864's name for EdDSA over Ed25519
     const candidates = record.keys.filter((key) => (header.kid === undefined || key.id === header.kid) && key.algorithm === algorithm);
     if (candidates.length === 0) throw invalidClient(header.kid === undefined ? 'no key of the account for the assertion' : `no key ${header.kid} of the account`);
+    if (candidates.length > 1) throw invalidClient('the account has several keys of that algorithm: the assertion must name one with kid');
     const key = candidates.find((candidate) => candidate.expiresAt === null || Date.parse(candidate.expiresAt) > at);
     if (!key) throw invalidClient(`key ${candidates[0]!.id} expired`);
     let payload;
