@@ -191,6 +191,8 @@ async function clientSecretOf(target: OrganizationFixture, accountId: string): P
   return expectStatus(target.creator.post<{ id: string; client_secret: string }>(`/api/v1/users/${accountId}/client-secrets`), 201, 'adding a client secret');
 }
 
+const federationRule = () => ({ issuer: 'https://issuer.example.com', audiences: ['https://warden.example.com'], claims: { sub: unique('workload') } });
+
 async function publicJwk(): Promise<Record<string, unknown>> {
   return { ...(await exportJWK((await generateKeyPair('ES256', { extractable: true })).publicKey)), alg: 'ES256', kid: unique('key') };
 }
@@ -296,6 +298,11 @@ const REQUESTS: Record<RouteKey, (target: OrganizationFixture, cell: Cell) => Pr
   'DELETE /api/v1/users/:id/keys/:keyId': async (target) => {
     const key = await expectStatus(target.creator.post<{ id: string }>(`/api/v1/users/${target.serviceAccountId}/keys`, { jwk: await publicJwk() }), 201, 'registering a key');
     return { params: { id: target.serviceAccountId, keyId: key.id } };
+  },
+  'POST /api/v1/users/:id/federation-rules': (target) => ({ params: { id: target.serviceAccountId }, body: federationRule() }),
+  'DELETE /api/v1/users/:id/federation-rules/:ruleId': async (target) => {
+    const rule = await expectStatus(target.creator.post<{ id: string }>(`/api/v1/users/${target.serviceAccountId}/federation-rules`, federationRule()), 201, 'adding a rule');
+    return { params: { id: target.serviceAccountId, ruleId: rule.id } };
   },
   // The client authenticates in the form; whatever credential the caller has is not sent.
   'POST /oauth2/token': async (target) => ({

@@ -597,6 +597,24 @@ export const ROUTE_ACCESS = [
   },
   {
     method: 'POST',
+    path: '/api/v1/users/:id/federation-rules',
+    who: 'as a client secret: a federation rule lets workloads obtain credentials of the account',
+    access: {
+      anonymous: [401, 401], platform_admin: [201, 404], super_admin: [201, 404], internal: [201, 404], admin: [201, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/users/:id/federation-rules/:ruleId',
+    who: "tokens:write in the account's organization",
+    access: {
+      anonymous: [401, 401], platform_admin: [204, 404], super_admin: [204, 404], internal: [204, 404], admin: [204, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'POST',
     path: '/oauth2/token',
     who: 'anyone: the OAuth client authenticates itself (client secret or signed assertion), a bearer credential sent along is ignored',
     access: {

@@ -1,4 +1,5 @@
 import { positiveInt } from '@warden/platform';
+import { z } from 'zod';
 import { serviceConfigSchema } from '@warden/runtime';
 
 export const tokensConfigSchema = serviceConfigSchema(3002).extend({
@@ -17,6 +18,14 @@ export const tokensConfigSchema = serviceConfigSchema(3002).extend({
     .min(3600)
     .default(7 * 24 * 60 * 60)
     .describe('How often a new key to sign access tokens with is made; the one before verifies until every token it signed expired'),
+  FEDERATION_ALLOW_HTTP_ISSUERS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .describe('Whether federation rules may name http: issuers (a test or a private network); otherwise https only'),
+  FEDERATION_ISSUER_TIMEOUT_MS: positiveInt()
+    .max(30_000)
+    .default(3_000)
+    .describe("How long a workload token's issuer may take to answer for its discovery document or keys before the exchange is refused"),
   TOKEN_USE_FLUSH_INTERVAL_MS: positiveInt()
     .min(100)
     .default(10_000)

@@ -17,6 +17,7 @@ import { GrantLedger } from './oauth/grant-ledger';
 import { OAuthController } from './oauth/oauth.controller';
 import { OAuthClientsService } from './oauth/oauth-clients.service';
 import { TokenEndpoint } from './oauth/token-endpoint';
+import { WorkloadIssuers } from './oauth/workload-issuers';
 import { TokensConfig } from './tokens-config';
 import { TokensController } from './tokens/tokens.controller';
 import { TokensService } from './tokens/tokens.service';
@@ -143,6 +144,7 @@ export class TokensServiceModule {
       store: infrastructure.eventStore(),
       keyring,
       ledger,
+      issuers: new WorkloadIssuers(config.FEDERATION_ISSUER_TIMEOUT_MS),
       accessTokenLifetimeSeconds: config.ACCESS_TOKEN_LIFETIME_SECONDS,
     });
     const clients = new OAuthClientsService({
@@ -152,6 +154,7 @@ export class TokensServiceModule {
       keyPrefix: config.REDIS_KEY_PREFIX,
       keyring,
       randomBytes,
+      allowHttpIssuers: config.FEDERATION_ALLOW_HTTP_ISSUERS === 'true',
     });
     const consumer = new EventConsumer(infrastructure.nats, { stream: config.EVENTS_STREAM, log });
     const replay = new CredentialReplay({ readModel, redis: infrastructure.redis, keyPrefix: config.REDIS_KEY_PREFIX, store: infrastructure.eventStore(), log });

@@ -90,6 +90,7 @@ export enum TokensErrorCode {
   ServiceAccountKeyNotFound = 'service_account_key_not_found',
   /** A JWK that is not a public ES256, RS256 or EdDSA key, carries a private member, or whose id is taken. */
   InvalidServiceAccountKey = 'invalid_service_account_key',
+  FederationRuleNotFound = 'federation_rule_not_found',
   /** An OAuth client credential for an account that is not an active service account of the organization. */
   InvalidOAuthClient = 'invalid_oauth_client',
 }

@@ -3,7 +3,7 @@
 // verifiers read of them, the subjects between the gateway and the tokens service, and the
 // shapes of the /oauth2 answers (RFC 6749, 7662, 7009, 8414).
 import { Type } from 'class-transformer';
-import { IsDefined, IsISO8601, IsInt, IsObject, IsOptional, Max, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsISO8601, IsInt, IsObject, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import { MAX_GRACE_PERIOD_SECONDS } from './api-tokens';
 import { TokenIntrospection } from './api-tokens';
 import { PrincipalView } from './principal';
@@ -22,12 +22,18 @@ export const OAuthSubjects = {
   revokeClientSecret: 'tokens.oauth.client-secrets.revoke',
   registerKey: 'tokens.oauth.keys.register',
   deleteKey: 'tokens.oauth.keys.delete',
+  addFederationRule: 'tokens.oauth.federation-rules.add',
+  removeFederationRule: 'tokens.oauth.federation-rules.remove',
 } as const;
 
 export const CLIENT_CREDENTIALS_GRANT = 'client_credentials';
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const JWT_BEARER_CLIENT_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+/** RFC 8693 token types a workload may present, and the one Warden issues. */
+export const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
+export const ID_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:id_token';
+export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 
 /** How a client authenticated at the token endpoint (RFC 8414's names). */
 export type ClientAuthenticationMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
@@ -62,6 +68,8 @@ export interface OAuthClientRecord {
   secrets: { id: string; hash: string; validUntil: string | null }[];
   /** Public keys (JWK) for private_key_jwt. */
   keys: { id: string; algorithm: KeyAlgorithm; jwk: Record<string, unknown>; expiresAt: string | null }[];
+  /** Workload identity federation: which external tokens may be exchanged for this account's. */
+  rules: { id: string; issuer: string; audiences: string[]; claims: Record<string, string> }[];
   /** Access tokens revoked one by one (RFC 7009), until they would have expired: grant id -> expiry. */
   revokedGrants: Record<string, string>;
 }
@@ -84,12 +92,13 @@ export interface TokenEndpointRequest {
 /** A client authenticated as its account (the principal, through its client secret or key), or refused. */
 export type ClientAuthenticationAnswer = { ok: true; principal: PrincipalView } | { ok: false; status: 400 | 401; body: OAuthErrorAnswer };
 
-/** RFC 6749 §5.1. */
+/** RFC 6749 §5.1 (and RFC 8693 §2.2.1's `issued_token_type` for a token exchange). */
 export interface AccessTokenAnswer {
   access_token: string;
   token_type: 'Bearer';
   expires_in: number;
   scope: string;
+  issued_token_type?: typeof ACCESS_TOKEN_TYPE;
 }
 
 export type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope' | 'unsupported_token_type';
@@ -153,6 +162,23 @@ export class RegisterKeyBody {
   @IsOptional() @IsISO8601({ strict: true }) expires_at?: string;
 }
 
+export class AddFederationRuleBody {
+  /** The issuer identifier, exactly as its tokens' `iss` (https; its keys are found through its discovery document). */
+  @IsDefined() @IsString() @Length(1, 512) issuer!: string;
+  /** The `aud` values accepted (one of them must be in the token's). */
+  @IsDefined() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(10) @IsString({ each: true }) @Length(1, 512, { each: true }) audiences!: string[];
+  /** Claims the token must hold, each with exactly this value (`sub`, `repository`, `ref`, ...). */
+  @IsDefined() @IsObject() claims!: Record<string, string>;
+}
+
+export interface FederationRuleView {
+  id: string;
+  issuer: string;
+  audiences: string[];
+  claims: Record<string, string>;
+  created_at: string;
+}
+
 export interface AccountRequest {
   userId: string;
 }
@@ -191,4 +217,5 @@ export interface OAuthClientView {
   organization_id: string;
   client_secrets: ClientSecretView[];
   keys: ServiceAccountKeyView[];
+  federation_rules: FederationRuleView[];
 }

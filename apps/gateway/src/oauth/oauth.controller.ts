@@ -5,10 +5,12 @@ import {
   AuthorizationServerMetadata,
   CLIENT_AUTHENTICATION_METHODS,
   CLIENT_CREDENTIALS_GRANT,
+  JWT_BEARER_GRANT,
   KEY_ALGORITHMS,
   OAuthErrorAnswer,
   OAuthIntrospection,
   OAuthSubjects,
+  TOKEN_EXCHANGE_GRANT,
   TokenEndpointAnswer,
   TokenEndpointRequest,
   readAccessToken,
@@ -58,10 +60,13 @@ export class OAuthController {
   @HttpCode(200)
   @ApiOperation({
     operationId: 'oauthToken',
-    summary: 'An access token for a service account (RFC 6749 §4.4, client credentials)',
+    summary: 'An access token for a service account: client credentials, or a workload token exchanged',
     description:
       'Form-encoded `grant_type=client_credentials` and an optional `scope`; the client authenticates with `client_secret_basic`, `client_secret_post` ' +
-      'or `private_key_jwt` (RFC 7523). Errors are RFC 6749 §5.2 answers (`invalid_client` with 401 and `WWW-Authenticate`).',
+      'or `private_key_jwt` (RFC 7523). Or a workload presents the token its platform gave it, for the account named by `client_id`: ' +
+      '`grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer` with `assertion` (RFC 7523 §2.1), or ' +
+      '`urn:ietf:params:oauth:grant-type:token-exchange` with `subject_token` and `subject_token_type` (RFC 8693). ' +
+      'Errors are RFC 6749 §5.2 answers (`invalid_client` with 401 and `WWW-Authenticate`).',
   })
   @ApiConsumes('application/x-www-form-urlencoded')
   async token(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<AccessTokenAnswer | OAuthErrorAnswer> {
@@ -143,7 +148,7 @@ export class OAuthController {
       token_endpoint: apiUrlOf(request, TOKEN_ENDPOINT_PATH),
       introspection_endpoint: apiUrlOf(request, INTROSPECTION_ENDPOINT_PATH),
       revocation_endpoint: apiUrlOf(request, REVOCATION_ENDPOINT_PATH),
-      grant_types_supported: [CLIENT_CREDENTIALS_GRANT],
+      grant_types_supported: [CLIENT_CREDENTIALS_GRANT, JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT],
       token_endpoint_auth_methods_supported: clientMethods,
       token_endpoint_auth_signing_alg_values_supported: [...KEY_ALGORITHMS, 'Ed25519'],
       introspection_endpoint_auth_methods_supported: [...clientMethods, 'bearer'],

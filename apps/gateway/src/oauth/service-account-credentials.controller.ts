@@ -1,7 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
+  AddFederationRuleBody,
   ClientSecretView,
+  FederationRuleView,
   IssuedClientSecretView,
   OAuthClientView,
   OAuthSubjects,
@@ -81,6 +83,34 @@ export class ServiceAccountCredentialsController {
   })
   registerKey(@Param('id', new ParseUUIDPipe()) userId: string, @Body() body: RegisterKeyBody, @Req() request: FastifyRequest): Promise<ServiceAccountKeyView> {
     return this.services.send(OAuthSubjects.registerKey, { context: contextOf(request), payload: { ...body, userId } });
+  }
+
+  @Post('federation-rules')
+  @HttpCode(201)
+  @ApiOperation({
+    operationId: 'addFederationRule',
+    summary: "Lets workloads exchange their platform's token for this account's access tokens (workload identity federation)",
+  })
+  @ApiBody({
+    type: AddFederationRuleBody,
+    examples: {
+      'a Kubernetes service account': {
+        value: { issuer: 'https://container.googleapis.com/v1/projects/acme/locations/eu/clusters/prod', audiences: ['https://warden.example.com'], claims: { sub: 'system:serviceaccount:billing:webhooks' } },
+      },
+      'a GitHub Actions workflow on main': {
+        value: { issuer: 'https://token.actions.githubusercontent.com', audiences: ['https://warden.example.com'], claims: { repository: 'acme/billing', ref: 'refs/heads/main' } },
+      },
+    },
+  })
+  addFederationRule(@Param('id', new ParseUUIDPipe()) userId: string, @Body() body: AddFederationRuleBody, @Req() request: FastifyRequest): Promise<FederationRuleView> {
+    return this.services.send(OAuthSubjects.addFederationRule, { context: contextOf(request), payload: { ...body, userId } });
+  }
+
+  @Delete('federation-rules/:ruleId')
+  @HttpCode(204)
+  @ApiOperation({ operationId: 'removeFederationRule', summary: 'Removes a federation rule; access tokens exchanged through it are refused at once' })
+  async removeFederationRule(@Param('id', new ParseUUIDPipe()) userId: string, @Param('ruleId', new ParseUUIDPipe()) ruleId: string, @Req() request: FastifyRequest): Promise<void> {
+    await this.services.send(OAuthSubjects.removeFederationRule, { context: contextOf(request), payload: { userId, ruleId } });
   }
 
   @Delete('keys/:keyId')

@@ -92,6 +92,7 @@ export function oauthClientRecord(client: OAuthClient): OAuthClientRecord {
     // A secret revoked without grace can never work again: left out.
     secrets: client.secrets.filter((secret) => secret.validUntil === null || secret.validUntil !== secret.revokedAt).map(({ id, hash, validUntil }) => ({ id, hash, validUntil })),
     keys: client.keys.map(({ id, algorithm, publicJwk, expiresAt }) => ({ id, algorithm, jwk: publicJwk, expiresAt })),
+    rules: client.rules.map(({ id, issuer, audiences, claims }) => ({ id, issuer, audiences, claims })),
     revokedGrants: Object.fromEntries(client.revokedGrants.map(({ grantId, expiresAt }) => [grantId, expiresAt])),
   };
 }

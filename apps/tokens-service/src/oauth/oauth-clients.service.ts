@@ -1,7 +1,9 @@
 import { Principal, authorize } from '@warden/access';
 import {
   AccountRequest,
+  AddFederationRuleBody,
   ClientSecretView,
+  FederationRuleView,
   CommonErrorCode,
   Envelope,
   IssuedClientSecretView,
@@ -53,6 +55,8 @@ export interface OAuthClientsServiceOptions {
   keyPrefix: string;
   keyring: AccessTokenKeyring;
   randomBytes: RandomBytes;
+  /** Federation rules may name `http:` issuers (a deployment's own test issuers); otherwise https only. */
+  allowHttpIssuers: boolean;
   clock?: () => Date;
 }
 
@@ -165,6 +169,33 @@ export class OAuthClientsService {
     await this.run(envelope.context, account.userId, { type: 'DeleteKey', keyId, at: this.clock().toISOString() });
   }
 
+  async addFederationRule(envelope: Envelope<AccountRequest & AddFederationRuleBody>): Promise<FederationRuleView> {
+    const { userId, ...rest } = envelope.payload;
+    const body = await validateDto(AddFederationRuleBody, rest);
+    const { caller, account } = await this.authorized(envelope.context, userId, 'tokens:write');
+    const ruleId = uuidv7();
+    const state = await this.run(envelope.context, account.userId, {
+      type: 'AddFederationRule',
+      ruleId,
+      organizationId: caller.organizationId,
+      account: toOwner(account),
+      issuer: body.issuer,
+      audiences: body.audiences,
+      claims: body.claims,
+      allowHttpIssuer: this.options.allowHttpIssuers,
+      at: this.clock().toISOString(),
+      addedBy: caller,
+    });
+    const rule = state.status === 'active' ? state.rules.find((candidate) => candidate.id === ruleId)! : undefined;
+    return { id: ruleId, issuer: rule!.issuer, audiences: rule!.audiences, claims: rule!.claims, created_at: rule!.addedAt };
+  }
+
+  async removeFederationRule(envelope: Envelope<AccountRequest & { ruleId: string }>): Promise<void> {
+    const { userId, ruleId } = envelope.payload;
+    const { account } = await this.authorized(envelope.context, userId, 'tokens:write');
+    await this.run(envelope.context, account.userId, { type: 'RemoveFederationRule', ruleId, at: this.clock().toISOString() });
+  }
+
   /**
    * RFC 7009 for access tokens: the account itself (through any of its credentials) or a
    * caller who writes its tokens. A token that is not one, was forged, has expired or is
@@ -268,5 +299,6 @@ function viewOf(accountId: string, organizationId: string, state: OAuthClientSta
     // Newest first; a secret revoked without grace stays listed, as revoked.
     client_secrets: (client?.secrets ?? []).map((secret) => secretView(secret, now)).reverse(),
     keys: (client?.keys ?? []).map((key) => keyView(key, now)).reverse(),
+    federation_rules: (client?.rules ?? []).map(({ id, issuer, audiences, claims, addedAt }) => ({ id, issuer, audiences, claims, created_at: addedAt })).reverse(),
   };
 }

@@ -2,7 +2,9 @@ import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
   AccountRequest,
+  AddFederationRuleBody,
   ClientAuthenticationAnswer,
+  FederationRuleView,
   ClientSecretView,
   Envelope,
   IssuedClientSecretView,
@@ -63,6 +65,17 @@ export class OAuthController {
   @MessagePattern(OAuthSubjects.registerKey)
   registerKey(@Payload() envelope: Envelope<AccountRequest & RegisterKeyBody>): Promise<ServiceAccountKeyView> {
     return this.clients.registerKey(envelope);
+  }
+
+  @MessagePattern(OAuthSubjects.addFederationRule)
+  addFederationRule(@Payload() envelope: Envelope<AccountRequest & AddFederationRuleBody>): Promise<FederationRuleView> {
+    return this.clients.addFederationRule(envelope);
+  }
+
+  @MessagePattern(OAuthSubjects.removeFederationRule)
+  async removeFederationRule(@Payload() envelope: Envelope<AccountRequest & { ruleId: string }>): Promise<Record<string, never>> {
+    await this.clients.removeFederationRule(envelope);
+    return {};
   }
 
   @MessagePattern(OAuthSubjects.deleteKey)

@@ -1,7 +1,13 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { effectivePermissions, isPermission, principalOf, viewFieldsOf } from '@warden/access';
 import {
+  ACCESS_TOKEN_TYPE,
+  AccessTokenAnswer,
   CLIENT_CREDENTIALS_GRANT,
+  ID_TOKEN_TYPE,
+  JWT_BEARER_GRANT,
+  JWT_TOKEN_TYPE,
+  TOKEN_EXCHANGE_GRANT,
   ClientAuthenticationAnswer,
   ClientAuthenticationMethod,
   JWT_BEARER_CLIENT_ASSERTION,
@@ -30,6 +36,7 @@ import type { Redis } from 'ioredis';
 import { decodeJwt, decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
 import { oauthClientRecord } from '../credentials/credential-read-model.projection';
 import { GrantLedger, GrantRequester } from './grant-ledger';
+import { IssuerUnreachableError, WorkloadIssuers } from './workload-issuers';
 
 // The token endpoint (RFC 6749 §4.4, client credentials): a service account authenticates
 // with a client secret (client_secret_basic or client_secret_post) or a JWT signed with a
@@ -50,6 +57,7 @@ export interface TokenEndpointOptions {
   store: EventStore;
   keyring: AccessTokenKeyring;
   ledger: GrantLedger;
+  issuers: WorkloadIssuers;
   /** Lifetime of an access token, capped by the organization's max_token_lifetime_seconds. */
   accessTokenLifetimeSeconds: number;
   clock?: () => Date;
@@ -73,8 +81,12 @@ type ClientAuthentication =
   | { method: 'client_secret_basic' | 'client_secret_post'; clientId: string; secret: string }
   | { method: 'private_key_jwt'; clientId: string; assertion: string };
 
+/** How a grant was authenticated when a workload's own token stood for the client (RFC 7523 §2.1, RFC 8693). */
+const WORKLOAD_IDENTITY = 'workload_identity';
+const WORKLOAD_TOKEN_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+
 interface Authenticated {
-  method: ClientAuthenticationMethod;
+  method: ClientAuthenticationMethod | typeof WORKLOAD_IDENTITY;
   credentialId: string;
   /** When the credential stops working (a secret's grace, a key's expiry): no token outlives it. */
   credentialEnds: number | null;
@@ -110,14 +122,20 @@ export class TokenEndpoint {
   async token(request: TokenEndpointRequest, context: RequestContext): Promise<TokenEndpointAnswer> {
     const now = this.clock();
     const form = request.form;
-    let method: ClientAuthenticationMethod | null = null;
+    let method: ClientAuthenticationMethod | typeof WORKLOAD_IDENTITY | null = null;
     let known: GrantRequester = null;
     let credentialId: string | null = null;
     try {
-      const presented = clientAuthenticationOf(request);
-      method = presented.method;
       const grantType = form['grant_type'];
       if (grantType === undefined) throw new Refusal('invalid_request', 'grant_type is required', 'no grant_type');
+      if (grantType === JWT_BEARER_GRANT || grantType === TOKEN_EXCHANGE_GRANT) {
+        method = WORKLOAD_IDENTITY;
+        const client = await this.federate(request, grantType, now, (account) => (known = account));
+        credentialId = client.credentialId;
+        return await this.grant(client, form['scope'], now, context, grantType);
+      }
+      const presented = clientAuthenticationOf(request);
+      method = presented.method;
       if (grantType !== CLIENT_CREDENTIALS_GRANT) throw new Refusal('unsupported_grant_type', `grant_type ${grantType} is not supported`, `grant_type ${grantType}`);
       const client = await this.authenticate(presented, request, now, (account) => (known = account));
       credentialId = client.credentialId;
@@ -228,7 +246,75 @@ export class TokenEndpoint {
     return imported;
   }
 
-  private async grant(client: Authenticated, requestedScope: string | undefined, now: Date, context: RequestContext): Promise<TokenEndpointAnswer> {
+  /**
+   * Workload identity federation: a token its platform gave the workload (RFC 7523 §2.1's
+   * `assertion`, or RFC 8693's `subject_token` of type jwt or id_token), for the account the
+   * request names with `client_id`, checked against that account's rules: signed by a key
+   * of the rule's issuer (fetched through its discovery document), for one of the rule's
+   * audiences, unexpired, holding every claim the rule names. One account per request: a
+   * subject reaches several accounts only where each has a rule for it.
+   */
+  private async federate(request: TokenEndpointRequest, grantType: string, now: Date, found: (requester: GrantRequester) => void): Promise<Authenticated> {
+    const { form } = request;
+    if (request.authorization !== undefined && /^Basic /i.test(request.authorization)) {
+      throw new Refusal('invalid_request', 'a workload presents its own token, not a client credential', 'client authentication sent with a workload token');
+    }
+    if (form['client_secret'] !== undefined || form['client_assertion'] !== undefined) {
+      throw new Refusal('invalid_request', 'a workload presents its own token, not a client credential', 'client authentication sent with a workload token');
+    }
+    let external: string | undefined;
+    if (grantType === JWT_BEARER_GRANT) external = form['assertion'];
+    else {
+      const type = form['subject_token_type'];
+      if (type !== JWT_TOKEN_TYPE && type !== ID_TOKEN_TYPE) {
+        throw new Refusal('invalid_request', `subject_token_type must be ${JWT_TOKEN_TYPE} or ${ID_TOKEN_TYPE}`, `subject_token_type ${String(type)}`);
+      }
+      external = form['subject_token'];
+    }
+    if (external === undefined) throw new Refusal('invalid_request', grantType === JWT_BEARER_GRANT ? 'assertion is required' : 'subject_token is required', 'no workload token');
+    const accountId = form['client_id'];
+    if (accountId === undefined || !UUID.test(accountId)) throw new Refusal('invalid_request', 'client_id must name the service account', 'no account named');
+    const { record, owner, policy } = await this.clientRecords(accountId.toLowerCase());
+    const invalidGrant = (reason: string) => new Refusal('invalid_grant', 'the workload token was refused', reason);
+    if (!record) throw invalidGrant('the account has no federation rule');
+    found({ organizationId: record.organizationId, accountId: record.userId, accountType: owner?.accountType ?? 'anonymous' });
+    let issuer: unknown;
+    try {
+      issuer = decodeJwt(external).iss;
+    } catch {
+      throw invalidGrant('the workload token is not a JWT');
+    }
+    const rules = record.rules.filter((rule) => rule.issuer === issuer);
+    if (rules.length === 0) throw invalidGrant(`no rule of the account trusts issuer ${String(issuer)}`);
+    let keys;
+    try {
+      keys = await this.options.issuers.keysOf(issuer as string, now.getTime());
+    } catch (error) {
+      throw invalidGrant(error instanceof IssuerUnreachableError ? error.message : `the issuer's keys could not be had: ${(error as Error).message}`);
+    }
+    let claims: Record<string, unknown>;
+    try {
+      ({ payload: claims } = await jwtVerify(external, keys, {
+        issuer: issuer as string,
+        audience: [...new Set(rules.flatMap((rule) => rule.audiences))],
+        algorithms: WORKLOAD_TOKEN_ALGORITHMS,
+        currentDate: now,
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        requiredClaims: ['exp'],
+      }));
+    } catch (error) {
+      throw invalidGrant(`the workload token was refused: ${(error as Error).message}`);
+    }
+    const audiences = typeof claims['aud'] === 'string' ? [claims['aud']] : Array.isArray(claims['aud']) ? claims['aud'] : [];
+    const rule = rules.find((candidate) => candidate.audiences.some((audience) => audiences.includes(audience)) && Object.entries(candidate.claims).every(([name, value]) => claims[name] === value));
+    if (!rule) throw invalidGrant(`the claims of ${String(claims['sub'])} from ${String(issuer)} match no rule of the account`);
+    if (!owner || owner.status !== 'active' || owner.userId !== record.userId || owner.organizationId !== record.organizationId || owner.accountType === 'user') {
+      throw invalidGrant('the account is not an active service account');
+    }
+    return { method: WORKLOAD_IDENTITY, credentialId: rule.id, credentialEnds: null, record, owner, policy };
+  }
+
+  private async grant(client: Authenticated, requestedScope: string | undefined, now: Date, context: RequestContext, grantType = CLIENT_CREDENTIALS_GRANT): Promise<TokenEndpointAnswer> {
     const requested = requestedScope === undefined || requestedScope.trim() === '' ? null : [...new Set(requestedScope.split(' ').filter(Boolean))];
     if (requested !== null) {
       const malformed = requested.find((permission) => !SCOPE_TOKEN.test(permission) || !isPermission(permission));
@@ -247,7 +333,7 @@ export class TokenEndpoint {
     const token = formatAccessToken({ grantId, accountId: client.record.userId, credentialId: client.credentialId, issuedAt, expiresAt, scope: held }, key);
     await this.options.ledger.grant({ organizationId: client.record.organizationId, accountId: client.record.userId, accountType: client.owner.accountType }, {
       grantId,
-      grantType: CLIENT_CREDENTIALS_GRANT,
+      grantType,
       clientAuthentication: client.method,
       credentialId: client.credentialId,
       scope: held,
@@ -257,7 +343,9 @@ export class TokenEndpoint {
       correlationId: context.correlationId,
     });
     const scope = held ?? Object.keys(effectivePermissions(principalOf(client.owner))).sort();
-    return { status: 200, body: { access_token: token, token_type: 'Bearer', expires_in: Math.max(0, expiresAt - issuedAt), scope: scope.join(' ') } };
+    const body: AccessTokenAnswer = { access_token: token, token_type: 'Bearer', expires_in: Math.max(0, expiresAt - issuedAt), scope: scope.join(' ') };
+    if (grantType === TOKEN_EXCHANGE_GRANT) body.issued_token_type = ACCESS_TOKEN_TYPE; // RFC 8693 §2.2.1
+    return { status: 200, body };
   }
 
   /** The account's OAuth client record, principal record and policy: one round trip, or the store while the read model is rebuilt. */

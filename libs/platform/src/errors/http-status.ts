@@ -28,6 +28,7 @@ export function httpStatusFor(code: ErrorCode): number {
     case TokensErrorCode.TokenNotFound:
     case TokensErrorCode.ClientSecretNotFound:
     case TokensErrorCode.ServiceAccountKeyNotFound:
+    case TokensErrorCode.FederationRuleNotFound:
       return 404;
     case CommonErrorCode.MethodNotAllowed:
       return 405;
@@ -145,6 +146,7 @@ const TITLES: Record<ErrorCode, string> = {
   [TokensErrorCode.ClientSecretNotFound]: 'Client secret not found',
   [TokensErrorCode.ClientSecretNotActive]: 'Client secret is not active',
   [TokensErrorCode.ServiceAccountKeyNotFound]: 'Service account key not found',
+  [TokensErrorCode.FederationRuleNotFound]: 'Federation rule not found',
   [TokensErrorCode.InvalidServiceAccountKey]: 'Invalid service account key',
   [TokensErrorCode.InvalidOAuthClient]: 'Invalid OAuth client',
 };

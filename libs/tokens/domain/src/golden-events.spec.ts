@@ -45,6 +45,16 @@ const shapes: Shapes<TokensContextEvent> = {
     registeredAt: AT,
   },
   ServiceAccountKeyDeleted: { accountId: ID, keyId: 'billing-2026', deletedAt: AT },
+  FederationRuleAdded: {
+    accountId: ID,
+    organizationId: ID,
+    ruleId: ID,
+    issuer: 'https://token.actions.githubusercontent.com',
+    audiences: ['https://warden.example.com'],
+    claims: { repository: 'acme/billing', ref: 'refs/heads/main' },
+    addedAt: AT,
+  },
+  FederationRuleRemoved: { accountId: ID, ruleId: ID, removedAt: AT },
   AccessTokenRevoked: { accountId: ID, grantId: ID, expiresAt: AT, revokedAt: AT },
   AccessTokensGranted: {
     organizationId: ID,

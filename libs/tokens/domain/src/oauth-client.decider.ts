@@ -54,6 +54,20 @@ export type OAuthClientCommand =
       registeredBy: Principal;
     }
   | { type: 'DeleteKey'; keyId: string; at: string }
+  | {
+      type: 'AddFederationRule';
+      ruleId: string;
+      organizationId: string;
+      account: TokenOwner | null;
+      issuer: string;
+      audiences: string[];
+      claims: Record<string, string>;
+      /** Whether `http:` issuers are taken (a deployment's own test issuers); otherwise https only. */
+      allowHttpIssuer: boolean;
+      at: string;
+      addedBy: Principal;
+    }
+  | { type: 'RemoveFederationRule'; ruleId: string; at: string }
   | { type: 'RevokeAccessToken'; grantId: string; expiresAt: string; at: string };
 
 export interface ClientSecretAdded {
@@ -81,13 +95,33 @@ export interface ServiceAccountKeyDeleted {
   type: 'ServiceAccountKeyDeleted';
   data: { accountId: string; keyId: string; deletedAt: string };
 }
+/**
+ * Workload identity federation: a JWT from `issuer` (its keys found through its discovery
+ * document), for one of `audiences`, whose claims hold every value of `claims`, may be
+ * exchanged for an access token of this account. Nothing secret is recorded.
+ */
+export interface FederationRuleAdded {
+  type: 'FederationRuleAdded';
+  data: { accountId: string; organizationId: string; ruleId: string; issuer: string; audiences: string[]; claims: Record<string, string>; addedAt: string };
+}
+export interface FederationRuleRemoved {
+  type: 'FederationRuleRemoved';
+  data: { accountId: string; ruleId: string; removedAt: string };
+}
 /** RFC 7009: one access token revoked before its expiry. */
 export interface AccessTokenRevoked {
   type: 'AccessTokenRevoked';
   data: { accountId: string; grantId: string; expiresAt: string; revokedAt: string };
 }
 
-export type OAuthClientEvent = ClientSecretAdded | ClientSecretRevoked | ServiceAccountKeyRegistered | ServiceAccountKeyDeleted | AccessTokenRevoked;
+export type OAuthClientEvent =
+  | ClientSecretAdded
+  | ClientSecretRevoked
+  | ServiceAccountKeyRegistered
+  | ServiceAccountKeyDeleted
+  | FederationRuleAdded
+  | FederationRuleRemoved
+  | AccessTokenRevoked;
 
 export interface ClientSecret {
   id: string;
@@ -107,12 +141,21 @@ export interface ServiceAccountKey {
   registeredAt: string;
 }
 
+export interface FederationRule {
+  id: string;
+  issuer: string;
+  audiences: string[];
+  claims: Record<string, string>;
+  addedAt: string;
+}
+
 export interface OAuthClient {
   status: 'active';
   accountId: string;
   organizationId: string;
   secrets: ClientSecret[];
   keys: ServiceAccountKey[];
+  rules: FederationRule[];
   /** Access tokens revoked one by one, with when each would have expired. */
   revokedGrants: { grantId: string; expiresAt: string }[];
 }
@@ -129,6 +172,27 @@ const PUBLIC_MEMBERS: Readonly<Record<KeyAlgorithm, { kty: string; members: read
   EdDSA: { kty: 'OKP', crv: 'Ed25519', members: ['crv', 'x'] },
 };
 const MIN_RSA_MODULUS_BITS = 2048;
+const MAX_AUDIENCES = 10;
+const MAX_RULE_CLAIMS = 10;
+const CLAIM_NAME = /^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/;
+const CLAIMS_NOT_NARROWING = ['iss', 'aud', 'exp', 'iat', 'nbf', 'jti'];
+
+const sameClaims = (a: Record<string, string>, b: Record<string, string>) =>
+  Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([name, value]) => b[name] === value);
+
+/** An issuer identifier (OpenID Connect Discovery §2): an https URL without query or fragment; http only where allowed. */
+function issuerOf(input: string, allowHttp: boolean): string {
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch {
+    throw fieldError(CommonErrorCode.ValidationFailed, 'issuer', 'must be a URL');
+  }
+  if (url.protocol !== 'https:' && !(allowHttp && url.protocol === 'http:')) throw fieldError(CommonErrorCode.ValidationFailed, 'issuer', 'must be an https URL');
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') throw fieldError(CommonErrorCode.ValidationFailed, 'issuer', 'must have no query, fragment or user');
+  // Compared with a token's iss exactly as given (a trailing slash is part of it).
+  return input;
+}
 
 const fieldError = (code: TokensErrorCode | CommonErrorCode, field: string, message: string) => new WardenError(code, `${field} ${message}`, [{ field, message }]);
 const forbidden = (reason: string) => new WardenError(CommonErrorCode.Forbidden, reason);
@@ -275,6 +339,41 @@ function decide(command: OAuthClientCommand, state: OAuthClientState): OAuthClie
       }
       return [{ type: 'ServiceAccountKeyDeleted', data: { accountId: state.accountId, keyId: command.keyId, deletedAt: command.at } }];
     }
+    case 'AddFederationRule': {
+      const account = assertClientAccount(command.account, command.organizationId);
+      if (state.status === 'active' && state.accountId !== account.userId) throw new RangeError('the stream belongs to another account');
+      const issuer = issuerOf(command.issuer, command.allowHttpIssuer);
+      if (command.audiences.length === 0 || command.audiences.length > MAX_AUDIENCES || command.audiences.some((audience) => audience.length === 0 || audience.length > 512)) {
+        throw fieldError(CommonErrorCode.ValidationFailed, 'audiences', `must list 1 to ${MAX_AUDIENCES} audiences of 1 to 512 characters`);
+      }
+      const claims = Object.entries(command.claims);
+      if (claims.length === 0 || claims.length > MAX_RULE_CLAIMS) {
+        throw fieldError(CommonErrorCode.ValidationFailed, 'claims', `must name 1 to ${MAX_RULE_CLAIMS} claims: a rule that matches every token of the issuer is refused`);
+      }
+      const claimName = claims.find(([name, value]) => !CLAIM_NAME.test(name) || typeof value !== 'string' || value.length === 0 || value.length > 512);
+      if (claimName !== undefined) throw fieldError(CommonErrorCode.ValidationFailed, `claims.${claimName[0]}`, 'must be a claim name with a non-empty string value');
+      // A rule on the issuer alone, or on a claim any token of it has the same, would let every workload of the issuer in.
+      if (!claims.some(([name]) => !CLAIMS_NOT_NARROWING.includes(name))) {
+        throw fieldError(CommonErrorCode.ValidationFailed, 'claims', 'must name a claim that tells workloads apart (sub, repository, ...), not only iss or aud');
+      }
+      if (state.status === 'active' && state.rules.some((rule) => rule.issuer === issuer && sameClaims(rule.claims, command.claims))) {
+        throw fieldError(CommonErrorCode.ValidationFailed, 'claims', 'the account has a rule for exactly these claims of this issuer already');
+      }
+      assertMayObtain(command.addedBy, account);
+      const audiences = [...new Set(command.audiences)];
+      return [
+        {
+          type: 'FederationRuleAdded',
+          data: { accountId: account.userId, organizationId: account.organizationId, ruleId: command.ruleId, issuer, audiences, claims: { ...command.claims }, addedAt: command.at },
+        },
+      ];
+    }
+    case 'RemoveFederationRule': {
+      if (state.status === 'absent' || !state.rules.some((rule) => rule.id === command.ruleId)) {
+        throw new WardenError(TokensErrorCode.FederationRuleNotFound, `federation rule ${command.ruleId} does not exist`);
+      }
+      return [{ type: 'FederationRuleRemoved', data: { accountId: state.accountId, ruleId: command.ruleId, removedAt: command.at } }];
+    }
     case 'RevokeAccessToken': {
       if (state.status === 'absent') return [];
       // An expired token needs no revocation, and one revoked already is done (RFC 7009 §2.2: 200 either way).
@@ -289,7 +388,7 @@ function decide(command: OAuthClientCommand, state: OAuthClientState): OAuthClie
   }
 }
 
-const emptyClient = (accountId: string, organizationId: string): OAuthClient => ({ status: 'active', accountId, organizationId, secrets: [], keys: [], revokedGrants: [] });
+const emptyClient = (accountId: string, organizationId: string): OAuthClient => ({ status: 'active', accountId, organizationId, secrets: [], keys: [], rules: [], revokedGrants: [] });
 
 function evolve(state: OAuthClientState, event: OAuthClientEvent): OAuthClientState {
   switch (event.type) {
@@ -303,6 +402,11 @@ function evolve(state: OAuthClientState, event: OAuthClientEvent): OAuthClientSt
       const client = state.status === 'absent' ? emptyClient(accountId, organizationId) : state;
       return { ...client, keys: [...client.keys, { id: keyId, algorithm, publicJwk, expiresAt, registeredAt }] };
     }
+    case 'FederationRuleAdded': {
+      const { accountId, organizationId, ruleId, issuer, audiences, claims, addedAt } = event.data;
+      const client = state.status === 'absent' ? emptyClient(accountId, organizationId) : state;
+      return { ...client, rules: [...client.rules, { id: ruleId, issuer, audiences, claims, addedAt }] };
+    }
     default:
       break;
   }
@@ -314,6 +418,8 @@ function evolve(state: OAuthClientState, event: OAuthClientEvent): OAuthClientSt
     }
     case 'ServiceAccountKeyDeleted':
       return { ...state, keys: state.keys.filter((key) => key.id !== event.data.keyId) };
+    case 'FederationRuleRemoved':
+      return { ...state, rules: state.rules.filter((rule) => rule.id !== event.data.ruleId) };
     case 'AccessTokenRevoked': {
       const { grantId, expiresAt, revokedAt } = event.data;
       // Revocations of tokens expired by now are dropped: from the events' own time, never the clock.
@@ -332,6 +438,8 @@ export const oauthClientEventUpcasters: EventUpcasters<OAuthClientEvent> = {
   ClientSecretRevoked: [],
   ServiceAccountKeyRegistered: [],
   ServiceAccountKeyDeleted: [],
+  FederationRuleAdded: [],
+  FederationRuleRemoved: [],
   AccessTokenRevoked: [],
 };
 

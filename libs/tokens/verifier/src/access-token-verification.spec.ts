@@ -13,6 +13,7 @@ const record: OAuthClientRecord = {
   expiresAt: null,
   secrets: [{ id: 's-1', hash: 'a'.repeat(64), validUntil: null }],
   keys: [{ id: 'k-1', algorithm: 'ES256', jwk: {}, expiresAt: '2029-12-31T00:00:00Z' }],
+  rules: [{ id: 'r-1', issuer: 'https://issuer.example.com', audiences: ['warden'], claims: { sub: 'billing' } }],
   revokedGrants: {},
 };
 const owner: PrincipalRecord = {
@@ -37,12 +38,14 @@ describe('an access token', () => {
     expect(decide({}, {}, { permissions: { 'records:read': 'organization' } })).toMatchObject({ ok: true, principal: { permissions: {} } });
   });
 
-  it('is refused once expired, revoked, its secret revoked, its key expired, or its account inactive', () => {
+  it('is refused once expired, revoked, its secret revoked, its key expired, its federation rule removed, or its account inactive', () => {
     expect(decide({ expiresAt: seconds('2029-12-31T23:59:59Z') })).toEqual({ ok: false, reason: 'expired', organizationId: 'o-1' });
     expect(decide({}, { revokedGrants: { 'g-1': '2030-01-01T00:10:00Z' } })).toMatchObject({ ok: false, reason: 'revoked' });
     expect(decide({}, { secrets: [] })).toMatchObject({ ok: false, reason: 'revoked' });
     expect(decide({}, { secrets: [{ id: 's-1', hash: 'a'.repeat(64), validUntil: '2029-12-31T23:59:00Z' }] })).toMatchObject({ ok: false, reason: 'revoked' });
     expect(decide({ credentialId: 'k-1' })).toMatchObject({ ok: false, reason: 'revoked' });
+    expect(decide({ credentialId: 'r-1' })).toMatchObject({ ok: true });
+    expect(decide({ credentialId: 'r-1' }, { rules: [] })).toMatchObject({ ok: false, reason: 'revoked' });
     expect(decide({}, {}, { status: 'deactivated' })).toMatchObject({ ok: false, reason: 'owner_inactive' });
     expect(decide({}, {}, { accountType: 'user' })).toMatchObject({ ok: false, reason: 'owner_inactive' });
   });

@@ -44,8 +44,9 @@ export function decideAccessToken(claims: AccessTokenClaims, recordJson: string 
   return { ok: true, principal: { ...viewFieldsOf(effective), credential } };
 }
 
-/** Whether the client secret or key a grant was made through still works. */
+/** Whether the client secret, key or federation rule a grant was made through still works. */
 function credentialWorks(record: OAuthClientRecord, credentialId: string, at: number): boolean {
+  if (record.rules?.some((rule) => rule.id === credentialId)) return true;
   const live = (until: string | null) => until === null || Date.parse(until) > at;
   const secret = record.secrets?.find((candidate) => candidate.id === credentialId);
   if (secret) return live(secret.validUntil);
