@@ -111,4 +111,14 @@ async function oauthClientSteps(admin: ApiClient, url: string, accountId: string
   });
   if (revoked.status !== 200) throw new Error(`access token revoked: expected 200, got ${revoked.status}`);
   expectStatus(await admin.delete(`/users/${accountId}/keys/golden-key`), 204, 'key deleted');
+  const rule = expectStatus(
+    await admin.post<{ id: string }>(`/users/${accountId}/federation-rules`, {
+      issuer: 'https://token.actions.githubusercontent.com',
+      audiences: ['https://warden.example.com'],
+      claims: { repository: 'acme/billing', ref: 'refs/heads/main' },
+    }),
+    201,
+    'federation rule added',
+  );
+  expectStatus(await admin.delete(`/users/${accountId}/federation-rules/${rule.id}`), 204, 'federation rule removed');
 }

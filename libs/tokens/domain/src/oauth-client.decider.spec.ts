@@ -138,3 +138,54 @@ describe('access token revocations', () => {
     expect(state.status === 'active' && state.revokedGrants.map((grant) => grant.grantId)).toEqual(['g-2']);
   });
 });
+
+describe('federation rules', () => {
+  const add: OAuthClientCommand = {
+    type: 'AddFederationRule',
+    ruleId: 'r-1',
+    organizationId: ORG,
+    account,
+    issuer: 'https://token.actions.githubusercontent.com',
+    audiences: ['https://warden.example.com', 'https://warden.example.com'],
+    claims: { repository: 'acme/billing', ref: 'refs/heads/main' },
+    allowHttpIssuer: false,
+    at: T0,
+    addedBy: superAdmin,
+  };
+  const added: OAuthClientEvent = {
+    type: 'FederationRuleAdded',
+    data: {
+      accountId: 'svc-1',
+      organizationId: ORG,
+      ruleId: 'r-1',
+      issuer: 'https://token.actions.githubusercontent.com',
+      audiences: ['https://warden.example.com'],
+      claims: { repository: 'acme/billing', ref: 'refs/heads/main' },
+      addedAt: T0,
+    },
+  };
+  const refusedField = (field: string) => (error: WardenError) => expect(error.errors?.[0]?.field).toBe(field);
+
+  it('are added by a caller who covers the account: a rule hands out its credentials', () => {
+    spec.given([]).when(add).then([added]);
+    spec.given([]).when({ ...add, addedBy: weakerAdmin }).thenThrows(WardenError, code(CommonErrorCode.Forbidden));
+  });
+
+  it('never match every token of an issuer', () => {
+    spec.given([]).when({ ...add, claims: {} }).thenThrows(WardenError, refusedField('claims'));
+    spec.given([]).when({ ...add, claims: { iss: 'https://token.actions.githubusercontent.com', aud: 'x' } }).thenThrows(WardenError, refusedField('claims'));
+    spec.given([]).when({ ...add, audiences: [] }).thenThrows(WardenError, refusedField('audiences'));
+  });
+
+  it('trust https issuers only, unless the deployment allows http ones', () => {
+    spec.given([]).when({ ...add, issuer: 'http://issuer.internal' }).thenThrows(WardenError, refusedField('issuer'));
+    spec.given([]).when({ ...add, issuer: 'http://issuer.internal', allowHttpIssuer: true }).then([{ ...added, data: { ...added.data, issuer: 'http://issuer.internal' } } as OAuthClientEvent]);
+    spec.given([]).when({ ...add, issuer: 'https://issuer.example.com/?tenant=1' }).thenThrows(WardenError, refusedField('issuer'));
+  });
+
+  it('are not added twice for the same claims, and are removed', () => {
+    spec.given([added]).when({ ...add, ruleId: 'r-2' }).thenThrows(WardenError, refusedField('claims'));
+    spec.given([added]).when({ type: 'RemoveFederationRule', ruleId: 'r-1', at: T1 }).then([{ type: 'FederationRuleRemoved', data: { accountId: 'svc-1', ruleId: 'r-1', removedAt: T1 } }]);
+    spec.given([added]).when({ type: 'RemoveFederationRule', ruleId: 'r-9', at: T1 }).thenThrows(WardenError, code(TokensErrorCode.FederationRuleNotFound));
+  });
+});
