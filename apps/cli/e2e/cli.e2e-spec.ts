@@ -196,6 +196,30 @@ describe('logged in', () => {
     expect(table.stdout).toMatch(new RegExp(`${token.id}\\s+Records API\\s+${webhooks.id}\\s+active\\s+wdn_p_…${token.token!.slice(-4)}`));
   });
 
+  it("shows an account as an OAuth client: a client secret printed once, then listed with its keys and rules, never the secret", async () => {
+    const added = await warden(['accounts', 'add-client-secret', webhooks.id]);
+    expect(added.code).toBe(0);
+    const secret = /^client_secret:\s+(wdn_c_\S+)$/m.exec(added.stdout)?.[1];
+    expect(secret).toBeDefined();
+    expect(added.stderr).toContain('shown this once');
+    const granted = await fetch(`${new URL(system.gatewayUrl).origin}/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${webhooks.id}:${secret}`).toString('base64')}` },
+      body: 'grant_type=client_credentials',
+    });
+    expect(granted.status).toBe(200);
+
+    const shown = await warden(['accounts', 'oauth', webhooks.id]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(new RegExp(`client_id:\\s+${webhooks.id}`));
+    expect(shown.stdout).toMatch(new RegExp(`wdn_c_…${secret!.slice(-4)}\\s+active`));
+    expect(shown.stdout).toContain('federation rules');
+    expect(shown.stdout).not.toContain(secret!);
+    const json = await wardenJson<{ client_id: string; client_secrets: unknown[]; keys: unknown[]; federation_rules: unknown[] }>(['accounts', 'oauth', webhooks.id]);
+    expect(json).toMatchObject({ client_id: webhooks.id, keys: [], federation_rules: [] });
+    expect(json.client_secrets).toHaveLength(1);
+  });
+
   it('rotates: a new secret once, the old one refused at once without a grace period', async () => {
     const old = token.token!;
     const rotated = await wardenJson<Token>(['tokens', 'rotate', token.id]);

@@ -1,4 +1,4 @@
-import type { CreatedUserView, UserListItem } from '@warden/contracts';
+import type { CreatedUserView, IssuedClientSecretView, OAuthClientView, UserListItem } from '@warden/contracts';
 import { Command, Option } from 'commander';
 import { CliError } from '../cli-error';
 import { ExitCode } from '../exit-codes';
@@ -101,5 +101,55 @@ export function registerAccountsCommands(program: Command, contextOf: ContextOf)
           ),
         serviceAccounts,
       );
+    });
+
+  accounts
+    .command('oauth')
+    .description("a service account as an OAuth client: its client_id, client secrets, keys and federation rules")
+    .argument('<id>', 'the account id (its client_id)')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const context = contextOf(command);
+      const client = await (await context.api()).get<OAuthClientView>(`/users/${encodeURIComponent(id)}/oauth-client`);
+      context.print(
+        () =>
+          [
+            renderFields([
+              ['client_id', client.client_id],
+              ['organization', client.organization_id],
+            ]),
+            '',
+            'client secrets',
+            renderTable(['ID', 'SECRET', 'STATUS', 'VALID UNTIL', 'CREATED'], client.client_secrets.map((s) => [s.id, `${s.prefix}…${s.last_four}`, s.status, s.valid_until, s.created_at])),
+            '',
+            'keys',
+            renderTable(['ID', 'ALGORITHM', 'STATUS', 'EXPIRES', 'REGISTERED'], client.keys.map((k) => [k.id, k.algorithm, k.status, k.expires_at, k.registered_at])),
+            '',
+            'federation rules',
+            renderTable(
+              ['ID', 'ISSUER', 'AUDIENCES', 'CLAIMS', 'CREATED'],
+              client.federation_rules.map((r) => [r.id, r.issuer, r.audiences, Object.entries(r.claims).map(([name, value]) => `${name}=${value}`), r.created_at]),
+            ),
+          ].join('\n'),
+        client,
+      );
+    });
+
+  accounts
+    .command('add-client-secret')
+    .description('a new client secret for the account, printed once')
+    .argument('<id>', 'the account id (its client_id)')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const context = contextOf(command);
+      const secret = await (await context.api()).post<IssuedClientSecretView>(`/users/${encodeURIComponent(id)}/client-secrets`);
+      context.print(
+        () =>
+          renderFields([
+            ['client_id', secret.client_id],
+            ['secret id', secret.id],
+            ['client_secret', secret.client_secret],
+          ]),
+        secret,
+      );
+      context.notice('The client secret is shown this once: store it now. Warden keeps only its hash.');
     });
 }
