@@ -85,7 +85,7 @@ describe('discovery (RFC 8414)', () => {
       token_endpoint: `${origin}/oauth2/token`,
       introspection_endpoint: `${origin}/oauth2/introspect`,
       revocation_endpoint: `${origin}/oauth2/revoke`,
-      grant_types_supported: ['client_credentials'],
+      grant_types_supported: ['client_credentials', 'urn:ietf:params:oauth:grant-type:jwt-bearer', 'urn:ietf:params:oauth:grant-type:token-exchange'],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
     });
   });
