@@ -16,7 +16,8 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import { PrincipalView } from './principal';
+import { Pagination } from './pagination';
+import { PermissionScope, PrincipalAccountType } from './principal';
 import { PageQuery } from './users';
 
 export const TokensSubjects = {
@@ -99,54 +100,74 @@ export interface ReassignTokenRequest {
 }
 
 /** A token as listed and read: never its secret. */
-export interface TokenView {
-  id: string;
-  user_id: string;
-  organization_id: string;
-  name: string;
-  visibility: TokenVisibility;
-  allowed_origins: string[];
-  permissions: string[] | null;
+export class TokenView {
+  id!: string;
+  /** The service account that owns it. */
+  user_id!: string;
+  organization_id!: string;
+  name!: string;
+  visibility!: TokenVisibility;
+  /** The exact origins a public token works from. */
+  allowed_origins!: string[];
+  /** The permissions it is narrowed to; null: all of its owner's. */
+  permissions!: string[] | null;
   /** `wdn_p_`: what kind of secret it is. */
-  prefix: string;
+  prefix!: string;
   /** The last four characters of the current secret, for telling tokens apart. */
-  last_four: string;
-  status: TokenStatus;
-  enabled: boolean;
-  created_at: string;
-  expires_at: string | null;
-  last_used_at: string | null;
-  revoked_at: string | null;
-  rotated_at: string | null;
+  last_four!: string;
+  status!: TokenStatus;
+  enabled!: boolean;
+  created_at!: string;
+  expires_at!: string | null;
+  last_used_at!: string | null;
+  revoked_at!: string | null;
+  rotated_at!: string | null;
 }
 
 /** What POST /tokens, rotate and exchange answer: seed 004's `api_token` and the token's view. The secret, once. */
-export interface IssuedTokenView extends TokenView {
-  token: string;
+export class IssuedTokenView extends TokenView {
+  /** The secret: shown in this answer only; Warden keeps its SHA-256. */
+  token!: string;
+}
+
+/** GET /tokens. */
+export class TokenPage {
+  pagination!: Pagination;
+  results!: TokenView[];
 }
 
 /** Seed 004's `api_token` object, in POST /users for a service account. */
-export interface ApiTokenOfNewUser {
-  id: string;
-  user_id: string;
-  name: string;
-  token: string;
-  enabled: true;
+export class ApiTokenOfNewUser {
+  id!: string;
+  user_id!: string;
+  name!: string;
+  /** The secret: shown in this answer only. */
+  token!: string;
+  enabled!: true;
 }
 
-export type TokenIntrospection =
-  | {
-      active: true;
-      token_id: string;
-      token_type: 'api_token' | 'session';
-      user_id: string;
-      organization_id: string;
-      account_type: PrincipalView['accountType'];
-      roles: string[];
-      permissions: PrincipalView['permissions'];
-      expires_at: string | null;
-    }
-  | { active: false; reason?: string };
+/** An introspection of a token that works. */
+export class ActiveTokenIntrospection {
+  active!: true;
+  token_id!: string;
+  token_type!: 'api_token' | 'session';
+  user_id!: string;
+  organization_id!: string;
+  account_type!: PrincipalAccountType;
+  roles!: string[];
+  /** Each permission the token holds, and where it applies. */
+  permissions!: Record<string, PermissionScope>;
+  expires_at!: string | null;
+}
+
+/** An introspection of a token that does not work (or is another organization's). */
+export class InactiveTokenIntrospection {
+  active!: false;
+  /** Why, for a caller holding `tokens:read` (and internal callers): `revoked`, `expired`, `origin_not_allowed`... */
+  reason?: string;
+}
+
+export type TokenIntrospection = ActiveTokenIntrospection | InactiveTokenIntrospection;
 
 export interface VerifyTokenRequest {
   token: string;

@@ -52,10 +52,11 @@ export interface StartSessionRequest {
 }
 
 /** Seed 003: `{"key": "...", "domain": null}`, plus when it stops working. */
-export interface LoginResponse {
-  key: string;
-  domain: null;
-  expires_at: string;
+export class LoginResponse {
+  /** The login key: present it as `Authorization: Bearer <key>` or `x-api-key: <key>`. */
+  key!: string;
+  domain!: null;
+  expires_at!: string;
 }
 
 export interface CountOwnedTokensRequest {
@@ -67,12 +68,22 @@ export interface CountOwnedTokensResponse {
 }
 
 /** `GET /api/v1/auth/whoami`: the caller as its credential's verification found it. */
-export interface WhoAmIResponse {
-  user_id: string;
-  organization_id: string;
-  account_type: PrincipalAccountType;
-  roles: string[];
-  teams: string[];
-  permissions: Record<string, PermissionScope>;
-  credential: { kind: 'session' | 'api_token'; id: string; expires_at: string | null };
+export class WhoAmIResponse {
+  user_id!: string;
+  organization_id!: string;
+  account_type!: PrincipalAccountType;
+  roles!: string[];
+  teams!: string[];
+  /** Each permission the credential holds, and where it applies. */
+  permissions!: Record<string, PermissionScope>;
+  credential!: PresentedCredential;
+}
+
+/** The credential a request was authenticated with. */
+export class PresentedCredential {
+  /** A login session key or an API token. */
+  kind!: 'session' | 'api_token';
+  /** The session's or the token's id. */
+  id!: string;
+  expires_at!: string | null;
 }

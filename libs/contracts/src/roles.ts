@@ -7,14 +7,16 @@ export const RoleSubjects = {
   archive: 'users.roles.archive',
 } as const;
 
-export interface RoleView {
-  name: string;
-  display_name: string;
-  description: string;
-  type: 'default' | 'custom';
-  status: 'ACTIVE' | 'ARCHIVED';
-  access_scope: 'organization' | 'team';
-  permissions: string[];
+export class RoleView {
+  name!: string;
+  display_name!: string;
+  description!: string;
+  /** `default`: one of Warden's own roles; `custom`: made by the organization. */
+  type!: 'default' | 'custom';
+  status!: 'ACTIVE' | 'ARCHIVED';
+  /** Where the role's permissions apply: the whole organization, or the holder's teams. */
+  access_scope!: 'organization' | 'team';
+  permissions!: string[];
 }
 
 export type RoleCatalogueView = Record<string, RoleView[]>;

@@ -19,7 +19,8 @@ import {
   ValidationOptions,
   buildMessage,
 } from 'class-validator';
-import { Page } from './pagination';
+import type { ApiTokenOfNewUser } from './api-tokens';
+import { Page, Pagination } from './pagination';
 import { PermissionScope, PrincipalAccountType } from './principal';
 
 export const UserSubjects = {
@@ -152,29 +153,36 @@ export class UserIdParam {
   @IsUUID() id!: string;
 }
 
-export interface UserView {
-  id: string;
-  organization_id: string;
-  account_type: PrincipalAccountType;
-  username: string;
-  first_name: string | null;
-  last_name: string | null;
-  email: string | null;
-  friendly_name: string | null;
-  description: string | null;
-  status: 'active' | 'deactivated';
-  roles: string[];
-  teams: string[];
-  created_at: string;
-  last_active_at: string | null;
+export class UserView {
+  id!: string;
+  organization_id!: string;
+  account_type!: PrincipalAccountType;
+  username!: string;
+  first_name!: string | null;
+  last_name!: string | null;
+  email!: string | null;
+  friendly_name!: string | null;
+  description!: string | null;
+  status!: 'active' | 'deactivated';
+  /** Role names. */
+  roles!: string[];
+  /** Team ids. */
+  teams!: string[];
+  created_at!: string;
+  /** Its last login or API token use; null: never. */
+  last_active_at!: string | null;
 }
 
 /** GET /users lists what the Members page shows (seed 002): name, type, role, last active, teams, created. */
-export interface UserListItem extends UserView {
-  name: string;
+export class UserListItem extends UserView {
+  /** The name shown: first and last name, else the friendly name, else the username. */
+  name!: string;
 }
 
-export type UserPage = Page<UserListItem>;
+export class UserPage implements Page<UserListItem> {
+  pagination!: Pagination;
+  results!: UserListItem[];
+}
 
 /** What a service answers for a list: one page of results and the total; the gateway adds the links. */
 export interface PageSlice<T> {
@@ -209,15 +217,30 @@ export interface ListUsersRequest {
  * with `api_token_error` saying why, when the account was created but the token could not
  * be issued: the account stands, and a token can be issued for it with POST /tokens.
  */
-export interface CreatedUserView extends UserView {
-  api_token?: { id: string; user_id: string; name: string; token: string; enabled: true } | null;
-  api_token_error?: { code: string; detail: string };
+export class CreatedUserView extends UserView {
+  /** The service account's first token, shown once; null when it could not be issued. */
+  api_token?: ApiTokenOfNewUser | null;
+  /** Why the first token could not be issued (the account stands). */
+  api_token_error?: ApiTokenError;
+}
+
+export class ApiTokenError {
+  /** The problem code the token's issue failed with, e.g. `invalid_token_owner`. */
+  code!: string;
+  detail!: string;
+}
+
+/** An organization, by id and name. */
+export class OrganizationRef {
+  id!: string;
+  name!: string;
 }
 
 /** GET /users/me (seed 004): the caller, its organization, roles, teams and permissions. */
-export interface MeView extends UserView {
-  organization: { id: string; name: string };
-  permissions: Record<string, PermissionScope>;
-  is_super_admin: boolean;
-  platform_admin: boolean;
+export class MeView extends UserView {
+  organization!: OrganizationRef;
+  /** Each permission the caller holds, and where it applies. */
+  permissions!: Record<string, PermissionScope>;
+  is_super_admin!: boolean;
+  platform_admin!: boolean;
 }

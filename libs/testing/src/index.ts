@@ -6,3 +6,4 @@ export * from './event-store-contract';
 export * from './system';
 export * from './append-some';
 export * from './api-client';
+export * from './api-contract';
