@@ -28,14 +28,22 @@ export class ApiContract {
     const closed = structuredClone(document);
     const schemas = ((closed['components'] as Json | undefined)?.['schemas'] ?? {}) as Record<string, Json>;
     for (const schema of Object.values(schemas)) {
-      if (schema['type'] === 'object' && schema['properties'] && schema['additionalProperties'] === undefined) schema['unevaluatedProperties'] = false;
+      if (schema['type'] === 'object' && schema['properties'] && schema['additionalProperties'] === undefined)
+        schema['unevaluatedProperties'] = false;
     }
     this.ajv.addSchema(closed, 'openapi');
     for (const [path, item] of Object.entries((closed['paths'] ?? {}) as Record<string, Json>)) {
       for (const method of HTTP_METHODS.filter((name) => name in item)) {
-        const pattern = new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`);
+        const pattern = new RegExp(
+          `^${path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`,
+        );
         const operation = item[method] as { responses?: Operation['responses'] };
-        this.operations.push({ method: method.toUpperCase(), pattern, pointer: `#/paths/${escapePointer(path)}/${method}`, responses: operation.responses ?? {} });
+        this.operations.push({
+          method: method.toUpperCase(),
+          pattern,
+          pointer: `#/paths/${escapePointer(path)}/${method}`,
+          responses: operation.responses ?? {},
+        });
       }
     }
     // a literal segment wins over a template (`/users/me` over `/users/{id}`)
@@ -54,21 +62,41 @@ export class ApiContract {
    * What is wrong with an answer, as sentences; none when it matches. A route the description
    * does not name must answer a problem document.
    */
-  problems(method: string, pathname: string, status: number, contentType: string | null, body: unknown): string[] {
+  problems(
+    method: string,
+    pathname: string,
+    status: number,
+    contentType: string | null,
+    body: unknown,
+  ): string[] {
     const route = `${method} ${pathname} answered ${status}`;
-    const operation = this.operations.find((candidate) => candidate.method === method && candidate.pattern.test(pathname));
+    const operation = this.operations.find(
+      (candidate) => candidate.method === method && candidate.pattern.test(pathname),
+    );
     if (!operation) {
       if (status < 400) return [`${route}: the route is not in the API description`];
       return this.check(route, '#/components/schemas/ProblemDetails', body);
     }
-    const declared = operation.responses[String(status)] ?? operation.responses[`${String(status)[0]}XX`] ?? operation.responses['default'];
-    if (!declared) return [`${route}: the status is not declared (declared: ${Object.keys(operation.responses).join(', ')})`];
+    const declared =
+      operation.responses[String(status)] ??
+      operation.responses[`${String(status)[0]}XX`] ??
+      operation.responses['default'];
+    if (!declared)
+      return [
+        `${route}: the status is not declared (declared: ${Object.keys(operation.responses).join(', ')})`,
+      ];
     const statusKey = Object.entries(operation.responses).find(([, response]) => response === declared)![0];
     const media = Object.keys(declared.content ?? {});
-    if (media.length === 0) return body === undefined || body === '' ? [] : [`${route}: a body where none is declared`];
+    if (media.length === 0)
+      return body === undefined || body === '' ? [] : [`${route}: a body where none is declared`];
     const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
-    if (!mediaType || !media.includes(mediaType)) return [`${route}: content type ${contentType} where ${media.join(' or ')} is declared`];
-    return this.check(route, `${operation.pointer}/responses/${statusKey}/content/${escapePointer(mediaType)}/schema`, body);
+    if (!mediaType || !media.includes(mediaType))
+      return [`${route}: content type ${contentType} where ${media.join(' or ')} is declared`];
+    return this.check(
+      route,
+      `${operation.pointer}/responses/${statusKey}/content/${escapePointer(mediaType)}/schema`,
+      body,
+    );
   }
 
   private check(route: string, pointer: string, body: unknown): string[] {
@@ -78,6 +106,9 @@ export class ApiContract {
       this.validators.set(pointer, validate);
     }
     if (validate(body)) return [];
-    return (validate.errors ?? []).map((error) => `${route}: ${error.instancePath || '(the body)'} ${error.message ?? 'is invalid'} ${JSON.stringify(error.params)}`);
+    return (validate.errors ?? []).map(
+      (error) =>
+        `${route}: ${error.instancePath || '(the body)'} ${error.message ?? 'is invalid'} ${JSON.stringify(error.params)}`,
+    );
   }
 }

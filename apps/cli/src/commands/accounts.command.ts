@@ -1,9 +1,8 @@
-import type { CreatedUserView, UserListItem } from '@warden/contracts';
 import { Command, Option } from 'commander';
 import { CliError } from '../cli-error';
 import { ExitCode } from '../exit-codes';
 import { renderFields, renderTable } from '../output';
-import { listAll } from '../pages';
+import { PAGE_SIZE, listAll } from '../pages';
 import { readStdin } from '../prompts';
 import type { ContextOf } from './login.command';
 import { printSecretNotice } from './tokens.command';
@@ -36,7 +35,11 @@ export function registerAccountsCommands(program: Command, contextOf: ContextOf)
     .command('create')
     .description('create a service account (in your organization unless --organization names another)')
     .argument('<username>', 'its username, e.g. docusign-webhooks@acme')
-    .addOption(new Option('-t, --type <type>', 'the kind of service account').choices(SERVICE_ACCOUNT_TYPES).default('service_external'))
+    .addOption(
+      new Option('-t, --type <type>', 'the kind of service account')
+        .choices(SERVICE_ACCOUNT_TYPES)
+        .default('service_external'),
+    )
     .option('--organization <id>', 'the organization to create it in (the platform admin: any)')
     .option('--first-name <name>')
     .option('--last-name <name>')
@@ -48,20 +51,25 @@ export function registerAccountsCommands(program: Command, contextOf: ContextOf)
     .action(async (username: string, options: CreateOptions, command: Command) => {
       const context = contextOf(command);
       const password = options.passwordStdin ? await readStdin(context.io) : undefined;
-      if (options.passwordStdin && !password) throw new CliError('the password read from stdin is empty', ExitCode.Usage);
+      if (options.passwordStdin && !password)
+        throw new CliError('the password read from stdin is empty', ExitCode.Usage);
       const api = await context.api();
-      const created = await api.post<CreatedUserView>('/users', {
-        username,
-        account_type: options.type,
-        organization: options.organization,
-        first_name: options.firstName,
-        last_name: options.lastName,
-        friendly_name: options.friendlyName,
-        description: options.description,
-        roles: options.role.length > 0 ? options.role : undefined,
-        password,
-        issue_token: options.issueToken ? true : undefined,
-      });
+      const created = await api.answer(
+        api.client.POST('/api/v1/users', {
+          body: {
+            username,
+            account_type: options.type,
+            organization: options.organization,
+            first_name: options.firstName,
+            last_name: options.lastName,
+            friendly_name: options.friendlyName,
+            description: options.description,
+            roles: options.role.length > 0 ? options.role : undefined,
+            password,
+            issue_token: options.issueToken ? true : undefined,
+          },
+        }),
+      );
       context.print(
         () =>
           renderFields([
@@ -71,14 +79,21 @@ export function registerAccountsCommands(program: Command, contextOf: ContextOf)
             ['organization', created.organization_id],
             ['status', created.status],
             ['roles', created.roles],
-            ...(created.api_token ? ([['token id', created.api_token.id], ['token', created.api_token.token]] as const) : []),
+            ...(created.api_token
+              ? ([
+                  ['token id', created.api_token.id],
+                  ['token', created.api_token.token],
+                ] as const)
+              : []),
           ]),
         created,
       );
       if (created.api_token) printSecretNotice(context);
       if (created.api_token === null && created.api_token_error) {
         // the account stands; only its token is missing, and the caller must know
-        context.io.stderr.write(`warning: the account was created but its token was not issued: ${created.api_token_error.detail} (${created.api_token_error.code})\n`);
+        context.io.stderr.write(
+          `warning: the account was created but its token was not issued: ${created.api_token_error.detail} (${created.api_token_error.code})\n`,
+        );
         context.exitWith(ExitCode.Failure);
       }
     });
@@ -87,17 +102,41 @@ export function registerAccountsCommands(program: Command, contextOf: ContextOf)
     .command('list')
     .description("list your organization's service accounts")
     .addOption(new Option('-t, --type <type>', 'only this kind').choices(SERVICE_ACCOUNT_TYPES))
-    .addOption(new Option('--status <status>', 'only active or deactivated ones').choices(['active', 'deactivated']))
+    .addOption(
+      new Option('--status <status>', 'only active or deactivated ones').choices(['active', 'deactivated']),
+    )
     .action(async (options: ListOptions, command: Command) => {
       const context = contextOf(command);
       const api = await context.api();
-      const users = await listAll<UserListItem>(api, '/users', { account_type: options.type, status: options.status, sort: 'created' });
+      const users = await listAll((page) =>
+        api.answer(
+          api.client.GET('/api/v1/users', {
+            params: {
+              query: {
+                account_type: options.type,
+                status: options.status,
+                sort: 'created',
+                page,
+                page_size: PAGE_SIZE,
+              },
+            },
+          }),
+        ),
+      );
       const serviceAccounts = users.filter((user) => user.account_type !== 'user');
       context.print(
         () =>
           renderTable(
             ['ID', 'USERNAME', 'TYPE', 'STATUS', 'ROLES', 'LAST ACTIVE', 'CREATED'],
-            serviceAccounts.map((a) => [a.id, a.username, a.account_type, a.status, a.roles, a.last_active_at, a.created_at]),
+            serviceAccounts.map((a) => [
+              a.id,
+              a.username,
+              a.account_type,
+              a.status,
+              a.roles,
+              a.last_active_at,
+              a.created_at,
+            ]),
           ),
         serviceAccounts,
       );

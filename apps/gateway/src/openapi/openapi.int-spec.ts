@@ -54,6 +54,11 @@ describe('the OpenAPI document', () => {
     expect(document.openapi).toBe('3.1.0');
   });
 
+  it('is the document the typed client is generated from (libs/api-client/openapi.json, npm run generate:api)', async () => {
+    const kept = JSON.parse(await readFile(path.resolve(__dirname, '../../../../libs/api-client/openapi.json'), 'utf8')) as unknown;
+    expect(document).toEqual(kept);
+  });
+
   it('documents exactly the routes the router serves, and those of the route access table', () => {
     const documented = Object.entries(document.paths).flatMap(([path, item]) =>
       HTTP_METHODS.filter((method) => method in item).map((method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
