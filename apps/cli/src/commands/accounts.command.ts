@@ -1,7 +1,9 @@
+import type { WardenSchema } from '@warden/api-client';
 import { Command, Option } from 'commander';
 import { CliError } from '../cli-error';
 import { ExitCode } from '../exit-codes';
-import { renderFields, renderTable } from '../output';
+import { CommandContext } from '../command-context';
+import { Cell, renderFields, renderTable } from '../output';
 import { PAGE_SIZE, listAll } from '../pages';
 import { readStdin } from '../prompts';
 import type { ContextOf } from './login.command';
@@ -27,6 +29,26 @@ interface ListOptions {
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+function accountFields(account: WardenSchema<'UserView'>): [string, Cell][] {
+  return [
+    ['id', account.id],
+    ['username', account.username],
+    ['type', account.account_type],
+    ['organization', account.organization_id],
+    ['status', account.status],
+    ['name', [account.first_name, account.last_name].filter(Boolean).join(' ') || account.friendly_name],
+    ['description', account.description],
+    ['roles', account.roles],
+    ['teams', account.teams],
+    ['created', account.created_at],
+    ['last active', account.last_active_at],
+  ];
+}
+
+function printAccount(context: CommandContext, account: WardenSchema<'UserView'>): void {
+  context.print(() => renderFields(accountFields(account)), account);
+}
 
 export function registerAccountsCommands(program: Command, contextOf: ContextOf): void {
   const accounts = program.command('accounts').description('service accounts');
@@ -140,5 +162,55 @@ export function registerAccountsCommands(program: Command, contextOf: ContextOf)
           ),
         serviceAccounts,
       );
+    });
+
+  accounts
+    .command('show')
+    .description('one account: its type, status, roles, teams and last activity')
+    .argument('<id>', 'the account id')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const context = contextOf(command);
+      const api = await context.api();
+      printAccount(
+        context,
+        await api.answer(api.client.GET('/api/v1/users/{id}', { params: { path: { id } } })),
+      );
+    });
+
+  accounts
+    .command('deactivate')
+    .description('deactivate an account: its tokens stop at once, until it is reactivated')
+    .argument('<id>', 'the account id')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const context = contextOf(command);
+      const api = await context.api();
+      printAccount(
+        context,
+        await api.answer(api.client.POST('/api/v1/users/{id}/deactivate', { params: { path: { id } } })),
+      );
+    });
+
+  accounts
+    .command('reactivate')
+    .description('reactivate an account: its tokens work again, unless revoked or expired meanwhile')
+    .argument('<id>', 'the account id')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const context = contextOf(command);
+      const api = await context.api();
+      printAccount(
+        context,
+        await api.answer(api.client.POST('/api/v1/users/{id}/reactivate', { params: { path: { id } } })),
+      );
+    });
+
+  accounts
+    .command('delete')
+    .description('delete an account (one that still owns tokens cannot be: revoke or reassign them first)')
+    .argument('<id>', 'the account id')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const context = contextOf(command);
+      const api = await context.api();
+      await api.answer(api.client.DELETE('/api/v1/users/{id}', { params: { path: { id } } }));
+      context.print(() => `deleted account ${id}\n`, { deleted: true, id });
     });
 }

@@ -1,6 +1,9 @@
 import type { WardenSchema } from '@warden/api-client';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { CliError } from '../cli-error';
 import { CommandContext } from '../command-context';
+import { ExitCode } from '../exit-codes';
+import { readStdin } from '../prompts';
 import { Cell, renderFields, renderTable } from '../output';
 import { PAGE_SIZE, listAll } from '../pages';
 
@@ -193,4 +196,44 @@ export function registerTokensCommands(program: Command, contextOf: ContextOf): 
       );
       context.print(() => renderFields(tokenFields(token)), token);
     });
+
+  tokens
+    .command('verify')
+    .description('whether a token works, and for whom; exits 10 when it does not')
+    .argument('[token]', 'the token (better: --stdin, which keeps it out of the shell history)')
+    .option('--stdin', 'read the token from stdin')
+    .option('--origin <origin>', 'the origin it is presented from, for a public token')
+    .action(
+      async (given: string | undefined, options: { stdin?: boolean; origin?: string }, command: Command) => {
+        const context = contextOf(command);
+        const token = options.stdin ? (await readStdin(context.io)).trim() : given;
+        if (!token)
+          throw new CliError('a token is needed: as the argument, or on stdin with --stdin', ExitCode.Usage);
+        const api = await context.api();
+        const answer = await api.answer(
+          api.client.POST('/api/v1/tokens/verify', { body: { token, origin: options.origin } }),
+        );
+        context.print(
+          () =>
+            answer.active
+              ? renderFields([
+                  ['active', true],
+                  ['token', answer.token_id],
+                  ['kind', answer.token_type],
+                  ['owner', answer.user_id],
+                  ['organization', answer.organization_id],
+                  ['type', answer.account_type],
+                  ['roles', answer.roles],
+                  ['permissions', Object.keys(answer.permissions).sort()],
+                  ['expires', answer.expires_at ?? 'never'],
+                ])
+              : renderFields([
+                  ['active', false],
+                  ['reason', answer.reason ?? 'not said (you need tokens:read)'],
+                ]),
+          answer,
+        );
+        if (!answer.active) context.exitWith(ExitCode.TokenInactive);
+      },
+    );
 }
