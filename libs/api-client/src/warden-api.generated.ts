@@ -62,14 +62,14 @@ export interface paths {
         };
         /**
          * List users and service accounts
-         * @description The caller's organization's members (seed 002's Members page), filtered and sorted.
+         * @description The caller's organization's members, as a Members page shows them: filtered and sorted.
          */
         get: operations["users.list"];
         put?: never;
         /**
          * Create a user or a service account
          * @description A person or a service account, in the caller's organization or the one named. A service
-         *     account may get its first API token in the same call (`issue_token`, or seed 004's body
+         *     account may get its first API token in the same call (`issue_token`, or a body
          *     with `account_id`), shown once as `api_token`; if the account was created but the token
          *     could not be issued, the answer is still 201, with `api_token: null` and `api_token_error`.
          */
@@ -269,7 +269,7 @@ export interface paths {
         };
         /**
          * List roles
-         * @description Warden's default roles and the organization's own, grouped by application code (seed 004's catalogue).
+         * @description Warden's default roles and the organization's own, grouped by application code.
          */
         get: operations["roles.list"];
         put?: never;
@@ -844,7 +844,7 @@ export interface components {
             service_external_limit: number;
             /** @description Longest lifetime a token of the organization may have; null: no limit. */
             max_token_lifetime_seconds: number | null;
-            /** @description Whether humans may log in with a password; service accounts always may (seed 000). */
+            /** @description Whether humans may log in with a password; service accounts always may. */
             human_password_login: boolean;
         };
         ServiceAccountCounts: {
@@ -853,7 +853,7 @@ export interface components {
         };
         OrganizationView: {
             id: string;
-            /** @description This organization in this API (seed 003). */
+            /** @description This organization's URL in this API. */
             url?: string;
             name: string;
             /** @description The root organization: the platform admin's. */
@@ -885,11 +885,11 @@ export interface components {
             first_name?: string;
             last_name?: string;
             password?: string;
-            /** @description Seed 003: an organization URL of this API or a bare id. */
+            /** @description The organization: its URL in this API or its id. */
             organization?: string;
-            /** @description Seed 004: the organization id. */
+            /** @description The organization id, in the shape that also issues a service account's first token. */
             account_id?: string;
-            /** @description Seed 003: teams ("groups"), as URLs of this API or bare ids. */
+            /** @description Teams ("groups"), as URLs of this API or ids. */
             groups?: string[];
             teams?: string[];
             friendly_name?: string;
@@ -900,8 +900,8 @@ export interface components {
                 name: string;
             })[];
             /**
-             * @description Seed 004: also issue the service account's first API token, answered once as `api_token`.
-             *     Default: yes when the body uses seed 004's shape (`account_id`), no otherwise.
+             * @description Also issue the service account's first API token, answered once as `api_token`.
+             *     Default: yes when the body names the organization as `account_id`, no otherwise.
              */
             issue_token?: boolean;
         };
@@ -1096,7 +1096,7 @@ export interface components {
             access_scope?: "organization" | "team";
             /**
              * Format: uuid
-             * @description The organization (seed 004's account); defaults to the caller's.
+             * @description The organization (its id, named `account_id` as in POST /users); defaults to the caller's.
              */
             account_id?: string;
         };
@@ -1219,7 +1219,7 @@ export interface components {
         IssueTokenBody: {
             /**
              * Format: uuid
-             * @description The service account that owns the token (seed 001).
+             * @description The service account that owns the token (tokens belong only to service accounts).
              */
             user_id: string;
             name: string;
@@ -1383,7 +1383,7 @@ export interface components {
         };
         ExchangedTokenView: {
             domain: null;
-            /** @description The new API token's secret, as seed 003 names it; shown in this answer only. */
+            /** @description The new API token's secret, as a login names its key; shown in this answer only. */
             key: string;
             /** @description The secret: shown in this answer only; Warden keeps its SHA-256. */
             token: string;
@@ -2005,7 +2005,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The caller's organization's members (seed 002's Members page), filtered and sorted. */
+            /** @description The caller's organization's members, as a Members page shows them: filtered and sorted. */
             200: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -2105,7 +2105,7 @@ export interface operations {
         responses: {
             /**
              * @description A person or a service account, in the caller's organization or the one named. A service
-             *     account may get its first API token in the same call (`issue_token`, or seed 004's body
+             *     account may get its first API token in the same call (`issue_token`, or a body
              *     with `account_id`), shown once as `api_token`; if the account was created but the token
              *     could not be issued, the answer is still 201, with `api_token: null` and `api_token_error`.
              */

@@ -27,7 +27,7 @@ export const TokensSubjects = {
   revoke: 'tokens.tokens.revoke',
   rotate: 'tokens.tokens.rotate',
   reassign: 'tokens.tokens.reassign',
-  /** Seed 003: a login session key for a long-lived token of the same service account. */
+  /** A service account's login session key for a long-lived token of the same service account. */
   exchange: 'tokens.tokens.exchange',
   /**
    * Introspection for internal callers (RFC 7662 in spirit): `{token, origin?}` answers a
@@ -49,7 +49,7 @@ export const MAX_GRACE_PERIOD_SECONDS = 7 * 24 * 60 * 60;
 
 /** POST /tokens. Shapes only; the token decider checks the values (origins, expiry, permissions). */
 export class IssueTokenBody {
-  /** The service account that owns the token (seed 001). */
+  /** The service account that owns the token (tokens belong only to service accounts). */
   @IsDefined() @IsUUID() user_id!: string;
   @IsDefined() @IsString() @Length(1, 200) name!: string;
   @IsOptional() @IsIn(TOKEN_VISIBILITIES) visibility?: TokenVisibility;
@@ -124,7 +124,7 @@ export class TokenView {
   rotated_at!: string | null;
 }
 
-/** What POST /tokens, rotate and exchange answer: seed 004's `api_token` and the token's view. The secret, once. */
+/** What POST /tokens, rotate and exchange answer: the token's view and its secret, once. */
 export class IssuedTokenView extends TokenView {
   /** The secret: shown in this answer only; Warden keeps its SHA-256. */
   token!: string;
@@ -136,7 +136,7 @@ export class TokenPage {
   results!: TokenView[];
 }
 
-/** Seed 004's `api_token` object, in POST /users for a service account. */
+/** The `api_token` object of POST /users for a service account that gets its first token. */
 export class ApiTokenOfNewUser {
   id!: string;
   user_id!: string;
@@ -174,7 +174,7 @@ export interface VerifyTokenRequest {
   origin?: string;
 }
 
-/** POST /auth/token (seed 003): no body; the presented login key is what is exchanged. */
+/** POST /auth/token: no body; the presented login key is what is exchanged. */
 export interface ExchangeTokenRequest {
   name?: string;
 }

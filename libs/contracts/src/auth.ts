@@ -51,7 +51,7 @@ export interface StartSessionRequest {
   organizationId: string;
 }
 
-/** Seed 003: `{"key": "...", "domain": null}`, plus when it stops working. */
+/** `{"key": "...", "domain": null}`, plus when it stops working. */
 export class LoginResponse {
   /** The login key: present it as `Authorization: Bearer <key>` or `x-api-key: <key>`. */
   key!: string;

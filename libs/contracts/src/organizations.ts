@@ -12,7 +12,7 @@ export class OrganizationSettings {
   service_external_limit!: number;
   /** Longest lifetime a token of the organization may have; null: no limit. */
   max_token_lifetime_seconds!: number | null;
-  /** Whether humans may log in with a password; service accounts always may (seed 000). */
+  /** Whether humans may log in with a password; service accounts always may. */
   human_password_login!: boolean;
 }
 
@@ -28,7 +28,7 @@ export class ServiceAccountCounts {
 
 export class OrganizationView {
   id!: string;
-  /** This organization in this API (seed 003). */
+  /** This organization's URL in this API. */
   url?: string;
   name!: string;
   /** The root organization: the platform admin's. */

@@ -1,4 +1,4 @@
-// Every list endpoint answers in this shape (seed 003). The views the API answers with are
+// Every list endpoint answers in this shape. The views the API answers with are
 // classes (with no code) rather than interfaces so that the API description can read them.
 export class Pagination {
   total!: number;

@@ -1,4 +1,4 @@
-// Teams: a name and members, in one organization. Seed 003's `groups` are teams.
+// Teams: a name and members, in one organization. POST /users also calls them `groups`.
 import { IsDefined, IsString, IsUUID, Length } from 'class-validator';
 import { Page, Pagination } from './pagination';
 

@@ -1,4 +1,4 @@
-// Users and service accounts: the request bodies users paste (seeds 000, 003, 004), the
+// Users and service accounts: the request bodies users paste (in the shapes they know), the
 // views the API answers with, and the subjects between the gateway and the users service.
 import { Type } from 'class-transformer';
 import {
@@ -43,7 +43,7 @@ export const MAX_PAGE_SIZE = 200;
 export const DEFAULT_PAGE_SIZE = 20;
 const MAX_REFERENCES = 100;
 
-/** A role given by name (`"WARDEN_ADMIN"`) or as seed 004's object (`{"name": "AM_DEFAULT_USER"}`). */
+/** A role given by name (`"WARDEN_ADMIN"`) or as an object (`{"name": "AM_DEFAULT_USER"}`). */
 export type RoleReference = string | { name: string };
 
 function isRoleReference(value: unknown): value is RoleReference {
@@ -88,7 +88,7 @@ export class PageQuery {
 }
 
 /**
- * POST /users, as seeds 000, 003 and 004 paste it. Shapes only; the users service turns
+ * POST /users, in each shape integrators paste. Shapes only; the users service turns
  * it into one user (see normalizeNewUser) and the domain checks the values.
  */
 export class CreateUserBody {
@@ -97,11 +97,11 @@ export class CreateUserBody {
   @IsOptional() @IsString() @MaxLength(200) first_name?: string;
   @IsOptional() @IsString() @MaxLength(200) last_name?: string;
   @IsOptional() @IsString() @MaxLength(1024) password?: string;
-  /** Seed 003: an organization URL of this API or a bare id. */
+  /** The organization: its URL in this API or its id. */
   @IsOptional() @IsString() @Length(1, 2048) organization?: string;
-  /** Seed 004: the organization id. */
+  /** The organization id, in the shape that also issues a service account's first token. */
   @IsOptional() @IsString() @Length(1, 2048) account_id?: string;
-  /** Seed 003: teams ("groups"), as URLs of this API or bare ids. */
+  /** Teams ("groups"), as URLs of this API or ids. */
   @IsOptional() @IsArray() @ArrayMaxSize(MAX_REFERENCES) @IsString({ each: true }) @Length(1, 2048, { each: true })
   groups?: string[];
   @IsOptional() @IsArray() @ArrayMaxSize(MAX_REFERENCES) @IsString({ each: true }) @Length(1, 2048, { each: true })
@@ -113,8 +113,8 @@ export class CreateUserBody {
   @IsOptional() @IsArray() @ArrayMaxSize(MAX_REFERENCES) @IsRoleReference({ each: true })
   roles?: RoleReference[];
   /**
-   * Seed 004: also issue the service account's first API token, answered once as `api_token`.
-   * Default: yes when the body uses seed 004's shape (`account_id`), no otherwise.
+   * Also issue the service account's first API token, answered once as `api_token`.
+   * Default: yes when the body names the organization as `account_id`, no otherwise.
    */
   @IsOptional() @IsBoolean() issue_token?: boolean;
 }
@@ -173,7 +173,7 @@ export class UserView {
   last_active_at!: string | null;
 }
 
-/** GET /users lists what the Members page shows (seed 002): name, type, role, last active, teams, created. */
+/** GET /users lists what a Members page shows: name, type, role, last active, teams, created. */
 export class UserListItem extends UserView {
   /** The name shown: first and last name, else the friendly name, else the username. */
   name!: string;
@@ -213,7 +213,7 @@ export interface ListUsersRequest {
 }
 
 /**
- * POST /users for a service account with its first token (seed 004). `api_token` is null,
+ * POST /users for a service account with its first token. `api_token` is null,
  * with `api_token_error` saying why, when the account was created but the token could not
  * be issued: the account stands, and a token can be issued for it with POST /tokens.
  */
@@ -236,7 +236,7 @@ export class OrganizationRef {
   name!: string;
 }
 
-/** GET /users/me (seed 004): the caller, its organization, roles, teams and permissions. */
+/** GET /users/me: the caller, its organization, roles, teams and permissions. */
 export class MeView extends UserView {
   organization!: OrganizationRef;
   /** Each permission the caller holds, and where it applies. */

@@ -65,7 +65,7 @@ export class ApiClient {
     readonly options: ApiClientOptions = {},
   ) {}
 
-  /** Logs in with a username and password (seed 003) and returns a client using the key. */
+  /** Logs in with a username and password and returns a client using the key. */
   static async login(baseUrl: string, username: string, password: string): Promise<ApiClient> {
     const anonymous = new ApiClient(baseUrl);
     const { data, error, response } = await anonymous

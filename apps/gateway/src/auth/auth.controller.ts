@@ -39,7 +39,7 @@ export class AuthController {
   @HttpCode(200)
   @ApiBody({
     type: LoginDto,
-    examples: { 'seed 003: a service account': { value: { username: 'api_user@mycompany', password: 'myserviceaccoutpassword' } } },
+    examples: { 'a service account logs in': { value: { username: 'api_user@mycompany', password: 'myserviceaccoutpassword' } } },
   })
   async login(
     @Body() body: LoginDto,

@@ -108,7 +108,7 @@ describe('the OpenAPI document', () => {
     expect(document.paths['/health/live']!.get!.responses['401']).toBeUndefined();
   });
 
-  it("shows the seeds' bodies as examples", () => {
+  it('shows request bodies integrators paste as examples', () => {
     const login = document.paths['/api/v1/auth/login']!.post!.requestBody as { content: Record<string, { examples: Record<string, { value: Json }> }> };
     expect(Object.values(login.content['application/json']!.examples).map((example) => example.value)).toContainEqual({
       username: 'api_user@mycompany',

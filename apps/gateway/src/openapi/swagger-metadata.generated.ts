@@ -56,7 +56,7 @@ export default async () => {
           module0,
           {
             "ExchangedTokenView": {
-                key: { required: true, type: () => String, description: "The new API token's secret, as seed 003 names it; shown in this answer only." },
+                key: { required: true, type: () => String, description: "The new API token's secret, as a login names its key; shown in this answer only." },
                 domain: { required: true }
             },
           },
@@ -86,7 +86,7 @@ export default async () => {
           module2,
           {
             "IssueTokenBody": {
-                user_id: { required: true, type: () => String, description: "The service account that owns the token (seed 001)." },
+                user_id: { required: true, type: () => String, description: "The service account that owns the token (tokens belong only to service accounts)." },
                 name: { required: true, type: () => String },
                 visibility: { required: false, enum: ["private", "public"] },
                 allowed_origins: { required: false, type: () => [String] },
@@ -268,7 +268,7 @@ export default async () => {
                 service_internal_limit: { required: true, type: () => Number, description: "How many internal service accounts the organization may have (0 or 1)." },
                 service_external_limit: { required: true, type: () => Number, description: "How many external service accounts the organization may have." },
                 max_token_lifetime_seconds: { required: true, type: () => Number, nullable: true, description: "Longest lifetime a token of the organization may have; null: no limit." },
-                human_password_login: { required: true, type: () => Boolean, description: "Whether humans may log in with a password; service accounts always may (seed 000)." }
+                human_password_login: { required: true, type: () => Boolean, description: "Whether humans may log in with a password; service accounts always may." }
             },
             "ServiceAccountCounts": {
                 service_internal: { required: true, type: () => Number },
@@ -276,7 +276,7 @@ export default async () => {
             },
             "OrganizationView": {
                 id: { required: true, type: () => String },
-                url: { required: false, type: () => String, description: "This organization in this API (seed 003)." },
+                url: { required: false, type: () => String, description: "This organization's URL in this API." },
                 name: { required: true, type: () => String },
                 root: { required: true, type: () => Boolean, description: "The root organization: the platform admin's." },
                 settings: { required: true, type: () => t["@warden/contracts"].OrganizationSettings },
@@ -352,7 +352,7 @@ export default async () => {
                 application_code: { required: false, type: () => String },
                 permissions: { required: true, type: () => [String] },
                 access_scope: { required: false, enum: ["organization", "team"] },
-                account_id: { required: false, type: () => String, description: "The organization (seed 004's account); defaults to the caller's." }
+                account_id: { required: false, type: () => String, description: "The organization (its id, named `account_id` as in POST /users); defaults to the caller's." }
             },
             "RoleNameParam": {
                 name: { required: true, type: () => String }
@@ -394,16 +394,16 @@ export default async () => {
                 first_name: { required: false, type: () => String },
                 last_name: { required: false, type: () => String },
                 password: { required: false, type: () => String },
-                organization: { required: false, type: () => String, description: "Seed 003: an organization URL of this API or a bare id." },
-                account_id: { required: false, type: () => String, description: "Seed 004: the organization id." },
-                groups: { required: false, type: () => [String], description: "Seed 003: teams (\"groups\"), as URLs of this API or bare ids." },
+                organization: { required: false, type: () => String, description: "The organization: its URL in this API or its id." },
+                account_id: { required: false, type: () => String, description: "The organization id, in the shape that also issues a service account's first token." },
+                groups: { required: false, type: () => [String], description: "Teams (\"groups\"), as URLs of this API or ids." },
                 teams: { required: false, type: () => [String] },
                 friendly_name: { required: false, type: () => String },
                 email_address: { required: false, type: () => String },
                 email: { required: false, type: () => String },
                 description: { required: false, type: () => String },
                 roles: { required: false, type: () => [Object] },
-                issue_token: { required: false, type: () => Boolean, description: "Seed 004: also issue the service account's first API token, answered once as `api_token`.\nDefault: yes when the body uses seed 004's shape (`account_id`), no otherwise." }
+                issue_token: { required: false, type: () => Boolean, description: "Also issue the service account's first API token, answered once as `api_token`.\nDefault: yes when the body names the organization as `account_id`, no otherwise." }
             },
             "UpdateUserBody": {
                 first_name: { required: false, type: () => String, nullable: true },
@@ -613,7 +613,7 @@ export default async () => {
             "RolesController": {
               "list": {
                   summary: "List roles",
-                  description: "Warden's default roles and the organization's own, grouped by application code (seed 004's catalogue).",
+                  description: "Warden's default roles and the organization's own, grouped by application code.",
                   type: Object
               },
               "create": {
@@ -718,12 +718,12 @@ export default async () => {
             "UsersController": {
               "create": {
                   summary: "Create a user or a service account",
-                  description: "A person or a service account, in the caller's organization or the one named. A service\naccount may get its first API token in the same call (`issue_token`, or seed 004's body\nwith `account_id`), shown once as `api_token`; if the account was created but the token\ncould not be issued, the answer is still 201, with `api_token: null` and `api_token_error`.",
+                  description: "A person or a service account, in the caller's organization or the one named. A service\naccount may get its first API token in the same call (`issue_token`, or a body\nwith `account_id`), shown once as `api_token`; if the account was created but the token\ncould not be issued, the answer is still 201, with `api_token: null` and `api_token_error`.",
                   type: t["@warden/contracts"].CreatedUserView
               },
               "list": {
                   summary: "List users and service accounts",
-                  description: "The caller's organization's members (seed 002's Members page), filtered and sorted.",
+                  description: "The caller's organization's members, as a Members page shows them: filtered and sorted.",
                   type: t["@warden/contracts"].UserPage
               },
               "me": {

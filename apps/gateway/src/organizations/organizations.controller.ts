@@ -65,7 +65,7 @@ export class OrganizationsController {
   }
 }
 
-// Seed 003 shows each organization with its URL in this API.
+// Each organization comes with its URL in this API, which POST /users also takes as `organization`.
 function withUrl(organization: OrganizationView, request: FastifyRequest): OrganizationView {
   return { ...organization, url: `${request.protocol}://${request.host}/api/v1/organizations/${organization.id}` };
 }

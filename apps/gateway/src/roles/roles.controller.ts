@@ -13,7 +13,7 @@ export class RolesController {
   /**
    * List roles
    *
-   * @remarks Warden's default roles and the organization's own, grouped by application code (seed 004's catalogue).
+   * @remarks Warden's default roles and the organization's own, grouped by application code.
    */
   @Get()
   @ApiExtraModels(RoleView)

@@ -41,7 +41,7 @@ export class TokensController {
   @ApiBody({
     type: IssueTokenBody,
     examples: {
-      'seed 001: a token for a service account, usable from one origin': {
+      'a token for a service account, usable from one origin': {
         value: {
           user_id: '5e0bd5fe-117f-4049-b686-1548b1ee5e14',
           name: 'DocuSign Connect',

@@ -29,7 +29,7 @@ export class UsersController {
    * Create a user or a service account
    *
    * @remarks A person or a service account, in the caller's organization or the one named. A service
-   * account may get its first API token in the same call (`issue_token`, or seed 004's body
+   * account may get its first API token in the same call (`issue_token`, or a body
    * with `account_id`), shown once as `api_token`; if the account was created but the token
    * could not be issued, the answer is still 201, with `api_token: null` and `api_token_error`.
    */
@@ -39,7 +39,7 @@ export class UsersController {
   @ApiBody({
     type: CreateUserBody,
     examples: {
-      'seed 000: an external service account': {
+      'an external service account': {
         value: {
           username: 'docusign-webhooks@acme',
           account_type: 'service_external',
@@ -48,7 +48,7 @@ export class UsersController {
           password: 'envelope-status-updater-9',
         },
       },
-      'seed 003: a service account in an organization and a team': {
+      'a service account in an organization and a team, named by URL': {
         value: {
           first_name: 'SYSTEM USER',
           last_name: '(DO NOT DELETE)',
@@ -58,7 +58,7 @@ export class UsersController {
           groups: ['https://warden.example.com/api/v1/teams/5e0bd5fe-117f-4049-b686-1548b1ee5e14'],
         },
       },
-      'seed 004: a service user with its first API token': {
+      'a service user with its first API token': {
         value: {
           friendly_name: 'API Integration Service User',
           email_address: 'api-notifications@example.com',
@@ -94,7 +94,7 @@ export class UsersController {
   /**
    * List users and service accounts
    *
-   * @remarks The caller's organization's members (seed 002's Members page), filtered and sorted.
+   * @remarks The caller's organization's members, as a Members page shows them: filtered and sorted.
    */
   @Get()
   async list(@Query() query: ListUsersQuery, @Req() request: FastifyRequest): Promise<UserPage> {
