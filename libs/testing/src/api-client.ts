@@ -66,13 +66,13 @@ export class ApiClient {
   ) {}
 
   /** Logs in with a username and password and returns a client using the key. */
-  static async login(baseUrl: string, username: string, password: string): Promise<ApiClient> {
-    const anonymous = new ApiClient(baseUrl);
+  static async login(baseUrl: string, username: string, password: string, options: ApiClientOptions = {}): Promise<ApiClient> {
+    const anonymous = new ApiClient(baseUrl, undefined, options);
     const { data, error, response } = await anonymous
       .typed()
       .POST('/api/v1/auth/login', { body: { username, password } });
     if (!data) throw new Error(`login of ${username} failed: ${response.status} ${JSON.stringify(error)}`);
-    return new ApiClient(baseUrl, { header: 'authorization', key: data.key });
+    return new ApiClient(baseUrl, { header: 'authorization', key: data.key }, options);
   }
 
   withApiKey(key: string): ApiClient {
