@@ -53,11 +53,12 @@ export interface StartSessionRequest {
   organizationId: string;
 }
 
-/** Seed 003: `{"key": "...", "domain": null}`, plus when it stops working. */
-export interface LoginResponse {
-  key: string;
-  domain: null;
-  expires_at: string;
+/** `{"key": "...", "domain": null}`, plus when it stops working. */
+export class LoginResponse {
+  /** The login key: present it as `Authorization: Bearer <key>` or `x-api-key: <key>`. */
+  key!: string;
+  domain!: null;
+  expires_at!: string;
 }
 
 export interface CountOwnedTokensRequest {
@@ -69,21 +70,32 @@ export interface CountOwnedTokensResponse {
 }
 
 /** `GET /api/v1/auth/whoami`: the caller as its credential's verification found it. */
-export interface WhoAmIResponse {
-  user_id: string;
-  organization_id: string;
-  account_type: PrincipalAccountType;
-  roles: string[];
-  teams: string[];
+export class WhoAmIResponse {
+  user_id!: string;
+  organization_id!: string;
+  account_type!: PrincipalAccountType;
+  roles!: string[];
+  teams!: string[];
   /**
-   * What the caller can really do through this credential: a super admin's or the internal
-   * service account's every permission spelled out, a narrowed token's intersection.
+   * What the caller can really do through this credential, and where each applies: a super
+   * admin's or the internal service account's every permission spelled out, a narrowed
+   * token's intersection.
    */
-  permissions: Record<string, PermissionScope>;
-  is_super_admin: boolean;
-  platform_admin: boolean;
+  permissions!: Record<string, PermissionScope>;
+  is_super_admin!: boolean;
+  platform_admin!: boolean;
   /** Holds every permission of its organization (a super admin or the internal service account, through a credential that is not narrowed). */
-  acts_as_super_admin: boolean;
-  /** `permissions` is set for an API token narrowed to those. */
-  credential: { kind: 'session' | 'api_token'; id: string; expires_at: string | null; permissions?: string[] };
+  acts_as_super_admin!: boolean;
+  credential!: PresentedCredential;
+}
+
+/** The credential a request was authenticated with. */
+export class PresentedCredential {
+  /** A login session key or an API token. */
+  kind!: 'session' | 'api_token';
+  /** The session's or the token's id. */
+  id!: string;
+  expires_at!: string | null;
+  /** The permissions an API token was narrowed to; absent when it holds its owner's. */
+  permissions?: string[];
 }

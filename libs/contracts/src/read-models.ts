@@ -50,41 +50,41 @@ export interface ReplayReadModelRequest {
 export type ReplayState = 'running' | 'succeeded' | 'failed';
 
 /** One run of a replay, as the services answer it and the admin route shows it. */
-export interface ReadModelReplayView {
-  read_model: ReadModelName;
-  replay_id: string;
-  mode: ReplayMode;
-  state: ReplayState;
-  started_at: string;
-  finished_at: string | null;
+export class ReadModelReplayView {
+  read_model!: ReadModelName;
+  replay_id!: string;
+  mode!: ReplayMode;
+  state!: ReplayState;
+  started_at!: string;
+  finished_at!: string | null;
   /** Events applied so far (the catch-up included). */
-  events_done: number;
+  events_done!: number;
   /** Events in the store when the run started (the catch-up may add some). */
-  events_total: number;
-  events_per_second: number;
+  events_total!: number;
+  events_per_second!: number;
   /** Estimated from the rate so far; null until there is one, 0 once done. */
-  seconds_left: number | null;
+  seconds_left!: number | null;
   /** Why a failed run failed. */
-  error: string | null;
+  error!: string | null;
   /** A compare run's report, once it succeeded. */
-  report: ReadModelCompareReport | null;
+  report!: ReadModelCompareReport | null;
 }
 
 /** One entry that the live read model and a fresh replay disagree on. */
-export interface ReadModelDifference {
+export class ReadModelDifference {
   /** The entry's name within the read model (a Redis key after the generation, a table row's id). */
-  key: string;
+  key!: string;
   /** Its value in the live read model, null when missing there. */
-  live: string | null;
+  live!: string | null;
   /** Its value in the fresh replay, null when missing there. */
-  replayed: string | null;
+  replayed!: string | null;
 }
 
-export interface ReadModelCompareReport {
+export class ReadModelCompareReport {
   /** Entries looked at (the union of both sides). */
-  compared: number;
+  compared!: number;
   /** Every difference; empty when the live read model is what the store implies. */
-  differences: ReadModelDifference[];
+  differences!: ReadModelDifference[];
 }
 
 /**
