@@ -63,7 +63,10 @@ export class ServiceInfrastructure {
       name: `${options.service}-events`,
       maxReconnectAttempts: -1,
     });
+    // On a NATS cluster, EVENTS_STREAM_REPLICAS=3 keeps the stream writable with one node down.
+    const streamOptions = { replicas: config.EVENTS_STREAM_REPLICAS };
     await ensureEventsStream(await nats.jetstreamManager(), {
+      ...streamOptions,
       stream: config.EVENTS_STREAM,
       subjectPrefix: config.EVENTS_SUBJECT_PREFIX,
     });
@@ -86,6 +89,7 @@ export class ServiceInfrastructure {
           js: jetStream,
           stream: config.EVENTS_STREAM,
           subjectPrefix: config.EVENTS_SUBJECT_PREFIX,
+          streamOptions,
           log: messagingLog,
         })
       : undefined;

@@ -9,3 +9,4 @@ export * from './api-client';
 export * from './principals';
 export * from './golden-events';
 export * from './nats-cluster';
+export * from './applied-events';

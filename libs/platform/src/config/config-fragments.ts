@@ -80,6 +80,12 @@ export const eventsConfig = z.object({
     .regex(SUBJECT_TOKENS, 'must be dot-separated tokens of letters, digits, "_" or "-"')
     .default('events')
     .describe('Events are published on <prefix>.<service>.<event-type>'),
+  EVENTS_STREAM_REPLICAS: positiveInt()
+    .max(5, 'must be at most 5 (JetStream keeps up to five replicas)')
+    .default(1)
+    .describe(
+      'Copies of the events stream JetStream keeps: 3 on a three-node NATS cluster, so it stays writable with one node down',
+    ),
 });
 
 export function httpConfig(defaultPort: number) {

@@ -44,6 +44,7 @@ describe('loadConfig', () => {
       REDIS_KEY_PREFIX: 'warden:',
       EVENTS_STREAM: 'EVENTS',
       EVENTS_SUBJECT_PREFIX: 'events',
+      EVENTS_STREAM_REPLICAS: 1,
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: 3000,
       LOG_LEVEL: 'info',
@@ -108,6 +109,16 @@ describe('loadConfig', () => {
     const error = errorOf(() => loadConfig(appSchema, {}));
     expect(error.issues).toEqual([{ variable: 'SIGNING_KEY', message: 'is required' }]);
     expect(error.message).toContain('SIGNING_KEY: is required');
+  });
+
+  it('keeps the events stream at one to five replicas', () => {
+    expect(loadConfig(schema, { EVENTS_STREAM_REPLICAS: '3' }).EVENTS_STREAM_REPLICAS).toBe(3);
+    expect(errorOf(() => loadConfig(schema, { EVENTS_STREAM_REPLICAS: '0' })).message).toContain(
+      'EVENTS_STREAM_REPLICAS: must be greater than 0',
+    );
+    expect(errorOf(() => loadConfig(schema, { EVENTS_STREAM_REPLICAS: '7' })).message).toContain(
+      'EVENTS_STREAM_REPLICAS: must be at most 5',
+    );
   });
 
   it('rejects a fractional number', () => {
