@@ -4,6 +4,9 @@
 // while the relay's checkpoint says those events went out. The relay asks these questions
 // and, when the answer is no, publishes again from the last of its events the stream holds
 // (or from the start of the log); consumers skip what they had already applied.
+//
+// The check takes the stream to keep every event (no max_age, as ensureEventsStream makes
+// it): under an age limit a quiet service's events would expire, and be published again.
 import { JetStreamManager } from 'nats';
 import { LogPosition } from '@warden/event-store';
 import { isStreamNotFound } from './events-stream';
