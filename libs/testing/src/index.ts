@@ -9,3 +9,5 @@ export * from './api-client';
 export * from './principals';
 export * from './golden-events';
 export * from './api-contract';
+export * from './nats-cluster';
+export * from './applied-events';

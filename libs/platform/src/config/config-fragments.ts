@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ConfigIssue } from './config';
 
 // Fragments an app composes into its one schema:
 //   const schema = z.object({ ...natsConfig.shape, ...redisConfig.shape, ...httpConfig(3000).shape });
@@ -37,7 +38,9 @@ export function port() {
 export const postgresConfig = z.object({
   DATABASE_URL: urlWithScheme(['postgres:', 'postgresql:'], 'must be a postgres:// URL')
     .default('postgres://postgres@127.0.0.1:5432/warden')
-    .describe('PostgreSQL connection string of the event store'),
+    .describe(
+      "PostgreSQL connection string: the event store (unless EVENT_STORE says otherwise), the relay's checkpoint and each service's own tables",
+    ),
   DATABASE_POOL_SIZE: positiveInt().default(10).describe('Connections in the PostgreSQL pool'),
 });
 
@@ -80,6 +83,35 @@ export const eventsConfig = z.object({
     .regex(SUBJECT_TOKENS, 'must be dot-separated tokens of letters, digits, "_" or "-"')
     .default('events')
     .describe('Events are published on <prefix>.<service>.<event-type>'),
+  EVENTS_STREAM_REPLICAS: positiveInt()
+    .max(5, 'must be at most 5 (JetStream keeps up to five replicas)')
+    .default(1)
+    .describe(
+      'Copies of the events stream JetStream keeps: 3 on a three-node NATS cluster, so it stays writable with one node down',
+    ),
+});
+
+export const EVENT_STORES = ['postgres', 'kurrentdb'] as const;
+export type EventStoreKind = (typeof EVENT_STORES)[number];
+
+// The schemes the KurrentDB client accepts; a list of nodes (`kurrentdb://a:2113,b:2113`) is no URL `new URL` reads.
+const KURRENTDB_CONNECTION_STRING = /^(kurrentdb|kurrent|kdb|esdb)(\+discover)?:\/\/[^\s/]+/;
+
+export const eventStoreConfig = z.object({
+  EVENT_STORE: z
+    .enum(EVENT_STORES, { errorMap: () => ({ message: `must be one of ${EVENT_STORES.join(', ')}` }) })
+    .default('postgres')
+    .describe(
+      'Where the service keeps its events: postgres (the schema of DATABASE_URL), or kurrentdb (experimental; PostgreSQL is still needed)',
+    ),
+  KURRENTDB_CONNECTION_STRING: z
+    .string()
+    .regex(
+      KURRENTDB_CONNECTION_STRING,
+      'must be a KurrentDB connection string (kurrentdb://host:2113?tls=false, or kurrentdb+discover://)',
+    )
+    .optional()
+    .describe('KurrentDB to keep the events in; required when EVENT_STORE is kurrentdb'),
 });
 
 export function httpConfig(defaultPort: number) {
@@ -113,9 +145,28 @@ export type PostgresConfig = z.infer<typeof postgresConfig>;
 export type NatsConfig = z.infer<typeof natsConfig>;
 export type RedisConfig = z.infer<typeof redisConfig>;
 export type EventsConfig = z.infer<typeof eventsConfig>;
+export type EventStoreConfig = z.infer<typeof eventStoreConfig>;
 export type HttpConfig = z.infer<ReturnType<typeof httpConfig>>;
 export type LoggingConfig = z.infer<typeof loggingConfig>;
 export type ShutdownConfig = z.infer<typeof shutdownConfig>;
+
+/** A rule between variables, which no one variable's schema can state. */
+export interface CrossVariableRule {
+  variables: readonly string[];
+  check(config: Record<string, unknown>): ConfigIssue | undefined;
+}
+
+// `loadConfig` applies each rule to every schema holding all its variables: a refinement on
+// a fragment would be lost when an app spreads its shape or extends its schema.
+export const crossVariableRules: readonly CrossVariableRule[] = [
+  {
+    variables: ['EVENT_STORE', 'KURRENTDB_CONNECTION_STRING'],
+    check: (config) =>
+      config.EVENT_STORE === 'kurrentdb' && config.KURRENTDB_CONNECTION_STRING === undefined
+        ? { variable: 'KURRENTDB_CONNECTION_STRING', message: 'is required when EVENT_STORE is kurrentdb' }
+        : undefined,
+  },
+];
 
 /** NATS_URL as the list of servers the `nats` client expects. */
 export function natsServers(config: Pick<NatsConfig, 'NATS_URL'>): string[] {
