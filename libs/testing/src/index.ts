@@ -8,3 +8,4 @@ export * from './append-some';
 export * from './api-client';
 export * from './principals';
 export * from './golden-events';
+export * from './redis-cluster';
