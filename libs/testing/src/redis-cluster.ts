@@ -61,6 +61,11 @@ async function ask<T>(port: number, question: (client: Redis) => Promise<T>): Pr
 export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<LocalRedisCluster> {
   const masters = options.masters ?? 3;
   const replicas = options.replicasPerMaster ?? 1;
+  for (const binary of [REDIS_SERVER_BINARY, REDIS_CLI_BINARY]) {
+    await run(binary, ['--version']).catch(() => {
+      throw new Error(`a local Redis Cluster needs ${binary} (Debian: apt-get install redis-server, which brings redis-tools)`);
+    });
+  }
   const dir = await mkdtemp(join(tmpdir(), 'warden-redis-cluster-'));
   const nodes: RedisClusterNode[] = [];
   for (let i = 0; i < masters * (1 + replicas); i++) {
