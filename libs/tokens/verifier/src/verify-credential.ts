@@ -119,34 +119,54 @@ export function prepareCredentialVerifier(redis: RedisClient): void {
   defineRedisScripts(redis, [VERIFY_CREDENTIAL]);
 }
 
-// The live generation each client last saw, per key prefix (the base one, '', until told
-// otherwise): the script confirms it in the verification's own round trip, and after a swap
-// the first verification through a client asks once more, in the generation it was told.
-const generationsSeen = new WeakMap<RedisClient, Map<string, string>>();
+// What a client reads for a deployment (a key prefix): the generation it last saw live (the
+// base one, '', until told otherwise), which the script confirms in the verification's own
+// round trip (after a swap, the first verification through the client asks once more, in the
+// generation it was told), and the keys, worked out once.
+interface DeploymentKeys {
+  generation: string;
+  credentialPrefix: string;
+  generationPointer: string;
+  principalRecords: string;
+  organizationPolicies: string;
+}
+const deploymentsSeen = new WeakMap<RedisClient, Map<string, DeploymentKeys>>();
 // A swap answers a verification's second ask; more than a few in a row is not a replay.
 const GENERATION_ASKS = 4;
+
+function deploymentKeys(redis: RedisClient, keyPrefix: string): DeploymentKeys {
+  let deployments = deploymentsSeen.get(redis);
+  if (!deployments) {
+    prepareCredentialVerifier(redis);
+    deploymentsSeen.set(redis, (deployments = new Map()));
+  }
+  let keys = deployments.get(keyPrefix);
+  if (!keys) {
+    keys = {
+      generation: '',
+      credentialPrefix: keyPrefix + credentialGenerationPrefix(''),
+      generationPointer: keyPrefix + CREDENTIAL_READ_MODEL_GENERATION_KEY,
+      principalRecords: principalRecordsKey(keyPrefix),
+      organizationPolicies: organizationPoliciesKey(keyPrefix),
+    };
+    deployments.set(keyPrefix, keys);
+  }
+  return keys;
+}
 
 /**
  * Reads the records a verification decides on in one Redis round trip (two, once per client,
  * after a replay swapped a new generation in); null when the read model is not ready.
  */
 export async function readVerificationRecords(redis: RedisClient, keyPrefix: string, hash: string): Promise<VerificationRecords | null> {
-  prepareCredentialVerifier(redis);
-  let seen = generationsSeen.get(redis);
-  if (!seen) generationsSeen.set(redis, (seen = new Map()));
-  let generation = seen.get(keyPrefix) ?? '';
+  const keys = deploymentKeys(redis, keyPrefix);
   for (let ask = 0; ask < GENERATION_ASKS; ask++) {
-    const reply = await redis.wardenVerifyCredential(
-      keyPrefix + CREDENTIAL_READ_MODEL_GENERATION_KEY,
-      keyPrefix + credentialGenerationPrefix(generation) + credentialKey(hash),
-      principalRecordsKey(keyPrefix),
-      organizationPoliciesKey(keyPrefix),
-      generation,
-    );
+    const { generation, credentialPrefix } = keys;
+    const reply = await redis.wardenVerifyCredential(keys.generationPointer, credentialPrefix + credentialKey(hash), keys.principalRecords, keys.organizationPolicies, generation);
     if (reply === 1) return null;
     if (typeof reply === 'string') {
-      generation = reply;
-      seen.set(keyPrefix, generation);
+      keys.generation = reply;
+      keys.credentialPrefix = keyPrefix + credentialGenerationPrefix(reply);
       continue;
     }
     const [credential = null, principal = null, policy = null] = reply;
