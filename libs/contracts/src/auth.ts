@@ -1,16 +1,24 @@
 import { PermissionScope, PrincipalAccountType } from './principal';
+import { VERIFICATION_KEY_TAG } from './verification-keys';
 
 // Authentication spans two services: the users service checks passwords and keeps, for
 // every user, the principal record below in Redis; the tokens service issues credentials
 // (login sessions now, API tokens later) and keeps, for each, a credential record keyed by
 // the SHA-256 of its secret. Verifying a request reads both in one Redis round trip.
 
-/** Redis key (after REDIS_KEY_PREFIX) of a user's principal record, written by the users service. */
-export const principalKey = (userId: string) => `principal:${userId}`;
+/**
+ * Redis hash of every user's principal record (field: the user id), written by the users
+ * service, after REDIS_KEY_PREFIX and VERIFICATION_KEY_TAG: a verification reads its owner's
+ * field in the credential's round trip.
+ */
+export const PRINCIPAL_RECORDS = 'principals';
+
+/** The full Redis key of the principal records. */
+export const principalRecordsKey = (keyPrefix: string) => keyPrefix + VERIFICATION_KEY_TAG + PRINCIPAL_RECORDS;
 
 export type PrincipalStatus = 'active' | 'deactivated' | 'deleted';
 
-/** JSON value at `principalKey(userId)`. */
+/** JSON value of a user's field in the principal records. */
 export interface PrincipalRecord {
   userId: string;
   organizationId: string;

@@ -12,3 +12,4 @@ export * from './users';
 export * from './teams';
 export * from './roles';
 export * from './read-models';
+export * from './verification-keys';

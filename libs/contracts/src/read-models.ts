@@ -10,6 +10,7 @@
 
 import { CommonErrorCode, WardenError } from './errors';
 import { RequestContext } from './request-context';
+import { VERIFICATION_KEY_TAG } from './verification-keys';
 
 /** The read models that can be replayed, and the service that owns each. */
 export const READ_MODELS = {
@@ -93,20 +94,24 @@ export class ReadModelCompareReport {
  * rebuilt. The projection's apply script checks it; verifiers read the generation pointer
  * instead, which is written only once the generation it names is built.
  */
-export const CREDENTIAL_READ_MODEL_READY_KEY = 'credential-read-model:ready';
+export const CREDENTIAL_READ_MODEL_READY_KEY = `${VERIFICATION_KEY_TAG}credential-read-model:ready`;
 
 /**
  * Redis key (after REDIS_KEY_PREFIX) naming the live generation of the credential read
  * model, and saying it is ready: written only once that generation is built. `''`: the base
- * generation, whose keys sit right under REDIS_KEY_PREFIX (as the first build and a rebuild
+ * generation, whose keys sit right under the verification tag (as the first build and a rebuild
  * after a flush write them). Absent: the read model is lost or being rebuilt, and the
  * verifier asks the tokens service instead of trusting what Redis holds. A replay builds
  * generation `<g>` under `credentialGenerationPrefix(g)` and switches this key to it.
  */
-export const CREDENTIAL_READ_MODEL_GENERATION_KEY = 'credential-read-model:generation';
+export const CREDENTIAL_READ_MODEL_GENERATION_KEY = `${VERIFICATION_KEY_TAG}credential-read-model:generation`;
 
-/** Where (after REDIS_KEY_PREFIX) a generation's keys live: '' for the base generation. */
-export const credentialGenerationPrefix = (generation: string) => (generation === '' ? '' : `credential-read-model:gen:${generation}:`);
+/**
+ * Where (after REDIS_KEY_PREFIX) a generation's keys live: right under the verification tag
+ * for the base generation (`''`), beside it for another.
+ */
+export const credentialGenerationPrefix = (generation: string) =>
+  generation === '' ? VERIFICATION_KEY_TAG : `${VERIFICATION_KEY_TAG}credential-read-model:gen:${generation}:`;
 
 /**
  * Internal request-reply subject of the tokens service: a verification decided from its

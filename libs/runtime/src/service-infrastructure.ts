@@ -9,9 +9,10 @@ import {
   natsHealthCheck,
   natsServers,
   postgresHealthCheck,
+  redisConnection,
   redisHealthCheck,
 } from '@warden/platform';
-import Redis from 'ioredis';
+import { RedisClient, createRedisClient } from '@warden/redis';
 import { JetStreamClient, NatsConnection, connect as connectNats } from 'nats';
 import { Pool } from 'pg';
 import { openEventStore } from './event-store-selection';
@@ -41,7 +42,7 @@ export class ServiceInfrastructure {
     readonly store: EventStore | undefined,
     readonly nats: NatsConnection,
     readonly jetStream: JetStreamClient,
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     readonly relay: EventRelay | undefined,
   ) {}
 
@@ -71,9 +72,9 @@ export class ServiceInfrastructure {
       subjectPrefix: config.EVENTS_SUBJECT_PREFIX,
     });
     const jetStream = nats.jetstream();
-    // Auto-pipelining sends the commands issued in one tick in one write: under load a
-    // verification no longer pays a socket write of its own (no command here blocks or WATCHes).
-    const redis = new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2, enableAutoPipelining: true });
+    // Auto-pipelined (no command here blocks or WATCHes): under load a verification no
+    // longer pays a socket write of its own.
+    const redis = createRedisClient(redisConnection(config));
     redis.on('error', (error) => logger.warn({ err: error.message }, 'Redis connection error'));
     // The logger's own `service` field names the app; the relay's names the event source.
     const messagingLog = (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}) => {

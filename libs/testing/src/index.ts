@@ -11,3 +11,4 @@ export * from './golden-events';
 export * from './api-contract';
 export * from './nats-cluster';
 export * from './applied-events';
+export * from './redis-cluster';

@@ -1,9 +1,10 @@
-import { CredentialRecord, organizationPolicyKey, parseSecret, principalKey, secretHash } from '@warden/contracts';
+import { CredentialRecord, parseSecret, secretHash } from '@warden/contracts';
 import { EventStore } from '@warden/event-store';
 import { fold, upcast } from '@warden/kernel';
 import { VerificationResult, decideVerification } from '@warden/token-verifier';
 import { TOKEN_STREAM_PREFIX, sessionDecider, sessionStreamId, tokenDecider } from '@warden/tokens-domain';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@warden/redis';
+import { PrincipalRecords } from '../owners/principal-records';
 import { sessionCredentialRecord, tokenCredentialRecord } from './credential-read-model.projection';
 import { CredentialStreams } from './credential-streams';
 
@@ -11,7 +12,7 @@ export interface CredentialStoreVerificationOptions {
   store: EventStore;
   streams: CredentialStreams;
   /** For the owner's principal record and the organization's token policy (the users service's read models). */
-  redis: Redis;
+  redis: RedisClient;
   keyPrefix: string;
 }
 
@@ -22,20 +23,23 @@ export interface CredentialStoreVerificationOptions {
  * expiry, grace periods, the owner's status and the origin follow exactly the Redis path.
  */
 export class CredentialStoreVerification {
-  constructor(private readonly options: CredentialStoreVerificationOptions) {}
+  private readonly principals: PrincipalRecords;
+
+  constructor(private readonly options: CredentialStoreVerificationOptions) {
+    this.principals = new PrincipalRecords(options.redis, options.keyPrefix);
+  }
 
   async verify(presented: string, origin: string | null, now: Date): Promise<VerificationResult> {
     const parsed = parseSecret(presented);
     if (!parsed) return { ok: false, reason: 'malformed' };
     const record = await this.credentialRecord(secretHash(parsed.secret));
     if (!record) return { ok: false, reason: 'unknown' };
-    const { redis, keyPrefix } = this.options;
-    const [principalJson, policyJson] = await redis.mget(
-      keyPrefix + principalKey(record.userId),
-      keyPrefix + organizationPolicyKey(record.organizationId),
-    );
-    const policy = record.kind === 'api_token' ? (policyJson ?? null) : null;
-    return decideVerification(parsed.kind, JSON.stringify(record), principalJson ?? null, now, origin, policy);
+    // Both read together (one round trip with auto-pipelining).
+    const [principalJson, policyJson] = await Promise.all([
+      this.principals.principalJson(record.userId),
+      record.kind === 'api_token' ? this.principals.policyJson(record.organizationId) : null,
+    ]);
+    return decideVerification(parsed.kind, JSON.stringify(record), principalJson, now, origin, policyJson);
   }
 
   private async credentialRecord(hash: string): Promise<CredentialRecord | null> {

@@ -1,3 +1,4 @@
+import { RedisConnection, parseRedisNodeAddress } from '@warden/redis';
 import { z } from 'zod';
 import type { ConfigIssue } from './config';
 
@@ -68,8 +69,22 @@ export const natsConfig = z.object({
 export const redisConfig = z.object({
   REDIS_URL: urlWithScheme(['redis:', 'rediss:'], 'must be a redis:// URL')
     .default('redis://127.0.0.1:6379')
-    .describe('Redis holding the read models'),
-  REDIS_KEY_PREFIX: z.string().min(1).default('warden:').describe('Prefix of every Redis key'),
+    .describe('Redis holding the read models; with REDIS_CLUSTER_NODES, only its user, password and TLS (rediss://) are used, for every node'),
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .refine(
+      (value) => value.split(',').every((node) => parseRedisNodeAddress(node) !== null),
+      'must be host:port (or a comma-separated list of them)',
+    )
+    .optional()
+    .describe('Some nodes of a Redis Cluster (host:port, comma-separated): when set, every Redis client is a cluster client'),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .min(1)
+    // Braces make a hash tag in Redis Cluster; Warden places its own after the prefix.
+    .refine((value) => !/[{}]/.test(value), 'must not contain { or }')
+    .default('warden:')
+    .describe('Prefix of every Redis key'),
 });
 
 export const eventsConfig = z.object({
@@ -171,6 +186,12 @@ export const crossVariableRules: readonly CrossVariableRule[] = [
 /** NATS_URL as the list of servers the `nats` client expects. */
 export function natsServers(config: Pick<NatsConfig, 'NATS_URL'>): string[] {
   return config.NATS_URL.split(',').map((server) => server.trim());
+}
+
+/** What `createRedisClient` connects to: one Redis, or the cluster REDIS_CLUSTER_NODES names. */
+export function redisConnection(config: Pick<RedisConfig, 'REDIS_URL' | 'REDIS_CLUSTER_NODES'>): RedisConnection {
+  const nodes = config.REDIS_CLUSTER_NODES?.split(',').map((node) => parseRedisNodeAddress(node)!);
+  return nodes ? { url: config.REDIS_URL, clusterNodes: nodes } : { url: config.REDIS_URL };
 }
 
 /** A URL with its password masked, for log lines. */
