@@ -1,8 +1,9 @@
 // Compiles apps/ and libs/ to dist/ with SWC (the same options jest uses), rewriting
-// the @warden/* path aliases to relative requires so `node dist/apps/<app>/src/main.js` runs.
+// the @warden/* path aliases to relative requires so `node dist/apps/<app>/src/main.js` runs,
+// and copies the Redis scripts (`.lua`) beside the code that loads them.
 // Type checking is `npm run typecheck`; this step only transpiles, in a couple of seconds.
 import { createRequire } from 'node:module';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,22 +16,31 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.resolve(root, process.env.WARDEN_DIST ?? 'dist');
 const isTest = (file) => /\.(spec|int-spec|e2e-spec)\.ts$/.test(file) || file.includes(`${path.sep}test${path.sep}`);
 
-async function* sources(dir) {
+async function* files(dir, wanted) {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (entry.name !== 'node_modules') yield* sources(full);
-    } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') && !isTest(full)) {
+      if (entry.name !== 'node_modules') yield* files(full, wanted);
+    } else if (wanted(entry.name) && !isTest(full)) {
       yield full;
     }
   }
 }
+const isSource = (name) => name.endsWith('.ts') && !name.endsWith('.d.ts');
+const isRedisScript = (name) => name.endsWith('.lua');
 
 await rm(out, { recursive: true, force: true });
 const options = { ...swcOptions(), swcrc: false, sourceMaps: true };
 let count = 0;
+let scripts = 0;
 for (const top of ['apps', 'libs']) {
-  for await (const file of sources(path.join(root, top))) {
+  for await (const file of files(path.join(root, top), isRedisScript)) {
+    const target = path.join(out, path.relative(root, file));
+    await mkdir(path.dirname(target), { recursive: true });
+    await copyFile(file, target);
+    scripts++;
+  }
+  for await (const file of files(path.join(root, top), isSource)) {
     const target = path.join(out, path.relative(root, file)).replace(/\.ts$/, '.js');
     const { code, map } = await swc.transformFile(file, { ...options, filename: file, outputPath: target });
     await mkdir(path.dirname(target), { recursive: true });
@@ -39,4 +49,4 @@ for (const top of ['apps', 'libs']) {
     count++;
   }
 }
-console.log(`built ${count} files into ${path.relative(root, out)}/`);
+console.log(`built ${count} files and copied ${scripts} Redis scripts into ${path.relative(root, out)}/`);

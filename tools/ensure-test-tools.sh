@@ -1,23 +1,38 @@
 #!/usr/bin/env bash
 # Makes sure the tools the end-to-end tier calls besides Node are installed: promtool (Debian's
-# `prometheus` package), which checks the alert rules and the Prometheus configuration in ops/.
-# Run by `npm run test:e2e` (and so `npm test`); installs with apt when it is missing.
+# `prometheus` package), which checks the alert rules and the Prometheus configuration in ops/;
+# haproxy, which checks the cluster compose file's load balancer configuration; and, where
+# Docker's `docker compose` is not there, Debian's `docker-compose`, whose `config` validates
+# the compose files (no Docker daemon needed). Run by `npm run test:e2e` (and so `npm test`);
+# installs with apt what is missing.
 set -euo pipefail
 
 log() { printf '[test tools] %s\n' "$*"; }
-command -v promtool >/dev/null 2>&1 && exit 0
+
+# tool:package, for each tool the tier runs
+wanted=(promtool:prometheus haproxy:haproxy)
+packages=()
+for pair in "${wanted[@]}"; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || packages+=("${pair#*:}")
+done
+if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null 2>&1; then packages+=(docker-compose); fi
+[ ${#packages[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-  log "promtool is missing: install Debian's prometheus package (sudo apt-get install prometheus), or put promtool on the PATH" >&2
+  log "missing: install Debian's ${packages[*]} package(s) (sudo apt-get install ${packages[*]}), or put their tools on the PATH" >&2
   exit 1
 fi
-log "installing promtool (Debian's prometheus package)"
-# Only its promtool is wanted: the package's own Prometheus server is not started meanwhile.
+log "installing ${packages[*]} (Debian packages)"
+# Only their tools are wanted: the packages' own servers are not started meanwhile.
 policy=/usr/sbin/policy-rc.d
 if [ ! -e "$policy" ]; then
   printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy"
   trap 'rm -f "$policy"' EXIT
 fi
-if ! apt-cache show prometheus >/dev/null 2>&1; then apt-get update -qq; fi
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+for package in "${packages[@]}"; do
+  if ! apt-cache show "$package" >/dev/null 2>&1; then apt-get update -qq; break; fi
+done
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 command -v promtool >/dev/null && log "$(promtool --version 2>&1 | head -1)"
+command -v haproxy >/dev/null && log "$(haproxy -v 2>&1 | head -1)"
+if command -v docker-compose >/dev/null; then log "$(docker-compose version 2>&1 | head -1)"; fi

@@ -4,11 +4,12 @@
 // then `npm pack <dir>`. What goes in is what the library's entry imports, followed through
 // the @warden/* aliases: every workspace library it reaches today or later is compiled into
 // the package under its repository path (JS by SWC with the build's options, the aliases
-// rewritten to relative requires; declarations by TypeScript, the same rewrite). The staging
+// rewritten to relative requires; declarations by TypeScript, the same rewrite), with the Redis
+// scripts (`.lua`) of the folders its sources come from. The staging
 // fails on a type error, and on an import of a package that the library's package.json does
 // not declare, so the tarball never needs the workspace beside it.
 import { createRequire, isBuiltin } from 'node:module';
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,6 +99,17 @@ for (const source of sources) {
   await write(outputOf(source, '.js'), rewriteSpecifiers(code, source));
 }
 
+// The scripts a source loads at run time (loadRedisScript) sit in its own folder.
+let scripts = 0;
+for (const dir of new Set(sources.map((source) => path.dirname(source)))) {
+  for (const name of (await readdir(dir)).filter((entry) => entry.endsWith('.lua'))) {
+    const target = path.join(out, path.relative(root, dir), name);
+    await mkdir(path.dirname(target), { recursive: true });
+    await copyFile(path.join(dir, name), target);
+    scripts++;
+  }
+}
+
 const pendingDeclarations = [];
 const emitted = program.emit(undefined, (fileName, text, _bom, _onError, sourceFiles) => {
   const source = path.resolve(sourceFiles?.[0]?.fileName ?? fileName);
@@ -115,4 +127,4 @@ const targets = [manifest.main, manifest.types, ...Object.values(manifest.export
 for (const target of targets.filter(Boolean)) {
   if (!existsSync(path.join(out, target))) fail(`package.json points at ${target}, which the package lacks`);
 }
-console.log(`staged ${manifest.name}@${manifest.version} (${sources.length} sources) in ${path.relative(process.cwd(), out) || '.'}`);
+console.log(`staged ${manifest.name}@${manifest.version} (${sources.length} sources, ${scripts} Redis scripts) in ${path.relative(process.cwd(), out) || '.'}`);

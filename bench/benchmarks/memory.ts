@@ -7,7 +7,7 @@
 // the growth of INFO used_memory (shared with whatever else runs on the server: noisy).
 import { createHash, randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import { credentialKey, ownedTokensKey } from '@warden/contracts';
+import { credentialGenerationPrefix, credentialKey, ownedTokensKey } from '@warden/contracts';
 import { TEST_REDIS_URL, deleteRedisPrefix, uniqueTestId } from '@warden/testing';
 import { CREDENTIAL_READ_MODEL, organizationTokensKey, tokenRecordKey } from '../../apps/tokens-service/src/credentials/credential-read-model.projection';
 import type { BenchContext, Row } from '../support/context';
@@ -44,7 +44,9 @@ const usedMemory = async (redis: Redis) => Number(/used_memory:(\d+)/.exec(await
 
 async function redisBytesPerToken(count: number, log: (line: string) => void): Promise<Row> {
   const redis = new Redis(TEST_REDIS_URL);
-  const keyPrefix = `${uniqueTestId('benchmem')}:`;
+  const runPrefix = `${uniqueTestId('benchmem')}:`;
+  // Where the read model keeps a token's keys: its live (base) generation.
+  const keyPrefix = runPrefix + credentialGenerationPrefix('');
   const sample: IssuedData[] = [];
   try {
     const before = await usedMemory(redis);
@@ -94,7 +96,7 @@ async function redisBytesPerToken(count: number, log: (line: string) => void): P
       verdict: perToken < 400 ? 'met' : 'missed',
     };
   } finally {
-    await deleteRedisPrefix(redis, keyPrefix);
+    await deleteRedisPrefix(redis, runPrefix);
     redis.disconnect();
   }
 }

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import Redis, { ChainableCommander } from 'ioredis';
 import { Client } from 'pg';
+import { credentialGenerationPrefix } from '@warden/contracts';
 import { PostgresEventStore } from '@warden/event-store-postgres';
 import type { TokenIssued } from '@warden/tokens-domain';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, deleteRedisPrefix, uniqueTestId } from '@warden/testing';
@@ -153,7 +154,7 @@ async function baselineReplay(redis: Redis, url: string, schema: string, keyPref
       );
       if (rows.length === 0) break;
       const pipeline = redis.pipeline();
-      for (const { data } of rows) writeTokenKeys(pipeline, keyPrefix, data);
+      for (const { data } of rows) writeTokenKeys(pipeline, keyPrefix + credentialGenerationPrefix(''), data);
       await pipeline.exec();
       const last = rows[rows.length - 1]!;
       after = [last.tx, last.position];
@@ -174,7 +175,8 @@ async function assertSameOutput(redis: Redis, url: string, schema: string, syste
   for (const { data } of rows) {
     const written = issuedTokenOps(data as TokenIssued['data']).flatMap((op) => (op.op === 'set' ? [op.key] : []));
     for (const key of written) {
-      const [s, b] = await Promise.all([redis.get(systemPrefix + key), redis.get(baselinePrefix + key)]);
+      const live = credentialGenerationPrefix('');
+      const [s, b] = await Promise.all([redis.get(systemPrefix + live + key), redis.get(baselinePrefix + live + key)]);
       if (s === null || s !== b) throw new Error(`replay: system and baseline differ at ${key}:\n${s}\n${b}`);
     }
   }

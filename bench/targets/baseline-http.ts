@@ -3,6 +3,7 @@
 // the gateway's (auto-pipelining), so the ratio measures what Warden adds, not a setting.
 import { hash } from 'node:crypto';
 import Fastify from 'fastify';
+import { credentialGenerationPrefix, credentialKey } from '@warden/contracts';
 import Redis from 'ioredis';
 import { targetConfig } from './target-config';
 
@@ -12,7 +13,7 @@ const app = Fastify();
 
 app.get('/verify', async (request, reply) => {
   const key = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
-  const record = key === undefined ? null : await redis.get(`${keyPrefix}credential:${hash('sha256', key, 'hex')}`);
+  const record = key === undefined ? null : await redis.get(keyPrefix + credentialGenerationPrefix('') + credentialKey(hash('sha256', key, 'hex')));
   if (record === null) return reply.code(401).send({ active: false });
   return { active: true };
 });

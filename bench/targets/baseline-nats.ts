@@ -1,6 +1,7 @@
 // The NATS baseline of issue 6: a bare responder doing one SHA-256 and one Redis GET of the
 // token in the request, on a queue group like the services, answering JSON.
 import { hash } from 'node:crypto';
+import { credentialGenerationPrefix, credentialKey } from '@warden/contracts';
 import Redis from 'ioredis';
 import { connect } from 'nats';
 import { targetConfig } from './target-config';
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
     queue: 'bench-baseline',
     callback: (_error, msg) => {
       const token = (JSON.parse(decoder.decode(msg.data)) as { data: { payload: { token: string } } }).data.payload.token;
-      void redis.get(`${keyPrefix}credential:${hash('sha256', token, 'hex')}`).then((record) => {
+      void redis.get(keyPrefix + credentialGenerationPrefix('') + credentialKey(hash('sha256', token, 'hex'))).then((record) => {
         msg.respond(encoder.encode(JSON.stringify({ response: { active: record !== null }, isDisposed: true })));
       });
     },

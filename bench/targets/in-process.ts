@@ -4,6 +4,7 @@
 import 'reflect-metadata';
 import { hash } from 'node:crypto';
 import path from 'node:path';
+import { credentialGenerationPrefix, credentialKey } from '@warden/contracts';
 import Redis from 'ioredis';
 import { LatencySamples, RunFigures } from '../support/stats';
 
@@ -23,7 +24,7 @@ async function measure(run: InProcessRun, redis: Redis): Promise<RunFigures> {
   const verifyOnce: () => Promise<boolean> =
     run.variant === 'system'
       ? async () => (await verifier.verifyCredential(run.key, { redis, keyPrefix: run.keyPrefix, now: new Date() })).ok
-      : async () => (await redis.get(`${run.keyPrefix}credential:${hash('sha256', run.key, 'hex')}`)) !== null;
+      : async () => (await redis.get(run.keyPrefix + credentialGenerationPrefix('') + credentialKey(hash('sha256', run.key, 'hex')))) !== null;
   const samples = new LatencySamples();
   let failures = 0;
   const started = performance.now();

@@ -74,11 +74,16 @@ export class AuditServiceModule {
           provide: SourceEventStores,
           inject: [SERVICE_INFRASTRUCTURE, APP_LOGGER],
           useFactory: (infrastructure: ServiceInfrastructure, logger: WardenLogger) =>
-            new SourceEventStores(infrastructure.pool, AUDITED_SOURCES, {
-              log: (message) => logger.info(message),
-              warn: (message) => logger.warn(message),
-              error: (message) => logger.error(message),
-            }),
+            new SourceEventStores(
+              infrastructure.pool,
+              AUDITED_SOURCES,
+              {
+                log: (message) => logger.info(message),
+                warn: (message) => logger.warn(message),
+                error: (message) => logger.error(message),
+              },
+              infrastructure.options.config,
+            ),
         },
         {
           provide: AuditChainCheck,

@@ -1,11 +1,12 @@
 // The warden CLI as a user runs it: the built apps/cli as a real process, against the four
 // services running as processes. Logs in, creates service accounts, issues, lists, rotates,
-// reassigns and revokes a token, exports and verifies the audit log, and checks the exit
-// codes scripts rely on; replays a read model as the platform admin.
+// reassigns, verifies and revokes a token, exports and verifies the audit log, and checks the
+// exit codes scripts rely on; replays a read model as the platform admin; manages
+// organizations, roles, teams and accounts; completes the command line in bash.
 import { ApiClient, RunningSystem, pollUntil, startSystem } from '@warden/testing';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -24,10 +25,19 @@ let system: RunningSystem;
 let folder: string;
 let credentials: string;
 
-function warden(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<Run> {
+function warden(
+  args: string[],
+  options: { stdin?: string; env?: Record<string, string> } = {},
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: folder, WARDEN_URL: system.gatewayUrl, WARDEN_CREDENTIALS: credentials, ...options.env },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: folder,
+        WARDEN_URL: system.gatewayUrl,
+        WARDEN_CREDENTIALS: credentials,
+        ...options.env,
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -40,7 +50,10 @@ function warden(args: string[], options: { stdin?: string; env?: Record<string, 
   });
 }
 
-async function wardenJson<T>(args: string[], options?: { stdin?: string; env?: Record<string, string> }): Promise<T> {
+async function wardenJson<T>(
+  args: string[],
+  options?: { stdin?: string; env?: Record<string, string> },
+): Promise<T> {
   const run = await warden([...args, '--json'], options);
   if (run.code !== 0) throw new Error(`warden ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
   return JSON.parse(run.stdout) as T;
@@ -67,12 +80,20 @@ interface Token {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (WARDEN_DIST=... node tools/build.mjs)`);
+  if (!existsSync(CLI))
+    throw new Error(`${CLI} is missing: build first (WARDEN_DIST=... node tools/build.mjs)`);
   system = await startSystem();
   folder = await mkdtemp(path.join(tmpdir(), 'warden-cli-'));
   credentials = path.join(folder, 'config', 'warden', 'credentials');
-  const platformAdmin = await ApiClient.login(system.gatewayUrl, system.admin.username, system.admin.password);
-  const tenant = await platformAdmin.post<{ id: string }>('/organizations', { name: 'CLI Corp', settings: { service_external_limit: 20 } });
+  const platformAdmin = await ApiClient.login(
+    system.gatewayUrl,
+    system.admin.username,
+    system.admin.password,
+  );
+  const tenant = await platformAdmin.post<{ id: string }>('/organizations', {
+    name: 'CLI Corp',
+    settings: { service_external_limit: 20 },
+  });
   expect(tenant.status).toBe(201);
   const admin = await platformAdmin.post('/users', {
     username: TENANT_ADMIN,
@@ -107,14 +128,19 @@ describe('before logging in', () => {
     expect(anonymous.code).toBe(3);
     expect(anonymous.stderr).toContain('not logged in');
 
-    const wrong = await warden(['login', '--username', TENANT_ADMIN, '--password-stdin'], { stdin: 'not-the-password\n' });
+    const wrong = await warden(['login', '--username', TENANT_ADMIN, '--password-stdin'], {
+      stdin: 'not-the-password\n',
+    });
     expect(wrong.code).toBe(3);
     expect(wrong.stderr).toMatch(/invalid_credentials, HTTP 401/);
     expect(existsSync(credentials)).toBe(false);
   });
 
   it('exits 7 when the gateway cannot be reached', async () => {
-    const run = await warden(['login', '--username', TENANT_ADMIN, '--password-stdin', '--url', 'http://127.0.0.1:9'], { stdin: STRONG });
+    const run = await warden(
+      ['login', '--username', TENANT_ADMIN, '--password-stdin', '--url', 'http://127.0.0.1:9'],
+      { stdin: STRONG },
+    );
     expect(run.code).toBe(7);
     expect(run.stderr).toContain('cannot reach the gateway at http://127.0.0.1:9/api/v1');
   });
@@ -126,19 +152,33 @@ describe('logged in', () => {
   let token: Token;
 
   it('logs in with the password on stdin, keeping the key in a 0600 file and never printing it', async () => {
-    const run = await warden(['login', '--username', TENANT_ADMIN, '--password-stdin'], { stdin: `${STRONG}\n` });
+    const run = await warden(['login', '--username', TENANT_ADMIN, '--password-stdin'], {
+      stdin: `${STRONG}\n`,
+    });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^logged in as:\s+cli\.admin@corp$/m);
     expect((await stat(credentials)).mode & 0o777).toBe(0o600);
     expect((await stat(path.dirname(credentials))).mode & 0o777).toBe(0o700);
-    const stored = JSON.parse(await readFile(credentials, 'utf8')) as { key: string; url: string; username: string };
+    const stored = JSON.parse(await readFile(credentials, 'utf8')) as {
+      key: string;
+      url: string;
+      username: string;
+    };
     expect(stored).toMatchObject({ url: system.gatewayUrl, username: TENANT_ADMIN });
     expect(stored.key).toMatch(/^wdn_s_/);
     expect(run.stdout + run.stderr).not.toContain(stored.key);
   });
 
   it('creates service accounts and lists them, as JSON and as a table', async () => {
-    webhooks = await wardenJson<Account>(['accounts', 'create', 'webhooks@corp', '--first-name', 'DocuSign', '--last-name', 'Webhooks']);
+    webhooks = await wardenJson<Account>([
+      'accounts',
+      'create',
+      'webhooks@corp',
+      '--first-name',
+      'DocuSign',
+      '--last-name',
+      'Webhooks',
+    ]);
     expect(webhooks).toMatchObject({ username: 'webhooks@corp', account_type: 'service_external' });
     spare = await wardenJson<Account>(['accounts', 'create', 'spare@corp', '--type', 'service_internal']);
     expect(spare.account_type).toBe('service_internal');
@@ -176,12 +216,30 @@ describe('logged in', () => {
     expect(human.stderr).not.toContain(secret!);
     expect(await whoamiStatus(secret!)).toBe(200);
 
-    const beyondOwner = await warden(['tokens', 'issue', '--account', webhooks.id, '--name', 'Records API', '--permission', 'users:read']);
+    const beyondOwner = await warden([
+      'tokens',
+      'issue',
+      '--account',
+      webhooks.id,
+      '--name',
+      'Records API',
+      '--permission',
+      'users:read',
+    ]);
     expect(beyondOwner.code).toBe(6);
     expect(beyondOwner.stderr).toMatch(/^  permissions: users:read is not held by the owner/m);
 
     const inAMonth = new Date(Math.floor(Date.now() / 1000) * 1000 + 30 * 24 * 3600 * 1000).toISOString();
-    token = await wardenJson<Token>(['tokens', 'issue', '--account', webhooks.id, '--name', 'Records API', '--expires-at', inAMonth]);
+    token = await wardenJson<Token>([
+      'tokens',
+      'issue',
+      '--account',
+      webhooks.id,
+      '--name',
+      'Records API',
+      '--expires-at',
+      inAMonth,
+    ]);
     expect(token.token).toMatch(/^wdn_p_/);
     expect(token.expires_at).toBe(inAMonth);
     expect(await whoamiStatus(token.token!)).toBe(200);
@@ -193,7 +251,11 @@ describe('logged in', () => {
     expect(listed.stdout).not.toContain(secret!);
     expect(listed.stdout).not.toContain(token.token!);
     const table = await warden(['tokens', 'list']);
-    expect(table.stdout).toMatch(new RegExp(`${token.id}\\s+Records API\\s+${webhooks.id}\\s+active\\s+wdn_p_…${token.token!.slice(-4)}`));
+    expect(table.stdout).toMatch(
+      new RegExp(
+        `${token.id}\\s+Records API\\s+${webhooks.id}\\s+active\\s+wdn_p_…${token.token!.slice(-4)}`,
+      ),
+    );
   });
 
   it("shows an account as an OAuth client: a client secret printed once, then listed with its keys and rules, never the secret", async () => {
@@ -286,7 +348,9 @@ describe('logged in', () => {
       10_000,
       200,
     );
-    expect(lines.map((record) => record.event_type)).toEqual(expect.arrayContaining(['TokenIssued', 'TokenRotated', 'TokenReassigned', 'TokenRevoked']));
+    expect(lines.map((record) => record.event_type)).toEqual(
+      expect.arrayContaining(['TokenIssued', 'TokenRotated', 'TokenReassigned', 'TokenRevoked']),
+    );
     for (const record of lines) expect(record.hash).toMatch(/^[0-9a-f]{64}$/);
 
     const filtered = await warden(['audit', 'export', '--event-type', 'TokenRevoked']);
@@ -319,19 +383,232 @@ describe('logged in', () => {
     expect(unknown.code).toBe(2);
 
     const adminFile = path.join(folder, 'platform-admin');
-    const login = await warden(['login', '-u', system.admin.username, '--password-stdin', '--credentials', adminFile], { stdin: system.admin.password });
+    const login = await warden(
+      ['login', '-u', system.admin.username, '--password-stdin', '--credentials', adminFile],
+      { stdin: system.admin.password },
+    );
     expect(login.code).toBe(0);
     const swapped = await warden(['replay', 'tokens', '--credentials', adminFile]);
     expect(swapped.code).toBe(0);
     expect(swapped.stderr).toMatch(/\[#{30}\] 100% {2}\d+\/\d+ events/);
     expect(swapped.stdout).toMatch(/^state:\s+succeeded$/m);
 
-    const compared = await warden(['replay', 'tokens', '--mode', 'compare', '--json', '--credentials', adminFile]);
+    const compared = await warden([
+      'replay',
+      'tokens',
+      '--mode',
+      'compare',
+      '--json',
+      '--credentials',
+      adminFile,
+    ]);
     expect({ code: compared.code, report: compared.stdout }).toEqual({ code: 0, report: expect.any(String) });
-    const run = JSON.parse(compared.stdout) as { state: string; events_done: number; report: { compared: number; differences: unknown[] } };
+    const run = JSON.parse(compared.stdout) as {
+      state: string;
+      events_done: number;
+      report: { compared: number; differences: unknown[] };
+    };
     expect(run).toMatchObject({ state: 'succeeded', report: { differences: [] } });
     expect(run.events_done).toBeGreaterThan(0);
     expect(run.report.compared).toBeGreaterThan(0);
+  });
+
+  it('says who is logged in, and who an API token stands for, as JSON that pipes into jq through npx', async () => {
+    const human = await warden(['whoami']);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/^type:\s+user$/m);
+    expect(human.stdout).toMatch(/^roles:\s+WARDEN_SUPER_ADMIN$/m);
+    const me = await wardenJson<{ user_id: string; credential: { kind: string } }>(['whoami']);
+    expect(me.credential.kind).toBe('session');
+
+    const issued = await wardenJson<Token>(['tokens', 'issue', '--account', webhooks.id, '--name', 'whoami']);
+    const asToken = await wardenJson<{ user_id: string; credential: { kind: string; id: string } }>(
+      ['whoami'],
+      { env: { WARDEN_API_KEY: issued.token! } },
+    );
+    expect(asToken).toMatchObject({ user_id: webhooks.id, credential: { kind: 'api_token', id: issued.id } });
+
+    // the command the README documents: npx prints nothing of its own on stdout
+    const piped = await new Promise<Run>((resolve, reject) => {
+      const child = spawn('bash', ['-c', 'npx --no-install warden whoami --json | jq -r .credential.kind'], {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: folder,
+          WARDEN_URL: system.gatewayUrl,
+          WARDEN_CREDENTIALS: credentials,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(piped).toMatchObject({ code: 0, stdout: 'session\n' });
+  });
+
+  it('verifies a token read from stdin, and exits 10 with the reason once it is revoked', async () => {
+    const issued = await wardenJson<Token>([
+      'tokens',
+      'issue',
+      '--account',
+      webhooks.id,
+      '--name',
+      'to verify',
+    ]);
+    const active = await warden(['tokens', 'verify', '--stdin', '--json'], { stdin: `${issued.token!}\n` });
+    expect(active.code).toBe(0);
+    expect(JSON.parse(active.stdout)).toMatchObject({
+      active: true,
+      token_id: issued.id,
+      user_id: webhooks.id,
+      token_type: 'api_token',
+    });
+    expect(active.stdout + active.stderr).not.toContain(issued.token!);
+
+    await wardenJson(['tokens', 'revoke', issued.id]);
+    const revoked = await warden(['tokens', 'verify', '--stdin'], { stdin: issued.token! });
+    expect(revoked.code).toBe(10);
+    expect(revoked.stdout).toMatch(/^active:\s+false$/m);
+    expect(revoked.stdout).toMatch(/^reason:\s+revoked$/m);
+    const none = await warden(['tokens', 'verify']);
+    expect(none.code).toBe(2);
+  });
+
+  it('shows the organization; only the platform admin creates one', async () => {
+    const listed = await wardenJson<{ id: string; name: string }[]>(['organizations', 'list']);
+    expect(listed.map((organization) => organization.name)).toEqual(['CLI Corp']);
+    const shown = await warden(['organizations', 'show', listed[0]!.id]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/^name:\s+CLI Corp$/m);
+    expect(shown.stdout).toMatch(/^external accounts:\s+\d+ of 20$/m);
+    const refused = await warden(['organizations', 'create', 'Not Mine']);
+    expect(refused.code).toBe(3);
+
+    const adminFile = path.join(folder, 'organizations-admin');
+    expect(
+      (
+        await warden(['login', '-u', system.admin.username, '--password-stdin', '--credentials', adminFile], {
+          stdin: system.admin.password,
+        })
+      ).code,
+    ).toBe(0);
+    const created = await wardenJson<{ name: string; settings: { max_token_lifetime_seconds: number } }>([
+      'organizations',
+      'create',
+      'Globex',
+      '--max-token-lifetime',
+      '86400',
+      '--credentials',
+      adminFile,
+    ]);
+    expect(created).toMatchObject({ name: 'Globex', settings: { max_token_lifetime_seconds: 86400 } });
+    const all = await wardenJson<{ name: string }[]>(['organizations', 'list', '--credentials', adminFile]);
+    expect(all.map((organization) => organization.name)).toEqual(
+      expect.arrayContaining(['CLI Corp', 'Globex']),
+    );
+  });
+
+  it('lists the roles, creates a custom one and archives it', async () => {
+    const table = await warden(['roles', 'list']);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^WARDEN_SUPER_ADMIN\s+default\s+ACTIVE/m);
+    const created = await wardenJson<{ name: string; type: string; permissions: string[] }>([
+      'roles',
+      'create',
+      'RECORDS_WRITER',
+      '--display-name',
+      'Records writer',
+      '--permission',
+      'records:write',
+    ]);
+    expect(created).toMatchObject({ name: 'RECORDS_WRITER', type: 'custom', permissions: ['records:write'] });
+    const archived = await wardenJson<{ status: string }>(['roles', 'archive', 'RECORDS_WRITER']);
+    expect(archived.status).toBe('ARCHIVED');
+    const lowerCase = await warden(['roles', 'archive', 'not-a-role']);
+    expect(lowerCase.code).toBe(6);
+  });
+
+  it('creates a team, adds and removes a member, and deletes it', async () => {
+    const team = await wardenJson<{ id: string; members: string[] }>(['teams', 'create', 'Payments']);
+    expect(team.members).toEqual([]);
+    const joined = await wardenJson<{ members: string[] }>(['teams', 'add-member', team.id, webhooks.id]);
+    expect(joined.members).toEqual([webhooks.id]);
+    const listed = await warden(['teams', 'list']);
+    expect(listed.stdout).toMatch(new RegExp(`^${team.id}\\s+Payments\\s+1\\s`, 'm'));
+    const renamed = await wardenJson<{ name: string }>(['teams', 'rename', team.id, 'Billing']);
+    expect(renamed.name).toBe('Billing');
+    const notEmpty = await warden(['teams', 'delete', team.id]);
+    expect(notEmpty.code).toBe(5);
+    expect(
+      (await wardenJson<{ members: string[] }>(['teams', 'remove-member', team.id, webhooks.id])).members,
+    ).toEqual([]);
+    expect((await warden(['teams', 'delete', team.id])).code).toBe(0);
+    expect((await warden(['teams', 'show', team.id])).code).toBe(4);
+  });
+
+  it('shows, deactivates, reactivates and deletes an account', async () => {
+    const temp = await wardenJson<Account>(['accounts', 'create', 'temp@corp']);
+    const shown = await warden(['accounts', 'show', temp.id]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/^username:\s+temp@corp$/m);
+    const issued = await wardenJson<Token>([
+      'tokens',
+      'issue',
+      '--account',
+      temp.id,
+      '--name',
+      'short-lived',
+    ]);
+    expect((await wardenJson<{ status: string }>(['accounts', 'deactivate', temp.id])).status).toBe(
+      'deactivated',
+    );
+    expect(await whoamiStatus(issued.token!)).toBe(401);
+    expect((await wardenJson<{ status: string }>(['accounts', 'reactivate', temp.id])).status).toBe('active');
+    expect(await whoamiStatus(issued.token!)).toBe(200);
+
+    const ownsTokens = await warden(['accounts', 'delete', temp.id]);
+    expect(ownsTokens.code).toBe(5);
+    expect(ownsTokens.stderr).toContain('user_owns_tokens');
+    await wardenJson(['tokens', 'revoke', issued.id]);
+    const deleted = await warden(['accounts', 'delete', temp.id]);
+    expect({ code: deleted.code, stdout: deleted.stdout }).toEqual({
+      code: 0,
+      stdout: `deleted account ${temp.id}\n`,
+    });
+    expect((await warden(['accounts', 'show', temp.id])).code).toBe(4);
+  });
+
+  it('completes commands, subcommands and choices in bash, and prints a zsh script', async () => {
+    const script = await warden(['completion', 'bash']);
+    expect(script.code).toBe(0);
+    const file = path.join(folder, 'warden.bash');
+    await writeFile(file, script.stdout);
+    // as bash runs it on a tab: the words typed so far, the cursor on the last
+    const complete = (words: string[]) =>
+      new Promise<string>((resolve, reject) => {
+        const line = `source ${file}; COMP_WORDS=(${words.map((word) => `'${word}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _warden; echo "\${COMPREPLY[*]}"`;
+        const child = spawn('bash', ['-c', line], { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'inherit'] });
+        let stdout = '';
+        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+        child.on('error', reject);
+        child.on('close', () => resolve(stdout.trim()));
+      });
+    expect(await complete(['warden', 'acc'])).toBe('accounts');
+    expect((await complete(['warden', 'accounts', ''])).split(' ')).toEqual(
+      expect.arrayContaining(['show', 'deactivate', 'reactivate', 'delete']),
+    );
+    expect(await complete(['warden', '--url', 'http://x', 'tokens', 've'])).toBe('verify');
+    expect(await complete(['warden', 'tokens', 'list', '--status', ''])).toBe('active revoked expired');
+    expect(await complete(['warden', 'replay', 'au'])).toBe('audit-log');
+
+    const zsh = await warden(['completion', 'zsh']);
+    expect(zsh.stdout).toMatch(/^#compdef warden\n/);
+    expect(zsh.stdout).toContain('bashcompinit');
+    expect((await warden(['completion', 'fish'])).code).toBe(2);
   });
 
   it('logs out: the session ends and the file is gone', async () => {

@@ -3,9 +3,14 @@ import { ApiError, CliError, formatProblem } from './cli-error';
 import { CliIo, CommandContext, GlobalOptions, RunOutcome } from './command-context';
 import { registerAccountsCommands } from './commands/accounts.command';
 import { registerAuditCommands } from './commands/audit.command';
+import { registerCompletionCommand } from './commands/completion.command';
 import { registerLoginCommands } from './commands/login.command';
+import { registerOrganizationsCommands } from './commands/organizations.command';
 import { registerReplayCommand } from './commands/replay.command';
+import { registerRolesCommands } from './commands/roles.command';
+import { registerTeamsCommands } from './commands/teams.command';
 import { registerTokensCommands } from './commands/tokens.command';
+import { registerWhoamiCommand } from './commands/whoami.command';
 import { ExitCode } from './exit-codes';
 import { renderJson } from './output';
 
@@ -23,6 +28,7 @@ Exit codes:
   7  the gateway is unreachable, throttling or unavailable (429, 503): try again later
   8  audit verify: the hash chain is broken
   9  replay --mode compare: the live read model differs from a fresh replay
+  10 tokens verify: the token does not work
 
 Errors go to stderr (with --json, the API's problem document as JSON); results to stdout.`;
 
@@ -39,7 +45,7 @@ function leaves(command: Command): Command[] {
 
 export function buildProgram(io: CliIo, outcome: RunOutcome): Command {
   const program = new Command('warden')
-    .description('Warden from the command line: service accounts, API tokens, the audit log and read model replays, over the HTTP API')
+    .description('Warden from the command line: organizations, service accounts, API tokens, roles, teams, the audit log and read model replays, over the HTTP API')
     .version(CLI_VERSION)
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
@@ -47,12 +53,18 @@ export function buildProgram(io: CliIo, outcome: RunOutcome): Command {
   globalOptions(program);
   const contextOf = (command: Command) => new CommandContext(io, command.optsWithGlobals<GlobalOptions>(), outcome);
   registerLoginCommands(program, contextOf);
+  registerWhoamiCommand(program, contextOf);
+  registerOrganizationsCommands(program, contextOf);
   registerAccountsCommands(program, contextOf);
   registerTokensCommands(program, contextOf);
+  registerRolesCommands(program, contextOf);
+  registerTeamsCommands(program, contextOf);
   registerAuditCommands(program, contextOf);
   registerReplayCommand(program, contextOf);
   // the global options work after the command's name too: `warden tokens list --json`
   for (const command of leaves(program)) if (command !== program) globalOptions(command);
+  // last, so that the script it prints knows every command and option
+  registerCompletionCommand(program, contextOf);
   return program;
 }
 

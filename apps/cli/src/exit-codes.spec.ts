@@ -23,6 +23,6 @@ describe('exitCodeForStatus', () => {
   });
 
   it('keeps the codes scripts rely on stable', () => {
-    expect({ ...ExitCode }).toMatchObject({ Ok: 0, Failure: 1, Usage: 2, Auth: 3, NotFound: 4, Conflict: 5, Invalid: 6, Unavailable: 7, AuditChainBroken: 8, ReadModelDiffers: 9 });
+    expect({ ...ExitCode }).toMatchObject({ Ok: 0, Failure: 1, Usage: 2, Auth: 3, NotFound: 4, Conflict: 5, Invalid: 6, Unavailable: 7, AuditChainBroken: 8, ReadModelDiffers: 9, TokenInactive: 10 });
   });
 });

@@ -21,6 +21,8 @@ export enum ExitCode {
   AuditChainBroken = 8,
   /** `replay --mode compare` found the live read model differing from a fresh replay. */
   ReadModelDiffers = 9,
+  /** `tokens verify`: the token does not work (revoked, expired, unknown, or not from that origin). */
+  TokenInactive = 10,
 }
 
 export function exitCodeForStatus(status: number): ExitCode {

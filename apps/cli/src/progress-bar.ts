@@ -1,4 +1,6 @@
-import type { ReadModelReplayView } from '@warden/contracts';
+import type { WardenSchema } from '@warden/api-client';
+
+type ReadModelReplayView = WardenSchema<'ReadModelReplayView'>;
 
 // One line that a terminal redraws in place (with \r) while a replay runs.
 

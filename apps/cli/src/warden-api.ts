@@ -1,71 +1,59 @@
+import { WardenClient, createWardenClient } from '@warden/api-client';
 import { Readable } from 'node:stream';
 import { ApiError, CliError, problemFrom } from './cli-error';
 import { ExitCode } from './exit-codes';
 
-export type QueryValue = string | number | undefined;
-
-export function withQuery(path: string, query: Record<string, QueryValue> = {}): string {
-  const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, String(value));
-  const text = params.toString();
-  return text ? `${path}?${text}` : path;
+/** What the typed client answers for one request. */
+interface Answered<T> {
+  data?: T;
+  error?: unknown;
+  response: Response;
 }
 
-/** The gateway's HTTP API, as one credential sees it. Any answer but a 2xx becomes an ApiError. */
-export class WardenApi {
-  constructor(
-    readonly baseUrl: string,
-    private readonly key?: string,
-  ) {}
+const API_PATH = /\/api\/v1$/;
 
-  get<T>(path: string, query?: Record<string, QueryValue>): Promise<T> {
-    return this.json<T>('GET', withQuery(path, query));
+/** The gateway's HTTP API, as one credential sees it, through the typed client. Any answer but a 2xx becomes an ApiError. */
+export class WardenApi {
+  readonly client: WardenClient;
+
+  constructor(
+    /** The API base, ending in /api/v1 (the typed client's paths start there). */
+    readonly baseUrl: string,
+    key?: string,
+  ) {
+    this.client = createWardenClient({
+      baseUrl: baseUrl.replace(API_PATH, ''),
+      credential: key,
+      fetch: (request) => this.reach(request),
+    });
   }
 
-  post<T>(path: string, body: unknown = {}): Promise<T> {
-    return this.json<T>('POST', path, body);
+  /** The data of a 2xx answer; a problem document (or whatever came instead) as an ApiError. */
+  async answer<T>(request: Promise<Answered<T>>): Promise<T> {
+    const result = await request;
+    if (!result.response.ok || result.error !== undefined)
+      throw new ApiError(problemFrom(result.response.status, result.response.statusText, result.error));
+    return result.data as T;
   }
 
   /** A streamed body (the NDJSON audit export): the status is checked, the body is left to the caller. */
-  async stream(path: string, query?: Record<string, QueryValue>): Promise<Readable> {
-    const response = await this.send('GET', withQuery(path, query));
-    if (!response.ok) throw await this.failure(response);
-    if (!response.body) return Readable.from([]);
-    return Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  async stream(request: Promise<Answered<ReadableStream<Uint8Array> | null>>): Promise<Readable> {
+    const body = await this.answer(request);
+    return body
+      ? Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>)
+      : Readable.from([]);
   }
 
-  private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await this.send(method, path, body);
-    if (!response.ok) throw await this.failure(response);
-    const text = await response.text();
-    if (!text) return undefined as T;
+  private async reach(request: Request): Promise<Response> {
+    request.headers.set('accept', 'application/json, application/problem+json, application/x-ndjson');
     try {
-      return JSON.parse(text) as T;
-    } catch {
-      throw new CliError(`the gateway answered ${method} ${path} with something that is not JSON`, ExitCode.Failure);
-    }
-  }
-
-  private async send(method: string, path: string, body?: unknown): Promise<Response> {
-    const headers: Record<string, string> = { accept: 'application/json, application/problem+json, application/x-ndjson' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (this.key) headers['authorization'] = `Bearer ${this.key}`;
-    try {
-      return await fetch(`${this.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      return await fetch(request);
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new CliError(`cannot reach the gateway at ${this.baseUrl}: ${cause?.code ?? cause?.message ?? String(error)}`, ExitCode.Unavailable);
+      throw new CliError(
+        `cannot reach the gateway at ${this.baseUrl}: ${cause?.code ?? cause?.message ?? String(error)}`,
+        ExitCode.Unavailable,
+      );
     }
-  }
-
-  private async failure(response: Response): Promise<ApiError> {
-    const text = await response.text().catch(() => '');
-    let body: unknown;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      body = undefined;
-    }
-    return new ApiError(problemFrom(response.status, response.statusText, body));
   }
 }

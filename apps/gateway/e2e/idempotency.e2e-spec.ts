@@ -3,8 +3,8 @@
 // never kept, and a command whose service is down answers 503 at once and can be retried
 // with the same key after the restart, creating the token exactly once.
 import { randomUUID } from 'node:crypto';
-import Redis from 'ioredis';
-import { ApiClient, RunningSystem, TEST_REDIS_URL, redisKeysWithPrefix, startSystem } from '@warden/testing';
+import type { RedisClient } from '@warden/redis';
+import { ApiClient, RunningSystem, redisKeysWithPrefix, startSystem, testRedis } from '@warden/testing';
 
 const STRONG = 'plinth-orbit-cascade-47';
 const NATS_REQUEST_TIMEOUT_MS = 2000;
@@ -27,14 +27,14 @@ interface Token {
 let system: RunningSystem;
 let platformAdmin: ApiClient;
 let tenantAdmin: ApiClient;
-let redis: Redis;
+let redis: RedisClient;
 
 const withKey = (key: string) => ({ 'idempotency-key': key });
 const serviceAccountBody = (username: string) => ({ username, account_type: 'service_external', password: 'envelope-status-updater-9' });
 
 beforeAll(async () => {
   system = await startSystem({ NATS_REQUEST_TIMEOUT_MS: String(NATS_REQUEST_TIMEOUT_MS) });
-  redis = new Redis(TEST_REDIS_URL);
+  redis = testRedis();
   platformAdmin = await ApiClient.login(system.gatewayUrl, system.admin.username, system.admin.password);
   const tenant = await platformAdmin.post<{ id: string }>('/organizations', { name: 'Idempotent Corp', settings: { service_external_limit: 50 } });
   expect(tenant.status).toBe(201);

@@ -3,13 +3,14 @@
 // by the tokens service from its event store: valid keys keep working, revoked ones stay
 // refused, and the tokens service's health says it is rebuilding. The rebuild is held open
 // by a PostgreSQL transaction that keeps a committed event unreadable, as it waits for it.
-import Redis from 'ioredis';
 import { Client } from 'pg';
-import { ApiClient, RunningSystem, TEST_REDIS_URL, deleteRedisPrefix, pollUntil, startSystem } from '@warden/testing';
+import { CREDENTIAL_READ_MODEL_READY_KEY, credentialGenerationPrefix } from '@warden/contracts';
+import type { RedisClient } from '@warden/redis';
+import { ApiClient, RunningSystem, deleteRedisPrefix, pollUntil, startSystem, testRedis } from '@warden/testing';
 
 let system: RunningSystem;
 let admin: ApiClient;
-let redis: Redis;
+let redis: RedisClient;
 
 interface Issued {
   id: string;
@@ -28,7 +29,7 @@ const readModelHealth = async () => {
 beforeAll(async () => {
   system = await startSystem();
   admin = await ApiClient.login(system.gatewayUrl, system.admin.username, system.admin.password);
-  redis = new Redis(TEST_REDIS_URL);
+  redis = testRedis();
 });
 
 afterAll(async () => {
@@ -59,7 +60,7 @@ it('answers from the event store while the lost read model is rebuilt, then from
     // Redis loses the tokens service's read model (the users service's records are kept).
     const prefix = system.env['REDIS_KEY_PREFIX']!;
     for (const part of ['credential-read-model:', 'credential:', 'token:', 'organization-tokens:', 'owned-tokens:']) {
-      await deleteRedisPrefix(redis, prefix + part);
+      await deleteRedisPrefix(redis, prefix + credentialGenerationPrefix('') + part);
     }
     expect(await readModelHealth()).toMatchObject({ status: 'degraded' }); // and the check starts the rebuild
 
@@ -73,7 +74,7 @@ it('answers from the event store while the lost read model is rebuilt, then from
       expect((await admin.post('/tokens/verify', { token: revoked.token })).body).toEqual({ active: false, reason: 'revoked' });
     }
     // Still rebuilding: the read model was not trusted for any of those answers.
-    expect(await redis.exists(`${prefix}credential-read-model:ready`)).toBe(0);
+    expect(await redis.exists(prefix + CREDENTIAL_READ_MODEL_READY_KEY)).toBe(0);
     expect(await readModelHealth()).toEqual({ status: 'degraded', detail: 'rebuilding from the event store', latencyMs: expect.any(Number) });
     await holder.query('COMMIT');
   } finally {

@@ -84,7 +84,7 @@ export const ROUTE_ACCESS = [
   {
     method: 'POST',
     path: '/api/v1/auth/token',
-    who: 'a service account\'s login key, exchanged for a long-lived API token (seed 003)',
+    who: 'a service account\'s login key, exchanged for a long-lived API token (the login-key exchange)',
     access: {
       anonymous: [401, null], platform_admin: [403, null], super_admin: [403, null], internal: [200, null], admin: [403, null],
       member: [403, null], auditor: [403, null], external: [200, null], external_custom: [200, null],
@@ -441,7 +441,7 @@ export const ROUTE_ACCESS = [
   {
     method: 'POST',
     path: '/api/v1/tokens',
-    who: 'tokens:write; the owner must be a service account of the caller\'s organization (seed 001): another organization\'s account is refused as an invalid owner, as an unknown one is',
+    who: 'tokens:write; the owner must be a service account of the caller\'s organization (tokens belong only to service accounts): another organization\'s account is refused as an invalid owner, as an unknown one is',
     access: {
       anonymous: [401, 401], platform_admin: [201, 422], super_admin: [201, 422], internal: [201, 422], admin: [201, 422],
       member: [403, 403], auditor: [403, 403], external: [403, 403], external_custom: [403, 403],

@@ -9,7 +9,7 @@ import {
 } from '@warden/platform';
 import { AuthenticationGuard, RequestAuthenticator, authenticateRequests } from './auth/authentication.guard';
 import { ApiDescription, serveDocsAssets } from './openapi/api-docs.controller';
-import { describeApi } from './openapi/openapi-document';
+import { describeApi, loadApiMetadata } from './openapi/openapi-document';
 import { setPublicBaseUrl } from './organizations/page-links';
 import { registerOAuthForms } from './oauth/oauth-form';
 
@@ -53,6 +53,7 @@ export function configureGateway(app: NestFastifyApplication, logger: WardenLogg
 }
 
 /** Publishes the OpenAPI document, built from the routes on first request; call after configureGateway and `app.init()`. */
-export function publishApiDescription(app: NestFastifyApplication): void {
+export async function publishApiDescription(app: NestFastifyApplication): Promise<void> {
+  await loadApiMetadata();
   app.get(ApiDescription).publish(() => describeApi(app));
 }

@@ -7,6 +7,7 @@ import {
   ServiceClient,
   WardenLogger,
   natsHealthCheck,
+  redisConnection,
   redisHealthCheck,
 } from '@warden/platform';
 import { AuditController } from './audit/audit.controller';
@@ -54,7 +55,7 @@ export class GatewayModule {
           inject: [ServiceClient],
           useFactory: (services: ServiceClient) => [
             natsHealthCheck({ connection: () => services.connection() }),
-            redisHealthCheck({ url: config.REDIS_URL }),
+            redisHealthCheck(redisConnection(config)),
           ],
         }),
         MetricsModule,

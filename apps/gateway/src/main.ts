@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   app.useLogger(new NestPinoLogger(logger));
   configureGateway(app, logger, publicBaseUrlOf(config));
   await app.init();
-  publishApiDescription(app);
+  await publishApiDescription(app);
   await app.listen(config.HTTP_PORT, config.HTTP_HOST);
   installGracefulShutdown(app, { timeoutMs: config.SHUTDOWN_TIMEOUT_MS, logger });
   logger.info({ url: `http://${config.HTTP_HOST}:${config.HTTP_PORT}/api/v1`, docs: `http://${config.HTTP_HOST}:${config.HTTP_PORT}/docs` }, 'gateway started');

@@ -6,10 +6,10 @@ export const tokensConfigSchema = serviceConfigSchema(3002).extend({
   SESSION_TTL_SECONDS: positiveInt()
     .max(24 * 60 * 60, 'must be at most 86400 (a login key is short-lived; exchange it for a token)')
     .default(3600)
-    .describe('Lifetime of a login session key (seed 003: short-lived)'),
+    .describe('Lifetime of a login session key (short-lived: an API token is for machines)'),
   EXCHANGED_TOKEN_LIFETIME_SECONDS: positiveInt()
     .default(30 * 24 * 60 * 60)
-    .describe("Lifetime of a token from POST /auth/token (seed 003), capped by the organization's max_token_lifetime_seconds"),
+    .describe("Lifetime of a token from POST /auth/token (a service account's login key exchanged), capped by the organization's max_token_lifetime_seconds"),
   ACCESS_TOKEN_LIFETIME_SECONDS: positiveInt()
     .max(24 * 60 * 60, 'must be at most 86400 (an access token is short-lived; the client asks for another)')
     .default(900)

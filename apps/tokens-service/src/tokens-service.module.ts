@@ -8,7 +8,7 @@ import { AccessTokenKeyring, accessTokenKeyringOf } from '@warden/token-verifier
 import { CredentialReadModel } from './credentials/credential-read-model';
 import { CredentialReplay } from './credentials/credential-replay';
 import { CredentialStoreVerification } from './credentials/credential-store-verification';
-import { PostgresCredentialStreams } from './credentials/credential-streams';
+import { CredentialStreams, LogCredentialStreams, PostgresCredentialStreams } from './credentials/credential-streams';
 import { ReadModelsController } from './credentials/read-models.controller';
 import { OwnedTokensController } from './owners/owned-tokens.controller';
 import { SessionsController } from './sessions/sessions.controller';
@@ -36,7 +36,7 @@ class CredentialReadModelLifecycle implements OnApplicationBootstrap, OnApplicat
 
   constructor(
     private readonly readModel: CredentialReadModel,
-    private readonly credentialStreams: PostgresCredentialStreams,
+    private readonly credentialStreams: CredentialStreams,
     private readonly tokens: TokensService,
     private readonly replay: CredentialReplay,
     private readonly consumer: EventConsumer,
@@ -120,7 +120,11 @@ export class TokensServiceModule {
       randomBytes,
       onRefused: (reason, userId) => logger.warn({ reason, userId }, 'refused to start a session'),
     });
-    const credentialStreams = new PostgresCredentialStreams(infrastructure.pool, infrastructure.options.schema);
+    // A trigger on the events table where there is one; otherwise filled from the log.
+    const credentialStreams: CredentialStreams =
+      config.EVENT_STORE === 'postgres'
+        ? new PostgresCredentialStreams(infrastructure.pool, infrastructure.options.schema)
+        : new LogCredentialStreams(infrastructure.pool, infrastructure.options.schema, infrastructure.eventStore());
     const storeVerification = new CredentialStoreVerification({
       store: infrastructure.eventStore(),
       streams: credentialStreams,

@@ -1,11 +1,11 @@
 // The identity rules that must hold under concurrency, on the real PostgreSQL event store,
 // through the application services; and the read models the gateway depends on.
-import { PrincipalRecord, RequestContext, UsersErrorCode, WardenError, principalKey } from '@warden/contracts';
+import { PrincipalRecord, RequestContext, UsersErrorCode, WardenError, principalRecordsKey } from '@warden/contracts';
 import { PostgresEventStore, quoteIdentifier } from '@warden/event-store-postgres';
 import { RedisProjectionRunner, silentMessagingLog } from '@warden/messaging';
-import { TEST_DATABASE_URL, TEST_REDIS_URL, deleteRedisPrefix, principalViewOf, readAllCommitted, uniqueTestId } from '@warden/testing';
+import { TEST_DATABASE_URL, deleteRedisPrefix, principalViewOf, readAllCommitted, testRedis, uniqueTestId } from '@warden/testing';
 import { accountAccessOf } from '@warden/users-domain';
-import Redis from 'ioredis';
+import type { RedisClient } from '@warden/redis';
 import { bootstrapPlatform } from './bootstrap/platform-bootstrap';
 import { OrganizationsService } from './organizations/organizations.service';
 import { ListingProjection } from './read-models/listing.projection';
@@ -23,7 +23,7 @@ const PASSWORD = 'correct horse battery staple 42';
 interface Harness {
   ctx: UsersContext;
   readModels: ReadModels;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   schema: string;
   admin: RequestContext;
@@ -37,7 +37,7 @@ async function start(): Promise<Harness> {
   const schema = uniqueTestId('users');
   const prefix = `${schema}:`;
   const store = await PostgresEventStore.connect({ connectionString: TEST_DATABASE_URL, schema, logger: quiet, poolSize: 12 });
-  const redis = new Redis(TEST_REDIS_URL);
+  const redis = testRedis();
   const identity = new PlatformIdentity();
   const hasher = new PasswordHasher();
   const listing = new ListingProjection(store.pool, schema);
@@ -148,7 +148,7 @@ describe('identity on the real event store', () => {
       payload: { friendly_name: 'DocuSign Connect', email_address: 'docusign@example.com', roles: [{ name: 'WARDEN_MEMBER' }] },
     });
     expect(created).toMatchObject({ account_type: 'service_external', username: 'docusign@example.com', status: 'active' });
-    const read = async () => JSON.parse((await h.redis.get(h.prefix + principalKey(created.id)))!) as PrincipalRecord;
+    const read = async () => JSON.parse((await h.redis.hget(principalRecordsKey(h.prefix), created.id))!) as PrincipalRecord;
     expect(await read()).toMatchObject({ status: 'active', roles: ['WARDEN_MEMBER'], accountType: 'service_external' });
 
     await h.users.deactivate({ context: h.admin, payload: { id: created.id } });
@@ -160,7 +160,7 @@ describe('identity on the real event store', () => {
     await deleteRedisPrefix(h.redis, h.prefix);
     expect(await h.readModels.principals.isReady()).toBe(false);
     await h.readModels.principals.rebuild();
-    const record = JSON.parse((await h.redis.get(h.prefix + principalKey(created.id)))!) as PrincipalRecord;
+    const record = JSON.parse((await h.redis.hget(principalRecordsKey(h.prefix), created.id))!) as PrincipalRecord;
     expect(record).toMatchObject({ userId: created.id, status: 'active', organizationId: h.organizationId });
   });
 

@@ -12,6 +12,8 @@ import { connectSignature } from '../src/webhook-processor/connect-signature';
 import { createWebhookProcessor } from '../src/webhook-processor/webhook-processor';
 
 const CONNECT_KEY = 'connect-hmac-key-for-the-example';
+// The example's own servers: not described by Warden's API description.
+const NOT_WARDEN = { checkAnswers: false };
 const STRONG = 'ledger-quartz-meadow-58';
 const GRACE_SECONDS = 3;
 
@@ -64,11 +66,11 @@ function notification(envelopeId: string, status: string, changedAt = new Date()
 
 /** Posts a notification as Connect does: the body signed with the Connect key, unless told otherwise. */
 function deliver(processorUrl: string, body: string, headers: Record<string, string> = { 'x-docusign-signature-1': connectSignature(Buffer.from(body), CONNECT_KEY) }) {
-  return new ApiClient(processorUrl).post<Record<string, unknown> & Problem>('/docusign/connect', body, headers);
+  return new ApiClient(processorUrl, undefined, NOT_WARDEN).post<Record<string, unknown> & Problem>('/docusign/connect', body, headers);
 }
 
 async function recordedStatus(envelopeId: string): Promise<string | undefined> {
-  const response = await new ApiClient(recordsUrl, tenantAdmin.credential).get<{ status: string }>(`/records/envelopes/${envelopeId}`);
+  const response = await new ApiClient(recordsUrl, tenantAdmin.credential, NOT_WARDEN).get<{ status: string }>(`/records/envelopes/${envelopeId}`);
   return response.status === 200 ? response.body.status : undefined;
 }
 
@@ -118,7 +120,7 @@ describe('the records API behind the Warden guard', () => {
   it('lets the service account write, and nothing more', async () => {
     const envelopeId = randomUUID();
     const body = { status: 'sent', status_changed_at: new Date().toISOString() };
-    const asIntegration = new ApiClient(recordsUrl).withApiKey(token.token);
+    const asIntegration = new ApiClient(recordsUrl, undefined, NOT_WARDEN).withApiKey(token.token);
     const written = await asIntegration.request<{ status: string; updated_by: string; applied: boolean }>('PUT', `/records/envelopes/${envelopeId}/status`, body);
     expect(written.status).toBe(200);
     expect(written.body).toMatchObject({ status: 'sent', updated_by: account.id, applied: true });
@@ -132,10 +134,10 @@ describe('the records API behind the Warden guard', () => {
     // an external account without the role holds no records:write
     const bare = await tenantAdmin.post<{ id: string }>('/users', { username: 'no-role@envelope-corp', account_type: 'service_external', password: 'envelope-status-updater-9' });
     const bareToken = await tenantAdmin.post<Token>('/tokens', { user_id: bare.body.id, name: 'no role' });
-    const refused = await new ApiClient(recordsUrl).withApiKey(bareToken.body.token).request<Problem>('PUT', `/records/envelopes/${envelopeId}/status`, body);
+    const refused = await new ApiClient(recordsUrl, undefined, NOT_WARDEN).withApiKey(bareToken.body.token).request<Problem>('PUT', `/records/envelopes/${envelopeId}/status`, body);
     expect([refused.status, refused.body.code]).toEqual([403, 'forbidden']);
 
-    const anonymous = await new ApiClient(recordsUrl).request<Problem>('PUT', `/records/envelopes/${envelopeId}/status`, body);
+    const anonymous = await new ApiClient(recordsUrl, undefined, NOT_WARDEN).request<Problem>('PUT', `/records/envelopes/${envelopeId}/status`, body);
     expect([anonymous.status, anonymous.body.code]).toEqual([401, 'unauthenticated']);
     expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="warden"');
 
@@ -194,7 +196,7 @@ describe('DocuSign Connect notifications through the webhook processor', () => {
     const missing = await deliver(processorUrl, noEnvelope);
     expect([missing.status, missing.body.code]).toEqual([400, 'invalid_notification']);
     const body = notification(randomUUID(), 'sent');
-    const asText = await new ApiClient(processorUrl).post<Problem>('/docusign/connect', body, {
+    const asText = await new ApiClient(processorUrl, undefined, NOT_WARDEN).post<Problem>('/docusign/connect', body, {
       'content-type': 'text/plain',
       'x-docusign-signature-1': connectSignature(Buffer.from(body), CONNECT_KEY),
     });

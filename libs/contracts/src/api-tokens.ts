@@ -16,7 +16,8 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import { PrincipalView } from './principal';
+import { Pagination } from './pagination';
+import { PermissionScope, PrincipalAccountType } from './principal';
 import { PageQuery } from './users';
 
 export const TokensSubjects = {
@@ -26,7 +27,7 @@ export const TokensSubjects = {
   revoke: 'tokens.tokens.revoke',
   rotate: 'tokens.tokens.rotate',
   reassign: 'tokens.tokens.reassign',
-  /** Seed 003: a login session key for a long-lived token of the same service account. */
+  /** A service account's login session key for a long-lived token of the same service account. */
   exchange: 'tokens.tokens.exchange',
   /**
    * Introspection for internal callers (RFC 7662 in spirit): `{token, origin?}` answers a
@@ -51,7 +52,7 @@ export const MAX_GRACE_PERIOD_SECONDS = 7 * 24 * 60 * 60;
 
 /** POST /tokens. Shapes only; the token decider checks the values (origins, expiry, permissions). */
 export class IssueTokenBody {
-  /** The service account that owns the token (seed 001). */
+  /** The service account that owns the token (tokens belong only to service accounts). */
   @IsDefined() @IsUUID() user_id!: string;
   @IsDefined() @IsString() @Length(1, 200) name!: string;
   @IsOptional() @IsIn(TOKEN_VISIBILITIES) visibility?: TokenVisibility;
@@ -103,82 +104,102 @@ export interface ReassignTokenRequest {
 }
 
 /** A token as listed and read: never its secret. */
-export interface TokenSecretView {
-  last_four: string;
-  issued_at: string;
-  valid_until: string | null;
+export class TokenSecretView {
+  last_four!: string;
+  issued_at!: string;
+  /** When a rotated-out secret stops working; null for the current secret. */
+  valid_until!: string | null;
 }
 
-export interface TokenView {
-  id: string;
-  user_id: string;
-  organization_id: string;
-  name: string;
-  visibility: TokenVisibility;
-  allowed_origins: string[];
-  permissions: string[] | null;
+export class TokenView {
+  id!: string;
+  /** The service account that owns it. */
+  user_id!: string;
+  organization_id!: string;
+  name!: string;
+  visibility!: TokenVisibility;
+  /** The exact origins a public token works from. */
+  allowed_origins!: string[];
+  /** The permissions it is narrowed to; null: all of its owner's. */
+  permissions!: string[] | null;
   /** `wdn_p_`: what kind of secret it is. */
-  prefix: string;
+  prefix!: string;
   /** The last four characters of the current secret, for telling tokens apart. */
-  last_four: string;
+  last_four!: string;
   /**
    * The secrets that work now, the current one last: a rotation's earlier secret stays here
    * until its grace period ends (`valid_until`; null for the current secret).
    */
-  secrets: TokenSecretView[];
-  status: TokenStatus;
-  enabled: boolean;
-  created_at: string;
-  expires_at: string | null;
-  last_used_at: string | null;
-  revoked_at: string | null;
-  rotated_at: string | null;
+  secrets!: TokenSecretView[];
+  status!: TokenStatus;
+  enabled!: boolean;
+  created_at!: string;
+  expires_at!: string | null;
+  last_used_at!: string | null;
+  revoked_at!: string | null;
+  rotated_at!: string | null;
 }
 
-/** What POST /tokens, rotate and exchange answer: seed 004's `api_token` and the token's view. The secret, once. */
-export interface IssuedTokenView extends TokenView {
-  token: string;
+/** What POST /tokens, rotate and exchange answer: the token's view and its secret, once. */
+export class IssuedTokenView extends TokenView {
+  /** The secret: shown in this answer only; Warden keeps its SHA-256. */
+  token!: string;
 }
 
-/** Seed 004's `api_token` object, in POST /users for a service account. */
-export interface ApiTokenOfNewUser {
-  id: string;
-  user_id: string;
-  name: string;
-  token: string;
-  enabled: true;
+/** GET /tokens. */
+export class TokenPage {
+  pagination!: Pagination;
+  results!: TokenView[];
+}
+
+/** The `api_token` object of POST /users for a service account that gets its first token. */
+export class ApiTokenOfNewUser {
+  id!: string;
+  user_id!: string;
+  name!: string;
+  /** The secret: shown in this answer only. */
+  token!: string;
+  enabled!: true;
 }
 
 /**
- * RFC 7662-style introspection: everything the verifier knows of an active credential's
- * caller, so a service asking over HTTP or NATS decides as one reading Redis would.
+ * An introspection of a credential that works (RFC 7662-style): everything the verifier knows
+ * of its caller, so a service asking over HTTP or NATS decides as one reading Redis would.
  */
-export type TokenIntrospection =
-  | {
-      active: true;
-      token_id: string;
-      token_type: PrincipalView['credential']['kind'];
-      user_id: string;
-      organization_id: string;
-      account_type: PrincipalView['accountType'];
-      roles: string[];
-      teams: string[];
-      /** The caller's effective permissions (a narrowed token's already intersected). */
-      permissions: PrincipalView['permissions'];
-      is_super_admin: boolean;
-      platform_admin: boolean;
-      /** RFC 7662's `scope`: the permissions an API token was narrowed to (an access token granted), space-separated; absent when it holds its owner's. */
-      scope?: string;
-      expires_at: string | null;
-    }
-  | { active: false; reason?: string };
+export class ActiveTokenIntrospection {
+  active!: true;
+  token_id!: string;
+  /** What the credential is: a login session key, an API token or an OAuth access token. */
+  token_type!: 'api_token' | 'session' | 'access_token';
+  user_id!: string;
+  organization_id!: string;
+  account_type!: PrincipalAccountType;
+  roles!: string[];
+  teams!: string[];
+  /** The caller's effective permissions (a narrowed token's already intersected), and where each applies. */
+  permissions!: Record<string, PermissionScope>;
+  is_super_admin!: boolean;
+  platform_admin!: boolean;
+  /** RFC 7662's `scope`: the permissions an API token was narrowed to (an access token granted), space-separated; absent when it holds its owner's. */
+  scope?: string;
+  expires_at!: string | null;
+}
+
+/** An introspection of a token that does not work (or is another organization's). */
+export class InactiveTokenIntrospection {
+  active!: false;
+  /** Why, for a caller holding `tokens:read` (and internal callers): `revoked`, `expired`, `origin_not_allowed`... */
+  reason?: string;
+}
+
+export type TokenIntrospection = ActiveTokenIntrospection | InactiveTokenIntrospection;
 
 export interface VerifyTokenRequest {
   token: string;
   origin?: string;
 }
 
-/** POST /auth/token (seed 003): no body; the presented login key is what is exchanged. */
+/** POST /auth/token: no body; the presented login key is what is exchanged. */
 export interface ExchangeTokenRequest {
   name?: string;
 }

@@ -15,32 +15,39 @@ export const AuditRequestSubjects = {
 /** Records without an organization are chained under this name. */
 export const PLATFORM_AUDIT_CHAIN = 'platform';
 
-export interface AuditRecordView {
-  event_id: string;
-  event_type: string;
+/** The credential an actor acted through. */
+export class AuditActorCredential {
+  /** `session` (a login key) or `api_token`. */
+  kind!: string;
+  id!: string;
+}
+
+export class AuditRecordView {
+  event_id!: string;
+  event_type!: string;
   /** Which version of the event type's shape `data` has: the event as its service stored it. */
-  schema_version: number;
-  service: string;
-  stream_id: string;
-  stream_version: number;
-  position: string;
-  recorded_at: string;
-  actor_id: string | null;
-  actor_type: string | null;
-  organization_id: string | null;
-  correlation_id: string | null;
-  client_address: string | null;
-  user_agent: string | null;
+  schema_version!: number;
+  service!: string;
+  stream_id!: string;
+  stream_version!: number;
+  position!: string;
+  recorded_at!: string;
+  actor_id!: string | null;
+  actor_type!: string | null;
+  organization_id!: string | null;
+  correlation_id!: string | null;
+  client_address!: string | null;
+  user_agent!: string | null;
   /**
    * The credential the actor acted through (a login session or an API token), so that an
    * action made with a token can be traced to the token, and the token to whoever minted it.
    */
-  actor_credential: { kind: string; id: string } | null;
-  data: Record<string, unknown>;
+  actor_credential!: AuditActorCredential | null;
+  data!: Record<string, unknown>;
   /** The record's place in its organization's hash chain (1 for the first). */
-  chain_sequence: number;
-  previous_hash: string;
-  hash: string;
+  chain_sequence!: number;
+  previous_hash!: string;
+  hash!: string;
 }
 
 export type AuditOrder = 'oldest' | 'newest';
@@ -62,9 +69,9 @@ export interface ListAuditEventsRequest {
   cursor?: string;
 }
 
-export interface AuditEventsPage {
-  results: AuditRecordView[];
-  next_cursor: string | null;
+export class AuditEventsPage {
+  results!: AuditRecordView[];
+  next_cursor!: string | null;
 }
 
 export interface VerifyAuditChainRequest {
@@ -82,17 +89,31 @@ export type AuditChainBreakReason =
   /** The chain head says more records were appended than remain: the last ones were deleted. */
   | 'missing_tail';
 
-export interface AuditChainBreak {
-  chain: string;
+export class AuditChainBreak {
+  chain!: string;
   /** The chain sequence of the first record that fails (for `missing_tail`, the first missing one). */
-  sequence: number;
-  event_id: string | null;
-  reason: AuditChainBreakReason;
+  sequence!: number;
+  event_id!: string | null;
+  reason!: AuditChainBreakReason;
 }
 
-export type AuditChainVerification =
-  | { intact: true; records: number; chains: number }
-  | { intact: false; records: number; chains: number; first_broken: AuditChainBreak };
+/** Every chain walked is whole. */
+export class IntactAuditChain {
+  intact!: true;
+  /** Records walked. */
+  records!: number;
+  chains!: number;
+}
+
+/** A chain is broken: the first record that fails. */
+export class BrokenAuditChain {
+  intact!: false;
+  records!: number;
+  chains!: number;
+  first_broken!: AuditChainBreak;
+}
+
+export type AuditChainVerification = IntactAuditChain | BrokenAuditChain;
 
 export interface UserAsOfRequest {
   user_id: string;
@@ -102,18 +123,18 @@ export interface UserAsOfRequest {
 }
 
 /** A user's state at a moment, folded from the users service's event store. */
-export interface UserAsOfView {
-  user_id: string;
-  at: string;
+export class UserAsOfView {
+  user_id!: string;
+  at!: string;
   /** `absent`: the user did not exist yet at that moment. */
-  status: 'absent' | 'active' | 'deactivated' | 'deleted';
-  organization_id: string;
+  status!: 'absent' | 'active' | 'deactivated' | 'deleted';
+  organization_id!: string;
   account_type?: string;
   username?: string;
   roles?: string[];
   teams?: string[];
   /** The user stream's version at that moment (0 when absent). */
-  version: number;
+  version!: number;
 }
 
 export interface TokenAsOfRequest {
@@ -133,25 +154,25 @@ export type TokenAsOfStatus = 'absent' | 'active' | 'rotated_in_grace' | 'revoke
 export type TokenAsOfRefusal = 'not_issued' | 'revoked' | 'expired' | 'owner_inactive';
 
 /** A secret the token had at that moment: never the secret, only its last four characters. */
-export interface TokenSecretAsOf {
-  last_four: string;
-  issued_at: string;
+export class TokenSecretAsOf {
+  last_four!: string;
+  issued_at!: string;
   /** Its own end: the end of the grace period for a rotated-out secret; null for the current one. */
-  valid_until: string | null;
+  valid_until!: string | null;
   /** Whether it would have been accepted at that moment. */
-  valid: boolean;
+  valid!: boolean;
 }
 
 /** A token's state at a moment, folded from the tokens service's event store (and its owner's and organization's). */
-export interface TokenAsOfView {
-  token_id: string;
-  at: string;
-  status: TokenAsOfStatus;
+export class TokenAsOfView {
+  token_id!: string;
+  at!: string;
+  status!: TokenAsOfStatus;
   /** Whether some secret of the token would have been accepted then. */
-  valid: boolean;
+  valid!: boolean;
   /** Present when not valid. */
   refusal?: TokenAsOfRefusal;
-  organization_id: string;
+  organization_id!: string;
   owner_id?: string;
   /** The owner's status at that moment. */
   owner_status?: 'absent' | 'active' | 'deactivated' | 'deleted';
@@ -168,10 +189,17 @@ export interface TokenAsOfView {
   last_used_at?: string | null;
   secrets?: TokenSecretAsOf[];
   /** The token stream's version at that moment (0 when absent). */
-  version: number;
+  version!: number;
 }
 
-export interface AuditBackfillReport {
-  /** Per source service: events read from its store in this run, and how many were new to the audit log. */
-  sources: { service: string; read: number; recorded: number; checkpoint: string | null }[];
+/** A source service in a backfill: events read from its store in this run, and how many were new to the audit log. */
+export class AuditBackfillSource {
+  service!: string;
+  read!: number;
+  recorded!: number;
+  checkpoint!: string | null;
+}
+
+export class AuditBackfillReport {
+  sources!: AuditBackfillSource[];
 }

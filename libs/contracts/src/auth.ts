@@ -1,16 +1,24 @@
 import { PermissionScope, PrincipalAccountType, PrincipalView } from './principal';
+import { VERIFICATION_KEY_TAG } from './verification-keys';
 
 // Authentication spans two services: the users service checks passwords and keeps, for
 // every user, the principal record below in Redis; the tokens service issues credentials
 // (login sessions now, API tokens later) and keeps, for each, a credential record keyed by
 // the SHA-256 of its secret. Verifying a request reads both in one Redis round trip.
 
-/** Redis key (after REDIS_KEY_PREFIX) of a user's principal record, written by the users service. */
-export const principalKey = (userId: string) => `principal:${userId}`;
+/**
+ * Redis hash of every user's principal record (field: the user id), written by the users
+ * service, after REDIS_KEY_PREFIX and VERIFICATION_KEY_TAG: a verification reads its owner's
+ * field in the credential's round trip.
+ */
+export const PRINCIPAL_RECORDS = 'principals';
+
+/** The full Redis key of the principal records. */
+export const principalRecordsKey = (keyPrefix: string) => keyPrefix + VERIFICATION_KEY_TAG + PRINCIPAL_RECORDS;
 
 export type PrincipalStatus = 'active' | 'deactivated' | 'deleted';
 
-/** JSON value at `principalKey(userId)`. */
+/** JSON value of a user's field in the principal records. */
 export interface PrincipalRecord {
   userId: string;
   organizationId: string;
@@ -53,11 +61,12 @@ export interface StartSessionRequest {
   organizationId: string;
 }
 
-/** Seed 003: `{"key": "...", "domain": null}`, plus when it stops working. */
-export interface LoginResponse {
-  key: string;
-  domain: null;
-  expires_at: string;
+/** `{"key": "...", "domain": null}`, plus when it stops working. */
+export class LoginResponse {
+  /** The login key: present it as `Authorization: Bearer <key>` or `x-api-key: <key>`. */
+  key!: string;
+  domain!: null;
+  expires_at!: string;
 }
 
 export interface CountOwnedTokensRequest {
@@ -69,21 +78,32 @@ export interface CountOwnedTokensResponse {
 }
 
 /** `GET /api/v1/auth/whoami`: the caller as its credential's verification found it. */
-export interface WhoAmIResponse {
-  user_id: string;
-  organization_id: string;
-  account_type: PrincipalAccountType;
-  roles: string[];
-  teams: string[];
+export class WhoAmIResponse {
+  user_id!: string;
+  organization_id!: string;
+  account_type!: PrincipalAccountType;
+  roles!: string[];
+  teams!: string[];
   /**
-   * What the caller can really do through this credential: a super admin's or the internal
-   * service account's every permission spelled out, a narrowed token's intersection.
+   * What the caller can really do through this credential, and where each applies: a super
+   * admin's or the internal service account's every permission spelled out, a narrowed
+   * token's intersection.
    */
-  permissions: Record<string, PermissionScope>;
-  is_super_admin: boolean;
-  platform_admin: boolean;
+  permissions!: Record<string, PermissionScope>;
+  is_super_admin!: boolean;
+  platform_admin!: boolean;
   /** Holds every permission of its organization (a super admin or the internal service account, through a credential that is not narrowed). */
-  acts_as_super_admin: boolean;
-  /** `permissions` is set for an API token narrowed to those. */
-  credential: { kind: PrincipalView['credential']['kind']; id: string; expires_at: string | null; permissions?: string[] };
+  acts_as_super_admin!: boolean;
+  credential!: PresentedCredential;
+}
+
+/** The credential a request was authenticated with. */
+export class PresentedCredential {
+  /** A login session key, an API token or an OAuth access token (or, at introspection and revocation, an OAuth client's secret or key). */
+  kind!: PrincipalView['credential']['kind'];
+  /** The session's, the token's or the access token's grant id. */
+  id!: string;
+  expires_at!: string | null;
+  /** The permissions an API token was narrowed to (an access token's scope); absent when it holds its owner's. */
+  permissions?: string[];
 }

@@ -12,5 +12,6 @@ export * from './users';
 export * from './teams';
 export * from './roles';
 export * from './read-models';
+export * from './verification-keys';
 export * from './access-tokens';
 export * from './oauth';

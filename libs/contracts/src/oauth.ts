@@ -5,8 +5,7 @@
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsISO8601, IsInt, IsObject, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import { MAX_GRACE_PERIOD_SECONDS } from './api-tokens';
-import { TokenIntrospection } from './api-tokens';
-import { PrincipalView } from './principal';
+import { PermissionScope, PrincipalAccountType, PrincipalView } from './principal';
 
 export const OAuthSubjects = {
   /** The token endpoint: payload `TokenEndpointRequest`, answers `TokenEndpointAnswer`. */
@@ -93,20 +92,25 @@ export interface TokenEndpointRequest {
 export type ClientAuthenticationAnswer = { ok: true; principal: PrincipalView } | { ok: false; status: 400 | 401; body: OAuthErrorAnswer };
 
 /** RFC 6749 §5.1 (and RFC 8693 §2.2.1's `issued_token_type` for a token exchange). */
-export interface AccessTokenAnswer {
-  access_token: string;
-  token_type: 'Bearer';
-  expires_in: number;
-  scope: string;
-  issued_token_type?: typeof ACCESS_TOKEN_TYPE;
+export class AccessTokenAnswer {
+  /** Opaque (`wdn_at_...`): present it as `Authorization: Bearer <token>`. */
+  access_token!: string;
+  token_type!: 'Bearer';
+  /** Seconds it lives from now. */
+  expires_in!: number;
+  /** The permissions it holds, space-separated (what was asked for, within the account's). */
+  scope!: string;
+  /** For a token exchange (RFC 8693): what was issued. */
+  issued_token_type?: 'urn:ietf:params:oauth:token-type:access_token';
 }
 
 export type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope' | 'unsupported_token_type';
 
 /** RFC 6749 §5.2. */
-export interface OAuthErrorAnswer {
-  error: OAuthErrorCode;
-  error_description: string;
+export class OAuthErrorAnswer {
+  error!: OAuthErrorCode;
+  /** For people; never says which of a client's secret, key or account was wrong. */
+  error_description!: string;
 }
 
 /** The token endpoint's answer over NATS: RFC 6749's body and the HTTP status it goes out with. */
@@ -117,38 +121,59 @@ export interface RevokeAccessTokenRequest {
 }
 
 /**
- * RFC 7662's answer: its members (`scope`: what the token may do, space-separated;
- * `token_type` Bearer), with Warden's introspection beside them (`token_kind`: what it is).
+ * RFC 7662's answer for a token that works: its members (`scope`: what the token may do,
+ * space-separated; `token_type` Bearer), with Warden's introspection beside them
+ * (`token_kind`: what it is).
  */
-export type OAuthIntrospection =
-  | { active: false }
-  | (Omit<Extract<TokenIntrospection, { active: true }>, 'token_type' | 'scope'> & {
-      token_type: 'Bearer';
-      token_kind: Extract<TokenIntrospection, { active: true }>['token_type'];
-      scope: string;
-      client_id: string;
-      sub: string;
-      exp?: number;
-      iat?: number;
-    });
+export class ActiveOAuthIntrospection {
+  active!: true;
+  token_id!: string;
+  token_type!: 'Bearer';
+  /** What the credential is: an OAuth access token, an API token or a login session key. */
+  token_kind!: 'access_token' | 'api_token' | 'session';
+  scope!: string;
+  /** The service account (or user) it stands for. */
+  client_id!: string;
+  sub!: string;
+  user_id!: string;
+  organization_id!: string;
+  account_type!: PrincipalAccountType;
+  roles!: string[];
+  teams!: string[];
+  permissions!: Record<string, PermissionScope>;
+  is_super_admin!: boolean;
+  platform_admin!: boolean;
+  expires_at!: string | null;
+  /** Seconds since the epoch. */
+  exp?: number;
+  /** Seconds since the epoch (access tokens). */
+  iat?: number;
+}
+
+/** RFC 7662's answer for any token that does not work, or is another organization's. */
+export class InactiveOAuthIntrospection {
+  active!: false;
+}
+
+export type OAuthIntrospection = ActiveOAuthIntrospection | InactiveOAuthIntrospection;
 
 /** Routes where an OAuth client may authenticate with its client secret or key instead of a bearer credential. */
 export const CLIENT_AUTHENTICATED_ROUTES: ReadonlySet<string> = new Set(['POST /oauth2/introspect', 'POST /oauth2/revoke']);
 
 /** RFC 8414: the authorization server's metadata. */
-export interface AuthorizationServerMetadata {
-  issuer: string;
-  token_endpoint: string;
-  introspection_endpoint: string;
-  revocation_endpoint: string;
-  grant_types_supported: string[];
-  token_endpoint_auth_methods_supported: ClientAuthenticationMethod[];
+export class AuthorizationServerMetadata {
+  issuer!: string;
+  token_endpoint!: string;
+  introspection_endpoint!: string;
+  revocation_endpoint!: string;
+  grant_types_supported!: string[];
+  token_endpoint_auth_methods_supported!: ClientAuthenticationMethod[];
   /** The keys' algorithms, and Ed25519 (RFC 9864) for EdDSA keys. */
-  token_endpoint_auth_signing_alg_values_supported: (KeyAlgorithm | 'Ed25519')[];
-  introspection_endpoint_auth_methods_supported: string[];
-  revocation_endpoint_auth_methods_supported: string[];
-  scopes_supported?: string[];
-  response_types_supported: string[];
+  token_endpoint_auth_signing_alg_values_supported!: string[];
+  introspection_endpoint_auth_methods_supported!: string[];
+  revocation_endpoint_auth_methods_supported!: string[];
+  /** Empty: machines only, no authorization endpoint. */
+  response_types_supported!: string[];
 }
 
 export class RotateClientSecretBody {
@@ -171,12 +196,13 @@ export class AddFederationRuleBody {
   @IsDefined() @IsObject() claims!: Record<string, string>;
 }
 
-export interface FederationRuleView {
-  id: string;
-  issuer: string;
-  audiences: string[];
-  claims: Record<string, string>;
-  created_at: string;
+export class FederationRuleView {
+  id!: string;
+  issuer!: string;
+  audiences!: string[];
+  /** Claims a workload token must hold, each with exactly this value. */
+  claims!: Record<string, string>;
+  created_at!: string;
 }
 
 export interface AccountRequest {
@@ -184,38 +210,40 @@ export interface AccountRequest {
 }
 
 /** A client secret as listed: never the secret. */
-export interface ClientSecretView {
-  id: string;
+export class ClientSecretView {
+  id!: string;
   /** `wdn_c_`: what kind of secret it is. */
-  prefix: string;
-  last_four: string;
-  created_at: string;
+  prefix!: string;
+  last_four!: string;
+  created_at!: string;
   /** When a rotated-out or revoked secret stops working; null while it is current. */
-  valid_until: string | null;
-  status: 'active' | 'ending' | 'revoked';
+  valid_until!: string | null;
+  status!: 'active' | 'ending' | 'revoked';
 }
 
 /** What adding or rotating a client secret answers: the secret, once. */
-export interface IssuedClientSecretView extends ClientSecretView {
-  client_id: string;
-  client_secret: string;
+export class IssuedClientSecretView extends ClientSecretView {
+  /** The account's id. */
+  client_id!: string;
+  /** The secret: shown in this answer only. */
+  client_secret!: string;
 }
 
-export interface ServiceAccountKeyView {
-  id: string;
-  algorithm: KeyAlgorithm;
+export class ServiceAccountKeyView {
+  id!: string;
+  algorithm!: KeyAlgorithm;
   /** The public key as registered (never a private member). */
-  jwk: Record<string, unknown>;
-  registered_at: string;
-  expires_at: string | null;
-  status: 'active' | 'expired';
+  jwk!: Record<string, unknown>;
+  registered_at!: string;
+  expires_at!: string | null;
+  status!: 'active' | 'expired';
 }
 
 /** A service account's side of OAuth: its `client_id` and every client credential it has. */
-export interface OAuthClientView {
-  client_id: string;
-  organization_id: string;
-  client_secrets: ClientSecretView[];
-  keys: ServiceAccountKeyView[];
-  federation_rules: FederationRuleView[];
+export class OAuthClientView {
+  client_id!: string;
+  organization_id!: string;
+  client_secrets!: ClientSecretView[];
+  keys!: ServiceAccountKeyView[];
+  federation_rules!: FederationRuleView[];
 }

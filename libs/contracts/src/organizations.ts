@@ -1,17 +1,19 @@
 import { Type } from 'class-transformer';
 import { IsBoolean, IsDefined, IsInt, IsObject, IsOptional, IsString, Length, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
-import { Page } from './pagination';
+import { Page, Pagination } from './pagination';
 
 export const DEFAULT_SERVICE_INTERNAL_LIMIT = 1;
 export const DEFAULT_SERVICE_EXTERNAL_LIMIT = 5;
 
-export interface OrganizationSettings {
-  service_internal_limit: number;
-  service_external_limit: number;
+export class OrganizationSettings {
+  /** How many internal service accounts the organization may have (0 or 1). */
+  service_internal_limit!: number;
+  /** How many external service accounts the organization may have. */
+  service_external_limit!: number;
   /** Longest lifetime a token of the organization may have; null: no limit. */
-  max_token_lifetime_seconds: number | null;
-  /** Whether humans may log in with a password; service accounts always may (seed 000). */
-  human_password_login: boolean;
+  max_token_lifetime_seconds!: number | null;
+  /** Whether humans may log in with a password; service accounts always may. */
+  human_password_login!: boolean;
 }
 
 export interface CreateOrganizationRequest {
@@ -19,15 +21,22 @@ export interface CreateOrganizationRequest {
   settings?: Partial<OrganizationSettings>;
 }
 
-export interface OrganizationView {
-  id: string;
-  /** This organization in this API (seed 003). */
+export class ServiceAccountCounts {
+  service_internal!: number;
+  service_external!: number;
+}
+
+export class OrganizationView {
+  id!: string;
+  /** This organization's URL in this API. */
   url?: string;
-  name: string;
-  root: boolean;
-  settings: OrganizationSettings;
-  service_accounts: { service_internal: number; service_external: number };
-  created_at: string;
+  name!: string;
+  /** The root organization: the platform admin's. */
+  root!: boolean;
+  settings!: OrganizationSettings;
+  /** How many service accounts of each kind it has. */
+  service_accounts!: ServiceAccountCounts;
+  created_at!: string;
 }
 
 export interface ListOrganizationsRequest {
@@ -35,7 +44,10 @@ export interface ListOrganizationsRequest {
   page_size: number;
 }
 
-export type OrganizationPage = Page<OrganizationView>;
+export class OrganizationPage implements Page<OrganizationView> {
+  pagination!: Pagination;
+  results!: OrganizationView[];
+}
 
 /** PATCH /organizations/:id: the settings to change, each optional. */
 export class UpdateOrganizationSettingsBody {

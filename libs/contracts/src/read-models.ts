@@ -10,6 +10,7 @@
 
 import { CommonErrorCode, WardenError } from './errors';
 import { RequestContext } from './request-context';
+import { VERIFICATION_KEY_TAG } from './verification-keys';
 
 /** The read models that can be replayed, and the service that owns each. */
 export const READ_MODELS = {
@@ -50,41 +51,41 @@ export interface ReplayReadModelRequest {
 export type ReplayState = 'running' | 'succeeded' | 'failed';
 
 /** One run of a replay, as the services answer it and the admin route shows it. */
-export interface ReadModelReplayView {
-  read_model: ReadModelName;
-  replay_id: string;
-  mode: ReplayMode;
-  state: ReplayState;
-  started_at: string;
-  finished_at: string | null;
+export class ReadModelReplayView {
+  read_model!: ReadModelName;
+  replay_id!: string;
+  mode!: ReplayMode;
+  state!: ReplayState;
+  started_at!: string;
+  finished_at!: string | null;
   /** Events applied so far (the catch-up included). */
-  events_done: number;
+  events_done!: number;
   /** Events in the store when the run started (the catch-up may add some). */
-  events_total: number;
-  events_per_second: number;
+  events_total!: number;
+  events_per_second!: number;
   /** Estimated from the rate so far; null until there is one, 0 once done. */
-  seconds_left: number | null;
+  seconds_left!: number | null;
   /** Why a failed run failed. */
-  error: string | null;
+  error!: string | null;
   /** A compare run's report, once it succeeded. */
-  report: ReadModelCompareReport | null;
+  report!: ReadModelCompareReport | null;
 }
 
 /** One entry that the live read model and a fresh replay disagree on. */
-export interface ReadModelDifference {
+export class ReadModelDifference {
   /** The entry's name within the read model (a Redis key after the generation, a table row's id). */
-  key: string;
+  key!: string;
   /** Its value in the live read model, null when missing there. */
-  live: string | null;
+  live!: string | null;
   /** Its value in the fresh replay, null when missing there. */
-  replayed: string | null;
+  replayed!: string | null;
 }
 
-export interface ReadModelCompareReport {
+export class ReadModelCompareReport {
   /** Entries looked at (the union of both sides). */
-  compared: number;
+  compared!: number;
   /** Every difference; empty when the live read model is what the store implies. */
-  differences: ReadModelDifference[];
+  differences!: ReadModelDifference[];
 }
 
 /**
@@ -93,20 +94,24 @@ export interface ReadModelCompareReport {
  * rebuilt. The projection's apply script checks it; verifiers read the generation pointer
  * instead, which is written only once the generation it names is built.
  */
-export const CREDENTIAL_READ_MODEL_READY_KEY = 'credential-read-model:ready';
+export const CREDENTIAL_READ_MODEL_READY_KEY = `${VERIFICATION_KEY_TAG}credential-read-model:ready`;
 
 /**
  * Redis key (after REDIS_KEY_PREFIX) naming the live generation of the credential read
  * model, and saying it is ready: written only once that generation is built. `''`: the base
- * generation, whose keys sit right under REDIS_KEY_PREFIX (as the first build and a rebuild
+ * generation, whose keys sit right under the verification tag (as the first build and a rebuild
  * after a flush write them). Absent: the read model is lost or being rebuilt, and the
  * verifier asks the tokens service instead of trusting what Redis holds. A replay builds
  * generation `<g>` under `credentialGenerationPrefix(g)` and switches this key to it.
  */
-export const CREDENTIAL_READ_MODEL_GENERATION_KEY = 'credential-read-model:generation';
+export const CREDENTIAL_READ_MODEL_GENERATION_KEY = `${VERIFICATION_KEY_TAG}credential-read-model:generation`;
 
-/** Where (after REDIS_KEY_PREFIX) a generation's keys live: '' for the base generation. */
-export const credentialGenerationPrefix = (generation: string) => (generation === '' ? '' : `credential-read-model:gen:${generation}:`);
+/**
+ * Where (after REDIS_KEY_PREFIX) a generation's keys live: right under the verification tag
+ * for the base generation (`''`), beside it for another.
+ */
+export const credentialGenerationPrefix = (generation: string) =>
+  generation === '' ? VERIFICATION_KEY_TAG : `${VERIFICATION_KEY_TAG}credential-read-model:gen:${generation}:`;
 
 /**
  * Internal request-reply subject of the tokens service: a verification decided from its

@@ -1,4 +1,4 @@
-// The role catalogue in seed 004's shape: roles grouped by application code.
+// The role catalogue: roles grouped by application code.
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsIn, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
 
 export const RoleSubjects = {
@@ -7,14 +7,16 @@ export const RoleSubjects = {
   archive: 'users.roles.archive',
 } as const;
 
-export interface RoleView {
-  name: string;
-  display_name: string;
-  description: string;
-  type: 'default' | 'custom';
-  status: 'ACTIVE' | 'ARCHIVED';
-  access_scope: 'organization' | 'team';
-  permissions: string[];
+export class RoleView {
+  name!: string;
+  display_name!: string;
+  description!: string;
+  /** `default`: one of Warden's own roles; `custom`: made by the organization. */
+  type!: 'default' | 'custom';
+  status!: 'ACTIVE' | 'ARCHIVED';
+  /** Where the role's permissions apply: the whole organization, or the holder's teams. */
+  access_scope!: 'organization' | 'team';
+  permissions!: string[];
 }
 
 export type RoleCatalogueView = Record<string, RoleView[]>;
@@ -33,7 +35,7 @@ export class CreateRoleBody {
   @IsDefined() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(100) @IsString({ each: true }) @Length(1, 80, { each: true })
   permissions!: string[];
   @IsOptional() @IsIn(['organization', 'team']) access_scope?: 'organization' | 'team';
-  /** The organization (seed 004's account); defaults to the caller's. */
+  /** The organization (its id, named `account_id` as in POST /users); defaults to the caller's. */
   @IsOptional() @IsUUID() account_id?: string;
 }
 

@@ -1,6 +1,6 @@
-// Teams: a name and members, in one organization. Seed 003's `groups` are teams.
+// Teams: a name and members, in one organization. POST /users also calls them `groups`.
 import { IsDefined, IsString, IsUUID, Length } from 'class-validator';
-import { Page } from './pagination';
+import { Page, Pagination } from './pagination';
 
 export const TeamSubjects = {
   create: 'users.teams.create',
@@ -24,15 +24,28 @@ export class AddTeamMemberBody {
   @IsDefined() @IsUUID() user_id!: string;
 }
 
-export interface TeamView {
-  id: string;
-  organization_id: string;
-  name: string;
-  members: string[];
-  created_at: string;
+export class TeamView {
+  id!: string;
+  organization_id!: string;
+  name!: string;
+  /** The members' user ids. */
+  members!: string[];
+  created_at!: string;
 }
 
-export type TeamPage = Page<Omit<TeamView, 'members'> & { member_count: number }>;
+/** A team as listed: its member count instead of its members. */
+export class TeamListItem {
+  id!: string;
+  organization_id!: string;
+  name!: string;
+  member_count!: number;
+  created_at!: string;
+}
+
+export class TeamPage implements Page<TeamListItem> {
+  pagination!: Pagination;
+  results!: TeamListItem[];
+}
 
 export interface TeamRequest {
   id: string;

@@ -1,4 +1,5 @@
 import { hash as oneShotHash, createHash } from 'node:crypto';
+import { VERIFICATION_KEY_TAG } from './verification-keys';
 
 // The wire format of every Warden secret (login session keys now, API tokens later),
 // shared by whoever mints, verifies or scans for them:
@@ -135,19 +136,23 @@ export interface CredentialRecord {
   permissions?: string[];
 }
 
-/** Redis key (after REDIS_KEY_PREFIX) of the record of the credential whose secret hashes to `hash`. */
+/** Redis key (after the prefix of its generation, `credentialGenerationPrefix`) of the record of the credential whose secret hashes to `hash`. */
 export const credentialKey = (hash: string) => `credential:${hash}`;
 
-/** Redis key (after REDIS_KEY_PREFIX) of the set of API token ids a user owns. */
+/** Redis key (after the prefix of its generation) of the set of API token ids a user owns. */
 export const ownedTokensKey = (userId: string) => `owned-tokens:${userId}`;
 
 /**
- * Redis key (after REDIS_KEY_PREFIX) of an organization's token policy, written by the users
- * service: the verifier reads it in the same round trip as the credential and principal.
+ * Redis hash of every organization's token policy (field: the organization id), written by
+ * the users service, after REDIS_KEY_PREFIX and VERIFICATION_KEY_TAG: the verifier reads it in
+ * the same round trip as the credential and principal.
  */
-export const organizationPolicyKey = (organizationId: string) => `organization-policy:${organizationId}`;
+export const ORGANIZATION_POLICIES = 'organization-policies';
 
-/** JSON value at `organizationPolicyKey(organizationId)`. */
+/** The full Redis key of the organizations' token policies. */
+export const organizationPoliciesKey = (keyPrefix: string) => keyPrefix + VERIFICATION_KEY_TAG + ORGANIZATION_POLICIES;
+
+/** JSON value of an organization's field in the token policies. */
 export interface OrganizationPolicyRecord {
   organizationId: string;
   /** Longest a token secret may live from its issue; null: no limit. */

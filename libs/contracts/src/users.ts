@@ -1,4 +1,4 @@
-// Users and service accounts: the request bodies users paste (seeds 000, 003, 004), the
+// Users and service accounts: the request bodies users paste (in the shapes they know), the
 // views the API answers with, and the subjects between the gateway and the users service.
 import { Type } from 'class-transformer';
 import {
@@ -19,7 +19,8 @@ import {
   ValidationOptions,
   buildMessage,
 } from 'class-validator';
-import { Page } from './pagination';
+import type { ApiTokenOfNewUser } from './api-tokens';
+import { Page, Pagination } from './pagination';
 import { PermissionScope, PrincipalAccountType } from './principal';
 
 export const UserSubjects = {
@@ -42,7 +43,7 @@ export const MAX_PAGE_SIZE = 200;
 export const DEFAULT_PAGE_SIZE = 20;
 const MAX_REFERENCES = 100;
 
-/** A role given by name (`"WARDEN_ADMIN"`) or as seed 004's object (`{"name": "AM_DEFAULT_USER"}`). */
+/** A role given by name (`"WARDEN_ADMIN"`) or as an object (`{"name": "AM_DEFAULT_USER"}`). */
 export type RoleReference = string | { name: string };
 
 function isRoleReference(value: unknown): value is RoleReference {
@@ -87,7 +88,7 @@ export class PageQuery {
 }
 
 /**
- * POST /users, as seeds 000, 003 and 004 paste it. Shapes only; the users service turns
+ * POST /users, in each shape integrators paste. Shapes only; the users service turns
  * it into one user (see normalizeNewUser) and the domain checks the values.
  */
 export class CreateUserBody {
@@ -96,11 +97,11 @@ export class CreateUserBody {
   @IsOptional() @IsString() @MaxLength(200) first_name?: string;
   @IsOptional() @IsString() @MaxLength(200) last_name?: string;
   @IsOptional() @IsString() @MaxLength(1024) password?: string;
-  /** Seed 003: an organization URL of this API or a bare id. */
+  /** The organization: its URL in this API or its id. */
   @IsOptional() @IsString() @Length(1, 2048) organization?: string;
-  /** Seed 004: the organization id. */
+  /** The organization id, in the shape that also issues a service account's first token. */
   @IsOptional() @IsString() @Length(1, 2048) account_id?: string;
-  /** Seed 003: teams ("groups"), as URLs of this API or bare ids. */
+  /** Teams ("groups"), as URLs of this API or ids. */
   @IsOptional() @IsArray() @ArrayMaxSize(MAX_REFERENCES) @IsString({ each: true }) @Length(1, 2048, { each: true })
   groups?: string[];
   @IsOptional() @IsArray() @ArrayMaxSize(MAX_REFERENCES) @IsString({ each: true }) @Length(1, 2048, { each: true })
@@ -112,8 +113,8 @@ export class CreateUserBody {
   @IsOptional() @IsArray() @ArrayMaxSize(MAX_REFERENCES) @IsRoleReference({ each: true })
   roles?: RoleReference[];
   /**
-   * Seed 004: also issue the service account's first API token, answered once as `api_token`.
-   * Default: yes when the body uses seed 004's shape (`account_id`), no otherwise.
+   * Also issue the service account's first API token, answered once as `api_token`.
+   * Default: yes when the body names the organization as `account_id`, no otherwise.
    */
   @IsOptional() @IsBoolean() issue_token?: boolean;
 }
@@ -152,29 +153,36 @@ export class UserIdParam {
   @IsUUID() id!: string;
 }
 
-export interface UserView {
-  id: string;
-  organization_id: string;
-  account_type: PrincipalAccountType;
-  username: string;
-  first_name: string | null;
-  last_name: string | null;
-  email: string | null;
-  friendly_name: string | null;
-  description: string | null;
-  status: 'active' | 'deactivated';
-  roles: string[];
-  teams: string[];
-  created_at: string;
-  last_active_at: string | null;
+export class UserView {
+  id!: string;
+  organization_id!: string;
+  account_type!: PrincipalAccountType;
+  username!: string;
+  first_name!: string | null;
+  last_name!: string | null;
+  email!: string | null;
+  friendly_name!: string | null;
+  description!: string | null;
+  status!: 'active' | 'deactivated';
+  /** Role names. */
+  roles!: string[];
+  /** Team ids. */
+  teams!: string[];
+  created_at!: string;
+  /** Its last login or API token use; null: never. */
+  last_active_at!: string | null;
 }
 
-/** GET /users lists what the Members page shows (seed 002): name, type, role, last active, teams, created. */
-export interface UserListItem extends UserView {
-  name: string;
+/** GET /users lists what a Members page shows: name, type, role, last active, teams, created. */
+export class UserListItem extends UserView {
+  /** The name shown: first and last name, else the friendly name, else the username. */
+  name!: string;
 }
 
-export type UserPage = Page<UserListItem>;
+export class UserPage implements Page<UserListItem> {
+  pagination!: Pagination;
+  results!: UserListItem[];
+}
 
 /** What a service answers for a list: one page of results and the total; the gateway adds the links. */
 export interface PageSlice<T> {
@@ -205,21 +213,35 @@ export interface ListUsersRequest {
 }
 
 /**
- * POST /users for a service account with its first token (seed 004). `api_token` is null,
+ * POST /users for a service account with its first token. `api_token` is null,
  * with `api_token_error` saying why, when the account was created but the token could not
  * be issued: the account stands, and a token can be issued for it with POST /tokens.
  */
-export interface CreatedUserView extends UserView {
-  api_token?: { id: string; user_id: string; name: string; token: string; enabled: true } | null;
-  api_token_error?: { code: string; detail: string };
+export class CreatedUserView extends UserView {
+  /** The service account's first token, shown once; null when it could not be issued. */
+  api_token?: ApiTokenOfNewUser | null;
+  /** Why the first token could not be issued (the account stands). */
+  api_token_error?: ApiTokenError;
 }
 
-/** GET /users/me (seed 004): the caller, its organization, roles, teams and permissions. */
-export interface MeView extends UserView {
-  organization: { id: string; name: string };
-  /** What the caller can really do through the credential of this request (see `WhoAmIResponse`). */
-  permissions: Record<string, PermissionScope>;
-  is_super_admin: boolean;
-  platform_admin: boolean;
-  acts_as_super_admin: boolean;
+export class ApiTokenError {
+  /** The problem code the token's issue failed with, e.g. `invalid_token_owner`. */
+  code!: string;
+  detail!: string;
+}
+
+/** An organization, by id and name. */
+export class OrganizationRef {
+  id!: string;
+  name!: string;
+}
+
+/** GET /users/me: the caller, its organization, roles, teams and permissions. */
+export class MeView extends UserView {
+  organization!: OrganizationRef;
+  /** What the caller can really do through the credential of this request (see `WhoAmIResponse`), and where each applies. */
+  permissions!: Record<string, PermissionScope>;
+  is_super_admin!: boolean;
+  platform_admin!: boolean;
+  acts_as_super_admin!: boolean;
 }

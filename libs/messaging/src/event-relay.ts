@@ -7,14 +7,19 @@
 // One relay is active per service: it holds a PostgreSQL session advisory lock on a
 // dedicated connection, and writes its checkpoint through that same connection, so a
 // relay whose session (and so its lock) died cannot move the checkpoint.
+//
+// JetStream may lose what it acked (a NATS that lost its store directory): the relay checks
+// the stream when it becomes active, every `streamCheckIntervalMs` and after a failed
+// publish, and publishes again from the log whatever the stream no longer holds.
 import { createHash } from 'node:crypto';
-import { JetStreamClient, PubAck, headers as natsHeaders } from 'nats';
+import { ErrorCode, JetStreamClient, JetStreamManager, PubAck, StreamInfo, headers as natsHeaders } from 'nats';
 import { Pool, PoolClient } from 'pg';
 import { ownMetric } from '@warden/platform';
 import { Counter, Gauge } from 'prom-client';
 import { CORRELATION_ID_HEADER } from '@warden/contracts';
 import { EventStore, LogPosition, RecordedEvent } from '@warden/event-store';
 import { BackoffOptions, backoffDelay, describeError, sleep } from './backoff';
+import { EventsStreamOptions, ensureEventsStream } from './events-stream';
 import { MessagingLog, stderrMessagingLog } from './messaging-log';
 import {
   DEFAULT_EVENTS_STREAM,
@@ -23,7 +28,9 @@ import {
   assertSubjectToken,
   encodePublishedEvent,
   eventSubject,
+  serviceEventsFilter,
 } from './published-event';
+import { inspectEventsStream, streamRecovery } from './stream-health';
 
 export interface EventRelayOptions {
   /** Service name as in subjects (`users`, `tokens`). */
@@ -39,6 +46,10 @@ export interface EventRelayOptions {
   stream?: string;
   /** Default `events`. */
   subjectPrefix?: string;
+  /** How the relay creates the stream again if it is missing (replicas, duplicate window): as the service created it. */
+  streamOptions?: Omit<EventsStreamOptions, 'stream' | 'subjectPrefix'>;
+  /** How often the active relay checks that the stream still holds what it published; default 10 s. */
+  streamCheckIntervalMs?: number;
   batchSize?: number;
   /** How long to wait for new appends before reading again (the store may wake it sooner). */
   idleWaitMs?: number;
@@ -66,6 +77,8 @@ export interface EventRelayStatus {
   published: number;
   /** PubAcks flagged duplicate: republished events JetStream already held. */
   duplicates: number;
+  /** Times the stream was found missing or behind the log, and the relay published again from the log. */
+  streamRecoveries: number;
   lastError?: string;
 }
 
@@ -109,6 +122,11 @@ const relayMetrics = ownMetric(() => ({
     help: 'Events the relay published to JetStream (republished duplicates not counted), by service and event type',
     labelNames: ['service', 'type'] as const,
   }),
+  streamRecoveries: new Counter({
+    name: 'warden_relay_stream_recoveries_total',
+    help: 'Times the relay found the events stream missing or behind the log and published again from the log, by service',
+    labelNames: ['service'] as const,
+  }),
 }));
 
 export class EventRelay {
@@ -119,6 +137,7 @@ export class EventRelay {
   private readonly idleWaitMs: number;
   private readonly lockRetryMs: number;
   private readonly publishTimeoutMs: number;
+  private readonly streamCheckIntervalMs: number;
   private readonly backoff: BackoffOptions;
   private readonly log: MessagingLog;
   private readonly lockKey: string;
@@ -130,6 +149,15 @@ export class EventRelay {
   private published = 0;
   private duplicates = 0;
   private lastError: string | undefined;
+  private streamRecoveries = 0;
+  // The stream as last checked: its creation time, and when to check again.
+  private streamCreated: string | undefined;
+  private streamCheckDue = true;
+  private streamFoundMissing = false;
+  private nextStreamCheckAt = 0;
+  // Events published again into a purged stream, up to `until`, go under ids of their own.
+  private republishing: { until: LogPosition; tag: string } | undefined;
+  private jsm: JetStreamManager | undefined;
   private abort = new AbortController();
   private running: Promise<void> | undefined;
 
@@ -143,6 +171,7 @@ export class EventRelay {
     this.idleWaitMs = options.idleWaitMs ?? 1_000;
     this.lockRetryMs = options.lockRetryMs ?? 2_000;
     this.publishTimeoutMs = options.publishTimeoutMs ?? 5_000;
+    this.streamCheckIntervalMs = options.streamCheckIntervalMs ?? 10_000;
     this.backoff = options.backoff ?? { initialMs: 200, maxMs: 10_000 };
     this.log = options.log ?? stderrMessagingLog;
     this.lockKey = relayLockKey(options.schema, options.service);
@@ -177,6 +206,7 @@ export class EventRelay {
       caughtUp: this.state === 'active' && this.caughtUp,
       published: this.published,
       duplicates: this.duplicates,
+      streamRecoveries: this.streamRecoveries,
       lastError: this.lastError,
     };
   }
@@ -260,9 +290,14 @@ export class EventRelay {
     this.state = 'active';
     this.lastError = undefined;
     this.log('info', 'event relay active', { service: this.service });
+    // Whatever happened to the stream while this instance was not the active relay, it checks first.
+    this.streamCreated = undefined;
+    this.streamCheckDue = true;
+    this.republishing = undefined;
 
     while (!signal.aborted) {
       if (lost) throw lost;
+      if (this.streamCheckDue || Date.now() >= this.nextStreamCheckAt) checkpoint = await this.checkStream(session, checkpoint);
       const batch = await this.options.store.readAll({ after: checkpoint, limit: this.batchSize });
       if (batch.length === 0) {
         // Nothing readable; caught up only if nothing committed is held back either.
@@ -313,6 +348,9 @@ export class EventRelay {
         if (attempt > 1) this.log('info', 'event relay publishing again', { service: this.service });
         return true;
       } catch (error) {
+        this.streamCheckDue = true;
+        // Nothing answers for the stream (a NATS that lost its store): create it, so the batch can go out.
+        if ((error as { code?: string }).code === ErrorCode.NoResponders) await this.createStreamIfMissing();
         this.state = 'retrying';
         this.lastError = describeError(error);
         this.log('warn', 'event relay could not publish a batch; retrying', {
@@ -327,6 +365,65 @@ export class EventRelay {
     }
   }
 
+  /**
+   * Checks that the stream holds what this relay published; if it does not, creates it again
+   * when it is missing and moves the checkpoint back (saved too, so a relay that takes over
+   * republishes as well). Returns the checkpoint to read on from. JetStream unreachable: the
+   * check waits for the next turn.
+   */
+  private async checkStream(session: PoolClient, checkpoint: LogPosition | undefined): Promise<LogPosition | undefined> {
+    this.nextStreamCheckAt = Date.now() + this.streamCheckIntervalMs;
+    try {
+      const jsm = await this.streamManager();
+      const inspection = await inspectEventsStream(jsm, this.stream, serviceEventsFilter(this.subjectPrefix, this.service));
+      const recovery = streamRecovery(inspection, { created: this.streamCreated, checkpoint, foundMissing: this.streamFoundMissing });
+      this.streamCreated = inspection.found ? inspection.created : undefined;
+      if (recovery.action === 'republish') {
+        if (recovery.recreate) this.streamCreated = (await this.ensureStream(jsm)).created;
+        if (recovery.after !== checkpoint) {
+          this.log('warn', 'event relay publishing again from the log', { service: this.service, reason: recovery.reason, after: recovery.after ?? null });
+          await this.saveCheckpointBack(session, recovery.after);
+          if (recovery.newMessageIdsUntil !== undefined) this.republishing = { until: recovery.newMessageIdsUntil, tag: Date.now().toString(36) };
+          checkpoint = recovery.after;
+          this.checkpoint = checkpoint;
+          this.streamRecoveries += 1;
+          relayMetrics().streamRecoveries.inc({ service: this.service });
+        }
+      }
+      this.streamCheckDue = false;
+      this.streamFoundMissing = false;
+    } catch (error) {
+      this.log('warn', 'event relay could not check the events stream', { service: this.service, error: describeError(error) });
+    }
+    return checkpoint;
+  }
+
+  // The next check, once the batch is out, publishes the log again into the new stream.
+  private async createStreamIfMissing(): Promise<void> {
+    try {
+      const jsm = await this.streamManager();
+      if ((await inspectEventsStream(jsm, this.stream, serviceEventsFilter(this.subjectPrefix, this.service))).found) return;
+      this.streamFoundMissing = true;
+      await this.ensureStream(jsm);
+    } catch (error) {
+      this.log('warn', 'event relay could not create the events stream', { service: this.service, error: describeError(error) });
+    }
+  }
+
+  private ensureStream(jsm: JetStreamManager): Promise<StreamInfo> {
+    return ensureEventsStream(jsm, { ...this.options.streamOptions, stream: this.stream, subjectPrefix: this.subjectPrefix });
+  }
+
+  private async streamManager(): Promise<JetStreamManager> {
+    return (this.jsm ??= await this.options.js.jetstreamManager(false));
+  }
+
+  // The one write that moves the checkpoint back; every other write only moves it forward.
+  private async saveCheckpointBack(session: PoolClient, after: LogPosition | undefined): Promise<void> {
+    if (after === undefined) await session.query(`DELETE FROM ${this.table} WHERE service = $1`, [this.service]);
+    else await session.query(`UPDATE ${this.table} SET position = $2, updated_at = now() WHERE service = $1`, [this.service, after]);
+  }
+
   private publish(event: RecordedEvent): Promise<PubAck> {
     const h = natsHeaders();
     const correlationId = event.metadata.correlationId;
@@ -336,11 +433,16 @@ export class EventRelay {
     h.set(EventHeaders.version, String(event.version));
     h.set(EventHeaders.service, this.service);
     return this.options.js.publish(eventSubject(this.subjectPrefix, this.service, event.type), encodePublishedEvent(event, this.service), {
-      msgID: event.id,
+      msgID: this.messageIdOf(event),
       headers: h,
       timeout: this.publishTimeoutMs,
       expect: { streamName: this.stream },
     });
+  }
+
+  private messageIdOf(event: RecordedEvent): string {
+    const again = this.republishing;
+    return again && event.position <= again.until ? `${event.id}.${again.tag}` : event.id;
   }
 
   private async releaseLock(session: PoolClient): Promise<void> {

@@ -44,7 +44,7 @@ export async function ensureEventsStream(jsm: JetStreamManager, options: EventsS
   });
 }
 
-function isStreamNotFound(error: unknown): boolean {
+export function isStreamNotFound(error: unknown): boolean {
   const apiError = (error as { api_error?: { err_code?: number } } | undefined)?.api_error;
   return apiError?.err_code === STREAM_NOT_FOUND || (error instanceof Error && /stream not found/i.test(error.message));
 }

@@ -1,6 +1,7 @@
 export * from './published-event';
 export * from './events-stream';
 export * from './event-relay';
+export * from './stream-health';
 export * from './jetstream-consumer';
 export * from './redis-ops';
 export * from './redis-projection';

@@ -12,10 +12,12 @@
 // pointer key holding the live generation; an apply to a generation that is no longer the
 // live one is refused in the script itself (ProjectionGenerationMovedError), so no write
 // can land in a generation after it was swapped out.
-// Redis Cluster: every key a script touches must share one slot, so a clustered
-// deployment puts the hash tag in the prefix (`{tokens-rm}:`), keeping one projection on
-// one shard. Splitting a projection across shards would need a checkpoint per tag.
-import type { Redis } from 'ioredis';
+// Redis Cluster: every key a script touches must share one slot, so a clustered deployment
+// keeps one projection under one hash tag in its key prefix (the read models a verification
+// reads share `{verification}:`), and the generation pointer under the same tag. Splitting
+// a projection across shards would need a checkpoint per tag.
+import type { Result } from 'ioredis';
+import { RedisClient, defineRedisScripts, loadRedisScript } from '@warden/redis';
 import { EventStore, LogPosition, RecordedEvent } from '@warden/event-store';
 import { ownMetric } from '@warden/platform';
 import { Gauge } from 'prom-client';
@@ -70,7 +72,7 @@ export interface RedisProjectionStatus {
 }
 
 export interface RedisProjectionRunnerOptions {
-  redis: Redis;
+  redis: RedisClient;
   projection: RedisProjection;
   /** Where a lost read model is rebuilt from. */
   store: EventStore;
@@ -96,61 +98,30 @@ export type EventPlace = Pick<RecordedEvent, 'streamId' | 'version' | 'position'
 /** Told how many events a rebuild or catch-up has applied so far (every batch). */
 export type RebuildProgress = (eventsDone: number) => void;
 
-const APPLY_COMMAND = 'wardenProjectionApply';
+const APPLY_PROJECTION_EVENT = loadRedisScript(__dirname, 'apply-projection-event.lua');
+const SWAP_PROJECTION_GENERATION = loadRedisScript(__dirname, 'swap-projection-generation-3.lua');
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    /** The bookkeeping keys and the data keys (their count first), then the event's place and ops: see the script. */
+    wardenApplyProjectionEvent(numberOfKeys: number, ...keysAndArgs: string[]): Result<number, Context>;
+    wardenSwapProjectionGeneration(
+      pointerKey: string,
+      liveCheckpointKey: string,
+      newCheckpointKey: string,
+      liveGeneration: string,
+      newGeneration: string,
+    ): Result<number, Context>;
+  }
+}
+
 // A rebuild waiting for held-back events reads again at least this often (the PostgreSQL
 // store wakes it sooner while it sees rows held back).
 const HELD_BACK_WAIT_MS = 100;
 const BOOKKEEPING_KEYS = 4;
 
-// KEYS[1] stream version, KEYS[2] checkpoint, KEYS[3] ready marker, KEYS[4] generation
-// pointer, KEYS[5..] data keys. ARGV[1] event version, ARGV[2] event position, ARGV[3] ops as
-// JSON, ARGV[4] '1' during a rebuild, ARGV[5] the generation written ('*': not generational).
-// Returns 1 applied, 0 already applied (or older), -1 read model lost: rebuild first,
-// -2 this generation is no longer the live one.
-/**
- * Lua `after(a, b)`: whether log position `a` comes after `b`, in byte order as JavaScript
- * compares them (Lua's own < follows the locale). For scripts comparing checkpoints.
- */
-export const LUA_AFTER = `-- Byte order, as JavaScript compares ASCII positions; Lua's own < follows the locale.
-local function after(a, b)
-  for i = 1, math.min(#a, #b) do
-    local x, y = string.byte(a, i), string.byte(b, i)
-    if x ~= y then return x > y end
-  end
-  return #a > #b
-end`;
-
-const APPLY_SCRIPT = `
-if ARGV[4] ~= '1' and ARGV[5] ~= '*' and (redis.call('GET', KEYS[4]) or '') ~= ARGV[5] then return -2 end
-if ARGV[4] ~= '1' and redis.call('EXISTS', KEYS[3]) == 0 then return -1 end
-local stored = tonumber(redis.call('GET', KEYS[1]) or '0')
-if stored >= tonumber(ARGV[1]) then return 0 end
-local ops = cjson.decode(ARGV[3])
-local allowed = { set = true, del = true, pexpireat = true, incrby = true, hset = true, hdel = true,
-  sadd = true, srem = true, zadd = true, zrem = true }
-for i = 1, #ops do
-  if not allowed[ops[i][1]] or KEYS[ops[i][2]] == nil or ops[i][2] <= 4 then
-    return redis.error_reply('invalid projection op #' .. i)
-  end
-end
-for i = 1, #ops do
-  local o = ops[i]
-  local name, key = o[1], KEYS[o[2]]
-  if name == 'set' then
-    if o[4] then redis.call('SET', key, o[3], o[4], o[5]) else redis.call('SET', key, o[3]) end
-  elseif name == 'del' then redis.call('DEL', key)
-  elseif name == 'pexpireat' then redis.call('PEXPIREAT', key, o[3])
-  elseif name == 'incrby' then redis.call('INCRBY', key, o[3])
-  else redis.call(name, key, unpack(o[3])) end
-end
-redis.call('SET', KEYS[1], ARGV[1])
-${LUA_AFTER}
-local checkpoint = redis.call('GET', KEYS[2])
-if not checkpoint or after(ARGV[2], checkpoint) then redis.call('SET', KEYS[2], ARGV[2]) end
-return 1
-`;
-
-type ApplyCommand = (numKeys: number, ...keysAndArgs: string[]) => Promise<number>;
+/** How a generation swap ended: swapped in, behind the live one (catch up and try again), or another was swapped in meanwhile. */
+export type GenerationSwap = 'swapped' | 'behind' | 'moved';
 
 export class ProjectionScriptError extends Error {
   override readonly name = 'ProjectionScriptError';
@@ -177,7 +148,7 @@ export class ProjectionRebuildTimeoutError extends Error {
 }
 
 export class RedisProjectionRunner {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly projection: RedisProjection;
   private readonly store: EventStore;
   private readonly rebuildBatchSize: number;
@@ -201,10 +172,7 @@ export class RedisProjectionRunner {
     this.log = options.log ?? stderrMessagingLog;
     this.generation = options.generation;
     rebuildsInProgress().inc({ projection: this.projection.name }, 0); // the series exists before the first rebuild
-    if (!(APPLY_COMMAND in this.redis)) {
-      // Sent once per connection (EVALSHA, falling back to EVAL when Redis lost the script).
-      this.redis.defineCommand(APPLY_COMMAND, { lua: APPLY_SCRIPT });
-    }
+    defineRedisScripts(this.redis, [APPLY_PROJECTION_EVENT, SWAP_PROJECTION_GENERATION]);
     const full = (key: string) => this.projection.keyPrefix + key;
     this.reader = {
       get: (key) => this.redis.get(full(key)),
@@ -399,9 +367,7 @@ export class RedisProjectionRunner {
   }
 
   private async applyEvent(event: EventPlace, ops: RedisOp[], rebuilding: boolean): Promise<number> {
-    const [numKeys, ...keysAndArgs] = this.applyArguments(event, ops, rebuilding);
-    const apply = (this.redis as unknown as Record<typeof APPLY_COMMAND, ApplyCommand>)[APPLY_COMMAND];
-    const result = await apply.call(this.redis, numKeys, ...keysAndArgs);
+    const result = await this.redis.wardenApplyProjectionEvent(...this.applyArguments(event, ops, rebuilding));
     if (result !== 0 && result !== 1 && result !== -1 && result !== -2) throw new ProjectionScriptError(`unexpected script result ${String(result)}`);
     return result;
   }
@@ -415,8 +381,7 @@ export class RedisProjectionRunner {
     const calls: [number, ...string[]][] = [];
     for (const event of page) calls.push(this.applyArguments(event, await replayer.apply(event), true));
     const pipeline = this.redis.pipeline();
-    const apply = (pipeline as unknown as Record<typeof APPLY_COMMAND, ApplyCommand>)[APPLY_COMMAND];
-    for (const [numKeys, ...keysAndArgs] of calls) void apply.call(pipeline, numKeys, ...keysAndArgs);
+    for (const call of calls) pipeline.wardenApplyProjectionEvent(...call);
     const answered = pipeline.exec().then((replies) => {
       if (replies?.length !== page.length) throw new ProjectionScriptError(`pipeline answered ${replies?.length ?? 0} of ${page.length} applies`);
       let applied = 0;
@@ -447,6 +412,28 @@ export class RedisProjectionRunner {
       rebuilding ? '1' : '0',
       this.generation?.id ?? '*',
     ];
+  }
+
+  /**
+   * Swaps this runner's generation in for `live`'s (both of one read model, under one
+   * pointer) if it holds every event the live one does; the pointer, both checkpoints and the
+   * check in one script, so no event applied live between the check and the switch is lost.
+   */
+  async swapIn(live: RedisProjectionRunner): Promise<GenerationSwap> {
+    if (!this.generation || !live.generation || this.generation.pointerKey !== live.generation.pointerKey) {
+      throw new Error(`projection ${this.projection.name}: only generations under one pointer are swapped`);
+    }
+    const result = await this.redis.wardenSwapProjectionGeneration(
+      this.generation.pointerKey,
+      live.bookkeepingKey('checkpoint'),
+      this.bookkeepingKey('checkpoint'),
+      live.generation.id,
+      this.generation.id,
+    );
+    if (result === 1) return 'swapped';
+    if (result === 0) return 'behind';
+    if (result === -1) return 'moved';
+    throw new ProjectionScriptError(`unexpected swap result ${String(result)}`);
   }
 
   private bookkeepingKey(suffix: string): string {

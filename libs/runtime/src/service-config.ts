@@ -1,4 +1,5 @@
 import {
+  eventStoreConfig,
   eventsConfig,
   httpConfig,
   loggingConfig,
@@ -9,13 +10,14 @@ import {
 } from '@warden/platform';
 import { z } from 'zod';
 
-/** The variables every back-end service reads: its servers, its HTTP port (health), logs, shutdown. */
+/** The variables every back-end service reads: its servers and event store, its HTTP port (health), logs, shutdown. */
 export function serviceConfigSchema(defaultHttpPort: number) {
   return z.object({
     ...postgresConfig.shape,
     ...natsConfig.shape,
     ...redisConfig.shape,
     ...eventsConfig.shape,
+    ...eventStoreConfig.shape,
     ...httpConfig(defaultHttpPort).shape,
     ...loggingConfig.shape,
     ...shutdownConfig.shape,

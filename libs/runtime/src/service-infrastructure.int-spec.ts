@@ -1,5 +1,6 @@
 import { ServiceNames } from '@warden/contracts';
-import { TEST_DATABASE_URL, TEST_NATS_URL, TEST_REDIS_URL, deleteStreamQuietly, uniqueTestId } from '@warden/testing';
+import { isRedisCluster } from '@warden/redis';
+import { TEST_DATABASE_URL, TEST_NATS_URL, deleteStreamQuietly, testRedisEnv, testRedisIsCluster, uniqueTestId } from '@warden/testing';
 import pino from 'pino';
 import { serviceConfigSchema } from './service-config';
 import { ServiceInfrastructure } from './service-infrastructure';
@@ -13,7 +14,7 @@ describe('ServiceInfrastructure', () => {
       DATABASE_URL: TEST_DATABASE_URL,
       NATS_URL: TEST_NATS_URL,
       NATS_SUBJECT_PREFIX: id,
-      REDIS_URL: TEST_REDIS_URL,
+      ...testRedisEnv(),
       EVENTS_STREAM: `EVENTS_${id.toUpperCase()}`,
       EVENTS_SUBJECT_PREFIX: `${id}.events`,
     });
@@ -30,6 +31,13 @@ describe('ServiceInfrastructure', () => {
     if (!infrastructure) return;
     await deleteStreamQuietly(await infrastructure.nats.jetstreamManager(), infrastructure.options.config.EVENTS_STREAM);
     await infrastructure.close();
+  });
+
+  it('opens a Redis Cluster client exactly when REDIS_CLUSTER_NODES is set', async () => {
+    expect(isRedisCluster(infrastructure.redis)).toBe(testRedisIsCluster());
+    await infrastructure.redis.set(`${id}:written`, 'yes', 'EX', 60);
+    expect(await infrastructure.redis.get(`${id}:written`)).toBe('yes');
+    await infrastructure.redis.del(`${id}:written`);
   });
 
   it('sends the Redis commands issued in one tick together', async () => {

@@ -1,6 +1,7 @@
 import { ServiceName } from '@warden/contracts';
 import { EventStore } from '@warden/event-store';
-import { PostgresEventStore, guardPoolClients } from '@warden/event-store-postgres';
+import { KurrentDbEventStore } from '@warden/event-store-kurrentdb';
+import { guardPoolClients } from '@warden/event-store-postgres';
 import { EventRelay, ensureEventsStream } from '@warden/messaging';
 import {
   HealthCheck,
@@ -8,11 +9,13 @@ import {
   natsHealthCheck,
   natsServers,
   postgresHealthCheck,
+  redisConnection,
   redisHealthCheck,
 } from '@warden/platform';
-import Redis from 'ioredis';
+import { RedisClient, createRedisClient } from '@warden/redis';
 import { JetStreamClient, NatsConnection, connect as connectNats } from 'nats';
 import { Pool } from 'pg';
+import { openEventStore } from './event-store-selection';
 import { ServiceConfig } from './service-config';
 
 export interface ServiceInfrastructureOptions {
@@ -36,10 +39,10 @@ export class ServiceInfrastructure {
   private constructor(
     readonly options: ServiceInfrastructureOptions,
     readonly pool: Pool,
-    readonly store: PostgresEventStore | undefined,
+    readonly store: EventStore | undefined,
     readonly nats: NatsConnection,
     readonly jetStream: JetStreamClient,
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     readonly relay: EventRelay | undefined,
   ) {}
 
@@ -55,22 +58,23 @@ export class ServiceInfrastructure {
       warn: (message: string) => logger.warn(message),
       error: (message: string) => logger.error(message),
     };
-    const store = options.eventLog
-      ? await PostgresEventStore.connect({ pool, schema: options.schema, logger: storeLogger })
-      : undefined;
+    const store = options.eventLog ? await openEventStore({ config, pool, schema: options.schema, logger: storeLogger }) : undefined;
     const nats = await connectNats({
       servers: natsServers(config),
       name: `${options.service}-events`,
       maxReconnectAttempts: -1,
     });
+    // On a NATS cluster, EVENTS_STREAM_REPLICAS=3 keeps the stream writable with one node down.
+    const streamOptions = { replicas: config.EVENTS_STREAM_REPLICAS };
     await ensureEventsStream(await nats.jetstreamManager(), {
+      ...streamOptions,
       stream: config.EVENTS_STREAM,
       subjectPrefix: config.EVENTS_SUBJECT_PREFIX,
     });
     const jetStream = nats.jetstream();
-    // Auto-pipelining sends the commands issued in one tick in one write: under load a
-    // verification no longer pays a socket write of its own (no command here blocks or WATCHes).
-    const redis = new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2, enableAutoPipelining: true });
+    // Auto-pipelined (no command here blocks or WATCHes): under load a verification no
+    // longer pays a socket write of its own.
+    const redis = createRedisClient(redisConnection(config));
     redis.on('error', (error) => logger.warn({ err: error.message }, 'Redis connection error'));
     // The logger's own `service` field names the app; the relay's names the event source.
     const messagingLog = (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}) => {
@@ -86,6 +90,7 @@ export class ServiceInfrastructure {
           js: jetStream,
           stream: config.EVENTS_STREAM,
           subjectPrefix: config.EVENTS_SUBJECT_PREFIX,
+          streamOptions,
           log: messagingLog,
         })
       : undefined;
@@ -111,6 +116,16 @@ export class ServiceInfrastructure {
       redisHealthCheck({ client: this.redis }),
       ...this.ownHealthChecks,
     ];
+    const store = this.store;
+    if (store instanceof KurrentDbEventStore) {
+      checks.push({
+        name: 'kurrentdb',
+        async check() {
+          await store.ping();
+          return { status: 'up' };
+        },
+      });
+    }
     const relay = this.relay;
     if (relay) {
       checks.push({

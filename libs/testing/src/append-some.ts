@@ -41,3 +41,30 @@ export async function readAllCommitted(store: EventStore, limit = 1000, timeoutM
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+export interface ContinuousWrites {
+  /** Events appended so far. */
+  readonly appended: readonly RecordedEvent[];
+  /** Stops appending and answers every event appended, once the last append has finished. */
+  stop(): Promise<RecordedEvent[]>;
+}
+
+/** Appends one event every `everyMs` to one of `streamIds` in turn, until stopped: writes going on under a fault. */
+export function appendContinuously(store: EventStore, streamIds: readonly string[], type: string, everyMs = 20): ContinuousWrites {
+  const appended: RecordedEvent[] = [];
+  let stopped = false;
+  const writing = (async () => {
+    for (let index = 0; !stopped; index++) {
+      appended.push(...(await appendSome(store, streamIds[index % streamIds.length]!, type, 1, () => ({ index }))));
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
+    }
+  })();
+  return {
+    appended,
+    async stop() {
+      stopped = true;
+      await writing;
+      return [...appended];
+    },
+  };
+}

@@ -8,3 +8,7 @@ export * from './append-some';
 export * from './api-client';
 export * from './principals';
 export * from './golden-events';
+export * from './api-contract';
+export * from './nats-cluster';
+export * from './applied-events';
+export * from './redis-cluster';

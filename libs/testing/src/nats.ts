@@ -1,5 +1,6 @@
 // NATS helpers for integration tests: a private nats-server that a test may stop and
-// start again (never the shared one on 4222), and cleanup of a test's stream.
+// start again (never the shared one on 4222), the process handle the cluster helper shares,
+// and cleanup of a test's stream.
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, connect as tcpConnect } from 'node:net';
@@ -25,37 +26,61 @@ export interface PrivateNatsServer {
 export async function startPrivateNatsServer(): Promise<PrivateNatsServer> {
   const port = await freePort();
   const storeDir = await mkdtemp(join(tmpdir(), 'warden-nats-'));
-  let child: ChildProcess | undefined;
-
-  const start = async () => {
-    if (child) return;
-    const spawned = spawn(NATS_SERVER_BINARY, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], { stdio: 'ignore' });
-    child = spawned;
-    spawned.once('exit', () => {
-      if (child === spawned) child = undefined;
-    });
-    await pollUntil(() => portOpen(port), `nats-server on port ${port} to accept connections`);
-  };
-  const stop = async () => {
-    const running = child;
-    if (!running) return;
-    const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
-    running.kill('SIGTERM');
-    await exited;
-    child = undefined;
-    await pollUntil(async () => !(await portOpen(port)), `port ${port} to close`);
-  };
-
-  await start();
+  const server = natsServerProcess(['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], port);
+  await server.start();
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
     storeDir,
-    start,
-    stop,
+    start: server.start,
+    stop: () => server.stop('SIGTERM'),
     dispose: async () => {
-      await stop();
+      await server.stop('SIGTERM');
       await rm(storeDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** One `nats-server` child process that can be stopped (or killed) and started again with the same arguments. */
+export interface NatsServerProcess {
+  readonly port: number;
+  running(): boolean;
+  /** Starts it (if not running) and waits until its client port accepts connections. */
+  start(): Promise<void>;
+  /** Sends `signal` and waits until the process has exited and its port is closed. */
+  stop(signal: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+}
+
+// Servers a test forgot to stop would outlive the test process: they are killed when it exits.
+const liveServers = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of liveServers) child.kill('SIGKILL');
+});
+
+export function natsServerProcess(args: readonly string[], port: number): NatsServerProcess {
+  let child: ChildProcess | undefined;
+  return {
+    port,
+    running: () => child !== undefined,
+    async start() {
+      if (child) return;
+      const spawned = spawn(NATS_SERVER_BINARY, args, { stdio: 'ignore' });
+      child = spawned;
+      liveServers.add(spawned);
+      spawned.once('exit', () => {
+        liveServers.delete(spawned);
+        if (child === spawned) child = undefined;
+      });
+      await pollUntil(() => portOpen(port), `nats-server on port ${port} to accept connections`);
+    },
+    async stop(signal) {
+      const running = child;
+      if (!running) return;
+      const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
+      running.kill(signal);
+      await exited;
+      child = undefined;
+      await pollUntil(async () => !(await portOpen(port)), `port ${port} to close`);
     },
   };
 }

@@ -1,5 +1,6 @@
 import { AccountAccess, principalOf, viewFieldsOf } from '@warden/access';
-import { PrincipalView } from '@warden/contracts';
+import { OrganizationPolicyRecord, PrincipalRecord, PrincipalView, organizationPoliciesKey, principalRecordsKey } from '@warden/contracts';
+import type { RedisClient } from '@warden/redis';
 
 /**
  * The principal the gateway would put in a request for `account` acting through a login
@@ -10,4 +11,14 @@ export function principalViewOf(account: AccountAccess, narrowedTo: string[] | n
   const credential: PrincipalView['credential'] =
     narrowedTo === null ? { kind: 'session', id: 'test', expiresAt: null } : { kind: 'api_token', id: 'test', expiresAt: null, permissions: narrowedTo };
   return { ...viewFieldsOf(principalOf(account, narrowedTo)), credential };
+}
+
+/** Writes a principal record where the users service keeps it, for tests without the users service. */
+export async function writePrincipalRecord(redis: RedisClient, keyPrefix: string, record: PrincipalRecord): Promise<void> {
+  await redis.hset(principalRecordsKey(keyPrefix), record.userId, JSON.stringify(record));
+}
+
+/** Writes an organization's token policy where the users service keeps it. */
+export async function writeOrganizationPolicy(redis: RedisClient, keyPrefix: string, record: OrganizationPolicyRecord): Promise<void> {
+  await redis.hset(organizationPoliciesKey(keyPrefix), record.organizationId, JSON.stringify(record));
 }

@@ -1,22 +1,53 @@
-// Redis helpers for integration tests, each working on one test's key prefix only.
-import type { Redis } from 'ioredis';
+// Redis helpers for integration tests, each working on one test's key prefix only, on the
+// tests' Redis: TEST_REDIS_URL, or the Redis Cluster of TEST_REDIS_CLUSTER_NODES (which the
+// Redis Cluster tier sets to the cluster it starts).
+import { RedisClient, RedisClientOptions, RedisConnection, createRedisClient, keysStartingWith, parseRedisNodeAddress, scanKeys, unlinkKeys } from '@warden/redis';
+import { TEST_REDIS_URL } from './servers';
 
-/** Every key under `prefix`, escaped for SCAN's glob. */
-export async function redisKeysWithPrefix(redis: Redis, prefix: string): Promise<string[]> {
-  const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-    keys.push(...batch);
-    cursor = next;
-  } while (cursor !== '0');
-  return [...new Set(keys)].sort();
+/** Where the tests' Redis is. */
+export function testRedisConnection(): RedisConnection {
+  const nodes = process.env['TEST_REDIS_CLUSTER_NODES'];
+  if (!nodes) return { url: TEST_REDIS_URL };
+  return {
+    url: TEST_REDIS_URL,
+    clusterNodes: nodes.split(',').map((node) => {
+      const address = parseRedisNodeAddress(node);
+      if (!address) throw new Error(`TEST_REDIS_CLUSTER_NODES: ${JSON.stringify(node)} is not host:port`);
+      return address;
+    }),
+  };
 }
 
-export async function deleteRedisPrefix(redis: Redis, prefix: string): Promise<number> {
+/** Whether the tests run on a Redis Cluster. */
+export function testRedisIsCluster(): boolean {
+  return testRedisConnection().clusterNodes !== undefined;
+}
+
+/** The environment a service started by a test needs to reach the tests' Redis. */
+export function testRedisEnv(): Record<string, string> {
+  const nodes = process.env['TEST_REDIS_CLUSTER_NODES'];
+  return nodes ? { REDIS_URL: TEST_REDIS_URL, REDIS_CLUSTER_NODES: nodes } : { REDIS_URL: TEST_REDIS_URL };
+}
+
+/** The verifier library's options for the tests' Redis. */
+export function testRedisVerifierConnection(): { redisUrl: string; redisClusterNodes?: string[] } {
+  const nodes = process.env['TEST_REDIS_CLUSTER_NODES'];
+  return nodes ? { redisUrl: TEST_REDIS_URL, redisClusterNodes: nodes.split(',') } : { redisUrl: TEST_REDIS_URL };
+}
+
+/** A client of the tests' Redis, made as the services make theirs (auto-pipelined). */
+export function testRedis(options: RedisClientOptions = {}): RedisClient {
+  return createRedisClient(testRedisConnection(), options);
+}
+
+/** Every key under `prefix`, on every node. */
+export function redisKeysWithPrefix(redis: RedisClient, prefix: string): Promise<string[]> {
+  return scanKeys(redis, keysStartingWith(prefix), 500);
+}
+
+export async function deleteRedisPrefix(redis: RedisClient, prefix: string): Promise<number> {
   const keys = await redisKeysWithPrefix(redis, prefix);
-  for (let i = 0; i < keys.length; i += 500) await redis.unlink(...keys.slice(i, i + 500));
+  await unlinkKeys(redis, keys);
   return keys.length;
 }
 
@@ -29,7 +60,7 @@ export type RedisValueDump =
   | { type: string; value: null; expireAt: number };
 
 /** A comparable dump of the prefix's keys: type, value and absolute expiry (Redis 7 PEXPIRETIME). */
-export async function dumpRedisPrefix(redis: Redis, prefix: string, options: { exclude?: (key: string) => boolean } = {}): Promise<Record<string, RedisValueDump>> {
+export async function dumpRedisPrefix(redis: RedisClient, prefix: string, options: { exclude?: (key: string) => boolean } = {}): Promise<Record<string, RedisValueDump>> {
   const dump: Record<string, RedisValueDump> = {};
   for (const key of await redisKeysWithPrefix(redis, prefix)) {
     if (options.exclude?.(key)) continue;

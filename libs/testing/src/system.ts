@@ -6,10 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { connect } from 'nats';
 import { Client } from 'pg';
-import Redis from 'ioredis';
-import { deleteRedisPrefix } from './redis';
+import { deleteRedisPrefix, testRedis, testRedisEnv } from './redis';
 import { deleteStreamQuietly, freePort, pollUntil } from './nats';
-import { TEST_DATABASE_URL, TEST_NATS_URL, TEST_REDIS_URL, uniqueTestId } from './servers';
+import { TEST_DATABASE_URL, TEST_NATS_URL, uniqueTestId } from './servers';
 
 export const SERVICE_APPS = ['users-service', 'tokens-service', 'audit-service', 'gateway'] as const;
 export type ServiceApp = (typeof SERVICE_APPS)[number];
@@ -73,7 +72,8 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
     NATS_SUBJECT_PREFIX: id,
     EVENTS_STREAM: stream,
     EVENTS_SUBJECT_PREFIX: `${id}.events`,
-    REDIS_URL: TEST_REDIS_URL,
+    // The tests' Redis, or their Redis Cluster when TEST_REDIS_CLUSTER_NODES names one.
+    ...testRedisEnv(),
     REDIS_KEY_PREFIX: `${id}:`,
     LOG_LEVEL: 'info',
     SHUTDOWN_TIMEOUT_MS: '5000',
@@ -134,7 +134,7 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
       const nc = await connect({ servers: TEST_NATS_URL });
       await deleteStreamQuietly(await nc.jetstreamManager(), stream);
       await nc.close();
-      const redis = new Redis(TEST_REDIS_URL);
+      const redis = testRedis();
       await deleteRedisPrefix(redis, `${id}:`);
       redis.disconnect();
       await adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);

@@ -1,4 +1,7 @@
-import { EventStoreLogger, PostgresEventStore, quoteIdentifier } from '@warden/event-store-postgres';
+import { EventStore } from '@warden/event-store';
+import { EventStoreLogger } from '@warden/event-store-postgres';
+import { EventStoreConfig } from '@warden/platform';
+import { openSourceEventStore } from '@warden/runtime';
 import { Pool } from 'pg';
 
 /** A service whose event store the audit service reads: its name in event subjects and its schema. */
@@ -7,20 +10,21 @@ export interface EventSource {
   schema: string;
 }
 
+const IN_POSTGRES: EventStoreConfig = { EVENT_STORE: 'postgres' };
+
 /**
- * The other services' event stores, opened for reading only when their service has created
- * them. `PostgresEventStore.connect` runs the event-store migrations; on a schema whose
- * service already migrated it they find every version applied and change nothing (the
- * only statements left are `CREATE ... IF NOT EXISTS` no-ops), so the audit service never
+ * The other services' event stores, opened for reading (where EVENT_STORE says, as their
+ * services opened them) only once their service has created them; the audit service never
  * creates or alters another service's tables.
  */
 export class SourceEventStores {
-  private readonly opened = new Map<string, PostgresEventStore>();
+  private readonly opened = new Map<string, EventStore>();
 
   constructor(
     private readonly pool: Pool,
     private readonly sources: EventSource[],
     private readonly logger: EventStoreLogger,
+    private readonly config: EventStoreConfig = IN_POSTGRES,
   ) {}
 
   services(): string[] {
@@ -28,18 +32,18 @@ export class SourceEventStores {
   }
 
   /** The service's store, or undefined while that service has not created it yet. */
-  async open(service: string): Promise<PostgresEventStore | undefined> {
+  async open(service: string): Promise<EventStore | undefined> {
     const existing = this.opened.get(service);
     if (existing) return existing;
     const source = this.sources.find((candidate) => candidate.service === service);
     if (!source) throw new RangeError(`no event source named ${service}`);
-    const { rows } = await this.pool.query<{ exists: boolean }>(
-      `SELECT to_regclass($1) IS NOT NULL AS exists`,
-      [`${quoteIdentifier(source.schema)}.events`],
-    );
-    if (!rows[0]!.exists) return undefined;
-    const store = await PostgresEventStore.connect({ pool: this.pool, schema: source.schema, logger: this.logger });
-    this.opened.set(service, store);
+    const store = await openSourceEventStore({
+      config: this.config,
+      pool: this.pool,
+      schema: source.schema,
+      logger: this.logger,
+    });
+    if (store) this.opened.set(service, store);
     return store;
   }
 

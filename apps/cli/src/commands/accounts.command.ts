@@ -1,9 +1,10 @@
-import type { CreatedUserView, IssuedClientSecretView, OAuthClientView, UserListItem } from '@warden/contracts';
+import type { WardenSchema } from '@warden/api-client';
 import { Command, Option } from 'commander';
 import { CliError } from '../cli-error';
 import { ExitCode } from '../exit-codes';
-import { renderFields, renderTable } from '../output';
-import { listAll } from '../pages';
+import { CommandContext } from '../command-context';
+import { Cell, renderFields, renderTable } from '../output';
+import { PAGE_SIZE, listAll } from '../pages';
 import { readStdin } from '../prompts';
 import type { ContextOf } from './login.command';
 import { printSecretNotice } from './tokens.command';
@@ -29,6 +30,26 @@ interface ListOptions {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
+function accountFields(account: WardenSchema<'UserView'>): [string, Cell][] {
+  return [
+    ['id', account.id],
+    ['username', account.username],
+    ['type', account.account_type],
+    ['organization', account.organization_id],
+    ['status', account.status],
+    ['name', [account.first_name, account.last_name].filter(Boolean).join(' ') || account.friendly_name],
+    ['description', account.description],
+    ['roles', account.roles],
+    ['teams', account.teams],
+    ['created', account.created_at],
+    ['last active', account.last_active_at],
+  ];
+}
+
+function printAccount(context: CommandContext, account: WardenSchema<'UserView'>): void {
+  context.print(() => renderFields(accountFields(account)), account);
+}
+
 export function registerAccountsCommands(program: Command, contextOf: ContextOf): void {
   const accounts = program.command('accounts').description('service accounts');
 
@@ -36,7 +57,11 @@ export function registerAccountsCommands(program: Command, contextOf: ContextOf)
     .command('create')
     .description('create a service account (in your organization unless --organization names another)')
     .argument('<username>', 'its username, e.g. docusign-webhooks@acme')
-    .addOption(new Option('-t, --type <type>', 'the kind of service account').choices(SERVICE_ACCOUNT_TYPES).default('service_external'))
+    .addOption(
+      new Option('-t, --type <type>', 'the kind of service account')
+        .choices(SERVICE_ACCOUNT_TYPES)
+        .default('service_external'),
+    )
     .option('--organization <id>', 'the organization to create it in (the platform admin: any)')
     .option('--first-name <name>')
     .option('--last-name <name>')
@@ -48,20 +73,25 @@ export function registerAccountsCommands(program: Command, contextOf: ContextOf)
     .action(async (username: string, options: CreateOptions, command: Command) => {
       const context = contextOf(command);
       const password = options.passwordStdin ? await readStdin(context.io) : undefined;
-      if (options.passwordStdin && !password) throw new CliError('the password read from stdin is empty', ExitCode.Usage);
+      if (options.passwordStdin && !password)
+        throw new CliError('the password read from stdin is empty', ExitCode.Usage);
       const api = await context.api();
-      const created = await api.post<CreatedUserView>('/users', {
-        username,
-        account_type: options.type,
-        organization: options.organization,
-        first_name: options.firstName,
-        last_name: options.lastName,
-        friendly_name: options.friendlyName,
-        description: options.description,
-        roles: options.role.length > 0 ? options.role : undefined,
-        password,
-        issue_token: options.issueToken ? true : undefined,
-      });
+      const created = await api.answer(
+        api.client.POST('/api/v1/users', {
+          body: {
+            username,
+            account_type: options.type,
+            organization: options.organization,
+            first_name: options.firstName,
+            last_name: options.lastName,
+            friendly_name: options.friendlyName,
+            description: options.description,
+            roles: options.role.length > 0 ? options.role : undefined,
+            password,
+            issue_token: options.issueToken ? true : undefined,
+          },
+        }),
+      );
       context.print(
         () =>
           renderFields([
@@ -71,14 +101,21 @@ export function registerAccountsCommands(program: Command, contextOf: ContextOf)
             ['organization', created.organization_id],
             ['status', created.status],
             ['roles', created.roles],
-            ...(created.api_token ? ([['token id', created.api_token.id], ['token', created.api_token.token]] as const) : []),
+            ...(created.api_token
+              ? ([
+                  ['token id', created.api_token.id],
+                  ['token', created.api_token.token],
+                ] as const)
+              : []),
           ]),
         created,
       );
       if (created.api_token) printSecretNotice(context);
       if (created.api_token === null && created.api_token_error) {
         // the account stands; only its token is missing, and the caller must know
-        context.io.stderr.write(`warning: the account was created but its token was not issued: ${created.api_token_error.detail} (${created.api_token_error.code})\n`);
+        context.io.stderr.write(
+          `warning: the account was created but its token was not issued: ${created.api_token_error.detail} (${created.api_token_error.code})\n`,
+        );
         context.exitWith(ExitCode.Failure);
       }
     });
@@ -87,29 +124,104 @@ export function registerAccountsCommands(program: Command, contextOf: ContextOf)
     .command('list')
     .description("list your organization's service accounts")
     .addOption(new Option('-t, --type <type>', 'only this kind').choices(SERVICE_ACCOUNT_TYPES))
-    .addOption(new Option('--status <status>', 'only active or deactivated ones').choices(['active', 'deactivated']))
+    .addOption(
+      new Option('--status <status>', 'only active or deactivated ones').choices(['active', 'deactivated']),
+    )
     .action(async (options: ListOptions, command: Command) => {
       const context = contextOf(command);
       const api = await context.api();
-      const users = await listAll<UserListItem>(api, '/users', { account_type: options.type, status: options.status, sort: 'created' });
+      const users = await listAll((page) =>
+        api.answer(
+          api.client.GET('/api/v1/users', {
+            params: {
+              query: {
+                account_type: options.type,
+                status: options.status,
+                sort: 'created',
+                page,
+                page_size: PAGE_SIZE,
+              },
+            },
+          }),
+        ),
+      );
       const serviceAccounts = users.filter((user) => user.account_type !== 'user');
       context.print(
         () =>
           renderTable(
             ['ID', 'USERNAME', 'TYPE', 'STATUS', 'ROLES', 'LAST ACTIVE', 'CREATED'],
-            serviceAccounts.map((a) => [a.id, a.username, a.account_type, a.status, a.roles, a.last_active_at, a.created_at]),
+            serviceAccounts.map((a) => [
+              a.id,
+              a.username,
+              a.account_type,
+              a.status,
+              a.roles,
+              a.last_active_at,
+              a.created_at,
+            ]),
           ),
         serviceAccounts,
       );
     });
 
   accounts
+    .command('show')
+    .description('one account: its type, status, roles, teams and last activity')
+    .argument('<id>', 'the account id')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const context = contextOf(command);
+      const api = await context.api();
+      printAccount(
+        context,
+        await api.answer(api.client.GET('/api/v1/users/{id}', { params: { path: { id } } })),
+      );
+    });
+
+  accounts
+    .command('deactivate')
+    .description('deactivate an account: its tokens stop at once, until it is reactivated')
+    .argument('<id>', 'the account id')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const context = contextOf(command);
+      const api = await context.api();
+      printAccount(
+        context,
+        await api.answer(api.client.POST('/api/v1/users/{id}/deactivate', { params: { path: { id } } })),
+      );
+    });
+
+  accounts
+    .command('reactivate')
+    .description('reactivate an account: its tokens work again, unless revoked or expired meanwhile')
+    .argument('<id>', 'the account id')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const context = contextOf(command);
+      const api = await context.api();
+      printAccount(
+        context,
+        await api.answer(api.client.POST('/api/v1/users/{id}/reactivate', { params: { path: { id } } })),
+      );
+    });
+
+  accounts
+    .command('delete')
+    .description('delete an account (one that still owns tokens cannot be: revoke or reassign them first)')
+    .argument('<id>', 'the account id')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const context = contextOf(command);
+      const api = await context.api();
+      await api.answer(api.client.DELETE('/api/v1/users/{id}', { params: { path: { id } } }));
+      context.print(() => `deleted account ${id}\n`, { deleted: true, id });
+    });
+
+  accounts
     .command('oauth')
-    .description("a service account as an OAuth client: its client_id, client secrets, keys and federation rules")
+    .description('a service account as an OAuth client: its client_id, client secrets, keys and federation rules')
     .argument('<id>', 'the account id (its client_id)')
     .action(async (id: string, _options: unknown, command: Command) => {
       const context = contextOf(command);
-      const client = await (await context.api()).get<OAuthClientView>(`/users/${encodeURIComponent(id)}/oauth-client`);
+      const api = await context.api();
+      const client = await api.answer(api.client.GET('/api/v1/users/{id}/oauth-client', { params: { path: { id } } }));
       context.print(
         () =>
           [
@@ -119,15 +231,18 @@ export function registerAccountsCommands(program: Command, contextOf: ContextOf)
             ]),
             '',
             'client secrets',
-            renderTable(['ID', 'SECRET', 'STATUS', 'VALID UNTIL', 'CREATED'], client.client_secrets.map((s) => [s.id, `${s.prefix}…${s.last_four}`, s.status, s.valid_until, s.created_at])),
+            renderTable(
+              ['ID', 'SECRET', 'STATUS', 'VALID UNTIL', 'CREATED'],
+              client.client_secrets.map((secret) => [secret.id, `${secret.prefix}…${secret.last_four}`, secret.status, secret.valid_until, secret.created_at]),
+            ),
             '',
             'keys',
-            renderTable(['ID', 'ALGORITHM', 'STATUS', 'EXPIRES', 'REGISTERED'], client.keys.map((k) => [k.id, k.algorithm, k.status, k.expires_at, k.registered_at])),
+            renderTable(['ID', 'ALGORITHM', 'STATUS', 'EXPIRES', 'REGISTERED'], client.keys.map((key) => [key.id, key.algorithm, key.status, key.expires_at, key.registered_at])),
             '',
             'federation rules',
             renderTable(
               ['ID', 'ISSUER', 'AUDIENCES', 'CLAIMS', 'CREATED'],
-              client.federation_rules.map((r) => [r.id, r.issuer, r.audiences, Object.entries(r.claims).map(([name, value]) => `${name}=${value}`), r.created_at]),
+              client.federation_rules.map((rule) => [rule.id, rule.issuer, rule.audiences, Object.entries(rule.claims).map(([name, value]) => `${name}=${value}`), rule.created_at]),
             ),
           ].join('\n'),
         client,
@@ -140,7 +255,8 @@ export function registerAccountsCommands(program: Command, contextOf: ContextOf)
     .argument('<id>', 'the account id (its client_id)')
     .action(async (id: string, _options: unknown, command: Command) => {
       const context = contextOf(command);
-      const secret = await (await context.api()).post<IssuedClientSecretView>(`/users/${encodeURIComponent(id)}/client-secrets`);
+      const api = await context.api();
+      const secret = await api.answer(api.client.POST('/api/v1/users/{id}/client-secrets', { params: { path: { id } } }));
       context.print(
         () =>
           renderFields([

@@ -1,4 +1,3 @@
-import type { AuditChainVerification } from '@warden/contracts';
 import { Command, Option } from 'commander';
 import { pipeline } from 'node:stream/promises';
 import { ExitCode } from '../exit-codes';
@@ -33,7 +32,7 @@ export function registerAuditCommands(program: Command, contextOf: ContextOf): v
     .action(async (options: ExportOptions, command: Command) => {
       const context = contextOf(command);
       const api = await context.api();
-      const records = await api.stream('/audit/export', {
+      const query = {
         organization_id: options.organization,
         actor_id: options.actor,
         subject_id: options.subject,
@@ -42,7 +41,10 @@ export function registerAuditCommands(program: Command, contextOf: ContextOf): v
         from: options.from,
         to: options.to,
         order: options.order,
-      });
+      };
+      const records = await api.stream(
+        api.client.GET('/api/v1/audit/export', { params: { query }, parseAs: 'stream' }),
+      );
       try {
         await pipeline(records, context.io.stdout, { end: false });
       } catch (error) {
@@ -58,7 +60,11 @@ export function registerAuditCommands(program: Command, contextOf: ContextOf): v
     .action(async (options: { organization?: string }, command: Command) => {
       const context = contextOf(command);
       const api = await context.api();
-      const result = await api.get<AuditChainVerification>('/audit/verify', { organization_id: options.organization });
+      const result = await api.answer(
+        api.client.GET('/api/v1/audit/verify', {
+          params: { query: { organization_id: options.organization } },
+        }),
+      );
       context.print(
         () =>
           result.intact

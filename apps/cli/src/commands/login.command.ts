@@ -1,4 +1,3 @@
-import type { LoginResponse } from '@warden/contracts';
 import { Command } from 'commander';
 import { CliError } from '../cli-error';
 import { CommandContext } from '../command-context';
@@ -24,19 +23,32 @@ export function registerLoginCommands(program: Command, contextOf: ContextOf): v
     .action(async (options: LoginOptions, command: Command) => {
       const context = contextOf(command);
       const { io } = context;
-      const username = options.username ?? (io.stdin.isTTY && !options.passwordStdin ? await askLine(io, 'Username: ') : undefined);
+      const username =
+        options.username ??
+        (io.stdin.isTTY && !options.passwordStdin ? await askLine(io, 'Username: ') : undefined);
       if (!username) throw new CliError('a username is needed: --username <username>', ExitCode.Usage);
       const password = options.passwordStdin ? await readStdin(io) : await askHidden(io, 'Password: ');
       if (!password) throw new CliError('the password is empty', ExitCode.Usage);
 
       const api = context.anonymousApi();
-      const login = await api.post<LoginResponse>('/auth/login', { username, password });
+      const login = await api.answer(api.client.POST('/api/v1/auth/login', { body: { username, password } }));
       const file = context.credentialsFile;
-      await saveCredentials(file, { url: api.baseUrl, username, key: login.key, expires_at: login.expires_at ?? null });
+      await saveCredentials(file, {
+        url: api.baseUrl,
+        username,
+        key: login.key,
+        expires_at: login.expires_at ?? null,
+      });
       // the key itself is never printed: it is in the file
       const summary = { username, url: api.baseUrl, expires_at: login.expires_at ?? null, credentials: file };
       context.print(
-        () => renderFields([['logged in as', username], ['gateway', api.baseUrl], ['expires', summary.expires_at], ['key stored in', file]]),
+        () =>
+          renderFields([
+            ['logged in as', username],
+            ['gateway', api.baseUrl],
+            ['expires', summary.expires_at],
+            ['key stored in', file],
+          ]),
         summary,
       );
     });
@@ -53,7 +65,8 @@ export function registerLoginCommands(program: Command, contextOf: ContextOf): v
         return;
       }
       try {
-        await new WardenApi(stored.url, stored.key).post('/auth/logout');
+        const api = new WardenApi(stored.url, stored.key);
+        await api.answer(api.client.POST('/api/v1/auth/logout'));
       } catch (error) {
         // an expired or already ended session is as good as ended; otherwise the key is kept
         // so that the logout can be tried again

@@ -1,4 +1,5 @@
-import type { ReadModelName, ReadModelReplayView, ReplayMode } from '@warden/contracts';
+import type { WardenSchema } from '@warden/api-client';
+import type { ReadModelName, ReplayMode } from '@warden/contracts';
 import { Argument, Command, Option } from 'commander';
 import { CliError } from '../cli-error';
 import { ExitCode } from '../exit-codes';
@@ -11,11 +12,7 @@ export const REPLAYABLE_READ_MODELS: readonly ReadModelName[] = ['tokens', 'user
 const POLL_INTERVAL_MS = 250;
 const DIFFERENCES_SHOWN = 20;
 
-/** GET /admin/read-models/:name/replay. */
-interface ReplayStatus {
-  read_model: ReadModelName;
-  replay: ReadModelReplayView | null;
-}
+type ReadModelReplayView = WardenSchema<'ReadModelReplayView'>;
 
 export function registerReplayCommand(program: Command, contextOf: ContextOf): void {
   program
@@ -23,14 +20,17 @@ export function registerReplayCommand(program: Command, contextOf: ContextOf): v
     .description('rebuild a read model from the event store, with a progress bar (the platform admin only)')
     .addArgument(new Argument('<read-model>', 'the read model to rebuild').choices(REPLAYABLE_READ_MODELS))
     .addOption(
-      new Option('--mode <mode>', 'swap: rebuild and swap in; compare: rebuild aside and report every difference (exit 9 if any)')
+      new Option(
+        '--mode <mode>',
+        'swap: rebuild and swap in; compare: rebuild aside and report every difference (exit 9 if any)',
+      )
         .choices(['swap', 'compare'])
         .default('swap'),
     )
     .action(async (name: ReadModelName, options: { mode: ReplayMode }, command: Command) => {
       const context = contextOf(command);
       const api = await context.api();
-      const path = `/admin/read-models/${name}/replay`;
+      const params = { path: { name } };
       const { stderr } = context.io;
       const terminal = (stderr as NodeJS.WriteStream).isTTY === true;
       let shown = '';
@@ -43,13 +43,20 @@ export function registerReplayCommand(program: Command, contextOf: ContextOf): v
         shown = line;
       };
 
-      let run = await api.post<ReadModelReplayView>(path, { mode: options.mode });
+      let run = await api.answer(
+        api.client.POST('/api/v1/admin/read-models/{name}/replay', { params, body: { mode: options.mode } }),
+      );
       while (run.state === 'running') {
         draw(run, false);
         await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
-        const status = await api.get<ReplayStatus>(path);
+        const status = await api.answer(
+          api.client.GET('/api/v1/admin/read-models/{name}/replay', { params }),
+        );
         if (status.replay?.replay_id !== run.replay_id) {
-          throw new CliError(`the replay ${run.replay_id} is no longer reported: was the ${name} service restarted?`, ExitCode.Failure);
+          throw new CliError(
+            `the replay ${run.replay_id} is no longer reported: was the ${name} service restarted?`,
+            ExitCode.Failure,
+          );
         }
         run = status.replay;
       }
@@ -67,7 +74,12 @@ export function registerReplayCommand(program: Command, contextOf: ContextOf): v
             ['started', run.started_at],
             ['finished', run.finished_at],
             ...(run.error ? ([['error', run.error]] as const) : []),
-            ...(run.report ? ([['compared', run.report.compared], ['differences', differences.length]] as const) : []),
+            ...(run.report
+              ? ([
+                  ['compared', run.report.compared],
+                  ['differences', differences.length],
+                ] as const)
+              : []),
           ]) +
           (differences.length > 0
             ? renderTable(

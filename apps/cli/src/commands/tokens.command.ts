@@ -1,8 +1,15 @@
-import type { IssuedTokenView, TokenStatus, TokenView } from '@warden/contracts';
+import type { WardenSchema } from '@warden/api-client';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { CliError } from '../cli-error';
 import { CommandContext } from '../command-context';
+import { ExitCode } from '../exit-codes';
+import { readStdin } from '../prompts';
 import { Cell, renderFields, renderTable } from '../output';
-import { listAll } from '../pages';
+import { PAGE_SIZE, listAll } from '../pages';
+
+type TokenView = WardenSchema<'TokenView'>;
+type IssuedTokenView = WardenSchema<'IssuedTokenView'>;
+type TokenStatus = TokenView['status'];
 import type { ContextOf } from './login.command';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -58,21 +65,40 @@ export function registerTokensCommands(program: Command, contextOf: ContextOf): 
     .description('issue a token to a service account; its secret is printed once, on stdout')
     .requiredOption('--account <id>', 'the service account that owns it')
     .requiredOption('--name <name>', 'what it is for, e.g. "DocuSign Connect"')
-    .addOption(new Option('--visibility <visibility>', 'public tokens work only from --origin').choices(['private', 'public']))
-    .option('--origin <origin>', 'an exact origin a public token works from (repeat for several)', collect, [])
+    .addOption(
+      new Option('--visibility <visibility>', 'public tokens work only from --origin').choices([
+        'private',
+        'public',
+      ]),
+    )
+    .option(
+      '--origin <origin>',
+      'an exact origin a public token works from (repeat for several)',
+      collect,
+      [],
+    )
     .option('--expires-at <iso-8601>', 'when it stops working, e.g. 2030-01-01T00:00:00Z')
-    .option('--permission <permission>', "narrow it to this permission of its owner's (repeat for several)", collect, [])
+    .option(
+      '--permission <permission>',
+      "narrow it to this permission of its owner's (repeat for several)",
+      collect,
+      [],
+    )
     .action(async (options: IssueOptions, command: Command) => {
       const context = contextOf(command);
       const api = await context.api();
-      const issued = await api.post<IssuedTokenView>('/tokens', {
-        user_id: options.account,
-        name: options.name,
-        visibility: options.visibility,
-        allowed_origins: options.origin.length > 0 ? options.origin : undefined,
-        expires_at: options.expiresAt,
-        permissions: options.permission.length > 0 ? options.permission : undefined,
-      });
+      const issued = await api.answer(
+        api.client.POST('/api/v1/tokens', {
+          body: {
+            user_id: options.account,
+            name: options.name,
+            visibility: options.visibility,
+            allowed_origins: options.origin.length > 0 ? options.origin : undefined,
+            expires_at: options.expiresAt,
+            permissions: options.permission.length > 0 ? options.permission : undefined,
+          },
+        }),
+      );
       printIssued(context, issued);
     });
 
@@ -80,16 +106,32 @@ export function registerTokensCommands(program: Command, contextOf: ContextOf): 
     .command('list')
     .description("list your organization's tokens (never their secrets)")
     .option('--account <id>', 'only the tokens this service account owns')
-    .addOption(new Option('--status <status>', 'only tokens in this state').choices(['active', 'revoked', 'expired']))
+    .addOption(
+      new Option('--status <status>', 'only tokens in this state').choices(['active', 'revoked', 'expired']),
+    )
     .action(async (options: { account?: string; status?: TokenStatus }, command: Command) => {
       const context = contextOf(command);
       const api = await context.api();
-      const listed = await listAll<TokenView>(api, '/tokens', { owner: options.account, status: options.status });
+      const listed = await listAll((page) =>
+        api.answer(
+          api.client.GET('/api/v1/tokens', {
+            params: { query: { owner: options.account, status: options.status, page, page_size: PAGE_SIZE } },
+          }),
+        ),
+      );
       context.print(
         () =>
           renderTable(
             ['ID', 'NAME', 'OWNER', 'STATUS', 'SECRET', 'EXPIRES', 'LAST USED'],
-            listed.map((t) => [t.id, t.name, t.user_id, t.status, `${t.prefix}…${t.last_four}`, t.expires_at ?? 'never', t.last_used_at]),
+            listed.map((t) => [
+              t.id,
+              t.name,
+              t.user_id,
+              t.status,
+              `${t.prefix}…${t.last_four}`,
+              t.expires_at ?? 'never',
+              t.last_used_at,
+            ]),
           ),
         listed,
       );
@@ -101,7 +143,8 @@ export function registerTokensCommands(program: Command, contextOf: ContextOf): 
     .argument('<id>', 'the token id')
     .action(async (id: string, _options: unknown, command: Command) => {
       const context = contextOf(command);
-      const token = await (await context.api()).get<TokenView>(`/tokens/${encodeURIComponent(id)}`);
+      const api = await context.api();
+      const token = await api.answer(api.client.GET('/api/v1/tokens/{id}', { params: { path: { id } } }));
       context.print(() => renderFields(tokenFields(token)), token);
     });
 
@@ -109,12 +152,19 @@ export function registerTokensCommands(program: Command, contextOf: ContextOf): 
     .command('rotate')
     .description('give a token a new secret, printed once; the old one works for --grace-period seconds')
     .argument('<id>', 'the token id')
-    .option('--grace-period <seconds>', 'how long the old secret keeps working (default 0: it stops at once)', seconds)
+    .option(
+      '--grace-period <seconds>',
+      'how long the old secret keeps working (default 0: it stops at once)',
+      seconds,
+    )
     .action(async (id: string, options: { gracePeriod?: number }, command: Command) => {
       const context = contextOf(command);
       const api = await context.api();
       const body = options.gracePeriod === undefined ? {} : { grace_period_seconds: options.gracePeriod };
-      printIssued(context, await api.post<IssuedTokenView>(`/tokens/${encodeURIComponent(id)}/rotate`, body));
+      printIssued(
+        context,
+        await api.answer(api.client.POST('/api/v1/tokens/{id}/rotate', { params: { path: { id } }, body })),
+      );
     });
 
   tokens
@@ -125,7 +175,12 @@ export function registerTokensCommands(program: Command, contextOf: ContextOf): 
     .action(async (id: string, options: { to: string }, command: Command) => {
       const context = contextOf(command);
       const api = await context.api();
-      const token = await api.post<TokenView>(`/tokens/${encodeURIComponent(id)}/reassign`, { user_id: options.to });
+      const token = await api.answer(
+        api.client.POST('/api/v1/tokens/{id}/reassign', {
+          params: { path: { id } },
+          body: { user_id: options.to },
+        }),
+      );
       context.print(() => renderFields(tokenFields(token)), token);
     });
 
@@ -136,7 +191,49 @@ export function registerTokensCommands(program: Command, contextOf: ContextOf): 
     .action(async (id: string, _options: unknown, command: Command) => {
       const context = contextOf(command);
       const api = await context.api();
-      const token = await api.post<TokenView>(`/tokens/${encodeURIComponent(id)}/revoke`);
+      const token = await api.answer(
+        api.client.POST('/api/v1/tokens/{id}/revoke', { params: { path: { id } } }),
+      );
       context.print(() => renderFields(tokenFields(token)), token);
     });
+
+  tokens
+    .command('verify')
+    .description('whether a token works, and for whom; exits 10 when it does not')
+    .argument('[token]', 'the token (better: --stdin, which keeps it out of the shell history)')
+    .option('--stdin', 'read the token from stdin')
+    .option('--origin <origin>', 'the origin it is presented from, for a public token')
+    .action(
+      async (given: string | undefined, options: { stdin?: boolean; origin?: string }, command: Command) => {
+        const context = contextOf(command);
+        const token = options.stdin ? (await readStdin(context.io)).trim() : given;
+        if (!token)
+          throw new CliError('a token is needed: as the argument, or on stdin with --stdin', ExitCode.Usage);
+        const api = await context.api();
+        const answer = await api.answer(
+          api.client.POST('/api/v1/tokens/verify', { body: { token, origin: options.origin } }),
+        );
+        context.print(
+          () =>
+            answer.active
+              ? renderFields([
+                  ['active', true],
+                  ['token', answer.token_id],
+                  ['kind', answer.token_type],
+                  ['owner', answer.user_id],
+                  ['organization', answer.organization_id],
+                  ['type', answer.account_type],
+                  ['roles', answer.roles],
+                  ['permissions', Object.keys(answer.permissions).sort()],
+                  ['expires', answer.expires_at ?? 'never'],
+                ])
+              : renderFields([
+                  ['active', false],
+                  ['reason', answer.reason ?? 'not said (you need tokens:read)'],
+                ]),
+          answer,
+        );
+        if (!answer.active) context.exitWith(ExitCode.TokenInactive);
+      },
+    );
 }

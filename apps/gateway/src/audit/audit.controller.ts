@@ -3,8 +3,11 @@ import {
   AuditBackfillReport,
   AuditChainVerification,
   AuditEventsPage,
+  AuditRecordView,
   AuditRequestSubjects,
+  BrokenAuditChain,
   CommonErrorCode,
+  IntactAuditChain,
   ListAuditEventsRequest,
   PLATFORM_AUDIT_CHAIN,
   TokenAsOfRequest,
@@ -14,7 +17,7 @@ import {
   VerifyAuditChainRequest,
   WardenError,
 } from '@warden/contracts';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { ServiceClient } from '@warden/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
@@ -31,7 +34,12 @@ const EXPORT_PAGE_SIZE = 200;
 export class AuditController {
   constructor(@Inject(ServiceClient) private readonly services: ServiceClient) {}
 
-  /** `audit:read`, within the caller's organization; a platform admin may name another. */
+  /**
+   * List audit records
+   *
+   * @remarks `audit:read`: the caller's organization; the platform admin may name any. Newest or oldest
+   * first, a page at a time: follow `next_cursor` until it is null.
+   */
   @Get('events')
   list(@Query() query: ListAuditEventsQuery, @Req() request: FastifyRequest): Promise<AuditEventsPage> {
     const organizationId = organizationToRead(requirePrincipal(request), query.organization_id);
@@ -39,10 +47,17 @@ export class AuditController {
   }
 
   /**
-   * The same filters as the list, as NDJSON, one record per line: page after page is asked
-   * for and written as the client reads, so the whole result never sits in memory.
+   * Export audit records as NDJSON
+   *
+   * @remarks The same filters as the list, as NDJSON: one audit record (as listed) per line, streamed.
    */
+  // Page after page is asked for and written as the client reads, so the whole result never sits in memory.
   @Get('export')
+  @ApiProduces('application/x-ndjson')
+  @ApiOkResponse({
+    description: 'One audit record per line',
+    content: { 'application/x-ndjson': { schema: { type: 'string', description: `Lines of ${getSchemaPath(AuditRecordView)} as JSON` } } },
+  })
   async export(@Query() query: AuditEventsFilterQuery, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const organizationId = organizationToRead(requirePrincipal(request), query.organization_id);
     const filter: ListAuditEventsRequest = { ...query, organization_id: organizationId, limit: EXPORT_PAGE_SIZE };
@@ -63,8 +78,17 @@ export class AuditController {
       .send(Readable.from(pages.call(this)));
   }
 
-  /** Walks the hash chain of the caller's organization; the platform admin names any, `platform` or `all`. */
+  /**
+   * Verify the audit log's hash chain
+   *
+   * @remarks Walks the hash chain of the caller's organization; the platform admin names any, `platform` or `all`.
+   */
   @Get('verify')
+  @ApiExtraModels(IntactAuditChain, BrokenAuditChain)
+  @ApiOkResponse({
+    description: 'Intact, or the first broken record',
+    schema: { oneOf: [{ $ref: getSchemaPath(IntactAuditChain) }, { $ref: getSchemaPath(BrokenAuditChain) }] },
+  })
   verify(@Query() query: VerifyAuditChainQuery, @Req() request: FastifyRequest): Promise<AuditChainVerification> {
     const principal = requirePrincipal(request);
     const named = query.organization_id;
@@ -81,33 +105,53 @@ export class AuditController {
     return this.services.send(AuditRequestSubjects.verifyChain, { context: contextOf(request), payload });
   }
 
-  /** Every event about one user (its own stream, its sessions, events naming it), oldest first. */
+  /**
+   * A user's audit history
+   *
+   * @remarks Every event about one user (its own stream, its sessions, events naming it), oldest first.
+   */
   @Get('users/:id/history')
   userHistory(@Param('id', new ParseUUIDPipe()) id: string, @Query() query: PageQuery, @Req() request: FastifyRequest): Promise<AuditEventsPage> {
     return this.history(id, query, request);
   }
 
-  /** Every event about one token, oldest first. */
+  /**
+   * A token's audit history
+   *
+   * @remarks Every event about one token, oldest first.
+   */
   @Get('tokens/:id/history')
   tokenHistory(@Param('id', new ParseUUIDPipe()) id: string, @Query() query: PageQuery, @Req() request: FastifyRequest): Promise<AuditEventsPage> {
     return this.history(id, query, request);
   }
 
-  /** The user's state at a moment, folded from the users service's event store. */
+  /**
+   * A user as it was at a moment
+   *
+   * @remarks The user's state at a moment, folded from the users service's event store.
+   */
   @Get('users/:id/as-of')
   userAsOf(@Param('id', new ParseUUIDPipe()) id: string, @Query() query: AsOfQuery, @Req() request: FastifyRequest): Promise<UserAsOfView> {
     const payload: UserAsOfRequest = { user_id: id, at: query.at, organization_id: subjectScope(requirePrincipal(request)) };
     return this.services.send(AuditRequestSubjects.userAsOf, { context: contextOf(request), payload });
   }
 
-  /** The token's state at a moment (valid then? owned by whom, with what), folded from the tokens service's event store. */
+  /**
+   * A token as it was at a moment
+   *
+   * @remarks The token's state at a moment (valid then? owned by whom, with what), folded from the tokens service's event store.
+   */
   @Get('tokens/:id/as-of')
   tokenAsOf(@Param('id', new ParseUUIDPipe()) id: string, @Query() query: AsOfQuery, @Req() request: FastifyRequest): Promise<TokenAsOfView> {
     const payload: TokenAsOfRequest = { token_id: id, at: query.at, organization_id: subjectScope(requirePrincipal(request)) };
     return this.services.send(AuditRequestSubjects.tokenAsOf, { context: contextOf(request), payload });
   }
 
-  /** Records whatever the services' event stores hold and the audit log lacks: the platform admin only. */
+  /**
+   * Record what the audit log lacks
+   *
+   * @remarks Records whatever the services' event stores hold and the audit log lacks: the platform admin only.
+   */
   @Post('backfill')
   @HttpCode(200)
   backfill(@Req() request: FastifyRequest): Promise<AuditBackfillReport> {

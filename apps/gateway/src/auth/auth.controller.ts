@@ -16,11 +16,10 @@ import {
 } from '@warden/contracts';
 import { ServiceClient, loginThrottlesTotal, requestContextFrom } from '@warden/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ExchangedTokenView } from './exchanged-token.dto';
 import { LoginDto } from './login.dto';
 import { LoginThrottle } from './login-throttle';
 import { contextOf, requirePrincipal } from './principal-of-request';
-
-type ExchangedTokenResponse = IssuedTokenView & { key: string; domain: null };
 
 @ApiTags('auth')
 @Controller('auth')
@@ -31,14 +30,17 @@ export class AuthController {
   ) {}
 
   /**
-   * Seed 003: username and password for a short-lived key. The session is started for the
-   * user the users service just verified, never for an id taken from the request.
+   * Log in with a username and password
+   *
+   * @remarks A short-lived login key (`SESSION_TTL_SECONDS`) for a username and password. Failed logins
+   * are throttled per username and per client address (429 with `Retry-After`).
    */
+  // The session is started for the user the users service just verified, never for an id taken from the request.
   @Post('login')
   @HttpCode(200)
   @ApiBody({
     type: LoginDto,
-    examples: { 'seed 003: a service account': { value: { username: 'api_user@mycompany', password: 'myserviceaccoutpassword' } } },
+    examples: { 'a service account logs in': { value: { username: 'api_user@mycompany', password: 'myserviceaccoutpassword' } } },
   })
   async login(
     @Body() body: LoginDto,
@@ -73,20 +75,24 @@ export class AuthController {
   }
 
   /**
-   * Seed 003: the login key presented as the Bearer credential, exchanged for a long-lived
-   * API token of the same service account (seed 001: tokens belong only to service
-   * accounts). Answers seed 003's `key` with the token's view; the secret only here.
+   * Exchange a service account's login key for an API token
+   *
+   * @remarks A service account's login key, presented as the credential, exchanged for a long-lived
+   * API token of the same account (tokens belong only to service accounts). The secret is in
+   * this answer only, as `key` and as `token`.
    */
   @Post('token')
   @HttpCode(200)
-  async exchange(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<ExchangedTokenResponse> {
+  async exchange(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<ExchangedTokenView> {
     void reply.header('cache-control', 'no-store');
     const issued = await this.services.send<IssuedTokenView>(TokensSubjects.exchange, { context: contextOf(request), payload: {} });
     return { key: issued.token, domain: null, ...issued };
   }
 
   /**
-   * Who the credential of this request stands for, answered from its verification alone
+   * Who the presented credential stands for
+   *
+   * @remarks Who the credential of this request stands for, answered from its verification alone
    * (no service is asked): for a client checking its key, and the cheapest authenticated route.
    */
   @Get('whoami')
@@ -108,7 +114,11 @@ export class AuthController {
     };
   }
 
-  /** Ends the session that authenticated this request. */
+  /**
+   * End the login session
+   *
+   * @remarks Ends the session that authenticated this request.
+   */
   @Post('logout')
   @HttpCode(204)
   async logout(@Req() request: FastifyRequest): Promise<void> {

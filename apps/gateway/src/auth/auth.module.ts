@@ -1,7 +1,7 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import { APP_LOGGER, WardenLogger, loginThrottlesTotal } from '@warden/platform';
+import { APP_LOGGER, WardenLogger, loginThrottlesTotal, redisConnection } from '@warden/platform';
 import { TokenUseRecorder } from '@warden/token-verifier';
-import Redis from 'ioredis';
+import { RedisClient, createRedisClient } from '@warden/redis';
 import { AuthConfig } from './auth-config';
 import { AuthController } from './auth.controller';
 import { AUTH_KEY_PREFIX, AUTH_REDIS, AuthenticationGuard, RequestAuthenticator } from './authentication.guard';
@@ -10,7 +10,7 @@ import { TokenIntrospector } from '../tokens/token-introspector';
 
 class AuthRedisLifecycle implements OnApplicationShutdown {
   constructor(
-    @Inject(AUTH_REDIS) private readonly redis: Redis,
+    @Inject(AUTH_REDIS) private readonly redis: RedisClient,
     @Inject(TokenUseRecorder) private readonly uses: TokenUseRecorder,
   ) {}
 
@@ -21,7 +21,7 @@ class AuthRedisLifecycle implements OnApplicationShutdown {
 }
 
 export interface AuthModuleOptions {
-  config: AuthConfig & { REDIS_URL: string; REDIS_KEY_PREFIX: string };
+  config: AuthConfig & { REDIS_URL: string; REDIS_CLUSTER_NODES?: string; REDIS_KEY_PREFIX: string };
   /** The module that provides the app's ServiceClient (NatsRpcModule.forRoot). */
   rpc: DynamicModule;
 }
@@ -43,7 +43,7 @@ export class AuthModule {
           provide: AUTH_REDIS,
           inject: [APP_LOGGER],
           useFactory: (logger: WardenLogger) => {
-            const redis = new Redis(config.REDIS_URL, { enableAutoPipelining: true, maxRetriesPerRequest: 2 });
+            const redis = createRedisClient(redisConnection(config));
             redis.on('error', (error: Error) => logger.warn({ err: error.message }, 'Redis connection error'));
             return redis;
           },
@@ -52,7 +52,7 @@ export class AuthModule {
         {
           provide: LoginThrottle,
           inject: [AUTH_REDIS],
-          useFactory: (redis: Redis) => {
+          useFactory: (redis: RedisClient) => {
             loginThrottlesTotal(); // exported from the start, at 0
             return new LoginThrottle(redis, config.REDIS_KEY_PREFIX, {
               windowMs: config.LOGIN_THROTTLE_WINDOW_SECONDS * 1000,
@@ -64,7 +64,7 @@ export class AuthModule {
         {
           provide: TokenUseRecorder,
           inject: [AUTH_REDIS, APP_LOGGER],
-          useFactory: (redis: Redis, logger: WardenLogger) => {
+          useFactory: (redis: RedisClient, logger: WardenLogger) => {
             const recorder = new TokenUseRecorder(redis, config.REDIS_KEY_PREFIX, (error) =>
               logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'recording token uses failed'),
             );

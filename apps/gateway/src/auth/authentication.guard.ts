@@ -13,7 +13,7 @@ import {
 import { APP_LOGGER, ProblemDetailsFilter, ServiceClient, WardenLogger, countCredentialVerification, exportVerificationMetrics } from '@warden/platform';
 import { TokenUseRecorder, VerificationFallback, VerificationResult, prepareCredentialVerifier, verifyCredential } from '@warden/token-verifier';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@warden/redis';
 import { attachPrincipal, contextOf, principalOf } from './principal-of-request';
 import { presentedSecret } from './presented-secret';
 import { isPublicRoute } from './public-routes';
@@ -34,7 +34,7 @@ const UNAUTHENTICATED_DETAIL = 'A valid session key or API token is required';
 @Injectable()
 export class RequestAuthenticator {
   constructor(
-    @Inject(AUTH_REDIS) private readonly redis: Redis,
+    @Inject(AUTH_REDIS) private readonly redis: RedisClient,
     @Inject(AUTH_KEY_PREFIX) private readonly keyPrefix: string,
     @Inject(APP_LOGGER) private readonly logger: WardenLogger,
     @Inject(TokenUseRecorder) private readonly uses: TokenUseRecorder,

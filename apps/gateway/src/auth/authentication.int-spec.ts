@@ -3,7 +3,6 @@ import { Controller, INestMicroservice, Module } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import Redis from 'ioredis';
 import {
   AuditSubjects,
   AuthErrorCode,
@@ -18,13 +17,14 @@ import {
   StartSessionRequest,
   VerifyPasswordRequest,
   WardenError,
+  credentialGenerationPrefix,
   credentialKey,
   formatSecret,
-  principalKey,
   secretHash,
 } from '@warden/contracts';
 import { ProblemDetailsFilter, createLogger, createNatsMicroserviceOptions } from '@warden/platform';
-import { TEST_NATS_URL, TEST_REDIS_URL, deleteRedisPrefix, uniqueTestId } from '@warden/testing';
+import type { RedisClient } from '@warden/redis';
+import { TEST_NATS_URL, deleteRedisPrefix, testRedis, testRedisEnv, uniqueTestId, writePrincipalRecord } from '@warden/testing';
 import { configureGateway } from '../gateway-app';
 import { gatewayConfigSchema, publicBaseUrlOf } from '../gateway-config';
 import { GatewayModule } from '../gateway.module';
@@ -38,7 +38,7 @@ const OTHER_ORG = '0190a0d2-0000-7000-8000-0000000000bb';
 const logger = createLogger({ service: 'auth-int-spec', level: 'silent' });
 const auditQueries: ListAuditEventsRequest[] = [];
 const sessionPayloads: StartSessionRequest[] = [];
-let redis: Redis;
+let redis: RedisClient;
 let keyPrefix: string;
 const sessionHashes = new Map<string, string>();
 
@@ -56,13 +56,13 @@ class StandInController {
     const expiresAt = new Date(Date.now() + 600_000).toISOString();
     const record: CredentialRecord = { kind: 'session', credentialId: sessionId, ...envelope.payload, expiresAt, status: 'active' };
     sessionHashes.set(sessionId, secretHash(key));
-    await redis.set(keyPrefix + credentialKey(secretHash(key)), JSON.stringify(record), 'PXAT', Date.parse(expiresAt));
+    await redis.set(keyPrefix + credentialGenerationPrefix('') + credentialKey(secretHash(key)), JSON.stringify(record), 'PXAT', Date.parse(expiresAt));
     return { key, domain: null, expires_at: expiresAt };
   }
 
   @MessagePattern(AuthSubjects.endSession)
   async endSession(@Payload() envelope: Envelope<unknown>): Promise<void> {
-    const key = keyPrefix + credentialKey(sessionHashes.get(envelope.context.principal!.credential.id)!);
+    const key = keyPrefix + credentialGenerationPrefix('') + credentialKey(sessionHashes.get(envelope.context.principal!.credential.id)!);
     const record = JSON.parse((await redis.get(key))!) as CredentialRecord;
     await redis.set(key, JSON.stringify({ ...record, status: 'revoked' }), 'KEEPTTL');
   }
@@ -98,7 +98,7 @@ describe('gateway authentication over HTTP', () => {
     status: 'active',
     ...overrides,
   });
-  const writePrincipal = (record: PrincipalRecord) => redis.set(keyPrefix + principalKey(record.userId), JSON.stringify(record));
+  const writePrincipal = (record: PrincipalRecord) => writePrincipalRecord(redis, keyPrefix, record);
   const http = () => gateway.getHttpAdapter().getInstance();
   const login = (username: string, password = 'correct horse battery', address = '127.0.0.1') =>
     http().inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password }, remoteAddress: address });
@@ -108,12 +108,12 @@ describe('gateway authentication over HTTP', () => {
     const env = {
       NATS_URL: TEST_NATS_URL,
       NATS_SUBJECT_PREFIX: uniqueTestId('gwauth'),
-      REDIS_URL: TEST_REDIS_URL,
+      ...testRedisEnv(),
       REDIS_KEY_PREFIX: keyPrefix,
       LOGIN_MAX_FAILURES_PER_USERNAME: '3',
     };
     const config = gatewayConfigSchema.parse(env);
-    redis = new Redis(TEST_REDIS_URL);
+    redis = testRedis();
     await redis.set(keyPrefix + CREDENTIAL_READ_MODEL_GENERATION_KEY, ''); // the stand-in's read model is always built (the base generation)
 
     @Module({ controllers: [StandInController] })

@@ -1,19 +1,19 @@
-import Redis from 'ioredis';
-import { TEST_REDIS_URL, deleteRedisPrefix, uniqueTestId } from '@warden/testing';
-import { LoginAttempt, LoginThrottle } from './login-throttle';
+import type { RedisClient } from '@warden/redis';
+import { deleteRedisPrefix, redisKeysWithPrefix, testRedis, uniqueTestId } from '@warden/testing';
+import { LoginAttempt, LoginThrottle, loginThrottleKeys } from './login-throttle';
 
 const limits = { windowMs: 60_000, maxFailuresPerUsername: 3, maxFailuresPerAddress: 5 };
 
 describe('LoginThrottle on a real Redis, shared by two gateway instances', () => {
   let keyPrefix: string;
-  let clients: Redis[];
+  let clients: RedisClient[];
   let gatewayA: LoginThrottle;
   let gatewayB: LoginThrottle;
 
   beforeEach(() => {
     keyPrefix = `${uniqueTestId('thr')}:`;
     // Two independent instances: their own connections, their own script registrations.
-    clients = [new Redis(TEST_REDIS_URL), new Redis(TEST_REDIS_URL, { enableAutoPipelining: true })];
+    clients = [testRedis(), testRedis()];
     gatewayA = new LoginThrottle(clients[0]!, keyPrefix, limits);
     gatewayB = new LoginThrottle(clients[1]!, keyPrefix, limits);
   });
@@ -63,6 +63,16 @@ describe('LoginThrottle on a real Redis, shared by two gateway instances', () =>
     expect(attempts.filter((attempt) => attempt.allowed)).toHaveLength(limits.maxFailuresPerUsername);
   });
 
+  it('counts an attempt that one counter refuses on neither', async () => {
+    for (let i = 0; i < 5; i++) expect((await gatewayA.attempt(`user-${i}`, '198.51.100.9')).allowed).toBe(true);
+    // The address is at its limit: this username's counter is taken back, so it stays unused.
+    expect((await gatewayB.attempt('fresh', '198.51.100.9')).allowed).toBe(false);
+    const [freshKey, addressKey] = loginThrottleKeys(keyPrefix, 'fresh', '198.51.100.9');
+    expect(await clients[0]!.exists(freshKey)).toBe(0);
+    expect(await clients[0]!.get(addressKey)).toBe('5');
+    for (let i = 0; i < limits.maxFailuresPerUsername; i++) expect((await gatewayA.attempt('fresh', `198.51.100.${20 + i}`)).allowed).toBe(true);
+  });
+
   it('opens again when the window ends', async () => {
     const short = new LoginThrottle(clients[0]!, keyPrefix, { ...limits, windowMs: 200 });
     expect((await short.attempt('svc', '10.0.0.1')).allowed).toBe(true);
@@ -70,8 +80,8 @@ describe('LoginThrottle on a real Redis, shared by two gateway instances', () =>
     expect((await short.attempt('svc', '10.0.0.1')).allowed).toBe(true);
     expect((await short.attempt('svc', '10.0.0.1')).allowed).toBe(false);
     // Wait for Redis to expire the counters rather than for a fixed time.
-    const usernameKeys = await clients[0]!.keys(`${keyPrefix}login-throttle:username:*`);
-    while ((await clients[0]!.exists(...usernameKeys)) > 0) await new Promise((resolve) => setTimeout(resolve, 25));
+    const [usernameKey] = await redisKeysWithPrefix(clients[0]!, `${keyPrefix}login-throttle:username:`);
+    while ((await clients[0]!.exists(usernameKey!)) > 0) await new Promise((resolve) => setTimeout(resolve, 25));
     expect((await short.attempt('svc', '10.0.0.1')).allowed).toBe(true);
   });
 });

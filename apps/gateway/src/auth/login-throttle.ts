@@ -1,13 +1,19 @@
 import { hash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { RedisClient, defineRedisScripts, loadRedisScript } from '@warden/redis';
+import type { Result } from 'ioredis';
 
 // Login throttling shared by every gateway instance, because its counters live in Redis.
 // Each window is fixed: it starts with the first counted attempt and lasts `windowMs`.
 // An attempt is counted BEFORE the password is checked, in the same script that checks
-// the limits, so a burst of parallel guesses cannot slip past the limit between "check"
+// the limit, so a burst of parallel guesses cannot slip past the limit between "check"
 // and "count"; a login that succeeds (or fails for a reason that is not the caller's,
 // such as a service being down) is refunded afterwards. The counters therefore hold the
 // failures plus the attempts still in flight.
+//
+// The username's counter and the address's are checked by a script each, both in one
+// round trip: on a Redis Cluster they live on different slots. An attempt one of them
+// refuses is taken back from the other, so it counts nowhere; until then a concurrent
+// attempt may see it counted, which can only refuse sooner, never let more through.
 
 export interface LoginThrottleLimits {
   windowMs: number;
@@ -37,74 +43,41 @@ export function retryAfterSeconds(pttlMs: number): number {
   return Math.max(1, Math.ceil(pttlMs / 1000));
 }
 
-const ATTEMPT_COMMAND = 'wardenLoginAttempt';
-const REFUND_COMMAND = 'wardenLoginRefund';
+const LOGIN_ATTEMPT = loadRedisScript(__dirname, 'login-attempt-1.lua');
+const LOGIN_REFUND = loadRedisScript(__dirname, 'login-refund-1.lua');
 
-// KEYS[1] username counter, KEYS[2] address counter; ARGV[1], ARGV[2] their limits, ARGV[3]
-// the window in ms. Returns 0 when the attempt is allowed (and counted), otherwise the ms
-// until the longest-blocking counter's window ends.
-const ATTEMPT_SCRIPT = `
-local wait = 0
-for i = 1, 2 do
-  local count = tonumber(redis.call('GET', KEYS[i]) or '0')
-  if count >= tonumber(ARGV[i]) then
-    local ttl = redis.call('PTTL', KEYS[i])
-    if ttl < 0 then
-      redis.call('PEXPIRE', KEYS[i], ARGV[3])
-      ttl = tonumber(ARGV[3])
-    end
-    if ttl > wait then wait = ttl end
-  end
-end
-if wait > 0 then return wait end
-for i = 1, 2 do
-  if redis.call('INCR', KEYS[i]) == 1 then redis.call('PEXPIRE', KEYS[i], ARGV[3]) end
-end
-return 0
-`;
-
-// Takes back one counted attempt; a counter whose window ended meanwhile is left alone.
-const REFUND_SCRIPT = `
-for i = 1, 2 do
-  local count = tonumber(redis.call('GET', KEYS[i]) or '0')
-  if count > 1 then redis.call('DECR', KEYS[i]) elseif count == 1 then redis.call('DEL', KEYS[i]) end
-end
-return 0
-`;
-
-type ThrottleCommand = (usernameKey: string, addressKey: string, ...args: string[]) => Promise<number>;
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    /** 0 when counted, otherwise the ms until the counter's window ends. */
+    wardenLoginAttempt(counterKey: string, limit: string, windowMs: string): Result<number, Context>;
+    wardenLoginRefund(counterKey: string): Result<number, Context>;
+  }
+}
 
 export class LoginThrottle {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keyPrefix: string,
     private readonly limits: LoginThrottleLimits,
   ) {
-    if (!(ATTEMPT_COMMAND in redis)) {
-      redis.defineCommand(ATTEMPT_COMMAND, { numberOfKeys: 2, lua: ATTEMPT_SCRIPT });
-      redis.defineCommand(REFUND_COMMAND, { numberOfKeys: 2, lua: REFUND_SCRIPT });
-    }
+    defineRedisScripts(redis, [LOGIN_ATTEMPT, LOGIN_REFUND]);
   }
 
   /** Counts an attempt, or refuses it with how long to wait. */
   async attempt(username: string, clientAddress: string): Promise<LoginAttempt> {
     const keys = loginThrottleKeys(this.keyPrefix, username, clientAddress);
-    const waitMs = await this.command(ATTEMPT_COMMAND)(
-      ...keys,
-      String(this.limits.maxFailuresPerUsername),
-      String(this.limits.maxFailuresPerAddress),
-      String(this.limits.windowMs),
-    );
-    return waitMs === 0 ? { allowed: true, keys } : { allowed: false, retryAfterSeconds: retryAfterSeconds(waitMs) };
+    const window = String(this.limits.windowMs);
+    const waits = await Promise.all([
+      this.redis.wardenLoginAttempt(keys[0], String(this.limits.maxFailuresPerUsername), window),
+      this.redis.wardenLoginAttempt(keys[1], String(this.limits.maxFailuresPerAddress), window),
+    ]);
+    if (waits.every((waitMs) => waitMs === 0)) return { allowed: true, keys };
+    await Promise.all(keys.filter((_key, i) => waits[i] === 0).map((key) => this.redis.wardenLoginRefund(key)));
+    return { allowed: false, retryAfterSeconds: retryAfterSeconds(Math.max(...waits)) };
   }
 
   /** The attempt was not a failed guess (the login succeeded, or a service was down). */
   async refund(attempt: Extract<LoginAttempt, { allowed: true }>): Promise<void> {
-    await this.command(REFUND_COMMAND)(...attempt.keys);
-  }
-
-  private command(name: string): ThrottleCommand {
-    const command = (this.redis as unknown as Record<string, ThrottleCommand>)[name]!;
-    return (...args) => command.apply(this.redis, args as Parameters<ThrottleCommand>);
+    await Promise.all(attempt.keys.map((key) => this.redis.wardenLoginRefund(key)));
   }
 }

@@ -1,11 +1,11 @@
-import Redis from 'ioredis';
-import { TEST_REDIS_URL, deleteRedisPrefix, uniqueTestId } from '@warden/testing';
+import type { RedisClient } from '@warden/redis';
+import { deleteRedisPrefix, testRedis, uniqueTestId } from '@warden/testing';
 import { IdempotencyRecord, idempotencyRecordKey } from './idempotency-key';
 import { HeldKey, IdempotencyStore } from './idempotency-store';
 
 describe('IdempotencyStore on a real Redis, shared by two gateway instances', () => {
   let keyPrefix: string;
-  let clients: Redis[];
+  let clients: RedisClient[];
   let gatewayA: IdempotencyStore;
   let gatewayB: IdempotencyStore;
   let recordKey: string;
@@ -19,9 +19,12 @@ describe('IdempotencyStore on a real Redis, shared by two gateway instances', ()
     return result.record;
   };
 
-  beforeEach(() => {
+  beforeEach(async () => {
     keyPrefix = `${uniqueTestId('idem')}:`;
-    clients = [new Redis(TEST_REDIS_URL), new Redis(TEST_REDIS_URL, { enableAutoPipelining: true })];
+    clients = [testRedis(), testRedis()];
+    // Both connected first (a cluster client finds the slots' owners first): a client still
+    // connecting when the other's 300 ms lock runs out would take the key as well.
+    await Promise.all(clients.map((client) => client.ping()));
     gatewayA = new IdempotencyStore(clients[0]!, 300, 60);
     gatewayB = new IdempotencyStore(clients[1]!, 300, 60);
     recordKey = idempotencyRecordKey(keyPrefix, { userId: 'u1', credential: { kind: 'api_token', id: 't1' } }, 'key-1');

@@ -1,7 +1,7 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown, RequestMethod, Type } from '@nestjs/common';
 import { INTERCEPTORS_METADATA, METHOD_METADATA } from '@nestjs/common/constants';
-import { APP_LOGGER, WardenLogger } from '@warden/platform';
-import Redis from 'ioredis';
+import { APP_LOGGER, WardenLogger, redisConnection } from '@warden/platform';
+import { RedisClient, createRedisClient } from '@warden/redis';
 import { IDEMPOTENCY_KEY_PREFIX, IdempotencyInterceptor } from './idempotency.interceptor';
 import { IDEMPOTENT_METHODS } from './idempotency-key';
 import { IdempotencyStore } from './idempotency-store';
@@ -9,7 +9,7 @@ import { IdempotencyStore } from './idempotency-store';
 const IDEMPOTENCY_REDIS = Symbol('IDEMPOTENCY_REDIS');
 
 class IdempotencyRedisLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(IDEMPOTENCY_REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(IDEMPOTENCY_REDIS) private readonly redis: RedisClient) {}
 
   onApplicationShutdown(): void {
     this.redis.disconnect();
@@ -17,7 +17,7 @@ class IdempotencyRedisLifecycle implements OnApplicationShutdown {
 }
 
 export interface IdempotencyModuleOptions {
-  config: { REDIS_URL: string; REDIS_KEY_PREFIX: string; NATS_REQUEST_TIMEOUT_MS: number };
+  config: { REDIS_URL: string; REDIS_CLUSTER_NODES?: string; REDIS_KEY_PREFIX: string; NATS_REQUEST_TIMEOUT_MS: number };
 }
 
 /**
@@ -38,12 +38,12 @@ export class IdempotencyModule {
           provide: IDEMPOTENCY_REDIS,
           inject: [APP_LOGGER],
           useFactory: (logger: WardenLogger) => {
-            const redis = new Redis(config.REDIS_URL, { enableAutoPipelining: true, maxRetriesPerRequest: 2 });
+            const redis = createRedisClient(redisConnection(config));
             redis.on('error', (error: Error) => logger.warn({ err: error.message }, 'Redis connection error (idempotency keys)'));
             return redis;
           },
         },
-        { provide: IdempotencyStore, inject: [IDEMPOTENCY_REDIS], useFactory: (redis: Redis) => new IdempotencyStore(redis, lockMs) },
+        { provide: IdempotencyStore, inject: [IDEMPOTENCY_REDIS], useFactory: (redis: RedisClient) => new IdempotencyStore(redis, lockMs) },
         { provide: IDEMPOTENCY_KEY_PREFIX, useValue: config.REDIS_KEY_PREFIX },
         IdempotencyRedisLifecycle,
       ],

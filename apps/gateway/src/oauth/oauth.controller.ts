@@ -1,8 +1,19 @@
 import { Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
-import { ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConsumes,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import {
   AccessTokenAnswer,
+  ActiveOAuthIntrospection,
   AuthorizationServerMetadata,
+  InactiveOAuthIntrospection,
   CLIENT_AUTHENTICATION_METHODS,
   CLIENT_CREDENTIALS_GRANT,
   JWT_BEARER_GRANT,
@@ -27,6 +38,30 @@ import { oauthFormOf } from './oauth-form';
 // the token endpoint (RFC 6749 §4.4 with §5.1/§5.2 answers), introspection (RFC 7662),
 // revocation (RFC 7009) and the server's metadata (RFC 8414). The grant itself is the
 // tokens service's; the gateway passes the form on and says where it is reached.
+
+const FORM = 'application/x-www-form-urlencoded';
+
+// The forms, described by hand: they are read as forms (oauth-form.ts), not validated classes.
+const TOKEN_FORM_SCHEMA = {
+  type: 'object',
+  required: ['token'],
+  properties: { token: { type: 'string', description: 'The token' }, token_type_hint: { type: 'string', description: 'Not needed: Warden tells its tokens apart' } },
+};
+const TOKEN_REQUEST_SCHEMA = {
+  type: 'object',
+  required: ['grant_type'],
+  properties: {
+    grant_type: { type: 'string', enum: [CLIENT_CREDENTIALS_GRANT, JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT] },
+    scope: { type: 'string', description: 'Permissions asked for, space-separated; none: the account\'s own' },
+    client_id: { type: 'string', format: 'uuid', description: 'The service account (required for a workload token)' },
+    client_secret: { type: 'string', description: 'client_secret_post' },
+    client_assertion_type: { type: 'string', enum: ['urn:ietf:params:oauth:client-assertion-type:jwt-bearer'] },
+    client_assertion: { type: 'string', description: 'private_key_jwt: a JWT signed by a registered key of the account' },
+    assertion: { type: 'string', description: 'jwt-bearer: the workload\'s token' },
+    subject_token: { type: 'string', description: 'token-exchange: the workload\'s token' },
+    subject_token_type: { type: 'string', enum: ['urn:ietf:params:oauth:token-type:jwt', 'urn:ietf:params:oauth:token-type:id_token'] },
+  },
+};
 
 /** RFC 6749 §5.1: token answers are never cached. */
 function noStore(reply: FastifyReply): void {
@@ -56,19 +91,23 @@ export class OAuthController {
     @Inject(TokenIntrospector) private readonly introspector: TokenIntrospector,
   ) {}
 
+  /**
+   * Get an access token for a service account
+   *
+   * @remarks RFC 6749 §4.4, client credentials: form-encoded `grant_type=client_credentials` and an optional
+   * `scope`; the client authenticates with `client_secret_basic`, `client_secret_post` or `private_key_jwt`
+   * (RFC 7523). Or a workload presents the token its platform gave it, for the account named by `client_id`:
+   * `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer` with `assertion` (RFC 7523 §2.1), or
+   * `urn:ietf:params:oauth:grant-type:token-exchange` with `subject_token` and `subject_token_type` (RFC 8693).
+   * Errors are RFC 6749 §5.2 answers, not problem documents (`invalid_client` with 401 and `WWW-Authenticate`).
+   */
   @Post('oauth2/token')
   @HttpCode(200)
-  @ApiOperation({
-    operationId: 'oauthToken',
-    summary: 'An access token for a service account: client credentials, or a workload token exchanged',
-    description:
-      'Form-encoded `grant_type=client_credentials` and an optional `scope`; the client authenticates with `client_secret_basic`, `client_secret_post` ' +
-      'or `private_key_jwt` (RFC 7523). Or a workload presents the token its platform gave it, for the account named by `client_id`: ' +
-      '`grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer` with `assertion` (RFC 7523 §2.1), or ' +
-      '`urn:ietf:params:oauth:grant-type:token-exchange` with `subject_token` and `subject_token_type` (RFC 8693). ' +
-      'Errors are RFC 6749 §5.2 answers (`invalid_client` with 401 and `WWW-Authenticate`).',
-  })
-  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiConsumes(FORM)
+  @ApiBody({ schema: TOKEN_REQUEST_SCHEMA })
+  @ApiOkResponse({ type: AccessTokenAnswer, description: 'The access token (never cached: `Cache-Control: no-store`)' })
+  @ApiBadRequestResponse({ type: OAuthErrorAnswer, description: '`invalid_request`, `invalid_grant`, `invalid_scope`, `unsupported_grant_type`' })
+  @ApiUnauthorizedResponse({ type: OAuthErrorAnswer, description: '`invalid_client`, with `WWW-Authenticate: Basic`' })
   async token(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<AccessTokenAnswer | OAuthErrorAnswer> {
     noStore(reply);
     const parsed = formOf(request);
@@ -80,16 +119,23 @@ export class OAuthController {
     return answer.body;
   }
 
+  /**
+   * Introspect a token
+   *
+   * @remarks RFC 7662: form-encoded `token` (`token_type_hint` is not needed): an access token, an API token
+   * or a login key. The caller authenticates with a bearer credential or as an OAuth client (its client
+   * secret or assertion); another organization's token reads as inactive.
+   */
   @Post('oauth2/introspect')
   @HttpCode(200)
-  @ApiOperation({
-    operationId: 'oauthIntrospect',
-    summary: 'Whether a token is active, and what it may do (RFC 7662)',
-    description:
-      'Form-encoded `token` (and `token_type_hint`, which is not needed): an access token, an API token or a login key. The caller authenticates with a ' +
-      "bearer credential or as an OAuth client; another organization's token reads as inactive.",
+  @ApiConsumes(FORM)
+  @ApiBody({ schema: TOKEN_FORM_SCHEMA })
+  @ApiExtraModels(ActiveOAuthIntrospection, InactiveOAuthIntrospection)
+  @ApiOkResponse({
+    description: '`{active: true, ...}` with what the token stands for, or `{active: false}`',
+    schema: { oneOf: [{ $ref: getSchemaPath(ActiveOAuthIntrospection) }, { $ref: getSchemaPath(InactiveOAuthIntrospection) }] },
   })
-  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiBadRequestResponse({ type: OAuthErrorAnswer, description: '`invalid_request`: no token, or not a form' })
   async introspect(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<OAuthIntrospection | OAuthErrorAnswer> {
     noStore(reply);
     const parsed = formOf(request);
@@ -116,16 +162,19 @@ export class OAuthController {
     };
   }
 
+  /**
+   * Revoke an access token
+   *
+   * @remarks RFC 7009: form-encoded `token`. The account itself or a caller who writes its tokens; an unknown,
+   * expired or foreign token is answered 200 too. API tokens and login keys have their own routes
+   * (`unsupported_token_type`).
+   */
   @Post('oauth2/revoke')
   @HttpCode(200)
-  @ApiOperation({
-    operationId: 'oauthRevoke',
-    summary: 'Revokes an access token (RFC 7009)',
-    description:
-      'Form-encoded `token`. The account itself or a caller who writes its tokens; an unknown, expired or foreign token is answered 200 too. ' +
-      'API tokens and login keys have their own routes (`unsupported_token_type`).',
-  })
-  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiConsumes(FORM)
+  @ApiBody({ schema: TOKEN_FORM_SCHEMA })
+  @ApiOkResponse({ description: 'Revoked, or nothing to revoke', schema: { type: 'object', additionalProperties: false } })
+  @ApiBadRequestResponse({ type: OAuthErrorAnswer, description: '`invalid_request`, `unsupported_token_type`, `unauthorized_client`' })
   async revoke(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Record<string, never> | OAuthErrorAnswer> {
     noStore(reply);
     const parsed = formOf(request);
@@ -139,8 +188,12 @@ export class OAuthController {
     return answer.status === 200 ? {} : oauthError(reply, 400, answer.body);
   }
 
+  /**
+   * Get the authorization server's metadata
+   *
+   * @remarks RFC 8414: where the token, introspection and revocation endpoints are, and what they take.
+   */
   @Get('.well-known/oauth-authorization-server')
-  @ApiOperation({ operationId: 'oauthMetadata', summary: "The authorization server's metadata (RFC 8414)" })
   metadata(@Req() request: FastifyRequest): AuthorizationServerMetadata {
     const clientMethods = [...CLIENT_AUTHENTICATION_METHODS];
     return {

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiTags } from '@nestjs/swagger';
 import {
   AddFederationRuleBody,
   ClientSecretView,
@@ -23,15 +23,23 @@ import { contextOf } from '../auth/principal-of-request';
 export class ServiceAccountCredentialsController {
   constructor(@Inject(ServiceClient) private readonly services: ServiceClient) {}
 
+  /**
+   * Get a service account's OAuth client
+   *
+   * @remarks Its `client_id` (the account's id), client secrets (never the secret), keys and federation rules.
+   */
   @Get('oauth-client')
-  @ApiOperation({ operationId: 'getOAuthClient', summary: "A service account's client_id, client secrets (never the secret) and keys" })
   client(@Param('id', new ParseUUIDPipe()) userId: string, @Req() request: FastifyRequest): Promise<OAuthClientView> {
     return this.services.send(OAuthSubjects.client, { context: contextOf(request), payload: { userId } });
   }
 
+  /**
+   * Add a client secret
+   *
+   * @remarks A new client secret for the token endpoint, in this answer once; only its SHA-256 is kept. Making one is obtaining a credential of the account: the caller must hold every permission the account holds.
+   */
   @Post('client-secrets')
   @HttpCode(201)
-  @ApiOperation({ operationId: 'addClientSecret', summary: 'A new client secret for the token endpoint, in this answer once' })
   addClientSecret(
     @Param('id', new ParseUUIDPipe()) userId: string,
     @Req() request: FastifyRequest,
@@ -41,9 +49,13 @@ export class ServiceAccountCredentialsController {
     return this.services.send(OAuthSubjects.addClientSecret, { context: contextOf(request), payload: { userId } });
   }
 
+  /**
+   * Rotate a client secret
+   *
+   * @remarks A new client secret, in this answer once; the old one works until the grace period ends (0, the default: at once).
+   */
   @Post('client-secrets/:secretId/rotate')
   @HttpCode(200)
-  @ApiOperation({ operationId: 'rotateClientSecret', summary: 'A new client secret (once); the old one works until the grace period ends' })
   @ApiBody({ type: RotateClientSecretBody, examples: { 'the old secret works five more minutes': { value: { grace_period_seconds: 300 } } } })
   rotateClientSecret(
     @Param('id', new ParseUUIDPipe()) userId: string,
@@ -56,9 +68,13 @@ export class ServiceAccountCredentialsController {
     return this.services.send(OAuthSubjects.rotateClientSecret, { context: contextOf(request), payload: { ...body, userId, secretId } });
   }
 
+  /**
+   * Revoke a client secret
+   *
+   * @remarks The secret, and every access token granted through it, refused from this answer on.
+   */
   @Post('client-secrets/:secretId/revoke')
   @HttpCode(200)
-  @ApiOperation({ operationId: 'revokeClientSecret', summary: 'Revokes a client secret and every access token granted through it, at once' })
   revokeClientSecret(
     @Param('id', new ParseUUIDPipe()) userId: string,
     @Param('secretId', new ParseUUIDPipe()) secretId: string,
@@ -67,9 +83,13 @@ export class ServiceAccountCredentialsController {
     return this.services.send(OAuthSubjects.revokeClientSecret, { context: contextOf(request), payload: { userId, secretId } });
   }
 
+  /**
+   * Register a public key
+   *
+   * @remarks A JWK (ES256, RS256 of 2048 bits or more, or EdDSA over Ed25519) for `private_key_jwt`; a key with a private member is refused. Without `kid`, its RFC 7638 thumbprint names it.
+   */
   @Post('keys')
   @HttpCode(201)
-  @ApiOperation({ operationId: 'registerServiceAccountKey', summary: 'Registers a public key (JWK: ES256, RS256 or EdDSA) for private_key_jwt' })
   @ApiBody({
     type: RegisterKeyBody,
     examples: {
@@ -85,12 +105,13 @@ export class ServiceAccountCredentialsController {
     return this.services.send(OAuthSubjects.registerKey, { context: contextOf(request), payload: { ...body, userId } });
   }
 
+  /**
+   * Add a federation rule
+   *
+   * @remarks Lets workloads exchange the token their platform gave them (Kubernetes, a CI system) for this account's access tokens: from `issuer`, for one of `audiences`, holding every claim of `claims`.
+   */
   @Post('federation-rules')
   @HttpCode(201)
-  @ApiOperation({
-    operationId: 'addFederationRule',
-    summary: "Lets workloads exchange their platform's token for this account's access tokens (workload identity federation)",
-  })
   @ApiBody({
     type: AddFederationRuleBody,
     examples: {
@@ -106,16 +127,24 @@ export class ServiceAccountCredentialsController {
     return this.services.send(OAuthSubjects.addFederationRule, { context: contextOf(request), payload: { ...body, userId } });
   }
 
+  /**
+   * Remove a federation rule
+   *
+   * @remarks Access tokens exchanged through it are refused from this answer on.
+   */
   @Delete('federation-rules/:ruleId')
   @HttpCode(204)
-  @ApiOperation({ operationId: 'removeFederationRule', summary: 'Removes a federation rule; access tokens exchanged through it are refused at once' })
   async removeFederationRule(@Param('id', new ParseUUIDPipe()) userId: string, @Param('ruleId', new ParseUUIDPipe()) ruleId: string, @Req() request: FastifyRequest): Promise<void> {
     await this.services.send(OAuthSubjects.removeFederationRule, { context: contextOf(request), payload: { userId, ruleId } });
   }
 
+  /**
+   * Delete a key
+   *
+   * @remarks Access tokens granted through it are refused from this answer on.
+   */
   @Delete('keys/:keyId')
   @HttpCode(204)
-  @ApiOperation({ operationId: 'deleteServiceAccountKey', summary: 'Deletes a key; access tokens granted through it are refused at once' })
   async deleteKey(@Param('id', new ParseUUIDPipe()) userId: string, @Param('keyId') keyId: string, @Req() request: FastifyRequest): Promise<void> {
     await this.services.send(OAuthSubjects.deleteKey, { context: contextOf(request), payload: { userId, keyId } });
   }

@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Injectable } from '@nestjs/common';
-import { ApiOkResponse, ApiTags, OpenAPIObject } from '@nestjs/swagger';
+import { ApiOkResponse, ApiProduces, ApiTags, OpenAPIObject } from '@nestjs/swagger';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -53,18 +53,27 @@ const DOCS_SCRIPT = `window.ui = SwaggerUIBundle({ url: ${JSON.stringify(OPENAPI
 export class ApiDocsController {
   constructor(private readonly description: ApiDescription) {}
 
-  /** This document. */
+  /**
+   * This API description (OpenAPI 3.1)
+   *
+   * @remarks Generated from the code that serves the API: the routes, their inputs, answers and problems.
+   */
   @Get('openapi.json')
-  @ApiOkResponse({ description: 'The OpenAPI 3.1 document of this API' })
-  openApi(): OpenAPIObject {
+  @ApiOkResponse({ description: 'The OpenAPI 3.1 document of this API', schema: { type: 'object', additionalProperties: true } })
+  document(): OpenAPIObject {
     return this.description.get();
   }
 
-  /** The interactive page over the document (outside the API's prefix, as /docs). */
+  /**
+   * The interactive API page
+   *
+   * @remarks Swagger UI over this description, outside the API's prefix; *Authorize* with a login key or an API token.
+   */
   @Get('docs')
   @Header('content-type', 'text/html; charset=utf-8')
+  @ApiProduces('text/html')
   @ApiOkResponse({ description: 'Swagger UI over /api/v1/openapi.json', content: { 'text/html': { schema: { type: 'string' } } } })
-  docs(): string {
+  page(): string {
     return DOCS_PAGE;
   }
 }

@@ -12,6 +12,11 @@ import { apiUrlOf, requestUrlOf, withPageLinks } from './page-links';
 export class OrganizationsController {
   constructor(@Inject(ServiceClient) private readonly services: ServiceClient) {}
 
+  /**
+   * Create an organization
+   *
+   * @remarks The platform admin only: a tenant, with its service-account limits and token policy.
+   */
   @Post()
   @HttpCode(201)
   @ApiBody({ type: CreateOrganizationDto, examples: { 'a tenant': { value: { name: 'Acme', settings: { service_external_limit: 5 } } } } })
@@ -20,6 +25,11 @@ export class OrganizationsController {
     return withUrl(organization, request);
   }
 
+  /**
+   * List organizations
+   *
+   * @remarks The caller's own organization; the platform admin's list holds every one.
+   */
   @Get()
   async list(@Query() query: PageQuery, @Req() request: FastifyRequest): Promise<OrganizationPage> {
     const slice = await this.services.send<PageSlice<OrganizationView>>(UsersSubjects.listOrganizations, {
@@ -29,12 +39,22 @@ export class OrganizationsController {
     return withPageLinks({ ...slice, results: slice.results.map((organization) => withUrl(organization, request)) }, requestUrlOf(request));
   }
 
+  /**
+   * Read an organization
+   *
+   * @remarks The caller's own; the platform admin any. Another organization is not found.
+   */
   @Get(':id')
   async get(@Param('id', new ParseUUIDPipe()) id: string, @Req() request: FastifyRequest): Promise<OrganizationView> {
     const organization = await this.services.send<OrganizationView>(UsersSubjects.getOrganization, { context: contextOf(request), payload: { id } });
     return withUrl(organization, request);
   }
 
+  /**
+   * Change an organization's settings
+   *
+   * @remarks Lowering `max_token_lifetime_seconds` also shortens the tokens already out.
+   */
   @Patch(':id')
   async update(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: UpdateOrganizationDto, @Req() request: FastifyRequest): Promise<OrganizationView> {
     const organization = await this.services.send<OrganizationView>(UsersSubjects.updateOrganization, {
@@ -45,7 +65,7 @@ export class OrganizationsController {
   }
 }
 
-// Seed 003 shows each organization with its URL in this API.
+// Each organization comes with its URL in this API, which POST /users also takes as `organization`.
 function withUrl(organization: OrganizationView, request: FastifyRequest): OrganizationView {
   return { ...organization, url: apiUrlOf(request, `/api/v1/organizations/${organization.id}`) };
 }

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiParam, ApiTags } from '@nestjs/swagger';
 import {
   CommonErrorCode,
   READ_MODEL_NAMES,
@@ -10,20 +10,11 @@ import {
   isReadModelName,
 } from '@warden/contracts';
 import { ServiceClient } from '@warden/platform';
-import { IsIn, IsOptional } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
 import { contextOf, requirePrincipal } from '../auth/principal-of-request';
+import { ReadModelReplayStatus, ReplayReadModelBody } from './read-model-replay.dto';
 
-export class ReplayReadModelBody {
-  /** `swap` (the default): rebuild and swap in; `compare`: rebuild into scratch and report every difference. */
-  @IsOptional() @IsIn(['swap', 'compare']) mode?: 'swap' | 'compare';
-}
-
-/** GET's answer: the current or last run of the read model's replay. */
-export interface ReadModelReplayStatus {
-  read_model: ReadModelName;
-  replay: ReadModelReplayView | null;
-}
+const READ_MODEL_PARAM = { name: 'name', enum: READ_MODEL_NAMES, description: 'The read model' } as const;
 
 /**
  * Replays of the read models (issue 5), for the platform admin: POST starts one (answered
@@ -35,14 +26,28 @@ export interface ReadModelReplayStatus {
 export class ReadModelsController {
   constructor(@Inject(ServiceClient) private readonly services: ServiceClient) {}
 
+  /**
+   * Replay a read model from the event store
+   *
+   * @remarks Answered at once with the run it started (or the one already running); follow it with GET.
+   * A swap rebuilds beside the live read model and swaps it in atomically; a compare rebuilds
+   * into scratch and reports every difference, leaving the live one untouched.
+   */
   @Post(':name/replay')
   @HttpCode(200)
+  @ApiParam(READ_MODEL_PARAM)
   replay(@Param('name') name: string, @Body() body: ReplayReadModelBody, @Req() request: FastifyRequest): Promise<ReadModelReplayView> {
     const readModel = readModelOf(name, request);
     return this.services.send(ReadModelSubjects.replay(readModel), { context: contextOf(request), payload: { mode: body.mode ?? 'swap' } });
   }
 
+  /**
+   * A read model's current or last replay
+   *
+   * @remarks Events done, events per second, time left and, for a compare, the differences.
+   */
   @Get(':name/replay')
+  @ApiParam(READ_MODEL_PARAM)
   async status(@Param('name') name: string, @Req() request: FastifyRequest): Promise<ReadModelReplayStatus> {
     const readModel = readModelOf(name, request);
     const replay = await this.services.send<ReadModelReplayView | null>(ReadModelSubjects.status(readModel), { context: contextOf(request), payload: {} });

@@ -4,7 +4,7 @@ import { TokenIntrospection, VerifyTokenBody } from '@warden/contracts';
 import { ServiceClient, countCredentialVerification, exportVerificationMetrics } from '@warden/platform';
 import { TokenUseRecorder, introspectionFor, verifyCredential } from '@warden/token-verifier';
 import type { FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@warden/redis';
 import { AUTH_KEY_PREFIX, AUTH_REDIS, storeFallback } from '../auth/authentication.guard';
 import { requirePrincipal } from '../auth/principal-of-request';
 
@@ -17,7 +17,7 @@ import { requirePrincipal } from '../auth/principal-of-request';
 @Injectable()
 export class TokenIntrospector {
   constructor(
-    @Inject(AUTH_REDIS) private readonly redis: Redis,
+    @Inject(AUTH_REDIS) private readonly redis: RedisClient,
     @Inject(AUTH_KEY_PREFIX) private readonly keyPrefix: string,
     @Inject(ServiceClient) private readonly services: ServiceClient,
     @Inject(TokenUseRecorder) private readonly uses: TokenUseRecorder,

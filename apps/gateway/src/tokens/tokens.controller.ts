@@ -1,18 +1,20 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
 import {
+  ActiveTokenIntrospection,
+  InactiveTokenIntrospection,
   IssueTokenBody,
   IssuedTokenView,
   ListTokensQuery,
-  Page,
   PageSlice,
   ReassignTokenBody,
   RotateTokenBody,
   TokenIntrospection,
+  TokenPage,
   TokenView,
   TokensSubjects,
   VerifyTokenBody,
 } from '@warden/contracts';
-import { ApiBody, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiExtraModels, ApiOkResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { ServiceClient } from '@warden/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { contextOf } from '../auth/principal-of-request';
@@ -27,13 +29,19 @@ export class TokensController {
     @Inject(TokenIntrospector) private readonly introspector: TokenIntrospector,
   ) {}
 
-  /** The secret is in this answer once (seed 004's `api_token` fields), never again. */
+  /**
+   * Issue an API token
+   *
+   * @remarks For a service account of the caller's organization. The secret is in this answer once
+   * (`token`), never again: only its SHA-256 is kept. A `public` token works only from its
+   * `allowed_origins`; `permissions` narrow it to some of its owner's.
+   */
   @Post()
   @HttpCode(201)
   @ApiBody({
     type: IssueTokenBody,
     examples: {
-      'seed 001: a token for a service account, usable from one origin': {
+      'a token for a service account, usable from one origin': {
         value: {
           user_id: '5e0bd5fe-117f-4049-b686-1548b1ee5e14',
           name: 'DocuSign Connect',
@@ -50,8 +58,13 @@ export class TokensController {
     return this.services.send(TokensSubjects.issue, { context: contextOf(request), payload: body });
   }
 
+  /**
+   * List API tokens
+   *
+   * @remarks The caller's organization's tokens, never their secrets.
+   */
   @Get()
-  async list(@Query() query: ListTokensQuery, @Req() request: FastifyRequest): Promise<Page<TokenView>> {
+  async list(@Query() query: ListTokensQuery, @Req() request: FastifyRequest): Promise<TokenPage> {
     const slice = await this.services.send<PageSlice<TokenView>>(TokensSubjects.list, {
       context: contextOf(request),
       payload: { ...query, page: query.page ?? 1, page_size: query.page_size ?? 20 },
@@ -59,26 +72,51 @@ export class TokensController {
     return withPageLinks(slice, requestUrlOf(request));
   }
 
-  /** RFC 7662 in spirit: `{active: ...}`, the reason only for a caller who may read tokens. */
+  /**
+   * Introspect a token
+   *
+   * @remarks RFC 7662 in spirit: `{active: true, ...}` with who the token stands for, or `{active: false}`,
+   * with the `reason` only for a caller who may read tokens. Another organization's token reads
+   * as inactive.
+   */
   @Post('verify')
   @HttpCode(200)
+  @ApiExtraModels(ActiveTokenIntrospection, InactiveTokenIntrospection)
+  @ApiOkResponse({
+    description: 'Whether the token works, and for whom',
+    schema: { oneOf: [{ $ref: getSchemaPath(ActiveTokenIntrospection) }, { $ref: getSchemaPath(InactiveTokenIntrospection) }] },
+  })
   verify(@Body() body: VerifyTokenBody, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<TokenIntrospection> {
     void reply.header('cache-control', 'no-store');
     return this.introspector.introspect(body, request);
   }
 
+  /**
+   * Read an API token
+   *
+   * @remarks Never its secret: its prefix and last four characters tell it apart.
+   */
   @Get(':id')
   get(@Param('id', new ParseUUIDPipe()) id: string, @Req() request: FastifyRequest): Promise<TokenView> {
     return this.services.send(TokensSubjects.get, { context: contextOf(request), payload: { id } });
   }
 
+  /**
+   * Revoke an API token
+   *
+   * @remarks Every secret of the token stops working when this answers.
+   */
   @Post(':id/revoke')
   @HttpCode(200)
   revoke(@Param('id', new ParseUUIDPipe()) id: string, @Req() request: FastifyRequest): Promise<TokenView> {
     return this.services.send(TokensSubjects.revoke, { context: contextOf(request), payload: { id } });
   }
 
-  /** A new secret, in this answer once; the old one works until the grace period ends. */
+  /**
+   * Rotate an API token's secret
+   *
+   * @remarks A new secret, in this answer once; the old one works until the grace period ends (0, the default: at once).
+   */
   @Post(':id/rotate')
   @HttpCode(200)
   @ApiBody({ type: RotateTokenBody, examples: { 'the old secret works five more minutes': { value: { grace_period_seconds: 300 } } } })
@@ -92,6 +130,11 @@ export class TokensController {
     return this.services.send(TokensSubjects.rotate, { context: contextOf(request), payload: { ...body, id } });
   }
 
+  /**
+   * Give an API token to another service account
+   *
+   * @remarks To another service account of the organization; the former owner can then be deleted.
+   */
   @Post(':id/reassign')
   @HttpCode(200)
   reassign(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: ReassignTokenBody, @Req() request: FastifyRequest): Promise<TokenView> {

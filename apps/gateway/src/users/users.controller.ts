@@ -26,17 +26,20 @@ export class UsersController {
   constructor(@Inject(ServiceClient) private readonly services: ServiceClient) {}
 
   /**
-   * Seed 004: a service account may get its first token in the same call (`api_token`,
-   * shown once). The account is created first; if the token then cannot be issued the
-   * answer is still 201 with `api_token: null` and `api_token_error`, since the account
-   * exists: nothing is hidden and nothing is half-written (a token is issued whole or not).
+   * Create a user or a service account
+   *
+   * @remarks A person or a service account, in the caller's organization or the one named. A service
+   * account may get its first API token in the same call (`issue_token`, or a body
+   * with `account_id`), shown once as `api_token`; if the account was created but the token
+   * could not be issued, the answer is still 201, with `api_token: null` and `api_token_error`.
    */
+  // Nothing is hidden and nothing is half-written: the account exists, and a token is issued whole or not.
   @Post()
   @HttpCode(201)
   @ApiBody({
     type: CreateUserBody,
     examples: {
-      'seed 000: an external service account': {
+      'an external service account': {
         value: {
           username: 'docusign-webhooks@acme',
           account_type: 'service_external',
@@ -45,7 +48,7 @@ export class UsersController {
           password: 'envelope-status-updater-9',
         },
       },
-      'seed 003: a service account in an organization and a team': {
+      'a service account in an organization and a team, named by URL': {
         value: {
           first_name: 'SYSTEM USER',
           last_name: '(DO NOT DELETE)',
@@ -55,7 +58,7 @@ export class UsersController {
           groups: ['https://warden.example.com/api/v1/teams/5e0bd5fe-117f-4049-b686-1548b1ee5e14'],
         },
       },
-      'seed 004: a service user with its first API token': {
+      'a service user with its first API token': {
         value: {
           friendly_name: 'API Integration Service User',
           email_address: 'api-notifications@example.com',
@@ -88,6 +91,11 @@ export class UsersController {
     }
   }
 
+  /**
+   * List users and service accounts
+   *
+   * @remarks The caller's organization's members, as a Members page shows them: filtered and sorted.
+   */
   @Get()
   async list(@Query() query: ListUsersQuery, @Req() request: FastifyRequest): Promise<UserPage> {
     const slice = await this.services.send<PageSlice<UserListItem>>(UserSubjects.list, {
@@ -97,34 +105,64 @@ export class UsersController {
     return withPageLinks(slice, requestUrlOf(request));
   }
 
+  /**
+   * The calling user
+   *
+   * @remarks The caller, its organization, roles, teams and permissions.
+   */
   // Declared before ':id' so that "me" is not taken for an id.
   @Get('me')
   me(@Req() request: FastifyRequest): Promise<MeView> {
     return this.services.send(UserSubjects.me, { context: contextOf(request), payload: {} });
   }
 
+  /**
+   * Read a user
+   *
+   * @remarks A user or service account of the caller's organization; another organization's is not found.
+   */
   @Get(':id')
   get(@Param('id', new ParseUUIDPipe()) id: string, @Req() request: FastifyRequest): Promise<UserView> {
     return this.services.send(UserSubjects.get, { context: contextOf(request), payload: { id } });
   }
 
+  /**
+   * Change a user
+   *
+   * @remarks Profile, roles, teams, type; `null` clears a profile field. Anyone may change their own password (with `current_password`).
+   */
   @Patch(':id')
   update(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: UpdateUserBody, @Req() request: FastifyRequest): Promise<UserView> {
     return this.services.send(UserSubjects.update, { context: contextOf(request), payload: { id, changes: body } });
   }
 
+  /**
+   * Deactivate a user
+   *
+   * @remarks It can no longer log in, and its tokens stop at once (until it is reactivated).
+   */
   @Post(':id/deactivate')
   @HttpCode(200)
   deactivate(@Param('id', new ParseUUIDPipe()) id: string, @Req() request: FastifyRequest): Promise<UserView> {
     return this.services.send(UserSubjects.deactivate, { context: contextOf(request), payload: { id } });
   }
 
+  /**
+   * Reactivate a user
+   *
+   * @remarks Its tokens work again, unless they were revoked or expired meanwhile.
+   */
   @Post(':id/reactivate')
   @HttpCode(200)
   reactivate(@Param('id', new ParseUUIDPipe()) id: string, @Req() request: FastifyRequest): Promise<UserView> {
     return this.services.send(UserSubjects.reactivate, { context: contextOf(request), payload: { id } });
   }
 
+  /**
+   * Delete a user
+   *
+   * @remarks A service account that still owns tokens cannot be deleted: revoke or reassign them first.
+   */
   @Delete(':id')
   @HttpCode(204)
   async delete(@Param('id', new ParseUUIDPipe()) id: string, @Req() request: FastifyRequest): Promise<void> {

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
-import Redis from 'ioredis';
 import { Envelope, PrincipalRecord, PrincipalView, RequestContext } from '@warden/contracts';
 import { EventStore } from '@warden/event-store';
 import { PostgresEventStore } from '@warden/event-store-postgres';
 import { silentMessagingLog } from '@warden/messaging';
-import { TEST_DATABASE_URL, TEST_REDIS_URL, deleteRedisPrefix, uniqueTestId } from '@warden/testing';
+import type { RedisClient } from '@warden/redis';
+import { TEST_DATABASE_URL, deleteRedisPrefix, testRedis, uniqueTestId, writePrincipalRecord } from '@warden/testing';
 import { CredentialReadModelUnavailableError, verifyCredential } from '@warden/token-verifier';
 import { SessionsService } from '../sessions/sessions.service';
 import { TokensService } from '../tokens/tokens.service';
@@ -26,7 +26,7 @@ describe('verification while the credential read model is rebuilt', () => {
   let keyPrefix: string;
   let admin: Pool;
   let store: PostgresEventStore;
-  let redis: Redis;
+  let redis: RedisClient;
   let readModel: CredentialReadModel;
   let storeVerification: CredentialStoreVerification;
   let tokens: TokensService;
@@ -47,7 +47,7 @@ describe('verification while the credential read model is rebuilt', () => {
   });
   const writePrincipals = async () => {
     for (const record of [principal(SVC), principal(SVC2)]) {
-      await redis.set(keyPrefix + `principal:${record.userId}`, JSON.stringify(record));
+      await writePrincipalRecord(redis, keyPrefix, record);
     }
   };
   const context: RequestContext = (() => {
@@ -78,7 +78,7 @@ describe('verification while the credential read model is rebuilt', () => {
     schema = uniqueTestId('tokens');
     keyPrefix = `${uniqueTestId('tokfb')}:`;
     store = await PostgresEventStore.connect({ connectionString: TEST_DATABASE_URL, schema, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } });
-    redis = new Redis(TEST_REDIS_URL, { enableAutoPipelining: true });
+    redis = testRedis();
     readModel = new CredentialReadModel({ redis, keyPrefix, store, log: silentMessagingLog });
     await readModel.ensureBuilt();
     const streams = new PostgresCredentialStreams(store.pool, schema);
@@ -127,9 +127,9 @@ describe('verification while the credential read model is rebuilt', () => {
     await expectations();
     const rotatedOutFromRedis = await verify(rotatedOut.token);
     expect(rotatedOutFromRedis.ok).toBe(false);
-    await redis.set(keyPrefix + `principal:${SVC}`, JSON.stringify(principal(SVC, { status: 'deactivated' })));
+    await writePrincipalRecord(redis, keyPrefix, principal(SVC, { status: 'deactivated' }));
     expect(await verify(ownerGone.token)).toMatchObject({ ok: false, reason: 'owner_inactive' });
-    await redis.set(keyPrefix + `principal:${SVC}`, JSON.stringify(principal(SVC)));
+    await writePrincipalRecord(redis, keyPrefix, principal(SVC));
 
     // ...and from the store while Redis has lost it and a slow rebuild runs.
     await deleteRedisPrefix(redis, keyPrefix);
@@ -142,9 +142,9 @@ describe('verification while the credential read model is rebuilt', () => {
       await expectations();
       // Redis-evicted (expired) secrets are refused from the store too, by their expiry.
       expect(await verify(rotatedOut.token)).toMatchObject({ ok: false, reason: 'expired' });
-      await redis.set(keyPrefix + `principal:${SVC}`, JSON.stringify(principal(SVC, { status: 'deactivated' })));
+      await writePrincipalRecord(redis, keyPrefix, principal(SVC, { status: 'deactivated' }));
       expect(await verify(ownerGone.token)).toMatchObject({ ok: false, reason: 'owner_inactive' });
-      await redis.set(keyPrefix + `principal:${SVC}`, JSON.stringify(principal(SVC)));
+      await writePrincipalRecord(redis, keyPrefix, principal(SVC));
       // Without a fallback the verifier refuses to guess (a 503 at the caller, never a 401).
       await expect(verifyCredential(revoked.token, { redis, keyPrefix, now: new Date() })).rejects.toBeInstanceOf(CredentialReadModelUnavailableError);
       expect(await readModel.isReady()).toBe(false);

@@ -3,7 +3,7 @@ import { EventStore, LogPosition, RecordedEvent } from '@warden/event-store';
 import { MessagingLog, ProjectionGenerationMovedError, ProjectionOutcome, RedisProjectionRunner, stderrMessagingLog } from '@warden/messaging';
 import { TOKEN_STREAM_PREFIX, TokenEvent } from '@warden/tokens-domain';
 import type { HealthCheck } from '@warden/platform';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@warden/redis';
 import {
   CREDENTIAL_READ_MODEL,
   TokenRecord,
@@ -29,7 +29,7 @@ export interface DecidedTokenStream {
 }
 
 export interface CredentialReadModelOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** REDIS_KEY_PREFIX: the verifier reads the same keys. */
   keyPrefix: string;
   store: EventStore;
@@ -50,7 +50,7 @@ export interface CredentialReadModelOptions {
  * out is refused by the projection's script and made again on the live one.
  */
 export class CredentialReadModel {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly keyPrefix: string;
   private readonly store: EventStore;
   private readonly log: MessagingLog;

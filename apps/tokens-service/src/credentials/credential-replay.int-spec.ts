@@ -1,11 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
-import Redis from 'ioredis';
-import { CREDENTIAL_READ_MODEL_GENERATION_KEY, Envelope, IssuedTokenView, PrincipalRecord, PrincipalView, RequestContext } from '@warden/contracts';
+import {
+  CREDENTIAL_READ_MODEL_GENERATION_KEY,
+  Envelope,
+  IssuedTokenView,
+  PrincipalRecord,
+  PrincipalView,
+  RequestContext,
+  credentialGenerationPrefix,
+} from '@warden/contracts';
 import { EventStore } from '@warden/event-store';
 import { PostgresEventStore } from '@warden/event-store-postgres';
 import { silentMessagingLog } from '@warden/messaging';
-import { TEST_DATABASE_URL, TEST_REDIS_URL, deleteRedisPrefix, redisKeysWithPrefix, uniqueTestId } from '@warden/testing';
+import type { RedisClient } from '@warden/redis';
+import { TEST_DATABASE_URL, deleteRedisPrefix, redisKeysWithPrefix, testRedis, uniqueTestId, writePrincipalRecord } from '@warden/testing';
 import { CredentialReadModelUnavailableError, verifyCredential } from '@warden/token-verifier';
 import { TokensService } from '../tokens/tokens.service';
 import { CredentialReadModel } from './credential-read-model';
@@ -25,7 +33,7 @@ describe('replaying the token read model', () => {
   let keyPrefix: string;
   let admin: Pool;
   let store: PostgresEventStore;
-  let redis: Redis;
+  let redis: RedisClient;
   let readModel: CredentialReadModel;
   let tokens: TokensService;
   let replay: CredentialReplay;
@@ -71,7 +79,7 @@ describe('replaying the token read model', () => {
     schema = uniqueTestId('tokens');
     keyPrefix = `${uniqueTestId('tokrp')}:`;
     store = await PostgresEventStore.connect({ connectionString: TEST_DATABASE_URL, schema, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } });
-    redis = new Redis(TEST_REDIS_URL, { enableAutoPipelining: true });
+    redis = testRedis();
     // Each page of a replay read a little slowly, so that commands and verifications interleave with it.
     atTheEnd = undefined;
     readModel = new CredentialReadModel({ redis, keyPrefix, store: slowed(store, 30, () => atTheEnd), log: silentMessagingLog });
@@ -80,7 +88,7 @@ describe('replaying the token read model', () => {
     const storeVerification = new CredentialStoreVerification({ store, streams, redis, keyPrefix });
     tokens = new TokensService({ store, readModel, storeVerification, redis, keyPrefix, randomBytes, exchangedTokenLifetimeSeconds: 86400 });
     replay = new CredentialReplay({ readModel, redis, keyPrefix, store, log: silentMessagingLog, retireAfterMs: 20 });
-    await redis.set(`${keyPrefix}principal:${SVC}`, JSON.stringify(owner));
+    await writePrincipalRecord(redis, keyPrefix, owner);
   });
 
   afterEach(async () => {
@@ -153,8 +161,8 @@ describe('replaying the token read model', () => {
     expect(await readModel.countOwnedTokens(SVC)).toBe(valid.length + 1);
     // The base generation is gone once retired; the new one holds every credential.
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(await redisKeysWithPrefix(redis, `${keyPrefix}credential:`)).toEqual([]);
-    expect(await redisKeysWithPrefix(redis, `${keyPrefix}credential-read-model:gen:${started.replay_id}:credential:`)).toHaveLength(valid.length + 1 + 1 + toRevoke.length);
+    expect(await redisKeysWithPrefix(redis, `${keyPrefix}${credentialGenerationPrefix('')}credential:`)).toEqual([]);
+    expect(await redisKeysWithPrefix(redis, `${keyPrefix}${credentialGenerationPrefix(started.replay_id)}credential:`)).toHaveLength(valid.length + 1 + 1 + toRevoke.length);
   });
 
   it('compares the live generation with a fresh replay, finds none after commands and a swap, and names a tampered entry', async () => {
@@ -173,10 +181,10 @@ describe('replaying the token read model', () => {
     expect(clean).toMatchObject({ mode: 'compare', state: 'succeeded', report: { differences: [] } });
     expect(clean!.report!.compared).toBeGreaterThanOrEqual(7); // 3 credentials, 2 tokens, the organization's and the owner's index
     expect(await readModel.liveGeneration()).toBe(live); // a compare swaps nothing
-    expect(await redisKeysWithPrefix(redis, `${keyPrefix}credential-read-model:gen:${clean!.replay_id}:`)).toEqual([]);
+    expect(await redisKeysWithPrefix(redis, keyPrefix + credentialGenerationPrefix(clean!.replay_id))).toEqual([]);
 
     // A live entry altered behind the projection's back is reported, with both values.
-    const tokenKey = `${keyPrefix}credential-read-model:gen:${live}:token:${b.id}`;
+    const tokenKey = `${keyPrefix}${credentialGenerationPrefix(live)}token:${b.id}`;
     const original = (await redis.get(tokenKey))!;
     await redis.set(tokenKey, original.replace('"revoked"', '"active"'));
     await replay.start('compare');

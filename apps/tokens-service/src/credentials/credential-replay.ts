@@ -9,15 +9,15 @@ import {
   credentialGenerationPrefix,
 } from '@warden/contracts';
 import { EventStore } from '@warden/event-store';
-import { LUA_AFTER, MessagingLog, stderrMessagingLog } from '@warden/messaging';
+import { GenerationSwap, MessagingLog, stderrMessagingLog } from '@warden/messaging';
 import { exportReplayProgress } from '@warden/platform';
-import type { Redis } from 'ioredis';
+import { RedisClient, globEscaped, scanKeys, unlinkKeys } from '@warden/redis';
 import { CredentialReadModel } from './credential-read-model';
 import { CREDENTIAL_READ_MODEL } from './credential-read-model.projection';
 
 export interface CredentialReplayOptions {
   readModel: CredentialReadModel;
-  redis: Redis;
+  redis: RedisClient;
   keyPrefix: string;
   store: EventStore;
   log?: MessagingLog;
@@ -35,25 +35,6 @@ const COMPARE_ATTEMPTS = 10;
 const SWAP_ATTEMPTS = 20;
 const STATUS_KEY = `${CREDENTIAL_READ_MODEL}:replay`;
 
-// KEYS[1] the generation pointer, KEYS[2] the live generation's checkpoint, KEYS[3] the new
-// generation's checkpoint. ARGV[1] the live generation the replay started from, ARGV[2] the
-// new one. Switches the pointer only if the new generation holds every event the live one
-// does: it was replayed in log order with nothing skipped up to its checkpoint, so a live
-// checkpoint not past it means nothing was applied live that the new one lacks. Any later
-// apply to the old generation is refused by the projection's script and made on the new.
-// Returns 1 swapped, 0 not caught up yet, -1 another replay swapped meanwhile.
-const SWAP_SCRIPT = `
-if (redis.call('GET', KEYS[1]) or '') ~= ARGV[1] then return -1 end
-local live = redis.call('GET', KEYS[2])
-local replayed = redis.call('GET', KEYS[3])
-${LUA_AFTER}
-if live and (not replayed or after(live, replayed)) then return 0 end
-redis.call('SET', KEYS[1], ARGV[2])
-return 1
-`;
-
-type SwapCommand = (pointer: string, liveCheckpoint: string, replayedCheckpoint: string, live: string, replayed: string) => Promise<number>;
-
 /**
  * Replays the credential read model (issue 5): into a fresh generation beside the live one,
  * caught up with what is appended meanwhile, then swapped in by switching the pointer the
@@ -70,9 +51,6 @@ export class CredentialReplay {
     this.log = options.log ?? stderrMessagingLog;
     this.clock = options.clock ?? (() => new Date());
     exportReplayProgress('tokens', () => this.status());
-    if (!('wardenSwapCredentialGeneration' in options.redis)) {
-      options.redis.defineCommand('wardenSwapCredentialGeneration', { numberOfKeys: 3, lua: SWAP_SCRIPT });
-    }
   }
 
   /** Starts a run and answers its first status; a run already going on anywhere is a conflict. */
@@ -147,9 +125,9 @@ export class CredentialReplay {
       } else {
         let swapped = false;
         for (let attempt = 0; attempt < SWAP_ATTEMPTS && !swapped; attempt++) {
-          const outcome = await this.swap(live, generation);
-          if (outcome === -1) throw new Error('another replay swapped the read model meanwhile');
-          swapped = outcome === 1;
+          const outcome: GenerationSwap = await runner.swapIn(readModel.runnerFor(live));
+          if (outcome === 'moved') throw new Error('another replay swapped the read model meanwhile');
+          swapped = outcome === 'swapped';
           if (!swapped) {
             // Events were applied live after the replay's last read: read them too.
             const more = await runner.catchUp(last, (n) => progress(events + n));
@@ -173,12 +151,6 @@ export class CredentialReplay {
       if ((await readModel.liveGeneration()) !== generation) await this.deleteGeneration(generation).catch(() => undefined);
     }
     await this.save(view);
-  }
-
-  private swap(live: string, generation: string): Promise<number> {
-    const { redis, readModel } = this.options;
-    const command = (redis as unknown as Record<string, SwapCommand>)['wardenSwapCredentialGeneration']!;
-    return command.call(redis, readModel.generationKey, this.checkpointKey(live), this.checkpointKey(generation), live, generation);
   }
 
   private checkpointKey(generation: string): string {
@@ -240,16 +212,8 @@ export class CredentialReplay {
   }
 
   /** Full key names under `prefix` matching `pattern` (a glob relative to it). */
-  private async scan(prefix: string, pattern: string): Promise<string[]> {
-    const match = prefix.replace(/[*?[\]\\]/g, '\\$&') + pattern;
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await this.options.redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== '0');
-    return keys;
+  private scan(prefix: string, pattern: string): Promise<string[]> {
+    return scanKeys(this.options.redis, globEscaped(prefix) + pattern);
   }
 
   /** Removes a generation's keys: its data and its bookkeeping (never the pointer or another generation). */
@@ -257,8 +221,8 @@ export class CredentialReplay {
     const prefix = this.options.keyPrefix + credentialGenerationPrefix(generation);
     const patterns = generation === '' ? [...DATA_PATTERNS, `${CREDENTIAL_READ_MODEL}:v:*`, `${CREDENTIAL_READ_MODEL}:checkpoint`, `${CREDENTIAL_READ_MODEL}:ready`] : ['*'];
     for (const pattern of patterns) {
-      const keys = await this.scan(prefix, pattern);
-      for (let i = 0; i < keys.length; i += 500) await this.options.redis.unlink(...keys.slice(i, i + 500));
+      // A generation's keys share the verification tag: one slot, even on a cluster.
+      await unlinkKeys(this.options.redis, await this.scan(prefix, pattern), { sameSlot: true });
     }
   }
 

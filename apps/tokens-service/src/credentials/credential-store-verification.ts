@@ -1,18 +1,10 @@
-import {
-  CredentialRecord,
-  accessTokenSignedWith,
-  organizationPolicyKey,
-  parseSecret,
-  principalKey,
-  readAccessToken,
-  looksLikeAccessToken,
-  secretHash,
-} from '@warden/contracts';
+import { CredentialRecord, accessTokenSignedWith, looksLikeAccessToken, parseSecret, readAccessToken, secretHash } from '@warden/contracts';
 import { EventStore } from '@warden/event-store';
 import { fold, upcast } from '@warden/kernel';
 import { VerificationResult, accessTokenKeyringOf, decideAccessToken, decideVerification } from '@warden/token-verifier';
 import { TOKEN_STREAM_PREFIX, oauthClientDecider, oauthClientStreamId, sessionDecider, sessionStreamId, tokenDecider } from '@warden/tokens-domain';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@warden/redis';
+import { PrincipalRecords } from '../owners/principal-records';
 import { oauthClientRecord, sessionCredentialRecord, tokenCredentialRecord } from './credential-read-model.projection';
 import { CredentialStreams } from './credential-streams';
 
@@ -20,7 +12,7 @@ export interface CredentialStoreVerificationOptions {
   store: EventStore;
   streams: CredentialStreams;
   /** For the owner's principal record and the organization's token policy (the users service's read models). */
-  redis: Redis;
+  redis: RedisClient;
   keyPrefix: string;
 }
 
@@ -31,7 +23,11 @@ export interface CredentialStoreVerificationOptions {
  * expiry, grace periods, the owner's status and the origin follow exactly the Redis path.
  */
 export class CredentialStoreVerification {
-  constructor(private readonly options: CredentialStoreVerificationOptions) {}
+  private readonly principals: PrincipalRecords;
+
+  constructor(private readonly options: CredentialStoreVerificationOptions) {
+    this.principals = new PrincipalRecords(options.redis, options.keyPrefix);
+  }
 
   async verify(presented: string, origin: string | null, now: Date): Promise<VerificationResult> {
     if (looksLikeAccessToken(presented)) return this.verifyAccessToken(presented, now);
@@ -40,13 +36,12 @@ export class CredentialStoreVerification {
     if (parsed.kind === 'client_secret') return { ok: false, reason: 'unknown' };
     const record = await this.credentialRecord(secretHash(parsed.secret));
     if (!record) return { ok: false, reason: 'unknown' };
-    const { redis, keyPrefix } = this.options;
-    const [principalJson, policyJson] = await redis.mget(
-      keyPrefix + principalKey(record.userId),
-      keyPrefix + organizationPolicyKey(record.organizationId),
-    );
-    const policy = record.kind === 'api_token' ? (policyJson ?? null) : null;
-    return decideVerification(parsed.kind, JSON.stringify(record), principalJson ?? null, now, origin, policy);
+    // Both read together (one round trip with auto-pipelining).
+    const [principalJson, policyJson] = await Promise.all([
+      this.principals.principalJson(record.userId),
+      record.kind === 'api_token' ? this.principals.policyJson(record.organizationId) : null,
+    ]);
+    return decideVerification(parsed.kind, JSON.stringify(record), principalJson, now, origin, policyJson);
   }
 
   /** An access token: its MAC, then its account's OAuth client folded from the store, decided as the Redis path does. */
@@ -58,7 +53,7 @@ export class CredentialStoreVerification {
     const events = await this.options.store.readStream(oauthClientStreamId(token.claims.accountId));
     const client = fold(oauthClientDecider, events.map((e) => upcast(oauthClientDecider.upcasters, e)));
     if (client.status === 'absent') return { ok: false, reason: 'unknown' };
-    const principalJson = await this.options.redis.get(this.options.keyPrefix + principalKey(client.accountId));
+    const principalJson = await this.principals.principalJson(client.accountId);
     return decideAccessToken(token.claims, JSON.stringify(oauthClientRecord(client)), principalJson, now);
   }
 

@@ -20,7 +20,6 @@ import {
   UsersErrorCode,
   WardenError,
   accessTokenSignedWith,
-  principalKey,
   readAccessToken,
   secretHash,
   secretLastFour,
@@ -42,7 +41,8 @@ import {
   oauthClientDecider,
   oauthClientStreamId,
 } from '@warden/tokens-domain';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@warden/redis';
+import { PrincipalRecords } from '../owners/principal-records';
 import { calculateJwkThumbprint, importJWK } from 'jose';
 import { v7 as uuidv7 } from 'uuid';
 import { CredentialReadModel } from '../credentials/credential-read-model';
@@ -51,7 +51,7 @@ import { callerOf } from '../tokens/token-authorization';
 export interface OAuthClientsServiceOptions {
   store: EventStore;
   readModel: CredentialReadModel;
-  redis: Redis;
+  redis: RedisClient;
   keyPrefix: string;
   keyring: AccessTokenKeyring;
   randomBytes: RandomBytes;
@@ -74,9 +74,12 @@ export class OAuthClientsService {
   private readonly commands: CommandHandler<OAuthClientCommand, OAuthClientEvent, OAuthClientState>;
   private readonly clock: () => Date;
 
+  private readonly principals: PrincipalRecords;
+
   constructor(private readonly options: OAuthClientsServiceOptions) {
     this.commands = new CommandHandler(options.store, oauthClientDecider, { maxRetries: 5 });
     this.clock = options.clock ?? (() => new Date());
+    this.principals = new PrincipalRecords(options.redis, options.keyPrefix);
   }
 
   async client(envelope: Envelope<AccountRequest>): Promise<OAuthClientView> {
@@ -253,9 +256,8 @@ export class OAuthClientsService {
     return (await loadState(this.options.store, oauthClientDecider, oauthClientStreamId(accountId))).state;
   }
 
-  private async principal(userId: string): Promise<PrincipalRecord | null> {
-    const json = await this.options.redis.get(this.options.keyPrefix + principalKey(userId));
-    return json === null ? null : (JSON.parse(json) as PrincipalRecord);
+  private principal(userId: string): Promise<PrincipalRecord | null> {
+    return this.principals.principal(userId);
   }
 }
 

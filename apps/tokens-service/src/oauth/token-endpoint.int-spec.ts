@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
-import Redis from 'ioredis';
+import type { RedisClient } from '@warden/redis';
 import { Envelope, PrincipalRecord, PrincipalView, RequestContext, TokenEndpointAnswer } from '@warden/contracts';
 import { PostgresEventStore } from '@warden/event-store-postgres';
 import { silentMessagingLog } from '@warden/messaging';
-import { TEST_DATABASE_URL, TEST_REDIS_URL, deleteRedisPrefix, uniqueTestId } from '@warden/testing';
+import { TEST_DATABASE_URL, deleteRedisPrefix, testRedis, uniqueTestId, writePrincipalRecord } from '@warden/testing';
 import { AccessTokenKeyring, verifyCredential } from '@warden/token-verifier';
 import { CredentialReadModel } from '../credentials/credential-read-model';
 import { CredentialStoreVerification } from '../credentials/credential-store-verification';
@@ -28,7 +28,7 @@ describe('the token endpoint', () => {
   let keyPrefix: string;
   let admin: Pool;
   let store: PostgresEventStore;
-  let redis: Redis;
+  let redis: RedisClient;
   let readModel: CredentialReadModel;
   let keyring: AccessTokenKeyring;
   let endpoint: TokenEndpoint;
@@ -81,7 +81,7 @@ describe('the token endpoint', () => {
     schema = uniqueTestId('tokens');
     keyPrefix = `${uniqueTestId('oauth')}:`;
     store = await PostgresEventStore.connect({ connectionString: TEST_DATABASE_URL, schema, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } });
-    redis = new Redis(TEST_REDIS_URL, { enableAutoPipelining: true });
+    redis = testRedis();
     readModel = new CredentialReadModel({ redis, keyPrefix, store, log: silentMessagingLog });
     await readModel.ensureBuilt();
     const streams = new PostgresCredentialStreams(store.pool, schema);
@@ -91,7 +91,7 @@ describe('the token endpoint', () => {
     await keyring.rotate(new Date(), 3_600_000, 3_600_000);
     endpoint = new TokenEndpoint({ redis, keyPrefix, store, keyring, ledger: new GrantLedger(store), issuers: new WorkloadIssuers(1_000), accessTokenLifetimeSeconds: 900 });
     clients = new OAuthClientsService({ store, readModel, redis, keyPrefix, keyring, randomBytes, allowHttpIssuers: false });
-    await redis.set(keyPrefix + `principal:${SVC}`, JSON.stringify(account));
+    await writePrincipalRecord(redis, keyPrefix, account);
   });
 
   afterEach(async () => {
@@ -131,7 +131,7 @@ describe('the token endpoint', () => {
     const keys = await redis.hgetall(keyPrefix + 'oauth:access-token-keys');
     await deleteRedisPrefix(redis, keyPrefix);
     await redis.hset(keyPrefix + 'oauth:access-token-keys', keys);
-    await redis.set(keyPrefix + `principal:${SVC}`, JSON.stringify(account));
+    await writePrincipalRecord(redis, keyPrefix, account);
     expect(await readModel.isReady()).toBe(false);
     await expectations();
     // a grant still works, from the store
@@ -151,7 +151,7 @@ describe('the token endpoint', () => {
     await keyring.rotate(new Date(later.getTime() + 3_600_001), 86_400_000, 3_600_000);
     expect(Object.keys(await redis.hgetall(keyPrefix + 'oauth:access-token-keys'))).toEqual([newest!.id]);
     // a verifier that has not read the retired key before
-    const fresh = new Redis(TEST_REDIS_URL);
+    const fresh = testRedis();
     try {
       expect(await verifyCredential(before, { redis: fresh, keyPrefix, now: new Date() })).toEqual({ ok: false, reason: 'unknown' });
     } finally {

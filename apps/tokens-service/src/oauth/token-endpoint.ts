@@ -23,18 +23,17 @@ import {
   assertionJtiKey,
   formatAccessToken,
   oauthClientKey,
-  organizationPolicyKey,
   parseSecret,
-  principalKey,
   secretHash,
 } from '@warden/contracts';
 import { EventStore } from '@warden/event-store';
 import { fold, upcast } from '@warden/kernel';
-import { AccessTokenKeyring, parseJson, readCredentialRecords } from '@warden/token-verifier';
+import { AccessTokenKeyring, parseJson, readVerificationRecordsAt } from '@warden/token-verifier';
 import { oauthClientDecider, oauthClientStreamId } from '@warden/tokens-domain';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@warden/redis';
 import { decodeJwt, decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
 import { oauthClientRecord } from '../credentials/credential-read-model.projection';
+import { PrincipalRecords } from '../owners/principal-records';
 import { GrantLedger, GrantRequester } from './grant-ledger';
 import { IssuerUnreachableError, WorkloadIssuers } from './workload-issuers';
 
@@ -52,7 +51,7 @@ const IMPORTED_KEYS_KEPT = 10_000;
 const CLOCK_TOLERANCE_SECONDS = 30;
 
 export interface TokenEndpointOptions {
-  redis: Redis;
+  redis: RedisClient;
   keyPrefix: string;
   store: EventStore;
   keyring: AccessTokenKeyring;
@@ -99,8 +98,11 @@ export class TokenEndpoint {
   private readonly clock: () => Date;
   private readonly importedKeys = new Map<string, Promise<ImportedKey>>();
 
+  private readonly principals: PrincipalRecords;
+
   constructor(private readonly options: TokenEndpointOptions) {
     this.clock = options.clock ?? (() => new Date());
+    this.principals = new PrincipalRecords(options.redis, options.keyPrefix);
   }
 
   /**
@@ -351,17 +353,16 @@ export class TokenEndpoint {
   /** The account's OAuth client record, principal record and policy: one round trip, or the store while the read model is rebuilt. */
   private async clientRecords(clientId: string): Promise<{ record: OAuthClientRecord | null; owner: PrincipalRecord | null; policy: OrganizationPolicyRecord | null }> {
     const { redis, keyPrefix } = this.options;
-    const reply = await readCredentialRecords(redis, keyPrefix, oauthClientKey(clientId));
-    if (reply !== 1) {
-      const [recordJson = null, principalJson = null, policyJson = null] = reply;
-      const record = parseJson<OAuthClientRecord>(recordJson);
-      return { record: record?.kind === 'oauth_client' ? record : null, owner: parseJson(principalJson), policy: parseJson(policyJson) };
+    const records = await readVerificationRecordsAt(redis, keyPrefix, oauthClientKey(clientId));
+    if (records !== null) {
+      const record = parseJson<OAuthClientRecord>(records.credential);
+      return { record: record?.kind === 'oauth_client' ? record : null, owner: parseJson(records.principal), policy: parseJson(records.policy) };
     }
     const events = await this.options.store.readStream(oauthClientStreamId(clientId));
     const client = fold(oauthClientDecider, events.map((event) => upcast(oauthClientDecider.upcasters, event)));
     if (client.status === 'absent') return { record: null, owner: null, policy: null };
-    const [principalJson, policyJson] = await redis.mget(keyPrefix + principalKey(client.accountId), keyPrefix + organizationPolicyKey(client.organizationId));
-    return { record: oauthClientRecord(client), owner: parseJson(principalJson ?? null), policy: parseJson(policyJson ?? null) };
+    const [owner, policy] = await Promise.all([this.principals.principal(client.accountId), this.principals.policy(client.organizationId)]);
+    return { record: oauthClientRecord(client), owner, policy };
   }
 }
 

@@ -3,6 +3,7 @@ import { Pool } from 'pg';
 import Redis from 'ioredis';
 import {
   AuthErrorCode,
+  CREDENTIAL_READ_MODEL_READY_KEY,
   Envelope,
   PrincipalRecord,
   PrincipalView,
@@ -10,18 +11,19 @@ import {
   StartSessionRequest,
   TokensErrorCode,
   WardenError,
+  credentialGenerationPrefix,
   credentialKey,
   ownedTokensKey,
-  principalKey,
+  principalRecordsKey,
   secretHash,
 } from '@warden/contracts';
 import { RecordedEvent } from '@warden/event-store';
 import { PostgresEventStore } from '@warden/event-store-postgres';
 import { silentMessagingLog } from '@warden/messaging';
-import { TEST_DATABASE_URL, TEST_REDIS_URL, deleteRedisPrefix, dumpRedisPrefix, pollUntil, uniqueTestId } from '@warden/testing';
+import type { RedisClient } from '@warden/redis';
+import { TEST_DATABASE_URL, deleteRedisPrefix, dumpRedisPrefix, pollUntil, testRedis, uniqueTestId, writePrincipalRecord } from '@warden/testing';
 import { verifyCredential } from '@warden/token-verifier';
 import { CredentialReadModel } from '../credentials/credential-read-model';
-import { CREDENTIAL_READ_MODEL } from '../credentials/credential-read-model.projection';
 import { SessionsService } from './sessions.service';
 
 const context: RequestContext = { correlationId: 'int-test', actorType: 'anonymous' };
@@ -32,7 +34,9 @@ describe('login sessions on the real event store and Redis', () => {
   let keyPrefix: string;
   let admin: Pool;
   let store: PostgresEventStore;
-  let redis: Redis;
+  let redis: RedisClient;
+  /** Where the live (base) generation's keys are. */
+  let live: string;
   let readModel: CredentialReadModel;
   let clock: Date;
   let sessions: SessionsService;
@@ -49,7 +53,7 @@ describe('login sessions on the real event store and Redis', () => {
     platformAdmin: false,
     status,
   });
-  const writePrincipal = (record: PrincipalRecord) => redis.set(keyPrefix + principalKey(record.userId), JSON.stringify(record));
+  const writePrincipal = (record: PrincipalRecord) => writePrincipalRecord(redis, keyPrefix, record);
   const start = (userId: string): Promise<{ key: string; expires_at: string }> =>
     sessions.start({ context, payload: { userId, organizationId: ORG } } satisfies Envelope<StartSessionRequest>);
   const verify = (key: string, now = clock) => verifyCredential(key, { redis, keyPrefix, now });
@@ -66,8 +70,9 @@ describe('login sessions on the real event store and Redis', () => {
   beforeEach(async () => {
     schema = uniqueTestId('tokens');
     keyPrefix = `${uniqueTestId('tok')}:`;
+    live = keyPrefix + credentialGenerationPrefix('');
     store = await PostgresEventStore.connect({ connectionString: TEST_DATABASE_URL, schema, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } });
-    redis = new Redis(TEST_REDIS_URL, { enableAutoPipelining: true });
+    redis = testRedis();
     readModel = new CredentialReadModel({ redis, keyPrefix, store, log: silentMessagingLog });
     await readModel.ensureBuilt();
     clock = new Date();
@@ -123,7 +128,7 @@ describe('login sessions on the real event store and Redis', () => {
     expect(JSON.stringify(event)).not.toContain(key);
     expect(event!.data).toMatchObject({ keyHash: secretHash(key), userId: 'u-1', organizationId: ORG });
     expect(JSON.stringify(await dumpRedisPrefix(redis, keyPrefix))).not.toContain(key);
-    expect(await redis.exists(keyPrefix + credentialKey(secretHash(key)))).toBe(1);
+    expect(await redis.exists(live + credentialKey(secretHash(key)))).toBe(1);
   });
 
   it('refuses an ended session from the moment logout answers', async () => {
@@ -159,11 +164,11 @@ describe('login sessions on the real event store and Redis', () => {
   it('lets Redis evict a session at its absolute expiry, and never resurrects it', async () => {
     await writePrincipal(principal('u-1'));
     const fresh = await start('u-1');
-    const freshKey = keyPrefix + credentialKey(secretHash(fresh.key));
+    const freshKey = live + credentialKey(secretHash(fresh.key));
     expect(Number(await redis.call('PEXPIRETIME', freshKey))).toBe(Date.parse(fresh.expires_at));
     clock = new Date(Date.now() - 2 * 3600_000); // started two hours ago: over an hour ago
     const old = await start('u-1');
-    expect(await redis.exists(keyPrefix + credentialKey(secretHash(old.key)))).toBe(0);
+    expect(await redis.exists(live + credentialKey(secretHash(old.key)))).toBe(0);
     expect((await verify(old.key, new Date())).ok).toBe(false);
   });
 
@@ -173,7 +178,7 @@ describe('login sessions on the real event store and Redis', () => {
     expect((await verify(key)).ok).toBe(true);
     await writePrincipal(principal('u-1', 'deactivated'));
     expect(await verify(key)).toMatchObject({ ok: false, reason: 'owner_inactive' });
-    await redis.del(keyPrefix + principalKey('u-1'));
+    await redis.hdel(principalRecordsKey(keyPrefix), 'u-1');
     expect(await verify(key)).toMatchObject({ ok: false, reason: 'owner_inactive' });
   });
 
@@ -210,8 +215,7 @@ describe('login sessions on the real event store and Redis', () => {
     const ended = await verify((await start('u-1')).key);
     if (!ended.ok) throw new Error('the new session did not verify');
     await sessions.end(asCaller(ended.principal));
-    const readyMarker = `${keyPrefix}${CREDENTIAL_READ_MODEL}:ready`;
-    const onlyReadModel = (key: string) => key === readyMarker || key.startsWith(keyPrefix + 'principal:');
+    const onlyReadModel = (key: string) => key === keyPrefix + CREDENTIAL_READ_MODEL_READY_KEY || key === principalRecordsKey(keyPrefix);
     const before = await dumpRedisPrefix(redis, keyPrefix, { exclude: onlyReadModel });
     expect(Object.keys(before).filter((key) => key.includes(':credential:'))).toHaveLength(2);
 
@@ -242,7 +246,7 @@ describe('login sessions on the real event store and Redis', () => {
     await writePrincipal(principal('u-1'));
     await start('u-1');
     expect(await readModel.countOwnedTokens('u-1')).toBe(0);
-    await redis.sadd(keyPrefix + ownedTokensKey('u-1'), 'token-a', 'token-b');
+    await redis.sadd(live + ownedTokensKey('u-1'), 'token-a', 'token-b');
     expect(await readModel.countOwnedTokens('u-1')).toBe(2);
   });
 });

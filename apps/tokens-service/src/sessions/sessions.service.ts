@@ -3,24 +3,23 @@ import {
   CommonErrorCode,
   Envelope,
   LoginResponse,
-  PrincipalRecord,
   StartSessionRequest,
   TokensErrorCode,
   WardenError,
-  principalKey,
   secretHash,
 } from '@warden/contracts';
 import { EventStore } from '@warden/event-store';
 import { CommandHandler, eventMetadataFrom } from '@warden/kernel';
 import { RandomBytes, SessionCommand, SessionEvent, SessionState, generateSecret, sessionDecider, sessionStreamId } from '@warden/tokens-domain';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@warden/redis';
 import { v7 as uuidv7 } from 'uuid';
 import { CredentialReadModel } from '../credentials/credential-read-model';
+import { PrincipalRecords } from '../owners/principal-records';
 
 export interface SessionsServiceOptions {
   store: EventStore;
   readModel: CredentialReadModel;
-  redis: Redis;
+  redis: RedisClient;
   keyPrefix: string;
   sessionTtlSeconds: number;
   randomBytes: RandomBytes;
@@ -38,10 +37,12 @@ export interface SessionsServiceOptions {
 export class SessionsService {
   private readonly commands: CommandHandler<SessionCommand, SessionEvent, SessionState>;
   private readonly clock: () => Date;
+  private readonly principals: PrincipalRecords;
 
   constructor(private readonly options: SessionsServiceOptions) {
     this.commands = new CommandHandler(options.store, sessionDecider);
     this.clock = options.clock ?? (() => new Date());
+    this.principals = new PrincipalRecords(options.redis, options.keyPrefix);
   }
 
   async start(envelope: Envelope<StartSessionRequest>): Promise<LoginResponse> {
@@ -82,8 +83,7 @@ export class SessionsService {
   }
 
   private async assertMayLogIn(userId: string, organizationId: string): Promise<void> {
-    const json = await this.options.redis.get(this.options.keyPrefix + principalKey(userId));
-    const record = json === null ? null : (JSON.parse(json) as PrincipalRecord);
+    const record = await this.principals.principal(userId);
     const reason =
       record === null
         ? 'no principal record'

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
-import Redis from 'ioredis';
 import {
   CommonErrorCode,
   Envelope,
@@ -8,14 +7,14 @@ import {
   PrincipalView,
   RequestContext,
   WardenError,
+  credentialGenerationPrefix,
   idempotentId,
-  organizationPolicyKey,
   ownedTokensKey,
-  principalKey,
 } from '@warden/contracts';
 import { PostgresEventStore } from '@warden/event-store-postgres';
 import { silentMessagingLog } from '@warden/messaging';
-import { TEST_DATABASE_URL, TEST_REDIS_URL, deleteRedisPrefix, readAllCommitted, uniqueTestId } from '@warden/testing';
+import type { RedisClient } from '@warden/redis';
+import { TEST_DATABASE_URL, deleteRedisPrefix, readAllCommitted, testRedis, uniqueTestId, writeOrganizationPolicy, writePrincipalRecord } from '@warden/testing';
 import { CredentialReadModel } from '../credentials/credential-read-model';
 import { CredentialStoreVerification } from '../credentials/credential-store-verification';
 import { PostgresCredentialStreams } from '../credentials/credential-streams';
@@ -34,7 +33,7 @@ describe('issuing a token twice with one idempotency fingerprint', () => {
   let keyPrefix: string;
   let admin: Pool;
   let store: PostgresEventStore;
-  let redis: Redis;
+  let redis: RedisClient;
   let tokens: TokensService;
 
   const context = (overrides: Partial<RequestContext> = {}, credential: PrincipalView['credential'] = { kind: 'session', id: 's-admin', expiresAt: null }): RequestContext => {
@@ -71,7 +70,7 @@ describe('issuing a token twice with one idempotency fingerprint', () => {
     schema = uniqueTestId('tokidem');
     keyPrefix = `${uniqueTestId('tokidem')}:`;
     store = await PostgresEventStore.connect({ connectionString: TEST_DATABASE_URL, schema, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } });
-    redis = new Redis(TEST_REDIS_URL, { enableAutoPipelining: true });
+    redis = testRedis();
     const readModel = new CredentialReadModel({ redis, keyPrefix, store, log: silentMessagingLog });
     await readModel.ensureBuilt();
     const streams = new PostgresCredentialStreams(store.pool, schema);
@@ -90,8 +89,8 @@ describe('issuing a token twice with one idempotency fingerprint', () => {
       platformAdmin: false,
       status: 'active',
     };
-    await redis.set(keyPrefix + principalKey(SVC), JSON.stringify(owner));
-    await redis.set(keyPrefix + organizationPolicyKey(ORG), JSON.stringify({ organizationId: ORG, maxTokenLifetimeSeconds: null }));
+    await writePrincipalRecord(redis, keyPrefix, owner);
+    await writeOrganizationPolicy(redis, keyPrefix, { organizationId: ORG, maxTokenLifetimeSeconds: null });
   });
 
   afterEach(async () => {
@@ -111,7 +110,7 @@ describe('issuing a token twice with one idempotency fingerprint', () => {
     expect(retry.detail).toContain(first.id);
     expect(JSON.stringify(retry)).not.toContain(first.token);
     expect(await issuedEvents()).toHaveLength(1);
-    expect(await redis.smembers(keyPrefix + ownedTokensKey(SVC))).toEqual([first.id]);
+    expect(await redis.smembers(keyPrefix + credentialGenerationPrefix('') + ownedTokensKey(SVC))).toEqual([first.id]);
   });
 
   it('issues one token when two retries race', async () => {

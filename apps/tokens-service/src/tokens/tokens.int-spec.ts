@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
-import Redis from 'ioredis';
 import {
+  CREDENTIAL_READ_MODEL_READY_KEY,
   Envelope,
   IssuedTokenView,
   OrganizationPolicyRecord,
@@ -11,18 +11,28 @@ import {
   TOKEN_LAST_USED_KEY,
   TokenIntrospection,
   TokensErrorCode,
+  credentialGenerationPrefix,
   credentialKey,
-  organizationPolicyKey,
+  organizationPoliciesKey,
   ownedTokensKey,
-  principalKey,
+  principalRecordsKey,
   secretHash,
 } from '@warden/contracts';
 import { PostgresEventStore } from '@warden/event-store-postgres';
 import { silentMessagingLog } from '@warden/messaging';
-import { TEST_DATABASE_URL, TEST_REDIS_URL, deleteRedisPrefix, dumpRedisPrefix, readAllCommitted, uniqueTestId } from '@warden/testing';
+import type { RedisClient } from '@warden/redis';
+import {
+  TEST_DATABASE_URL,
+  deleteRedisPrefix,
+  dumpRedisPrefix,
+  readAllCommitted,
+  testRedis,
+  uniqueTestId,
+  writeOrganizationPolicy,
+  writePrincipalRecord,
+} from '@warden/testing';
 import { verifyCredential } from '@warden/token-verifier';
 import { CredentialReadModel } from '../credentials/credential-read-model';
-import { CREDENTIAL_READ_MODEL } from '../credentials/credential-read-model.projection';
 import { CredentialStoreVerification } from '../credentials/credential-store-verification';
 import { PostgresCredentialStreams } from '../credentials/credential-streams';
 import { SessionsService } from '../sessions/sessions.service';
@@ -40,7 +50,9 @@ describe('API tokens on the real event store and Redis', () => {
   let keyPrefix: string;
   let admin: Pool;
   let store: PostgresEventStore;
-  let redis: Redis;
+  let redis: RedisClient;
+  /** Where the live (base) generation's keys are. */
+  let live: string;
   let readModel: CredentialReadModel;
   let clock: Date;
   let tokens: TokensService;
@@ -59,8 +71,8 @@ describe('API tokens on the real event store and Redis', () => {
     status: 'active',
     ...overrides,
   });
-  const writePrincipal = (record: PrincipalRecord) => redis.set(keyPrefix + principalKey(record.userId), JSON.stringify(record));
-  const writePolicy = (record: OrganizationPolicyRecord) => redis.set(keyPrefix + organizationPolicyKey(record.organizationId), JSON.stringify(record));
+  const writePrincipal = (record: PrincipalRecord) => writePrincipalRecord(redis, keyPrefix, record);
+  const writePolicy = (record: OrganizationPolicyRecord) => writeOrganizationPolicy(redis, keyPrefix, record);
   const caller = (userId = ADMIN, overrides: Partial<PrincipalView> = {}): RequestContext => {
     const view: PrincipalView = {
       userId,
@@ -90,8 +102,9 @@ describe('API tokens on the real event store and Redis', () => {
   beforeEach(async () => {
     schema = uniqueTestId('tokens');
     keyPrefix = `${uniqueTestId('tok')}:`;
+    live = keyPrefix + credentialGenerationPrefix('');
     store = await PostgresEventStore.connect({ connectionString: TEST_DATABASE_URL, schema, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } });
-    redis = new Redis(TEST_REDIS_URL, { enableAutoPipelining: true });
+    redis = testRedis();
     readModel = new CredentialReadModel({ redis, keyPrefix, store, log: silentMessagingLog });
     await readModel.ensureBuilt();
     clock = new Date();
@@ -121,7 +134,7 @@ describe('API tokens on the real event store and Redis', () => {
     const events = await readAllCommitted(store);
     expect(JSON.stringify(events)).not.toContain(issued.token);
     expect(JSON.stringify(await dumpRedisPrefix(redis, keyPrefix))).not.toContain(issued.token);
-    expect(await redis.smembers(keyPrefix + ownedTokensKey(SVC))).toEqual([issued.id]);
+    expect(await redis.smembers(live + ownedTokensKey(SVC))).toEqual([issued.id]);
     const read = await tokens.get(send({ id: issued.id }));
     expect(JSON.stringify(read)).not.toContain(issued.token);
   });
@@ -210,7 +223,7 @@ describe('API tokens on the real event store and Redis', () => {
     expect((await verify(issued.token)).ok).toBe(true);
     expect((await verify(rotated.token)).ok).toBe(true);
     // the old record carries the end of the grace period as its absolute Redis expiry
-    const oldKey = keyPrefix + credentialKey(secretHash(issued.token));
+    const oldKey = live + credentialKey(secretHash(issued.token));
     expect(Number(await redis.call('PEXPIRETIME', oldKey))).toBe(clock.getTime() + 60_000);
     const afterGrace = new Date(clock.getTime() + 60_000);
     expect(await verify(issued.token, null, afterGrace)).toMatchObject({ ok: false, reason: 'expired' });
@@ -231,7 +244,7 @@ describe('API tokens on the real event store and Redis', () => {
     expect(revoked).toMatchObject({ status: 'revoked', enabled: false });
     expect(await verify(issued.token)).toMatchObject({ ok: false, reason: 'revoked' });
     expect(await verify(rotated.token)).toMatchObject({ ok: false, reason: 'revoked' });
-    expect(await redis.scard(keyPrefix + ownedTokensKey(SVC))).toBe(0);
+    expect(await redis.scard(live + ownedTokensKey(SVC))).toBe(0);
     await expect(tokens.rotate(send({ id: issued.id }))).rejects.toMatchObject({ code: TokensErrorCode.TokenNotActive });
   });
 
@@ -240,8 +253,8 @@ describe('API tokens on the real event store and Redis', () => {
     await expect(tokens.reassign(send({ id: issued.id, user_id: HUMAN }))).rejects.toMatchObject({ code: TokensErrorCode.InvalidTokenOwner });
     const moved = await tokens.reassign(send({ id: issued.id, user_id: SVC2 }));
     expect(moved.user_id).toBe(SVC2);
-    expect(await redis.scard(keyPrefix + ownedTokensKey(SVC))).toBe(0);
-    expect(await redis.smembers(keyPrefix + ownedTokensKey(SVC2))).toEqual([issued.id]);
+    expect(await redis.scard(live + ownedTokensKey(SVC))).toBe(0);
+    expect(await redis.smembers(live + ownedTokensKey(SVC2))).toEqual([issued.id]);
     expect(await verify(issued.token)).toMatchObject({ ok: true, principal: { userId: SVC2 } });
     expect(await readModel.countOwnedTokens(SVC)).toBe(0);
   });
@@ -336,6 +349,16 @@ describe('API tokens on the real event store and Redis', () => {
     expect((await readAllCommitted(store)).filter((e) => e.type === 'TokenUsed')).toHaveLength(1);
   });
 
+  it("takes a verifier's report of a use off the hash only while no later one replaced it", async () => {
+    const key = keyPrefix + TOKEN_LAST_USED_KEY;
+    await redis.hset(key, 'tok-a', '2000');
+    expect(await redis.wardenTakeTokenUse(key, 'tok-a', '1000')).toBe(0); // a later use came meanwhile
+    expect(await redis.hget(key, 'tok-a')).toBe('2000');
+    expect(await redis.wardenTakeTokenUse(key, 'tok-a', '2000')).toBe(1);
+    expect(await redis.hexists(key, 'tok-a')).toBe(0);
+    expect(await redis.wardenTakeTokenUse(key, 'tok-a', '2000')).toBe(0);
+  });
+
   it('rebuilds, after Redis lost it, exactly the read model it had, while verification answers from the event store', async () => {
     const kept = await issue({ visibility: 'public', allowed_origins: ['https://app.example.com'], permissions: ['users:read'] });
     const rotated = await tokens.rotate(send({ id: kept.id, grace_period_seconds: 3600 }));
@@ -346,8 +369,8 @@ describe('API tokens on the real event store and Redis', () => {
     await redis.hset(keyPrefix + TOKEN_LAST_USED_KEY, moved.id, String(clock.getTime() + 1000));
     await tokens.recordUses();
 
-    const readyMarker = `${keyPrefix}${CREDENTIAL_READ_MODEL}:ready`;
-    const onlyReadModel = (key: string) => key === readyMarker || key.startsWith(keyPrefix + 'principal:') || key.startsWith(keyPrefix + 'organization-policy:');
+    const usersServiceRecords = [principalRecordsKey(keyPrefix), organizationPoliciesKey(keyPrefix)];
+    const onlyReadModel = (key: string) => key === keyPrefix + CREDENTIAL_READ_MODEL_READY_KEY || usersServiceRecords.includes(key);
     const before = await dumpRedisPrefix(redis, keyPrefix, { exclude: onlyReadModel });
     expect(Object.keys(before).filter((key) => key.includes(':credential:'))).toHaveLength(4);
 

@@ -6,7 +6,6 @@ import {
   IssueTokenBody,
   IssuedTokenView,
   ListTokensQuery,
-  OrganizationPolicyRecord,
   PageSlice,
   PrincipalRecord,
   ReassignTokenBody,
@@ -20,8 +19,6 @@ import {
   VerifyTokenBody,
   WardenError,
   idempotentId,
-  organizationPolicyKey,
-  principalKey,
   secretHash,
   secretLastFour,
 } from '@warden/contracts';
@@ -38,19 +35,21 @@ import {
   tokenDecider,
   tokenStreamId,
 } from '@warden/tokens-domain';
-import type { Redis } from 'ioredis';
+import { RedisClient, defineRedisScripts, loadRedisScript } from '@warden/redis';
+import type { Result } from 'ioredis';
 import { v7 as uuidv7 } from 'uuid';
 import { countCredentialVerification, exportVerificationMetrics, validateDto } from '@warden/platform';
 import { CredentialReadModel } from '../credentials/credential-read-model';
 import { CredentialStoreVerification } from '../credentials/credential-store-verification';
 import { TokenRecord } from '../credentials/credential-read-model.projection';
+import { PrincipalRecords } from '../owners/principal-records';
 import { callerOf, requireTokenPermission } from './token-authorization';
 import { toTokenView, tokenStatus, withSecret } from './token-view';
 
 export interface TokensServiceOptions {
   store: EventStore;
   readModel: CredentialReadModel;
-  redis: Redis;
+  redis: RedisClient;
   keyPrefix: string;
   randomBytes: RandomBytes;
   /** Lifetime of a token from the seed 003 exchange, before the organization's cap. */
@@ -60,11 +59,13 @@ export interface TokensServiceOptions {
   clock?: () => Date;
 }
 
-// Takes a gateway's report of a use off the hash only if no later one replaced it meanwhile.
-const TAKE_USE_SCRIPT = `
-if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
-return 0
-`;
+const TAKE_TOKEN_USE = loadRedisScript(__dirname, 'take-token-use-1.lua');
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    wardenTakeTokenUse(lastUsedKey: string, tokenId: string, usedAt: string): Result<number, Context>;
+  }
+}
 
 /**
  * API tokens: issue, list, read, revoke, rotate, reassign, exchange and verify. Every
@@ -76,14 +77,16 @@ export class TokensService {
   private readonly clock: () => Date;
   /** Uses of API tokens verified over NATS, noted as the gateways note theirs. */
   private readonly uses: TokenUseRecorder;
+  private readonly principals: PrincipalRecords;
 
   constructor(private readonly options: TokensServiceOptions) {
     this.commands = new CommandHandler(options.store, tokenDecider, { maxRetries: 5 });
     this.clock = options.clock ?? (() => new Date());
     prepareCredentialVerifier(options.redis);
     this.uses = new TokenUseRecorder(options.redis, options.keyPrefix);
+    this.principals = new PrincipalRecords(options.redis, options.keyPrefix);
     exportVerificationMetrics('nats');
-    if (!('wardenTakeTokenUse' in options.redis)) options.redis.defineCommand('wardenTakeTokenUse', { numberOfKeys: 1, lua: TAKE_USE_SCRIPT });
+    defineRedisScripts(options.redis, [TAKE_TOKEN_USE]);
   }
 
   async issue(envelope: Envelope<unknown>): Promise<IssuedTokenView> {
@@ -250,12 +253,7 @@ export class TokensService {
           if (!(error instanceof WardenError && error.code === TokensErrorCode.TokenNotFound)) throw error;
         }
       }
-      await (this.options.redis as unknown as Record<string, (k: string, f: string, v: string) => Promise<number>>)['wardenTakeTokenUse']!.call(
-        this.options.redis,
-        key,
-        tokenId,
-        ms,
-      );
+      await this.options.redis.wardenTakeTokenUse(key, tokenId, ms);
     }
     return recorded;
   }
@@ -352,21 +350,18 @@ export class TokensService {
     return { caller, owner };
   }
 
-  private async principal(userId: string): Promise<PrincipalRecord | null> {
-    const json = await this.options.redis.get(this.options.keyPrefix + principalKey(userId));
-    return json === null ? null : (JSON.parse(json) as PrincipalRecord);
+  private principal(userId: string): Promise<PrincipalRecord | null> {
+    return this.principals.principal(userId);
   }
 
   private async teamsOf(userIds: string[]): Promise<Map<string, string[]>> {
-    if (userIds.length === 0) return new Map();
-    const values = await this.options.redis.mget(userIds.map((id) => this.options.keyPrefix + principalKey(id)));
-    return new Map(userIds.map((id, i) => [id, values[i] ? (JSON.parse(values[i]!) as PrincipalRecord).teams : []]));
+    const records = await this.principals.principals(userIds);
+    return new Map(userIds.map((id, i) => [id, records[i]?.teams ?? []]));
   }
 
   /** The organization's max_token_lifetime_seconds, from the policy record the users service keeps. */
   private async maxLifetimeSeconds(organizationId: string): Promise<number | null> {
-    const json = await this.options.redis.get(this.options.keyPrefix + organizationPolicyKey(organizationId));
-    return json === null ? null : (JSON.parse(json) as OrganizationPolicyRecord).maxTokenLifetimeSeconds;
+    return (await this.principals.policy(organizationId))?.maxTokenLifetimeSeconds ?? null;
   }
 }
 

@@ -94,3 +94,42 @@ export async function bootstrapPlatform(store: EventStore, hasher: PasswordHashe
   }
   return { rootOrganizationId, adminUserId, created: true };
 }
+
+export interface AdminPasswordReset {
+  adminUserId: string;
+  /** Set when the password was generated: shown to the operator once. */
+  generatedPassword?: string;
+}
+
+/**
+ * Gives the bootstrap admin a new password, for an operator who lost it (run on a machine
+ * that reaches the database: that access is the operator's credential, outside the API and
+ * its access rules). The change goes through the user decider as the operator's own command,
+ * as a `system` actor, and is recorded in the event store and so in the audit log.
+ */
+export async function resetBootstrapAdminPassword(store: EventStore, hasher: PasswordHasher, password?: string): Promise<AdminPasswordReset> {
+  const { state } = await loadState(store, platformBootstrapDecider, BOOTSTRAP_STREAM);
+  if (state.status !== 'done') throw new Error('there is no bootstrap admin yet: start the users service once, and it creates one');
+  const { state: admin } = await loadState(store, userDecider, userStreamId(state.adminUserId));
+  if (admin.status === 'absent') throw new Error(`the bootstrap admin ${state.adminUserId} is not in the event store`);
+  const newPassword = password ?? randomBytes(18).toString('base64url');
+  assertPassword(newPassword, { username: admin.username });
+  await handleAcrossStreams(
+    store,
+    [
+      streamCommand(userStreamId(state.adminUserId), userDecider, {
+        type: 'ResetPasswordByOperator',
+        newPasswordHash: await hasher.hash(newPassword),
+        at: new Date().toISOString(),
+      }),
+    ],
+    {
+      metadata: {
+        ...eventMetadataFrom({ correlationId: `admin-password-reset-${uuidv7()}`, actorType: 'system' }),
+        organizationId: state.rootOrganizationId,
+      },
+      newEventId: uuidv7,
+    },
+  );
+  return { adminUserId: state.adminUserId, ...(password === undefined ? { generatedPassword: newPassword } : {}) };
+}

@@ -1,8 +1,10 @@
 // The principal record in Redis (contract: libs/contracts/src/auth.ts), one per user: what
 // the gateway reads on every request to know who the caller is and whether it may still
 // act. Each user event sets the whole record as of that event's version, folded from the
-// user's stream, so an event applied late or twice can never leave an older record.
-import { OrganizationPolicyRecord, PrincipalRecord, organizationPolicyKey, principalKey } from '@warden/contracts';
+// user's stream, so an event applied late or twice can never leave an older record. The
+// records, the organizations' token policies and this projection's bookkeeping sit under the
+// verification tag, in the slot the verifier reads.
+import { ORGANIZATION_POLICIES, OrganizationPolicyRecord, PRINCIPAL_RECORDS, PrincipalRecord, VERIFICATION_KEY_TAG } from '@warden/contracts';
 import { EventStore, RecordedEvent } from '@warden/event-store';
 import { fold, upcast } from '@warden/kernel';
 import { RedisOp, RedisProjection } from '@warden/messaging';
@@ -17,11 +19,16 @@ const ORGANIZATION_STREAM_PREFIX = 'organization-';
 export class PrincipalRecordProjection implements RedisProjection {
   readonly name = PRINCIPAL_PROJECTION;
 
+  readonly keyPrefix: string;
+
   constructor(
-    readonly keyPrefix: string,
+    /** REDIS_KEY_PREFIX of the deployment. */
+    redisKeyPrefix: string,
     private readonly store: EventStore,
     private readonly identity: PlatformIdentity,
-  ) {}
+  ) {
+    this.keyPrefix = redisKeyPrefix + VERIFICATION_KEY_TAG;
+  }
 
   async apply(event: RecordedEvent): Promise<RedisOp[]> {
     if (event.streamId.startsWith(ORGANIZATION_STREAM_PREFIX)) return this.policyOps(event);
@@ -31,7 +38,7 @@ export class PrincipalRecordProjection implements RedisProjection {
     const user = fold(userDecider, upTo);
     if (user.status === 'absent') return [];
     const record = await this.recordOf(user, lastDeactivation(upTo));
-    return [{ op: 'set', key: principalKey(user.id), value: JSON.stringify(record) }];
+    return [{ op: 'hset', key: PRINCIPAL_RECORDS, fields: { [user.id]: JSON.stringify(record) } }];
   }
 
   /**
@@ -47,7 +54,7 @@ export class PrincipalRecordProjection implements RedisProjection {
       organizationId: organization.organizationId,
       maxTokenLifetimeSeconds: organization.maxTokenLifetimeSeconds,
     };
-    return [{ op: 'set', key: organizationPolicyKey(organization.organizationId), value: JSON.stringify(record) }];
+    return [{ op: 'hset', key: ORGANIZATION_POLICIES, fields: { [organization.organizationId]: JSON.stringify(record) } }];
   }
 
   private async recordOf(user: User, sessionsNotBefore: string | null): Promise<PrincipalRecord> {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { NO_STREAM } from '@kurrent/kurrentdb-client';
 import { describeEventStoreContract } from '@warden/testing';
 import { KurrentDbEventStore } from './kurrentdb-event-store';
@@ -13,6 +14,17 @@ if (connectionString) {
     'KurrentDB',
     async () => {
       const store = KurrentDbEventStore.connect(connectionString);
+      return { store, dispose: () => store.close() };
+    },
+    { visibilityTimeoutMs: 5_000 },
+  );
+  // As a service uses it: its streams under a prefix of its own, beside other services' in one database.
+  describeEventStoreContract(
+    'KurrentDB, one service of several',
+    async () => {
+      const store = KurrentDbEventStore.connect(connectionString, {
+        streamPrefix: `s${randomUUID().slice(0, 8)}:`,
+      });
       return { store, dispose: () => store.close() };
     },
     { visibilityTimeoutMs: 5_000 },

@@ -2,6 +2,9 @@
 // by default: no KurrentDB server can run on our machines. Its contract suite runs when
 // KURRENTDB_CONNECTION_STRING is set.
 //
+// Each service keeps its streams under a prefix of its own (`streamPrefix`), so services
+// sharing one database each read only their own events from $all.
+//
 // KurrentDB decides an event's place in $all when it commits (one writer appends to one
 // log), so there is no slow-transaction window to guard: a reader resuming from a
 // position cannot miss an event that commits later with an earlier position.
@@ -20,6 +23,7 @@ import {
   excludeSystemEvents,
   isCommandError,
   jsonEvent,
+  streamNameFilter,
 } from '@kurrent/kurrentdb-client';
 import {
   AppendRequest,
@@ -36,11 +40,14 @@ import {
   validateAppendRequests,
 } from '@warden/event-store';
 import {
+  assertStreamPrefix,
   decodeMetadata,
   decodeSchemaVersion,
   encodeMetadata,
   formatKurrentPosition,
   parseKurrentPosition,
+  scopedStreamName,
+  streamIdInScope,
   toStreamState,
   versionOf,
 } from './kurrentdb-mapping';
@@ -49,32 +56,49 @@ type AllStreamSubscription = ReturnType<KurrentDBClient['subscribeToAll']>;
 
 const RESUBSCRIBE_MS = 1_000;
 
+export interface KurrentDbEventStoreOptions {
+  /** Prefix of every stream this store writes and reads (`tokens:`); default none: the whole database. */
+  streamPrefix?: string;
+}
+
 export class KurrentDbEventStore implements EventStore {
+  /** The prefix of this store's streams ('' for the whole database). */
+  readonly streamPrefix: string;
   private readonly waiters = new AppendWaiters();
   private subscription: AllStreamSubscription | undefined;
   private resubscribeTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
-  constructor(readonly client: KurrentDBClient) {}
+  constructor(
+    readonly client: KurrentDBClient,
+    options: KurrentDbEventStoreOptions = {},
+  ) {
+    this.streamPrefix = options.streamPrefix ?? '';
+    assertStreamPrefix(this.streamPrefix);
+  }
 
-  static connect(connectionString: string): KurrentDbEventStore {
-    return new KurrentDbEventStore(KurrentDBClient.connectionString(connectionString));
+  static connect(connectionString: string, options: KurrentDbEventStoreOptions = {}): KurrentDbEventStore {
+    return new KurrentDbEventStore(KurrentDBClient.connectionString(connectionString), options);
   }
 
   async append(request: AppendRequest): Promise<AppendResult> {
     this.assertOpen();
     validateAppendRequests([request]);
     try {
-      const result = await this.client.appendToStream(request.streamId, request.events.map(toEventData), {
-        streamState: toStreamState(request.expectedVersion),
-      });
+      const result = await this.client.appendToStream(
+        this.nameOf(request.streamId),
+        request.events.map(toEventData),
+        {
+          streamState: toStreamState(request.expectedVersion),
+        },
+      );
       const version = versionOf(result.nextExpectedRevision);
       const position = result.position
         ? formatKurrentPosition(result.position)
         : await this.positionOf(request.streamId, version);
       return { streamId: request.streamId, version, position };
     } catch (error) {
-      throw translate(error, new Map([[request.streamId, request.expectedVersion]]));
+      throw this.translate(error, new Map([[request.streamId, request.expectedVersion]]));
     }
   }
 
@@ -89,17 +113,18 @@ export class KurrentDbEventStore implements EventStore {
     try {
       ({ responses } = await this.client.multiStreamAppend(
         requests.map((request) => ({
-          streamName: request.streamId,
+          streamName: this.nameOf(request.streamId),
           events: request.events.map(toEventData),
           expectedState: toStreamState(request.expectedVersion),
         })),
       ));
     } catch (error) {
-      throw translate(error, expected);
+      throw this.translate(error, expected);
     }
     return Promise.all(
       requests.map(async (request, i) => {
-        const response = responses.find((r) => r.streamName === request.streamId) ?? responses[i]!;
+        const response =
+          responses.find((r) => r.streamName === this.nameOf(request.streamId)) ?? responses[i]!;
         const version = versionOf(response.revision);
         return {
           streamId: request.streamId,
@@ -116,11 +141,11 @@ export class KurrentDbEventStore implements EventStore {
     const until = options.recordedUntil?.getTime();
     const events: RecordedEvent[] = [];
     try {
-      for await (const resolved of this.client.readStream(streamId, {
+      for await (const resolved of this.client.readStream(this.nameOf(streamId), {
         direction: FORWARDS,
         fromRevision: from > 1 ? BigInt(from - 1) : START,
       })) {
-        const event = toRecordedEvent(resolved);
+        const event = this.recordedEventOf(resolved);
         if (!event) continue;
         if (until !== undefined && Date.parse(event.recordedAt) > until) break;
         events.push(event);
@@ -158,13 +183,20 @@ export class KurrentDbEventStore implements EventStore {
       direction: FORWARDS,
       fromPosition: after === undefined ? START : parseKurrentPosition(after),
       maxCount: limit + 1,
-      filter: excludeSystemEvents(),
+      filter: this.allStreamFilter(),
     })) {
-      const event = toRecordedEvent(resolved);
+      const event = this.recordedEventOf(resolved);
       if (!event || (after !== undefined && event.position <= after)) continue;
       yield event;
       if (++given === limit) return;
     }
+  }
+
+  /** Reads the last event of the database (any scope): answers while the server does, whatever this scope holds. */
+  async ping(): Promise<void> {
+    this.assertOpen();
+    for await (const _event of this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 }))
+      break;
   }
 
   waitForAppend(timeoutMs: number, signal?: AbortSignal): Promise<void> {
@@ -185,7 +217,7 @@ export class KurrentDbEventStore implements EventStore {
   // A live subscription to the end of $all, only to wake sleepers.
   private subscribe(): void {
     if (this.subscription || this.resubscribeTimer || this.closed) return;
-    const subscription = this.client.subscribeToAll({ fromPosition: END, filter: excludeSystemEvents() });
+    const subscription = this.client.subscribeToAll({ fromPosition: END, filter: this.allStreamFilter() });
     this.subscription = subscription;
     subscription.on('data', () => this.waiters.wakeAll());
     subscription.on('error', () => {
@@ -202,7 +234,7 @@ export class KurrentDbEventStore implements EventStore {
   }
 
   private async positionOf(streamId: string, version: number): Promise<string> {
-    for await (const resolved of this.client.readStream(streamId, {
+    for await (const resolved of this.client.readStream(this.nameOf(streamId), {
       direction: BACKWARDS,
       fromRevision: BigInt(version - 1),
       maxCount: 1,
@@ -215,6 +247,32 @@ export class KurrentDbEventStore implements EventStore {
 
   private assertOpen(): void {
     if (this.closed) throw new Error('the event store is closed');
+  }
+
+  private nameOf(streamId: string): string {
+    return scopedStreamName(this.streamPrefix, streamId);
+  }
+
+  // Only this store's streams: its prefix (which no system stream has), or every user stream.
+  private allStreamFilter() {
+    return this.streamPrefix === ''
+      ? excludeSystemEvents()
+      : streamNameFilter({ prefixes: [this.streamPrefix] });
+  }
+
+  private recordedEventOf(resolved: ResolvedEvent | AllStreamResolvedEvent): RecordedEvent | undefined {
+    const event = toRecordedEvent(resolved);
+    if (!event) return undefined;
+    const streamId = streamIdInScope(this.streamPrefix, event.streamId);
+    return streamId === undefined ? undefined : { ...event, streamId };
+  }
+
+  private translate(error: unknown, expected: Map<string, ExpectedVersion>): unknown {
+    return translate(
+      error,
+      expected,
+      (streamName) => streamIdInScope(this.streamPrefix, streamName) ?? streamName,
+    );
   }
 }
 
@@ -249,23 +307,29 @@ function toRecordedEvent(resolved: ResolvedEvent | AllStreamResolvedEvent): Reco
   };
 }
 
-function translate(error: unknown, expected: Map<string, ExpectedVersion>): unknown {
+function translate(
+  error: unknown,
+  expected: Map<string, ExpectedVersion>,
+  streamIdOf: (streamName: string) => string,
+): unknown {
   if (
     error instanceof KurrentWrongExpectedVersionError ||
     (error instanceof Error && isCommandError(error) && error.type === ErrorType.WRONG_EXPECTED_VERSION)
   ) {
     const conflict = error as KurrentWrongExpectedVersionError;
+    const streamId = streamIdOf(conflict.streamName);
     return new WrongExpectedVersionError(
-      conflict.streamName,
-      expected.get(conflict.streamName) ?? 'any',
+      streamId,
+      expected.get(streamId) ?? 'any',
       versionOf(conflict.actualState),
     );
   }
   if (error instanceof AppendConsistencyViolationError && error.violations.length > 0) {
     const [violation] = error.violations;
+    const streamId = streamIdOf(violation!.streamName);
     return new WrongExpectedVersionError(
-      violation!.streamName,
-      expected.get(violation!.streamName) ?? 'any',
+      streamId,
+      expected.get(streamId) ?? 'any',
       versionOf(violation!.actualState),
     );
   }

@@ -1,10 +1,13 @@
 import { ANY, NO_STREAM } from '@kurrent/kurrentdb-client';
 import {
+  assertStreamPrefix,
   decodeMetadata,
   decodeSchemaVersion,
   encodeMetadata,
   formatKurrentPosition,
   parseKurrentPosition,
+  scopedStreamName,
+  streamIdInScope,
   toStreamState,
   versionOf,
 } from './kurrentdb-mapping';
@@ -60,5 +63,22 @@ describe('KurrentDB mapping', () => {
     for (const broken of ['0', '1.5', 'two', 2]) {
       expect(() => decodeSchemaVersion({ 'warden-schema-version': broken })).toThrow(TypeError);
     }
+  });
+
+  it("keeps a service's streams under its prefix, and reads another scope's streams as none of its own", () => {
+    expect(scopedStreamName('tokens:', 'token-1')).toBe('tokens:token-1');
+    expect(streamIdInScope('tokens:', 'tokens:token-1')).toBe('token-1');
+    expect(streamIdInScope('tokens:', 'users:user-1')).toBeUndefined();
+    expect(streamIdInScope('tokens:', 'tokens:')).toBeUndefined();
+    // Without a prefix the store owns the database: every name is its own.
+    expect(scopedStreamName('', 'token-1')).toBe('token-1');
+    expect(streamIdInScope('', 'users:user-1')).toBe('users:user-1');
+  });
+
+  it('takes a prefix only as a plain name ending in a separator', () => {
+    for (const prefix of ['', 'tokens:', 'users_test/', 'audit-1.'])
+      expect(() => assertStreamPrefix(prefix)).not.toThrow();
+    for (const prefix of ['tokens', '$et-', 'to.*:', ':', 'a b:'])
+      expect(() => assertStreamPrefix(prefix)).toThrow(RangeError);
   });
 });

@@ -54,3 +54,28 @@ export function decodeMetadata(stored: unknown): EventMetadata {
   }
   throw new TypeError('event metadata is not a JSON object');
 }
+
+/**
+ * Several services share one KurrentDB: each keeps its streams under a prefix of its own
+ * (`tokens:token-...`), so its reads of $all see only its own events. The prefix is empty
+ * for a store that owns the whole database.
+ */
+export function scopedStreamName(prefix: string, streamId: string): string {
+  return `${prefix}${streamId}`;
+}
+
+/** The stream id a scoped stream name stands for, or undefined for another scope's stream. */
+export function streamIdInScope(prefix: string, streamName: string): string | undefined {
+  if (!streamName.startsWith(prefix)) return undefined;
+  const streamId = streamName.slice(prefix.length);
+  return streamId === '' ? undefined : streamId;
+}
+
+// A plain name ending in a separator: never a pattern, never one of KurrentDB's own streams ($...).
+const STREAM_PREFIX = /^[A-Za-z0-9_-]+[:/.]$/;
+
+export function assertStreamPrefix(prefix: string): void {
+  if (prefix !== '' && !STREAM_PREFIX.test(prefix)) {
+    throw new RangeError(`invalid KurrentDB stream prefix ${JSON.stringify(prefix)}: letters, digits, "_" or "-", ending in ":", "/" or "."`);
+  }
+}

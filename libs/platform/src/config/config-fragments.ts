@@ -1,4 +1,6 @@
+import { RedisConnection, parseRedisNodeAddress } from '@warden/redis';
 import { z } from 'zod';
+import type { ConfigIssue } from './config';
 
 // Fragments an app composes into its one schema:
 //   const schema = z.object({ ...natsConfig.shape, ...redisConfig.shape, ...httpConfig(3000).shape });
@@ -37,7 +39,9 @@ export function port() {
 export const postgresConfig = z.object({
   DATABASE_URL: urlWithScheme(['postgres:', 'postgresql:'], 'must be a postgres:// URL')
     .default('postgres://postgres@127.0.0.1:5432/warden')
-    .describe('PostgreSQL connection string of the event store'),
+    .describe(
+      "PostgreSQL connection string: the event store (unless EVENT_STORE says otherwise), the relay's checkpoint and each service's own tables",
+    ),
   DATABASE_POOL_SIZE: positiveInt().default(10).describe('Connections in the PostgreSQL pool'),
 });
 
@@ -65,8 +69,22 @@ export const natsConfig = z.object({
 export const redisConfig = z.object({
   REDIS_URL: urlWithScheme(['redis:', 'rediss:'], 'must be a redis:// URL')
     .default('redis://127.0.0.1:6379')
-    .describe('Redis holding the read models'),
-  REDIS_KEY_PREFIX: z.string().min(1).default('warden:').describe('Prefix of every Redis key'),
+    .describe('Redis holding the read models; with REDIS_CLUSTER_NODES, only its user, password and TLS (rediss://) are used, for every node'),
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .refine(
+      (value) => value.split(',').every((node) => parseRedisNodeAddress(node) !== null),
+      'must be host:port (or a comma-separated list of them)',
+    )
+    .optional()
+    .describe('Some nodes of a Redis Cluster (host:port, comma-separated): when set, every Redis client is a cluster client'),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .min(1)
+    // Braces make a hash tag in Redis Cluster; Warden places its own after the prefix.
+    .refine((value) => !/[{}]/.test(value), 'must not contain { or }')
+    .default('warden:')
+    .describe('Prefix of every Redis key'),
 });
 
 export const eventsConfig = z.object({
@@ -80,6 +98,35 @@ export const eventsConfig = z.object({
     .regex(SUBJECT_TOKENS, 'must be dot-separated tokens of letters, digits, "_" or "-"')
     .default('events')
     .describe('Events are published on <prefix>.<service>.<event-type>'),
+  EVENTS_STREAM_REPLICAS: positiveInt()
+    .max(5, 'must be at most 5 (JetStream keeps up to five replicas)')
+    .default(1)
+    .describe(
+      'Copies of the events stream JetStream keeps: 3 on a three-node NATS cluster, so it stays writable with one node down',
+    ),
+});
+
+export const EVENT_STORES = ['postgres', 'kurrentdb'] as const;
+export type EventStoreKind = (typeof EVENT_STORES)[number];
+
+// The schemes the KurrentDB client accepts; a list of nodes (`kurrentdb://a:2113,b:2113`) is no URL `new URL` reads.
+const KURRENTDB_CONNECTION_STRING = /^(kurrentdb|kurrent|kdb|esdb)(\+discover)?:\/\/[^\s/]+/;
+
+export const eventStoreConfig = z.object({
+  EVENT_STORE: z
+    .enum(EVENT_STORES, { errorMap: () => ({ message: `must be one of ${EVENT_STORES.join(', ')}` }) })
+    .default('postgres')
+    .describe(
+      'Where the service keeps its events: postgres (the schema of DATABASE_URL), or kurrentdb (experimental; PostgreSQL is still needed)',
+    ),
+  KURRENTDB_CONNECTION_STRING: z
+    .string()
+    .regex(
+      KURRENTDB_CONNECTION_STRING,
+      'must be a KurrentDB connection string (kurrentdb://host:2113?tls=false, or kurrentdb+discover://)',
+    )
+    .optional()
+    .describe('KurrentDB to keep the events in; required when EVENT_STORE is kurrentdb'),
 });
 
 export function httpConfig(defaultPort: number) {
@@ -113,13 +160,38 @@ export type PostgresConfig = z.infer<typeof postgresConfig>;
 export type NatsConfig = z.infer<typeof natsConfig>;
 export type RedisConfig = z.infer<typeof redisConfig>;
 export type EventsConfig = z.infer<typeof eventsConfig>;
+export type EventStoreConfig = z.infer<typeof eventStoreConfig>;
 export type HttpConfig = z.infer<ReturnType<typeof httpConfig>>;
 export type LoggingConfig = z.infer<typeof loggingConfig>;
 export type ShutdownConfig = z.infer<typeof shutdownConfig>;
 
+/** A rule between variables, which no one variable's schema can state. */
+export interface CrossVariableRule {
+  variables: readonly string[];
+  check(config: Record<string, unknown>): ConfigIssue | undefined;
+}
+
+// `loadConfig` applies each rule to every schema holding all its variables: a refinement on
+// a fragment would be lost when an app spreads its shape or extends its schema.
+export const crossVariableRules: readonly CrossVariableRule[] = [
+  {
+    variables: ['EVENT_STORE', 'KURRENTDB_CONNECTION_STRING'],
+    check: (config) =>
+      config.EVENT_STORE === 'kurrentdb' && config.KURRENTDB_CONNECTION_STRING === undefined
+        ? { variable: 'KURRENTDB_CONNECTION_STRING', message: 'is required when EVENT_STORE is kurrentdb' }
+        : undefined,
+  },
+];
+
 /** NATS_URL as the list of servers the `nats` client expects. */
 export function natsServers(config: Pick<NatsConfig, 'NATS_URL'>): string[] {
   return config.NATS_URL.split(',').map((server) => server.trim());
+}
+
+/** What `createRedisClient` connects to: one Redis, or the cluster REDIS_CLUSTER_NODES names. */
+export function redisConnection(config: Pick<RedisConfig, 'REDIS_URL' | 'REDIS_CLUSTER_NODES'>): RedisConnection {
+  const nodes = config.REDIS_CLUSTER_NODES?.split(',').map((node) => parseRedisNodeAddress(node)!);
+  return nodes ? { url: config.REDIS_URL, clusterNodes: nodes } : { url: config.REDIS_URL };
 }
 
 /** A URL with its password masked, for log lines. */

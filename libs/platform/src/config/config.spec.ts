@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError, describeConfig, loadConfig } from './config';
 import {
+  eventStoreConfig,
   eventsConfig,
   httpConfig,
   loggingConfig,
@@ -17,6 +18,7 @@ const schema = z.object({
   ...natsConfig.shape,
   ...redisConfig.shape,
   ...eventsConfig.shape,
+  ...eventStoreConfig.shape,
   ...httpConfig(3000).shape,
   ...loggingConfig.shape,
   ...shutdownConfig.shape,
@@ -44,6 +46,9 @@ describe('loadConfig', () => {
       REDIS_KEY_PREFIX: 'warden:',
       EVENTS_STREAM: 'EVENTS',
       EVENTS_SUBJECT_PREFIX: 'events',
+      EVENTS_STREAM_REPLICAS: 1,
+      EVENT_STORE: 'postgres',
+      KURRENTDB_CONNECTION_STRING: undefined,
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: 3000,
       LOG_LEVEL: 'info',
@@ -108,6 +113,45 @@ describe('loadConfig', () => {
     const error = errorOf(() => loadConfig(appSchema, {}));
     expect(error.issues).toEqual([{ variable: 'SIGNING_KEY', message: 'is required' }]);
     expect(error.message).toContain('SIGNING_KEY: is required');
+  });
+
+  it('keeps events in KurrentDB only with its connection string, and says which variable is missing', () => {
+    const error = errorOf(() => loadConfig(schema, { EVENT_STORE: 'kurrentdb' }));
+    expect(error.issues).toEqual([
+      { variable: 'KURRENTDB_CONNECTION_STRING', message: 'is required when EVENT_STORE is kurrentdb' },
+    ]);
+    const cluster = 'kurrentdb://node1:2113,node2:2113,node3:2113?tls=false';
+    expect(
+      loadConfig(schema, { EVENT_STORE: 'kurrentdb', KURRENTDB_CONNECTION_STRING: cluster }),
+    ).toMatchObject({
+      EVENT_STORE: 'kurrentdb',
+      KURRENTDB_CONNECTION_STRING: cluster,
+    });
+    // A connection string alone changes nothing: the store is what EVENT_STORE names.
+    expect(loadConfig(schema, { KURRENTDB_CONNECTION_STRING: cluster }).EVENT_STORE).toBe('postgres');
+    expect(errorOf(() => loadConfig(schema, { EVENT_STORE: 'kurrent' })).issues).toEqual([
+      { variable: 'EVENT_STORE', message: 'must be one of postgres, kurrentdb' },
+    ]);
+    expect(
+      errorOf(() =>
+        loadConfig(schema, { EVENT_STORE: 'kurrentdb', KURRENTDB_CONNECTION_STRING: 'http://node1:2113' }),
+      ).issues,
+    ).toEqual([
+      {
+        variable: 'KURRENTDB_CONNECTION_STRING',
+        message: expect.stringContaining('must be a KurrentDB connection string'),
+      },
+    ]);
+  });
+
+  it('keeps the events stream at one to five replicas', () => {
+    expect(loadConfig(schema, { EVENTS_STREAM_REPLICAS: '3' }).EVENTS_STREAM_REPLICAS).toBe(3);
+    expect(errorOf(() => loadConfig(schema, { EVENTS_STREAM_REPLICAS: '0' })).message).toContain(
+      'EVENTS_STREAM_REPLICAS: must be greater than 0',
+    );
+    expect(errorOf(() => loadConfig(schema, { EVENTS_STREAM_REPLICAS: '7' })).message).toContain(
+      'EVENTS_STREAM_REPLICAS: must be at most 5',
+    );
   });
 
   it('rejects a fractional number', () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { crossVariableRules } from './config-fragments';
 
 export type Env = Record<string, string | undefined>;
 
@@ -38,6 +39,10 @@ export function loadConfig<S extends z.AnyZodObject>(schema: S, env: Env = proce
   }
   const result = schema.safeParse(input);
   if (!result.success) throw new ConfigError(result.error.issues.map(toConfigIssue));
+  const crossIssues = crossVariableRules
+    .filter((rule) => rule.variables.every((name) => name in schema.shape))
+    .flatMap((rule) => rule.check(result.data as Record<string, unknown>) ?? []);
+  if (crossIssues.length > 0) throw new ConfigError(crossIssues);
   return result.data;
 }
 

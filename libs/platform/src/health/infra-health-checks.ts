@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { RedisClient, RedisConnection, createRedisClient } from '@warden/redis';
 import { NatsConnection, connect as connectNats } from 'nats';
 import { Pool } from 'pg';
 import type { HealthCheck, HealthCheckResult } from './health-check';
@@ -33,14 +33,14 @@ export function postgresHealthCheck(
   };
 }
 
-/** PING on the app's client, or on a client of its own when given a URL. */
+/** PING on the app's client, or on a client of its own when given where Redis is (a cluster: a node of it). */
 export function redisHealthCheck(
-  source: { url: string } | { client: Redis },
+  source: RedisConnection | { client: RedisClient },
   timeoutMs = DEFAULT_TIMEOUT_MS,
 ): HealthCheck {
   const ownClient =
     'url' in source
-      ? new Redis(source.url, {
+      ? createRedisClient(source, {
           lazyConnect: true,
           // Fail at once while disconnected instead of queueing the PING until Redis returns.
           enableOfflineQueue: false,
@@ -50,7 +50,7 @@ export function redisHealthCheck(
         })
       : undefined;
   ownClient?.on('error', () => undefined); // reported by check(), not as an unhandled 'error' event
-  const client = ownClient ?? (source as { client: Redis }).client;
+  const client = ownClient ?? (source as { client: RedisClient }).client;
   return {
     name: 'redis',
     async check() {

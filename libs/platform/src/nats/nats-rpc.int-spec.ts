@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { CommonErrorCode, Envelope, RequestContext, WardenError } from '@warden/contracts';
-import { TEST_NATS_URL, uniqueTestId } from '@warden/testing';
+import { TEST_NATS_URL, pollUntil, startNatsCluster, uniqueTestId } from '@warden/testing';
 import { IsString } from 'class-validator';
 import { JSONCodec, ServiceError, connect, headers as natsHeaders } from 'nats';
 import { Writable } from 'node:stream';
@@ -74,8 +74,8 @@ function capturingLogger(lines: Array<Record<string, unknown>>): WardenLogger {
   return createLogger({ service: 'test', level: 'info', destination });
 }
 
-function natsConfig(prefix: string, timeoutMs = 1000): NatsConfig {
-  return { NATS_URL: TEST_NATS_URL, NATS_SUBJECT_PREFIX: prefix, NATS_REQUEST_TIMEOUT_MS: timeoutMs };
+function natsConfig(prefix: string, timeoutMs = 1000, url = TEST_NATS_URL): NatsConfig {
+  return { NATS_URL: url, NATS_SUBJECT_PREFIX: prefix, NATS_REQUEST_TIMEOUT_MS: timeoutMs };
 }
 
 async function startService(config: NatsConfig, logger: WardenLogger): Promise<INestApplication> {
@@ -408,6 +408,37 @@ describe('closing a service', () => {
     } finally {
       slowStarted = () => undefined;
       await gateway.close();
+    }
+  });
+});
+
+describe('on a three-node NATS cluster', () => {
+  it('rides out the loss of any one node: the gateway and the service reconnect through the node list', async () => {
+    const cluster = await startNatsCluster();
+    const prefix = uniqueTestId('cluster');
+    const service = await startService(natsConfig(prefix, 1000, cluster.url), capturingLogger([]));
+    const gateway = await startGateway(natsConfig(prefix, 1000, cluster.url), capturingLogger([]));
+    const client = gateway.get(ServiceClient);
+    const ask = (name: string) => client.send<{ name: string }>('users.organizations.create', envelope({ name }));
+    try {
+      await expect(ask('before')).resolves.toMatchObject({ name: 'before' });
+      // Each node in turn, so whichever node each connection is on, both lose theirs once.
+      for (const [index, node] of cluster.nodes.entries()) {
+        await cluster.kill(index);
+        await pollUntil(
+          () => ask(`without ${node.name}`).then(() => true, () => false),
+          `an answer with ${node.name} down`,
+          30_000,
+          100,
+        );
+        const answers = await Promise.all(Array.from({ length: 20 }, (_, n) => ask(`${node.name}-${n}`)));
+        expect(answers.map((answer) => answer.name)).toEqual(Array.from({ length: 20 }, (_, n) => `${node.name}-${n}`));
+        await cluster.start(index);
+      }
+    } finally {
+      await gateway.close();
+      await service.close();
+      await cluster.dispose();
     }
   });
 });

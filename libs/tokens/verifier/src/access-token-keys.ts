@@ -6,7 +6,7 @@ import {
   BASE62_ALPHABET,
   isAccessTokenKeyId,
 } from '@warden/contracts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@warden/redis';
 
 // The keys access tokens are signed with, kept in Redis beside the read models (so every
 // gateway, every tokens service instance and a service verifying with the library in direct
@@ -24,7 +24,7 @@ export class AccessTokenKeyring {
   private newest: { key: AccessTokenKey; readAt: number } | undefined;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keyPrefix: string,
   ) {}
 
@@ -93,10 +93,10 @@ function newKeyId(): string {
   return id.length === KEY_ID_LENGTH ? id : newKeyId();
 }
 
-const keyrings = new WeakMap<Redis, Map<string, AccessTokenKeyring>>();
+const keyrings = new WeakMap<RedisClient, Map<string, AccessTokenKeyring>>();
 
 /** The keyring of a Redis client and key prefix, shared by every verification through them. */
-export function accessTokenKeyringOf(redis: Redis, keyPrefix: string): AccessTokenKeyring {
+export function accessTokenKeyringOf(redis: RedisClient, keyPrefix: string): AccessTokenKeyring {
   let byPrefix = keyrings.get(redis);
   if (!byPrefix) keyrings.set(redis, (byPrefix = new Map()));
   let keyring = byPrefix.get(keyPrefix);

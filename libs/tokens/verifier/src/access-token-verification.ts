@@ -1,7 +1,7 @@
 import { principalOf, viewFieldsOf } from '@warden/access';
 import { AccessTokenClaims, OAuthClientRecord, PrincipalRecord, PrincipalView, accessTokenSignedWith, oauthClientKey, readAccessToken } from '@warden/contracts';
 import { accessTokenKeyringOf } from './access-token-keys';
-import { CredentialReadModelUnavailableError, VerificationFailure, VerificationResult, VerifyCredentialOptions, parseJson, readCredentialRecords } from './verify-credential';
+import { CredentialReadModelUnavailableError, VerificationFailure, VerificationResult, VerifyCredentialOptions, parseJson, readVerificationRecordsAt } from './verify-credential';
 
 /**
  * An OAuth access token: its MAC under the key it names (no lookup for a forged or
@@ -16,13 +16,12 @@ export async function verifyAccessToken(presented: string, options: VerifyCreden
   if (!token) return { ok: false, reason: 'malformed' };
   const secret = await accessTokenKeyringOf(options.redis, options.keyPrefix).secretOf(token.keyId);
   if (!secret || !accessTokenSignedWith(token, secret)) return { ok: false, reason: 'unknown' };
-  const reply = await readCredentialRecords(options.redis, options.keyPrefix, oauthClientKey(token.claims.accountId));
-  if (reply === 1) {
+  const records = await readVerificationRecordsAt(options.redis, options.keyPrefix, oauthClientKey(token.claims.accountId));
+  if (records === null) {
     if (!options.fallback) throw new CredentialReadModelUnavailableError();
     return options.fallback(presented, options.origin ?? null);
   }
-  const [recordJson = null, principalJson = null] = reply;
-  return decideAccessToken(token.claims, recordJson, principalJson, options.now);
+  return decideAccessToken(token.claims, records.credential, records.principal, options.now);
 }
 
 /** The decision on an access token whose MAC held, from what Redis returned; pure. */

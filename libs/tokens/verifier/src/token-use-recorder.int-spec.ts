@@ -1,15 +1,16 @@
-import Redis from 'ioredis';
 import { TOKEN_LAST_USED_KEY } from '@warden/contracts';
-import { TEST_REDIS_URL, deleteRedisPrefix, uniqueTestId } from '@warden/testing';
+import type { RedisClient } from '@warden/redis';
+import { deleteRedisPrefix, testRedis, uniqueTestId } from '@warden/testing';
 import { TokenUseRecorder } from './token-use-recorder';
 
 // Two verifiers (two gateways, or a gateway and a service using the library) leave their
-// last uses in one Redis hash, which the tokens service turns into TokenUsed events.
-let redis: Redis;
+// last uses in one Redis hash (merge-token-uses-1.lua), which the tokens service turns into
+// TokenUsed events.
+let redis: RedisClient;
 let keyPrefix: string;
 
 beforeEach(() => {
-  redis = new Redis(TEST_REDIS_URL);
+  redis = testRedis();
   keyPrefix = `${uniqueTestId('uses')}:`;
 });
 

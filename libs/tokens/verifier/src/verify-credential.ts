@@ -1,5 +1,6 @@
 import { Principal, holdsOrganizationWide, principalOf, viewFieldsOf } from '@warden/access';
-import type { Redis } from 'ioredis';
+import { RedisClient, defineRedisScripts, loadRedisScript } from '@warden/redis';
+import type { Result } from 'ioredis';
 import { verifyAccessToken } from './access-token-verification';
 import {
   CREDENTIAL_READ_MODEL_GENERATION_KEY,
@@ -9,11 +10,15 @@ import {
   OrganizationPolicyRecord,
   PrincipalRecord,
   PrincipalView,
+  ActiveTokenIntrospection,
   TokenIntrospection,
   WardenError,
+  credentialGenerationPrefix,
   credentialKey,
   looksLikeAccessToken,
+  organizationPoliciesKey,
   parseSecret,
+  principalRecordsKey,
   secretHash,
 } from '@warden/contracts';
 
@@ -53,7 +58,8 @@ export type VerificationResult = { ok: true; principal: PrincipalView } | { ok: 
 export type VerificationFallback = (presented: string, origin: string | null) => Promise<VerificationResult>;
 
 export interface VerifyCredentialOptions {
-  redis: Redis;
+  /** Warden's Redis, or a client of its Redis Cluster. */
+  redis: RedisClient;
   /** REDIS_KEY_PREFIX of the deployment (`warden:`). */
   keyPrefix: string;
   now: Date;
@@ -83,72 +89,100 @@ export class CredentialReadModelUnavailableError extends VerificationUnavailable
   }
 }
 
-const VERIFY_COMMAND = 'wardenVerifyCredential';
+const VERIFY_CREDENTIAL = loadRedisScript(__dirname, 'verify-credential-4.lua');
 
-// KEYS[1] the pointer to the credential read model's live generation; ARGV[1]
-// REDIS_KEY_PREFIX; ARGV[2] the credential key, relative to the generation (whose prefix is
-// `credentialGenerationPrefix` of the contracts, spelled out here). The pointer is written
-// only once a generation is built (the base one, right under the prefix, is named by an
-// empty string), so its absence says the read model is lost or half rebuilt (a record
-// there may predate its revocation): the script answers NOT_READY and the caller asks the
-// tokens service instead. A replay swapped in by switching the pointer is seen by the very
-// next verification, never half. Otherwise it reads the record, then the principal record
-// of the user it names and, unless it is a session's (sessions have no lifetime cap; a record
-// that only might be one still gets its policy), its organization's token policy, and returns
-// all three (nil where absent): one round trip for the whole decision. The owner and organization ids are
-// cut out of the record's JSON with plain string searches rather than decoded: in JSON text
-// an unescaped `"userId":"` can only be that key (a quote inside a string value is always
-// escaped), and Node checks the principal it gets against the record it decodes, so a
-// record that is not what it should be fails closed. The other keys are derived inside the
-// script, which standalone Redis allows; in Redis Cluster they would need to share a hash
-// tag (a deployment-wide `{warden}:` prefix), since a script may only touch keys of one slot.
-const VERIFY_SCRIPT = `
-local generation = redis.call('GET', KEYS[1])
-if not generation then return 1 end
-local base = ARGV[1]
-if generation ~= '' then base = base .. 'credential-read-model:gen:' .. generation .. ':' end
-local credential = redis.call('GET', base .. ARGV[2])
-if not credential then return {} end
-local _, at = string.find(credential, '"userId":"', 1, true)
-if not at then return {credential} end
-local owner = string.sub(credential, at + 1, string.find(credential, '"', at + 1, true) - 1)
-local principal = redis.call('GET', ARGV[1] .. 'principal:' .. owner)
-local policy = false
-_, at = string.find(credential, '"organizationId":"', 1, true)
-if at and not string.find(credential, '"kind":"session"', 1, true) then
-  policy = redis.call('GET', ARGV[1] .. 'organization-policy:' .. string.sub(credential, at + 1, string.find(credential, '"', at + 1, true) - 1))
-end
-return {credential, principal, policy}
-`;
+/** No generation built (1), the live one when it is not the one asked, or the three records (absent ones missing or nil). */
+type VerifyReply = 1 | string | [(string | null)?, (string | null)?, (string | null)?];
 
-/** NOT_READY (1), or the credential, principal and policy records (absent ones missing or nil). */
-export type VerifyReply = 1 | [(string | null)?, (string | null)?, (string | null)?];
-type VerifyCommand = (generationKey: string, keyPrefix: string, credentialKey: string) => Promise<VerifyReply>;
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    wardenVerifyCredential(
+      generationPointerKey: string,
+      credentialKey: string,
+      principalRecordsKey: string,
+      organizationPoliciesKey: string,
+      generation: string,
+    ): Result<VerifyReply, Context>;
+  }
+}
+
+/** What a verification decides on, as the read models hold it (null where absent). */
+export interface VerificationRecords {
+  credential: string | null;
+  principal: string | null;
+  policy: string | null;
+}
 
 /**
  * Defines the verification script on a client. Call it when the client is set up: with
  * auto-pipelining, a command defined while a pipeline is already collecting commands is
  * missing from that pipeline and misaligns its replies (ioredis #1931).
  */
-export function prepareCredentialVerifier(redis: Redis): void {
-  if (!(VERIFY_COMMAND in redis)) {
-    // Sent as EVALSHA; ioredis falls back to EVAL once if Redis lost the script.
-    redis.defineCommand(VERIFY_COMMAND, { numberOfKeys: 1, lua: VERIFY_SCRIPT });
-  }
+export function prepareCredentialVerifier(redis: RedisClient): void {
+  defineRedisScripts(redis, [VERIFY_CREDENTIAL]);
 }
 
-function verifyCommandOf(redis: Redis): VerifyCommand {
-  prepareCredentialVerifier(redis);
-  return (redis as unknown as Record<typeof VERIFY_COMMAND, VerifyCommand>)[VERIFY_COMMAND];
+// What a client reads for a deployment (a key prefix): the generation it last saw live (the
+// base one, '', until told otherwise), which the script confirms in the verification's own
+// round trip (after a swap, the first verification through the client asks once more, in the
+// generation it was told), and the keys, worked out once.
+interface DeploymentKeys {
+  generation: string;
+  credentialPrefix: string;
+  generationPointer: string;
+  principalRecords: string;
+  organizationPolicies: string;
+}
+const deploymentsSeen = new WeakMap<RedisClient, Map<string, DeploymentKeys>>();
+// A swap answers a verification's second ask; more than a few in a row is not a replay.
+const GENERATION_ASKS = 4;
+
+function deploymentKeys(redis: RedisClient, keyPrefix: string): DeploymentKeys {
+  let deployments = deploymentsSeen.get(redis);
+  if (!deployments) {
+    prepareCredentialVerifier(redis);
+    deploymentsSeen.set(redis, (deployments = new Map()));
+  }
+  let keys = deployments.get(keyPrefix);
+  if (!keys) {
+    keys = {
+      generation: '',
+      credentialPrefix: keyPrefix + credentialGenerationPrefix(''),
+      generationPointer: keyPrefix + CREDENTIAL_READ_MODEL_GENERATION_KEY,
+      principalRecords: principalRecordsKey(keyPrefix),
+      organizationPolicies: organizationPoliciesKey(keyPrefix),
+    };
+    deployments.set(keyPrefix, keys);
+  }
+  return keys;
 }
 
 /**
- * The one round trip: the record at `recordKey` (relative to the live generation), its
- * owner's principal record and its organization's policy; or NOT_READY (1).
+ * Reads the records a verification decides on in one Redis round trip (two, once per client,
+ * after a replay swapped a new generation in); null when the read model is not ready.
  */
-export function readCredentialRecords(redis: Redis, keyPrefix: string, recordKey: string): Promise<VerifyReply> {
-  return verifyCommandOf(redis).call(redis, keyPrefix + CREDENTIAL_READ_MODEL_GENERATION_KEY, keyPrefix, recordKey);
+export function readVerificationRecords(redis: RedisClient, keyPrefix: string, hash: string): Promise<VerificationRecords | null> {
+  return readVerificationRecordsAt(redis, keyPrefix, credentialKey(hash));
 }
+
+/** The same for the record at `recordKey` within the credential read model (an OAuth client's, for its access tokens). */
+export async function readVerificationRecordsAt(redis: RedisClient, keyPrefix: string, recordKey: string): Promise<VerificationRecords | null> {
+  const keys = deploymentKeys(redis, keyPrefix);
+  for (let ask = 0; ask < GENERATION_ASKS; ask++) {
+    const { generation, credentialPrefix } = keys;
+    const reply = await redis.wardenVerifyCredential(keys.generationPointer, credentialPrefix + recordKey, keys.principalRecords, keys.organizationPolicies, generation);
+    if (reply === 1) return null;
+    if (typeof reply === 'string') {
+      keys.generation = reply;
+      keys.credentialPrefix = keyPrefix + credentialGenerationPrefix(reply);
+      continue;
+    }
+    const [credential = null, principal = null, policy = null] = reply;
+    return { credential, principal, policy };
+  }
+  throw new VerificationUnavailableError(`the credential read model's live generation moved ${GENERATION_ASKS} times during one verification`);
+}
+
 
 /**
  * One checksum check, one SHA-256, one Redis round trip; while the read model is not
@@ -161,13 +195,12 @@ export async function verifyCredential(presented: string, options: VerifyCredent
   const parsed = parseSecret(presented);
   if (!parsed) return { ok: false, reason: 'malformed' };
   if (parsed.kind === 'client_secret') return { ok: false, reason: 'unknown' };
-  const reply = await readCredentialRecords(options.redis, options.keyPrefix, credentialKey(secretHash(parsed.secret)));
-  if (reply === 1) {
+  const records = await readVerificationRecords(options.redis, options.keyPrefix, secretHash(parsed.secret));
+  if (records === null) {
     if (!options.fallback) throw new CredentialReadModelUnavailableError();
     return options.fallback(presented, options.origin ?? null);
   }
-  const [credentialJson = null, principalJson = null, policyJson = null] = reply;
-  return decideVerification(parsed.kind, credentialJson, principalJson, options.now, options.origin, policyJson);
+  return decideVerification(parsed.kind, records.credential, records.principal, options.now, options.origin, records.policy);
 }
 
 /**
@@ -238,7 +271,7 @@ export function introspectionOf(result: VerificationResult, revealReason: boolea
   return {
     active: true,
     token_id: principal.credential.id,
-    token_type: principal.credential.kind,
+    token_type: bearerKindOf(principal.credential.kind),
     user_id: principal.userId,
     organization_id: principal.organizationId,
     account_type: principal.accountType,
@@ -250,6 +283,12 @@ export function introspectionOf(result: VerificationResult, revealReason: boolea
     ...(narrowing ? { scope: narrowing.join(' ') } : {}),
     expires_at: principal.credential.expiresAt,
   };
+}
+
+/** What a verified credential is: only bearer credentials verify (a client's secret or key authenticates it elsewhere). */
+function bearerKindOf(kind: PrincipalView['credential']['kind']): ActiveTokenIntrospection['token_type'] {
+  if (kind === 'session' || kind === 'api_token' || kind === 'access_token') return kind;
+  throw new RangeError(`a ${kind} is not a bearer credential`);
 }
 
 /**

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { Controller, Get, Module, UseGuards } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import Redis from 'ioredis';
 import {
   BASE62_ALPHABET,
   CREDENTIAL_READ_MODEL_GENERATION_KEY,
@@ -14,19 +13,28 @@ import {
   credentialGenerationPrefix,
   credentialKey,
   formatSecret,
-  organizationPolicyKey,
-  principalKey,
+  organizationPoliciesKey,
   secretHash,
 } from '@warden/contracts';
-import { TEST_REDIS_URL, deleteRedisPrefix, uniqueTestId } from '@warden/testing';
+import type { RedisClient } from '@warden/redis';
+import {
+  deleteRedisPrefix,
+  testRedis,
+  testRedisVerifierConnection,
+  uniqueTestId,
+  writeOrganizationPolicy,
+  writePrincipalRecord,
+} from '@warden/testing';
 import { RequirePermission, WardenAuthGuard, WardenAuthModule, WardenPrincipal } from './warden-auth.guard';
 import { CredentialReadModelUnavailableError } from './verify-credential';
 import { WardenVerifier, createWardenVerifier } from './warden-verifier';
 
 // The library as a receiving service uses it, on real Redis, reading records written here
 // with the contract's key helpers in the shape the tokens and users services write them.
-let redis: Redis;
+let redis: RedisClient;
 let keyPrefix: string;
+/** Where the live (base) generation's keys are. */
+let live: string;
 let verify: WardenVerifier;
 
 const principal: PrincipalRecord = {
@@ -57,16 +65,17 @@ async function issue(record: Partial<CredentialRecord> = {}): Promise<string> {
     status: 'active',
     ...record,
   };
-  await redis.set(keyPrefix + credentialKey(secretHash(token)), JSON.stringify(full));
+  await redis.set(live + credentialKey(secretHash(token)), JSON.stringify(full));
   return token;
 }
 
 beforeAll(async () => {
-  redis = new Redis(TEST_REDIS_URL);
+  redis = testRedis();
   keyPrefix = `${uniqueTestId('verifier')}:`;
-  await redis.set(keyPrefix + principalKey(principal.userId), JSON.stringify(principal));
+  live = keyPrefix + credentialGenerationPrefix('');
+  await writePrincipalRecord(redis, keyPrefix, principal);
   await redis.set(keyPrefix + CREDENTIAL_READ_MODEL_GENERATION_KEY, ''); // the base generation, built
-  verify = createWardenVerifier({ redisUrl: TEST_REDIS_URL, keyPrefix });
+  verify = createWardenVerifier({ ...testRedisVerifierConnection(), keyPrefix });
 });
 
 afterAll(async () => {
@@ -85,7 +94,7 @@ describe('createWardenVerifier', () => {
   it('refuses a token from the moment its record says revoked', async () => {
     const token = await issue();
     expect((await verify(token)).ok).toBe(true);
-    const key = keyPrefix + credentialKey(secretHash(token));
+    const key = live + credentialKey(secretHash(token));
     const record = JSON.parse((await redis.get(key))!) as CredentialRecord;
     await redis.set(key, JSON.stringify({ ...record, status: 'revoked' }));
     expect(await verify(token)).toMatchObject({ ok: false, reason: 'revoked' });
@@ -93,12 +102,11 @@ describe('createWardenVerifier', () => {
 
   it('refuses a token whose owner is deactivated, and accepts it again on reactivation', async () => {
     const token = await issue();
-    const key = keyPrefix + principalKey(principal.userId);
-    await redis.set(key, JSON.stringify({ ...principal, status: 'deactivated' }));
+    await writePrincipalRecord(redis, keyPrefix, { ...principal, status: 'deactivated' });
     try {
       expect(await verify(token)).toMatchObject({ ok: false, reason: 'owner_inactive' });
     } finally {
-      await redis.set(key, JSON.stringify(principal));
+      await writePrincipalRecord(redis, keyPrefix, principal);
     }
     expect((await verify(token)).ok).toBe(true);
   });
@@ -118,7 +126,7 @@ describe('createWardenVerifier', () => {
   });
 
   it('uses a client it is given and leaves it open on close', async () => {
-    const own = new Redis(TEST_REDIS_URL);
+    const own = testRedis();
     const borrowed = createWardenVerifier({ redis: own, keyPrefix });
     expect((await borrowed(await issue())).ok).toBe(true);
     await borrowed.close();
@@ -150,14 +158,17 @@ describe('createWardenVerifier', () => {
     expect((await verify(token)).ok).toBe(true);
   });
 
-  it('reads the generation the pointer names, and trusts no ready marker without the pointer', async () => {
+  it('reads the generation the pointer names, from the first verification after a swap on, and trusts no ready marker without the pointer', async () => {
     const token = newToken();
     const record: CredentialRecord = { kind: 'api_token', credentialId: 'tok-gen', userId: principal.userId, organizationId: principal.organizationId, expiresAt: null, status: 'active' };
     await redis.set(keyPrefix + credentialGenerationPrefix('g1') + credentialKey(secretHash(token)), JSON.stringify(record));
     expect(await verify(token)).toMatchObject({ ok: false, reason: 'unknown' }); // the base generation is live
+    const inBase = await issue({ credentialId: 'tok-base-only' });
     await redis.set(keyPrefix + CREDENTIAL_READ_MODEL_GENERATION_KEY, 'g1');
     try {
+      // The verifier last saw the base generation live: the script says g1 is, and it asks there.
       expect(await verify(token)).toMatchObject({ ok: true, principal: { credential: { id: 'tok-gen' } } });
+      expect(await verify(inBase)).toMatchObject({ ok: false, reason: 'unknown' });
       await redis.del(keyPrefix + CREDENTIAL_READ_MODEL_GENERATION_KEY);
       await redis.set(keyPrefix + CREDENTIAL_READ_MODEL_READY_KEY, 'built');
       await expect(verify(token)).rejects.toBeInstanceOf(CredentialReadModelUnavailableError);
@@ -171,31 +182,32 @@ describe('createWardenVerifier', () => {
     const token = newToken();
     const issuedAt = new Date(Date.now() - 120_000).toISOString();
     const reordered = { status: 'active', expiresAt: null, issuedAt, organizationId: principal.organizationId, credentialId: 'tok-order', kind: 'api_token', userId: principal.userId };
-    await redis.set(keyPrefix + credentialKey(secretHash(token)), JSON.stringify(reordered));
+    await redis.set(live + credentialKey(secretHash(token)), JSON.stringify(reordered));
     expect(await verify(token)).toMatchObject({ ok: true, principal: { userId: 'u-hooks', credential: { id: 'tok-order' } } });
     // The organization's cap is read in the same round trip: a minute, for a secret issued two minutes ago.
-    const policy = keyPrefix + organizationPolicyKey(principal.organizationId);
-    await redis.set(policy, JSON.stringify({ organizationId: principal.organizationId, maxTokenLifetimeSeconds: 60 }));
+    await writeOrganizationPolicy(redis, keyPrefix, { organizationId: principal.organizationId, maxTokenLifetimeSeconds: 60 });
     try {
       expect(await verify(token)).toMatchObject({ ok: false, reason: 'expired' });
     } finally {
-      await redis.del(policy);
+      await redis.hdel(organizationPoliciesKey(keyPrefix), principal.organizationId);
     }
   });
 
   it('fails closed on a record naming an owner it cannot be matched with', async () => {
     const other: PrincipalRecord = { ...principal, userId: 'u-other', organizationId: 'o-other' };
-    await redis.set(keyPrefix + principalKey(other.userId), JSON.stringify(other));
+    await writePrincipalRecord(redis, keyPrefix, other);
     // The owner id cut out by the script is the record's; the principal read must name it back.
     expect(await verify(await issue({ userId: 'u-other' }))).toMatchObject({ ok: false, reason: 'owner_inactive' });
     const token = newToken();
-    await redis.set(keyPrefix + credentialKey(secretHash(token)), JSON.stringify({ kind: 'api_token', credentialId: 'tok-no-owner', status: 'active', expiresAt: null }));
+    await redis.set(live + credentialKey(secretHash(token)), JSON.stringify({ kind: 'api_token', credentialId: 'tok-no-owner', status: 'active', expiresAt: null }));
     expect(await verify(token)).toMatchObject({ ok: false, reason: 'owner_inactive' });
   });
 
-  it('needs exactly one of redis and redisUrl, or introspection alone', () => {
+  it('needs either a client or where to open one, or introspection alone', () => {
     expect(() => createWardenVerifier({ keyPrefix })).toThrow(TypeError);
-    const both = { introspection: { url: 'http://127.0.0.1:9/api/v1/tokens/verify', credential: 'x' }, redisUrl: TEST_REDIS_URL };
+    expect(() => createWardenVerifier({ keyPrefix, redis, redisUrl: 'redis://127.0.0.1:6379' })).toThrow(TypeError);
+    expect(() => createWardenVerifier({ keyPrefix, redisClusterNodes: ['127.0.0.1'] })).toThrow(/host:port/);
+    const both = { introspection: { url: 'http://127.0.0.1:9/api/v1/tokens/verify', credential: 'x' }, redisUrl: 'redis://127.0.0.1:6379' };
     expect(() => createWardenVerifier(both as unknown as Parameters<typeof createWardenVerifier>[0])).toThrow(TypeError);
   });
 
@@ -227,7 +239,7 @@ describe('WardenAuthModule with the guard, on real Redis', () => {
   let app: NestFastifyApplication;
 
   beforeAll(async () => {
-    @Module({ imports: [WardenAuthModule.forRoot({ redisUrl: TEST_REDIS_URL, keyPrefix })], controllers: [EnvelopesController] })
+    @Module({ imports: [WardenAuthModule.forRoot({ ...testRedisVerifierConnection(), keyPrefix })], controllers: [EnvelopesController] })
     class WebhookProcessorModule {}
     app = await NestFactory.create<NestFastifyApplication>(WebhookProcessorModule, new FastifyAdapter(), { logger: false });
     await app.init();
@@ -244,7 +256,7 @@ describe('WardenAuthModule with the guard, on real Redis', () => {
     expect(ok.statusCode).toBe(200);
     expect(ok.json()).toEqual({ updatedBy: 'u-hooks' });
 
-    const key = keyPrefix + credentialKey(secretHash(token));
+    const key = live + credentialKey(secretHash(token));
     await redis.set(key, JSON.stringify({ ...(JSON.parse((await redis.get(key))!) as CredentialRecord), status: 'revoked' }));
     const refused = await app.inject({ method: 'GET', url: '/envelopes/status', headers: { 'x-api-key': token } });
     expect(refused.statusCode).toBe(401);

@@ -524,6 +524,17 @@ describe('user decider', () => {
       spec.given([humanCreated]).when(change(principal('user-2', 'user', false), human, true)).thenThrows(WardenError, codeIs(UsersErrorCode.PasswordChangeForbidden));
     });
 
+    it('takes an operator\'s reset (the lost bootstrap password), outside the principals\' rules, on an active account only', () => {
+      spec
+        .given([humanCreated])
+        .when({ type: 'ResetPasswordByOperator', newPasswordHash: '$argon2id$new', at: later })
+        .then([changed('user-1', 'operator')]);
+      spec
+        .given([humanCreated, deactivated('user-1')])
+        .when({ type: 'ResetPasswordByOperator', newPasswordHash: '$argon2id$new', at: later })
+        .thenThrows(WardenError, codeIs(UsersErrorCode.UserDeactivated));
+    });
+
     it('refuses a command that names another account than its stream', () => {
       spec.given([humanCreated]).when(change(superAdmin, serviceAccount)).thenThrows(RangeError);
     });
@@ -622,6 +633,7 @@ describe('user decider', () => {
         currentPasswordVerified: true,
         at: later,
       },
+      { type: 'ResetPasswordByOperator', newPasswordHash: 'h', at: later },
       { type: 'Deactivate', at: later },
       { type: 'Reactivate', at: later },
       { type: 'Delete', ownedTokenCount: 0, at: later },

@@ -57,6 +57,9 @@ export type UserCommand =
       currentPasswordVerified: boolean;
       at: string;
     }
+  // Break glass: an operator with access to the database gives an account a new password (the
+  // bootstrap admin's, when it is lost). Never sent through the API, whose callers are principals.
+  | { type: 'ResetPasswordByOperator'; newPasswordHash: string; at: string }
   | { type: 'Deactivate'; at: string }
   | { type: 'Reactivate'; at: string }
   // The tokens service owns tokens; the application asks it how many the user still owns.
@@ -287,6 +290,15 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
               changedBy: command.changedBy.userId,
               changedAt: command.at,
             },
+          },
+        ];
+      }
+      case 'ResetPasswordByOperator': {
+        const user = active(state, 'change its password');
+        return [
+          {
+            type: 'UserPasswordChanged',
+            data: { userId: user.id, passwordHash: command.newPasswordHash, changedBy: 'operator', changedAt: command.at },
           },
         ];
       }

@@ -1,0 +1,111 @@
+import type { WardenSchema } from '@warden/api-client';
+import { Command, InvalidArgumentError } from 'commander';
+import { Cell, renderFields, renderTable } from '../output';
+import { PAGE_SIZE, listAll } from '../pages';
+import type { ContextOf } from './login.command';
+
+type OrganizationView = WardenSchema<'OrganizationView'>;
+
+function count(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('a whole number');
+  return Number(value);
+}
+
+function organizationFields(organization: OrganizationView): [string, Cell][] {
+  return [
+    ['id', organization.id],
+    ['name', organization.name],
+    ['root', organization.root],
+    [
+      'internal accounts',
+      `${organization.service_accounts.service_internal} of ${organization.settings.service_internal_limit}`,
+    ],
+    [
+      'external accounts',
+      `${organization.service_accounts.service_external} of ${organization.settings.service_external_limit}`,
+    ],
+    [
+      'max token lifetime',
+      organization.settings.max_token_lifetime_seconds === null
+        ? 'none'
+        : `${organization.settings.max_token_lifetime_seconds}s`,
+    ],
+    ['human password login', organization.settings.human_password_login],
+    ['created', organization.created_at],
+  ];
+}
+
+interface CreateOptions {
+  serviceExternalLimit?: number;
+  maxTokenLifetime?: number;
+}
+
+export function registerOrganizationsCommands(program: Command, contextOf: ContextOf): void {
+  const organizations = program
+    .command('organizations')
+    .description('organizations (tenants): yours, or every one for the platform admin');
+
+  organizations
+    .command('list')
+    .description('the organizations you can see')
+    .action(async (_options: unknown, command: Command) => {
+      const context = contextOf(command);
+      const api = await context.api();
+      const listed = await listAll((page) =>
+        api.answer(
+          api.client.GET('/api/v1/organizations', { params: { query: { page, page_size: PAGE_SIZE } } }),
+        ),
+      );
+      context.print(
+        () =>
+          renderTable(
+            ['ID', 'NAME', 'ROOT', 'INTERNAL', 'EXTERNAL', 'CREATED'],
+            listed.map((o) => [
+              o.id,
+              o.name,
+              o.root,
+              o.service_accounts.service_internal,
+              o.service_accounts.service_external,
+              o.created_at,
+            ]),
+          ),
+        listed,
+      );
+    });
+
+  organizations
+    .command('show')
+    .description('one organization, with its settings')
+    .argument('<id>', 'the organization id')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const context = contextOf(command);
+      const api = await context.api();
+      const organization = await api.answer(
+        api.client.GET('/api/v1/organizations/{id}', { params: { path: { id } } }),
+      );
+      context.print(() => renderFields(organizationFields(organization)), organization);
+    });
+
+  organizations
+    .command('create')
+    .description('create an organization (the platform admin only)')
+    .argument('<name>', 'its name, unique')
+    .option(
+      '--service-external-limit <count>',
+      'how many external service accounts it may have (default 5)',
+      count,
+    )
+    .option('--max-token-lifetime <seconds>', 'the longest life of its tokens (default: none)', count)
+    .action(async (name: string, options: CreateOptions, command: Command) => {
+      const context = contextOf(command);
+      const api = await context.api();
+      const settings = {
+        service_external_limit: options.serviceExternalLimit,
+        max_token_lifetime_seconds: options.maxTokenLifetime,
+      };
+      const organization = await api.answer(
+        api.client.POST('/api/v1/organizations', { body: { name, settings } }),
+      );
+      context.print(() => renderFields(organizationFields(organization)), organization);
+    });
+}

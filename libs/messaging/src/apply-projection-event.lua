@@ -1,0 +1,37 @@
+-- Applies one event's ops to a read model and advances its bookkeeping, in one script, so
+-- data and checkpoint never disagree. Called with the number of keys first.
+-- KEYS[1] the event stream's last applied version, KEYS[2] the checkpoint, KEYS[3] the ready
+-- marker, KEYS[4] the generation pointer, KEYS[5..] the data keys the ops name by index.
+-- ARGV[1] the event's version, ARGV[2] its log position, ARGV[3] the ops as JSON
+-- ([name, key index, args...]), ARGV[4] '1' during a rebuild, ARGV[5] the generation written
+-- ('*': the read model has none).
+-- Returns 1 applied, 0 already applied (or older), -1 the read model is lost: rebuild first,
+-- -2 this generation is no longer the live one.
+--- @include "log-position-after.lua"
+if ARGV[4] ~= '1' and ARGV[5] ~= '*' and (redis.call('GET', KEYS[4]) or '') ~= ARGV[5] then return -2 end
+if ARGV[4] ~= '1' and redis.call('EXISTS', KEYS[3]) == 0 then return -1 end
+local stored = tonumber(redis.call('GET', KEYS[1]) or '0')
+if stored >= tonumber(ARGV[1]) then return 0 end
+local ops = cjson.decode(ARGV[3])
+local allowed = { set = true, del = true, pexpireat = true, incrby = true, hset = true, hdel = true,
+  sadd = true, srem = true, zadd = true, zrem = true }
+-- Every op is checked before any runs: Redis does not roll a script back.
+for i = 1, #ops do
+  if not allowed[ops[i][1]] or KEYS[ops[i][2]] == nil or ops[i][2] <= 4 then
+    return redis.error_reply('invalid projection op #' .. i)
+  end
+end
+for i = 1, #ops do
+  local o = ops[i]
+  local name, key = o[1], KEYS[o[2]]
+  if name == 'set' then
+    if o[4] then redis.call('SET', key, o[3], o[4], o[5]) else redis.call('SET', key, o[3]) end
+  elseif name == 'del' then redis.call('DEL', key)
+  elseif name == 'pexpireat' then redis.call('PEXPIREAT', key, o[3])
+  elseif name == 'incrby' then redis.call('INCRBY', key, o[3])
+  else redis.call(name, key, unpack(o[3])) end
+end
+redis.call('SET', KEYS[1], ARGV[1])
+local checkpoint = redis.call('GET', KEYS[2])
+if not checkpoint or after(ARGV[2], checkpoint) then redis.call('SET', KEYS[2], ARGV[2]) end
+return 1

@@ -1,0 +1,3 @@
+export * from './redis-client';
+export * from './redis-keys';
+export * from './redis-scripts';

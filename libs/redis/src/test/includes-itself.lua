@@ -1,0 +1,2 @@
+--- @include "includes-itself.lua"
+return 0

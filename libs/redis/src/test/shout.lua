@@ -1,0 +1,1 @@
+local function shout(text) return string.upper(text) end
