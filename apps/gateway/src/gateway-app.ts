@@ -8,12 +8,13 @@ import {
   validationPipe,
 } from '@warden/platform';
 import { AuthenticationGuard, RequestAuthenticator, authenticateRequests } from './auth/authentication.guard';
+import { serveConsoleFiles } from './console/console.controller';
 import { ApiDescription, serveDocsAssets } from './openapi/api-docs.controller';
 import { describeApi, loadApiMetadata } from './openapi/openapi-document';
 import { setPublicBaseUrl } from './organizations/page-links';
 
-/** Routes outside the API's `/api/v1` prefix: probes, metrics and the interactive API page. */
-export const UNPREFIXED_ROUTES = ['health', 'health/live', 'health/ready', 'metrics', 'docs'];
+/** Routes outside the API's `/api/v1` prefix: probes, metrics, the interactive API page and the console. */
+export const UNPREFIXED_ROUTES = ['health', 'health/live', 'health/ready', 'metrics', 'docs', 'console'];
 
 /**
  * Everything the gateway sets up between creating the app and listening, shared by main.ts
@@ -34,6 +35,7 @@ export function configureGateway(app: NestFastifyApplication, logger: WardenLogg
   authenticateRequests(fastify, app.get(RequestAuthenticator), problems);
   app.useGlobalGuards(app.get(AuthenticationGuard));
   serveDocsAssets(app);
+  serveConsoleFiles(app);
 }
 
 /** Publishes the OpenAPI document, built from the routes on first request; call after configureGateway and `app.init()`. */
