@@ -6277,6 +6277,19 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            /** @description `route_not_found`: No such route */
+            404: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "route_not_found";
+                    };
+                };
+            };
         };
     };
     "auth.login": {

@@ -129,7 +129,7 @@ describe('gateway authentication over HTTP', () => {
     await services.listen();
 
     mkdirSync(path.join(consoleFolder, 'assets'));
-    writeFileSync(path.join(consoleFolder, 'index.html'), '<!doctype html><title>Warden console</title><script type="module" src="/console/assets/index-abc123.js"></script>');
+    writeFileSync(path.join(consoleFolder, 'index.html'), '<!doctype html><html><head><title>Warden console</title><script type="module" src="/console/assets/index-abc123.js"></script></head></html>');
     writeFileSync(path.join(consoleFolder, 'assets/index-abc123.js'), 'console.log("warden");');
     writeFileSync(path.join(consoleFolder, 'secret.txt'), 'not served');
     gateway = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(config, logger, { consoleFolder }), new FastifyAdapter(), { logger: false });
@@ -151,17 +151,23 @@ describe('gateway authentication over HTTP', () => {
   const cookieOf = (setCookie: string | string[] | undefined) => String(setCookie).split(';')[0]!;
 
   it("serves the console's page, files and screens under a policy with no inline script, and nothing else of its folder", async () => {
+    const nonces = new Set<string | undefined>();
     for (const url of ['/console', '/console/members', '/console/tokens/0190a0d2-0000-7000-8000-000000000001']) {
       const page = await http().inject({ method: 'GET', url });
       expect(page.statusCode).toBe(200);
       expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
       expect(page.body).toContain('Warden console');
       const policy = String(page.headers['content-security-policy']);
-      expect(policy).toContain("script-src 'self'");
+      expect(policy).toContain("script-src 'self';");
+      // styles: the files, and the one element of React Aria's that carries this answer's nonce
+      const nonce = /style-src 'self' 'nonce-([\w+/=]{24})'/.exec(policy)?.[1];
+      expect(page.body).toContain(`<meta name="csp-nonce" nonce="${nonce}" />`);
+      nonces.add(nonce);
       expect(policy).toContain("frame-ancestors 'none'");
       expect(policy).not.toContain('unsafe-inline');
       expect(page.headers['x-frame-options']).toBe('DENY');
     }
+    expect(nonces.size).toBe(3);
     const bundle = await http().inject({ method: 'GET', url: '/console/assets/index-abc123.js' });
     expect(bundle.statusCode).toBe(200);
     expect(bundle.headers['content-type']).toBe('application/javascript; charset=utf-8');
@@ -205,7 +211,7 @@ describe('gateway authentication over HTTP', () => {
 
   it('refuses a console login from another origin, and throttles it with every other login', async () => {
     await writePrincipal(principal('svc-console-throttled'));
-    for (const headers of [{}, { origin: 'https://evil.example' }]) {
+    for (const headers of [{}, { origin: 'https://evil.example' }] as Record<string, string>[]) {
       const refused = await consoleLogin('svc-console-throttled', headers);
       expect(refused.statusCode).toBe(403);
       expect(refused.headers['set-cookie']).toBeUndefined();

@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { CommonErrorCode, WardenError } from '@warden/contracts';
 import type { FastifyReply } from 'fastify';
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CONSOLE_FILES_ROUTE } from '../auth/public-routes';
@@ -14,22 +15,26 @@ import { CONSOLE_FILES_ROUTE } from '../auth/public-routes';
 /** dist/apps/gateway/src/console -> dist/console, where the build puts the console. */
 export const DEFAULT_CONSOLE_FOLDER = path.resolve(__dirname, '../../../../console');
 
-// No inline script or style anywhere: the build emits files, and the page loads only its own.
-export const CONSOLE_CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
+// No inline script anywhere: the build emits files, and the page loads only its own. The one
+// inline style is React Aria's (a rule for pressable elements it adds to the page): it carries
+// the nonce of the page's answer, which it reads from the page's `csp-nonce` meta element.
+export function consoleContentSecurityPolicy(styleNonce: string): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    `style-src 'self' 'nonce-${styleNonce}'`,
+    "img-src 'self' data:",
   "font-src 'self'",
   "connect-src 'self'",
   "manifest-src 'self'",
   "base-uri 'none'",
   "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
 
 const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy': CONSOLE_CONTENT_SECURITY_POLICY,
+  'content-security-policy': consoleContentSecurityPolicy('none'),
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
   'cross-origin-opener-policy': 'same-origin',
@@ -74,8 +79,10 @@ export class ConsoleAssets {
 async function answerPage(assets: ConsoleAssets, reply: FastifyReply): Promise<string> {
   const page = await assets.page();
   if (page === undefined) throw new WardenError(CommonErrorCode.RouteNotFound, 'The console is not built: `npm run build` builds it');
-  void reply.headers({ ...SECURITY_HEADERS, 'cache-control': 'no-cache' });
-  return page.toString('utf8');
+  // A new nonce for each answer; as an attribute it is hidden from the page's markup.
+  const nonce = randomBytes(18).toString('base64');
+  void reply.headers({ ...SECURITY_HEADERS, 'content-security-policy': consoleContentSecurityPolicy(nonce), 'cache-control': 'no-store' });
+  return page.toString('utf8').replace('<head>', `<head>\n    <meta name="csp-nonce" nonce="${nonce}" />`);
 }
 
 @ApiTags('api description')

@@ -292,8 +292,9 @@ function describeOperation(path: string, method: Method, operation: OperationObj
   if (path.includes('{') || (hasInput && !isPublic)) statuses.add(404);
   if (method !== 'get' && !isPublic) [409, 422].forEach((status) => statuses.add(status));
   if (LOGIN_ROUTES.has(route)) [401, 429].forEach((status) => statuses.add(status));
-  // the console's login comes only from the console's origin
+  // the console's login comes only from the console's origin; its page is there once built
   if (route === 'POST /api/v1/auth/console/login') statuses.add(403);
+  if (route === 'GET /console') statuses.add(404);
   if (!SELF_ANSWERED.test(path)) statuses.add(503);
   for (const status of [...statuses].sort()) {
     const answered = codes.filter((code) => httpStatusFor(code) === status && (status !== 429 || LOGIN_ROUTES.has(route)));
