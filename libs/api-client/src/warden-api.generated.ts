@@ -2086,6 +2086,8 @@ export interface operations {
                 role?: string;
                 team?: string;
                 status?: "active" | "deactivated";
+                /** @description Part of the name shown, the username or the email, in any case. */
+                search?: string;
                 /** @description `name`, `-created`...: a leading `-` sorts descending. */
                 sort?: string;
                 direction?: "asc" | "desc";

@@ -453,6 +453,7 @@ export default async () => {
                 role: { required: false, type: () => String },
                 team: { required: false, type: () => String },
                 status: { required: false, enum: ["active", "deactivated"] },
+                search: { required: false, type: () => String, description: "Part of the name shown, the username or the email, in any case." },
                 sort: { required: false, type: () => String, description: "`name`, `-created`...: a leading `-` sorts descending." },
                 direction: { required: false, enum: ["asc", "desc"] }
             },
