@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { allTeams, roleCatalogue } from '../api/directory';
 import { type Member, type Role, type Team, ProblemError, answer, warden } from '../api/warden-api';
 import { ConfirmDialog, Dialog } from '../components/dialog';
@@ -15,7 +15,7 @@ import { navigate } from '../router';
 import { useSession } from '../session/session';
 
 type AccountType = Member['account_type'];
-type Filters = { account_type?: AccountType; role?: string; team?: string; status?: 'active' | 'deactivated' };
+type Filters = { account_type?: AccountType; role?: string; team?: string; status?: 'active' | 'deactivated'; search?: string };
 type Task =
   | { kind: 'add' }
   | { kind: 'edit' | 'access' | 'password' | 'convert' | 'delete' | 'deactivate'; member: Member }
@@ -25,6 +25,7 @@ type Task =
 export function MembersScreen() {
   const { access, me } = useSession();
   const [filters, setFilters] = useState<Filters>({});
+  const [search, setSearch] = useState('');
   const [sort, setSort] = useState('name');
   const [page, setPage] = useState(1);
   const [pageSize, setPageSize] = useState<number>(PAGE_SIZES[0]);
@@ -49,6 +50,13 @@ export function MembersScreen() {
     setFilters((current) => ({ ...current, ...change }));
     setPage(1);
   };
+  // The API searches as one types, a moment after the last key.
+  useEffect(() => {
+    const typed = search.trim().slice(0, 100) || undefined;
+    if (typed === filters.search) return;
+    const timer = setTimeout(() => filter({ search: typed }), 250);
+    return () => clearTimeout(timer);
+  }, [search]);
   const done = (message: string) => {
     setTask(null);
     setNotice(message);
@@ -92,6 +100,7 @@ export function MembersScreen() {
         )}
       </div>
       <form className="filters" aria-label="Filter members" onSubmit={(event) => event.preventDefault()}>
+        <TextField label="Search" type="search" value={search} onChange={(event) => setSearch(event.target.value)} placeholder="Name, username or email" />
         <SelectField label="Type" value={filters.account_type ?? ''} onChange={(event) => filter({ account_type: (event.target.value || undefined) as AccountType })}>
           <option value="">Any type</option>
           {Object.entries(ACCOUNT_TYPE_LABELS).map(([value, label]) => (

@@ -59,9 +59,10 @@ function ReadModelPanel({ name, label }: { name: ReadModel; label: string }) {
       <ProblemAlert error={action.error} />
       {replay && (
         <div role="status" aria-live="polite">
-          <progress max={Math.max(1, replay.events_total)} value={replay.events_done} aria-label={`Progress of the ${name} replay`} />
+          <progress max={Math.max(1, replay.events_total, replay.events_done)} value={replay.events_done} aria-label={`Progress of the ${name} replay`} />
           <p>
-            {replay.mode === 'compare' ? 'Compare' : 'Replay'} {replay.state}: {replay.events_done} of {replay.events_total} events
+            {/* the catch-up may add events written meanwhile to those in the store when it started */}
+            {replay.mode === 'compare' ? 'Compare' : 'Replay'} {replay.state}: {replay.events_done} of {Math.max(replay.events_total, replay.events_done)} events
             {replay.state === 'running' && `, ${Math.round(replay.events_per_second)} per second, ${replay.seconds_left ?? '?'} s left`}
             {replay.finished_at && `, finished ${when(replay.finished_at)}`}
           </p>
