@@ -20,6 +20,8 @@ function boundaries(forTests) {
       { sourceTag: 'scope:users', onlyDependOnLibsWithTags: ['scope:shared', 'scope:users'] },
       { sourceTag: 'scope:tokens', onlyDependOnLibsWithTags: ['scope:shared', 'scope:tokens'] },
       { sourceTag: 'scope:gateway', onlyDependOnLibsWithTags: ['scope:shared', 'scope:gateway'] },
+      // the console talks to the API through the typed client, and offers what the access library allows
+      { sourceTag: 'scope:console', onlyDependOnLibsWithTags: ['scope:shared'] },
       // the audit service folds every context's events with that context's own evolve
       { sourceTag: 'scope:audit', onlyDependOnLibsWithTags: ['scope:shared', 'scope:audit', 'scope:users', 'scope:tokens'] },
     ],
@@ -30,7 +32,7 @@ export default [
   { ignores: ['**/node_modules/**', '**/dist/**', '**/tmp/**', '**/coverage/**'] },
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx', '**/*.mts'],
     plugins: { '@nx': nx },
     rules: {
       '@nx/enforce-module-boundaries': ['error', boundaries(false)],
@@ -43,7 +45,7 @@ export default [
     },
   },
   {
-    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/*.fuzz-spec.ts', 'apps/*/fuzz/**/*.ts', '**/*.faults-spec.ts', 'apps/*/faults/**/*.ts', 'libs/testing/**/*.ts'],
+    files: ['**/*.spec.ts', '**/*.spec.tsx', '**/*.browser-spec.ts', 'apps/console/browser/**/*.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/*.fuzz-spec.ts', 'apps/*/fuzz/**/*.ts', '**/*.faults-spec.ts', 'apps/*/faults/**/*.ts', 'libs/testing/**/*.ts'],
     rules: {
       // tests of any project may use the test helpers
       '@nx/enforce-module-boundaries': ['error', boundaries(true)],

@@ -3,9 +3,10 @@
 // The benchmarks of issue 6, each against its baseline measured in the same run, system
 // and baseline alternating, after a warm-up; prints a table and rewrites the figures
 // section of BENCHMARKS.md. Benchmarks print figures; nothing here is a test.
-// Names: http, nats, in-process, issue, oauth, revocation, replay, scale-out, memory (all by default).
+// Names: http, nats, in-process, issue, oauth, revocation, replay, scale-out, memory, console (all by default).
 import path from 'node:path';
 import { ApiClient, RunningSystem, startSystem } from '@warden/testing';
+import { benchConsole } from './benchmarks/console';
 import { benchHttp } from './benchmarks/http';
 import { benchInProcess } from './benchmarks/in-process';
 import { benchIssue } from './benchmarks/issue';
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
       replay: () => benchReplay({ options, system: system!, token: '', log }),
       'scale-out': () => benchScaleOut(ctx!),
       memory: () => benchMemory(ctx!),
+      console: () => benchConsole(ctx!),
     };
     for (const name of options.selected) {
       const began = Date.now();

@@ -1,7 +1,8 @@
 // Compiles apps/ and libs/ to dist/ with SWC (the same options jest uses), rewriting
 // the @warden/* path aliases to relative requires so `node dist/apps/<app>/src/main.js` runs,
-// and copies the Redis scripts (`.lua`) beside the code that loads them.
-// Type checking is `npm run typecheck`; this step only transpiles, in a couple of seconds.
+// copies the Redis scripts (`.lua`) beside the code that loads them, then bundles the admin
+// console (apps/console, a browser app) with Vite into dist/console, which the gateway serves
+// at /console. Type checking is `npm run typecheck`; this step only transpiles and bundles.
 import { createRequire } from 'node:module';
 import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -14,13 +15,15 @@ const swcOptions = require('./swc-options.cjs');
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // WARDEN_DIST builds elsewhere (a folder under the root, so node_modules still resolves).
 const out = path.resolve(root, process.env.WARDEN_DIST ?? 'dist');
+const CONSOLE = path.join(root, 'apps/console');
 const isTest = (file) => /\.(spec|int-spec|e2e-spec)\.ts$/.test(file) || file.includes(`${path.sep}test${path.sep}`);
 
 async function* files(dir, wanted) {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (entry.name !== 'node_modules') yield* files(full, wanted);
+      // the console runs in a browser: Vite bundles it below
+      if (entry.name !== 'node_modules' && full !== CONSOLE) yield* files(full, wanted);
     } else if (wanted(entry.name) && !isTest(full)) {
       yield full;
     }
@@ -50,3 +53,7 @@ for (const top of ['apps', 'libs']) {
   }
 }
 console.log(`built ${count} files and copied ${scripts} Redis scripts into ${path.relative(root, out)}/`);
+
+const { build } = await import('vite');
+await build({ configFile: path.join(CONSOLE, 'vite.config.mts'), logLevel: 'warn', build: { outDir: path.join(out, 'console') } });
+console.log(`built the console into ${path.relative(root, path.join(out, 'console'))}/`);

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Makes sure the tools the end-to-end tier calls besides Node are installed: promtool (Debian's
-# `prometheus` package), which checks the alert rules and the Prometheus configuration in ops/;
-# haproxy, which checks the cluster compose file's load balancer configuration; and, where
-# Docker's `docker compose` is not there, Debian's `docker-compose`, whose `config` validates
-# the compose files (no Docker daemon needed). Run by `npm run test:e2e` (and so `npm test`);
-# installs with apt what is missing.
+# Makes sure the tools the end-to-end and browser tiers call besides Node are installed, from
+# Debian's packages with apt when one is missing:
+#   promtool (package prometheus): checks the alert rules and the Prometheus configuration in ops/;
+#   haproxy: checks the cluster compose file's load balancer configuration;
+#   docker-compose, where Docker's `docker compose` is not there: `config` validates the compose
+#   files (no Docker daemon needed);
+#   chromium: the browser the console's tests drive through playwright-core (which downloads none).
+# Run by `npm run test:e2e` and `npm run test:browser` (and so `npm test`).
 set -euo pipefail
 
 log() { printf '[test tools] %s\n' "$*"; }
@@ -15,6 +17,7 @@ packages=()
 for pair in "${wanted[@]}"; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || packages+=("${pair#*:}")
 done
+[ -x /usr/bin/chromium ] || packages+=(chromium)
 if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null 2>&1; then packages+=(docker-compose); fi
 [ ${#packages[@]} -eq 0 ] && exit 0
 
@@ -36,3 +39,4 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$
 command -v promtool >/dev/null && log "$(promtool --version 2>&1 | head -1)"
 command -v haproxy >/dev/null && log "$(haproxy -v 2>&1 | head -1)"
 if command -v docker-compose >/dev/null; then log "$(docker-compose version 2>&1 | head -1)"; fi
+if [ -x /usr/bin/chromium ]; then log "$(/usr/bin/chromium --version 2>/dev/null | head -1)"; fi

@@ -52,4 +52,5 @@ fi
 
 echo
 echo "Warden is up: gateway at http://127.0.0.1:${GATEWAY_HTTP_PORT:-3000}/api/v1"
+echo "Admin console: http://127.0.0.1:${GATEWAY_HTTP_PORT:-3000}/console (sign in as the admin)"
 echo "Logs in tmp/logs/; stop everything with: npm stop"

@@ -50,6 +50,7 @@ interface CellRequest {
   body?: unknown;
   /** Another client than the caller's (logout ends the session it is sent with). */
   client?: ApiClient;
+  headers?: Record<string, string>;
 }
 
 interface Cell {
@@ -201,6 +202,7 @@ async function publicJwk(): Promise<Record<string, unknown>> {
 // keys, so a route added to the table without a request here does not compile.
 const REQUESTS: Record<RouteKey, (target: OrganizationFixture, cell: Cell) => Promise<CellRequest> | CellRequest> = {
   'POST /api/v1/auth/login': (target) => ({ body: target.loginAccount }),
+  'POST /api/v1/auth/console/login': (target) => ({ body: target.loginAccount, headers: { origin } }),
   'POST /api/v1/auth/logout': async (_target, { caller }) =>
     caller.kind === 'anonymous' ? noRequest : { client: await logIn(accounts.get(callerKey(caller))!) },
   'GET /api/v1/users/me': () => noRequest,
@@ -318,6 +320,7 @@ const REQUESTS: Record<RouteKey, (target: OrganizationFixture, cell: Cell) => Pr
   'GET /metrics': () => noRequest,
   'GET /api/v1/openapi.json': () => noRequest,
   'GET /docs': () => noRequest,
+  'GET /console': () => noRequest,
 };
 
 function urlOf(route: RouteAccess, request: CellRequest): string {
@@ -369,7 +372,7 @@ describe.each(ROUTE_ACCESS.map((route) => [routeKey(route), route] as const))('%
     const target = organizations[side === 'own' ? caller.own : caller.other];
     const request = await REQUESTS[routeKey(route) as RouteKey](target, cell);
     const client = request.client ?? clients.get(callerKey(caller))!;
-    const response = await client.request(route.method, urlOf(route, request), request.body);
+    const response = await client.request(route.method, urlOf(route, request), request.body, request.headers);
     let passed = false;
     try {
       expect({ status: response.status, body: response.body }).toMatchObject({ status: typeof expected === 'number' ? expected : 200 });

@@ -6,8 +6,8 @@ import { DynamicModule, RequestMethod, Type } from '@nestjs/common';
 import { METHOD_METADATA, MODULE_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { createLogger } from '@warden/platform';
 import { PUBLIC_ROUTES } from '../src/auth/public-routes';
-import { gatewayConfigSchema } from '../src/gateway-config';
 import { UNPREFIXED_ROUTES } from '../src/gateway-app';
+import { gatewayConfigSchema } from '../src/gateway-config';
 import { GatewayModule } from '../src/gateway.module';
 import { PRINCIPAL_KINDS, ROUTE_ACCESS, RouteAccess, SERVED_ROUTES, renderRouteAccessTable, routeKey } from './route-access';
 
@@ -15,7 +15,7 @@ const README = path.resolve(__dirname, '../../../README.md');
 const START = '<!-- route-access:start -->';
 const END = '<!-- route-access:end -->';
 const GLOBAL_PREFIX = 'api/v1';
-// As main.ts registers them: outside the API's prefix.
+// As the gateway registers them: outside the API's prefix.
 const UNPREFIXED = new Set(UNPREFIXED_ROUTES);
 
 type ModuleLike = DynamicModule | Type<unknown>;

@@ -73,6 +73,15 @@ export const ROUTE_ACCESS = [
     },
   },
   {
+    method: 'POST',
+    path: '/api/v1/auth/console/login',
+    who: "anyone, from the console's own origin: a login whose key is set in an HttpOnly cookie, never answered",
+    access: {
+      anonymous: [200, 200], platform_admin: [200, 200], super_admin: [200, 200], internal: [200, 200], admin: [200, 200],
+      member: [200, 200], auditor: [200, 200], external: [200, 200], external_custom: [200, 200],
+    },
+  },
+  {
     method: 'GET',
     path: '/api/v1/auth/whoami',
     who: 'any credential: who it stands for, from its verification alone',
@@ -698,6 +707,15 @@ export const ROUTE_ACCESS = [
     method: 'GET',
     path: '/docs',
     who: 'anyone: the interactive page over the OpenAPI document',
+    access: {
+      anonymous: [200, null], platform_admin: [200, null], super_admin: [200, null], internal: [200, null], admin: [200, null],
+      member: [200, null], auditor: [200, null], external: [200, null], external_custom: [200, null],
+    },
+  },
+  {
+    method: 'GET',
+    path: '/console',
+    who: "anyone: the admin console's page (what it shows comes from the API, with the caller's own access)",
     access: {
       anonymous: [200, null], platform_admin: [200, null], super_admin: [200, null], internal: [200, null], admin: [200, null],
       member: [200, null], auditor: [200, null], external: [200, null], external_custom: [200, null],

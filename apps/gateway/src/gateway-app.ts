@@ -8,18 +8,20 @@ import {
   validationPipe,
 } from '@warden/platform';
 import { AuthenticationGuard, RequestAuthenticator, authenticateRequests } from './auth/authentication.guard';
+import { serveConsoleFiles } from './console/console.controller';
 import { ApiDescription, serveDocsAssets } from './openapi/api-docs.controller';
 import { describeApi, loadApiMetadata } from './openapi/openapi-document';
 import { setPublicBaseUrl } from './organizations/page-links';
 import { registerOAuthForms } from './oauth/oauth-form';
 
-/** Routes outside the API's `/api/v1` prefix: probes, metrics and the interactive API page. */
+/** Routes outside the API's `/api/v1` prefix: probes, metrics, the interactive API page, the console, and OAuth 2.0. */
 export const UNPREFIXED_ROUTES = [
   'health',
   'health/live',
   'health/ready',
   'metrics',
   'docs',
+  'console',
   // OAuth 2.0 where clients look for it: beside the issuer identifier (RFC 8414).
   'oauth2/token',
   'oauth2/introspect',
@@ -50,6 +52,7 @@ export function configureGateway(app: NestFastifyApplication, logger: WardenLogg
   authenticateRequests(fastify, app.get(RequestAuthenticator), problems);
   app.useGlobalGuards(app.get(AuthenticationGuard));
   serveDocsAssets(app);
+  serveConsoleFiles(app);
 }
 
 /** Publishes the OpenAPI document, built from the routes on first request; call after configureGateway and `app.init()`. */

@@ -12,7 +12,8 @@ import {
 } from '@warden/platform';
 import { AuditController } from './audit/audit.controller';
 import { AuthModule } from './auth/auth.module';
-import { GatewayConfig } from './gateway-config';
+import { ConsoleAssets, ConsoleController, DEFAULT_CONSOLE_FOLDER } from './console/console.controller';
+import { GatewayConfig, publicBaseUrlOf } from './gateway-config';
 import { IdempotencyModule, honourIdempotencyKeys } from './idempotency/idempotency.module';
 import { ApiDescription, ApiDocsController } from './openapi/api-docs.controller';
 import { OAuthController } from './oauth/oauth.controller';
@@ -35,13 +36,19 @@ const GATEWAY_CONTROLLERS = [
   ApiDocsController,
   OAuthController,
   ServiceAccountCredentialsController,
+  ConsoleController,
 ];
+
+export interface GatewayModuleOptions {
+  /** The console's static build (dist/console by default). */
+  consoleFolder?: string;
+}
 
 @Module({})
 export class GatewayModule {
-  static forRoot(config: GatewayConfig, logger: WardenLogger): DynamicModule {
+  static forRoot(config: GatewayConfig, logger: WardenLogger, options: GatewayModuleOptions = {}): DynamicModule {
     const rpc = NatsRpcModule.forRoot(config);
-    const auth = AuthModule.forRoot({ config, rpc });
+    const auth = AuthModule.forRoot({ config, rpc, publicBaseUrl: publicBaseUrlOf(config) });
     honourIdempotencyKeys([...GATEWAY_CONTROLLERS, ...(auth.controllers ?? [])]);
     return {
       module: GatewayModule,
@@ -61,7 +68,7 @@ export class GatewayModule {
         MetricsModule,
       ],
       controllers: GATEWAY_CONTROLLERS,
-      providers: [ApiDescription],
+      providers: [ApiDescription, { provide: ConsoleAssets, useValue: new ConsoleAssets(options.consoleFolder ?? DEFAULT_CONSOLE_FOLDER) }],
     };
   }
 }

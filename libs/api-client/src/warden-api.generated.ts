@@ -908,6 +908,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/console": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The admin console
+         * @description The console's page; its screens (`/console/members`, `/console/tokens`...) answer the same
+         *     page, and its files are under `/console/assets/`. Signs in through `POST /api/v1/auth/console/login`.
+         */
+        get: operations["console.page"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -923,6 +944,30 @@ export interface paths {
          *     are throttled per username and per client address (429 with `Retry-After`).
          */
         post: operations["auth.login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/console/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log in to the console
+         * @description The login of `POST /auth/login`, for the console: the key is set in an `HttpOnly`,
+         *     `SameSite=Strict` cookie (`Secure` when the gateway is reached over TLS) that no page script
+         *     can read, and is not in the answer. Throttled, timed and ended (`POST /auth/logout`) as every
+         *     login session. Only from the console's own origin: `Origin` must be the gateway's
+         *     (`PUBLIC_BASE_URL`), as on every state-changing request the cookie authenticates.
+         */
+        post: operations["auth.consoleLogin"];
         delete?: never;
         options?: never;
         head?: never;
@@ -983,7 +1028,7 @@ export interface paths {
         put?: never;
         /**
          * End the login session
-         * @description Ends the session that authenticated this request.
+         * @description Ends the session that authenticated this request; the console's cookie, when sent, is cleared.
          */
         post: operations["auth.logout"];
         delete?: never;
@@ -1812,6 +1857,10 @@ export interface components {
             key: string;
             expires_at: string;
         };
+        ConsoleSessionView: {
+            /** @description When the login session ends; the cookie lives as long. */
+            expires_at: string;
+        };
         ExchangedTokenView: {
             domain: null;
             /** @description The new API token's secret, as a login names its key; shown in this answer only. */
@@ -2434,6 +2483,8 @@ export interface operations {
                 role?: string;
                 team?: string;
                 status?: "active" | "deactivated";
+                /** @description Part of the name shown, the username or the email, in any case. */
+                search?: string;
                 /** @description `name`, `-created`...: a leading `-` sorts descending. */
                 sort?: string;
                 direction?: "asc" | "desc";
@@ -8085,6 +8136,43 @@ export interface operations {
             };
         };
     };
+    "console.page": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your id for this request (printable ASCII, up to 128 characters); one is made when absent. Echoed in the answer, the logs and the audit log. */
+                "x-correlation-id"?: components["parameters"]["CorrelationId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The console's page */
+            200: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `route_not_found`: No such route */
+            404: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "route_not_found";
+                    };
+                };
+            };
+        };
+    };
     "auth.login": {
         parameters: {
             query?: never;
@@ -8137,6 +8225,132 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
                         code?: "unauthenticated" | "invalid_credentials";
+                    };
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported media type */
+            415: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Service unavailable; `upstream_timeout`: Service did not answer in time */
+            503: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "upstream_timeout";
+                    };
+                };
+            };
+        };
+    };
+    "auth.consoleLogin": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your id for this request (printable ASCII, up to 128 characters); one is made when absent. Echoed in the answer, the logs and the audit log. */
+                "x-correlation-id"?: components["parameters"]["CorrelationId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginDto"];
+            };
+        };
+        responses: {
+            /**
+             * @description The login of `POST /auth/login`, for the console: the key is set in an `HttpOnly`,
+             *     `SameSite=Strict` cookie (`Secure` when the gateway is reached over TLS) that no page script
+             *     can read, and is not in the answer. Throttled, timed and ended (`POST /auth/logout`) as every
+             *     login session. Only from the console's own origin: `Origin` must be the gateway's
+             *     (`PUBLIC_BASE_URL`), as on every state-changing request the cookie authenticates.
+             */
+            200: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsoleSessionView"];
+                };
+            };
+            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header; `not_a_session`: Not a login session */
+            400: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key" | "not_a_session";
+                    };
+                };
+            };
+            /** @description `unauthenticated`: Authentication required; `invalid_credentials`: Invalid username or password */
+            401: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated" | "invalid_credentials";
+                    };
+                };
+            };
+            /** @description `forbidden`: Forbidden; `token_exchange_not_allowed`: Token exchange not allowed */
+            403: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "forbidden" | "token_exchange_not_allowed";
                     };
                 };
             };
@@ -8390,7 +8604,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Ends the session that authenticated this request. */
+            /** @description Ends the session that authenticated this request; the console's cookie, when sent, is cleared. */
             204: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];

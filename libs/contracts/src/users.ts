@@ -140,6 +140,8 @@ export class ListUsersQuery extends PageQuery {
   @IsOptional() @IsString() @Length(1, 64) role?: string;
   @IsOptional() @IsUUID() team?: string;
   @IsOptional() @IsIn(USER_STATUSES) status?: (typeof USER_STATUSES)[number];
+  /** Part of the name shown, the username or the email, in any case. */
+  @IsOptional() @IsString() @Length(1, 100) search?: string;
   /** `name`, `-created`...: a leading `-` sorts descending. */
   @IsOptional()
   @Matches(new RegExp(`^-?(${USER_SORT_KEYS.join('|')})$`), {

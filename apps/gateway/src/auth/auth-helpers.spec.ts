@@ -1,4 +1,11 @@
 import { PrincipalView } from '@warden/contracts';
+import {
+  clearedConsoleSessionCookie,
+  consoleOriginRefusal,
+  consoleSessionCookie,
+  consoleSessionKeyOf,
+  consoleSessionSettingsOf,
+} from './console-session';
 import { loginThrottleKeys, normalizeUsername, retryAfterSeconds } from './login-throttle';
 import { presentedSecret } from './presented-secret';
 import { actorFrom } from './principal-of-request';
@@ -84,5 +91,36 @@ describe('actorFrom', () => {
   it('makes the caller the actor, typed by its account type', () => {
     expect(actorFrom(principal)).toEqual({ actorType: 'service_external', actorId: 'u-1', organizationId: 'o-1', principal });
     expect(actorFrom(undefined)).toEqual({ actorType: 'anonymous' });
+  });
+});
+
+describe('the console session cookie', () => {
+  const plain = consoleSessionSettingsOf('http://127.0.0.1:3000');
+  const tls = consoleSessionSettingsOf('https://warden.example.com/base');
+
+  it('is read among other cookies, and only when it looks like a key', () => {
+    expect(consoleSessionKeyOf({ cookie: 'theme=dark; warden_console=wdn_s_abc; other=1' })).toBe('wdn_s_abc');
+    expect(consoleSessionKeyOf({ cookie: 'xwarden_console=wdn_s_abc' })).toBeUndefined();
+    expect(consoleSessionKeyOf({ cookie: 'warden_console=a b' })).toBeUndefined();
+    expect(consoleSessionKeyOf({ cookie: 'warden_console=' })).toBeUndefined();
+    expect(consoleSessionKeyOf({})).toBeUndefined();
+  });
+
+  it('lives as long as the session, Secure only over TLS', () => {
+    const now = Date.parse('2026-12-01T10:00:00Z');
+    expect(consoleSessionCookie('wdn_s_k', '2026-12-01T11:00:00Z', plain, now)).toBe(
+      'warden_console=wdn_s_k; Path=/api/v1; Max-Age=3600; HttpOnly; SameSite=Strict',
+    );
+    expect(consoleSessionCookie('wdn_s_k', '2026-12-01T11:00:00Z', tls, now)).toMatch(/; Secure$/);
+    expect(clearedConsoleSessionCookie(tls)).toBe('warden_console=; Path=/api/v1; Max-Age=0; HttpOnly; SameSite=Strict; Secure');
+  });
+
+  it("lets state change only from the gateway's own origin; reads from anywhere", () => {
+    expect(tls.origin).toBe('https://warden.example.com');
+    expect(consoleOriginRefusal('POST', 'https://warden.example.com', tls)).toBeUndefined();
+    expect(consoleOriginRefusal('GET', undefined, tls)).toBeUndefined();
+    for (const method of ['POST', 'PATCH', 'DELETE', 'put'])
+      for (const origin of [undefined, 'http://warden.example.com', 'https://warden.example.com:8443', 'null'])
+        expect(consoleOriginRefusal(method, origin, tls)).toContain('https://warden.example.com');
   });
 });

@@ -16,6 +16,15 @@ import {
 } from '@warden/contracts';
 import { ServiceClient, loginThrottlesTotal, requestContextFrom } from '@warden/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CONSOLE_SESSION } from './authentication.guard';
+import {
+  ConsoleSessionSettings,
+  clearedConsoleSessionCookie,
+  consoleOriginRefusal,
+  consoleSessionCookie,
+  consoleSessionKeyOf,
+} from './console-session';
+import { ConsoleSessionView } from './console-session.dto';
 import { ExchangedTokenView } from './exchanged-token.dto';
 import { LoginDto } from './login.dto';
 import { LoginThrottle } from './login-throttle';
@@ -27,6 +36,7 @@ export class AuthController {
   constructor(
     @Inject(ServiceClient) private readonly services: ServiceClient,
     @Inject(LoginThrottle) private readonly throttle: LoginThrottle,
+    @Inject(CONSOLE_SESSION) private readonly console: ConsoleSessionSettings,
   ) {}
 
   /**
@@ -42,11 +52,38 @@ export class AuthController {
     type: LoginDto,
     examples: { 'a service account logs in': { value: { username: 'api_user@mycompany', password: 'myserviceaccoutpassword' } } },
   })
-  async login(
+  login(
     @Body() body: LoginDto,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<LoginResponse> {
+    return this.startSession(body, request, reply);
+  }
+
+  /**
+   * Log in to the console
+   *
+   * @remarks The login of `POST /auth/login`, for the console: the key is set in an `HttpOnly`,
+   * `SameSite=Strict` cookie (`Secure` when the gateway is reached over TLS) that no page script
+   * can read, and is not in the answer. Throttled, timed and ended (`POST /auth/logout`) as every
+   * login session. Only from the console's own origin: `Origin` must be the gateway's
+   * (`PUBLIC_BASE_URL`), as on every state-changing request the cookie authenticates.
+   */
+  @Post('console/login')
+  @HttpCode(200)
+  async consoleLogin(
+    @Body() body: LoginDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ConsoleSessionView> {
+    const refusal = consoleOriginRefusal(request.method, request.headers.origin, this.console);
+    if (refusal !== undefined) throw new WardenError(CommonErrorCode.Forbidden, refusal);
+    const session = await this.startSession(body, request, reply);
+    void reply.header('set-cookie', consoleSessionCookie(session.key, session.expires_at, this.console));
+    return { expires_at: session.expires_at };
+  }
+
+  private async startSession(body: LoginDto, request: FastifyRequest, reply: FastifyReply): Promise<LoginResponse> {
     void reply.header('cache-control', 'no-store');
     const attempt = await this.throttle.attempt(body.username, request.ip);
     if (!attempt.allowed) {
@@ -117,11 +154,12 @@ export class AuthController {
   /**
    * End the login session
    *
-   * @remarks Ends the session that authenticated this request.
+   * @remarks Ends the session that authenticated this request; the console's cookie, when sent, is cleared.
    */
   @Post('logout')
   @HttpCode(204)
-  async logout(@Req() request: FastifyRequest): Promise<void> {
+  async logout(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     await this.services.send(AuthSubjects.endSession, { context: contextOf(request), payload: {} });
+    if (consoleSessionKeyOf(request.headers) !== undefined) void reply.header('set-cookie', clearedConsoleSessionCookie(this.console));
   }
 }

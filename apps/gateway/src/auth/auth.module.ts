@@ -4,7 +4,8 @@ import { TokenUseRecorder } from '@warden/token-verifier';
 import { RedisClient, createRedisClient } from '@warden/redis';
 import { AuthConfig } from './auth-config';
 import { AuthController } from './auth.controller';
-import { AUTH_KEY_PREFIX, AUTH_REDIS, AuthenticationGuard, RequestAuthenticator } from './authentication.guard';
+import { AUTH_KEY_PREFIX, AUTH_REDIS, AuthenticationGuard, CONSOLE_SESSION, RequestAuthenticator } from './authentication.guard';
+import { consoleSessionSettingsOf } from './console-session';
 import { LoginThrottle } from './login-throttle';
 import { TokenIntrospector } from '../tokens/token-introspector';
 
@@ -24,6 +25,8 @@ export interface AuthModuleOptions {
   config: AuthConfig & { REDIS_URL: string; REDIS_CLUSTER_NODES?: string; REDIS_KEY_PREFIX: string };
   /** The module that provides the app's ServiceClient (NatsRpcModule.forRoot). */
   rpc: DynamicModule;
+  /** Where clients reach the gateway (PUBLIC_BASE_URL): the console's origin, and whether its cookie is Secure. */
+  publicBaseUrl: string;
 }
 
 /**
@@ -33,7 +36,7 @@ export interface AuthModuleOptions {
  */
 @Module({})
 export class AuthModule {
-  static forRoot({ config, rpc }: AuthModuleOptions): DynamicModule {
+  static forRoot({ config, rpc, publicBaseUrl }: AuthModuleOptions): DynamicModule {
     return {
       module: AuthModule,
       imports: [rpc],
@@ -49,6 +52,7 @@ export class AuthModule {
           },
         },
         { provide: AUTH_KEY_PREFIX, useValue: config.REDIS_KEY_PREFIX },
+        { provide: CONSOLE_SESSION, useValue: consoleSessionSettingsOf(publicBaseUrl) },
         {
           provide: LoginThrottle,
           inject: [AUTH_REDIS],
@@ -77,7 +81,7 @@ export class AuthModule {
         TokenIntrospector,
         AuthRedisLifecycle,
       ],
-      exports: [RequestAuthenticator, AuthenticationGuard, TokenIntrospector],
+      exports: [RequestAuthenticator, AuthenticationGuard, TokenIntrospector, CONSOLE_SESSION],
     };
   }
 }

@@ -14,6 +14,7 @@ import { APP_LOGGER, ProblemDetailsFilter, ServiceClient, WardenLogger, countCre
 import { TokenUseRecorder, VerificationFallback, VerificationResult, prepareCredentialVerifier, verifyCredential } from '@warden/token-verifier';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RedisClient } from '@warden/redis';
+import { ConsoleSessionSettings, consoleOriginRefusal, consoleSessionKeyOf, presentsHeaderCredential } from './console-session';
 import { attachPrincipal, contextOf, principalOf } from './principal-of-request';
 import { presentedSecret } from './presented-secret';
 import { isPublicRoute } from './public-routes';
@@ -22,6 +23,7 @@ import { oauthFormOf } from '../oauth/oauth-form';
 
 export const AUTH_REDIS = Symbol('AUTH_REDIS');
 export const AUTH_KEY_PREFIX = Symbol('AUTH_KEY_PREFIX');
+export const CONSOLE_SESSION = Symbol('CONSOLE_SESSION');
 
 const UNAUTHENTICATED_DETAIL = 'A valid session key or API token is required';
 
@@ -30,6 +32,8 @@ const UNAUTHENTICATED_DETAIL = 'A valid session key or API token is required';
  * checked against the read models in Redis. While the credential read model is lost or
  * being rebuilt, the tokens service decides from its event store instead (one NATS
  * request), so valid keys keep working. Why a credential failed goes to the debug log only.
+ * Without a credential header, the console's cookie (auth/console-session.ts) is read: it
+ * stands only for a login session, and changes state only from the console's origin.
  */
 @Injectable()
 export class RequestAuthenticator {
@@ -39,6 +43,7 @@ export class RequestAuthenticator {
     @Inject(APP_LOGGER) private readonly logger: WardenLogger,
     @Inject(TokenUseRecorder) private readonly uses: TokenUseRecorder,
     @Inject(ServiceClient) private readonly services: ServiceClient,
+    @Inject(CONSOLE_SESSION) private readonly console: ConsoleSessionSettings,
   ) {
     prepareCredentialVerifier(redis);
     exportVerificationMetrics('http');
@@ -46,7 +51,8 @@ export class RequestAuthenticator {
 
   /** The caller of the request, or undefined when it presents no valid credential. */
   async authenticate(request: FastifyRequest): Promise<PrincipalView | undefined> {
-    const presented = presentedSecret(request.headers);
+    const fromCookie = presentsHeaderCredential(request.headers) ? undefined : consoleSessionKeyOf(request.headers);
+    const presented = fromCookie ?? presentedSecret(request.headers);
     const route = `${request.method} ${request.routeOptions.url}`;
     if (presented === undefined && CLIENT_AUTHENTICATED_ROUTES.has(route)) return this.authenticateClient(request, request.routeOptions.url!);
     if (presented === undefined) {
@@ -67,6 +73,14 @@ export class RequestAuthenticator {
     if (!result.ok) {
       this.logger.debug({ reason: result.reason, route: request.routeOptions.url }, 'request not authenticated');
       return undefined;
+    }
+    if (fromCookie !== undefined) {
+      if (result.principal.credential.kind !== 'session') {
+        this.logger.debug({ reason: 'not_a_session', route: request.routeOptions.url }, 'request not authenticated');
+        return undefined;
+      }
+      const refusal = consoleOriginRefusal(request.method, request.headers.origin, this.console);
+      if (refusal !== undefined) throw new WardenError(CommonErrorCode.Forbidden, refusal);
     }
     if (result.principal.credential.kind === 'api_token') this.uses.record(result.principal.credential.id, now.getTime());
     return result.principal;

@@ -1,4 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Controller, INestMicroservice, Module } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { NestFactory } from '@nestjs/core';
@@ -41,6 +44,9 @@ const sessionPayloads: StartSessionRequest[] = [];
 let redis: RedisClient;
 let keyPrefix: string;
 const sessionHashes = new Map<string, string>();
+// The console's build, as the gateway finds it: its page and one hashed bundle.
+const consoleFolder = mkdtempSync(path.join(tmpdir(), 'warden-console-'));
+const CONSOLE_ORIGIN = 'http://127.0.0.1:3000';
 
 function newSessionKey(): string {
   return formatSecret('session', Array.from(randomBytes(32), (byte) => BASE62_ALPHABET[byte % 62]).join(''));
@@ -122,7 +128,11 @@ describe('gateway authentication over HTTP', () => {
     services.useGlobalFilters(new ProblemDetailsFilter(logger));
     await services.listen();
 
-    gateway = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(config, logger), new FastifyAdapter(), { logger: false });
+    mkdirSync(path.join(consoleFolder, 'assets'));
+    writeFileSync(path.join(consoleFolder, 'index.html'), '<!doctype html><html><head><title>Warden console</title><script type="module" src="/console/assets/index-abc123.js"></script></head></html>');
+    writeFileSync(path.join(consoleFolder, 'assets/index-abc123.js'), 'console.log("warden");');
+    writeFileSync(path.join(consoleFolder, 'secret.txt'), 'not served');
+    gateway = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(config, logger, { consoleFolder }), new FastifyAdapter(), { logger: false });
     configureGateway(gateway, logger, publicBaseUrlOf(config));
     await gateway.init();
     await http().ready();
@@ -133,6 +143,100 @@ describe('gateway authentication over HTTP', () => {
     await services?.close();
     await deleteRedisPrefix(redis, keyPrefix);
     await redis.quit();
+    rmSync(consoleFolder, { recursive: true, force: true });
+  });
+
+  const consoleLogin = (username: string, headers: Record<string, string> = { origin: CONSOLE_ORIGIN }, password = 'correct horse battery') =>
+    http().inject({ method: 'POST', url: '/api/v1/auth/console/login', payload: { username, password }, headers });
+  const cookieOf = (setCookie: string | string[] | undefined) => String(setCookie).split(';')[0]!;
+
+  it("serves the console's page, files and screens under a policy with no inline script, and nothing else of its folder", async () => {
+    const nonces = new Set<string | undefined>();
+    for (const url of ['/console', '/console/members', '/console/tokens/0190a0d2-0000-7000-8000-000000000001']) {
+      const page = await http().inject({ method: 'GET', url });
+      expect(page.statusCode).toBe(200);
+      expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(page.body).toContain('Warden console');
+      const policy = String(page.headers['content-security-policy']);
+      expect(policy).toContain("script-src 'self';");
+      // styles: the files, and the one element of React Aria's that carries this answer's nonce
+      const nonce = /style-src 'self' 'nonce-([\w+/=]{24})'/.exec(policy)?.[1];
+      expect(page.body).toContain(`<meta name="csp-nonce" nonce="${nonce}" />`);
+      nonces.add(nonce);
+      expect(policy).toContain("frame-ancestors 'none'");
+      expect(policy).not.toContain('unsafe-inline');
+      expect(page.headers['x-frame-options']).toBe('DENY');
+    }
+    expect(nonces.size).toBe(3);
+    const bundle = await http().inject({ method: 'GET', url: '/console/assets/index-abc123.js' });
+    expect(bundle.statusCode).toBe(200);
+    expect(bundle.headers['content-type']).toBe('application/javascript; charset=utf-8');
+    expect(bundle.headers['cache-control']).toContain('immutable');
+    for (const url of ['/console/secret.txt', '/console/assets/missing-1.js', '/console/..%2Fpackage.json', '/console/assets/..%2F..%2Findex.html']) {
+      const refused = await http().inject({ method: 'GET', url });
+      expect(refused.statusCode).toBe(404);
+      expect(refused.json()).toMatchObject({ code: 'route_not_found' });
+    }
+  });
+
+  it('gives the console its session in an HttpOnly, SameSite=Strict cookie on the API paths only, never in the answer', async () => {
+    await writePrincipal(principal('svc-console'));
+    const response = await consoleLogin('svc-console');
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['cache-control']).toBe('no-store');
+    expect(response.json()).toEqual({ expires_at: expect.any(String) });
+    const setCookie = String(response.headers['set-cookie']);
+    expect(setCookie).toMatch(/^warden_console=wdn_s_\w+; Path=\/api\/v1; Max-Age=\d+; HttpOnly; SameSite=Strict$/);
+    expect(setCookie).not.toContain('Secure'); // the gateway is reached over plain HTTP here
+    expect(response.body).not.toContain(cookieOf(setCookie).split('=')[1]);
+  });
+
+  it('authenticates with the cookie, changes state only from the console origin, and logout clears and ends it', async () => {
+    await writePrincipal(principal('svc-cookie'));
+    const cookie = cookieOf((await consoleLogin('svc-cookie')).headers['set-cookie']);
+    const whoami = await http().inject({ method: 'GET', url: '/api/v1/auth/whoami', headers: { cookie } });
+    expect(whoami.statusCode).toBe(200);
+    expect(whoami.json()).toMatchObject({ user_id: 'svc-cookie', credential: { kind: 'session' } });
+    for (const origin of [undefined, 'http://127.0.0.1:8080', 'https://evil.example', 'null']) {
+      const forged = await http().inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { cookie, ...(origin && { origin }) } });
+      expect(forged.statusCode).toBe(403);
+      expect(forged.json()).toMatchObject({ code: 'forbidden', detail: expect.stringContaining(CONSOLE_ORIGIN) });
+    }
+    expect((await http().inject({ method: 'GET', url: '/api/v1/auth/whoami', headers: { cookie } })).statusCode).toBe(200);
+    const logout = await http().inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { cookie, origin: CONSOLE_ORIGIN } });
+    expect(logout.statusCode).toBe(204);
+    expect(String(logout.headers['set-cookie'])).toMatch(/^warden_console=; Path=\/api\/v1; Max-Age=0; HttpOnly; SameSite=Strict/);
+    expect((await http().inject({ method: 'GET', url: '/api/v1/auth/whoami', headers: { cookie } })).statusCode).toBe(401);
+  });
+
+  it('refuses a console login from another origin, and throttles it with every other login', async () => {
+    await writePrincipal(principal('svc-console-throttled'));
+    for (const headers of [{}, { origin: 'https://evil.example' }] as Record<string, string>[]) {
+      const refused = await consoleLogin('svc-console-throttled', headers);
+      expect(refused.statusCode).toBe(403);
+      expect(refused.headers['set-cookie']).toBeUndefined();
+    }
+    for (let i = 0; i < 3; i++) expect((await consoleLogin('svc-console-throttled', { origin: CONSOLE_ORIGIN }, 'wrong password')).statusCode).toBe(401);
+    const throttled = await login('svc-console-throttled');
+    expect(throttled.statusCode).toBe(429);
+    const throttledConsole = await consoleLogin('svc-console-throttled');
+    expect(throttledConsole.statusCode).toBe(429);
+    expect(Number(throttledConsole.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('takes a credential header over the cookie, and never an API token from the cookie', async () => {
+    await writePrincipal(principal('svc-header'));
+    await writePrincipal(principal('svc-cookie-owner'));
+    const header = (await login('svc-header')).json<{ key: string }>().key;
+    const cookie = cookieOf((await consoleLogin('svc-cookie-owner')).headers['set-cookie']);
+    const both = await http().inject({ method: 'GET', url: '/api/v1/auth/whoami', headers: { cookie, authorization: `Bearer ${header}` } });
+    expect(both.json()).toMatchObject({ user_id: 'svc-header' });
+    // An API token planted in the cookie (by a sibling site, say) is not a console session.
+    const token = formatSecret('api_token', Array.from(randomBytes(32), (byte) => BASE62_ALPHABET[byte % 62]).join(''));
+    const record: CredentialRecord = { kind: 'api_token', credentialId: randomUUID(), userId: 'svc-header', organizationId: ORG, expiresAt: null, status: 'active' };
+    await redis.set(keyPrefix + credentialKey(secretHash(token)), JSON.stringify(record));
+    expect((await http().inject({ method: 'GET', url: '/api/v1/auth/whoami', headers: { 'x-api-key': token } })).statusCode).toBe(200);
+    expect((await http().inject({ method: 'GET', url: '/api/v1/auth/whoami', headers: { cookie: `warden_console=${token}` } })).statusCode).toBe(401);
   });
 
   it('logs in with the seed 003 body and answers the seed 003 shape, not to be cached', async () => {

@@ -7,6 +7,7 @@ export const PUBLIC_ROUTES: ReadonlySet<string> = new Set([
   'POST /oauth2/token',
   'GET /.well-known/oauth-authorization-server',
   'HEAD /.well-known/oauth-authorization-server',
+  'POST /api/v1/auth/console/login',
   'GET /health',
   'GET /health/live',
   'GET /health/ready',
@@ -19,14 +20,18 @@ export const PUBLIC_ROUTES: ReadonlySet<string> = new Set([
   'HEAD /metrics',
   'HEAD /api/v1/openapi.json',
   'HEAD /docs',
+  'GET /console',
+  'HEAD /console',
 ]);
 
 // The files of the interactive API page (openapi/api-docs.controller.ts), routes of Fastify's own.
 const DOCS_ASSET_ROUTE = /^\/docs\/assets\/[a-z-]+\.(css|js)$/;
+// The console's files and the paths of its screens, one route of Fastify's own (console/console.controller.ts).
+export const CONSOLE_FILES_ROUTE = '/console/*';
 
 export function isPublicRoute(method: string, routeUrl: string | undefined): boolean {
   if (routeUrl === undefined) return false;
   const upperMethod = method.toUpperCase();
-  if ((upperMethod === 'GET' || upperMethod === 'HEAD') && DOCS_ASSET_ROUTE.test(routeUrl)) return true;
+  if ((upperMethod === 'GET' || upperMethod === 'HEAD') && (DOCS_ASSET_ROUTE.test(routeUrl) || routeUrl === CONSOLE_FILES_ROUTE)) return true;
   return PUBLIC_ROUTES.has(`${upperMethod} ${routeUrl}`);
 }

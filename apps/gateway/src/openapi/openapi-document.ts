@@ -41,7 +41,9 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
 type Method = (typeof METHODS)[number];
 
 // Routes answered by the gateway itself, from nothing but the request: no service behind them can be down.
-const SELF_ANSWERED = /^\/(health(\/.*)?|metrics|docs|api\/v1\/openapi\.json|api\/v1\/auth\/whoami)$/;
+const SELF_ANSWERED = /^\/(health(\/.*)?|metrics|docs|console|api\/v1\/openapi\.json|api\/v1\/auth\/whoami)$/;
+// Logins: public, throttled (429), and refused for a wrong password (401).
+const LOGIN_ROUTES: ReadonlySet<string> = new Set(['POST /api/v1/auth/login', 'POST /api/v1/auth/console/login']);
 
 // The error codes a route's service may answer, by the first segment under /api/v1.
 const COMMON_CODES: readonly ErrorCode[] = Object.values(CommonErrorCode);
@@ -279,7 +281,7 @@ function describeOperation(path: string, method: Method, operation: OperationObj
     Object.assign(operation, platform);
     operation.tags = ['operations'];
   }
-  if (path === OPENAPI_DOCUMENT_PATH || path === '/docs') operation.tags = ['operations'];
+  if (path === OPENAPI_DOCUMENT_PATH || path === '/docs' || path === '/console') operation.tags = ['operations'];
   if (isPublic) operation.security = [];
   const idempotent = IDEMPOTENT_METHODS.has(method.toUpperCase()) && !isPublic;
   operation.parameters = [
@@ -298,12 +300,15 @@ function describeOperation(path: string, method: Method, operation: OperationObj
   // a resource named in the path, the body or the query may be missing (or another organization's)
   if (path.includes('{') || (hasInput && !isPublic)) statuses.add(404);
   if (method !== 'get' && !isPublic) [409, 422].forEach((status) => statuses.add(status));
-  if (route === 'POST /api/v1/auth/login') [401, 429].forEach((status) => statuses.add(status));
+  if (LOGIN_ROUTES.has(route)) [401, 429].forEach((status) => statuses.add(status));
+  // the console's login comes only from the console's origin; its page is there once built
+  if (route === 'POST /api/v1/auth/console/login') statuses.add(403);
+  if (route === 'GET /console') statuses.add(404);
   if (!SELF_ANSWERED.test(path)) statuses.add(503);
   for (const status of [...statuses].sort()) {
     // A status the route describes itself (the /oauth2 endpoints' RFC 6749 errors) is left as it is.
     if (operation.responses[String(status)] !== undefined) continue;
-    const answered = codes.filter((code) => httpStatusFor(code) === status && (status !== 429 || route === 'POST /api/v1/auth/login'));
+    const answered = codes.filter((code) => httpStatusFor(code) === status && (status !== 429 || LOGIN_ROUTES.has(route)));
     if (answered.length === 0) continue;
     operation.responses[String(status)] = {
       description: answered.map((code) => `\`${code}\`: ${problemTitleFor(code)}`).join('; '),

@@ -15,8 +15,11 @@ export function parseUserSort(sort?: string, direction?: 'asc' | 'desc'): UserSo
   return { key: key as UserSortKey, descending };
 }
 
+/** The name a listing shows (friendly name, else first and last name, else username), in lower case. */
+export const LISTED_NAME = `lower(coalesce(friendly_name, nullif(trim(concat_ws(' ', first_name, last_name)), ''), username))`;
+
 const SORT_EXPRESSIONS: Record<UserSortKey, string> = {
-  name: `lower(coalesce(friendly_name, nullif(trim(concat_ws(' ', first_name, last_name)), ''), username))`,
+  name: LISTED_NAME,
   account_type: 'account_type',
   role: `array_to_string(roles, ',')`,
   last_active: 'last_active_at',

@@ -47,6 +47,7 @@ import { loadCustomRoles } from '../shared/custom-roles';
 import { createdId, settledExisting } from '../shared/retried-create';
 import { UsersContext } from '../shared/users-context';
 import { normalizeNewUser, referencedId, roleNames } from './new-user';
+import { searchCondition, searchPattern } from './user-search';
 import { orderByClause, parseUserSort } from './user-sort';
 import { UserListingRow, toUserListItem, toUserView } from './user-view';
 
@@ -168,6 +169,7 @@ export class UsersService {
     if (query.role) add((n) => `$${n} = ANY(roles)`, query.role);
     if (query.team) add((n) => `$${n} = ANY(teams)`, query.team);
     if (query.status) add((n) => `status = $${n}`, query.status);
+    if (query.search) add(searchCondition, searchPattern(query.search));
     // A team-scoped users:read (a manager) sees the members of the manager's own teams only.
     const scoped = !principal.unrestricted && principal.permissions['users:read'] === 'team';
     if (scoped) add((n) => `teams && $${n}::text[]`, principal.teams);

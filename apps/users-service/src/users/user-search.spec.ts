@@ -1,0 +1,15 @@
+import { searchCondition, searchPattern } from './user-search';
+
+describe('the members search', () => {
+  it('matches any part, in any case, of what was typed literally', () => {
+    expect(searchPattern('DocuSign')).toBe('%docusign%');
+    expect(searchPattern('100%_off\\')).toBe('%100\\%\\_off\\\\%');
+  });
+
+  it('looks in the name shown, the username and the email', () => {
+    const condition = searchCondition(3);
+    expect(condition).toContain("lower(username) LIKE $3 ESCAPE '\\'");
+    expect(condition).toContain("lower(coalesce(email, '')) LIKE $3");
+    expect(condition).toMatch(/^\(lower\(coalesce\(friendly_name/);
+  });
+});
