@@ -234,7 +234,7 @@ describe('gateway authentication over HTTP', () => {
     // An API token planted in the cookie (by a sibling site, say) is not a console session.
     const token = formatSecret('api_token', Array.from(randomBytes(32), (byte) => BASE62_ALPHABET[byte % 62]).join(''));
     const record: CredentialRecord = { kind: 'api_token', credentialId: randomUUID(), userId: 'svc-header', organizationId: ORG, expiresAt: null, status: 'active' };
-    await redis.set(keyPrefix + credentialKey(secretHash(token)), JSON.stringify(record));
+    await redis.set(keyPrefix + credentialGenerationPrefix('') + credentialKey(secretHash(token)), JSON.stringify(record));
     expect((await http().inject({ method: 'GET', url: '/api/v1/auth/whoami', headers: { 'x-api-key': token } })).statusCode).toBe(200);
     expect((await http().inject({ method: 'GET', url: '/api/v1/auth/whoami', headers: { cookie: `warden_console=${token}` } })).statusCode).toBe(401);
   });
