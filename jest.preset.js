@@ -1,8 +1,10 @@
+const path = require('node:path');
 const swcOptions = require('./tools/swc-options.cjs');
 const { compilerOptions } = require('./tsconfig.base.json');
 
+// Absolute, so that a project's own config (rootDir: the project) resolves them as the tiers do.
 const moduleNameMapper = Object.fromEntries(
-  Object.entries(compilerOptions.paths).map(([alias, [target]]) => [`^${alias}$`, `<rootDir>/${target}`]),
+  Object.entries(compilerOptions.paths).map(([alias, [target]]) => [`^${alias}$`, path.join(__dirname, target)]),
 );
 
 module.exports = {
