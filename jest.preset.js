@@ -1,10 +1,12 @@
+const path = require('node:path');
 const swcOptions = require('./tools/swc-options.cjs');
 const { compilerOptions } = require('./tsconfig.base.json');
 
+// Absolute, so that a project's own config (rootDir: the project) resolves them as the tiers do.
 const moduleNameMapper = {
-  ...Object.fromEntries(Object.entries(compilerOptions.paths).map(([alias, [target]]) => [`^${alias}$`, `<rootDir>/${target}`])),
+  ...Object.fromEntries(Object.entries(compilerOptions.paths).map(([alias, [target]]) => [`^${alias}$`, path.join(__dirname, target)])),
   // the console's build-time module (apps/console/vite.config.mts), made the same way for its component tests
-  '^virtual:warden-body-schemas$': '<rootDir>/apps/console/tools/body-schemas.module.cjs',
+  '^virtual:warden-body-schemas$': path.join(__dirname, 'apps/console/tools/body-schemas.module.cjs'),
 };
 const swc = swcOptions();
 // The console's components (TSX, React's automatic runtime); their tests run under jsdom.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Starts the whole system on this machine: the servers (if down), a fresh build, and the
-# four services in the background. Logs go to tmp/logs/<service>.log; `npm stop` stops them.
+# Starts the whole system on this machine: the servers (if down), the build (Nx compiles only
+# the projects that changed since the last one), and the four services in the background.
+# Logs go to tmp/logs/<service>.log; `npm stop` stops them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,21 +1,14 @@
-// One place for the SWC settings shared by the build and by jest, so that what the
-// tests run is compiled exactly as what ships. baseUrl must be absolute for SWC.
+// The SWC settings of the build (.swcrc, which Nx's build targets compile with) for the
+// tools that call SWC themselves (jest, the library packer), so that what the tests run is
+// compiled exactly as what ships. Called from code, SWC wants baseUrl absolute; the build's
+// `exclude` (test files stay out of dist/) is the build's alone.
+const { readFileSync } = require('node:fs');
 const path = require('node:path');
-const { compilerOptions } = require('../tsconfig.base.json');
 
 const root = path.resolve(__dirname, '..');
 
 module.exports = function swcOptions() {
-  return {
-    jsc: {
-      parser: { syntax: 'typescript', decorators: true },
-      transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
-      target: 'es2022',
-      keepClassNames: true,
-      baseUrl: root,
-      paths: compilerOptions.paths,
-    },
-    module: { type: 'commonjs' },
-    sourceMaps: 'inline',
-  };
+  const swcrc = JSON.parse(readFileSync(path.join(root, '.swcrc'), 'utf8'));
+  delete swcrc.exclude;
+  return { ...swcrc, jsc: { ...swcrc.jsc, baseUrl: path.resolve(root, swcrc.jsc.baseUrl) }, sourceMaps: 'inline' };
 };

@@ -81,7 +81,7 @@ interface Token {
 
 beforeAll(async () => {
   if (!existsSync(CLI))
-    throw new Error(`${CLI} is missing: build first (WARDEN_DIST=... node tools/build.mjs)`);
+    throw new Error(`${CLI} is missing: build first (npm run build)`);
   system = await startSystem();
   folder = await mkdtemp(path.join(tmpdir(), 'warden-cli-'));
   credentials = path.join(folder, 'config', 'warden', 'credentials');
