@@ -5,7 +5,7 @@
 // reached, is refused and audited.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApiClient, RunningSystem, startSystem } from '@warden/testing';
+import { ApiClient, RunningSystem, pollUntil, startSystem } from '@warden/testing';
 import { JWK, SignJWT, exportJWK, generateKeyPair } from 'jose';
 
 type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
@@ -178,8 +178,20 @@ describe('workload identity federation', () => {
       const page = await admin.get<{ results: { data: Record<string, unknown> }[] }>(`/audit/events?limit=500&order=newest&event_type=${type}`);
       return page.body.results;
     };
-    for (let attempt = 0; attempt < 50 && (await recorded('FederationRuleRemoved')).length === 0; attempt++) await new Promise((resolve) => setTimeout(resolve, 200));
-    const grants = (await recorded('AccessTokensGranted')).flatMap((record) => record.data['grants'] as { grantType: string; clientAuthentication: string }[]);
+    type Grant = { grantType: string; clientAuthentication: string };
+    const exchangeRecorded = (grants: Grant[]) =>
+      grants.some((grant) => grant.grantType === 'urn:ietf:params:oauth:grant-type:token-exchange' && grant.clientAuthentication === 'workload_identity');
+    // The audit log is fed from each service's event stream: wait until what was answered is recorded.
+    let grants: Grant[] = [];
+    await pollUntil(
+      async () => {
+        grants = (await recorded('AccessTokensGranted')).flatMap((record) => record.data['grants'] as Grant[]);
+        return exchangeRecorded(grants) && (await recorded('FederationRuleRemoved')).length > 0;
+      },
+      'the audit log to record the exchanges and the rule removal',
+      60_000,
+      200,
+    );
     expect(grants).toContainEqual(expect.objectContaining({ grantType: 'urn:ietf:params:oauth:grant-type:token-exchange', clientAuthentication: 'workload_identity' }));
     const reasons = (await recorded('AccessTokenRequestsRefused')).flatMap((record) => (record.data['refusals'] as { reason: string }[]).map((refusal) => refusal.reason));
     expect(reasons).toContainEqual(expect.stringContaining('match no rule'));
