@@ -13,7 +13,7 @@ import { EventStore } from '@warden/event-store';
 import { PostgresEventStore } from '@warden/event-store-postgres';
 import { silentMessagingLog } from '@warden/messaging';
 import type { RedisClient } from '@warden/redis';
-import { TEST_DATABASE_URL, deleteRedisPrefix, redisKeysWithPrefix, testRedis, uniqueTestId, writePrincipalRecord } from '@warden/testing';
+import { TEST_DATABASE_URL, deleteRedisPrefix, pollUntil, redisKeysWithPrefix, testRedis, uniqueTestId, writePrincipalRecord } from '@warden/testing';
 import { CredentialReadModelUnavailableError, verifyCredential } from '@warden/token-verifier';
 import { TokensService } from '../tokens/tokens.service';
 import { CredentialReadModel } from './credential-read-model';
@@ -159,9 +159,8 @@ describe('replaying the token read model', () => {
     expect((await verify(issuedDuring.token)).ok).toBe(true);
     expect(await tokens.get(send({ id: valid[0]!.id }))).toMatchObject({ id: valid[0]!.id, status: 'active' });
     expect(await readModel.countOwnedTokens(SVC)).toBe(valid.length + 1);
-    // The base generation is gone once retired; the new one holds every credential.
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(await redisKeysWithPrefix(redis, `${keyPrefix}${credentialGenerationPrefix('')}credential:`)).toEqual([]);
+    // The base generation is gone once retired (a timer after the swap); the new one holds every credential.
+    await pollUntil(async () => (await redisKeysWithPrefix(redis, `${keyPrefix}${credentialGenerationPrefix('')}credential:`)).length === 0, 'the replaced generation retired');
     expect(await redisKeysWithPrefix(redis, `${keyPrefix}${credentialGenerationPrefix(started.replay_id)}credential:`)).toHaveLength(valid.length + 1 + 1 + toRevoke.length);
   });
 
