@@ -1,5 +1,5 @@
 import { PrincipalView } from './principal';
-import { ReadModelReplayView, ReplayRuns, replayModeOf, requireReplayOperator, withReplayRate } from './read-models';
+import { ReadModelReplayView, ReplayGeneration, ReplayRuns, newReplayView, replayModeOf, requireReplayOperator, runReplay, withReplayRate } from './read-models';
 import { RequestContext } from './request-context';
 
 const principal = (platformAdmin: boolean): PrincipalView => ({
@@ -83,5 +83,59 @@ describe('a replay run', () => {
     expect(runs.status()).toMatchObject({ replay_id: 'first', state: 'succeeded' });
     expect(runs.start(run(view({ replay_id: 'third' })))).toMatchObject({ replay_id: 'third', state: 'running' });
     expect(started).toBe(2);
+  });
+});
+
+describe('running a replay over a read model\'s generation', () => {
+  const clock = () => new Date('2026-01-01T00:00:10.000Z');
+  // A generation that records what the run asked of it, in order; `fail` makes one step throw.
+  const generation = (fail?: keyof ReplayGeneration) => {
+    const calls: string[] = [];
+    const step =
+      <T>(name: keyof ReplayGeneration, value: T, applied = 0) =>
+      async (progress?: (count: number) => void) => {
+        calls.push(name);
+        if (fail === name) throw new Error(`${name} broke`);
+        if (applied > 0) progress!(applied);
+        return value;
+      };
+    const parts: ReplayGeneration = {
+      countEvents: step('countEvents', 10),
+      create: step('create', undefined),
+      fill: step('fill', undefined, 10),
+      swap: step('swap', undefined, 2),
+      compare: step('compare', { compared: 4, differences: [] }, 2),
+      drop: step('drop', undefined),
+    };
+    return { parts, calls };
+  };
+
+  it('fills then swaps, keeps the swapped generation, and counts what the catch-up added', async () => {
+    const { parts, calls } = generation();
+    const seen: number[] = [];
+    const view = await runReplay(newReplayView('tokens', 'r1', 'swap', new Date('2026-01-01T00:00:00.000Z')), parts, { clock, onProgress: (v) => seen.push(v.events_done) });
+    expect(calls).toEqual(['countEvents', 'create', 'fill', 'swap']);
+    expect(seen).toEqual([10, 12]);
+    expect(view).toMatchObject({ state: 'succeeded', error: null, report: null, events_done: 12, events_total: 12, events_per_second: 1, seconds_left: 0, finished_at: '2026-01-01T00:00:10.000Z' });
+  });
+
+  it('compares, reports, and drops the scratch generation before it shows as finished', async () => {
+    const { parts, calls } = generation();
+    const view = await runReplay(newReplayView('tokens', 'r1', 'compare', clock()), parts, { clock });
+    expect(calls).toEqual(['countEvents', 'create', 'fill', 'compare', 'drop']);
+    expect(view).toMatchObject({ state: 'succeeded', report: { compared: 4, differences: [] } });
+  });
+
+  it('fails with the error of the step that threw, drops what it made, and never throws', async () => {
+    const { parts, calls } = generation('fill');
+    const failed = await runReplay(newReplayView('tokens', 'r1', 'swap', clock()), parts, { clock });
+    expect(calls).toEqual(['countEvents', 'create', 'fill', 'drop']);
+    expect(failed).toMatchObject({ state: 'failed', error: 'fill broke', report: null, finished_at: expect.any(String) });
+    // A drop that fails too leaves the run failed with the first error.
+    const both = generation('swap');
+    both.parts.drop = async () => {
+      throw new Error('drop broke');
+    };
+    expect(await runReplay(newReplayView('tokens', 'r2', 'swap', clock()), both.parts, { clock })).toMatchObject({ state: 'failed', error: 'swap broke' });
   });
 });

@@ -180,3 +180,77 @@ export class ReplayRuns {
     return this.status();
   }
 }
+
+/** The view of a run that starts now: nothing done, nothing counted yet. */
+export function newReplayView(readModel: ReadModelReplayView['read_model'], replayId: string, mode: ReplayMode, startedAt: Date): ReadModelReplayView {
+  return {
+    read_model: readModel,
+    replay_id: replayId,
+    mode,
+    state: 'running',
+    started_at: startedAt.toISOString(),
+    finished_at: null,
+    events_done: 0,
+    events_total: 0,
+    events_per_second: 0,
+    seconds_left: null,
+    error: null,
+    report: null,
+  };
+}
+
+/** Counts events as a replay applies them, `count` at a time. */
+export type ReplayProgress = (count: number) => void;
+
+/**
+ * What one read model brings to a replay: a scratch generation beside the live one, filled
+ * from the log while the live one keeps serving, then swapped in or compared with it. Where
+ * the generation lives (tables, a Redis key prefix) and how a swap stays atomic for readers
+ * is the read model's own; the run around it is `runReplay`'s.
+ */
+export interface ReplayGeneration {
+  /** Events a whole replay reads, for the run's progress. */
+  countEvents(): Promise<number>;
+  /** Makes the empty scratch generation. */
+  create(): Promise<void>;
+  /** The bulk of the work: everything in the log so far, with the live read model serving. */
+  fill(applied: ReplayProgress): Promise<void>;
+  /** Catches up with what was appended meanwhile and puts the scratch generation in place of the live one. */
+  swap(applied: ReplayProgress): Promise<void>;
+  /** Catches up and reports every difference between the live generation and the scratch one. */
+  compare(applied: ReplayProgress): Promise<ReadModelCompareReport>;
+  /** Removes the scratch generation (after a compare, or a failure); never the live one. */
+  drop(): Promise<void>;
+}
+
+/**
+ * Runs one replay on `view` (updated in place as it goes, for whoever shows its status):
+ * count, create, fill, then swap or compare; a compare's or a failed run's scratch
+ * generation is dropped before the run shows as finished, so a client seeing it finished may
+ * start the next at once. Never throws: a failure is the view's `failed` state and `error`.
+ */
+export async function runReplay(
+  view: ReadModelReplayView,
+  generation: ReplayGeneration,
+  options: { clock?: () => Date; onProgress?: (view: ReadModelReplayView) => void } = {},
+): Promise<ReadModelReplayView> {
+  const applied: ReplayProgress = (count) => {
+    view.events_done += count;
+    options.onProgress?.(view);
+  };
+  const outcome: Pick<ReadModelReplayView, 'state' | 'error' | 'report'> = { state: 'succeeded', error: null, report: null };
+  try {
+    view.events_total = await generation.countEvents();
+    await generation.create();
+    await generation.fill(applied);
+    if (view.mode === 'compare') outcome.report = await generation.compare(applied);
+    else await generation.swap(applied);
+  } catch (error) {
+    outcome.state = 'failed';
+    outcome.error = error instanceof Error ? error.message : String(error);
+  }
+  if (view.mode === 'compare' || outcome.state === 'failed') await generation.drop().catch(() => undefined);
+  // Events appended while the run went on are done too.
+  Object.assign(view, outcome, { events_total: Math.max(view.events_total, view.events_done), finished_at: (options.clock ?? (() => new Date()))().toISOString() });
+  return withReplayRate(view);
+}

@@ -1,4 +1,4 @@
-// Replays the audit log from the services' event stores (issue 5): every event of every
+// Replays the audit log from the services' event stores: every event of every
 // audited store is recorded again, secrets removed as the ingestor removes them, into a
 // fresh generation of the audit tables beside the live ones (`audit_records_replay_<id>`,
 // `audit_chain_heads_replay_<id>`), while the live log keeps serving and ingesting.
@@ -22,7 +22,7 @@
 // only up to the position read before settling: later ones may still be on their way.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ReadModelCompareReport, ReadModelDifference, ReadModelReplayView, ReplayMode, ReplayRuns, withReplayRate } from '@warden/contracts';
+import { ReadModelCompareReport, ReadModelDifference, ReadModelReplayView, ReplayMode, ReplayProgress, ReplayRuns, newReplayView, runReplay } from '@warden/contracts';
 import { RecordedEvent } from '@warden/event-store';
 import { handOverIndexNames, quoteIdentifier } from '@warden/event-store-postgres';
 import { exportReplayProgress } from '@warden/platform';
@@ -98,47 +98,28 @@ export class AuditLogReplay {
 
   /** One whole run; resolves with its final view, a failed run included. */
   async run(mode: ReplayMode = 'swap'): Promise<ReadModelReplayView> {
+    const clock = this.options.clock ?? (() => new Date());
     const replayId = randomUUID();
-    const now = () => (this.options.clock ?? (() => new Date()))();
-    const view: ReadModelReplayView = {
-      read_model: AUDIT_LOG_READ_MODEL,
-      replay_id: replayId,
-      mode,
-      state: 'running',
-      started_at: now().toISOString(),
-      finished_at: null,
-      events_done: 0,
-      events_total: 0,
-      events_per_second: 0,
-      seconds_left: null,
-      error: null,
-      report: null,
-    };
+    const view = newReplayView(AUDIT_LOG_READ_MODEL, replayId, mode, clock());
     this.runs.track(view);
     const generation = this.generation(replayId);
-    const applied = (count: number) => (view.events_done += count);
-    // The run shows as finished only once its scratch tables are gone: a client seeing it
-    // finished may start the next run at once.
-    const outcome: Pick<ReadModelReplayView, 'state' | 'error' | 'report'> = { state: 'succeeded', error: null, report: null };
-    try {
-      view.events_total = await this.countEvents();
-      await this.createGeneration(generation);
-      // The bulk of the work, with the live log serving and ingesting.
-      await this.readSources(this.options.pool, generation, applied);
-      if (mode === 'compare') {
-        const horizon = new Map(generation.after);
-        await this.settle(generation);
-        outcome.report = await this.compare(generation, horizon, applied);
-      } else {
-        await this.swap(generation, applied);
-      }
-    } catch (error) {
-      outcome.state = 'failed';
-      outcome.error = error instanceof Error ? error.message : String(error);
-    }
-    if (mode === 'compare' || outcome.state === 'failed') await this.dropGeneration(generation).catch(() => undefined);
-    Object.assign(view, outcome, { finished_at: now().toISOString() });
-    return withReplayRate(view);
+    return runReplay(
+      view,
+      {
+        countEvents: () => this.countEvents(),
+        create: () => this.createGeneration(generation),
+        // The bulk of the work, with the live log serving and ingesting.
+        fill: (applied) => this.readSources(this.options.pool, generation, applied),
+        swap: (applied) => this.swap(generation, applied),
+        compare: async (applied) => {
+          const horizon = new Map(generation.after);
+          await this.settle(generation);
+          return this.compare(generation, horizon, applied);
+        },
+        drop: () => this.dropGeneration(generation),
+      },
+      { clock },
+    );
   }
 
   private async countEvents(): Promise<number> {
@@ -185,7 +166,7 @@ export class AuditLogReplay {
   }
 
   /** Reads every source from where this run left it up to its current end, recording each page into the fresh tables. */
-  private async readSources(db: Queryable, generation: Generation, applied: (count: number) => void): Promise<void> {
+  private async readSources(db: Queryable, generation: Generation, applied: ReplayProgress): Promise<void> {
     const pageSize = this.options.pageSize ?? 1000;
     for (const service of this.options.sources.services()) {
       const store = await this.options.sources.open(service);
@@ -256,7 +237,7 @@ export class AuditLogReplay {
    * with the stores and compares each record by event id, content only. A record only the
    * replay has counts as missing from the live log if it was read before settling.
    */
-  private async compare(generation: Generation, horizon: Map<string, string>, applied: (count: number) => void): Promise<ReadModelCompareReport> {
+  private async compare(generation: Generation, horizon: Map<string, string>, applied: ReplayProgress): Promise<ReadModelCompareReport> {
     const client = await this.options.pool.connect();
     try {
       await client.query('BEGIN');
@@ -288,7 +269,7 @@ export class AuditLogReplay {
    * catches the fresh tables up with the stores, and renames them in place of the live
    * ones, indexes and sequence included, under the names the migrations know.
    */
-  private async swap(generation: Generation, applied: (count: number) => void): Promise<void> {
+  private async swap(generation: Generation, applied: ReplayProgress): Promise<void> {
     const client = await this.options.pool.connect();
     try {
       await client.query('BEGIN');

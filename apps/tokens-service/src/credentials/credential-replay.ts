@@ -5,10 +5,14 @@ import {
   ReadModelDifference,
   ReadModelReplayView,
   ReplayMode,
+  ReplayProgress,
   WardenError,
   credentialGenerationPrefix,
+  newReplayView,
+  runReplay,
+  withReplayRate,
 } from '@warden/contracts';
-import { EventStore } from '@warden/event-store';
+import { EventStore, LogPosition } from '@warden/event-store';
 import { GenerationSwap, MessagingLog, stderrMessagingLog } from '@warden/messaging';
 import { exportReplayProgress } from '@warden/platform';
 import { RedisClient, globEscaped, scanKeys, unlinkKeys } from '@warden/redis';
@@ -36,7 +40,7 @@ const SWAP_ATTEMPTS = 20;
 const STATUS_KEY = `${CREDENTIAL_READ_MODEL}:replay`;
 
 /**
- * Replays the credential read model (issue 5): into a fresh generation beside the live one,
+ * Replays the credential read model: into a fresh generation beside the live one,
  * caught up with what is appended meanwhile, then swapped in by switching the pointer the
  * verifier reads in its one round trip, so verification never pauses and never sees half a
  * read model. A compare run replays into a scratch generation and reports every difference
@@ -60,26 +64,12 @@ export class CredentialReplay {
     if (this.running || (current?.state === 'running' && !this.isStale(current))) {
       throw new WardenError(CommonErrorCode.ConcurrencyConflict, 'a replay of the tokens read model is already running');
     }
-    const now = this.clock().toISOString();
-    const view: ReadModelReplayView = {
-      read_model: 'tokens',
-      replay_id: `${Date.now().toString(36)}${randomBytes(4).toString('hex')}`,
-      mode,
-      state: 'running',
-      started_at: now,
-      finished_at: null,
-      events_done: 0,
-      events_total: await this.options.store.countAfter(undefined, Number.MAX_SAFE_INTEGER),
-      events_per_second: 0,
-      seconds_left: null,
-      error: null,
-      report: null,
-    };
+    const view = newReplayView('tokens', `${Date.now().toString(36)}${randomBytes(4).toString('hex')}`, mode, this.clock());
     await this.save(view);
     this.running = this.run(view).finally(() => {
       this.running = undefined;
     });
-    return view;
+    return withReplayRate(view);
   }
 
   /** The current or last run; null when none ran. */
@@ -96,60 +86,66 @@ export class CredentialReplay {
   }
 
   private async run(view: ReadModelReplayView): Promise<void> {
-    const { readModel } = this.options;
-    const started = Date.now();
+    const { readModel, store } = this.options;
     const generation = view.replay_id;
     const runner = readModel.runnerFor(generation);
-    let lastSaved = 0;
-    const progress = (done: number) => {
-      const seconds = (Date.now() - started) / 1000;
-      view.events_done = done;
-      view.events_total = Math.max(view.events_total, done);
-      view.events_per_second = seconds > 0 ? Math.round(done / seconds) : 0;
-      view.seconds_left = view.events_per_second > 0 ? Math.ceil((view.events_total - done) / view.events_per_second) : null;
-      if (Date.now() - lastSaved > 250) {
-        lastSaved = Date.now();
-        void this.save(view).catch(() => undefined);
-      }
+    let live = '';
+    let last: LogPosition | undefined;
+    /** Reads the log after where the replay stopped, into the scratch generation. */
+    const catchUp = async (applied: ReplayProgress) => {
+      const progress = counted(applied);
+      const more = await runner.catchUp(last, progress);
+      progress(more.events);
+      last = more.last ?? last;
     };
-    try {
-      const live = await readModel.liveGeneration();
-      let { events, last } = await runner.replayAll(progress);
-      if (view.mode === 'compare') {
-        view.report = await this.compareSettled(live, generation, async () => {
-          const more = await runner.catchUp(last, (n) => progress(events + n));
-          events += more.events;
-          last = more.last ?? last;
-        });
-        await this.deleteGeneration(generation);
-      } else {
-        let swapped = false;
-        for (let attempt = 0; attempt < SWAP_ATTEMPTS && !swapped; attempt++) {
-          const outcome: GenerationSwap = await runner.swapIn(readModel.runnerFor(live));
-          if (outcome === 'moved') throw new Error('another replay swapped the read model meanwhile');
-          swapped = outcome === 'swapped';
-          if (!swapped) {
+    let lastSaved = 0;
+    await runReplay(
+      view,
+      {
+        countEvents: () => store.countAfter(undefined, Number.MAX_SAFE_INTEGER),
+        // A generation is a key prefix: nothing to make but the note of which one is live.
+        create: async () => {
+          live = await readModel.liveGeneration();
+        },
+        fill: async (applied) => {
+          const progress = counted(applied);
+          const all = await runner.replayAll(progress);
+          progress(all.events);
+          last = all.last;
+        },
+        compare: (applied) => this.compareSettled(live, generation, () => catchUp(applied)),
+        swap: async (applied) => {
+          let swapped = false;
+          for (let attempt = 0; attempt < SWAP_ATTEMPTS && !swapped; attempt++) {
+            const outcome: GenerationSwap = await runner.swapIn(readModel.runnerFor(live));
+            if (outcome === 'moved') throw new Error('another replay swapped the read model meanwhile');
+            swapped = outcome === 'swapped';
             // Events were applied live after the replay's last read: read them too.
-            const more = await runner.catchUp(last, (n) => progress(events + n));
-            events += more.events;
-            last = more.last ?? last;
+            if (!swapped) await catchUp(applied);
           }
-        }
-        if (!swapped) throw new Error(`the replay did not catch up with the live read model in ${SWAP_ATTEMPTS} attempts`);
-        this.log('info', 'credential read model replayed and swapped in', { projection: CREDENTIAL_READ_MODEL, generation, replaced: live, events });
-        await readModel.liveRunner();
-        // Readers that looked the pointer up just before the swap may still read the old one.
-        setTimeout(() => {
-          this.deleteGeneration(live).catch((error: unknown) => this.log('warn', 'deleting a replaced generation failed', { generation: live, error: String(error) }));
-        }, this.options.retireAfterMs ?? 2000).unref();
-      }
-      progress(events);
-      Object.assign(view, { state: 'succeeded', finished_at: this.clock().toISOString(), seconds_left: 0 });
-    } catch (error) {
-      Object.assign(view, { state: 'failed', finished_at: this.clock().toISOString(), error: error instanceof Error ? error.message : String(error) });
-      this.log('error', 'credential read model replay failed', { projection: CREDENTIAL_READ_MODEL, generation, error: view.error });
-      if ((await readModel.liveGeneration()) !== generation) await this.deleteGeneration(generation).catch(() => undefined);
-    }
+          if (!swapped) throw new Error(`the replay did not catch up with the live read model in ${SWAP_ATTEMPTS} attempts`);
+          this.log('info', 'credential read model replayed and swapped in', { projection: CREDENTIAL_READ_MODEL, generation, replaced: live, events: view.events_done });
+          await readModel.liveRunner();
+          // Readers that looked the pointer up just before the swap may still read the old one.
+          setTimeout(() => {
+            this.deleteGeneration(live).catch((error: unknown) => this.log('warn', 'deleting a replaced generation failed', { generation: live, error: String(error) }));
+          }, this.options.retireAfterMs ?? 2000).unref();
+        },
+        // Never the live one: a swap that failed after switching the pointer keeps it.
+        drop: async () => {
+          if ((await readModel.liveGeneration()) !== generation) await this.deleteGeneration(generation);
+        },
+      },
+      {
+        clock: this.clock,
+        onProgress: () => {
+          if (Date.now() - lastSaved < 250) return;
+          lastSaved = Date.now();
+          void this.save(view).catch(() => undefined);
+        },
+      },
+    );
+    if (view.state === 'failed') this.log('error', 'credential read model replay failed', { projection: CREDENTIAL_READ_MODEL, generation, error: view.error });
     await this.save(view);
   }
 
@@ -231,6 +227,15 @@ export class CredentialReplay {
   }
 
   private async save(view: ReadModelReplayView): Promise<void> {
-    await this.options.redis.set(this.options.keyPrefix + STATUS_KEY, JSON.stringify({ ...view, updated_at: new Date().toISOString() }));
+    await this.options.redis.set(this.options.keyPrefix + STATUS_KEY, JSON.stringify({ ...withReplayRate(view), updated_at: new Date().toISOString() }));
   }
+}
+
+/** A progress that reports running totals (the projection runner's) turned into the increments a replay counts. */
+function counted(applied: ReplayProgress): (done: number) => void {
+  let reported = 0;
+  return (done) => {
+    if (done > reported) applied(done - reported);
+    reported = Math.max(reported, done);
+  };
 }

@@ -1,11 +1,11 @@
-// Replays the users listing from the event store (issue 5): into a fresh generation of its
+// Replays the users listing from the event store: into a fresh generation of its
 // tables beside the live ones (`user_listing_replay_<id>`, ...), then, in one short
 // transaction that holds the live checkpoint (so the tailer waits), both are brought to the
 // same position and either the fresh tables are renamed in place of the live ones (swap)
 // or every row is compared with the live one (compare) and the fresh tables dropped.
 // Readers are never held for more than that transaction's renames.
 import { randomUUID } from 'node:crypto';
-import { ReadModelCompareReport, ReadModelDifference, ReadModelReplayView, ReplayMode, ReplayRuns, withReplayRate } from '@warden/contracts';
+import { ReadModelCompareReport, ReadModelDifference, ReadModelReplayView, ReplayMode, ReplayProgress, ReplayRuns, newReplayView, runReplay } from '@warden/contracts';
 import { EventStore, RecordedEvent } from '@warden/event-store';
 import { handOverIndexNames, quoteIdentifier } from '@warden/event-store-postgres';
 import { exportReplayProgress } from '@warden/platform';
@@ -51,48 +51,34 @@ export class ListingReplay {
   /** One whole run; resolves with its final view, a failed run included. */
   async run(mode: ReplayMode = 'swap'): Promise<ReadModelReplayView> {
     const { pool, store, live } = this.options;
+    const clock = this.options.clock ?? (() => new Date());
     const replayId = randomUUID();
-    const now = () => (this.options.clock ?? (() => new Date()))();
-    const view: ReadModelReplayView = {
-      read_model: USERS_LISTING_READ_MODEL,
-      replay_id: replayId,
-      mode,
-      state: 'running',
-      started_at: now().toISOString(),
-      finished_at: null,
-      events_done: 0,
-      events_total: 0,
-      events_per_second: 0,
-      seconds_left: null,
-      error: null,
-      report: null,
-    };
+    const view = newReplayView(USERS_LISTING_READ_MODEL, replayId, mode, clock());
     // Set before the first await: start() answers this run, not the previous one (or none).
     this.runs.track(view);
     const suffix = `_replay_${replayId.slice(0, 8)}`;
     const fresh = new ListingProjection(pool, live.schema, { suffix, projection: `${LISTING_PROJECTION}${suffix}` });
-    try {
-      view.events_total = await store.countAfter(undefined, COUNT_LIMIT);
-      await this.createGeneration(fresh);
-      // The bulk of the work, with the live listing serving and its tailer running.
-      let after: string | undefined;
-      for (;;) {
-        const page = await store.readAll({ after, limit: PAGE_SIZE });
-        if (page.length === 0) break;
-        await fresh.applyBatch(page);
-        after = page[page.length - 1]!.position;
-        view.events_done += page.length;
-      }
-      view.report = await this.finish(fresh, mode, (applied) => (view.events_done += applied));
-      view.state = 'succeeded';
-    } catch (error) {
-      view.state = 'failed';
-      view.error = error instanceof Error ? error.message : String(error);
-    } finally {
-      if (mode === 'compare' || view.state === 'failed') await this.dropGeneration(fresh).catch(() => undefined);
-      view.finished_at = now().toISOString();
-    }
-    return withReplayRate(view);
+    return runReplay(
+      view,
+      {
+        countEvents: () => store.countAfter(undefined, COUNT_LIMIT),
+        create: () => this.createGeneration(fresh),
+        fill: async (applied) => {
+          let after: string | undefined;
+          for (;;) {
+            const page = await store.readAll({ after, limit: PAGE_SIZE });
+            if (page.length === 0) break;
+            await fresh.applyBatch(page);
+            after = page[page.length - 1]!.position;
+            applied(page.length);
+          }
+        },
+        swap: async (applied) => void (await this.finish(fresh, 'swap', applied)),
+        compare: async (applied) => (await this.finish(fresh, 'compare', applied))!,
+        drop: () => this.dropGeneration(fresh),
+      },
+      { clock },
+    );
   }
 
   private async createGeneration(fresh: ListingProjection): Promise<void> {
@@ -113,7 +99,7 @@ export class ListingReplay {
    * With the live checkpoint held, brings the fresh and the live generation to the same
    * position (the events neither has yet), then swaps or compares, in one transaction.
    */
-  private async finish(fresh: ListingProjection, mode: ReplayMode, applied: (count: number) => void): Promise<ReadModelCompareReport | null> {
+  private async finish(fresh: ListingProjection, mode: ReplayMode, applied: ReplayProgress): Promise<ReadModelCompareReport | null> {
     const { pool, store, live } = this.options;
     const client = await pool.connect();
     try {
