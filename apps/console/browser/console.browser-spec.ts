@@ -131,6 +131,14 @@ describe('the admin console', () => {
     await page.getByRole('button', { name: 'Created' }).click();
     const created = page.getByRole('columnheader', { name: 'Created' });
     await pollUntil(async () => (await created.getAttribute('aria-sort')) === 'ascending', 'the list sorted by creation');
+    // every column sorts, teams and status too; a second click turns the order round
+    for (const column of ['Teams', 'Status']) {
+      await page.getByRole('button', { name: column, exact: true }).click();
+      const header = page.getByRole('columnheader', { name: column });
+      await pollUntil(async () => (await header.getAttribute('aria-sort')) === 'ascending', `the list sorted by ${column}`);
+      await page.getByRole('button', { name: column, exact: true }).click();
+      await pollUntil(async () => (await header.getAttribute('aria-sort')) === 'descending', `the list sorted by ${column}, descending`);
+    }
     await page.getByLabel('Type').selectOption({ label: 'Service External' });
     await pollUntil(async () => (await members.table().getByRole('row').count()) === 2, 'only the service account listed');
 

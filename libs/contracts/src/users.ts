@@ -36,7 +36,7 @@ export const UserSubjects = {
 
 export const USER_ACCOUNT_TYPES = ['user', 'service_internal', 'service_external'] as const;
 export const USER_STATUSES = ['active', 'deactivated'] as const;
-export const USER_SORT_KEYS = ['name', 'account_type', 'role', 'last_active', 'created'] as const;
+export const USER_SORT_KEYS = ['name', 'account_type', 'role', 'teams', 'status', 'last_active', 'created'] as const;
 export type UserSortKey = (typeof USER_SORT_KEYS)[number];
 
 export const MAX_PAGE_SIZE = 200;

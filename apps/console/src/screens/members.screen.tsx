@@ -143,8 +143,8 @@ export function MembersScreen() {
             <SortHeader label="Name" field="name" sort={sort} onSort={setSort} />
             <SortHeader label="Type" field="account_type" sort={sort} onSort={setSort} />
             <SortHeader label="Role" field="role" sort={sort} onSort={setSort} />
-            <th scope="col">Teams</th>
-            <th scope="col">Status</th>
+            <SortHeader label="Teams" field="teams" sort={sort} onSort={setSort} />
+            <SortHeader label="Status" field="status" sort={sort} onSort={setSort} />
             <SortHeader label="Last active" field="last_active" sort={sort} onSort={setSort} />
             <SortHeader label="Created" field="created" sort={sort} onSort={setSort} />
             <th scope="col">

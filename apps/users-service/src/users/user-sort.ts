@@ -5,8 +5,8 @@ export interface UserSort {
   descending: boolean;
 }
 
-// Seed 002 sorts by name, type, role, last active and created. `-created` or
-// `sort=created&direction=desc` sort descending; a `-` prefix wins over `direction`.
+// The members' columns sort by name, type, role, teams, status, last active and created.
+// `-created` or `sort=created&direction=desc` sort descending; a `-` prefix wins over `direction`.
 export function parseUserSort(sort?: string, direction?: 'asc' | 'desc'): UserSort {
   if (sort === undefined) return { key: 'name', descending: direction === 'desc' };
   const descending = sort.startsWith('-') || direction === 'desc';
@@ -18,16 +18,29 @@ export function parseUserSort(sort?: string, direction?: 'asc' | 'desc'): UserSo
 /** The name a listing shows (friendly name, else first and last name, else username), in lower case. */
 export const LISTED_NAME = `lower(coalesce(friendly_name, nullif(trim(concat_ws(' ', first_name, last_name)), ''), username))`;
 
-const SORT_EXPRESSIONS: Record<UserSortKey, string> = {
-  name: LISTED_NAME,
-  account_type: 'account_type',
-  role: `array_to_string(roles, ',')`,
-  last_active: 'last_active_at',
-  created: 'created_at',
-};
+/** What each key sorts by; `teamsTable` is the listing's teams, whose names the teams column shows. */
+function sortExpression(key: UserSortKey, teamsTable: string): string {
+  switch (key) {
+    case 'name':
+      return LISTED_NAME;
+    case 'account_type':
+      return 'account_type';
+    case 'role':
+      return `array_to_string(roles, ',')`;
+    case 'teams':
+      // The team names as the column shows them, in order; no team sorts last.
+      return `(SELECT string_agg(lower(t.name), ',' ORDER BY lower(t.name)) FROM ${teamsTable} t WHERE t.id::text = ANY(teams))`;
+    case 'status':
+      return 'status';
+    case 'last_active':
+      return 'last_active_at';
+    case 'created':
+      return 'created_at';
+  }
+}
 
-/** ORDER BY for a listing query; the id breaks ties so pages never overlap. Nulls (never active) sort last. */
-export function orderByClause(sort: UserSort): string {
+/** ORDER BY for a listing query; the id breaks ties so pages never overlap. Nulls (never active, no team) sort last. */
+export function orderByClause(sort: UserSort, teamsTable: string): string {
   const direction = sort.descending ? 'DESC' : 'ASC';
-  return `ORDER BY ${SORT_EXPRESSIONS[sort.key]} ${direction} NULLS LAST, id ${direction}`;
+  return `ORDER BY ${sortExpression(sort.key, teamsTable)} ${direction} NULLS LAST, id ${direction}`;
 }

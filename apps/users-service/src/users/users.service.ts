@@ -179,7 +179,7 @@ export class UsersService {
       this.ctx.pool.query<{ total: string }>(`SELECT count(*)::text AS total FROM ${table} WHERE ${where}`, values),
       this.ctx.pool.query<UserListingRow>(
         `SELECT *, coalesce(friendly_name, nullif(trim(concat_ws(' ', first_name, last_name)), ''), username) AS name
-         FROM ${table} WHERE ${where} ${orderByClause(sort)} LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize}`,
+         FROM ${table} WHERE ${where} ${orderByClause(sort, this.ctx.listing.tables.teams)} LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize}`,
         values,
       ),
     ]);
