@@ -21,9 +21,9 @@ export async function storeEveryEventType(system: RunningSystem): Promise<void> 
   expectStatus(await anonymous.post('/auth/login', { username: 'nobody@nowhere', password: STRONG }), 401, 'unknown username');
   expectStatus(await anonymous.post('/auth/login', { username: system.admin.username, password: 'not-the-password-1' }), 401, 'wrong password');
 
-  const settings = { service_internal_limit: 1, service_external_limit: 10, max_token_lifetime_seconds: 90 * 86_400, human_password_login: true };
+  const settings = { service_internal_limit: 1, service_external_limit: 10, max_token_lifetime_seconds: 90 * 86_400, access_token_lifetime_seconds: 900, human_password_login: true };
   const tenant = expectStatus(await platform.post<{ id: string }>('/organizations', { name: 'Golden Events', settings }), 201, 'organization');
-  const changed = { service_internal_limit: 0, service_external_limit: 20, max_token_lifetime_seconds: null, human_password_login: false };
+  const changed = { service_internal_limit: 0, service_external_limit: 20, max_token_lifetime_seconds: null, access_token_lifetime_seconds: 120, human_password_login: false };
   expectStatus(await platform.patch(`/organizations/${tenant.id}`, { settings: changed }), 200, 'every setting changed');
   const restored = { service_internal_limit: 1, max_token_lifetime_seconds: 30 * 86_400, human_password_login: true };
   expectStatus(await platform.patch(`/organizations/${tenant.id}`, { settings: restored }), 200, 'settings restored');

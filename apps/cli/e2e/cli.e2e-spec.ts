@@ -485,6 +485,15 @@ describe('logged in', () => {
     expect(shown.code).toBe(0);
     expect(shown.stdout).toMatch(/^name:\s+CLI Corp$/m);
     expect(shown.stdout).toMatch(/^external accounts:\s+\d+ of 20$/m);
+    expect(shown.stdout).toMatch(/^access token lifetime:\s+900s$/m);
+    // Its admin sets the access tokens' lifetime; out of bounds, the API refuses the input (exit 6).
+    const updated = await warden(['organizations', 'update', listed[0]!.id, '--access-token-lifetime', '120']);
+    expect(updated.code).toBe(0);
+    expect(updated.stdout).toMatch(/^access token lifetime:\s+120s$/m);
+    const outOfBounds = await warden(['organizations', 'update', listed[0]!.id, '--access-token-lifetime', '30']);
+    expect(outOfBounds.code).toBe(6);
+    expect(outOfBounds.stderr).toContain('access_token_lifetime_seconds');
+    expect((await wardenJson<{ settings: { access_token_lifetime_seconds: number } }>(['organizations', 'show', listed[0]!.id])).settings.access_token_lifetime_seconds).toBe(120);
     const refused = await warden(['organizations', 'create', 'Not Mine']);
     expect(refused.code).toBe(3);
 

@@ -370,7 +370,7 @@ describe('the admin console', () => {
     await accessible('teams');
   });
 
-  test("sets the organization's token lifetime cap, and offers no service-account limits to a tenant's super admin", async () => {
+  test("sets the organization's token lifetime cap and access token lifetime, and offers no service-account limits to a tenant's super admin", async () => {
     await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Organizations' }).click();
     await page.getByRole('button', { name: 'Settings of Acme' }).click();
     const dialog = page.getByRole('dialog', { name: 'Settings of Acme' });
@@ -379,9 +379,16 @@ describe('the admin console', () => {
     await dialog.getByRole('button', { name: 'Save settings' }).click();
     expect(await dialog.getByText('At least 1').isVisible()).toBe(true);
     await dialog.getByLabel('Longest token lifetime (seconds)').fill('2592000');
+    expect(await dialog.getByLabel('Access token lifetime (seconds)').inputValue()).toBe('900');
+    await dialog.getByLabel('Access token lifetime (seconds)').fill('30');
+    await dialog.getByRole('button', { name: 'Save settings' }).click();
+    expect(await dialog.getByText('At least 60').isVisible()).toBe(true);
+    await dialog.getByLabel('Access token lifetime (seconds)').fill('7200');
     await dialog.getByRole('button', { name: 'Save settings' }).click();
     await page.getByRole('status').getByText('Settings of Acme saved.').waitFor();
-    expect(await page.getByRole('row').filter({ hasText: 'Acme' }).textContent()).toContain('30 days');
+    const row = await page.getByRole('row').filter({ hasText: 'Acme' }).textContent();
+    expect(row).toContain('30 days');
+    expect(row).toContain('2 hours');
     await accessible('organizations');
     await page.getByRole('button', { name: 'Sign out' }).click();
     await new SignInPage(page).heading().waitFor();

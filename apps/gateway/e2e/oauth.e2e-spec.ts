@@ -259,3 +259,95 @@ describe('the audit log', () => {
     for (const type of ['ClientSecretAdded', 'ClientSecretRevoked', 'ServiceAccountKeyRegistered', 'ServiceAccountKeyDeleted']) expect(await recorded(type)).not.toHaveLength(0);
   });
 });
+
+describe("the access tokens' lifetime, set per organization", () => {
+  const TENANT_PASSWORD = 'lantern-quorum-basalt-58';
+  let tenant: string;
+  let tenantAdmin: ApiClient;
+  let tenantAccount: string;
+  let tenantSecret: string;
+
+  /** An organization with a super admin, signed in. */
+  async function organizationWithAdmin(name: string, username: string): Promise<{ id: string; admin: ApiClient }> {
+    const created = await admin.post<{ id: string; settings: { access_token_lifetime_seconds: number } }>('/organizations', { name });
+    expect(created.status).toBe(201);
+    const user = await admin.post('/users', { username, account_type: 'user', password: TENANT_PASSWORD, organization: created.body.id, roles: ['WARDEN_SUPER_ADMIN'] });
+    expect(user.status).toBe(201);
+    return { id: created.body.id, admin: await ApiClient.login(system.gatewayUrl, username, TENANT_PASSWORD) };
+  }
+  const settingsOf = async (client: ApiClient) => {
+    const shown = await client.get<{ settings: { access_token_lifetime_seconds: number; max_token_lifetime_seconds: number | null } }>(`/organizations/${tenant}`);
+    expect(shown.status).toBe(200);
+    return shown.body.settings;
+  };
+  const change = (client: ApiClient, settings: Record<string, unknown>) =>
+    client.patch<{ code: string; errors: { field: string }[]; settings: { access_token_lifetime_seconds: number } }>(`/organizations/${tenant}`, { settings });
+  const granted = async () => oauth.clientCredentialsGrant(await discover(oauth.ClientSecretBasic(tenantSecret), tenantAccount));
+
+  beforeAll(async () => {
+    ({ id: tenant, admin: tenantAdmin } = await organizationWithAdmin('Lifetimes Inc', 'admin@lifetimes'));
+    const account = await tenantAdmin.post<{ id: string }>('/users', { username: 'reports@lifetimes', account_type: 'service_external', first_name: 'Reports', last_name: 'Job', roles: ['WARDEN_MEMBER'] });
+    expect(account.status).toBe(201);
+    tenantAccount = account.body.id;
+    const secret = await tenantAdmin.post<{ client_secret: string }>(`/users/${tenantAccount}/client-secrets`);
+    expect(secret.status).toBe(201);
+    tenantSecret = secret.body.client_secret;
+  });
+
+  it('is 900 seconds by default', async () => {
+    expect((await settingsOf(tenantAdmin)).access_token_lifetime_seconds).toBe(900);
+    expect((await granted()).expires_in).toBe(900);
+  });
+
+  it("is what the organization's admin sets, for the grants from then on; tokens already out keep their expiry", async () => {
+    const config = await discover(oauth.ClientSecretBasic(tenantSecret), tenantAccount);
+    const before = await oauth.clientCredentialsGrant(config);
+    const set = await change(tenantAdmin, { access_token_lifetime_seconds: 120 });
+    expect(set.status).toBe(200);
+    expect(set.body.settings.access_token_lifetime_seconds).toBe(120);
+    expect((await settingsOf(tenantAdmin)).access_token_lifetime_seconds).toBe(120);
+
+    const after = await oauth.clientCredentialsGrant(config);
+    expect(after.expires_in).toBe(120);
+    const introspected = await oauth.tokenIntrospection(config, after.access_token);
+    expect(introspected.active).toBe(true);
+    expect(introspected.exp! - introspected.iat!).toBe(120);
+    const earlier = await oauth.tokenIntrospection(config, before.access_token);
+    expect(earlier.exp! - earlier.iat!).toBe(900);
+  });
+
+  it('is still capped by max_token_lifetime_seconds', async () => {
+    expect((await change(tenantAdmin, { access_token_lifetime_seconds: 120, max_token_lifetime_seconds: 60 })).status).toBe(200);
+    const capped = await granted();
+    expect(capped.expires_in).toBe(60);
+    const introspected = await oauth.tokenIntrospection(await discover(oauth.ClientSecretBasic(tenantSecret), tenantAccount), capped.access_token);
+    expect(introspected.exp! - introspected.iat!).toBe(60);
+    expect((await change(tenantAdmin, { max_token_lifetime_seconds: 86_400 })).status).toBe(200);
+    expect((await granted()).expires_in).toBe(120);
+  });
+
+  it.each([30, 1_000_000, 'abc', 120.5])('refuses %p with a problem naming the field, and keeps the setting', async (value) => {
+    const refused = await change(tenantAdmin, { access_token_lifetime_seconds: value });
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('content-type')).toContain('application/problem+json');
+    expect(refused.body.code).toBe('validation_failed');
+    expect(refused.body.errors.map((error) => error.field)).toContain('settings.access_token_lifetime_seconds');
+    expect((await settingsOf(tenantAdmin)).access_token_lifetime_seconds).toBe(120);
+  });
+
+  it('refuses null, which is no lifetime, naming the field', async () => {
+    const refused = await change(tenantAdmin, { access_token_lifetime_seconds: null });
+    expect(refused.status).toBe(422);
+    expect(refused.body.code).toBe('invalid_organization_settings');
+    expect(refused.body.errors.map((error) => error.field)).toEqual(['settings.access_token_lifetime_seconds']);
+    expect((await settingsOf(tenantAdmin)).access_token_lifetime_seconds).toBe(120);
+  });
+
+  it("cannot be changed by another organization's admin", async () => {
+    const { admin: otherAdmin } = await organizationWithAdmin('Elsewhere Ltd', 'admin@elsewhere');
+    const refused = await change(otherAdmin, { access_token_lifetime_seconds: 86_400 });
+    expect(refused.status).toBe(404);
+    expect((await settingsOf(tenantAdmin)).access_token_lifetime_seconds).toBe(120);
+    expect((await granted()).expires_in).toBe(120);
+  });
+});

@@ -10,10 +10,6 @@ export const tokensConfigSchema = serviceConfigSchema(3002).extend({
   EXCHANGED_TOKEN_LIFETIME_SECONDS: positiveInt()
     .default(30 * 24 * 60 * 60)
     .describe("Lifetime of a token from POST /auth/token (a service account's login key exchanged), capped by the organization's max_token_lifetime_seconds"),
-  ACCESS_TOKEN_LIFETIME_SECONDS: positiveInt()
-    .max(24 * 60 * 60, 'must be at most 86400 (an access token is short-lived; the client asks for another)')
-    .default(900)
-    .describe("Lifetime of an OAuth access token from POST /oauth2/token, capped by the organization's max_token_lifetime_seconds"),
   ACCESS_TOKEN_KEY_ROTATION_SECONDS: positiveInt()
     .min(3600)
     .default(7 * 24 * 60 * 60)

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DynamicModule, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { ServiceNames } from '@warden/contracts';
+import { MAX_ACCESS_TOKEN_LIFETIME_SECONDS, ServiceNames } from '@warden/contracts';
 import { EventConsumer, serviceEventsFilter } from '@warden/messaging';
 import type { WardenLogger } from '@warden/platform';
 import { ServiceInfrastructure } from '@warden/runtime';
@@ -26,6 +26,8 @@ const READ_MODEL_CHECK_INTERVAL_MS = 5_000;
 const KEY_ROTATION_CHECK_INTERVAL_MS = 60_000;
 // Beyond the longest access token: clocks of instances may differ, and a rotation may be checked late.
 const KEY_RETIREMENT_MARGIN_MS = 60 * 60 * 1000;
+// Each organization sets its access tokens' lifetime: a retired key verifies for the longest it may set.
+const KEY_RETIREMENT_AFTER_MS = MAX_ACCESS_TOKEN_LIFETIME_SECONDS * 1000 + KEY_RETIREMENT_MARGIN_MS;
 
 /** Builds the read model at start, keeps it fed from JetStream, and rebuilds it if Redis loses it. */
 class CredentialReadModelLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -83,7 +85,7 @@ class CredentialReadModelLifecycle implements OnApplicationBootstrap, OnApplicat
   /** A new signing key at the configured interval; an old one retired once every token it signed has expired. */
   private rotateAccessTokenKeys(): Promise<void> {
     const rotateAfterMs = this.config.ACCESS_TOKEN_KEY_ROTATION_SECONDS * 1000;
-    return this.keyring.rotate(new Date(), rotateAfterMs, this.config.ACCESS_TOKEN_LIFETIME_SECONDS * 1000 + KEY_RETIREMENT_MARGIN_MS);
+    return this.keyring.rotate(new Date(), rotateAfterMs, KEY_RETIREMENT_AFTER_MS);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -149,7 +151,6 @@ export class TokensServiceModule {
       keyring,
       ledger,
       issuers: new WorkloadIssuers(config.FEDERATION_ISSUER_TIMEOUT_MS),
-      accessTokenLifetimeSeconds: config.ACCESS_TOKEN_LIFETIME_SECONDS,
     });
     const clients = new OAuthClientsService({
       store: infrastructure.eventStore(),

@@ -48,7 +48,9 @@ export interface paths {
         head?: never;
         /**
          * Change an organization's settings
-         * @description Lowering `max_token_lifetime_seconds` also shortens the tokens already out.
+         * @description Lowering `max_token_lifetime_seconds` also shortens the tokens already out. A new
+         *     `access_token_lifetime_seconds` applies to the access tokens granted from then on; those
+         *     already out keep their expiry.
          */
         patch: operations["organizations.update"];
         trace?: never;
@@ -1125,6 +1127,8 @@ export interface components {
             service_internal_limit?: number;
             service_external_limit?: number;
             max_token_lifetime_seconds?: number | null;
+            /** @description Lifetime of the OAuth access tokens granted from now on, 60 to 86400 seconds; those already out keep their expiry. */
+            access_token_lifetime_seconds?: number;
             human_password_login?: boolean;
         };
         CreateOrganizationBody: {
@@ -1138,6 +1142,13 @@ export interface components {
             service_external_limit: number;
             /** @description Longest lifetime a token of the organization may have; null: no limit. */
             max_token_lifetime_seconds: number | null;
+            /**
+             * @description Lifetime (`expires_in`) of an OAuth access token from POST /oauth2/token, 60 to 86400
+             *     seconds, default 900; capped by max_token_lifetime_seconds and by the end of the client
+             *     credential it was granted through. A change applies to grants from then on: access
+             *     tokens already out keep their expiry.
+             */
+            access_token_lifetime_seconds: number;
             /** @description Whether humans may log in with a password; service accounts always may. */
             human_password_login: boolean;
         };
@@ -2344,7 +2355,11 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Lowering `max_token_lifetime_seconds` also shortens the tokens already out. */
+            /**
+             * @description Lowering `max_token_lifetime_seconds` also shortens the tokens already out. A new
+             *     `access_token_lifetime_seconds` applies to the access tokens granted from then on; those
+             *     already out keep their expiry.
+             */
             200: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];

@@ -46,6 +46,9 @@ export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
 export const MAX_ASSERTION_LIFETIME_SECONDS = 300;
 /** Lifetime of an access token when the organization sets none. */
 export const DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS = 900;
+/** The bounds of an organization's access_token_lifetime_seconds. */
+export const MIN_ACCESS_TOKEN_LIFETIME_SECONDS = 60;
+export const MAX_ACCESS_TOKEN_LIFETIME_SECONDS = 24 * 60 * 60;
 
 /**
  * Redis key (after REDIS_KEY_PREFIX, inside the credential read model's generation) of a

@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsBoolean, IsDefined, IsInt, IsObject, IsOptional, IsString, Length, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { MAX_ACCESS_TOKEN_LIFETIME_SECONDS, MIN_ACCESS_TOKEN_LIFETIME_SECONDS } from './oauth';
 import { Page, Pagination } from './pagination';
 
 export const DEFAULT_SERVICE_INTERNAL_LIMIT = 1;
@@ -12,6 +13,13 @@ export class OrganizationSettings {
   service_external_limit!: number;
   /** Longest lifetime a token of the organization may have; null: no limit. */
   max_token_lifetime_seconds!: number | null;
+  /**
+   * Lifetime (`expires_in`) of an OAuth access token from POST /oauth2/token, 60 to 86400
+   * seconds, default 900; capped by max_token_lifetime_seconds and by the end of the client
+   * credential it was granted through. A change applies to grants from then on: access
+   * tokens already out keep their expiry.
+   */
+  access_token_lifetime_seconds!: number;
   /** Whether humans may log in with a password; service accounts always may. */
   human_password_login!: boolean;
 }
@@ -59,6 +67,13 @@ export class UpdateOrganizationSettingsBody {
   @IsInt()
   @Min(1)
   max_token_lifetime_seconds?: number | null;
+  /** Lifetime of the OAuth access tokens granted from now on, 60 to 86400 seconds; those already out keep their expiry. */
+  // null passes here (IsOptional) and is refused by the organization's decider, naming the field.
+  @IsOptional()
+  @IsInt()
+  @Min(MIN_ACCESS_TOKEN_LIFETIME_SECONDS)
+  @Max(MAX_ACCESS_TOKEN_LIFETIME_SECONDS)
+  access_token_lifetime_seconds?: number;
   @IsOptional() @IsBoolean() human_password_login?: boolean;
 }
 

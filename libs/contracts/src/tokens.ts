@@ -157,6 +157,8 @@ export interface OrganizationPolicyRecord {
   organizationId: string;
   /** Longest a token secret may live from its issue; null: no limit. */
   maxTokenLifetimeSeconds: number | null;
+  /** Lifetime of an OAuth access token it grants; a record without it: DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS. */
+  accessTokenLifetimeSeconds?: number;
 }
 
 /**

@@ -30,6 +30,7 @@ function organizationFields(organization: OrganizationView): [string, Cell][] {
         ? 'none'
         : `${organization.settings.max_token_lifetime_seconds}s`,
     ],
+    ['access token lifetime', `${organization.settings.access_token_lifetime_seconds}s`],
     ['human password login', organization.settings.human_password_login],
     ['created', organization.created_at],
   ];
@@ -38,7 +39,15 @@ function organizationFields(organization: OrganizationView): [string, Cell][] {
 interface CreateOptions {
   serviceExternalLimit?: number;
   maxTokenLifetime?: number;
+  accessTokenLifetime?: number;
 }
+
+interface UpdateOptions {
+  accessTokenLifetime?: number;
+}
+
+const ACCESS_TOKEN_LIFETIME_HELP =
+  'lifetime (expires_in) of the OAuth access tokens it grants, 60 to 86400 (default 900)';
 
 export function registerOrganizationsCommands(program: Command, contextOf: ContextOf): void {
   const organizations = program
@@ -96,15 +105,32 @@ export function registerOrganizationsCommands(program: Command, contextOf: Conte
       count,
     )
     .option('--max-token-lifetime <seconds>', 'the longest life of its tokens (default: none)', count)
+    .option('--access-token-lifetime <seconds>', ACCESS_TOKEN_LIFETIME_HELP, count)
     .action(async (name: string, options: CreateOptions, command: Command) => {
       const context = contextOf(command);
       const api = await context.api();
       const settings = {
         service_external_limit: options.serviceExternalLimit,
         max_token_lifetime_seconds: options.maxTokenLifetime,
+        access_token_lifetime_seconds: options.accessTokenLifetime,
       };
       const organization = await api.answer(
         api.client.POST('/api/v1/organizations', { body: { name, settings } }),
+      );
+      context.print(() => renderFields(organizationFields(organization)), organization);
+    });
+
+  organizations
+    .command('update')
+    .description("change an organization's settings (its admin); tokens already out keep their expiry")
+    .argument('<id>', 'the organization id')
+    .option('--access-token-lifetime <seconds>', ACCESS_TOKEN_LIFETIME_HELP, count)
+    .action(async (id: string, options: UpdateOptions, command: Command) => {
+      const context = contextOf(command);
+      const api = await context.api();
+      const settings = { access_token_lifetime_seconds: options.accessTokenLifetime };
+      const organization = await api.answer(
+        api.client.PATCH('/api/v1/organizations/{id}', { params: { path: { id } }, body: { settings } }),
       );
       context.print(() => renderFields(organizationFields(organization)), organization);
     });

@@ -50,6 +50,7 @@ export function OrganizationsScreen() {
             <th scope="col">Internal service accounts</th>
             <th scope="col">External service accounts</th>
             <th scope="col">Token lifetime cap</th>
+            <th scope="col">Access token lifetime</th>
             <th scope="col">Password login for people</th>
             <th scope="col">Created</th>
             <th scope="col">
@@ -71,6 +72,7 @@ export function OrganizationsScreen() {
                 {organization.service_accounts.service_external} of {organization.settings.service_external_limit} used
               </td>
               <td>{seconds(organization.settings.max_token_lifetime_seconds)}</td>
+              <td>{seconds(organization.settings.access_token_lifetime_seconds)}</td>
               <td>{organization.settings.human_password_login ? 'Allowed' : 'Off (single sign-on)'}</td>
               <td>{when(organization.created_at)}</td>
               <td>
@@ -143,6 +145,7 @@ function SettingsDialog(props: { organization: Organization; onClose: () => void
   const [internal, setInternal] = useState(String(settings.service_internal_limit));
   const [external, setExternal] = useState(String(settings.service_external_limit));
   const [lifetime, setLifetime] = useState(settings.max_token_lifetime_seconds === null ? '' : String(settings.max_token_lifetime_seconds));
+  const [accessLifetime, setAccessLifetime] = useState(String(settings.access_token_lifetime_seconds));
   const [passwordLogin, setPasswordLogin] = useState(settings.human_password_login);
   const [errors, setErrors] = useState<FieldErrors>({});
   const action = useAction();
@@ -153,6 +156,7 @@ function SettingsDialog(props: { organization: Organization; onClose: () => void
     const changes = {
       ...(limits && { service_internal_limit: Number(internal), service_external_limit: Number(external) }),
       max_token_lifetime_seconds: lifetime === '' ? null : Number(lifetime),
+      access_token_lifetime_seconds: Number(accessLifetime),
       ...(policy && passwordLogin !== settings.human_password_login && { human_password_login: passwordLogin }),
     };
     const found = validateBody('UpdateOrganizationBody', { settings: changes });
@@ -196,6 +200,14 @@ function SettingsDialog(props: { organization: Organization; onClose: () => void
           onChange={(event) => setLifetime(event.target.value)}
           error={errors['settings.max_token_lifetime_seconds']}
           hint="Empty: no limit. Lowering it shortens the tokens already out."
+        />
+        <TextField
+          label="Access token lifetime (seconds)"
+          type="number"
+          value={accessLifetime}
+          onChange={(event) => setAccessLifetime(event.target.value)}
+          error={errors['settings.access_token_lifetime_seconds']}
+          hint="expires_in of the OAuth access tokens granted from now on, 60 to 86400; tokens already out keep their expiry."
         />
         {policy && (
           <label className="checkbox">

@@ -393,6 +393,7 @@ export default async () => {
                 service_internal_limit: { required: true, type: () => Number, description: "How many internal service accounts the organization may have (0 or 1)." },
                 service_external_limit: { required: true, type: () => Number, description: "How many external service accounts the organization may have." },
                 max_token_lifetime_seconds: { required: true, type: () => Number, nullable: true, description: "Longest lifetime a token of the organization may have; null: no limit." },
+                access_token_lifetime_seconds: { required: true, type: () => Number, description: "Lifetime (`expires_in`) of an OAuth access token from POST /oauth2/token, 60 to 86400\nseconds, default 900; capped by max_token_lifetime_seconds and by the end of the client\ncredential it was granted through. A change applies to grants from then on: access\ntokens already out keep their expiry." },
                 human_password_login: { required: true, type: () => Boolean, description: "Whether humans may log in with a password; service accounts always may." }
             },
             "ServiceAccountCounts": {
@@ -416,6 +417,7 @@ export default async () => {
                 service_internal_limit: { required: false, type: () => Number },
                 service_external_limit: { required: false, type: () => Number },
                 max_token_lifetime_seconds: { required: false, type: () => Number, nullable: true },
+                access_token_lifetime_seconds: { required: false, type: () => Number, description: "Lifetime of the OAuth access tokens granted from now on, 60 to 86400 seconds; those already out keep their expiry." },
                 human_password_login: { required: false, type: () => Boolean }
             },
             "UpdateOrganizationBody": {
@@ -801,7 +803,7 @@ export default async () => {
               },
               "update": {
                   summary: "Change an organization's settings",
-                  description: "Lowering `max_token_lifetime_seconds` also shortens the tokens already out.",
+                  description: "Lowering `max_token_lifetime_seconds` also shortens the tokens already out. A new\n`access_token_lifetime_seconds` applies to the access tokens granted from then on; those\nalready out keep their expiry.",
                   type: t["@warden/contracts"].OrganizationView
               },
             },

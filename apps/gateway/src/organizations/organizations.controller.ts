@@ -53,7 +53,9 @@ export class OrganizationsController {
   /**
    * Change an organization's settings
    *
-   * @remarks Lowering `max_token_lifetime_seconds` also shortens the tokens already out.
+   * @remarks Lowering `max_token_lifetime_seconds` also shortens the tokens already out. A new
+   * `access_token_lifetime_seconds` applies to the access tokens granted from then on; those
+   * already out keep their expiry.
    */
   @Patch(':id')
   async update(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: UpdateOrganizationDto, @Req() request: FastifyRequest): Promise<OrganizationView> {

@@ -4,7 +4,7 @@ import type { RedisClient } from '@warden/redis';
 import { Envelope, PrincipalRecord, PrincipalView, RequestContext, TokenEndpointAnswer } from '@warden/contracts';
 import { PostgresEventStore } from '@warden/event-store-postgres';
 import { silentMessagingLog } from '@warden/messaging';
-import { TEST_DATABASE_URL, deleteRedisPrefix, testRedis, uniqueTestId, writePrincipalRecord } from '@warden/testing';
+import { TEST_DATABASE_URL, deleteRedisPrefix, testRedis, uniqueTestId, writeOrganizationPolicy, writePrincipalRecord } from '@warden/testing';
 import { AccessTokenKeyring, verifyCredential } from '@warden/token-verifier';
 import { CredentialReadModel } from '../credentials/credential-read-model';
 import { CredentialStoreVerification } from '../credentials/credential-store-verification';
@@ -89,7 +89,7 @@ describe('the token endpoint', () => {
     storeVerification = new CredentialStoreVerification({ store, streams, redis, keyPrefix });
     keyring = new AccessTokenKeyring(redis, keyPrefix);
     await keyring.rotate(new Date(), 3_600_000, 3_600_000);
-    endpoint = new TokenEndpoint({ redis, keyPrefix, store, keyring, ledger: new GrantLedger(store), issuers: new WorkloadIssuers(1_000), accessTokenLifetimeSeconds: 900 });
+    endpoint = new TokenEndpoint({ redis, keyPrefix, store, keyring, ledger: new GrantLedger(store), issuers: new WorkloadIssuers(1_000) });
     clients = new OAuthClientsService({ store, readModel, redis, keyPrefix, keyring, randomBytes, allowHttpIssuers: false });
     await writePrincipalRecord(redis, keyPrefix, account);
   });
@@ -114,6 +114,30 @@ describe('the token endpoint', () => {
     expect(new Set(recorded).size).toBe(40);
     expect(events.length).toBeLessThan(40);
     expect(events[0]!.metadata).toMatchObject({ actorId: SVC, actorType: 'service_external', organizationId: ORG });
+  });
+
+  it("gives access tokens its organization's lifetime as the policy record says at the grant, capped by max_token_lifetime_seconds", async () => {
+    const { client_secret } = await clients.addClientSecret(send({ userId: SVC }));
+    const expiresIn = async () => {
+      const answer = await grant(client_secret);
+      if (answer.status !== 200) throw new Error(`refused: ${JSON.stringify(answer.body)}`);
+      return answer.body.expires_in;
+    };
+    // No policy record, or one written before the setting existed: the default.
+    expect(await expiresIn()).toBe(900);
+    await writeOrganizationPolicy(redis, keyPrefix, { organizationId: ORG, maxTokenLifetimeSeconds: null });
+    expect(await expiresIn()).toBe(900);
+    const before = Math.floor(Date.now() / 1000);
+    const earlier = tokenOf(await grant(client_secret));
+    await writeOrganizationPolicy(redis, keyPrefix, { organizationId: ORG, maxTokenLifetimeSeconds: null, accessTokenLifetimeSeconds: 120 });
+    expect(await expiresIn()).toBe(120);
+    await writeOrganizationPolicy(redis, keyPrefix, { organizationId: ORG, maxTokenLifetimeSeconds: 60, accessTokenLifetimeSeconds: 120 });
+    expect(await expiresIn()).toBe(60);
+    // A token granted before the change keeps the expiry it was granted with.
+    const verified = await verify(earlier);
+    if (!verified.ok) throw new Error(`refused: ${verified.reason}`);
+    const { expiresAt } = verified.principal.credential;
+    expect(Date.parse(expiresAt!)).toBeGreaterThanOrEqual((before + 900) * 1000);
   });
 
   it('verifies access tokens from Redis and, while the read model is lost, from the store by the same rules', async () => {

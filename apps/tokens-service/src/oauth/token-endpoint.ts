@@ -4,6 +4,7 @@ import {
   ACCESS_TOKEN_TYPE,
   AccessTokenAnswer,
   CLIENT_CREDENTIALS_GRANT,
+  DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS,
   ID_TOKEN_TYPE,
   JWT_BEARER_GRANT,
   JWT_TOKEN_TYPE,
@@ -57,8 +58,6 @@ export interface TokenEndpointOptions {
   keyring: AccessTokenKeyring;
   ledger: GrantLedger;
   issuers: WorkloadIssuers;
-  /** Lifetime of an access token, capped by the organization's max_token_lifetime_seconds. */
-  accessTokenLifetimeSeconds: number;
   clock?: () => Date;
 }
 
@@ -326,8 +325,11 @@ export class TokenEndpoint {
     const held = requested === null ? null : Object.keys(principalOf(client.owner, requested).permissions).sort();
     if (held !== null && held.length === 0) throw new Refusal('invalid_scope', 'the account holds none of the scope asked for', `asked for ${requested!.join(' ')}, holds none`);
     const issuedAt = Math.floor(now.getTime() / 1000);
+    // The organization's lifetime as its policy record says now (a change applies from the next
+    // grant), capped by its max_token_lifetime_seconds and the end of the client credential.
+    const lifetime = client.policy?.accessTokenLifetimeSeconds ?? DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS;
     const cap = client.policy?.maxTokenLifetimeSeconds ?? null;
-    let expiresAt = issuedAt + Math.min(this.options.accessTokenLifetimeSeconds, cap ?? Number.POSITIVE_INFINITY);
+    let expiresAt = issuedAt + Math.min(lifetime, cap ?? Number.POSITIVE_INFINITY);
     if (client.credentialEnds !== null) expiresAt = Math.min(expiresAt, Math.floor(client.credentialEnds / 1000));
     const key = await this.options.keyring.current();
     if (!key) throw new Error('no access token key yet: the tokens service makes one at start');

@@ -42,6 +42,7 @@ export class OrganizationsService {
             serviceInternalLimit: payload.settings?.service_internal_limit,
             serviceExternalLimit: payload.settings?.service_external_limit,
             maxTokenLifetimeSeconds: payload.settings?.max_token_lifetime_seconds,
+            accessTokenLifetimeSeconds: payload.settings?.access_token_lifetime_seconds,
             humanPasswordLogin: payload.settings?.human_password_login,
             at: this.ctx.clock().toISOString(),
           }),
@@ -109,6 +110,7 @@ export class OrganizationsService {
           serviceInternalLimit: settings.service_internal_limit,
           serviceExternalLimit: settings.service_external_limit,
           maxTokenLifetimeSeconds: settings.max_token_lifetime_seconds,
+          accessTokenLifetimeSeconds: settings.access_token_lifetime_seconds,
           humanPasswordLogin: settings.human_password_login,
           at: this.ctx.clock().toISOString(),
         }),
@@ -133,6 +135,7 @@ export function toOrganizationView(state: OrganizationState, organizationId: str
       service_internal_limit: state.serviceInternalLimit,
       service_external_limit: state.serviceExternalLimit,
       max_token_lifetime_seconds: state.maxTokenLifetimeSeconds,
+      access_token_lifetime_seconds: state.accessTokenLifetimeSeconds,
       human_password_login: state.humanPasswordLogin,
     },
     service_accounts: {

@@ -44,6 +44,7 @@ export class PrincipalRecordProjection implements RedisProjection {
   /**
    * The organization's token policy, which the token verifier reads in the same round trip
    * as the principal: lowering max_token_lifetime_seconds shortens the tokens already out.
+   * The token endpoint reads it too, for the lifetime of the access tokens it grants.
    */
   private async policyOps(event: RecordedEvent): Promise<RedisOp[]> {
     const recorded = await this.store.readStream(event.streamId);
@@ -53,6 +54,7 @@ export class PrincipalRecordProjection implements RedisProjection {
     const record: OrganizationPolicyRecord = {
       organizationId: organization.organizationId,
       maxTokenLifetimeSeconds: organization.maxTokenLifetimeSeconds,
+      accessTokenLifetimeSeconds: organization.accessTokenLifetimeSeconds,
     };
     return [{ op: 'hset', key: ORGANIZATION_POLICIES, fields: { [organization.organizationId]: JSON.stringify(record) } }];
   }

@@ -1,4 +1,4 @@
-import { UsersErrorCode, WardenError } from '@warden/contracts';
+import { DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS, UsersErrorCode, WardenError } from '@warden/contracts';
 import type { DomainEvent } from '@warden/kernel';
 import { deciderSpec } from '@warden/testing';
 import { ServiceAccountType } from './account-type';
@@ -274,6 +274,89 @@ describe('organization settings', () => {
         },
       ]);
   });
+});
+
+describe("the organization's access-token lifetime", () => {
+  const changed = (data: { accessTokenLifetimeSeconds?: number; serviceExternalLimit?: number }): OrganizationEvent => ({
+    type: 'OrganizationSettingsChanged',
+    data: { organizationId: 'org-1', ...data, changedAt: later },
+  });
+
+  it('defaults to 900 seconds, for organizations created before the setting existed too', () => {
+    expect(DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS).toBe(900);
+    expect(stateAfter([created])).toMatchObject({ accessTokenLifetimeSeconds: 900 });
+    // Left out at creation: nothing recorded, the default folded.
+    spec
+      .given([])
+      .when({ type: 'CreateOrganization', organizationId: 'org-1', name: 'Acme', at })
+      .then([created]);
+  });
+
+  it('may be set at creation', () => {
+    const withLifetime = { ...created, data: { ...created.data, accessTokenLifetimeSeconds: 300 } };
+    spec
+      .given([])
+      .when({ type: 'CreateOrganization', organizationId: 'org-1', name: 'Acme', accessTokenLifetimeSeconds: 300, at })
+      .then([withLifetime]);
+    expect(stateAfter([withLifetime])).toMatchObject({ accessTokenLifetimeSeconds: 300 });
+  });
+
+  it('is changed by the settings update, and folds into the state', () => {
+    spec
+      .given([created])
+      .when({ type: 'ChangeOrganizationSettings', accessTokenLifetimeSeconds: 120, at: later })
+      .then([changed({ accessTokenLifetimeSeconds: 120 })]);
+    expect(stateAfter([created, changed({ accessTokenLifetimeSeconds: 120 })])).toMatchObject({
+      accessTokenLifetimeSeconds: 120,
+    });
+  });
+
+  it('is kept when an update leaves it out', () => {
+    spec
+      .given([created, changed({ accessTokenLifetimeSeconds: 120 })])
+      .when({ type: 'ChangeOrganizationSettings', serviceExternalLimit: 8, at: later })
+      .then([changed({ serviceExternalLimit: 8 })]);
+    expect(
+      stateAfter([created, changed({ accessTokenLifetimeSeconds: 120 }), changed({ serviceExternalLimit: 8 })]),
+    ).toMatchObject({ accessTokenLifetimeSeconds: 120, serviceExternalLimit: 8 });
+  });
+
+  it('records nothing when set to what it already is', () => {
+    spec
+      .given([created])
+      .when({ type: 'ChangeOrganizationSettings', accessTokenLifetimeSeconds: 900, at: later })
+      .then([]);
+  });
+
+  it.each([60, 86_400])('accepts the bound %p', (seconds) => {
+    spec
+      .given([created])
+      .when({ type: 'ChangeOrganizationSettings', accessTokenLifetimeSeconds: seconds, at: later })
+      .then([changed({ accessTokenLifetimeSeconds: seconds })]);
+  });
+
+  it.each([59, 86_401, 0, -900, 120.5, Number.NaN, 'abc' as unknown as number])(
+    'refuses %p, naming the field, at creation and in an update',
+    (seconds) => {
+      const refused = (error: WardenError) => {
+        expect(error.code).toBe(UsersErrorCode.InvalidOrganizationSettings);
+        expect(error.errors).toEqual([
+          {
+            field: 'settings.access_token_lifetime_seconds',
+            message: 'must be a whole number of seconds from 60 to 86400',
+          },
+        ]);
+      };
+      spec
+        .given([])
+        .when({ type: 'CreateOrganization', organizationId: 'org-1', name: 'Acme', accessTokenLifetimeSeconds: seconds, at })
+        .thenThrows(WardenError, refused);
+      spec
+        .given([created])
+        .when({ type: 'ChangeOrganizationSettings', accessTokenLifetimeSeconds: seconds, at: later })
+        .thenThrows(WardenError, refused);
+    },
+  );
 });
 
 describe('service-account slots', () => {

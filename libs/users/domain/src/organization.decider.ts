@@ -1,10 +1,13 @@
 import {
+  DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS,
   DEFAULT_SERVICE_EXTERNAL_LIMIT,
   DEFAULT_SERVICE_INTERNAL_LIMIT,
+  MAX_ACCESS_TOKEN_LIFETIME_SECONDS,
+  MIN_ACCESS_TOKEN_LIFETIME_SECONDS,
   UsersErrorCode,
   WardenError,
 } from '@warden/contracts';
-import { Decider, EventUpcasters } from '@warden/kernel';
+import { Decider, EventUpcasters, Upcaster } from '@warden/kernel';
 import { ServiceAccountType } from './account-type';
 
 export const organizationStreamId = (organizationId: string) => `organization-${organizationId}`;
@@ -23,6 +26,7 @@ export type OrganizationSettingsInput = {
   serviceInternalLimit?: number;
   serviceExternalLimit?: number;
   maxTokenLifetimeSeconds?: number | null;
+  accessTokenLifetimeSeconds?: number;
   humanPasswordLogin?: boolean;
 };
 
@@ -50,6 +54,7 @@ export type OrganizationEvent =
         serviceInternalLimit: number;
         serviceExternalLimit: number;
         maxTokenLifetimeSeconds?: number | null;
+        accessTokenLifetimeSeconds?: number;
         humanPasswordLogin?: boolean;
         root?: true;
         createdAt: string;
@@ -62,6 +67,7 @@ export type OrganizationEvent =
         serviceInternalLimit?: number;
         serviceExternalLimit?: number;
         maxTokenLifetimeSeconds?: number | null;
+        accessTokenLifetimeSeconds?: number;
         humanPasswordLogin?: boolean;
         changedAt: string;
       };
@@ -75,9 +81,15 @@ export type OrganizationEvent =
       data: { organizationId: string; userId: string; accountType: ServiceAccountType };
     };
 
+// Version 2 of both settings events may carry accessTokenLifetimeSeconds. A version 1 event
+// has no such key, which means what it means in version 2: the default (created) or
+// unchanged (changed), so its data comes up as it is. The version still changes, so that
+// code written before the key refuses an event that has it rather than fold it unread.
+const accessTokenLifetimeNotRecorded: Upcaster = (data) => data;
+
 export const organizationEventUpcasters: EventUpcasters<OrganizationEvent> = {
-  OrganizationCreated: [],
-  OrganizationSettingsChanged: [],
+  OrganizationCreated: [accessTokenLifetimeNotRecorded],
+  OrganizationSettingsChanged: [accessTokenLifetimeNotRecorded],
   ServiceAccountSlotClaimed: [],
   ServiceAccountSlotReleased: [],
 };
@@ -92,6 +104,7 @@ export type OrganizationState =
       serviceInternalLimit: number;
       serviceExternalLimit: number;
       maxTokenLifetimeSeconds: number | null;
+      accessTokenLifetimeSeconds: number;
       humanPasswordLogin: boolean;
       // Who holds each service-account slot: the limits are counted here, in the
       // organization's stream, so two concurrent creations cannot both take the last one.
@@ -103,6 +116,7 @@ const SETTING_KEYS = [
   'serviceInternalLimit',
   'serviceExternalLimit',
   'maxTokenLifetimeSeconds',
+  'accessTokenLifetimeSeconds',
   'humanPasswordLogin',
 ] as const;
 
@@ -137,6 +151,20 @@ function checkSettings(settings: OrganizationSettingsInput): void {
     throw invalidSetting(
       'max_token_lifetime_seconds',
       'must be a positive whole number of seconds, or null for no limit',
+    );
+  }
+  const accessTokenLifetime = settings.accessTokenLifetimeSeconds;
+  if (
+    accessTokenLifetime !== undefined &&
+    !(
+      Number.isInteger(accessTokenLifetime) &&
+      accessTokenLifetime >= MIN_ACCESS_TOKEN_LIFETIME_SECONDS &&
+      accessTokenLifetime <= MAX_ACCESS_TOKEN_LIFETIME_SECONDS
+    )
+  ) {
+    throw invalidSetting(
+      'access_token_lifetime_seconds',
+      `must be a whole number of seconds from ${MIN_ACCESS_TOKEN_LIFETIME_SECONDS} to ${MAX_ACCESS_TOKEN_LIFETIME_SECONDS}`,
     );
   }
   if (settings.humanPasswordLogin !== undefined && typeof settings.humanPasswordLogin !== 'boolean') {
@@ -203,7 +231,7 @@ export const organizationDecider: Decider<OrganizationCommand, OrganizationEvent
         const serviceInternalLimit = command.serviceInternalLimit ?? DEFAULT_SERVICE_INTERNAL_LIMIT;
         const serviceExternalLimit = command.serviceExternalLimit ?? DEFAULT_SERVICE_EXTERNAL_LIMIT;
         checkSettings({ ...command, serviceInternalLimit, serviceExternalLimit });
-        const { maxTokenLifetimeSeconds, humanPasswordLogin } = command;
+        const { maxTokenLifetimeSeconds, accessTokenLifetimeSeconds, humanPasswordLogin } = command;
         return [
           {
             type: 'OrganizationCreated',
@@ -213,6 +241,7 @@ export const organizationDecider: Decider<OrganizationCommand, OrganizationEvent
               serviceInternalLimit,
               serviceExternalLimit,
               ...(maxTokenLifetimeSeconds !== undefined && { maxTokenLifetimeSeconds }),
+              ...(accessTokenLifetimeSeconds !== undefined && { accessTokenLifetimeSeconds }),
               ...(humanPasswordLogin !== undefined && { humanPasswordLogin }),
               ...(command.root === true && { root: true as const }),
               createdAt: command.at,
@@ -286,7 +315,7 @@ export const organizationDecider: Decider<OrganizationCommand, OrganizationEvent
   evolve(state, event) {
     switch (event.type) {
       case 'OrganizationCreated': {
-        const { root, maxTokenLifetimeSeconds, humanPasswordLogin, ...data } = event.data;
+        const { root, maxTokenLifetimeSeconds, accessTokenLifetimeSeconds, humanPasswordLogin, ...data } = event.data;
         return {
           status: 'active',
           ...data,
@@ -295,6 +324,7 @@ export const organizationDecider: Decider<OrganizationCommand, OrganizationEvent
             maxTokenLifetimeSeconds === undefined
               ? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS
               : maxTokenLifetimeSeconds,
+          accessTokenLifetimeSeconds: accessTokenLifetimeSeconds ?? DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS,
           humanPasswordLogin: humanPasswordLogin ?? DEFAULT_HUMAN_PASSWORD_LOGIN,
           serviceAccountHolders: { service_internal: [], service_external: [] },
         };
