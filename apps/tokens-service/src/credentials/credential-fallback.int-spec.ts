@@ -13,7 +13,7 @@ import { CredentialReadModel } from './credential-read-model';
 import { CredentialStoreVerification } from './credential-store-verification';
 import { PostgresCredentialStreams } from './credential-streams';
 
-// Issue 4: when Redis loses the credential read model, the tokens service rebuilds it from
+// The store fallback: when Redis loses the credential read model, the tokens service rebuilds it from
 // the event store, and until the rebuild is done every verification (the verifier with the
 // gateway's fallback, tokens.verify) is decided from the store, by the same rules.
 const ORG = '0190a0d2-0000-7000-8000-00000000001a';

@@ -21,7 +21,7 @@ import { CredentialReplay } from './credential-replay';
 import { CredentialStoreVerification } from './credential-store-verification';
 import { PostgresCredentialStreams } from './credential-streams';
 
-// Issue 5: the token read model replayed into a fresh generation and swapped in while
+// The token read model's replay: replayed into a fresh generation and swapped in while
 // verification is hammered and tokens are revoked: no valid token is ever refused, no token
 // is accepted once its revoke answered, and the swap is one pointer switch.
 const ORG = '0190a0d2-0000-7000-8000-00000000002a';

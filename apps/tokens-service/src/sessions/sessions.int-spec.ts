@@ -94,7 +94,7 @@ describe('login sessions on the real event store and Redis', () => {
     await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   });
 
-  it('answers the seed 003 shape and the key verifies at once, as its user', async () => {
+  it('answers the login shape ({ key, domain }) and the key verifies at once, as its user', async () => {
     await writePrincipal(principal('u-1'));
     const login = await start('u-1');
     expect(login).toEqual({ key: expect.stringMatching(/^wdn_s_[0-9A-Za-z]{38}$/), domain: null, expires_at: new Date(clock.getTime() + 3600_000).toISOString() });

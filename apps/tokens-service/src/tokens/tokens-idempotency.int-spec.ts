@@ -25,7 +25,7 @@ const ADMIN = '0190a0d2-0000-7000-8000-0000000000a1';
 const SVC = '0190a0d2-0000-7000-8000-0000000000b1';
 const FINGERPRINT = 'f'.repeat(64);
 
-// Issue 7: a retry whose first answer was lost (the gateway's 503 frees the key) carries the
+// A retry whose first answer was lost (the gateway's 503 frees the key) carries the
 // same idempotency fingerprint, so it finds the token made the first time instead of
 // issuing a second one.
 describe('issuing a token twice with one idempotency fingerprint', () => {

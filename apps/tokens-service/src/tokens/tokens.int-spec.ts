@@ -304,7 +304,7 @@ describe('API tokens on the real event store and Redis', () => {
     expect(await verify(unlimited.token, null, new Date(clock.getTime() + 60_000))).toMatchObject({ ok: false, reason: 'expired' });
   });
 
-  it('exchanges a service account\'s login key for a long-lived token, capped by the organization (seed 003)', async () => {
+  it('exchanges a service account\'s login key for a long-lived token, capped by the organization', async () => {
     const sessions = new SessionsService({ store, readModel, redis, keyPrefix, sessionTtlSeconds: 3600, randomBytes, clock: () => clock });
     const login = await sessions.start({ context: { correlationId: 'x', actorType: 'anonymous' }, payload: { userId: SVC, organizationId: ORG } });
     const session = await verify(login.key);

@@ -51,7 +51,7 @@ export interface TokensServiceOptions {
   redis: RedisClient;
   keyPrefix: string;
   randomBytes: RandomBytes;
-  /** Lifetime of a token from the seed 003 exchange, before the organization's cap. */
+  /** Lifetime of a token from the login-key exchange, before the organization's cap. */
   exchangedTokenLifetimeSeconds: number;
   /** Decides verifications while the read model is lost or being rebuilt. */
   storeVerification: CredentialStoreVerification;
@@ -106,8 +106,8 @@ export class TokensService {
   }
 
   /**
-   * Seed 003: the login key that authenticated the request, for a long-lived token of the
-   * same account. Tokens belong only to service accounts (seed 001), so a human's login
+   * The login-key exchange: the login key that authenticated the request, for a long-lived
+   * token of the same account. Tokens belong only to service accounts, so a human's login
    * cannot be exchanged; the lifetime is capped by the organization's setting.
    */
   async exchange(envelope: Envelope<ExchangeTokenRequest>): Promise<IssuedTokenView> {
