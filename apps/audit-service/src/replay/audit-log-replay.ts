@@ -1,4 +1,4 @@
-// Replays the audit log from the services' event stores (issue 5): every event of every
+// Replays the audit log from the services' event stores: every event of every
 // audited store is recorded again, secrets removed as the ingestor removes them, into a
 // fresh generation of the audit tables beside the live ones (`audit_records_replay_<id>`,
 // `audit_chain_heads_replay_<id>`), while the live log keeps serving and ingesting.
