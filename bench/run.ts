@@ -1,6 +1,6 @@
 // `npm run bench [-- <name>...] [--size=quick|full] [--runs=3 --seconds=5 --warmup=2 --connections=50 --cpu-prof --no-report ...]`
 //
-// The benchmarks of issue 6, each against its baseline measured in the same run, system
+// The benchmarks BENCHMARKS.md describes, each against its baseline measured in the same run, system
 // and baseline alternating, after a warm-up; prints a table and rewrites the figures
 // section of BENCHMARKS.md. Benchmarks print figures; nothing here is a test.
 // Names: http, nats, in-process, issue, oauth, revocation, replay, scale-out, memory, console (all by default).

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Replays a read model from the event store (issue 5): `npm run replay -- <read-model> [--compare]`.
+// Replays a read model from the event store, beside the live one:
+// `npm run replay -- <read-model> [--compare]`.
 // Asks the service that owns the read model over the deployment's NATS (NATS_URL,
 // NATS_SUBJECT_PREFIX, as the services read them), as a `system` caller: NATS is private to
 // the deployment, so reaching it is the operator's credential. Prints a progress line

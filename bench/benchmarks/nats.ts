@@ -11,7 +11,7 @@ import { LatencySamples, RunFigures } from '../support/stats';
 
 /**
  * Keeps `inFlight` requests outstanding on one shared reply subscription, publishing each
- * request with a reply subject (DESIGN.md: nc.request() caps the requester at 11-14k/s; the
+ * request with a reply subject (measured: nc.request() caps the requester at 11-14k/s; the
  * shared subscription does not). The same driver and message serve system and baseline.
  * NATS has no autocannon; this loop only keeps requests in flight and times them.
  */

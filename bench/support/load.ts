@@ -1,4 +1,4 @@
-// One autocannon run (the load generator of issue 6), reduced to the figures of a run.
+// One autocannon run (the HTTP benchmarks' load generator), reduced to the figures of a run.
 import autocannon from 'autocannon';
 import { RunFigures } from './stats';
 

@@ -1,4 +1,4 @@
-// The HTTP baseline of issue 6: a bare Fastify handler doing one SHA-256 and one Redis GET
+// The HTTP benchmarks' baseline: a bare Fastify handler doing one SHA-256 and one Redis GET
 // of the presented key's credential record, nothing else. Its Redis client is configured as
 // the gateway's (auto-pipelining), so the ratio measures what Warden adds, not a setting.
 import { hash } from 'node:crypto';

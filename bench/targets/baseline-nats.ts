@@ -1,4 +1,4 @@
-// The NATS baseline of issue 6: a bare responder doing one SHA-256 and one Redis GET of the
+// The NATS benchmark's baseline: a bare responder doing one SHA-256 and one Redis GET of the
 // token in the request, on a queue group like the services, answering JSON.
 import { hash } from 'node:crypto';
 import { credentialGenerationPrefix, credentialKey } from '@warden/contracts';

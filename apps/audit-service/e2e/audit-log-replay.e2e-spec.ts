@@ -1,4 +1,4 @@
-// Issue 5: the audit log replayed by the platform admin over HTTP, against the four services
+// The audit log's replay, run by the platform admin over HTTP, against the four services
 // running as processes (relay, JetStream and the audit ingestor live): a compare finds no
 // difference with what the services recorded, a swap keeps every record and the chain
 // verifies after it, and activity goes on being recorded.

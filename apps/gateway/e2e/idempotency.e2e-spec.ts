@@ -1,4 +1,4 @@
-// Idempotency keys (issue 7) over HTTP against the four services running as processes: a
+// Idempotency keys over HTTP against the four services running as processes: a
 // retry gets the first answer again, another request with the key is refused, a secret is
 // never kept, and a command whose service is down answers 503 at once and can be retried
 // with the same key after the restart, creating the token exactly once.

@@ -1,4 +1,5 @@
-// OAuth 2.0 for service accounts (issue 13), driven by a client no one here wrote:
+// OAuth 2.0 for service accounts (client credentials, introspection, revocation), driven
+// by a client no one here wrote:
 // openid-client finds the endpoints from the RFC 8414 metadata, gets access tokens with
 // each client authentication method, introspects and revokes them. The refusals are sent
 // as a client would send them by mistake or on purpose, and the access tokens are used

@@ -1,4 +1,4 @@
-// Issue 4: Redis loses the credential read model while the services run. Until the tokens
+// The store fallback: Redis loses the credential read model while the services run. Until the tokens
 // service has rebuilt it, the gateway's authentication and POST /tokens/verify are answered
 // by the tokens service from its event store: valid keys keep working, revoked ones stay
 // refused, and the tokens service's health says it is rebuilding. The rebuild is held open

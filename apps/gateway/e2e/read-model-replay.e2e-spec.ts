@@ -1,4 +1,4 @@
-// Issue 5: the token read model replayed by the platform admin over HTTP and by the command
+// The token read model's replay, run by the platform admin over HTTP and by the command
 // line, against the four services running as processes; verification answers the same
 // before and after the swap, and a compare finds no difference.
 import { execFile } from 'node:child_process';

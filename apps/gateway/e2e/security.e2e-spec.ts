@@ -1,4 +1,4 @@
-// Security checks of issue 7 against the four services running as processes: response
+// Security checks against the four services running as processes: response
 // headers, body limits, secrets kept out of logs and stores, and login throttling shared by
 // two gateway instances.
 import { ChildProcess, spawn } from 'node:child_process';

@@ -1,6 +1,6 @@
-// The token flows of seeds 001, 003 and 004 over HTTP, against the four services running
-// as processes: issue, public tokens and origins, reassign then delete, exchange, and the
-// seed 004 api_token shown once.
+// The token flows over HTTP, against the four services running as processes: issue, public
+// tokens and origins, reassign then delete, exchange of a login key, and the api_token of a
+// new service user shown once.
 import { ApiClient, RunningSystem, startSystem } from '@warden/testing';
 
 let system: RunningSystem;
@@ -59,7 +59,7 @@ afterAll(async () => {
   await system?.stop();
 });
 
-describe('seed 001: tokens of service accounts, public and private, reassign', () => {
+describe('tokens of service accounts, public and private, reassign', () => {
   it('creates a token for a service account, shown once, and refuses one for a human', async () => {
     const account = await serviceAccount('webhooks@corp');
     const created = await tenantAdmin.post<Token>('/tokens', { user_id: account.id, name: 'DocuSign Connect' });
@@ -152,8 +152,8 @@ describe('seed 001: tokens of service accounts, public and private, reassign', (
   });
 });
 
-describe('seed 003: exchange the login key for a long-lived token', () => {
-  it('follows the seed: log in as the service account, exchange, use the token', async () => {
+describe('exchange the login key for a long-lived token', () => {
+  it('logs in as the service account, exchanges the key, uses the token', async () => {
     await tenantAdmin.patch(`/organizations/${tenantId}`, { settings: { max_token_lifetime_seconds: 7 * 86400 } });
     await serviceAccount('api_user@corp');
     const login = await new ApiClient(system.gatewayUrl).post<{ key: string }>('/auth/login', {
@@ -179,7 +179,7 @@ describe('seed 003: exchange the login key for a long-lived token', () => {
   });
 });
 
-describe('seed 004: api_token shown once, then x-api-key', () => {
+describe('a new service user\'s api_token shown once, then x-api-key', () => {
   it('creates a service user with its token, which works on /users/me and never shows again', async () => {
     const created = await tenantAdmin.post<User & { api_token: { id: string; user_id: string; name: string; token: string; enabled: boolean } }>(
       '/users',

@@ -1,4 +1,4 @@
-// Workload identity federation (issue 13): a workload exchanges the token its platform gave
+// Workload identity federation: a workload exchanges the token its platform gave
 // it (here an OIDC issuer run by the test itself: a discovery document and a JWKS served over
 // HTTP, tokens signed with jose) for a Warden access token, with no stored secret. Only a
 // rule of the account lets a token in; everything else, and an issuer that cannot be

@@ -1,4 +1,4 @@
-// Issue 4, "no window after a change": while several processes verify a principal's
+// No window after a change: while several processes verify a principal's
 // credentials as fast as they can (over HTTP through the gateway, and directly with the
 // verifier library against Redis, each on its own connections), the credentials are
 // revoked one after another; no verification started after a revoke answered may accept.
@@ -172,7 +172,7 @@ async function hammerWhileRevoking(kind: string, credentials: Credential[], revo
   expect(rows.filter((c) => c.unexpected > 0)).toEqual([]);
 }
 
-describe('zero window after a revoke (issue 4)', () => {
+describe('zero window after a revoke', () => {
   it('accepts no verification of a login session started after its logout answered, in any process, over HTTP or directly', async () => {
     await serviceAccount('sessions@zero-window');
     const credentials: Credential[] = [];
@@ -198,7 +198,7 @@ describe('zero window after a revoke (issue 4)', () => {
     await hammerWhileRevoking('API tokens', credentials, 200);
   });
 
-  describe('OAuth access tokens (issue 13)', () => {
+  describe('OAuth access tokens', () => {
     const tokenEndpoint = () => `${new URL(system.gatewayUrl).origin}/oauth2/token`;
     async function grant(form: Record<string, string>): Promise<string> {
       const response = await fetch(tokenEndpoint(), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form) });

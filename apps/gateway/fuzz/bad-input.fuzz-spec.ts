@@ -1,4 +1,4 @@
-// Issue 7, bad input: property-based requests over every route the gateway serves against the
+// Bad input: property-based requests over every route the gateway serves against the
 // four services running as processes. Every answer must be a 4xx RFC 7807 problem document
 // (never a 5xx, never another shape), and the refused requests together must leave the
 // event stores, the audit log and the Redis read models exactly as they were.

@@ -1,4 +1,4 @@
-// Issue 8's real consumer, end to end: Warden's four services running as processes, and the
+// A real consumer of Warden, end to end: Warden's four services running as processes, and the
 // example's records API and webhook processor started in-process, the way a customer runs
 // them beside a Warden deployment. An external service account holding only records:write
 // gets an API token; DocuSign Connect notifications go through the processor into the

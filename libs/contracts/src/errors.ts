@@ -70,7 +70,7 @@ export enum TokensErrorCode {
   /** Logout with a credential that is not a login session (an API token is revoked instead). */
   NotASession = 'not_a_session',
   TokenNotFound = 'token_not_found',
-  /** The owner named is not an active service account of the organization (seed 001). */
+  /** The owner named is not an active service account of the organization (tokens belong only to those). */
   InvalidTokenOwner = 'invalid_token_owner',
   /** An allowed origin with a wildcard, a path, userinfo, or a public token without any. */
   InvalidAllowedOrigins = 'invalid_allowed_origins',

@@ -1,4 +1,4 @@
-// Replaying a read model from the event store (issue 5): the service that owns the read
+// Replaying a read model from the event store: the service that owns the read
 // model rebuilds it into a fresh generation (a key prefix or a table) beside the live one,
 // catches up with the events appended meanwhile, then swaps it in atomically. A compare
 // run replays into a scratch generation instead and reports every difference with the

@@ -66,7 +66,7 @@ describe('the secret format', () => {
     ['unknown prefix', `wdn_x_${formatSecret('session', body).slice(6)}`],
     ['a space inside', `${formatSecret('session', body).slice(0, 10)} ${formatSecret('session', body).slice(11)}`],
     ['another vendor\'s token', 'ghp_' + 'a'.repeat(40)],
-    ['seed 003 key', 'ltcg2p2w7o9vxju313f04rq7lcc4xu2bwso423b3'],
+    ['another vendor\'s login key (40 lowercase letters and digits)', 'ltcg2p2w7o9vxju313f04rq7lcc4xu2bwso423b3'],
   ])('rejects %s', (_what, presented) => {
     expect(parseSecret(presented)).toBeNull();
   });

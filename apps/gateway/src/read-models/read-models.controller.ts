@@ -17,7 +17,7 @@ import { ReadModelReplayStatus, ReplayReadModelBody } from './read-model-replay.
 const READ_MODEL_PARAM = { name: 'name', enum: READ_MODEL_NAMES, description: 'The read model' } as const;
 
 /**
- * Replays of the read models (issue 5), for the platform admin: POST starts one (answered
+ * Replays of the read models from the event store, for the platform admin: POST starts one (answered
  * at once with its status), GET follows it. The service that owns the read model does the
  * work and checks the caller again.
  */

@@ -1,19 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import { Pool } from 'pg';
-import { Envelope, PrincipalRecord, PrincipalView, RequestContext } from '@warden/contracts';
+import { Envelope, PrincipalRecord, RequestContext } from '@warden/contracts';
 import { EventStore } from '@warden/event-store';
 import { PostgresEventStore } from '@warden/event-store-postgres';
-import { silentMessagingLog } from '@warden/messaging';
 import type { RedisClient } from '@warden/redis';
-import { TEST_DATABASE_URL, deleteRedisPrefix, testRedis, uniqueTestId, writePrincipalRecord } from '@warden/testing';
+import { deleteRedisPrefix, writePrincipalRecord } from '@warden/testing';
 import { CredentialReadModelUnavailableError, verifyCredential } from '@warden/token-verifier';
 import { SessionsService } from '../sessions/sessions.service';
+import { TokensHarness, adminContext, serviceAccountRecord, startTokensHarness } from '../test/tokens-harness';
 import { TokensService } from '../tokens/tokens.service';
 import { CredentialReadModel } from './credential-read-model';
 import { CredentialStoreVerification } from './credential-store-verification';
-import { PostgresCredentialStreams } from './credential-streams';
 
-// Issue 4: when Redis loses the credential read model, the tokens service rebuilds it from
+// The store fallback: when Redis loses the credential read model, the tokens service rebuilds it from
 // the event store, and until the rebuild is done every verification (the verifier with the
 // gateway's fallback, tokens.verify) is decided from the store, by the same rules.
 const ORG = '0190a0d2-0000-7000-8000-00000000001a';
@@ -22,9 +19,8 @@ const SVC = '0190a0d2-0000-7000-8000-0000000001b1';
 const SVC2 = '0190a0d2-0000-7000-8000-0000000001b2';
 
 describe('verification while the credential read model is rebuilt', () => {
-  let schema: string;
+  let h: TokensHarness;
   let keyPrefix: string;
-  let admin: Pool;
   let store: PostgresEventStore;
   let redis: RedisClient;
   let readModel: CredentialReadModel;
@@ -32,69 +28,22 @@ describe('verification while the credential read model is rebuilt', () => {
   let tokens: TokensService;
   let sessions: SessionsService;
 
-  const principal = (userId: string, overrides: Partial<PrincipalRecord> = {}): PrincipalRecord => ({
-    userId,
-    organizationId: ORG,
-    accountType: 'service_external',
-    username: `svc-${userId}`,
-    roles: ['WARDEN_MEMBER'],
-    teams: [],
-    permissions: { 'users:read': 'organization' },
-    isSuperAdmin: false,
-    platformAdmin: false,
-    status: 'active',
-    ...overrides,
-  });
+  const principal = (userId: string, overrides: Partial<PrincipalRecord> = {}): PrincipalRecord => serviceAccountRecord(userId, ORG, overrides);
   const writePrincipals = async () => {
-    for (const record of [principal(SVC), principal(SVC2)]) {
-      await writePrincipalRecord(redis, keyPrefix, record);
-    }
+    for (const record of [principal(SVC), principal(SVC2)]) await h.writePrincipal(record);
   };
-  const context: RequestContext = (() => {
-    const view: PrincipalView = {
-      userId: ADMIN,
-      organizationId: ORG,
-      accountType: 'user',
-      roles: ['WARDEN_ADMIN'],
-      teams: [],
-      permissions: { 'tokens:read': 'organization', 'tokens:write': 'organization', 'users:read': 'organization' },
-      isSuperAdmin: false,
-      platformAdmin: false,
-      credential: { kind: 'session', id: 's-admin', expiresAt: null },
-    };
-    return { correlationId: 'int-test', actorType: 'user', actorId: ADMIN, organizationId: ORG, principal: view };
-  })();
+  const context: RequestContext = adminContext(ADMIN, ORG);
   const send = <T>(payload: T): Envelope<T> => ({ context, payload });
   // The gateway's path: the verifier, falling back to the tokens service (here in process).
   const verify = (token: string, origin: string | null = null) =>
     verifyCredential(token, { redis, keyPrefix, now: new Date(), origin, fallback: (presented, at) => storeVerification.verify(presented, at, new Date()) });
 
-  beforeAll(() => {
-    admin = new Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
-  });
-  afterAll(() => admin.end());
-
   beforeEach(async () => {
-    schema = uniqueTestId('tokens');
-    keyPrefix = `${uniqueTestId('tokfb')}:`;
-    store = await PostgresEventStore.connect({ connectionString: TEST_DATABASE_URL, schema, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } });
-    redis = testRedis();
-    readModel = new CredentialReadModel({ redis, keyPrefix, store, log: silentMessagingLog });
-    await readModel.ensureBuilt();
-    const streams = new PostgresCredentialStreams(store.pool, schema);
-    await streams.migrate();
-    storeVerification = new CredentialStoreVerification({ store, streams, redis, keyPrefix });
-    tokens = new TokensService({ store, readModel, storeVerification, redis, keyPrefix, randomBytes, exchangedTokenLifetimeSeconds: 86400 });
-    sessions = new SessionsService({ store, readModel, redis, keyPrefix, sessionTtlSeconds: 3600, randomBytes });
-    await writePrincipals();
+    h = await startTokensHarness({ label: 'tokfb', principals: [principal(SVC), principal(SVC2)] });
+    ({ keyPrefix, store, redis, readModel, storeVerification, tokens, sessions } = h);
   });
 
-  afterEach(async () => {
-    await deleteRedisPrefix(redis, keyPrefix);
-    await redis.quit();
-    await store.close();
-    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  });
+  afterEach(() => h.close());
 
   it('answers right from the store while a slow rebuild runs, and health says so until it is done', async () => {
     const publicToken = await tokens.issue(send({ user_id: SVC, name: 'shop', visibility: 'public', allowed_origins: ['https://shop.example.com'] }));
@@ -165,7 +114,7 @@ describe('verification while the credential read model is rebuilt', () => {
     expect(await storeVerification.verify(unknown, null, new Date())).toMatchObject({ ok: false, reason: 'malformed' });
     await tokens.revoke(send({ id: issued.id }));
     const other = await tokens.issue(send({ user_id: SVC, name: 'y' }));
-    await admin.query(`DELETE FROM "${schema}".credential_streams WHERE stream_id = $1`, [`token-${other.id}`]);
+    await store.pool.query(`DELETE FROM "${h.schema}".credential_streams WHERE stream_id = $1`, [`token-${other.id}`]);
     expect(await storeVerification.verify(other.token, null, new Date())).toMatchObject({ ok: false, reason: 'unknown' });
     expect(await storeVerification.verify(issued.token, null, new Date())).toMatchObject({ ok: false, reason: 'revoked' });
   });

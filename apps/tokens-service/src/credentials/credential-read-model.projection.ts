@@ -3,7 +3,7 @@
 // together with the owner's principal record; and, for API tokens, what the token routes
 // read: `token:<id>` (the token, never a secret), `organization-tokens:<orgId>` (a sorted
 // set of the organization's token ids by creation) and `owned-tokens:<userId>` (the active
-// tokens a user owns: a user who owns some cannot be deleted, seed 001).
+// tokens a user owns: a user who owns some cannot be deleted).
 //
 // Every credential record carries a Redis expiry at the credential's absolute end (PXAT,
 // from the events, never from the clock): a session's expiry, a token's expiry, the end of

@@ -1,11 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { Pool } from 'pg';
 import {
   CREDENTIAL_READ_MODEL_GENERATION_KEY,
   Envelope,
   IssuedTokenView,
   PrincipalRecord,
-  PrincipalView,
   RequestContext,
   credentialGenerationPrefix,
 } from '@warden/contracts';
@@ -13,15 +10,14 @@ import { EventStore } from '@warden/event-store';
 import { PostgresEventStore } from '@warden/event-store-postgres';
 import { silentMessagingLog } from '@warden/messaging';
 import type { RedisClient } from '@warden/redis';
-import { TEST_DATABASE_URL, deleteRedisPrefix, pollUntil, redisKeysWithPrefix, testRedis, uniqueTestId, writePrincipalRecord } from '@warden/testing';
+import { pollUntil, redisKeysWithPrefix } from '@warden/testing';
 import { CredentialReadModelUnavailableError, verifyCredential } from '@warden/token-verifier';
+import { TokensHarness, adminContext, serviceAccountRecord, startTokensHarness } from '../test/tokens-harness';
 import { TokensService } from '../tokens/tokens.service';
 import { CredentialReadModel } from './credential-read-model';
 import { CredentialReplay } from './credential-replay';
-import { CredentialStoreVerification } from './credential-store-verification';
-import { PostgresCredentialStreams } from './credential-streams';
 
-// Issue 5: the token read model replayed into a fresh generation and swapped in while
+// The token read model's replay: replayed into a fresh generation and swapped in while
 // verification is hammered and tokens are revoked: no valid token is ever refused, no token
 // is accepted once its revoke answered, and the swap is one pointer switch.
 const ORG = '0190a0d2-0000-7000-8000-00000000002a';
@@ -29,9 +25,8 @@ const ADMIN = '0190a0d2-0000-7000-8000-0000000002a1';
 const SVC = '0190a0d2-0000-7000-8000-0000000002b1';
 
 describe('replaying the token read model', () => {
-  let schema: string;
+  let h: TokensHarness;
   let keyPrefix: string;
-  let admin: Pool;
   let store: PostgresEventStore;
   let redis: RedisClient;
   let readModel: CredentialReadModel;
@@ -41,62 +36,28 @@ describe('replaying the token read model', () => {
   // in the live generation after the replay's last read and before its swap.
   let atTheEnd: (() => Promise<void>) | undefined;
 
-  const owner: PrincipalRecord = {
-    userId: SVC,
-    organizationId: ORG,
-    accountType: 'service_external',
-    username: 'svc-replay',
-    roles: [],
-    teams: [],
-    permissions: { 'users:read': 'organization' },
-    isSuperAdmin: false,
-    platformAdmin: false,
-    status: 'active',
-  };
-  const view: PrincipalView = {
-    userId: ADMIN,
-    organizationId: ORG,
-    accountType: 'user',
-    roles: ['WARDEN_ADMIN'],
-    teams: [],
-    permissions: { 'tokens:read': 'organization', 'tokens:write': 'organization', 'users:read': 'organization' },
-    isSuperAdmin: false,
-    platformAdmin: false,
-    credential: { kind: 'session', id: 's-admin', expiresAt: null },
-  };
-  const context: RequestContext = { correlationId: 'int-test', actorType: 'user', actorId: ADMIN, organizationId: ORG, principal: view };
+  const owner: PrincipalRecord = serviceAccountRecord(SVC, ORG, { username: 'svc-replay', roles: [] });
+  const context: RequestContext = adminContext(ADMIN, ORG);
   const send = <T>(payload: T): Envelope<T> => ({ context, payload });
   const issue = (name: string) => tokens.issue(send({ user_id: SVC, name }));
   // No fallback: a verification that found the read model not ready would throw, and count as a failure.
   const verify = (token: string) => verifyCredential(token, { redis, keyPrefix, now: new Date() });
 
-  beforeAll(() => {
-    admin = new Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
-  });
-  afterAll(() => admin.end());
-
   beforeEach(async () => {
-    schema = uniqueTestId('tokens');
-    keyPrefix = `${uniqueTestId('tokrp')}:`;
-    store = await PostgresEventStore.connect({ connectionString: TEST_DATABASE_URL, schema, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } });
-    redis = testRedis();
-    // Each page of a replay read a little slowly, so that commands and verifications interleave with it.
     atTheEnd = undefined;
-    readModel = new CredentialReadModel({ redis, keyPrefix, store: slowed(store, 30, () => atTheEnd), log: silentMessagingLog });
-    await readModel.ensureBuilt();
-    const streams = new PostgresCredentialStreams(store.pool, schema);
-    const storeVerification = new CredentialStoreVerification({ store, streams, redis, keyPrefix });
-    tokens = new TokensService({ store, readModel, storeVerification, redis, keyPrefix, randomBytes, exchangedTokenLifetimeSeconds: 86400 });
+    h = await startTokensHarness({
+      label: 'tokrp',
+      // Each page of a replay read a little slowly, so that commands and verifications interleave with it.
+      readModelStore: (store) => slowed(store, 30, () => atTheEnd),
+      principals: [owner],
+    });
+    ({ keyPrefix, store, redis, readModel, tokens } = h);
     replay = new CredentialReplay({ readModel, redis, keyPrefix, store, log: silentMessagingLog, retireAfterMs: 20 });
-    await writePrincipalRecord(redis, keyPrefix, owner);
   });
 
   afterEach(async () => {
     await replay.settled();
-    await deleteRedisPrefix(redis, keyPrefix);
-    await redis.quit();
-    await store.close();
-    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await h.close();
   });
 
   it('swaps in a fresh generation with verification hammered: no valid token refused, no revoked one accepted', async () => {

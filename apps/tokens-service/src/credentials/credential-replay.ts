@@ -40,7 +40,7 @@ const SWAP_ATTEMPTS = 20;
 const STATUS_KEY = `${CREDENTIAL_READ_MODEL}:replay`;
 
 /**
- * Replays the credential read model: into a fresh generation beside the live one,
+ * Replays the credential read model from the event store: into a fresh generation beside the live one,
  * caught up with what is appended meanwhile, then swapped in by switching the pointer the
  * verifier reads in its one round trip, so verification never pauses and never sees half a
  * read model. A compare run replays into a scratch generation and reports every difference

@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { RecordedEvent } from '@warden/event-store';
 import { PostgresEventStore } from '@warden/event-store-postgres';
-import { TEST_DATABASE_URL, readAllCommitted, silentStoreLogger, uniqueTestId } from '@warden/testing';
+import { readAllCommitted } from '@warden/testing';
 import { SessionEvent, TokenEvent, tokenStreamId } from '@warden/tokens-domain';
+import { TestEventStore, connectTestStore } from '../test/tokens-harness';
 import { CredentialReplayer, credentialOpsFor } from './credential-read-model.projection';
 
 // A replay folds token streams in memory as it meets their events in log order; the ops it
@@ -14,6 +15,7 @@ const hash = (label: string) => createHash('sha256').update(label).digest('hex')
 const at = (minutes: number) => new Date(Date.UTC(2026, 0, 1, 0, minutes)).toISOString();
 
 describe('CredentialReplayer', () => {
+  let testStore: TestEventStore;
   let store: PostgresEventStore;
   let log: RecordedEvent[];
 
@@ -22,7 +24,8 @@ describe('CredentialReplayer', () => {
   };
 
   beforeAll(async () => {
-    store = await PostgresEventStore.connect({ connectionString: TEST_DATABASE_URL, schema: uniqueTestId('credrp'), poolSize: 2, logger: silentStoreLogger });
+    testStore = await connectTestStore('credrp', { poolSize: 2 });
+    store = testStore.store;
     // Four tokens whose events interleave, each going through a different history, and a session.
     const ids = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
     for (const [i, tokenId] of ids.entries()) {
@@ -64,10 +67,7 @@ describe('CredentialReplayer', () => {
     log = await readAllCommitted(store);
   });
 
-  afterAll(async () => {
-    await store.pool.query(`DROP SCHEMA "${store.schema}" CASCADE`);
-    await store.close();
-  });
+  afterAll(() => testStore.close());
 
   const liveOps = async (events: RecordedEvent[]) => Promise.all(events.map((event) => credentialOpsFor(event, store)));
   const replayedOps = async (replayer: CredentialReplayer, events: RecordedEvent[]) => {

@@ -3,8 +3,9 @@
 // in-memory store, which like KurrentDB orders events when they commit.
 import { randomUUID } from 'node:crypto';
 import { EventStore, InMemoryEventStore, ReadAllOptions, RecordedEvent } from '@warden/event-store';
-import { TEST_DATABASE_URL, appendSome, uniqueTestId } from '@warden/testing';
-import { Pool } from 'pg';
+import { appendSome } from '@warden/testing';
+import type { Pool } from 'pg';
+import { ScratchSchema, scratchSchema } from '../test/tokens-harness';
 import { LogCredentialStreams } from './credential-streams';
 
 /** The store, counting the events its log reads hand out, and running `afterPage` once each page is read. */
@@ -24,20 +25,18 @@ function observed(
 }
 
 describe('LogCredentialStreams', () => {
+  let scratch: ScratchSchema;
   let schema: string;
   let pool: Pool;
   let store: InMemoryEventStore;
 
   beforeEach(() => {
-    schema = uniqueTestId('credlog');
-    pool = new Pool({ connectionString: TEST_DATABASE_URL, max: 4 });
+    scratch = scratchSchema('credlog');
+    ({ schema, pool } = scratch);
     store = new InMemoryEventStore();
   });
 
-  afterEach(async () => {
-    await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await pool.end();
-  });
+  afterEach(() => scratch.close());
 
   const hash = () => randomUUID().replace(/-/g, '').repeat(2);
 

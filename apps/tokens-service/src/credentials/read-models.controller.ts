@@ -4,7 +4,7 @@ import { Envelope, ReadModelReplayView, ReadModelSubjects, ReplayReadModelReques
 import { CredentialReplay } from './credential-replay';
 
 /**
- * Replay of the token read model (issue 5), for the gateway's admin route (the platform
+ * Replay of the token read model from the event store, for the gateway's admin route (the platform
  * admin) and `tools/replay.mjs` (a `system` caller on the deployment's private NATS).
  */
 @Controller()

@@ -5,8 +5,8 @@ import { validateDto } from '@warden/platform';
 import { CredentialReadModel } from '../credentials/credential-read-model';
 import { CountOwnedTokensDto } from './owned-tokens.dto';
 
-// Asked by the users service before it deletes a user (seed 001: a user who still owns
-// tokens cannot be removed). Until API tokens exist the index is empty, and says so.
+// Asked by the users service before it deletes a user (a user who still owns tokens
+// cannot be removed: they are reassigned first). Until API tokens exist the index is empty, and says so.
 @Controller()
 export class OwnedTokensController {
   constructor(@Inject(CredentialReadModel) private readonly readModel: CredentialReadModel) {}

@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { Pool } from 'pg';
 import Redis from 'ioredis';
 import {
   AuthErrorCode,
@@ -11,7 +9,6 @@ import {
   StartSessionRequest,
   TokensErrorCode,
   WardenError,
-  credentialGenerationPrefix,
   credentialKey,
   ownedTokensKey,
   principalRecordsKey,
@@ -19,20 +16,19 @@ import {
 } from '@warden/contracts';
 import { RecordedEvent } from '@warden/event-store';
 import { PostgresEventStore } from '@warden/event-store-postgres';
-import { silentMessagingLog } from '@warden/messaging';
 import type { RedisClient } from '@warden/redis';
-import { TEST_DATABASE_URL, deleteRedisPrefix, dumpRedisPrefix, pollUntil, testRedis, uniqueTestId, writePrincipalRecord } from '@warden/testing';
+import { deleteRedisPrefix, dumpRedisPrefix, pollUntil } from '@warden/testing';
 import { verifyCredential } from '@warden/token-verifier';
 import { CredentialReadModel } from '../credentials/credential-read-model';
+import { TokensHarness, serviceAccountRecord, startTokensHarness } from '../test/tokens-harness';
 import { SessionsService } from './sessions.service';
 
 const context: RequestContext = { correlationId: 'int-test', actorType: 'anonymous' };
 const ORG = '0190a0d2-0000-7000-8000-000000000001';
 
 describe('login sessions on the real event store and Redis', () => {
-  let schema: string;
+  let h: TokensHarness;
   let keyPrefix: string;
-  let admin: Pool;
   let store: PostgresEventStore;
   let redis: RedisClient;
   /** Where the live (base) generation's keys are. */
@@ -41,19 +37,9 @@ describe('login sessions on the real event store and Redis', () => {
   let clock: Date;
   let sessions: SessionsService;
 
-  const principal = (userId: string, status: PrincipalRecord['status'] = 'active'): PrincipalRecord => ({
-    userId,
-    organizationId: ORG,
-    accountType: 'service_external',
-    username: `svc-${userId}`,
-    roles: ['WARDEN_AUDITOR'],
-    teams: [],
-    permissions: { 'audit:read': 'organization' },
-    isSuperAdmin: false,
-    platformAdmin: false,
-    status,
-  });
-  const writePrincipal = (record: PrincipalRecord) => writePrincipalRecord(redis, keyPrefix, record);
+  const principal = (userId: string, status: PrincipalRecord['status'] = 'active'): PrincipalRecord =>
+    serviceAccountRecord(userId, ORG, { roles: ['WARDEN_AUDITOR'], permissions: { 'audit:read': 'organization' }, status });
+  const writePrincipal = (record: PrincipalRecord) => h.writePrincipal(record);
   const start = (userId: string): Promise<{ key: string; expires_at: string }> =>
     sessions.start({ context, payload: { userId, organizationId: ORG } } satisfies Envelope<StartSessionRequest>);
   const verify = (key: string, now = clock) => verifyCredential(key, { redis, keyPrefix, now });
@@ -62,39 +48,15 @@ describe('login sessions on the real event store and Redis', () => {
     payload: {},
   });
 
-  beforeAll(() => {
-    admin = new Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
-  });
-  afterAll(() => admin.end());
-
   beforeEach(async () => {
-    schema = uniqueTestId('tokens');
-    keyPrefix = `${uniqueTestId('tok')}:`;
-    live = keyPrefix + credentialGenerationPrefix('');
-    store = await PostgresEventStore.connect({ connectionString: TEST_DATABASE_URL, schema, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } });
-    redis = testRedis();
-    readModel = new CredentialReadModel({ redis, keyPrefix, store, log: silentMessagingLog });
-    await readModel.ensureBuilt();
+    h = await startTokensHarness({ label: 'tok', clock: () => clock, sessionTtlSeconds: 3600 });
+    ({ keyPrefix, store, redis, live, readModel, sessions } = h);
     clock = new Date();
-    sessions = new SessionsService({
-      store,
-      readModel,
-      redis,
-      keyPrefix,
-      sessionTtlSeconds: 3600,
-      randomBytes,
-      clock: () => clock,
-    });
   });
 
-  afterEach(async () => {
-    await deleteRedisPrefix(redis, keyPrefix);
-    await redis.quit();
-    await store.close();
-    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  });
+  afterEach(() => h.close());
 
-  it('answers the seed 003 shape and the key verifies at once, as its user', async () => {
+  it('answers the login shape ({ key, domain }) and the key verifies at once, as its user', async () => {
     await writePrincipal(principal('u-1'));
     const login = await start('u-1');
     expect(login).toEqual({ key: expect.stringMatching(/^wdn_s_[0-9A-Za-z]{38}$/), domain: null, expires_at: new Date(clock.getTime() + 3600_000).toISOString() });

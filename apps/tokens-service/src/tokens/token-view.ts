@@ -34,7 +34,8 @@ export function toTokenView(record: TokenRecord, now: Date): TokenView {
 /** The view with the secret: answered once, by the command that minted it. */
 export function withSecret(view: TokenView, token: string): IssuedTokenView {
   const { id, user_id, name, enabled, ...rest } = view;
-  return { id, user_id, name, token, enabled, ...rest }; // seed 004's api_token fields first
+  // The fields of a created service user's api_token first, in that answer's order.
+  return { id, user_id, name, token, enabled, ...rest };
 }
 
 /** The secrets that work at `now`: none of a token that does not (their ends are also capped by the token's). */

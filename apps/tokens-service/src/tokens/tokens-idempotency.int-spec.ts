@@ -1,9 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { Pool } from 'pg';
 import {
   CommonErrorCode,
   Envelope,
-  PrincipalRecord,
   PrincipalView,
   RequestContext,
   WardenError,
@@ -12,12 +9,9 @@ import {
   ownedTokensKey,
 } from '@warden/contracts';
 import { PostgresEventStore } from '@warden/event-store-postgres';
-import { silentMessagingLog } from '@warden/messaging';
 import type { RedisClient } from '@warden/redis';
-import { TEST_DATABASE_URL, deleteRedisPrefix, readAllCommitted, testRedis, uniqueTestId, writeOrganizationPolicy, writePrincipalRecord } from '@warden/testing';
-import { CredentialReadModel } from '../credentials/credential-read-model';
-import { CredentialStoreVerification } from '../credentials/credential-store-verification';
-import { PostgresCredentialStreams } from '../credentials/credential-streams';
+import { readAllCommitted } from '@warden/testing';
+import { TokensHarness, adminContext, serviceAccountRecord, startTokensHarness } from '../test/tokens-harness';
 import { TokensService } from './tokens.service';
 
 const ORG = '0190a0d2-0000-7000-8000-00000000000a';
@@ -25,31 +19,20 @@ const ADMIN = '0190a0d2-0000-7000-8000-0000000000a1';
 const SVC = '0190a0d2-0000-7000-8000-0000000000b1';
 const FINGERPRINT = 'f'.repeat(64);
 
-// Issue 7: a retry whose first answer was lost (the gateway's 503 frees the key) carries the
+// A retry whose first answer was lost (the gateway's 503 frees the key) carries the
 // same idempotency fingerprint, so it finds the token made the first time instead of
 // issuing a second one.
 describe('issuing a token twice with one idempotency fingerprint', () => {
-  let schema: string;
+  let h: TokensHarness;
   let keyPrefix: string;
-  let admin: Pool;
   let store: PostgresEventStore;
   let redis: RedisClient;
   let tokens: TokensService;
 
-  const context = (overrides: Partial<RequestContext> = {}, credential: PrincipalView['credential'] = { kind: 'session', id: 's-admin', expiresAt: null }): RequestContext => {
-    const view: PrincipalView = {
-      userId: ADMIN,
-      organizationId: ORG,
-      accountType: 'user',
-      roles: ['WARDEN_ADMIN'],
-      teams: [],
-      permissions: { 'tokens:read': 'organization', 'tokens:write': 'organization', 'users:read': 'organization' },
-      isSuperAdmin: false,
-      platformAdmin: false,
-      credential,
-    };
-    return { correlationId: 'int-test', actorType: view.accountType, actorId: ADMIN, organizationId: ORG, principal: view, ...overrides };
-  };
+  const context = (overrides: Partial<RequestContext> = {}, credential: PrincipalView['credential'] = { kind: 'session', id: 's-admin', expiresAt: null }): RequestContext => ({
+    ...adminContext(ADMIN, ORG, { credential }),
+    ...overrides,
+  });
   const issue = (ctx: RequestContext): Envelope<unknown> => ({ context: ctx, payload: { user_id: SVC, name: 'webhooks' } });
   const refusal = async (run: Promise<unknown>): Promise<WardenError> => {
     const error = await run.then(
@@ -61,44 +44,16 @@ describe('issuing a token twice with one idempotency fingerprint', () => {
   };
   const issuedEvents = async () => (await readAllCommitted(store)).filter((event) => event.type === 'TokenIssued');
 
-  beforeAll(() => {
-    admin = new Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
-  });
-  afterAll(() => admin.end());
-
   beforeEach(async () => {
-    schema = uniqueTestId('tokidem');
-    keyPrefix = `${uniqueTestId('tokidem')}:`;
-    store = await PostgresEventStore.connect({ connectionString: TEST_DATABASE_URL, schema, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } });
-    redis = testRedis();
-    const readModel = new CredentialReadModel({ redis, keyPrefix, store, log: silentMessagingLog });
-    await readModel.ensureBuilt();
-    const streams = new PostgresCredentialStreams(store.pool, schema);
-    await streams.migrate();
-    const storeVerification = new CredentialStoreVerification({ store, streams, redis, keyPrefix });
-    tokens = new TokensService({ store, readModel, storeVerification, redis, keyPrefix, randomBytes, exchangedTokenLifetimeSeconds: 86400 });
-    const owner: PrincipalRecord = {
-      userId: SVC,
-      organizationId: ORG,
-      accountType: 'service_external',
-      username: 'svc',
-      roles: ['WARDEN_MEMBER'],
-      teams: [],
-      permissions: { 'users:read': 'organization' },
-      isSuperAdmin: false,
-      platformAdmin: false,
-      status: 'active',
-    };
-    await writePrincipalRecord(redis, keyPrefix, owner);
-    await writeOrganizationPolicy(redis, keyPrefix, { organizationId: ORG, maxTokenLifetimeSeconds: null });
+    h = await startTokensHarness({
+      label: 'tokidem',
+      principals: [serviceAccountRecord(SVC, ORG, { username: 'svc' })],
+      policies: [{ organizationId: ORG, maxTokenLifetimeSeconds: null }],
+    });
+    ({ keyPrefix, store, redis, tokens } = h);
   });
 
-  afterEach(async () => {
-    await deleteRedisPrefix(redis, keyPrefix);
-    await redis.quit();
-    await store.close();
-    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  });
+  afterEach(() => h.close());
 
   it('issues one token under the derived id; the retry gets 409 idempotent_replay_withheld naming it, without a secret', async () => {
     const first = await tokens.issue(issue(context({ idempotencyFingerprint: FINGERPRINT })));

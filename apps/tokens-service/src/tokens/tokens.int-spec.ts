@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { Pool } from 'pg';
 import {
   CREDENTIAL_READ_MODEL_READY_KEY,
   Envelope,
@@ -11,7 +9,6 @@ import {
   TOKEN_LAST_USED_KEY,
   TokenIntrospection,
   TokensErrorCode,
-  credentialGenerationPrefix,
   credentialKey,
   organizationPoliciesKey,
   ownedTokensKey,
@@ -19,23 +16,11 @@ import {
   secretHash,
 } from '@warden/contracts';
 import { PostgresEventStore } from '@warden/event-store-postgres';
-import { silentMessagingLog } from '@warden/messaging';
 import type { RedisClient } from '@warden/redis';
-import {
-  TEST_DATABASE_URL,
-  deleteRedisPrefix,
-  dumpRedisPrefix,
-  readAllCommitted,
-  testRedis,
-  uniqueTestId,
-  writeOrganizationPolicy,
-  writePrincipalRecord,
-} from '@warden/testing';
+import { deleteRedisPrefix, dumpRedisPrefix, readAllCommitted } from '@warden/testing';
 import { verifyCredential } from '@warden/token-verifier';
 import { CredentialReadModel } from '../credentials/credential-read-model';
-import { CredentialStoreVerification } from '../credentials/credential-store-verification';
-import { PostgresCredentialStreams } from '../credentials/credential-streams';
-import { SessionsService } from '../sessions/sessions.service';
+import { TokensHarness, adminContext, serviceAccountRecord, startTokensHarness } from '../test/tokens-harness';
 import { TokensService } from './tokens.service';
 
 const ORG = '0190a0d2-0000-7000-8000-00000000000a';
@@ -46,9 +31,8 @@ const SVC2 = '0190a0d2-0000-7000-8000-0000000000b2';
 const HUMAN = '0190a0d2-0000-7000-8000-0000000000c1';
 
 describe('API tokens on the real event store and Redis', () => {
-  let schema: string;
+  let h: TokensHarness;
   let keyPrefix: string;
-  let admin: Pool;
   let store: PostgresEventStore;
   let redis: RedisClient;
   /** Where the live (base) generation's keys are. */
@@ -56,74 +40,35 @@ describe('API tokens on the real event store and Redis', () => {
   let readModel: CredentialReadModel;
   let clock: Date;
   let tokens: TokensService;
-  let storeVerification: CredentialStoreVerification;
 
-  const principal = (userId: string, overrides: Partial<PrincipalRecord> = {}): PrincipalRecord => ({
-    userId,
-    organizationId: ORG,
-    accountType: 'service_external',
-    username: `svc-${userId}`,
-    roles: ['WARDEN_MEMBER'],
-    teams: [],
-    permissions: { 'users:read': 'organization', 'teams:read': 'organization' },
-    isSuperAdmin: false,
-    platformAdmin: false,
-    status: 'active',
-    ...overrides,
-  });
-  const writePrincipal = (record: PrincipalRecord) => writePrincipalRecord(redis, keyPrefix, record);
-  const writePolicy = (record: OrganizationPolicyRecord) => writeOrganizationPolicy(redis, keyPrefix, record);
-  const caller = (userId = ADMIN, overrides: Partial<PrincipalView> = {}): RequestContext => {
-    const view: PrincipalView = {
-      userId,
-      organizationId: ORG,
-      accountType: 'user',
-      roles: ['WARDEN_ADMIN'],
-      teams: [],
+  const principal = (userId: string, overrides: Partial<PrincipalRecord> = {}): PrincipalRecord =>
+    serviceAccountRecord(userId, ORG, { permissions: { 'users:read': 'organization', 'teams:read': 'organization' }, ...overrides });
+  const writePrincipal = (record: PrincipalRecord) => h.writePrincipal(record);
+  const writePolicy = (record: OrganizationPolicyRecord) => h.writePolicy(record);
+  const caller = (userId = ADMIN, overrides: Partial<PrincipalView> = {}): RequestContext =>
+    adminContext(userId, ORG, {
       // An admin holds what the service accounts it issues tokens for hold, at least as widely.
       permissions: { 'tokens:read': 'organization', 'tokens:write': 'organization', 'users:read': 'organization', 'teams:read': 'organization' },
-      isSuperAdmin: false,
-      platformAdmin: false,
-      credential: { kind: 'session', id: 's-admin', expiresAt: null },
       ...overrides,
-    };
-    return { correlationId: 'int-test', actorType: view.accountType, actorId: userId, organizationId: view.organizationId, principal: view };
-  };
+    });
   const send = <T>(payload: T, context = caller()): Envelope<T> => ({ context, payload });
   const issue = (body: Record<string, unknown> = {}, context?: RequestContext) =>
     tokens.issue(send({ user_id: SVC, name: 'webhooks', ...body }, context));
   const verify = (token: string, origin?: string | null, now = clock) => verifyCredential(token, { redis, keyPrefix, now, origin });
 
-  beforeAll(() => {
-    admin = new Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
-  });
-  afterAll(() => admin.end());
-
   beforeEach(async () => {
-    schema = uniqueTestId('tokens');
-    keyPrefix = `${uniqueTestId('tok')}:`;
-    live = keyPrefix + credentialGenerationPrefix('');
-    store = await PostgresEventStore.connect({ connectionString: TEST_DATABASE_URL, schema, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } });
-    redis = testRedis();
-    readModel = new CredentialReadModel({ redis, keyPrefix, store, log: silentMessagingLog });
-    await readModel.ensureBuilt();
+    h = await startTokensHarness({
+      label: 'tok',
+      clock: () => clock,
+      exchangedTokenLifetimeSeconds: 30 * 86400,
+      principals: [principal(SVC), principal(SVC2), principal(HUMAN, { accountType: 'user' })],
+      policies: [{ organizationId: ORG, maxTokenLifetimeSeconds: null }],
+    });
+    ({ keyPrefix, store, redis, live, readModel, tokens } = h);
     clock = new Date();
-    const streams = new PostgresCredentialStreams(store.pool, schema);
-    await streams.migrate();
-    storeVerification = new CredentialStoreVerification({ store, streams, redis, keyPrefix });
-    tokens = new TokensService({ store, readModel, storeVerification, redis, keyPrefix, randomBytes, exchangedTokenLifetimeSeconds: 30 * 86400, clock: () => clock });
-    await writePrincipal(principal(SVC));
-    await writePrincipal(principal(SVC2));
-    await writePrincipal(principal(HUMAN, { accountType: 'user' }));
-    await writePolicy({ organizationId: ORG, maxTokenLifetimeSeconds: null });
   });
 
-  afterEach(async () => {
-    await deleteRedisPrefix(redis, keyPrefix);
-    await redis.quit();
-    await store.close();
-    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  });
+  afterEach(() => h.close());
 
   it('issues a token that verifies at once as its owner, storing only hashes', async () => {
     const issued = await issue();
@@ -304,8 +249,8 @@ describe('API tokens on the real event store and Redis', () => {
     expect(await verify(unlimited.token, null, new Date(clock.getTime() + 60_000))).toMatchObject({ ok: false, reason: 'expired' });
   });
 
-  it('exchanges a service account\'s login key for a long-lived token, capped by the organization (seed 003)', async () => {
-    const sessions = new SessionsService({ store, readModel, redis, keyPrefix, sessionTtlSeconds: 3600, randomBytes, clock: () => clock });
+  it('exchanges a service account\'s login key for a long-lived token, capped by the organization', async () => {
+    const sessions = h.sessions;
     const login = await sessions.start({ context: { correlationId: 'x', actorType: 'anonymous' }, payload: { userId: SVC, organizationId: ORG } });
     const session = await verify(login.key);
     if (!session.ok) throw new Error('the session did not verify');

@@ -18,12 +18,11 @@ import {
   TokensErrorCode,
   VerifyTokenBody,
   WardenError,
-  idempotentId,
   secretHash,
   secretLastFour,
 } from '@warden/contracts';
 import { EventStore } from '@warden/event-store';
-import { CommandHandler, eventMetadataFrom, loadState } from '@warden/kernel';
+import { CommandHandler, createOnce, createdId, eventMetadataFrom, loadState } from '@warden/kernel';
 import { TokenUseRecorder, VerificationResult, introspectionOf, prepareCredentialVerifier, verifyCredential } from '@warden/token-verifier';
 import {
   RandomBytes,
@@ -52,7 +51,7 @@ export interface TokensServiceOptions {
   redis: RedisClient;
   keyPrefix: string;
   randomBytes: RandomBytes;
-  /** Lifetime of a token from the seed 003 exchange, before the organization's cap. */
+  /** Lifetime of a token from the login-key exchange, before the organization's cap. */
   exchangedTokenLifetimeSeconds: number;
   /** Decides verifications while the read model is lost or being rebuilt. */
   storeVerification: CredentialStoreVerification;
@@ -107,8 +106,8 @@ export class TokensService {
   }
 
   /**
-   * Seed 003: the login key that authenticated the request, for a long-lived token of the
-   * same account. Tokens belong only to service accounts (seed 001), so a human's login
+   * The login-key exchange: the login key that authenticated the request, for a long-lived
+   * token of the same account. Tokens belong only to service accounts, so a human's login
    * cannot be exchanged; the lifetime is capped by the organization's setting.
    */
   async exchange(envelope: Envelope<ExchangeTokenRequest>): Promise<IssuedTokenView> {
@@ -278,10 +277,10 @@ export class TokensService {
     now = this.clock(),
   ): Promise<IssuedTokenView> {
     const fingerprint = context.idempotencyFingerprint;
-    const tokenId = fingerprint ? idempotentId(fingerprint, command) : uuidv7();
-    if (fingerprint) await this.refuseReplay(tokenId);
-    const secret = generateSecret('api_token', this.options.randomBytes);
-    try {
+    const tokenId = createdId(fingerprint, command);
+    // A retry is never answered with the token: `refuseReplay` throws once the first attempt's exists.
+    const secret = await createOnce(fingerprint, () => this.refuseReplay(tokenId), async () => {
+      const fresh = generateSecret('api_token', this.options.randomBytes);
       // A token id is new by construction (fresh, or derived and just found absent): the
       // command is decided without reading its stream, and re-decided on it should it exist.
       await this.run(context, tokenId, {
@@ -291,24 +290,21 @@ export class TokensService {
         owner: toOwner(owner),
         issuer,
         ...fields,
-        secretHash: secretHash(secret),
-        lastFour: secretLastFour(secret),
+        secretHash: secretHash(fresh),
+        lastFour: secretLastFour(fresh),
         issuedAt: now.toISOString(),
         maxLifetimeSeconds,
       }, { assumeNew: true });
-    } catch (error) {
-      // A concurrent retry of the same request may have issued it first.
-      if (fingerprint) await this.refuseReplay(tokenId);
-      throw error;
-    }
+      return fresh;
+    });
     return withSecret(await this.view(tokenId), secret);
   }
 
   /** Refuses a retry whose token already exists: 409 naming it, after the read model has it. */
-  private async refuseReplay(tokenId: string): Promise<void> {
+  private async refuseReplay(tokenId: string): Promise<undefined> {
     const streamId = tokenStreamId(tokenId);
     const { state } = await loadState(this.options.store, tokenDecider, streamId);
-    if (state.status === 'absent') return;
+    if (state.status === 'absent') return undefined;
     await this.options.readModel.applyNewEvents(streamId);
     throw new WardenError(
       CommonErrorCode.IdempotentReplayWithheld,

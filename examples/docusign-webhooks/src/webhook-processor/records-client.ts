@@ -1,5 +1,5 @@
 // The records API as the webhook processor calls it, authenticated with the Warden API token
-// of an external service account (x-api-key, seed 004). The token is sent, never logged.
+// of an external service account (in the x-api-key header). The token is sent, never logged.
 
 export interface EnvelopeStatusUpdate {
   envelopeId: string;

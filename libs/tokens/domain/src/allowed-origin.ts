@@ -1,8 +1,8 @@
-// The origins a public token is valid from (seed 001: "All subdomains ... must be specified
-// explicitly"; no wildcards). An allowed origin is stored in the serialization browsers use
-// for the `Origin` header (RFC 6454): lowercase scheme and host, the host in its ASCII
-// (punycode) form, no default port, nothing after the authority. The verifier compares the
-// presented header with it byte for byte, so only a canonical `Origin` can ever match.
+// The origins a public token is valid from: each subdomain named explicitly, no wildcards.
+// An allowed origin is stored in the serialization browsers use for the `Origin` header
+// (RFC 6454): lowercase scheme and host, the host in its ASCII (punycode) form, no default
+// port, nothing after the authority. The verifier compares the presented header with it
+// byte for byte, so only a canonical `Origin` can ever match.
 
 export type OriginCheck = { ok: true; origin: string } | { ok: false; reason: string };
 

@@ -198,7 +198,7 @@ const fieldError = (code: TokensErrorCode | CommonErrorCode, field: string, mess
 const forbidden = (reason: string) => new WardenError(CommonErrorCode.Forbidden, reason);
 const secretNotFound = (secretId: string) => new WardenError(TokensErrorCode.ClientSecretNotFound, `client secret ${secretId} does not exist`);
 
-/** An OAuth client is a service account of the caller's organization, active (seed 001, as for tokens). */
+/** An OAuth client is a service account of the caller's organization, active (as a token's owner). */
 function assertClientAccount(account: TokenOwner | null, organizationId: string): TokenOwner {
   // Another organization's account is refused in the very words of an unknown one.
   if (!account || account.organizationId !== organizationId) {

@@ -1,7 +1,7 @@
 import { TokensErrorCode, WardenError } from '@warden/contracts';
 import { Decider, EventUpcasters } from '@warden/kernel';
 
-// A login session: the short-lived key handed out by POST /auth/login (seed 003). Only
+// A login session: the short-lived key handed out by POST /auth/login (the bearer `key`). Only
 // the SHA-256 of the key is recorded; the key itself exists only in the login answer.
 
 export const sessionStreamId = (sessionId: string) => `session-${sessionId}`;

@@ -93,7 +93,7 @@ describe('token decider', () => {
 
     it.each([
       ['an unknown account', null],
-      ['a human user (seed 001: tokens belong only to service accounts)', { ...owner, accountType: 'user' as const }],
+      ['a human user (tokens belong only to service accounts)', { ...owner, accountType: 'user' as const }],
       ['an account of another organization', { ...owner, organizationId: 'o-2' }],
       ['a deactivated service account', { ...owner, status: 'deactivated' as const }],
       ['a deleted service account', { ...owner, status: 'deleted' as const }],
@@ -319,7 +319,7 @@ describe('token decider', () => {
     });
 
     it.each([
-      ['a human user (seed 001: only to a service account)', { ...other, accountType: 'user' as const }],
+      ['a human user (a token goes only to a service account)', { ...other, accountType: 'user' as const }],
       ['an account of another organization', { ...other, organizationId: 'o-2' }],
       ['a deactivated account', { ...other, status: 'deactivated' as const }],
       ['an unknown account', null],

@@ -11,10 +11,11 @@ import {
 import { Decider, EventUpcasters } from '@warden/kernel';
 import { normalizeAllowedOrigin } from './allowed-origin';
 
-// An API token (seeds 001, 003, 004): owned by a service account, private or public (valid
-// only from an exact list of origins), optionally expiring and narrowed to some of its
-// owner's permissions. Only the SHA-256 of each secret is recorded, with its last four
-// characters for display; the secret itself exists only in the answer that minted it.
+// An API token (issued, exchanged for a login key, or made with a service user): owned by
+// a service account, private or public (valid only from an exact list of origins),
+// optionally expiring and narrowed to some of its owner's permissions. Only the SHA-256 of
+// each secret is recorded, with its last four characters for display; the secret itself
+// exists only in the answer that minted it.
 
 export const tokenStreamId = (tokenId: string) => `token-${tokenId}`;
 export const TOKEN_STREAM_PREFIX = 'token-';
@@ -135,7 +136,7 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 const fieldError = (code: TokensErrorCode, field: string, message: string) => new WardenError(code, `${field} ${message}`, [{ field, message }]);
 
-/** Seed 001: tokens belong to active service accounts of the token's organization, and to nobody else. */
+/** Tokens belong to active service accounts of the token's organization, and to nobody else. */
 function assertServiceAccountOwner(owner: TokenOwner | null, organizationId: string): TokenOwner {
   // An account of another organization is refused in the very words of an unknown id.
   if (!owner || owner.organizationId !== organizationId) {

@@ -1,5 +1,5 @@
-// The secret a request presents: `Authorization: Bearer <key>` or `x-api-key: <key>`
-// (seed 004), the same rules as the gateway's. Undefined when there is none, when the
+// The secret a request presents: `Authorization: Bearer <key>` or `x-api-key: <key>`,
+// the same rules as the gateway's. Undefined when there is none, when the
 // Authorization header holds another scheme, or when the two headers disagree (a request
 // must not be authenticated as one caller and read as another).
 

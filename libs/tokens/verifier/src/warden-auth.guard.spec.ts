@@ -86,7 +86,7 @@ describe('WardenAuthGuard', () => {
     expect(calls).toEqual([{ presented: GOOD, options: { origin: 'https://app.example.com' } }]);
   });
 
-  it('accepts the key in x-api-key (seed 004), with no origin when none was sent', async () => {
+  it('accepts the key in x-api-key, with no origin when none was sent', async () => {
     const response = await get('/records/whoami', { 'x-api-key': GOOD });
     expect(response.statusCode).toBe(200);
     expect(calls).toEqual([{ presented: GOOD, options: { origin: null } }]);

@@ -1,4 +1,4 @@
-// Seed 000: humans, one internal service account (super-admin equivalent) and a few
+// Humans, one internal service account (super-admin equivalent) and a few
 // external service accounts (only what they are granted).
 export const ACCOUNT_TYPES = ['user', 'service_internal', 'service_external'] as const;
 

@@ -48,7 +48,7 @@ describe('role decider', () => {
     spec.given([]).when(create).then([created]);
   });
 
-  it('shows a created role in the seed 004 shape, as custom and active', () => {
+  it('shows a created role in the catalogue shape (name, display_name, type, status, access_scope), as custom and active', () => {
     const state = stateAfter([created]);
     if (state.status === 'absent') throw new Error('role not created');
     expect(toRoleDefinition(state)).toEqual({

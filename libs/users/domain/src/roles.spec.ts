@@ -41,7 +41,7 @@ describe('permissions', () => {
 });
 
 describe('default role catalogue', () => {
-  it('has seed 002’s Admin, Manager and Member, an auditor and a super admin, in the seed 004 shape', () => {
+  it('has Admin, Manager and Member, an auditor and a super admin, in the catalogue shape', () => {
     expect(DEFAULT_ROLES.map((role) => role.name)).toEqual([
       'WARDEN_SUPER_ADMIN',
       'WARDEN_ADMIN',

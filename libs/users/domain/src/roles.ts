@@ -6,7 +6,8 @@ export type AccessScope = 'organization' | 'team';
 export type RoleType = 'default' | 'custom';
 export type RoleStatus = 'ACTIVE' | 'ARCHIVED';
 
-// The seed 004 role shape, plus the application it belongs to and what it grants.
+// A role as GET /roles shows it (name, display_name, description, type, status,
+// access_scope), plus the application it belongs to and what it grants.
 export interface RoleDefinition {
   name: string;
   display_name: string;
@@ -83,7 +84,7 @@ export function findRole(name: string, customRoles: readonly RoleDefinition[]): 
   return DEFAULT_ROLES.find((role) => role.name === name) ?? customRoles.find((role) => role.name === name);
 }
 
-// GET /roles in the seed 004 shape: roles grouped by application code.
+// GET /roles: roles grouped by application code.
 export function roleCatalogue(
   customRoles: readonly RoleDefinition[],
   filter: { applicationCode?: string } = {},

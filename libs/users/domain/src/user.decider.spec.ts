@@ -13,7 +13,8 @@ const at = '2026-11-23T10:00:00.000Z';
 const later = '2026-11-24T09:30:00.000Z';
 const stateAfter = (events: UserEvent[]) => events.reduce(userDecider.evolve, userDecider.initialState());
 
-// Seed 000's body, as a service_external account.
+// A service account created from username, account_type, first and last name and
+// password, as service_external.
 const serviceAccountCreated: UserEvent = {
   type: 'UserCreated',
   data: {
@@ -83,11 +84,11 @@ describe('user decider', () => {
   });
 
   describe('CreateUser', () => {
-    it('creates a service account from the seed 000 body, carrying only the fields given', () => {
+    it('creates a service account from a username and password body, carrying only the fields given', () => {
       spec.given([]).when(createServiceAccount).then([serviceAccountCreated]);
     });
 
-    it('creates every account active: no activation email (seed 000)', () => {
+    it('creates every account active: no activation email', () => {
       expect(stateAfter([serviceAccountCreated])).toMatchObject({
         status: 'active',
         accountType: 'service_external',
@@ -99,7 +100,7 @@ describe('user decider', () => {
       });
     });
 
-    it('creates a token-only service account from the seed 004 body: friendly name, email, roles, no password', () => {
+    it('creates a token-only service account from a service-user body: friendly name, email, roles, no password', () => {
       spec
         .given([])
         .when({
@@ -396,7 +397,7 @@ describe('user decider', () => {
     });
   });
 
-  describe('ConvertAccountType (seed 000)', () => {
+  describe('ConvertAccountType', () => {
     it('records from and to; the organization checks the limit', () => {
       spec
         .given([serviceAccountCreated])
@@ -583,7 +584,7 @@ describe('user decider', () => {
     });
   });
 
-  describe('Delete (seed 001)', () => {
+  describe('Delete', () => {
     it('refuses a user that still owns tokens, saying how many', () => {
       spec
         .given([humanCreated])
@@ -681,7 +682,7 @@ describe('password login', () => {
     expect(passwordLoginAllowed(stateAfter([humanCreated]), open)).toEqual({ allowed: true });
   });
 
-  it('stays open to service accounts where it is off for humans (seed 000)', () => {
+  it('stays open to service accounts where it is off for humans', () => {
     expect(passwordLoginAllowed(stateAfter([serviceAccountCreated]), closed)).toEqual({ allowed: true });
     expect(passwordLoginAllowed(stateAfter([humanCreated]), closed)).toEqual({
       allowed: false,

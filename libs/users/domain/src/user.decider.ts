@@ -10,7 +10,7 @@ export const userStreamId = (userId: string) => `user-${userId}`;
 const NAME_MAX_LENGTH = 100;
 const EMAIL_MAX_LENGTH = 254;
 const DESCRIPTION_MAX_LENGTH = 1000;
-// Deliberately loose: seed 000 says the address "doesn't need to be real".
+// Deliberately loose: a service account's address need not be real (no mail is sent to it).
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+$/;
 
 export type UserStatus = 'active' | 'deactivated' | 'deleted';
@@ -370,7 +370,7 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
   },
 };
 
-// Login by password (the application verifies the hash). Seed 000: service accounts keep
+// Login by password (the application verifies the hash). Service accounts keep
 // password login where the organization turned it off for humans.
 export function passwordLoginAllowed(
   user: UserState,

@@ -28,7 +28,7 @@ describe('usernames', () => {
 
   describe('accept', () => {
     it.each([
-      'api_user@mycompany', // seed 003
+      'api_user@mycompany', // email-like, as integrations name their accounts
       'svc.docusign-connect',
       'Pipeline42',
       'abc',

@@ -3,8 +3,8 @@ import { UsersErrorCode, WardenError } from '@warden/contracts';
 export const USERNAME_MIN_LENGTH = 3;
 export const USERNAME_MAX_LENGTH = 64;
 
-// One rule for every account. Seed 001 forbids spaces and special characters, yet seeds
-// 000 and 003 paste email-like names (`api_user@mycompany`), so `.` `_` `-` `@` are allowed
+// One rule for every account: no spaces or special characters, yet integrations name
+// their accounts like email addresses (`api_user@mycompany`), so `.` `_` `-` `@` are allowed
 // inside a name, never at its ends.
 const USERNAME_PATTERN = new RegExp(
   `^[A-Za-z0-9][A-Za-z0-9._@-]{${USERNAME_MIN_LENGTH - 2},${USERNAME_MAX_LENGTH - 2}}[A-Za-z0-9]$`,

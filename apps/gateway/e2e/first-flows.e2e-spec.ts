@@ -1,5 +1,7 @@
-// The seeds' flows, driven over HTTP with the seeds' own request bodies, against the four
-// services running as processes: what users will try first.
+// What users try first, driven over HTTP with the request bodies of the service-account guides
+// they come from, against the four services running as processes: log in and create a
+// technical user, internal and external service accounts, a service user made with its API
+// token, deactivation.
 import { ApiClient, RunningSystem, startSystem } from '@warden/testing';
 
 let system: RunningSystem;
@@ -46,8 +48,8 @@ afterAll(async () => {
   await system?.stop();
 });
 
-describe('seed 003: log in, find the organization, create a technical user, log in as it', () => {
-  it('follows the seed step by step', async () => {
+describe('log in, find the organization, create a technical user, log in as it', () => {
+  it('logs in for a key, reads the organization, creates the user with its password, logs in as it', async () => {
     // 1. login with username/password: the bearer token is in `key`
     const login = await new ApiClient(system.gatewayUrl).post<{ key: string; domain: null }>('/auth/login', {
       username: 'ops.lead@acme',
@@ -58,7 +60,7 @@ describe('seed 003: log in, find the organization, create a technical user, log 
     expect(login.body.domain).toBeNull();
     expect(login.headers.get('cache-control')).toContain('no-store');
 
-    // 2. get your organization id, in the seed's pagination shape
+    // 2. get your organization id, in the `{ pagination, results }` shape
     const organizations = await tenantAdmin.get<{ pagination: Record<string, unknown>; results: { id: string; url: string }[] }>(
       '/organizations',
     );
@@ -101,7 +103,7 @@ describe('seed 003: log in, find the organization, create a technical user, log 
   });
 });
 
-describe('seed 000: internal and external service accounts', () => {
+describe('internal and external service accounts', () => {
   const body = (username: string, accountType: string) => ({
     username,
     account_type: accountType,
@@ -194,8 +196,8 @@ describe('seed 000: internal and external service accounts', () => {
   });
 });
 
-describe('seed 004: roles catalogue, service user from the seed body, the caller', () => {
-  it('lists roles by application and creates a service user from the seed fields', async () => {
+describe('roles catalogue, a service user from four fields, the caller', () => {
+  it('lists roles by application and creates a service user from friendly_name, email_address, account_id and roles', async () => {
     const roles = await tenantAdmin.get<Record<string, { name: string; display_name: string; type: string; status: string; access_scope: string }[]>>(
       `/roles?application_code=warden&account_id=${tenantId}`,
     );
@@ -206,7 +208,7 @@ describe('seed 004: roles catalogue, service user from the seed body, the caller
       expect.objectContaining({ display_name: expect.any(String), type: 'default', status: 'ACTIVE' }),
     );
 
-    // the account in seed 004 is the organization; four fields make a service user
+    // account_id names the organization; four fields make a service user
     const created = await tenantAdmin.post<User & { email: string }>('/users', {
       friendly_name: 'API Integration Service User',
       email_address: 'api-notifications@example.com',

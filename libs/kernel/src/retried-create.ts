@@ -1,0 +1,29 @@
+import { idempotentId } from '@warden/contracts';
+import { v7 as uuidv7 } from 'uuid';
+
+/**
+ * The id a create gives what it makes: derived from the request's idempotency fingerprint
+ * when it has one, so a retry whose first answer was lost names the same stream and finds
+ * what the first attempt made, rather than making it twice.
+ */
+export function createdId(fingerprint: string | undefined, command: string): string {
+  return fingerprint ? idempotentId(fingerprint, command) : uuidv7();
+}
+
+/**
+ * Runs a create once per idempotency fingerprint: a retry gets what `earlier` finds of the
+ * first attempt, before trying and again when its own attempt lost a race to a concurrent
+ * retry. Without a fingerprint it only creates. `earlier` may throw instead of answering,
+ * for a first attempt whose answer cannot be given twice.
+ */
+export async function createOnce<T>(fingerprint: string | undefined, earlier: () => Promise<T | undefined>, create: () => Promise<T>): Promise<T> {
+  const made = fingerprint ? await earlier() : undefined;
+  if (made) return made;
+  try {
+    return await create();
+  } catch (error) {
+    const concurrent = fingerprint ? await earlier() : undefined;
+    if (concurrent) return concurrent;
+    throw error;
+  }
+}
