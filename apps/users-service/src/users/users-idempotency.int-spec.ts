@@ -13,8 +13,8 @@ import { TeamsService } from '../teams/teams.service';
 import { ListingProjection } from '../read-models/listing.projection';
 import { PrincipalRecordProjection } from '../read-models/principal-record.projection';
 import { ReadModels } from '../read-models/read-models';
-import { PasswordHasher } from '../shared/password-hasher';
-import { PlatformIdentity } from '../shared/platform-identity';
+import { PasswordHasher } from '../passwords/password-hasher';
+import { PlatformIdentity } from '../bootstrap/platform-identity';
 import { UsersService } from './users.service';
 
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };

@@ -32,7 +32,7 @@ import {
   usernameReservationDecider,
   usernameReservationStreamId,
 } from '@warden/users-domain';
-import { runAtomically } from '../shared/atomic-command';
+import { runAtomically } from '../commands/atomic-command';
 import {
   accountPrincipal,
   forbidden,
@@ -41,11 +41,11 @@ import {
   requirePermission,
   requireTeamMembershipChange,
   requireUserManagement,
-} from '../shared/authorization';
-import { commandSequence } from '../shared/command-sequence';
-import { loadCustomRoles } from '../shared/custom-roles';
-import { createdId, settledExisting } from '../shared/retried-create';
-import { UsersContext } from '../shared/users-context';
+} from '../access/authorization';
+import { commandSequence } from '../commands/command-sequence';
+import { loadCustomRoles } from '../roles/custom-roles';
+import { createdId, settledExisting } from '../commands/retried-create';
+import { UsersContext } from '../users-context';
 import { normalizeNewUser, referencedId, roleNames } from './new-user';
 import { searchCondition, searchPattern } from './user-search';
 import { orderByClause, parseUserSort } from './user-sort';

@@ -1,9 +1,9 @@
 import { RequestContext } from '@warden/contracts';
 import { AppendResult, EventStore } from '@warden/event-store';
 import { Pool } from 'pg';
-import { ListingProjection } from '../read-models/listing.projection';
-import { PasswordHasher } from './password-hasher';
-import { PlatformIdentity } from './platform-identity';
+import { ListingProjection } from './read-models/listing.projection';
+import { PasswordHasher } from './passwords/password-hasher';
+import { PlatformIdentity } from './bootstrap/platform-identity';
 
 /** Brings the read models up to a command's appends before it answers. */
 export interface ReadModelSettler {

@@ -13,8 +13,8 @@ import {
 } from '@warden/access';
 import { CommonErrorCode, ErrorCode, RequestContext, UsersErrorCode, WardenError } from '@warden/contracts';
 import { AccountType, RoleDefinition, accountAccessOf } from '@warden/users-domain';
-import { loadCustomRoles } from './custom-roles';
-import { UsersContext } from './users-context';
+import { loadCustomRoles } from '../roles/custom-roles';
+import { UsersContext } from '../users-context';
 
 export function principalOf(context: RequestContext): Principal {
   if (!context.principal) throw new WardenError(CommonErrorCode.Unauthenticated, 'this request needs an authenticated caller');
