@@ -11,7 +11,7 @@ import { AuthenticationGuard, RequestAuthenticator, authenticateRequests } from 
 import { serveConsoleFiles } from './console/console.controller';
 import { ApiDescription, serveDocsAssets } from './openapi/api-docs.controller';
 import { describeApi, loadApiMetadata } from './openapi/openapi-document';
-import { setPublicBaseUrl } from './organizations/page-links';
+import { setPublicBaseUrl } from './http/page-links';
 import { registerOAuthForms } from './oauth/oauth-form';
 
 /** Routes outside the API's `/api/v1` prefix: probes, metrics, the interactive API page, the console, and OAuth 2.0. */

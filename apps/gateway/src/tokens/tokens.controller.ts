@@ -18,7 +18,7 @@ import { ApiBody, ApiExtraModels, ApiOkResponse, ApiTags, getSchemaPath } from '
 import { ServiceClient } from '@warden/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { contextOf } from '../auth/principal-of-request';
-import { requestUrlOf, withPageLinks } from '../organizations/page-links';
+import { requestUrlOf, withPageLinks } from '../http/page-links';
 import { TokenIntrospector } from './token-introspector';
 
 @ApiTags('tokens')

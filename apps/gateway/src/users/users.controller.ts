@@ -18,7 +18,7 @@ import { ApiBody, ApiTags } from '@nestjs/swagger';
 import { ServiceClient } from '@warden/platform';
 import { contextOf } from '../auth/principal-of-request';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { requestUrlOf, withPageLinks } from '../organizations/page-links';
+import { requestUrlOf, withPageLinks } from '../http/page-links';
 
 @ApiTags('users')
 @Controller('users')
