@@ -7,7 +7,9 @@ import {
   registerHttpMetrics,
   validationPipe,
 } from '@warden/platform';
-import { AuthenticationGuard, RequestAuthenticator, authenticateRequests } from './auth/authentication.guard';
+import { AuthenticationGuard } from './auth/authentication.guard';
+import { authenticateRequests } from './auth/authentication.hook';
+import { RequestAuthenticator } from './auth/request-authenticator';
 import { serveConsoleFiles } from './console/console.controller';
 import { ApiDescription, serveDocsAssets } from './openapi/api-docs.controller';
 import { describeApi, loadApiMetadata } from './openapi/openapi-document';

@@ -16,7 +16,7 @@ import {
 } from '@warden/contracts';
 import { ServiceClient, loginThrottlesTotal, requestContextFrom } from '@warden/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CONSOLE_SESSION } from './authentication.guard';
+import { CONSOLE_SESSION } from './request-authenticator';
 import {
   ConsoleSessionSettings,
   clearedConsoleSessionCookie,
