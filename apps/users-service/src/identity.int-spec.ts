@@ -56,6 +56,7 @@ async function start(): Promise<Harness> {
     hasher,
     identity,
     ownedTokens: { count: async () => 0 },
+    tokenIssuer: { issue: () => Promise.reject(new Error('no tokens service in this test')) },
     clock: () => new Date(),
   };
   const root = await bootstrapPlatform(store, hasher, { adminUsername: 'admin', adminPassword: PASSWORD, announce: () => undefined });

@@ -1,10 +1,12 @@
 import {
   CreateUserBody,
+  CreatedUserView,
   Envelope,
   ListUsersQuery,
   ListUsersRequest,
   MeView,
   PageSlice,
+  RequestContext,
   UpdateUserBody,
   UpdateUserRequest,
   UserListItem,
@@ -46,6 +48,7 @@ import { commandSequence } from '../commands/command-sequence';
 import { loadCustomRoles } from '../roles/custom-roles';
 import { createdId, settledExisting } from '../commands/retried-create';
 import { UsersContext } from '../users-context';
+import { wantsFirstToken, withFirstToken } from './first-token';
 import { normalizeNewUser, referencedId, roleNames } from './new-user';
 import { searchCondition, searchPattern } from './user-search';
 import { orderByClause, parseUserSort } from './user-sort';
@@ -57,14 +60,22 @@ const userCommands = commandSequence(userDecider);
 export class UsersService {
   constructor(private readonly ctx: UsersContext) {}
 
-  async create(envelope: Envelope<unknown>): Promise<UserView> {
+  /** Creates a user or service account and, when the body asks for it, the service account's first API token. */
+  async create(envelope: Envelope<unknown>): Promise<CreatedUserView> {
     const principal = principalOf(envelope.context);
     const body = await validateDto(CreateUserBody, envelope.payload);
+    const user = await this.createAccount(envelope.context, principal, body);
+    if (!wantsFirstToken(body, user)) return user;
+    const name = user.friendly_name ?? user.username;
+    return withFirstToken(user, () => this.ctx.tokenIssuer.issue({ user_id: user.id, name }, envelope.context));
+  }
+
+  private async createAccount(context: RequestContext, principal: Principal, body: CreateUserBody): Promise<UserView> {
     const input = normalizeNewUser(body, principal.organizationId);
     const hidden = { code: UsersErrorCode.OrganizationNotFound, detail: `organization ${input.organizationId} does not exist` };
     // With an idempotency key's fingerprint the id is derived from it: a retry whose first
     // answer was lost finds the user made then, and gets it again rather than a duplicate.
-    const fingerprint = envelope.context.idempotencyFingerprint;
+    const fingerprint = context.idempotencyFingerprint;
     const userId = createdId(fingerprint, 'users.create');
     const customRoles = await loadCustomRoles(this.ctx.store, input.organizationId, input.roles);
     const account = { id: userId, organizationId: input.organizationId, accountType: input.accountType, roles: input.roles, teams: input.teams };
@@ -117,7 +128,7 @@ export class UsersService {
     ];
     let outcome: Awaited<ReturnType<typeof runAtomically>>;
     try {
-      outcome = await runAtomically(this.ctx.store, steps, envelope.context, input.organizationId);
+      outcome = await runAtomically(this.ctx.store, steps, context, input.organizationId);
     } catch (error) {
       // A concurrent retry of the same request may have made the user first.
       const concurrent = fingerprint ? await this.replayedUser(userId) : undefined;
