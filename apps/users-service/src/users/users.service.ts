@@ -19,20 +19,16 @@ import { StreamCommand, loadState, streamCommand } from '@warden/kernel';
 import { validateDto } from '@warden/platform';
 import { Principal, effectivePermissions } from '@warden/access';
 import {
-  OrganizationCommand,
   TeamCommand,
   User,
   UserCommand,
   assertPassword,
-  isServiceAccount,
   organizationDecider,
   organizationStreamId,
   teamDecider,
   teamStreamId,
   userDecider,
   userStreamId,
-  usernameReservationDecider,
-  usernameReservationStreamId,
 } from '@warden/users-domain';
 import { runAtomically } from '../commands/atomic-command';
 import {
@@ -48,6 +44,7 @@ import { commandSequence } from '../commands/command-sequence';
 import { loadCustomRoles } from '../roles/custom-roles';
 import { createdId, settledExisting } from '../commands/retried-create';
 import { UsersContext } from '../users-context';
+import { deletionSteps, newAccountSteps, serviceAccountSlotSteps } from './account-commands';
 import { wantsFirstToken, withFirstToken } from './first-token';
 import { normalizeNewUser, referencedId, roleNames } from './new-user';
 import { searchCondition, searchPattern } from './user-search';
@@ -92,40 +89,7 @@ export class UsersService {
       passwordHash = await this.ctx.hasher.hash(input.password);
     }
     const at = this.ctx.clock().toISOString();
-    const steps: StreamCommand[] = [
-      streamCommand(usernameReservationStreamId(input.username), usernameReservationDecider, {
-        type: 'ReserveUsername',
-        userId,
-        organizationId: input.organizationId,
-        username: input.username,
-      }),
-      streamCommand(userStreamId(userId), userDecider, {
-        type: 'CreateUser',
-        userId,
-        organizationId: input.organizationId,
-        accountType: input.accountType,
-        username: input.username,
-        firstName: input.firstName,
-        lastName: input.lastName,
-        email: input.email,
-        friendlyName: input.friendlyName,
-        description: input.description,
-        roles: input.roles,
-        teams: input.teams,
-        passwordHash,
-        customRoles,
-        at,
-      } satisfies UserCommand),
-      ...this.slotSteps(input.organizationId, userId, 'user', input.accountType),
-      ...input.teams.map((teamId) =>
-        streamCommand(teamStreamId(teamId), teamDecider, {
-          type: 'AddTeamMember',
-          userId,
-          memberOrganizationId: input.organizationId,
-          at,
-        } satisfies TeamCommand),
-      ),
-    ];
+    const steps = newAccountSteps(input, { userId, passwordHash, customRoles, at });
     let outcome: Awaited<ReturnType<typeof runAtomically>>;
     try {
       outcome = await runAtomically(this.ctx.store, steps, context, input.organizationId);
@@ -242,7 +206,7 @@ export class UsersService {
     }
     if (changes.account_type !== undefined && changes.account_type !== user.accountType) {
       commands.push({ type: 'ConvertAccountType', to: changes.account_type, at });
-      steps.push(...this.slotSteps(user.organizationId, id, user.accountType, changes.account_type));
+      steps.push(...serviceAccountSlotSteps(user.organizationId, id, user.accountType, changes.account_type));
     }
     if (changes.password !== undefined) {
       assertPassword(changes.password, { username: user.username, firstName: user.firstName, lastName: user.lastName, email: user.email });
@@ -280,14 +244,7 @@ export class UsersService {
     if (user.id === principal.userId) throw forbidden('nobody may delete their own account');
     const ownedTokenCount = await this.ctx.ownedTokens.count(user.id, envelope.context);
     const at = this.ctx.clock().toISOString();
-    const steps: StreamCommand[] = [
-      streamCommand(userStreamId(user.id), userDecider, { type: 'Delete', ownedTokenCount, at } satisfies UserCommand),
-      streamCommand(usernameReservationStreamId(user.username), usernameReservationDecider, { type: 'ReleaseUsername', userId: user.id }),
-      ...this.slotSteps(user.organizationId, user.id, user.accountType, 'user'),
-      ...user.teams.map((teamId) =>
-        streamCommand(teamStreamId(teamId), teamDecider, { type: 'RemoveTeamMember', userId: user.id, at } satisfies TeamCommand),
-      ),
-    ];
+    const steps = deletionSteps(user, ownedTokenCount, at);
     const { appended } = await runAtomically(this.ctx.store, steps, envelope.context, user.organizationId);
     await this.ctx.readModels.settle(appended);
   }
@@ -305,15 +262,6 @@ export class UsersService {
     );
     await this.ctx.readModels.settle(appended);
     return toUserView(results[0]!.state as User, await this.lastActiveAt(user.id));
-  }
-
-  // The organization stream's part when an account becomes (or stops being) a service account.
-  private slotSteps(organizationId: string, userId: string, from: User['accountType'], to: User['accountType']): StreamCommand[] {
-    if (from === to) return [];
-    const command: OrganizationCommand = isServiceAccount(to)
-      ? { type: 'ClaimServiceAccountSlot', userId, accountType: to }
-      : { type: 'ReleaseServiceAccountSlot', userId };
-    return [streamCommand(organizationStreamId(organizationId), organizationDecider, command)];
   }
 
   /** The user a create already made under this id, once the read models have it; `undefined` if none. */
