@@ -221,4 +221,27 @@ describe('a new service user\'s api_token shown once, then x-api-key', () => {
     expect(token?.last_used_at).toEqual(expect.any(String));
     expect(owner?.last_active_at).toEqual(expect.any(String));
   });
+
+  it('creates the account even when its first token is refused, saying why, and the answer is not cached', async () => {
+    // A caller who makes service accounts but holds no tokens:write: the tokens service refuses the token.
+    const role = await tenantAdmin.post('/roles', {
+      name: 'ACCOUNT_MAKERS',
+      display_name: 'Account makers',
+      permissions: ['users:read', 'users:write', 'service_accounts:write'],
+    });
+    expect(role.status).toBe(201);
+    const maker = await tenantAdmin.post('/users', { username: 'account.maker@corp', account_type: 'user', password: STRONG, roles: ['ACCOUNT_MAKERS'] });
+    expect(maker.status).toBe(201);
+    const makerClient = await ApiClient.login(system.gatewayUrl, 'account.maker@corp', STRONG);
+    const created = await makerClient.post<User & { api_token: null; api_token_error: { code: string; detail: string } }>('/users', {
+      username: 'no-token-yet@corp',
+      account_type: 'service_external',
+      issue_token: true,
+    });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('cache-control')).toContain('no-store');
+    expect(created.body).toMatchObject({ account_type: 'service_external', api_token: null, api_token_error: { code: 'forbidden', detail: expect.any(String) } });
+    expect((await tenantAdmin.get<User>(`/users/${created.body.id}`)).body).toMatchObject({ id: created.body.id, account_type: 'service_external' });
+    expect((await tenantAdmin.get<{ results: Token[] }>(`/tokens?owner=${created.body.id}`)).body.results).toEqual([]);
+  });
 });

@@ -7,11 +7,13 @@ import {
   registerHttpMetrics,
   validationPipe,
 } from '@warden/platform';
-import { AuthenticationGuard, RequestAuthenticator, authenticateRequests } from './auth/authentication.guard';
+import { AuthenticationGuard } from './auth/authentication.guard';
+import { authenticateRequests } from './auth/authentication.hook';
+import { RequestAuthenticator } from './auth/request-authenticator';
 import { serveConsoleFiles } from './console/console.controller';
 import { ApiDescription, serveDocsAssets } from './openapi/api-docs.controller';
 import { describeApi, loadApiMetadata } from './openapi/openapi-document';
-import { setPublicBaseUrl } from './organizations/page-links';
+import { setPublicBaseUrl } from './http/page-links';
 import { registerOAuthForms } from './oauth/oauth-form';
 
 /** Routes outside the API's `/api/v1` prefix: probes, metrics, the interactive API page, the console, and OAuth 2.0. */

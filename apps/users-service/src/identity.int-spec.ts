@@ -11,9 +11,9 @@ import { OrganizationsService } from './organizations/organizations.service';
 import { ListingProjection } from './read-models/listing.projection';
 import { PrincipalRecordProjection } from './read-models/principal-record.projection';
 import { ReadModels } from './read-models/read-models';
-import { PasswordHasher } from './shared/password-hasher';
-import { PlatformIdentity } from './shared/platform-identity';
-import { UsersContext } from './shared/users-context';
+import { PasswordHasher } from './passwords/password-hasher';
+import { PlatformIdentity } from './bootstrap/platform-identity';
+import { UsersContext } from './users-context';
 import { TeamsService } from './teams/teams.service';
 import { UsersService } from './users/users.service';
 
@@ -56,6 +56,7 @@ async function start(): Promise<Harness> {
     hasher,
     identity,
     ownedTokens: { count: async () => 0 },
+    tokenIssuer: { issue: () => Promise.reject(new Error('no tokens service in this test')) },
     clock: () => new Date(),
   };
   const root = await bootstrapPlatform(store, hasher, { adminUsername: 'admin', adminPassword: PASSWORD, announce: () => undefined });

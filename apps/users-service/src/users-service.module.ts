@@ -1,5 +1,5 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { AuthSubjects, CountOwnedTokensResponse, RequestContext } from '@warden/contracts';
+import { AuthSubjects, CountOwnedTokensResponse, IssuedTokenView, RequestContext, TokensSubjects } from '@warden/contracts';
 import { EventConsumer, RedisProjectionRunner } from '@warden/messaging';
 import { APP_LOGGER, NatsRpcModule, ServiceClient, WardenLogger, bootConfig } from '@warden/platform';
 import { ServiceInfrastructure } from '@warden/runtime';
@@ -16,9 +16,9 @@ import { ReadModels } from './read-models/read-models';
 import { startTokenActivity } from './read-models/token-activity';
 import { RolesController } from './roles/roles.controller';
 import { RolesService } from './roles/roles.service';
-import { PasswordHasher } from './shared/password-hasher';
-import { PlatformIdentity } from './shared/platform-identity';
-import { OwnedTokens, UsersContext } from './shared/users-context';
+import { PasswordHasher } from './passwords/password-hasher';
+import { PlatformIdentity } from './bootstrap/platform-identity';
+import { OwnedTokens, TokenIssuer, UsersContext } from './users-context';
 import { TeamsController } from './teams/teams.controller';
 import { TeamsService } from './teams/teams.service';
 import { UsersConfig, usersConfigSchema } from './users-config';
@@ -104,6 +104,10 @@ export class UsersServiceModule {
               count: async (userId: string, context: RequestContext) =>
                 (await services.send<CountOwnedTokensResponse>(AuthSubjects.countOwnedTokens, { context, payload: { userId } })).count,
             };
+            // With the caller's context: the tokens service decides the issue as if the caller asked for it.
+            const tokenIssuer: TokenIssuer = {
+              issue: (payload, context) => services.send<IssuedTokenView>(TokensSubjects.issue, { context, payload }),
+            };
             return {
               store,
               pool: infrastructure.pool,
@@ -112,6 +116,7 @@ export class UsersServiceModule {
               hasher: new PasswordHasher(),
               identity,
               ownedTokens,
+              tokenIssuer,
               clock: () => new Date(),
             };
           },

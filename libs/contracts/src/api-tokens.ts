@@ -63,6 +63,20 @@ export class IssueTokenBody {
   permissions?: string[];
 }
 
+/** POST /tokens bodies as integrators send them: the API description's examples. */
+export const ISSUE_TOKEN_BODY_EXAMPLES: Record<string, { value: IssueTokenBody }> = {
+  'a token for a service account, usable from one origin': {
+    value: {
+      user_id: '5e0bd5fe-117f-4049-b686-1548b1ee5e14',
+      name: 'DocuSign Connect',
+      visibility: 'public',
+      allowed_origins: ['https://shop.example.com'],
+      expires_at: '2030-01-01T00:00:00Z',
+      permissions: ['users:read'],
+    },
+  },
+};
+
 export class ListTokensQuery extends PageQuery {
   @IsOptional() @IsUUID() owner?: string;
   @IsOptional() @IsIn(TOKEN_STATUSES) status?: TokenStatus;
@@ -79,6 +93,11 @@ export class RotateTokenBody {
   /** How long the old secret keeps working; 0 (the default) ends it at once. */
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(MAX_GRACE_PERIOD_SECONDS) grace_period_seconds?: number;
 }
+
+/** POST /tokens/:id/rotate bodies: the API description's examples. */
+export const ROTATE_TOKEN_BODY_EXAMPLES: Record<string, { value: RotateTokenBody }> = {
+  'the old secret works five more minutes': { value: { grace_period_seconds: 300 } },
+};
 
 export class ReassignTokenBody {
   @IsDefined() @IsUUID() user_id!: string;

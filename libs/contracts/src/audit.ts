@@ -6,6 +6,7 @@ import { AuditSubjects } from './subjects';
 /** Request-reply subjects of the audit service (`AuditSubjects` in subjects.ts holds the first). */
 export const AuditRequestSubjects = {
   listEvents: AuditSubjects.listEvents,
+  subjectHistory: 'audit.subjects.history',
   verifyChain: 'audit.chain.verify',
   userAsOf: 'audit.users.as-of',
   tokenAsOf: 'audit.tokens.as-of',
@@ -52,8 +53,13 @@ export class AuditRecordView {
 
 export type AuditOrder = 'oldest' | 'newest';
 
+/**
+ * A query of the audit log. Sent to the audit service, `organization_id` is the one the
+ * caller names (default: its own), which the audit service authorizes; within the audit
+ * service it is the scope decided, absent only for a platform admin's question about one
+ * subject across every organization.
+ */
 export interface ListAuditEventsRequest {
-  /** Absent only for a platform admin's query over every organization (history, as-of). */
   organization_id?: string;
   actor_id?: string;
   /** A user, token or session id: its own stream, or an event whose data names it (userId, tokenId, sessionId). */
@@ -69,14 +75,21 @@ export interface ListAuditEventsRequest {
   cursor?: string;
 }
 
+/** Every record about one user, token or session, oldest first: scoped by the audit service to what the caller may read. */
+export interface AuditSubjectHistoryRequest {
+  subject_id: string;
+  limit: number;
+  cursor?: string;
+}
+
 export class AuditEventsPage {
   results!: AuditRecordView[];
   next_cursor!: string | null;
 }
 
 export interface VerifyAuditChainRequest {
-  /** An organization id or `platform`; absent = every chain (platform admin only, decided by the gateway). */
-  chain?: string;
+  /** As the caller names it: an organization id (default: the caller's), `platform` or `all`; the latter two for the platform admin only. */
+  organization_id?: string;
 }
 
 export type AuditChainBreakReason =
@@ -115,10 +128,14 @@ export class BrokenAuditChain {
 
 export type AuditChainVerification = IntactAuditChain | BrokenAuditChain;
 
-export interface UserAsOfRequest {
+/** A user as it was at a moment, as the caller asks for it. */
+export interface UserAsOfQuery {
   user_id: string;
   at: string;
-  /** The caller's organization; absent for a platform admin. */
+}
+
+/** The same, scoped by the audit service: the caller's organization, absent for a platform admin. */
+export interface UserAsOfRequest extends UserAsOfQuery {
   organization_id?: string;
 }
 
@@ -137,10 +154,14 @@ export class UserAsOfView {
   version!: number;
 }
 
-export interface TokenAsOfRequest {
+/** A token as it was at a moment, as the caller asks for it. */
+export interface TokenAsOfQuery {
   token_id: string;
   at: string;
-  /** The caller's organization; absent for a platform admin. */
+}
+
+/** The same, scoped by the audit service: the caller's organization, absent for a platform admin. */
+export interface TokenAsOfRequest extends TokenAsOfQuery {
   organization_id?: string;
 }
 

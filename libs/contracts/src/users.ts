@@ -119,6 +119,38 @@ export class CreateUserBody {
   @IsOptional() @IsBoolean() issue_token?: boolean;
 }
 
+/** POST /users bodies as integrators send them: the API description's examples. */
+export const CREATE_USER_BODY_EXAMPLES: Record<string, { value: CreateUserBody }> = {
+  'an external service account': {
+    value: {
+      username: 'docusign-webhooks@acme',
+      account_type: 'service_external',
+      first_name: 'DocuSign',
+      last_name: 'Webhooks',
+      password: 'envelope-status-updater-9',
+    },
+  },
+  'a service account in an organization and a team, named by URL': {
+    value: {
+      first_name: 'SYSTEM USER',
+      last_name: '(DO NOT DELETE)',
+      username: 'api_user@mycompany',
+      password: 'myserviceaccoutpassword',
+      organization: 'https://warden.example.com/api/v1/organizations/449922b5-aad9-4e5b-9025-2bd0daf3619e',
+      groups: ['https://warden.example.com/api/v1/teams/5e0bd5fe-117f-4049-b686-1548b1ee5e14'],
+    },
+  },
+  'a service user with its first API token': {
+    value: {
+      friendly_name: 'API Integration Service User',
+      email_address: 'api-notifications@example.com',
+      account_id: '449922b5-aad9-4e5b-9025-2bd0daf3619e',
+      roles: [{ name: 'WARDEN_MEMBER' }],
+      description: 'Service user for certificate automation',
+    },
+  },
+};
+
 /** PATCH /users/:id: every field optional; `null` clears a profile field. */
 export class UpdateUserBody {
   @IsOptional() @IsString() @MaxLength(200) first_name?: string | null;

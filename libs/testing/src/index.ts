@@ -1,4 +1,5 @@
 export * from './decider-spec';
+export * from './streams-spec';
 export * from './servers';
 export * from './nats';
 export * from './redis';

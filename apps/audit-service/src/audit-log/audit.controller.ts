@@ -5,21 +5,22 @@ import {
   AuditChainVerification,
   AuditEventsPage,
   AuditRequestSubjects,
+  AuditSubjectHistoryRequest,
   Envelope,
   ListAuditEventsRequest,
-  TokenAsOfRequest,
+  TokenAsOfQuery,
   TokenAsOfView,
-  UserAsOfRequest,
+  UserAsOfQuery,
   UserAsOfView,
   VerifyAuditChainRequest,
 } from '@warden/contracts';
 import { TokenAsOf } from '../as-of/token-as-of';
 import { UserAsOf } from '../as-of/user-as-of';
 import { AuditBackfill } from '../backfill/audit-backfill';
+import { auditReaderOf, chainToVerify, organizationToRead, requireBackfillOperator, subjectScope } from './audit-query-access';
 import { AuditRecordRepository } from './audit-record.repository';
 
-// The gateway authorizes every audit request and scopes it to an organization before it
-// is sent; these handlers answer within the scope they are given.
+// Each handler authorizes its query (audit-query-access.ts) and answers within the scope decided.
 @Controller()
 export class AuditController {
   constructor(
@@ -31,26 +32,37 @@ export class AuditController {
 
   @MessagePattern(AuditRequestSubjects.listEvents)
   list(@Payload() envelope: Envelope<ListAuditEventsRequest>): Promise<AuditEventsPage> {
-    return this.records.list(envelope.payload);
+    const reader = auditReaderOf(envelope.context);
+    return this.records.list({ ...envelope.payload, organization_id: organizationToRead(reader, envelope.payload.organization_id) });
+  }
+
+  @MessagePattern(AuditRequestSubjects.subjectHistory)
+  history(@Payload() envelope: Envelope<AuditSubjectHistoryRequest>): Promise<AuditEventsPage> {
+    const { subject_id, limit, cursor } = envelope.payload;
+    const organizationId = subjectScope(auditReaderOf(envelope.context));
+    return this.records.list({ organization_id: organizationId, subject_id, order: 'oldest', limit, cursor });
   }
 
   @MessagePattern(AuditRequestSubjects.verifyChain)
   verify(@Payload() envelope: Envelope<VerifyAuditChainRequest>): Promise<AuditChainVerification> {
-    return this.records.verify(envelope.payload.chain);
+    return this.records.verify(chainToVerify(auditReaderOf(envelope.context), envelope.payload.organization_id));
   }
 
   @MessagePattern(AuditRequestSubjects.userAsOf)
-  asOf(@Payload() envelope: Envelope<UserAsOfRequest>): Promise<UserAsOfView> {
-    return this.userAsOf.at(envelope.payload);
+  asOf(@Payload() envelope: Envelope<UserAsOfQuery>): Promise<UserAsOfView> {
+    const { user_id, at } = envelope.payload;
+    return this.userAsOf.at({ user_id, at, organization_id: subjectScope(auditReaderOf(envelope.context)) });
   }
 
   @MessagePattern(AuditRequestSubjects.tokenAsOf)
-  tokenAt(@Payload() envelope: Envelope<TokenAsOfRequest>): Promise<TokenAsOfView> {
-    return this.tokenAsOf.at(envelope.payload);
+  tokenAt(@Payload() envelope: Envelope<TokenAsOfQuery>): Promise<TokenAsOfView> {
+    const { token_id, at } = envelope.payload;
+    return this.tokenAsOf.at({ token_id, at, organization_id: subjectScope(auditReaderOf(envelope.context)) });
   }
 
   @MessagePattern(AuditRequestSubjects.runBackfill)
-  runBackfill(): Promise<AuditBackfillReport> {
+  runBackfill(@Payload() envelope: Envelope<unknown>): Promise<AuditBackfillReport> {
+    requireBackfillOperator(auditReaderOf(envelope.context));
     return this.backfill.run();
   }
 }

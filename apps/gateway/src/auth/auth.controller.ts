@@ -16,7 +16,7 @@ import {
 } from '@warden/contracts';
 import { ServiceClient, loginThrottlesTotal, requestContextFrom } from '@warden/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CONSOLE_SESSION } from './authentication.guard';
+import { CONSOLE_SESSION } from './request-authenticator';
 import {
   ConsoleSessionSettings,
   clearedConsoleSessionCookie,
@@ -26,7 +26,7 @@ import {
 } from './console-session';
 import { ConsoleSessionView } from './console-session.dto';
 import { ExchangedTokenView } from './exchanged-token.dto';
-import { LoginDto } from './login.dto';
+import { LOGIN_BODY_EXAMPLES, LoginDto } from './login.dto';
 import { LoginThrottle } from './login-throttle';
 import { contextOf, requirePrincipal } from './principal-of-request';
 
@@ -48,10 +48,7 @@ export class AuthController {
   // The session is started for the user the users service just verified, never for an id taken from the request.
   @Post('login')
   @HttpCode(200)
-  @ApiBody({
-    type: LoginDto,
-    examples: { 'a service account logs in': { value: { username: 'api_user@mycompany', password: 'myserviceaccoutpassword' } } },
-  })
+  @ApiBody({ type: LoginDto, examples: LOGIN_BODY_EXAMPLES })
   login(
     @Body() body: LoginDto,
     @Req() request: FastifyRequest,

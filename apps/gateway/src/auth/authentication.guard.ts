@@ -1,150 +1,13 @@
-import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import {
-  CLIENT_AUTHENTICATED_ROUTES,
-  CREDENTIAL_VERIFY_FROM_STORE_SUBJECT,
-  ClientAuthenticationAnswer,
-  CommonErrorCode,
-  OAuthSubjects,
-  PrincipalView,
-  TokenEndpointRequest,
-  VerifyTokenBody,
-  WardenError,
-} from '@warden/contracts';
-import { APP_LOGGER, ProblemDetailsFilter, ServiceClient, WardenLogger, countCredentialVerification, exportVerificationMetrics } from '@warden/platform';
-import { TokenUseRecorder, VerificationFallback, VerificationResult, prepareCredentialVerifier, verifyCredential } from '@warden/token-verifier';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { RedisClient } from '@warden/redis';
-import { ConsoleSessionSettings, consoleOriginRefusal, consoleSessionKeyOf, presentsHeaderCredential } from './console-session';
-import { attachPrincipal, contextOf, principalOf } from './principal-of-request';
-import { presentedSecret } from './presented-secret';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { CommonErrorCode, WardenError } from '@warden/contracts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { UNAUTHENTICATED_DETAIL } from './authentication.hook';
+import { principalOf } from './principal-of-request';
 import { isPublicRoute } from './public-routes';
-import { assertionAudiencesOf } from '../oauth/oauth-endpoints';
-import { oauthFormOf } from '../oauth/oauth-form';
-
-export const AUTH_REDIS = Symbol('AUTH_REDIS');
-export const AUTH_KEY_PREFIX = Symbol('AUTH_KEY_PREFIX');
-export const CONSOLE_SESSION = Symbol('CONSOLE_SESSION');
-
-const UNAUTHENTICATED_DETAIL = 'A valid session key or API token is required';
-
-/**
- * Verifies the credential a request presents: a login session key or an API token,
- * checked against the read models in Redis. While the credential read model is lost or
- * being rebuilt, the tokens service decides from its event store instead (one NATS
- * request), so valid keys keep working. Why a credential failed goes to the debug log only.
- * Without a credential header, the console's cookie (auth/console-session.ts) is read: it
- * stands only for a login session, and changes state only from the console's origin.
- */
-@Injectable()
-export class RequestAuthenticator {
-  constructor(
-    @Inject(AUTH_REDIS) private readonly redis: RedisClient,
-    @Inject(AUTH_KEY_PREFIX) private readonly keyPrefix: string,
-    @Inject(APP_LOGGER) private readonly logger: WardenLogger,
-    @Inject(TokenUseRecorder) private readonly uses: TokenUseRecorder,
-    @Inject(ServiceClient) private readonly services: ServiceClient,
-    @Inject(CONSOLE_SESSION) private readonly console: ConsoleSessionSettings,
-  ) {
-    prepareCredentialVerifier(redis);
-    exportVerificationMetrics('http');
-  }
-
-  /** The caller of the request, or undefined when it presents no valid credential. */
-  async authenticate(request: FastifyRequest): Promise<PrincipalView | undefined> {
-    const fromCookie = presentsHeaderCredential(request.headers) ? undefined : consoleSessionKeyOf(request.headers);
-    const presented = fromCookie ?? presentedSecret(request.headers);
-    const route = `${request.method} ${request.routeOptions.url}`;
-    if (presented === undefined && CLIENT_AUTHENTICATED_ROUTES.has(route)) return this.authenticateClient(request, request.routeOptions.url!);
-    if (presented === undefined) {
-      countCredentialVerification('http', 'missing');
-      this.logger.debug({ reason: 'missing', route: request.routeOptions.url }, 'request not authenticated');
-      return undefined;
-    }
-    const now = new Date();
-    const started = performance.now();
-    const result = await verifyCredential(presented, {
-      redis: this.redis,
-      keyPrefix: this.keyPrefix,
-      now,
-      origin: request.headers.origin ?? null,
-      fallback: storeFallback(this.services, request),
-    });
-    countCredentialVerification('http', result.ok ? 'ok' : result.reason, (performance.now() - started) / 1000);
-    if (!result.ok) {
-      this.logger.debug({ reason: result.reason, route: request.routeOptions.url }, 'request not authenticated');
-      return undefined;
-    }
-    if (fromCookie !== undefined) {
-      if (result.principal.credential.kind !== 'session') {
-        this.logger.debug({ reason: 'not_a_session', route: request.routeOptions.url }, 'request not authenticated');
-        return undefined;
-      }
-      const refusal = consoleOriginRefusal(request.method, request.headers.origin, this.console);
-      if (refusal !== undefined) throw new WardenError(CommonErrorCode.Forbidden, refusal);
-    }
-    if (result.principal.credential.kind === 'api_token') this.uses.record(result.principal.credential.id, now.getTime());
-    return result.principal;
-  }
-
-  /**
-   * An OAuth client at introspection or revocation (RFC 7662 §2.1, RFC 7009 §2.1): its
-   * account, authenticated by the tokens service as at the token endpoint (HTTP Basic with
-   * a client secret, the secret in the form, or a client assertion).
-   */
-  private async authenticateClient(request: FastifyRequest, path: string): Promise<PrincipalView | undefined> {
-    const form = oauthFormOf(request)?.form ?? {};
-    const authorization = request.headers.authorization;
-    if (authorization === undefined && form['client_secret'] === undefined && form['client_assertion'] === undefined) return undefined;
-    const payload: TokenEndpointRequest = { form, audiences: assertionAudiencesOf(request, path) };
-    if (authorization !== undefined) payload.authorization = authorization;
-    const answer = await this.services.send<ClientAuthenticationAnswer, TokenEndpointRequest>(OAuthSubjects.authenticateClient, { context: contextOf(request), payload });
-    if (!answer.ok) {
-      this.logger.debug({ reason: answer.body.error, route: path }, 'OAuth client not authenticated');
-      return undefined;
-    }
-    return answer.principal;
-  }
-}
-
-/**
- * Authenticates every route but the public ones (auth/public-routes.ts) in a Fastify
- * `preHandler`, before Nest routes the request: after the body is parsed, as a Nest guard
- * would, but without Nest's execution context and async guard chain on every request. Any
- * failure is the same 401 `unauthenticated` with `WWW-Authenticate: Bearer`, so a caller
- * cannot probe which keys exist or which owners are active; anything unexpected (Redis and
- * the fallback both down) is answered as the exception filter answers it. A request
- * matching no route goes on to the 404 answer. Call before `app.init()`.
- */
-export function authenticateRequests(fastify: FastifyInstance, authenticator: RequestAuthenticator, problems: ProblemDetailsFilter): void {
-  fastify.addHook('preHandler', (request, reply, done) => {
-    const route = request.routeOptions.url;
-    if (route === undefined || isPublicRoute(request.method, route)) {
-      done();
-      return;
-    }
-    authenticator
-      .authenticate(request)
-      .then((principal) => {
-        if (principal === undefined) {
-          refuse(request, reply, problems);
-          return;
-        }
-        attachPrincipal(request, principal);
-        done();
-      })
-      // Whatever throws, here or on the way to the route, is answered (unless it was already) and never left unhandled.
-      .catch((error: unknown) => problems.answer(error, request, reply));
-  });
-}
-
-function refuse(request: FastifyRequest, reply: FastifyReply, problems: ProblemDetailsFilter): void {
-  void reply.header('www-authenticate', 'Bearer realm="warden"');
-  problems.answer(new WardenError(CommonErrorCode.Unauthenticated, UNAUTHENTICATED_DETAIL), request, reply);
-}
 
 /**
  * Nest's side of authentication, installed globally: a route runs only for a request the
- * `preHandler` above authenticated (or a public one). It holds even if a route were ever
+ * `preHandler` (authentication.hook.ts) authenticated (or a public one). It holds even if a route were ever
  * reached without that hook, so no route can be answered without a credential.
  */
 @Injectable()
@@ -157,13 +20,4 @@ export class AuthenticationGuard implements CanActivate {
     void http.getResponse<FastifyReply>().header('www-authenticate', 'Bearer realm="warden"');
     throw new WardenError(CommonErrorCode.Unauthenticated, UNAUTHENTICATED_DETAIL);
   }
-}
-
-/** Verification by the tokens service from its event store, for while the read model is not ready. */
-export function storeFallback(services: ServiceClient, request: FastifyRequest): VerificationFallback {
-  return (token, origin) =>
-    services.send<VerificationResult, VerifyTokenBody>(CREDENTIAL_VERIFY_FROM_STORE_SUBJECT, {
-      context: contextOf(request),
-      payload: origin === null ? { token } : { token, origin },
-    });
 }

@@ -1,6 +1,6 @@
 import { IsDefined, IsString, Length } from 'class-validator';
 
-// Seed 003: `{"username": ..., "password": ...}`.
+// `{"username": ..., "password": ...}`, as a person or a service account logs in.
 export class LoginDto {
   @IsDefined()
   @IsString()
@@ -12,3 +12,8 @@ export class LoginDto {
   @Length(1, 1024)
   password!: string;
 }
+
+/** POST /auth/login bodies: the API description's examples. */
+export const LOGIN_BODY_EXAMPLES: Record<string, { value: LoginDto }> = {
+  'a service account logs in': { value: { username: 'api_user@mycompany', password: 'myserviceaccoutpassword' } },
+};

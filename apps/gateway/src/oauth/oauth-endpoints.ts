@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { apiUrlOf } from '../organizations/page-links';
+import { apiUrlOf } from '../http/page-links';
 
 // Where the OAuth endpoints are reached: beside the issuer identifier, the gateway's public base URL.
 export const TOKEN_ENDPOINT_PATH = '/oauth2/token';

@@ -29,7 +29,7 @@ import {
 import { ServiceClient } from '@warden/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { contextOf } from '../auth/principal-of-request';
-import { apiUrlOf } from '../organizations/page-links';
+import { apiUrlOf } from '../http/page-links';
 import { TokenIntrospector } from '../tokens/token-introspector';
 import { INTROSPECTION_ENDPOINT_PATH, REVOCATION_ENDPOINT_PATH, TOKEN_ENDPOINT_PATH, assertionAudiencesOf } from './oauth-endpoints';
 import { oauthFormOf } from './oauth-form';

@@ -5,7 +5,7 @@ import { ServiceClient } from '@warden/platform';
 import { contextOf } from '../auth/principal-of-request';
 import type { FastifyRequest } from 'fastify';
 import { CreateOrganizationDto, UpdateOrganizationDto } from './create-organization.dto';
-import { apiUrlOf, requestUrlOf, withPageLinks } from './page-links';
+import { apiUrlOf, requestUrlOf, withPageLinks } from '../http/page-links';
 
 @ApiTags('organizations')
 @Controller('organizations')

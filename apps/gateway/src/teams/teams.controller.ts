@@ -4,7 +4,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { ServiceClient } from '@warden/platform';
 import { contextOf } from '../auth/principal-of-request';
 import type { FastifyRequest } from 'fastify';
-import { requestUrlOf, withPageLinks } from '../organizations/page-links';
+import { requestUrlOf, withPageLinks } from '../http/page-links';
 
 @ApiTags('teams')
 @Controller('teams')

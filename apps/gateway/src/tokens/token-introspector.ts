@@ -5,7 +5,7 @@ import { ServiceClient, countCredentialVerification, exportVerificationMetrics }
 import { TokenUseRecorder, introspectionFor, verifyCredential } from '@warden/token-verifier';
 import type { FastifyRequest } from 'fastify';
 import type { RedisClient } from '@warden/redis';
-import { AUTH_KEY_PREFIX, AUTH_REDIS, storeFallback } from '../auth/authentication.guard';
+import { AUTH_KEY_PREFIX, AUTH_REDIS, storeFallback } from '../auth/request-authenticator';
 import { requirePrincipal } from '../auth/principal-of-request';
 
 /**

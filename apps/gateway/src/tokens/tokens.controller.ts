@@ -2,11 +2,13 @@ import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Qu
 import {
   ActiveTokenIntrospection,
   InactiveTokenIntrospection,
+  ISSUE_TOKEN_BODY_EXAMPLES,
   IssueTokenBody,
   IssuedTokenView,
   ListTokensQuery,
   PageSlice,
   ReassignTokenBody,
+  ROTATE_TOKEN_BODY_EXAMPLES,
   RotateTokenBody,
   TokenIntrospection,
   TokenPage,
@@ -18,7 +20,7 @@ import { ApiBody, ApiExtraModels, ApiOkResponse, ApiTags, getSchemaPath } from '
 import { ServiceClient } from '@warden/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { contextOf } from '../auth/principal-of-request';
-import { requestUrlOf, withPageLinks } from '../organizations/page-links';
+import { requestUrlOf, withPageLinks } from '../http/page-links';
 import { TokenIntrospector } from './token-introspector';
 
 @ApiTags('tokens')
@@ -38,21 +40,7 @@ export class TokensController {
    */
   @Post()
   @HttpCode(201)
-  @ApiBody({
-    type: IssueTokenBody,
-    examples: {
-      'a token for a service account, usable from one origin': {
-        value: {
-          user_id: '5e0bd5fe-117f-4049-b686-1548b1ee5e14',
-          name: 'DocuSign Connect',
-          visibility: 'public',
-          allowed_origins: ['https://shop.example.com'],
-          expires_at: '2030-01-01T00:00:00Z',
-          permissions: ['users:read'],
-        },
-      },
-    },
-  })
+  @ApiBody({ type: IssueTokenBody, examples: ISSUE_TOKEN_BODY_EXAMPLES })
   issue(@Body() body: IssueTokenBody, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<IssuedTokenView> {
     void reply.header('cache-control', 'no-store');
     return this.services.send(TokensSubjects.issue, { context: contextOf(request), payload: body });
@@ -119,7 +107,7 @@ export class TokensController {
    */
   @Post(':id/rotate')
   @HttpCode(200)
-  @ApiBody({ type: RotateTokenBody, examples: { 'the old secret works five more minutes': { value: { grace_period_seconds: 300 } } } })
+  @ApiBody({ type: RotateTokenBody, examples: ROTATE_TOKEN_BODY_EXAMPLES })
   rotate(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: RotateTokenBody,

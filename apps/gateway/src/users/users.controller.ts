@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import {
+  CREATE_USER_BODY_EXAMPLES,
   CreateUserBody,
   CreatedUserView,
-  IssuedTokenView,
   ListUsersQuery,
   MeView,
   PageSlice,
@@ -11,14 +11,12 @@ import {
   UserPage,
   UserSubjects,
   UserView,
-  TokensSubjects,
-  WardenError,
 } from '@warden/contracts';
 import { ApiBody, ApiTags } from '@nestjs/swagger';
 import { ServiceClient } from '@warden/platform';
 import { contextOf } from '../auth/principal-of-request';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { requestUrlOf, withPageLinks } from '../organizations/page-links';
+import { requestUrlOf, withPageLinks } from '../http/page-links';
 
 @ApiTags('users')
 @Controller('users')
@@ -33,62 +31,20 @@ export class UsersController {
    * with `account_id`), shown once as `api_token`; if the account was created but the token
    * could not be issued, the answer is still 201, with `api_token: null` and `api_token_error`.
    */
-  // Nothing is hidden and nothing is half-written: the account exists, and a token is issued whole or not.
+  // The users service makes the account, then asks the tokens service for its first token: the account
+  // exists whatever happens to the token, and a token is issued whole or not.
   @Post()
   @HttpCode(201)
-  @ApiBody({
-    type: CreateUserBody,
-    examples: {
-      'an external service account': {
-        value: {
-          username: 'docusign-webhooks@acme',
-          account_type: 'service_external',
-          first_name: 'DocuSign',
-          last_name: 'Webhooks',
-          password: 'envelope-status-updater-9',
-        },
-      },
-      'a service account in an organization and a team, named by URL': {
-        value: {
-          first_name: 'SYSTEM USER',
-          last_name: '(DO NOT DELETE)',
-          username: 'api_user@mycompany',
-          password: 'myserviceaccoutpassword',
-          organization: 'https://warden.example.com/api/v1/organizations/449922b5-aad9-4e5b-9025-2bd0daf3619e',
-          groups: ['https://warden.example.com/api/v1/teams/5e0bd5fe-117f-4049-b686-1548b1ee5e14'],
-        },
-      },
-      'a service user with its first API token': {
-        value: {
-          friendly_name: 'API Integration Service User',
-          email_address: 'api-notifications@example.com',
-          account_id: '449922b5-aad9-4e5b-9025-2bd0daf3619e',
-          roles: [{ name: 'WARDEN_MEMBER' }],
-          description: 'Service user for certificate automation',
-        },
-      },
-    },
-  })
+  @ApiBody({ type: CreateUserBody, examples: CREATE_USER_BODY_EXAMPLES })
   async create(
     @Body() body: CreateUserBody,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CreatedUserView> {
-    const context = contextOf(request);
-    const user = await this.services.send<UserView>(UserSubjects.create, { context, payload: body });
-    const wantsToken = body.issue_token ?? body.account_id !== undefined;
-    if (!wantsToken || user.account_type === 'user') return user;
-    void reply.header('cache-control', 'no-store');
-    try {
-      const token = await this.services.send<IssuedTokenView>(TokensSubjects.issue, {
-        context,
-        payload: { user_id: user.id, name: user.friendly_name ?? user.username },
-      });
-      return { ...user, api_token: { id: token.id, user_id: token.user_id, name: token.name, token: token.token, enabled: true } };
-    } catch (error) {
-      if (!(error instanceof WardenError)) throw error;
-      return { ...user, api_token: null, api_token_error: { code: error.code, detail: error.detail } };
-    }
+    const created = await this.services.send<CreatedUserView>(UserSubjects.create, { context: contextOf(request), payload: body });
+    // An answer that was to carry a token's secret is never kept by a cache, even when the issue failed.
+    if ('api_token' in created) void reply.header('cache-control', 'no-store');
+    return created;
   }
 
   /**

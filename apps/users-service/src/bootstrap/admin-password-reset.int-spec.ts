@@ -3,7 +3,7 @@ import { PostgresEventStore } from '@warden/event-store-postgres';
 import { loadState } from '@warden/kernel';
 import { TEST_DATABASE_URL, uniqueTestId } from '@warden/testing';
 import { userDecider, userStreamId } from '@warden/users-domain';
-import { PasswordHasher } from '../shared/password-hasher';
+import { PasswordHasher } from '../passwords/password-hasher';
 import { bootstrapPlatform, resetBootstrapAdminPassword } from './platform-bootstrap';
 
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };

@@ -17,7 +17,7 @@ import {
   usernameReservationStreamId,
 } from '@warden/users-domain';
 import { v7 as uuidv7 } from 'uuid';
-import { PasswordHasher } from '../shared/password-hasher';
+import { PasswordHasher } from '../passwords/password-hasher';
 
 export interface BootstrapOptions {
   adminUsername: string;

@@ -5,7 +5,7 @@ import 'reflect-metadata';
 import { PostgresEventStore } from '@warden/event-store-postgres';
 import { bootConfig, postgresConfig } from '@warden/platform';
 import { Pool } from 'pg';
-import { PasswordHasher } from '../shared/password-hasher';
+import { PasswordHasher } from '../passwords/password-hasher';
 import { resetBootstrapAdminPassword } from './platform-bootstrap';
 
 async function passwordFromStdin(): Promise<string | undefined> {

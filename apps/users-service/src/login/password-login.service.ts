@@ -18,7 +18,7 @@ import {
   usernameReservationStreamId,
 } from '@warden/users-domain';
 import { v7 as uuidv7 } from 'uuid';
-import { UsersContext } from '../shared/users-context';
+import { UsersContext } from '../users-context';
 
 const MAX_INPUT_LENGTH = 1024;
 

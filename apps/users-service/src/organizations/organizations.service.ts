@@ -13,11 +13,11 @@ import {
 import { loadState, streamCommand } from '@warden/kernel';
 import { validateDto } from '@warden/platform';
 import { OrganizationState, organizationDecider, organizationStreamId } from '@warden/users-domain';
-import { runAtomically } from '../shared/atomic-command';
+import { runAtomically } from '../commands/atomic-command';
 import { mayChangeLoginPolicy } from '@warden/access';
-import { forbidden, principalOf, requireAllowed, requirePermission } from '../shared/authorization';
-import { createOnce, createdId, settledExisting } from '../shared/retried-create';
-import { UsersContext } from '../shared/users-context';
+import { forbidden, principalOf, requireAllowed, requirePermission } from '../access/authorization';
+import { createOnce, createdId, settledExisting } from '../commands/retried-create';
+import { UsersContext } from '../users-context';
 
 const notFound = (id: string) => ({ code: UsersErrorCode.OrganizationNotFound, detail: `organization ${id} does not exist` });
 

@@ -9,8 +9,8 @@ import { EventStore, RecordedEvent } from '@warden/event-store';
 import { fold, upcast } from '@warden/kernel';
 import { RedisOp, RedisProjection } from '@warden/messaging';
 import { User, UserEvent, accountAccessOf, organizationDecider, userDecider } from '@warden/users-domain';
-import { loadCustomRoles } from '../shared/custom-roles';
-import { PlatformIdentity } from '../shared/platform-identity';
+import { loadCustomRoles } from '../roles/custom-roles';
+import { PlatformIdentity } from '../bootstrap/platform-identity';
 
 export const PRINCIPAL_PROJECTION = 'users-principals';
 const USER_STREAM_PREFIX = 'user-';

@@ -10,9 +10,9 @@ import {
 import { streamCommand } from '@warden/kernel';
 import { validateDto } from '@warden/platform';
 import { RoleDefinition, RoleState, WARDEN_APPLICATION_CODE, roleCatalogue, roleDecider, roleStreamId, toRoleDefinition } from '@warden/users-domain';
-import { runAtomically } from '../shared/atomic-command';
-import { principalOf, requirePermission } from '../shared/authorization';
-import { UsersContext } from '../shared/users-context';
+import { runAtomically } from '../commands/atomic-command';
+import { principalOf, requirePermission } from '../access/authorization';
+import { UsersContext } from '../users-context';
 
 const organizationNotFound = (id: string) => ({ code: UsersErrorCode.OrganizationNotFound, detail: `organization ${id} does not exist` });
 

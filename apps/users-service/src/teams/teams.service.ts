@@ -16,10 +16,10 @@ import { loadState, streamCommand } from '@warden/kernel';
 import { validateDto } from '@warden/platform';
 import { Principal } from '@warden/access';
 import { Team, TeamCommand, UserCommand, teamDecider, teamStreamId, userDecider, userStreamId } from '@warden/users-domain';
-import { runAtomically } from '../shared/atomic-command';
-import { principalOf, requireAccountChange, requirePermission } from '../shared/authorization';
-import { createOnce, createdId, settledExisting } from '../shared/retried-create';
-import { UsersContext } from '../shared/users-context';
+import { runAtomically } from '../commands/atomic-command';
+import { principalOf, requireAccountChange, requirePermission } from '../access/authorization';
+import { createOnce, createdId, settledExisting } from '../commands/retried-create';
+import { UsersContext } from '../users-context';
 
 const teamNotFound = (id: string) => ({ code: UsersErrorCode.TeamNotFound, detail: `team ${id} does not exist` });
 

@@ -13,8 +13,8 @@ import { TeamsService } from '../teams/teams.service';
 import { ListingProjection } from '../read-models/listing.projection';
 import { PrincipalRecordProjection } from '../read-models/principal-record.projection';
 import { ReadModels } from '../read-models/read-models';
-import { PasswordHasher } from '../shared/password-hasher';
-import { PlatformIdentity } from '../shared/platform-identity';
+import { PasswordHasher } from '../passwords/password-hasher';
+import { PlatformIdentity } from '../bootstrap/platform-identity';
 import { UsersService } from './users.service';
 
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
@@ -40,7 +40,7 @@ describe('creating a user twice with one idempotency fingerprint', () => {
     const listing = new ListingProjection(store.pool, schema);
     const principals = new RedisProjectionRunner({ redis, projection: new PrincipalRecordProjection(`${schema}:`, store, identity), store, log: silentMessagingLog });
     readModels = new ReadModels({ store, principals, listing, log: silentMessagingLog });
-    ctx = { store, pool: store.pool, listing, readModels, hasher, identity, ownedTokens: { count: async () => 0 }, clock: () => new Date() };
+    ctx = { store, pool: store.pool, listing, readModels, hasher, identity, ownedTokens: { count: async () => 0 }, tokenIssuer: { issue: () => Promise.reject(new Error('no tokens service in this test')) }, clock: () => new Date() };
     const root = await bootstrapPlatform(store, hasher, { adminUsername: 'admin', adminPassword: 'correct horse battery staple 42', announce: () => undefined });
     identity.rootOrganizationId = root.rootOrganizationId;
     await readModels.start();

@@ -1,6 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
+  CreatedUserView,
   Envelope,
   ListUsersRequest,
   MeView,
@@ -18,7 +19,7 @@ export class UsersController {
   constructor(@Inject(UsersService) private readonly users: UsersService) {}
 
   @MessagePattern(UserSubjects.create)
-  create(@Payload() envelope: Envelope<unknown>): Promise<UserView> {
+  create(@Payload() envelope: Envelope<unknown>): Promise<CreatedUserView> {
     return this.users.create(envelope);
   }
 

@@ -1,10 +1,12 @@
 import {
   CreateUserBody,
+  CreatedUserView,
   Envelope,
   ListUsersQuery,
   ListUsersRequest,
   MeView,
   PageSlice,
+  RequestContext,
   UpdateUserBody,
   UpdateUserRequest,
   UserListItem,
@@ -17,22 +19,18 @@ import { StreamCommand, loadState, streamCommand } from '@warden/kernel';
 import { validateDto } from '@warden/platform';
 import { Principal, effectivePermissions } from '@warden/access';
 import {
-  OrganizationCommand,
   TeamCommand,
   User,
   UserCommand,
   assertPassword,
-  isServiceAccount,
   organizationDecider,
   organizationStreamId,
   teamDecider,
   teamStreamId,
   userDecider,
   userStreamId,
-  usernameReservationDecider,
-  usernameReservationStreamId,
 } from '@warden/users-domain';
-import { runAtomically } from '../shared/atomic-command';
+import { runAtomically } from '../commands/atomic-command';
 import {
   accountPrincipal,
   forbidden,
@@ -41,11 +39,13 @@ import {
   requirePermission,
   requireTeamMembershipChange,
   requireUserManagement,
-} from '../shared/authorization';
-import { commandSequence } from '../shared/command-sequence';
-import { loadCustomRoles } from '../shared/custom-roles';
-import { createdId, settledExisting } from '../shared/retried-create';
-import { UsersContext } from '../shared/users-context';
+} from '../access/authorization';
+import { commandSequence } from '../commands/command-sequence';
+import { loadCustomRoles } from '../roles/custom-roles';
+import { createdId, settledExisting } from '../commands/retried-create';
+import { UsersContext } from '../users-context';
+import { deletionSteps, newAccountSteps, serviceAccountSlotSteps } from './account-commands';
+import { wantsFirstToken, withFirstToken } from './first-token';
 import { normalizeNewUser, referencedId, roleNames } from './new-user';
 import { searchCondition, searchPattern } from './user-search';
 import { orderByClause, parseUserSort } from './user-sort';
@@ -57,14 +57,22 @@ const userCommands = commandSequence(userDecider);
 export class UsersService {
   constructor(private readonly ctx: UsersContext) {}
 
-  async create(envelope: Envelope<unknown>): Promise<UserView> {
+  /** Creates a user or service account and, when the body asks for it, the service account's first API token. */
+  async create(envelope: Envelope<unknown>): Promise<CreatedUserView> {
     const principal = principalOf(envelope.context);
     const body = await validateDto(CreateUserBody, envelope.payload);
+    const user = await this.createAccount(envelope.context, principal, body);
+    if (!wantsFirstToken(body, user)) return user;
+    const name = user.friendly_name ?? user.username;
+    return withFirstToken(user, () => this.ctx.tokenIssuer.issue({ user_id: user.id, name }, envelope.context));
+  }
+
+  private async createAccount(context: RequestContext, principal: Principal, body: CreateUserBody): Promise<UserView> {
     const input = normalizeNewUser(body, principal.organizationId);
     const hidden = { code: UsersErrorCode.OrganizationNotFound, detail: `organization ${input.organizationId} does not exist` };
     // With an idempotency key's fingerprint the id is derived from it: a retry whose first
     // answer was lost finds the user made then, and gets it again rather than a duplicate.
-    const fingerprint = envelope.context.idempotencyFingerprint;
+    const fingerprint = context.idempotencyFingerprint;
     const userId = createdId(fingerprint, 'users.create');
     const customRoles = await loadCustomRoles(this.ctx.store, input.organizationId, input.roles);
     const account = { id: userId, organizationId: input.organizationId, accountType: input.accountType, roles: input.roles, teams: input.teams };
@@ -81,43 +89,10 @@ export class UsersService {
       passwordHash = await this.ctx.hasher.hash(input.password);
     }
     const at = this.ctx.clock().toISOString();
-    const steps: StreamCommand[] = [
-      streamCommand(usernameReservationStreamId(input.username), usernameReservationDecider, {
-        type: 'ReserveUsername',
-        userId,
-        organizationId: input.organizationId,
-        username: input.username,
-      }),
-      streamCommand(userStreamId(userId), userDecider, {
-        type: 'CreateUser',
-        userId,
-        organizationId: input.organizationId,
-        accountType: input.accountType,
-        username: input.username,
-        firstName: input.firstName,
-        lastName: input.lastName,
-        email: input.email,
-        friendlyName: input.friendlyName,
-        description: input.description,
-        roles: input.roles,
-        teams: input.teams,
-        passwordHash,
-        customRoles,
-        at,
-      } satisfies UserCommand),
-      ...this.slotSteps(input.organizationId, userId, 'user', input.accountType),
-      ...input.teams.map((teamId) =>
-        streamCommand(teamStreamId(teamId), teamDecider, {
-          type: 'AddTeamMember',
-          userId,
-          memberOrganizationId: input.organizationId,
-          at,
-        } satisfies TeamCommand),
-      ),
-    ];
+    const steps = newAccountSteps(input, { userId, passwordHash, customRoles, at });
     let outcome: Awaited<ReturnType<typeof runAtomically>>;
     try {
-      outcome = await runAtomically(this.ctx.store, steps, envelope.context, input.organizationId);
+      outcome = await runAtomically(this.ctx.store, steps, context, input.organizationId);
     } catch (error) {
       // A concurrent retry of the same request may have made the user first.
       const concurrent = fingerprint ? await this.replayedUser(userId) : undefined;
@@ -231,7 +206,7 @@ export class UsersService {
     }
     if (changes.account_type !== undefined && changes.account_type !== user.accountType) {
       commands.push({ type: 'ConvertAccountType', to: changes.account_type, at });
-      steps.push(...this.slotSteps(user.organizationId, id, user.accountType, changes.account_type));
+      steps.push(...serviceAccountSlotSteps(user.organizationId, id, user.accountType, changes.account_type));
     }
     if (changes.password !== undefined) {
       assertPassword(changes.password, { username: user.username, firstName: user.firstName, lastName: user.lastName, email: user.email });
@@ -269,14 +244,7 @@ export class UsersService {
     if (user.id === principal.userId) throw forbidden('nobody may delete their own account');
     const ownedTokenCount = await this.ctx.ownedTokens.count(user.id, envelope.context);
     const at = this.ctx.clock().toISOString();
-    const steps: StreamCommand[] = [
-      streamCommand(userStreamId(user.id), userDecider, { type: 'Delete', ownedTokenCount, at } satisfies UserCommand),
-      streamCommand(usernameReservationStreamId(user.username), usernameReservationDecider, { type: 'ReleaseUsername', userId: user.id }),
-      ...this.slotSteps(user.organizationId, user.id, user.accountType, 'user'),
-      ...user.teams.map((teamId) =>
-        streamCommand(teamStreamId(teamId), teamDecider, { type: 'RemoveTeamMember', userId: user.id, at } satisfies TeamCommand),
-      ),
-    ];
+    const steps = deletionSteps(user, ownedTokenCount, at);
     const { appended } = await runAtomically(this.ctx.store, steps, envelope.context, user.organizationId);
     await this.ctx.readModels.settle(appended);
   }
@@ -294,15 +262,6 @@ export class UsersService {
     );
     await this.ctx.readModels.settle(appended);
     return toUserView(results[0]!.state as User, await this.lastActiveAt(user.id));
-  }
-
-  // The organization stream's part when an account becomes (or stops being) a service account.
-  private slotSteps(organizationId: string, userId: string, from: User['accountType'], to: User['accountType']): StreamCommand[] {
-    if (from === to) return [];
-    const command: OrganizationCommand = isServiceAccount(to)
-      ? { type: 'ClaimServiceAccountSlot', userId, accountType: to }
-      : { type: 'ReleaseServiceAccountSlot', userId };
-    return [streamCommand(organizationStreamId(organizationId), organizationDecider, command)];
   }
 
   /** The user a create already made under this id, once the read models have it; `undefined` if none. */

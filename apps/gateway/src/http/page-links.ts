@@ -1,7 +1,7 @@
 import { Page, PageSlice } from '@warden/contracts';
 
 /**
- * Seed 003's pagination: the service's slice with `next` and `previous` as URLs of this
+ * A list route's page: the service's slice with `next` and `previous` as URLs of this
  * API, the request's own URL with only `page` changed.
  */
 export function withPageLinks<T>(slice: PageSlice<T>, requestUrl: string): Page<T> {

@@ -13,8 +13,8 @@ import {
 } from '@warden/access';
 import { CommonErrorCode, ErrorCode, RequestContext, UsersErrorCode, WardenError } from '@warden/contracts';
 import { AccountType, RoleDefinition, accountAccessOf } from '@warden/users-domain';
-import { loadCustomRoles } from './custom-roles';
-import { UsersContext } from './users-context';
+import { loadCustomRoles } from '../roles/custom-roles';
+import { UsersContext } from '../users-context';
 
 export function principalOf(context: RequestContext): Principal {
   if (!context.principal) throw new WardenError(CommonErrorCode.Unauthenticated, 'this request needs an authenticated caller');
@@ -50,8 +50,11 @@ export interface AccountShape {
   teams: readonly string[];
 }
 
+/** What access decisions read: the custom roles' streams, and which organization is the root. */
+export type AccessReader = Pick<UsersContext, 'store' | 'identity'>;
+
 /** The account's effective permissions (its custom roles read from their streams unless given). */
-export async function accountPrincipal(ctx: UsersContext, account: AccountShape, customRoles?: readonly RoleDefinition[]): Promise<Principal> {
+export async function accountPrincipal(ctx: AccessReader, account: AccountShape, customRoles?: readonly RoleDefinition[]): Promise<Principal> {
   const roles = customRoles ?? (await loadCustomRoles(ctx.store, account.organizationId, account.roles));
   return principalOfAccount(accountAccessOf(account, roles, ctx.identity.rootOrganizationId));
 }
@@ -62,7 +65,7 @@ export async function accountPrincipal(ctx: UsersContext, account: AccountShape,
  * Answers the account's effective permissions after the change.
  */
 export async function requireAccountChange(
-  ctx: UsersContext,
+  ctx: AccessReader,
   principal: Principal,
   before: AccountShape | null,
   after: AccountShape,
@@ -77,7 +80,7 @@ export async function requireAccountChange(
 }
 
 /** The principal may manage this user as it is (deactivate, reactivate, delete, add to a team). */
-export function requireUserManagement(ctx: UsersContext, principal: Principal, user: AccountShape): Promise<Principal> {
+export function requireUserManagement(ctx: AccessReader, principal: Principal, user: AccountShape): Promise<Principal> {
   return requireAccountChange(ctx, principal, user, user);
 }
 

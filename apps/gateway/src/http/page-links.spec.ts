@@ -3,7 +3,7 @@ import { apiUrlOf, requestUrlOf, setPublicBaseUrl, withPageLinks } from './page-
 const url = 'http://127.0.0.1:3000/api/v1/users?account_type=service_external&page=2&page_size=2';
 
 describe('withPageLinks', () => {
-  it('links the pages before and after with the same filters, in seed 003’s shape', () => {
+  it('links the pages before and after with the same filters, as absolute URLs of the API', () => {
     expect(withPageLinks({ total: 5, page: 2, page_size: 2, results: ['c', 'd'] }, url)).toEqual({
       pagination: {
         total: 5,

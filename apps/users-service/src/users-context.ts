@@ -1,9 +1,9 @@
-import { RequestContext } from '@warden/contracts';
+import { IssuedTokenView, RequestContext } from '@warden/contracts';
 import { AppendResult, EventStore } from '@warden/event-store';
 import { Pool } from 'pg';
-import { ListingProjection } from '../read-models/listing.projection';
-import { PasswordHasher } from './password-hasher';
-import { PlatformIdentity } from './platform-identity';
+import { ListingProjection } from './read-models/listing.projection';
+import { PasswordHasher } from './passwords/password-hasher';
+import { PlatformIdentity } from './bootstrap/platform-identity';
 
 /** Brings the read models up to a command's appends before it answers. */
 export interface ReadModelSettler {
@@ -15,6 +15,11 @@ export interface OwnedTokens {
   count(userId: string, context: RequestContext): Promise<number>;
 }
 
+/** The tokens service's issue of an API token: a new service account's first. */
+export interface TokenIssuer {
+  issue(request: { user_id: string; name: string }, context: RequestContext): Promise<IssuedTokenView>;
+}
+
 /** What the application services share. */
 export interface UsersContext {
   store: EventStore;
@@ -24,5 +29,6 @@ export interface UsersContext {
   hasher: PasswordHasher;
   identity: PlatformIdentity;
   ownedTokens: OwnedTokens;
+  tokenIssuer: TokenIssuer;
   clock: () => Date;
 }

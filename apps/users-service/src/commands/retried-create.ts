@@ -1,6 +1,6 @@
 import { idempotentId } from '@warden/contracts';
 import { v7 as uuidv7 } from 'uuid';
-import { UsersContext } from './users-context';
+import { UsersContext } from '../users-context';
 
 /**
  * The id a create gives what it makes: derived from the request's idempotency fingerprint

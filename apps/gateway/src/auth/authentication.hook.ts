@@ -1,0 +1,44 @@
+import { CommonErrorCode, WardenError } from '@warden/contracts';
+import { ProblemDetailsFilter } from '@warden/platform';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { attachPrincipal } from './principal-of-request';
+import { isPublicRoute } from './public-routes';
+import { RequestAuthenticator } from './request-authenticator';
+
+export const UNAUTHENTICATED_DETAIL = 'A valid session key or API token is required';
+
+/**
+ * Authenticates every route but the public ones (auth/public-routes.ts) in a Fastify
+ * `preHandler`, before Nest routes the request: after the body is parsed, as a Nest guard
+ * would, but without Nest's execution context and async guard chain on every request. Any
+ * failure is the same 401 `unauthenticated` with `WWW-Authenticate: Bearer`, so a caller
+ * cannot probe which keys exist or which owners are active; anything unexpected (Redis and
+ * the fallback both down) is answered as the exception filter answers it. A request
+ * matching no route goes on to the 404 answer. Call before `app.init()`.
+ */
+export function authenticateRequests(fastify: FastifyInstance, authenticator: RequestAuthenticator, problems: ProblemDetailsFilter): void {
+  fastify.addHook('preHandler', (request, reply, done) => {
+    const route = request.routeOptions.url;
+    if (route === undefined || isPublicRoute(request.method, route)) {
+      done();
+      return;
+    }
+    authenticator
+      .authenticate(request)
+      .then((principal) => {
+        if (principal === undefined) {
+          refuse(request, reply, problems);
+          return;
+        }
+        attachPrincipal(request, principal);
+        done();
+      })
+      // Whatever throws, here or on the way to the route, is answered (unless it was already) and never left unhandled.
+      .catch((error: unknown) => problems.answer(error, request, reply));
+  });
+}
+
+function refuse(request: FastifyRequest, reply: FastifyReply, problems: ProblemDetailsFilter): void {
+  void reply.header('www-authenticate', 'Bearer realm="warden"');
+  problems.answer(new WardenError(CommonErrorCode.Unauthenticated, UNAUTHENTICATED_DETAIL), request, reply);
+}

@@ -1,0 +1,113 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  CLIENT_AUTHENTICATED_ROUTES,
+  CREDENTIAL_VERIFY_FROM_STORE_SUBJECT,
+  ClientAuthenticationAnswer,
+  CommonErrorCode,
+  OAuthSubjects,
+  PrincipalView,
+  TokenEndpointRequest,
+  VerifyTokenBody,
+  WardenError,
+} from '@warden/contracts';
+import { APP_LOGGER, ServiceClient, WardenLogger, countCredentialVerification, exportVerificationMetrics } from '@warden/platform';
+import { TokenUseRecorder, VerificationFallback, VerificationResult, prepareCredentialVerifier, verifyCredential } from '@warden/token-verifier';
+import type { FastifyRequest } from 'fastify';
+import type { RedisClient } from '@warden/redis';
+import { ConsoleSessionSettings, consoleOriginRefusal, consoleSessionKeyOf, presentsHeaderCredential } from './console-session';
+import { contextOf } from './principal-of-request';
+import { presentedSecret } from './presented-secret';
+import { assertionAudiencesOf } from '../oauth/oauth-endpoints';
+import { oauthFormOf } from '../oauth/oauth-form';
+
+export const AUTH_REDIS = Symbol('AUTH_REDIS');
+export const AUTH_KEY_PREFIX = Symbol('AUTH_KEY_PREFIX');
+export const CONSOLE_SESSION = Symbol('CONSOLE_SESSION');
+
+/**
+ * Verifies the credential a request presents: a login session key or an API token,
+ * checked against the read models in Redis. While the credential read model is lost or
+ * being rebuilt, the tokens service decides from its event store instead (one NATS
+ * request), so valid keys keep working. Why a credential failed goes to the debug log only.
+ * Without a credential header, the console's cookie (auth/console-session.ts) is read: it
+ * stands only for a login session, and changes state only from the console's origin.
+ */
+@Injectable()
+export class RequestAuthenticator {
+  constructor(
+    @Inject(AUTH_REDIS) private readonly redis: RedisClient,
+    @Inject(AUTH_KEY_PREFIX) private readonly keyPrefix: string,
+    @Inject(APP_LOGGER) private readonly logger: WardenLogger,
+    @Inject(TokenUseRecorder) private readonly uses: TokenUseRecorder,
+    @Inject(ServiceClient) private readonly services: ServiceClient,
+    @Inject(CONSOLE_SESSION) private readonly console: ConsoleSessionSettings,
+  ) {
+    prepareCredentialVerifier(redis);
+    exportVerificationMetrics('http');
+  }
+
+  /** The caller of the request, or undefined when it presents no valid credential. */
+  async authenticate(request: FastifyRequest): Promise<PrincipalView | undefined> {
+    const fromCookie = presentsHeaderCredential(request.headers) ? undefined : consoleSessionKeyOf(request.headers);
+    const presented = fromCookie ?? presentedSecret(request.headers);
+    const route = `${request.method} ${request.routeOptions.url}`;
+    if (presented === undefined && CLIENT_AUTHENTICATED_ROUTES.has(route)) return this.authenticateClient(request, request.routeOptions.url!);
+    if (presented === undefined) {
+      countCredentialVerification('http', 'missing');
+      this.logger.debug({ reason: 'missing', route: request.routeOptions.url }, 'request not authenticated');
+      return undefined;
+    }
+    const now = new Date();
+    const started = performance.now();
+    const result = await verifyCredential(presented, {
+      redis: this.redis,
+      keyPrefix: this.keyPrefix,
+      now,
+      origin: request.headers.origin ?? null,
+      fallback: storeFallback(this.services, request),
+    });
+    countCredentialVerification('http', result.ok ? 'ok' : result.reason, (performance.now() - started) / 1000);
+    if (!result.ok) {
+      this.logger.debug({ reason: result.reason, route: request.routeOptions.url }, 'request not authenticated');
+      return undefined;
+    }
+    if (fromCookie !== undefined) {
+      if (result.principal.credential.kind !== 'session') {
+        this.logger.debug({ reason: 'not_a_session', route: request.routeOptions.url }, 'request not authenticated');
+        return undefined;
+      }
+      const refusal = consoleOriginRefusal(request.method, request.headers.origin, this.console);
+      if (refusal !== undefined) throw new WardenError(CommonErrorCode.Forbidden, refusal);
+    }
+    if (result.principal.credential.kind === 'api_token') this.uses.record(result.principal.credential.id, now.getTime());
+    return result.principal;
+  }
+
+  /**
+   * An OAuth client at introspection or revocation (RFC 7662 §2.1, RFC 7009 §2.1): its
+   * account, authenticated by the tokens service as at the token endpoint (HTTP Basic with
+   * a client secret, the secret in the form, or a client assertion).
+   */
+  private async authenticateClient(request: FastifyRequest, path: string): Promise<PrincipalView | undefined> {
+    const form = oauthFormOf(request)?.form ?? {};
+    const authorization = request.headers.authorization;
+    if (authorization === undefined && form['client_secret'] === undefined && form['client_assertion'] === undefined) return undefined;
+    const payload: TokenEndpointRequest = { form, audiences: assertionAudiencesOf(request, path) };
+    if (authorization !== undefined) payload.authorization = authorization;
+    const answer = await this.services.send<ClientAuthenticationAnswer, TokenEndpointRequest>(OAuthSubjects.authenticateClient, { context: contextOf(request), payload });
+    if (!answer.ok) {
+      this.logger.debug({ reason: answer.body.error, route: path }, 'OAuth client not authenticated');
+      return undefined;
+    }
+    return answer.principal;
+  }
+}
+
+/** Verification by the tokens service from its event store, for while the read model is not ready. */
+export function storeFallback(services: ServiceClient, request: FastifyRequest): VerificationFallback {
+  return (token, origin) =>
+    services.send<VerificationResult, VerifyTokenBody>(CREDENTIAL_VERIFY_FROM_STORE_SUBJECT, {
+      context: contextOf(request),
+      payload: origin === null ? { token } : { token, origin },
+    });
+}
