@@ -10,11 +10,11 @@ import { accountAccessOf, organizationStreamId } from '@warden/users-domain';
 import Redis from 'ioredis';
 import { v7 as uuidv7 } from 'uuid';
 import { bootstrapPlatform } from '../bootstrap/platform-bootstrap';
+import { PlatformIdentity } from '../bootstrap/platform-identity';
+import { PasswordHasher } from '../passwords/password-hasher';
 import { ListingProjection } from '../read-models/listing.projection';
 import { PrincipalRecordProjection } from '../read-models/principal-record.projection';
 import { ReadModels } from '../read-models/read-models';
-import { PasswordHasher } from '../shared/password-hasher';
-import { PlatformIdentity } from '../shared/platform-identity';
 import { OrganizationsService } from './organizations.service';
 
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
@@ -37,7 +37,7 @@ describe("an organization's access-token lifetime", () => {
     const listing = new ListingProjection(store.pool, schema);
     const principals = new RedisProjectionRunner({ redis, projection: new PrincipalRecordProjection(`${schema}:`, store, identity), store, log: silentMessagingLog });
     readModels = new ReadModels({ store, principals, listing, log: silentMessagingLog });
-    const ctx = { store, pool: store.pool, listing, readModels, hasher, identity, ownedTokens: { count: async () => 0 }, clock: () => new Date() };
+    const ctx = { store, pool: store.pool, listing, readModels, hasher, identity, ownedTokens: { count: async () => 0 }, tokenIssuer: { issue: () => Promise.reject(new Error('no tokens service in this test')) }, clock: () => new Date() };
     const root = await bootstrapPlatform(store, hasher, { adminUsername: 'admin', adminPassword: 'correct horse battery staple 42', announce: () => undefined });
     identity.rootOrganizationId = rootOrganizationId = root.rootOrganizationId;
     await readModels.start();
