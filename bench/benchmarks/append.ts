@@ -5,7 +5,8 @@
 // the benchmark's own. No service runs: this is the store alone, at each `--append-concurrency`.
 // Then the other end of the single log: the relay (as the services run it: batches of 100,
 // each PubAck awaited before the checkpoint) draining a log of N events, N the smallest of
-// `--replay-sizes`, into a JetStream stream of its own at one replica: events/s.
+// `--replay-sizes`, into a JetStream stream of its own at one replica: events/s; and the
+// PostgreSQL bytes per event that log takes (table, TOAST and indexes).
 import { randomUUID } from 'node:crypto';
 import { connect } from 'nats';
 import { Pool } from 'pg';
@@ -79,10 +80,13 @@ async function relayDrain(count: number, log: (line: string) => void): Promise<R
     const stored = (await jsm.streams.info(stream)).state.messages;
     if (stored !== count) throw new Error(`append: the relay published ${count} events but the stream holds ${stored}`);
     log(`append: the relay drained ${count} events in ${took.toFixed(2)} s`);
+    // what the log takes on disk per event: the table, its TOAST and its indexes
+    const { rows } = await pool.query<{ bytes: string }>(`SELECT pg_total_relation_size('events.events')::text AS bytes`);
+    const perEvent = Math.round(Number(rows[0]!.bytes) / count);
     return {
       benchmark: 'relay',
       system: `the relay draining ${count.toLocaleString('en')} events already in the log into JetStream (batches of 100, one replica), one run`,
-      systemFigure: `${Math.round(count / took)} events/s (${took.toFixed(2)} s)`,
+      systemFigure: `${Math.round(count / took)} events/s (${took.toFixed(2)} s); the log on disk ${perEvent} B per event (table, TOAST and indexes)`,
       baseline: '-',
       baselineFigure: '-',
       ratio: '-',
