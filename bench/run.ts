@@ -3,7 +3,7 @@
 // The benchmarks of issue 6, each against its baseline measured in the same run, system
 // and baseline alternating, after a warm-up; prints a table and rewrites the figures
 // section of BENCHMARKS.md. Benchmarks print figures; nothing here is a test.
-// Names: http, nats, in-process, issue, append, oauth, revocation, replay, scale-out, memory, console (all by default).
+// Names: http, nats, in-process, issue, append, token-uses, oauth, revocation, replay, scale-out, memory, console (all by default).
 import path from 'node:path';
 import { ApiClient, RunningSystem, startSystem } from '@warden/testing';
 import { benchAppend } from './benchmarks/append';
@@ -17,6 +17,7 @@ import { benchOAuth } from './benchmarks/oauth';
 import { benchReplay } from './benchmarks/replay';
 import { benchRevocation } from './benchmarks/revocation';
 import { benchScaleOut } from './benchmarks/scale-out';
+import { benchTokenUses } from './benchmarks/token-uses';
 import type { BenchContext, Row } from './support/context';
 import { BenchmarkName, parseOptions } from './support/options';
 import { stopAllTargets } from './support/processes';
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
       'in-process': () => benchInProcess(ctx!),
       issue: () => benchIssue(ctx!),
       append: () => benchAppend({ options, log }),
+      'token-uses': () => benchTokenUses(ctx!),
       oauth: () => benchOAuth(ctx!),
       revocation: () => benchRevocation(ctx!),
       replay: () => benchReplay({ options, system: system!, token: '', log }),
