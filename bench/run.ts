@@ -3,19 +3,21 @@
 // The benchmarks BENCHMARKS.md describes, each against its baseline measured in the same run, system
 // and baseline alternating, after a warm-up; prints a table and rewrites the figures
 // section of BENCHMARKS.md. Benchmarks print figures; nothing here is a test.
-// Names: http, nats, in-process, issue, oauth, revocation, replay, scale-out, memory, console (all by default).
+// Names: http, nats, in-process, issue, append, token-uses, oauth, revocation, replay, scale-out, memory, console (all by default).
 import path from 'node:path';
 import { ApiClient, RunningSystem, startSystem } from '@warden/testing';
+import { benchAppend } from './benchmarks/append';
 import { benchConsole } from './benchmarks/console';
 import { benchHttp } from './benchmarks/http';
 import { benchInProcess } from './benchmarks/in-process';
 import { benchIssue } from './benchmarks/issue';
-import { benchMemory } from './benchmarks/memory';
+import { benchMemory, benchRedisMemory } from './benchmarks/memory';
 import { benchNats } from './benchmarks/nats';
 import { benchOAuth } from './benchmarks/oauth';
 import { benchReplay } from './benchmarks/replay';
 import { benchRevocation } from './benchmarks/revocation';
 import { benchScaleOut } from './benchmarks/scale-out';
+import { benchTokenUses } from './benchmarks/token-uses';
 import type { BenchContext, Row } from './support/context';
 import { BenchmarkName, parseOptions } from './support/options';
 import { stopAllTargets } from './support/processes';
@@ -49,7 +51,9 @@ async function main(): Promise<void> {
   const about = await machine();
   const loadBefore = loadAverage();
   log(`${about}; load average ${loadBefore}; benchmarks: ${options.selected.join(', ')}`);
-  const needsSystem = options.selected.some((name) => name !== 'replay');
+  // The event store and Redis alone need no service running.
+  const standalone = (name: BenchmarkName) => name === 'replay' || name === 'append' || (name === 'memory' && options.redisOnly);
+  const needsSystem = options.selected.some((name) => !standalone(name));
   const rows: Row[] = [];
   let system: RunningSystem | undefined;
   const started = Date.now();
@@ -66,11 +70,13 @@ async function main(): Promise<void> {
       nats: () => benchNats(ctx!),
       'in-process': () => benchInProcess(ctx!),
       issue: () => benchIssue(ctx!),
+      append: () => benchAppend({ options, log }),
+      'token-uses': () => benchTokenUses(ctx!),
       oauth: () => benchOAuth(ctx!),
       revocation: () => benchRevocation(ctx!),
       replay: () => benchReplay({ options, system: system!, token: '', log }),
       'scale-out': () => benchScaleOut(ctx!),
-      memory: () => benchMemory(ctx!),
+      memory: () => (options.redisOnly ? benchRedisMemory({ options, log }) : benchMemory(ctx!)),
       console: () => benchConsole(ctx!),
     };
     for (const name of options.selected) {

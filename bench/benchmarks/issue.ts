@@ -9,8 +9,11 @@ import { load } from '../support/load';
 import { LatencySamples, RunFigures } from '../support/stats';
 import { benchDatabase } from './replay';
 
+/** The baseline's table: one row per issued token. */
+export const BASELINE_TABLE_SQL = 'CREATE TABLE bench_tokens (id uuid PRIMARY KEY, data jsonb NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now())';
+
 /** `concurrency` loops over a pool of as many connections, each INSERT its own transaction. */
-async function insertRun(pool: Pool, seconds: number, concurrency: number): Promise<RunFigures> {
+export async function insertRun(pool: Pool, seconds: number, concurrency: number): Promise<RunFigures> {
   const samples = new LatencySamples();
   let failures = 0;
   const started = performance.now();
@@ -42,7 +45,7 @@ export async function benchIssue(ctx: BenchContext & { adminKey: string; service
   // test) must not end the benchmark.
   pool.on('error', (error) => log(`issue: baseline pool: ${error.message}`));
   try {
-    await pool.query('CREATE TABLE bench_tokens (id uuid PRIMARY KEY, data jsonb NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now())');
+    await pool.query(BASELINE_TABLE_SQL);
     const body = JSON.stringify({ user_id: ctx.serviceAccountId, name: 'issued by the benchmark [<id>]' });
     const summaries = await alternate(
       options,

@@ -1,10 +1,14 @@
 // Memory: a gateway instance's RSS after N verifications (autocannon, 50 connections,
-// `GET /auth/whoami` with an API token); and Redis bytes per token with N tokens in the
+// `GET /auth/whoami` with an API token), and the CPU time the gateway and Redis spent per
+// verification over them (what one core of each serves); and Redis bytes per token with N tokens in the
 // credential read model: every key the read model keeps for a token issued once
 // (credential record, token view, the projection's per-stream version, its share of the
 // organization and owner indexes), written with a pipeline into a prefix of its own, then
 // measured with MEMORY USAGE (every key of a sample of tokens, every index key) and with
 // the growth of INFO used_memory (shared with whatever else runs on the server: noisy).
+// `--memory-tokens` takes several counts (a row each: is the cost per token flat?), and
+// `--redis-only` measures Redis alone without starting the services (the capacity mode).
+// Every key written is deleted before the next count and at the end, even on failure.
 import { createHash, randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { credentialGenerationPrefix, credentialKey, ownedTokensKey } from '@warden/contracts';
@@ -41,6 +45,13 @@ function issued(i: number): IssuedData & { tokenId: string } {
 }
 
 const usedMemory = async (redis: Redis) => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1]);
+
+/** Redis's CPU time so far, user and system (its main thread and its background ones), in seconds. */
+async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1]);
+  return field('used_cpu_user') + field('used_cpu_sys');
+}
 
 async function redisBytesPerToken(count: number, log: (line: string) => void): Promise<Row> {
   const redis = new Redis(TEST_REDIS_URL);
@@ -101,13 +112,28 @@ async function redisBytesPerToken(count: number, log: (line: string) => void): P
   }
 }
 
+/** Redis bytes per token at each count of `--memory-tokens`, one after another, each deleted before the next. */
+async function redisRows(counts: number[], log: (line: string) => void): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const count of counts) rows.push(await redisBytesPerToken(count, log));
+  return rows;
+}
+
+/** The capacity mode (`--redis-only`): the Redis footprint alone, with no service started. */
+export async function benchRedisMemory(ctx: Pick<BenchContext, 'options' | 'log'>): Promise<Row[]> {
+  return redisRows(ctx.options.memoryTokens, ctx.log);
+}
+
 export async function benchMemory(ctx: BenchContext): Promise<Row[]> {
   const { options, system, token, log } = ctx;
   const gateway = await startGateway(system, options);
+  const redis = new Redis(TEST_REDIS_URL);
   let gatewayRow: Row;
+  let costRow: Row;
   try {
     const atStart = await gateway.rss();
     log(`memory: gateway RSS at start ${mib(atStart)}; sending ${options.memoryVerifications} verifications`);
+    const [gatewayCpu, redisCpu] = [await gateway.cpuSeconds(), await redisCpuSeconds(redis)];
     const figures = await load({
       url: `${gateway.url}/auth/whoami`,
       connections: options.connections,
@@ -115,7 +141,20 @@ export async function benchMemory(ctx: BenchContext): Promise<Row[]> {
       headers: { authorization: `Bearer ${token}` },
       expectedStatus: 200,
     });
+    const perVerification = (seconds: number) => (seconds * 1e6) / options.memoryVerifications;
+    const gatewayMicros = perVerification((await gateway.cpuSeconds()) - gatewayCpu);
+    const redisMicros = perVerification((await redisCpuSeconds(redis)) - redisCpu);
     const afterLoad = await gateway.rss();
+    costRow = {
+      benchmark: 'cost per verification',
+      system: `CPU time per verification over the same ${options.memoryVerifications.toLocaleString('en')} (\`GET /auth/whoami\`): the gateway process (/proc), Redis (INFO cpu: everything it served meanwhile, others' work included)`,
+      systemFigure: `gateway ${gatewayMicros.toFixed(0)} µs (${Math.round(1e6 / gatewayMicros)}/s per core); Redis ${redisMicros.toFixed(1)} µs (${Math.round(1e6 / redisMicros)}/s per core)`,
+      baseline: '-',
+      baselineFigure: '-',
+      ratio: '-',
+      target: 'reported (the capacity model: docs/scaling.md)',
+      verdict: 'reported',
+    };
     gatewayRow = {
       benchmark: 'memory, gateway',
       system: `gateway RSS after ${options.memoryVerifications.toLocaleString('en')} verifications (\`GET /auth/whoami\`, ${options.connections} connections)`,
@@ -127,7 +166,8 @@ export async function benchMemory(ctx: BenchContext): Promise<Row[]> {
       verdict: afterLoad < 150 * 1e6 ? 'met' : 'missed',
     };
   } finally {
+    redis.disconnect();
     await gateway.stop();
   }
-  return [gatewayRow, await redisBytesPerToken(options.memoryTokens, log)];
+  return [gatewayRow, costRow, ...(await redisRows(options.memoryTokens, log))];
 }

@@ -1,9 +1,11 @@
 // The command line of `npm run bench`: which benchmarks, and how big. `--size=quick` (or
 // BENCH_SIZE=quick) is a smoke run of a couple of minutes; the default, `full`, is what
 // BENCHMARKS.md records. Any figure can be set on its own (`--runs=5`, `--replay-sizes=...`).
+// `memory --redis-only --memory-tokens=1000000` is the capacity mode: Redis bytes per token
+// at a large count, no service started.
 import path from 'node:path';
 
-export const BENCHMARK_NAMES = ['http', 'nats', 'in-process', 'issue', 'oauth', 'revocation', 'replay', 'scale-out', 'memory', 'console'] as const;
+export const BENCHMARK_NAMES = ['http', 'nats', 'in-process', 'issue', 'append', 'token-uses', 'oauth', 'revocation', 'replay', 'scale-out', 'memory', 'console'] as const;
 export type BenchmarkName = (typeof BENCHMARK_NAMES)[number];
 
 export interface BenchOptions {
@@ -25,8 +27,17 @@ export interface BenchOptions {
   replayBudgetSeconds: number;
   /** Verifications before the gateway's RSS is read. */
   memoryVerifications: number;
-  /** Tokens in the read model whose Redis footprint is measured. */
-  memoryTokens: number;
+  /** Tokens in the read model whose Redis footprint is measured: a row for each count. */
+  memoryTokens: number[];
+  /**
+   * With `--redis-only`, `memory` measures the Redis footprint alone and starts no service:
+   * the capacity mode, for large token counts without the gateway's run beside them.
+   */
+  redisOnly: boolean;
+  /** Tokens issued and verified once each, whose last uses the tokens service then records. */
+  tokenUses: number;
+  /** Appends in flight of the append benchmark: a row for each. */
+  appendConcurrency: number[];
   cpuProf: boolean;
   /** False with `--no-report`: print the table only, leave BENCHMARKS.md as it is (profiling runs). */
   report: boolean;
@@ -37,8 +48,8 @@ export interface BenchOptions {
 }
 
 const SIZES = {
-  quick: { runs: 3, seconds: 3, warmup: 1, revocations: 8, replaySizes: [10_000, 100_000], memoryVerifications: 100_000, memoryTokens: 100_000 },
-  full: { runs: 3, seconds: 5, warmup: 2, revocations: 20, replaySizes: [100_000, 1_000_000], memoryVerifications: 1_000_000, memoryTokens: 1_000_000 },
+  quick: { runs: 3, seconds: 3, warmup: 1, revocations: 8, replaySizes: [10_000, 100_000], memoryVerifications: 100_000, memoryTokens: 100_000, tokenUses: 500 },
+  full: { runs: 3, seconds: 5, warmup: 2, revocations: 20, replaySizes: [100_000, 1_000_000], memoryVerifications: 1_000_000, memoryTokens: 1_000_000, tokenUses: 2_000 },
 };
 
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, root: string): BenchOptions {
@@ -57,8 +68,12 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, root: strin
   for (const name of selected) {
     if (!(BENCHMARK_NAMES as readonly string[]).includes(name)) throw new Error(`unknown benchmark ${name}; known: ${BENCHMARK_NAMES.join(', ')}`);
   }
-  const replaySizes = value('replay-sizes')?.split(',').map(Number) ?? preset.replaySizes;
-  if (replaySizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--replay-sizes takes positive integers, comma-separated');
+  const numbers = (name: string, fallback: number[]) => {
+    const given = value(name)?.split(',').map(Number) ?? fallback;
+    if (given.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--${name} takes positive integers, comma-separated`);
+    return given;
+  };
+  const replaySizes = numbers('replay-sizes', preset.replaySizes);
   return {
     size,
     selected: selected.length === 0 ? [...BENCHMARK_NAMES] : (selected as BenchmarkName[]),
@@ -72,7 +87,10 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, root: strin
     replaySizes,
     replayBudgetSeconds: number('replay-budget', 600),
     memoryVerifications: number('verifications', preset.memoryVerifications),
-    memoryTokens: number('memory-tokens', preset.memoryTokens),
+    memoryTokens: numbers('memory-tokens', [preset.memoryTokens]),
+    redisOnly: argv.includes('--redis-only'),
+    appendConcurrency: numbers('append-concurrency', [10, 50]),
+    tokenUses: number('token-uses', preset.tokenUses),
     cpuProf: argv.includes('--cpu-prof'),
     report: !argv.includes('--no-report'),
     dist: path.resolve(root, env.WARDEN_DIST ?? 'dist'),

@@ -1,6 +1,6 @@
 // Processes the benchmark forks or spawns: baseline targets (bench/targets/*.ts, run
 // through the same SWC hook as the benchmark) and extra gateway instances of the system.
-import { ChildProcess, fork, spawn } from 'node:child_process';
+import { ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RunningSystem, freePort, nodeFlagsFor, pollUntil } from '@warden/testing';
@@ -44,12 +44,25 @@ export async function stopAllTargets(): Promise<void> {
   await Promise.all(children.map(stopTarget));
 }
 
+// Clock ticks per second of /proc's CPU times (USER_HZ: 100 on Linux builds for x86 and arm).
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** A process's user and system CPU time in seconds, from /proc/<pid>/stat (fields 14 and 15). */
+export async function processCpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // after the command name in parentheses: state is field 3, utime 14, stime 15
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
 export interface GatewayInstance {
   /** `http://127.0.0.1:<port>/api/v1` */
   url: string;
   pid: number;
   /** Resident set size now, in bytes (from /proc). */
   rss(): Promise<number>;
+  /** CPU time used so far, user and system, in seconds (from /proc). */
+  cpuSeconds(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -80,6 +93,7 @@ export async function startGateway(system: RunningSystem, options: BenchOptions)
       const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
       return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) * 1024;
     },
+    cpuSeconds: () => processCpuSeconds(child.pid!),
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
