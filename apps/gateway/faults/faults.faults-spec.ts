@@ -1,4 +1,4 @@
-// Issue 7, faults: under a mixed load (service accounts created, tokens issued, rotated
+// Faults: under a mixed load (service accounts created, tokens issued, rotated
 // and revoked, tokens verified from several processes over HTTP and straight from Redis),
 // each fault is injected in turn, the system recovers on its own, and then: every command
 // answered with success has its event in the store and its audit record (lost: 0), the
@@ -174,7 +174,7 @@ async function underLoad(fault: string, inject: () => Promise<void>, expectTroub
   for (const app of Object.keys(expectTrouble) as ServiceApp[]) expect({ app, trouble: trouble[app]!.length > 0 }).toEqual({ app, trouble: true });
 }
 
-describe('faults under a mixed load (issue 7)', () => {
+describe('faults under a mixed load', () => {
   for (const app of SERVICE_APPS) {
     it(`survives kill -9 of the ${app}, restarted`, async () => {
       await underLoad(
@@ -263,7 +263,7 @@ describe('faults under a mixed load (issue 7)', () => {
     }
   });
 
-  // Issue 5's comparison check, after all the faults above: each read model equals a fresh
+  // The read models' comparison check, after all the faults above: each read model equals a fresh
   // replay of the event stores, as its owning service compares them.
   it('leaves every read model equal to a fresh replay of the event stores', async () => {
     // A quiet system: no more verifications, and their last uses flushed into TokenUsed events

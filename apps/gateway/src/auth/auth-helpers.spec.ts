@@ -29,7 +29,7 @@ describe('presentedSecret', () => {
     expect(presentedSecret({ authorization: 'bearer wdn_s_abc' })).toBe('wdn_s_abc');
   });
 
-  it('reads x-api-key (seed 004)', () => {
+  it('reads x-api-key, the header service-user clients send', () => {
     expect(presentedSecret({ 'x-api-key': 'wdn_p_abc' })).toBe('wdn_p_abc');
   });
 

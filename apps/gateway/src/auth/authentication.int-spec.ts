@@ -239,7 +239,7 @@ describe('gateway authentication over HTTP', () => {
     expect((await http().inject({ method: 'GET', url: '/api/v1/auth/whoami', headers: { cookie: `warden_console=${token}` } })).statusCode).toBe(401);
   });
 
-  it('logs in with the seed 003 body and answers the seed 003 shape, not to be cached', async () => {
+  it('logs in with a username and password body and answers a token, a type and an expiry, not to be cached', async () => {
     await writePrincipal(principal('svc-login'));
     const response = await login('svc-login');
     expect(response.statusCode).toBe(200);

@@ -25,7 +25,7 @@ export type LoginAttempt =
   | { allowed: true; keys: [string, string] }
   | { allowed: false; retryAfterSeconds: number };
 
-/** Usernames are compared case-insensitively (issue 3), so `Bob` and `bob ` share a counter. */
+/** Usernames are compared case-insensitively, so `Bob` and `bob ` share a counter. */
 export function normalizeUsername(username: string): string {
   return username.normalize('NFKC').trim().toLowerCase();
 }

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 
 /**
  * The secret a request presents: `Authorization: Bearer <key>` or `x-api-key: <key>`
- * (seed 004). Undefined when there is none, or when the two headers disagree (a request
+ * (as service-user clients send it). Undefined when there is none, or when the two headers disagree (a request
  * must not be authenticated as one caller and read as another).
  */
 export function presentedSecret(headers: IncomingHttpHeaders): string | undefined {

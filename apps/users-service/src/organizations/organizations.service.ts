@@ -96,7 +96,7 @@ export class OrganizationsService {
     const { id } = envelope.payload;
     const settings = await validateDto(UpdateOrganizationSettingsBody, envelope.payload.settings ?? {});
     requirePermission(principal, 'organizations:write', { organizationId: id }, notFound(id));
-    // The service-account limits are what a tenant is allowed (seed 000: one internal, five
+    // The service-account limits are what a tenant is allowed (by default one internal, five
     // external per build): only a platform admin raises or lowers them.
     const limits = settings.service_internal_limit !== undefined || settings.service_external_limit !== undefined;
     if (limits && !principal.platformAdmin) throw forbidden('only a platform admin may change the service-account limits');

@@ -1,4 +1,4 @@
-// "Last active" in the users list (seed 002) for service accounts that work with API
+// "Last active" in the members list for service accounts that work with API
 // tokens: the tokens service records each token's last use as a `TokenUsed` event (at an
 // interval, not per request), and this consumer moves the owner's `last_active_at` forward.
 // GREATEST makes a redelivered or late event a no-op.

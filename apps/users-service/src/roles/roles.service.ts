@@ -19,7 +19,7 @@ const organizationNotFound = (id: string) => ({ code: UsersErrorCode.Organizatio
 export class RolesService {
   constructor(private readonly ctx: UsersContext) {}
 
-  /** Seed 004: every role (default and the organization's custom ones), grouped by application code. */
+  /** The role catalogue: every role (default and the organization's custom ones), grouped by application code. */
   async list(envelope: Envelope<unknown>): Promise<RoleCatalogueView> {
     const principal = principalOf(envelope.context);
     const query = await validateDto(ListRolesQuery, envelope.payload);

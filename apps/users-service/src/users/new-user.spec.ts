@@ -16,7 +16,7 @@ function refusal(run: () => unknown): WardenError {
 }
 
 describe('normalizeNewUser', () => {
-  it('takes seed 000 as pasted, in the caller’s organization, with the account type given', () => {
+  it('takes the plain body as pasted, in the caller’s organization, with the account type given', () => {
     const user = normalizeNewUser(
       { username: 'webhooks@acme', account_type: 'service_external', first_name: 'Docu', last_name: 'Sign', password: 'pw' },
       CALLER_ORG,
@@ -33,7 +33,7 @@ describe('normalizeNewUser', () => {
     });
   });
 
-  it('takes seed 003: organization and groups as URLs of this API, defaulting to a human user', () => {
+  it('takes the directory-style body: organization and groups as URLs of this API, defaulting to a human user', () => {
     const user = normalizeNewUser(
       {
         first_name: 'SYSTEM USER',
@@ -48,7 +48,7 @@ describe('normalizeNewUser', () => {
     expect(user).toMatchObject({ organizationId: ORG, accountType: 'user', teams: [TEAM] });
   });
 
-  it('takes seed 004: the email address is the username, account_id the organization, roles as objects', () => {
+  it('takes the service-user body: the email address is the username, account_id the organization, roles as objects', () => {
     const user = normalizeNewUser(
       {
         friendly_name: 'API Integration Service User',
@@ -75,7 +75,7 @@ describe('normalizeNewUser', () => {
     ]);
   });
 
-  it('refuses seed 003’s numeric group ids: Warden ids are uuids', () => {
+  it('refuses numeric group ids: Warden ids are uuids', () => {
     const error = refusal(() => normalizeNewUser({ username: 'abc', groups: ['https://x.example/api/v1/groups/3'] }, CALLER_ORG));
     expect(error.code).toBe(UsersErrorCode.InvalidReference);
     expect(error.errors?.[0]?.field).toBe('groups[0]');

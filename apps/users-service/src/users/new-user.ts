@@ -1,13 +1,15 @@
-// POST /users accepts the bodies of seeds 000, 003 and 004 as users paste them. This turns
-// any of them into one new user:
-// - the organization: `organization` (seed 003, a URL of this API or an id) or `account_id`
-//   (seed 004); the caller's own when neither is given;
-// - teams: `groups` (seed 003, URLs `.../api/v1/teams/<id>` or `.../api/v1/groups/<id>`, or
-//   ids) and `teams`: Warden's groups are its teams;
-// - roles: names, or seed 004's `{"name": ...}` objects;
-// - seed 004's shape (no `username`, an `email_address`): the username is the email address
-//   and the account type defaults to `service_external` (seed 004 creates service users);
-//   otherwise it defaults to `user`.
+// POST /users accepts, as users paste them, three shapes of body: a plain one (`username`,
+// `account_type`), a directory-style one (organization and groups as URLs of this API) and a
+// service-user one (`email_address`, `account_id`, roles as objects). This turns any of them
+// into one new user:
+// - the organization: `organization` (a URL of this API or an id) or `account_id`; the
+//   caller's own when neither is given;
+// - teams: `groups` (URLs `.../api/v1/teams/<id>` or `.../api/v1/groups/<id>`, or ids) and
+//   `teams`: Warden's groups are its teams;
+// - roles: names, or `{"name": ...}` objects;
+// - the service-user shape (no `username`, an `email_address`): the username is the email
+//   address and the account type defaults to `service_external` (that shape creates service
+//   users); otherwise it defaults to `user`.
 import { CommonErrorCode, CreateUserBody, FieldError, PrincipalAccountType, RoleReference, UsersErrorCode, WardenError } from '@warden/contracts';
 
 export interface NewUser {

@@ -1,6 +1,6 @@
 import { LISTED_NAME } from './user-sort';
 
-// Seed 002's search box over the members: a part of the name shown, the username or the
+// The members list's search box: a part of the name shown, the username or the
 // email, in any case. The text is matched literally (LIKE's own characters escaped).
 
 /** The condition for the listing's WHERE, on the pattern given as parameter `$n`. */

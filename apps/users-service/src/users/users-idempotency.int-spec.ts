@@ -1,4 +1,4 @@
-// Issue 7: a retry of POST /users whose first answer was lost carries the same idempotency
+// A retry of POST /users whose first answer was lost carries the same idempotency
 // fingerprint, so it finds the user made the first time and gets it again (201), not a
 // duplicate and not "username taken".
 import { PrincipalView, RequestContext, UsersErrorCode, idempotentId } from '@warden/contracts';

@@ -21,7 +21,7 @@ export const DEFAULT_HUMAN_PASSWORD_LOGIN = true;
 
 // Settings a command may leave out (keep / default). `maxTokenLifetimeSeconds: null` means
 // tokens may live for ever; `humanPasswordLogin: false` turns password login off for
-// humans only: service accounts keep it (seed 000).
+// humans only: service accounts keep it (they authenticate only through the API, with a password or tokens).
 export type OrganizationSettingsInput = {
   serviceInternalLimit?: number;
   serviceExternalLimit?: number;
