@@ -1,7 +1,7 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { AuthSubjects, CountOwnedTokensResponse, IssuedTokenView, RequestContext, TokensSubjects } from '@warden/contracts';
 import { EventConsumer, RedisProjectionRunner } from '@warden/messaging';
-import { APP_LOGGER, NatsRpcModule, ServiceClient, WardenLogger, bootConfig } from '@warden/platform';
+import { APP_LOGGER, NATS_REQUEST_TIMEOUT_MS, NatsRpcModule, ServiceClient, WardenLogger, bootConfig } from '@warden/platform';
 import { ServiceInfrastructure } from '@warden/runtime';
 import { bootstrapPlatform } from './bootstrap/platform-bootstrap';
 import { PasswordLoginController } from './login/password-login.controller';
@@ -98,15 +98,17 @@ export class UsersServiceModule {
         },
         {
           provide: USERS_CONTEXT,
-          inject: [ServiceClient],
-          useFactory: (services: ServiceClient): UsersContext => {
+          inject: [ServiceClient, NATS_REQUEST_TIMEOUT_MS],
+          useFactory: (services: ServiceClient, requestTimeoutMs: number): UsersContext => {
             const ownedTokens: OwnedTokens = {
               count: async (userId: string, context: RequestContext) =>
                 (await services.send<CountOwnedTokensResponse>(AuthSubjects.countOwnedTokens, { context, payload: { userId } })).count,
             };
             // With the caller's context: the tokens service decides the issue as if the caller asked for it.
+            // Within half the gateway's wait for this create, so that a tokens service that does not
+            // answer still leaves time to answer the account made, with `api_token_error`.
             const tokenIssuer: TokenIssuer = {
-              issue: (payload, context) => services.send<IssuedTokenView>(TokensSubjects.issue, { context, payload }),
+              issue: (payload, context) => services.send<IssuedTokenView>(TokensSubjects.issue, { context, payload }, { timeoutMs: requestTimeoutMs / 2 }),
             };
             return {
               store,

@@ -264,6 +264,13 @@ describe('request-reply over NATS', () => {
     expect(Date.now() - started).toBeLessThan(3500);
   });
 
+  it('waits less for one request when asked, never more than the configured timeout', async () => {
+    const shorter = await rejectionOf(client.send('users.organizations.slow', envelope({ ms: 900 }), { timeoutMs: 200 }));
+    expect(shorter).toMatchObject({ code: CommonErrorCode.UpstreamTimeout, detail: expect.stringContaining('within 200 ms') });
+    const capped = await rejectionOf(client.send('users.organizations.slow', envelope({ ms: 4000 }), { timeoutMs: 60_000 }));
+    expect(capped).toMatchObject({ code: CommonErrorCode.UpstreamTimeout, detail: expect.stringContaining('within 1000 ms') });
+  });
+
   it('drops a reply that comes after its request timed out, and answers the next one', async () => {
     const error = await rejectionOf(client.send('users.organizations.slow', envelope({ ms: 1300 })));
     expect(error.code).toBe(CommonErrorCode.UpstreamTimeout);

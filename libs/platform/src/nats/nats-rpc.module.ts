@@ -35,7 +35,7 @@ export class NatsRpcModule {
         { provide: NATS_REQUEST_TIMEOUT_MS, useValue: config.NATS_REQUEST_TIMEOUT_MS },
         ServiceClient,
       ],
-      exports: [ServiceClient],
+      exports: [ServiceClient, NATS_REQUEST_TIMEOUT_MS],
     };
   }
 

@@ -46,21 +46,26 @@ export class ServiceClient implements OnApplicationBootstrap, OnApplicationShutd
     natsRequestDuration(); // exported from the start by a process that asks the services
   }
 
-  async send<TRes, TPayload = unknown>(subject: string, envelope: Envelope<TPayload>): Promise<TRes> {
+  /**
+   * `timeoutMs` shortens the wait for one request: a service asking another while its own
+   * caller waits answers within that caller's deadline.
+   */
+  async send<TRes, TPayload = unknown>(subject: string, envelope: Envelope<TPayload>, options: { timeoutMs?: number } = {}): Promise<TRes> {
+    const timeoutMs = Math.min(options.timeoutMs ?? this.timeoutMs, this.timeoutMs);
     const headers = natsHeaders();
     headers.set(CORRELATION_ID_HEADER, envelope.context.correlationId);
     // Nest's request packet, which the services' transport reads: the pattern, an id it echoes, the envelope.
     const packet = encoder.encode(JSON.stringify({ pattern: subject, data: envelope, id: randomUUID() }));
     const endTimer = natsRequestDuration().startTimer({ subject });
     try {
-      const reply = await this.client.request(subject, packet, headers, this.timeoutMs);
+      const reply = await this.client.request(subject, packet, headers, timeoutMs);
       // A handler that returns nothing answers without a response.
       const { err, response } = JSON.parse(decoder.decode(reply.data)) as { err?: unknown; response?: TRes };
       if (err !== undefined && err !== null) throw err;
       endTimer({ outcome: 'ok' });
       return response as TRes;
     } catch (error) {
-      const failure = this.toWardenError(error, subject, envelope.context.correlationId);
+      const failure = this.toWardenError(error, subject, envelope.context.correlationId, timeoutMs);
       endTimer({ outcome: failure.code });
       throw failure;
     }
@@ -83,11 +88,11 @@ export class ServiceClient implements OnApplicationBootstrap, OnApplicationShutd
     await this.client.close();
   }
 
-  private toWardenError(error: unknown, subject: string, correlationId: string): WardenError {
+  private toWardenError(error: unknown, subject: string, correlationId: string, timeoutMs: number): WardenError {
     if (error instanceof WardenError) return error;
     if (isErrorPayload(error)) return WardenError.fromPayload(error);
     if (error instanceof NatsError && error.code === NatsErrorCode.Timeout) {
-      return new WardenError(CommonErrorCode.UpstreamTimeout, `No answer to ${subject} within ${this.timeoutMs} ms`);
+      return new WardenError(CommonErrorCode.UpstreamTimeout, `No answer to ${subject} within ${timeoutMs} ms`);
     }
     if (isUnavailable(error)) {
       return new WardenError(CommonErrorCode.ServiceUnavailable, `No service is answering ${subject}`);
