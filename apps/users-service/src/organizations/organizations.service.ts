@@ -10,13 +10,13 @@ import {
   UsersErrorCode,
   WardenError,
 } from '@warden/contracts';
-import { loadState, streamCommand } from '@warden/kernel';
+import { createOnce, createdId, loadState, streamCommand } from '@warden/kernel';
 import { validateDto } from '@warden/platform';
 import { OrganizationState, organizationDecider, organizationStreamId } from '@warden/users-domain';
 import { runAtomically } from '../commands/atomic-command';
 import { mayChangeLoginPolicy } from '@warden/access';
 import { forbidden, principalOf, requireAllowed, requirePermission } from '../access/authorization';
-import { createOnce, createdId, settledExisting } from '../commands/retried-create';
+import { settledExisting } from '../commands/settled-existing';
 import { UsersContext } from '../users-context';
 
 const notFound = (id: string) => ({ code: UsersErrorCode.OrganizationNotFound, detail: `organization ${id} does not exist` });

@@ -12,13 +12,13 @@ import {
   UsersErrorCode,
   WardenError,
 } from '@warden/contracts';
-import { loadState, streamCommand } from '@warden/kernel';
+import { createOnce, createdId, loadState, streamCommand } from '@warden/kernel';
 import { validateDto } from '@warden/platform';
 import { Principal } from '@warden/access';
 import { Team, TeamCommand, UserCommand, teamDecider, teamStreamId, userDecider, userStreamId } from '@warden/users-domain';
 import { runAtomically } from '../commands/atomic-command';
 import { principalOf, requireAccountChange, requirePermission } from '../access/authorization';
-import { createOnce, createdId, settledExisting } from '../commands/retried-create';
+import { settledExisting } from '../commands/settled-existing';
 import { UsersContext } from '../users-context';
 
 const teamNotFound = (id: string) => ({ code: UsersErrorCode.TeamNotFound, detail: `team ${id} does not exist` });

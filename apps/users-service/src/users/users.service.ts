@@ -15,7 +15,7 @@ import {
   UsersErrorCode,
   WardenError,
 } from '@warden/contracts';
-import { StreamCommand, loadState, streamCommand } from '@warden/kernel';
+import { StreamCommand, createOnce, createdId, loadState, streamCommand } from '@warden/kernel';
 import { validateDto } from '@warden/platform';
 import { Principal, effectivePermissions } from '@warden/access';
 import {
@@ -42,7 +42,7 @@ import {
 } from '../access/authorization';
 import { commandSequence } from '../commands/command-sequence';
 import { loadCustomRoles } from '../roles/custom-roles';
-import { createdId, settledExisting } from '../commands/retried-create';
+import { settledExisting } from '../commands/settled-existing';
 import { UsersContext } from '../users-context';
 import { deletionSteps, newAccountSteps, serviceAccountSlotSteps } from './account-commands';
 import { wantsFirstToken, withFirstToken } from './first-token';
@@ -78,30 +78,27 @@ export class UsersService {
     const account = { id: userId, organizationId: input.organizationId, accountType: input.accountType, roles: input.roles, teams: input.teams };
     await requireAccountChange(this.ctx, principal, null, account, customRoles);
     requireTeamMembershipChange(principal, input.organizationId, input.teams);
-    const replayed = fingerprint ? await this.replayedUser(userId) : undefined;
-    if (replayed) return replayed;
-    const organization = await loadState(this.ctx.store, organizationDecider, organizationStreamId(input.organizationId));
-    if (organization.state.status === 'absent') throw new WardenError(hidden.code, hidden.detail);
+    return createOnce(
+      fingerprint,
+      () => this.replayedUser(userId),
+      async () => {
+        const organization = await loadState(this.ctx.store, organizationDecider, organizationStreamId(input.organizationId));
+        if (organization.state.status === 'absent') throw new WardenError(hidden.code, hidden.detail);
 
-    let passwordHash: string | null = null;
-    if (input.password !== undefined) {
-      assertPassword(input.password, { username: input.username, firstName: input.firstName, lastName: input.lastName, email: input.email });
-      passwordHash = await this.ctx.hasher.hash(input.password);
-    }
-    const at = this.ctx.clock().toISOString();
-    const steps = newAccountSteps(input, { userId, passwordHash, customRoles, at });
-    let outcome: Awaited<ReturnType<typeof runAtomically>>;
-    try {
-      outcome = await runAtomically(this.ctx.store, steps, context, input.organizationId);
-    } catch (error) {
-      // A concurrent retry of the same request may have made the user first.
-      const concurrent = fingerprint ? await this.replayedUser(userId) : undefined;
-      if (concurrent) return concurrent;
-      throw teamReference(error, input.teams, body.groups !== undefined ? 'groups' : 'teams');
-    }
-    const { results, appended } = outcome;
-    await this.ctx.readModels.settle(appended);
-    return toUserView(results[1]!.state as User);
+        let passwordHash: string | null = null;
+        if (input.password !== undefined) {
+          assertPassword(input.password, { username: input.username, firstName: input.firstName, lastName: input.lastName, email: input.email });
+          passwordHash = await this.ctx.hasher.hash(input.password);
+        }
+        const at = this.ctx.clock().toISOString();
+        const steps = newAccountSteps(input, { userId, passwordHash, customRoles, at });
+        const { results, appended } = await runAtomically(this.ctx.store, steps, context, input.organizationId).catch((error: unknown) => {
+          throw teamReference(error, input.teams, body.groups !== undefined ? 'groups' : 'teams');
+        });
+        await this.ctx.readModels.settle(appended);
+        return toUserView(results[1]!.state as User);
+      },
+    );
   }
 
   async get(envelope: Envelope<UserRequest>): Promise<UserView> {
