@@ -162,7 +162,7 @@ interface ReplayRun {
  * fresh replay of the event stores by its owning service (the compare mode of
  * `POST /admin/read-models/:name/replay`), one after the other.
  */
-export async function compareReadModelsWithReplay(system: RunningSystem): Promise<ReplayComparison[]> {
+async function compareReadModelsWithReplay(system: RunningSystem): Promise<ReplayComparison[]> {
   const admin = await ApiClient.login(system.gatewayUrl, system.admin.username, system.admin.password);
   const comparisons: ReplayComparison[] = [];
   for (const name of ['tokens', 'users-listing', 'audit-log']) {
@@ -182,4 +182,20 @@ export async function compareReadModelsWithReplay(system: RunningSystem): Promis
     comparisons.push({ name, state: run.state, differences: run.report?.differences, compared: run.report?.compared ?? 0 });
   }
   return comparisons;
+}
+
+/**
+ * Compares every read model with a fresh replay until none differs, or `timeoutMs` is up; the
+ * last comparisons. Right after the load stops, the last uses of tokens are still being
+ * flushed (gateways every TOKEN_LAST_USED_FLUSH_MS, the tokens service every
+ * TOKEN_USE_FLUSH_INTERVAL_MS) and a read model may be a TokenUsed behind: that settles; a
+ * read model that differs for any other reason goes on differing.
+ */
+export async function compareReadModelsUntilEqual(system: RunningSystem, timeoutMs = 90_000): Promise<ReplayComparison[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const comparisons = await compareReadModelsWithReplay(system);
+    if (comparisons.every((compared) => compared.state === 'succeeded' && compared.differences?.length === 0) || Date.now() > deadline) return comparisons;
+    await sleep(1000);
+  }
 }
