@@ -5,7 +5,7 @@ import { table } from './report';
 describe('bench options', () => {
   it('runs every benchmark at full size by default, as the benchmark tier asks', () => {
     const options = parseOptions([], {}, '/repo');
-    expect(options.selected).toEqual(['http', 'nats', 'in-process', 'issue', 'oauth', 'revocation', 'replay', 'scale-out', 'memory', 'console']);
+    expect(options.selected).toEqual(['http', 'nats', 'in-process', 'issue', 'oauth', 'revocation', 'replay', 'scale-out', 'redis-cluster', 'memory', 'console']);
     expect(options).toMatchObject({ size: 'full', runs: 3, connections: 50, replaySizes: [100_000, 1_000_000], memoryVerifications: 1_000_000, memoryTokens: 1_000_000, report: true });
     expect(options.dist).toBe('/repo/dist');
   });

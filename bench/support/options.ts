@@ -3,7 +3,7 @@
 // BENCHMARKS.md records. Any figure can be set on its own (`--runs=5`, `--replay-sizes=...`).
 import path from 'node:path';
 
-export const BENCHMARK_NAMES = ['http', 'nats', 'in-process', 'issue', 'oauth', 'revocation', 'replay', 'scale-out', 'memory', 'console'] as const;
+export const BENCHMARK_NAMES = ['http', 'nats', 'in-process', 'issue', 'oauth', 'revocation', 'replay', 'scale-out', 'redis-cluster', 'memory', 'console'] as const;
 export type BenchmarkName = (typeof BENCHMARK_NAMES)[number];
 
 export interface BenchOptions {
