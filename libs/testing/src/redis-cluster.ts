@@ -95,6 +95,13 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   return cluster;
 }
 
+// Nodes a run left running (a test interrupted before its teardown) would outlive the test
+// process: they are killed when it exits, as the NATS helper's servers are.
+const liveNodes = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of liveNodes) child.kill('SIGKILL');
+});
+
 async function clusterNode(dir: string, port: number, busPort: number, nodeTimeoutMs: number): Promise<RedisClusterNode> {
   let child: ChildProcess | undefined;
   const args = [
@@ -119,7 +126,9 @@ async function clusterNode(dir: string, port: number, busPort: number, nodeTimeo
       if (child) return;
       const spawned = spawn(REDIS_SERVER_BINARY, args, { stdio: 'ignore' });
       child = spawned;
+      liveNodes.add(spawned);
       spawned.once('exit', () => {
+        liveNodes.delete(spawned);
         if (child === spawned) child = undefined;
       });
       await pollUntil(async () => (await ask(port, (client) => client.ping())) === 'PONG', `redis-server on port ${port}`, 10_000, 50);
