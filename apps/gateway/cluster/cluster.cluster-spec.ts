@@ -137,6 +137,7 @@ async function underLoad(...round: Parameters<FaultRounds['underLoad']>): Promis
 describe('on a Redis Cluster and a NATS cluster, two instances of every app, under a mixed load', () => {
   it('survives kill -9 of the Redis master holding the verification keys, its replica promoted', async () => {
     let promotedMs = 0;
+    let readyMs = 0;
     await underLoad(
       'kill -9 of the Redis master of the verification keys',
       async () => {
@@ -156,6 +157,8 @@ describe('on a Redis Cluster and a NATS cluster, two instances of every app, und
           100,
         );
         promotedMs = Date.now() - killedAt;
+        // the services are ready on the promoted replica alone, before the old master is back
+        readyMs = await rounds.recovered(killedAt);
         // started again, it rejoins as the new master's replica
         await master.start();
         await redisCluster.waitUntilHealthy(60_000);
@@ -164,13 +167,14 @@ describe('on a Redis Cluster and a NATS cluster, two instances of every app, und
       {},
     );
     expect(promotedMs).toBeGreaterThan(0);
-    rounds.rows.at(-1)!.fault += ` (replica promoted after ${promotedMs} ms, the old master back as its replica)`;
+    rounds.rows.at(-1)!.fault += ` (replica promoted after ${promotedMs} ms, every instance ready after ${readyMs} ms, then the old master back as its replica)`;
   });
 
   it("survives kill -9 of the events stream's NATS leader, started again", async () => {
     const stream = system.env.EVENTS_STREAM!;
     const jsm = await nats.jetstreamManager();
     let electedMs = 0;
+    let readyMs = 0;
     let killedName = '';
     await underLoad(
       "kill -9 of the events stream's NATS leader",
@@ -192,6 +196,8 @@ describe('on a Redis Cluster and a NATS cluster, two instances of every app, und
           100,
         );
         electedMs = Date.now() - killedAt;
+        // the services are ready on the two nodes left, before the killed one is back
+        readyMs = await rounds.recovered(killedAt);
         await sleep(DOWN_MS);
         await natsCluster.start(killed);
         // the node catches up: every replica of the stream is current again
@@ -209,7 +215,7 @@ describe('on a Redis Cluster and a NATS cluster, two instances of every app, und
       {},
     );
     expect(killedName).not.toBe('');
-    rounds.rows.at(-1)!.fault += ` (${killedName}; new leader after ${electedMs} ms, node started again after ${DOWN_MS} ms down)`;
+    rounds.rows.at(-1)!.fault += ` (${killedName}; new leader after ${electedMs} ms, every instance ready after ${readyMs} ms, the node started again ${DOWN_MS} ms later)`;
   });
 
   it('keeps serving when one instance of every app is killed -9, and each comes back', async () => {
