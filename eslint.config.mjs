@@ -45,7 +45,7 @@ export default [
     },
   },
   {
-    files: ['**/*.spec.ts', '**/*.spec.tsx', '**/*.browser-spec.ts', 'apps/console/browser/**/*.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/*.fuzz-spec.ts', 'apps/*/fuzz/**/*.ts', '**/*.faults-spec.ts', 'apps/*/faults/**/*.ts', 'apps/*/src/test/**/*.ts', 'libs/testing/**/*.ts'],
+    files: ['**/*.spec.ts', '**/*.spec.tsx', '**/*.browser-spec.ts', 'apps/console/browser/**/*.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/*.fuzz-spec.ts', 'apps/*/fuzz/**/*.ts', '**/*.faults-spec.ts', 'apps/*/faults/**/*.ts', '**/*.cluster-spec.ts', 'apps/*/src/test/**/*.ts', 'libs/testing/**/*.ts'],
     rules: {
       // tests of any project may use the test helpers
       '@nx/enforce-module-boundaries': ['error', boundaries(true)],

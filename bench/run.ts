@@ -3,7 +3,7 @@
 // The benchmarks BENCHMARKS.md describes, each against its baseline measured in the same run, system
 // and baseline alternating, after a warm-up; prints a table and rewrites the figures
 // section of BENCHMARKS.md. Benchmarks print figures; nothing here is a test.
-// Names: http, nats, in-process, issue, append, token-uses, oauth, revocation, replay, scale-out, memory, console (all by default).
+// Names: http, nats, in-process, issue, append, token-uses, oauth, revocation, replay, scale-out, redis-cluster, memory, console (all by default).
 import path from 'node:path';
 import { ApiClient, RunningSystem, startSystem } from '@warden/testing';
 import { benchAppend } from './benchmarks/append';
@@ -16,9 +16,11 @@ import { benchNats } from './benchmarks/nats';
 import { benchOAuth } from './benchmarks/oauth';
 import { benchReplay } from './benchmarks/replay';
 import { benchRevocation } from './benchmarks/revocation';
+import { benchRedisCluster } from './benchmarks/redis-cluster';
 import { benchScaleOut } from './benchmarks/scale-out';
 import { benchTokenUses } from './benchmarks/token-uses';
 import type { BenchContext, Row } from './support/context';
+import { credentials } from './support/credentials';
 import { BenchmarkName, parseOptions } from './support/options';
 import { stopAllTargets } from './support/processes';
 import { loadAverage, machine, rewriteFigures, table } from './support/report';
@@ -28,23 +30,6 @@ const options = parseOptions(process.argv.slice(2), process.env, ROOT);
 
 function log(line: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
-}
-
-/** A service account of the bootstrap admin's organization, and an API token of it. */
-async function credentials(system: RunningSystem): Promise<{ admin: ApiClient; serviceAccountId: string; token: string }> {
-  // a benchmark measures the answers; checking them against the API description would be timed too
-  const admin = await ApiClient.login(system.gatewayUrl, system.admin.username, system.admin.password, { checkAnswers: false });
-  const account = await admin.post<{ id: string }>('/users', {
-    username: 'benchmark@warden',
-    account_type: 'service_external',
-    first_name: 'Benchmark',
-    last_name: 'Caller',
-    password: 'quartz-lantern-meadow-82',
-  });
-  if (account.status !== 201) throw new Error(`creating the benchmark's service account failed: ${account.status} ${JSON.stringify(account.body)}`);
-  const issued = await admin.post<{ token: string }>('/tokens', { user_id: account.body.id, name: 'benchmark verification' });
-  if (issued.status !== 201) throw new Error(`issuing the benchmark's token failed: ${issued.status} ${JSON.stringify(issued.body)}`);
-  return { admin, serviceAccountId: account.body.id, token: issued.body.token };
 }
 
 async function main(): Promise<void> {
@@ -76,6 +61,7 @@ async function main(): Promise<void> {
       revocation: () => benchRevocation(ctx!),
       replay: () => benchReplay({ options, system: system!, token: '', log }),
       'scale-out': () => benchScaleOut(ctx!),
+      'redis-cluster': () => benchRedisCluster(ctx!),
       memory: () => (options.redisOnly ? benchRedisMemory({ options, log }) : benchMemory(ctx!)),
       console: () => benchConsole(ctx!),
     };

@@ -6,16 +6,16 @@
 // half an effect, no verification accepted a secret after its end was answered, and
 // health said something was wrong meanwhile. NATS and Redis are servers of this run's own;
 // PostgreSQL is the shared server, faulted only through this run's database.
-import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ApiClient, PrivateNatsServer, RunningSystem, SERVICE_APPS, ServiceApp, pollUntil, startPrivateNatsServer, startSystem } from '@warden/testing';
+import { ApiClient, PrivateNatsServer, RunningSystem, SERVICE_APPS, startPrivateNatsServer, startSystem } from '@warden/testing';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { ExtraInstance, startExtraInstance } from './support/extra-instance';
+import { FaultRounds, compareReadModelsUntilEqual, writeFigures } from './support/fault-rounds';
 import { HealthWatch, readiness } from './support/health-watch';
 import { MixedLoad } from './support/mixed-load';
 import { PrivateRedisServer, startPrivateRedisServer } from './support/private-redis';
-import { checkLedger, countUserStreams, credentialReadModelDifferences, eventsMissingFromAudit } from './support/system-checks';
+import { countUserStreams } from './support/system-checks';
 import { VerificationPool } from './support/verification-pool';
 
 const LOAD_LOOPS = 4;
@@ -26,19 +26,6 @@ const LOAD_AFTER_RECOVERY_MS = 1500;
 const NATS_DOWN_MS = 10_000;
 const POSTGRES_BLOCKED_MS = 3000;
 const RELIABILITY_FILE = path.resolve(__dirname, '../../../RELIABILITY.md');
-
-interface FaultRow {
-  fault: string;
-  commands: number;
-  succeeded: number;
-  errors: string;
-  hung: number;
-  lost: number;
-  appliedDespiteError: number;
-  falseAccepts: number;
-  recoveredMs: number;
-  health: string;
-}
 
 let nats: PrivateNatsServer;
 let redisServer: PrivateRedisServer;
@@ -52,7 +39,7 @@ let health: HealthWatch;
 let usersBefore: number;
 let database: string;
 let gatewayUrls: string[];
-const rows: FaultRow[] = [];
+let rounds: FaultRounds;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -78,6 +65,22 @@ beforeAll(async () => {
   });
   load = new MixedLoad(() => gatewayUrls, admin.credential!.key, verifiers);
   health = new HealthWatch(system);
+  rounds = new FaultRounds({
+    load,
+    loadLoops: LOAD_LOOPS,
+    verifiers,
+    health,
+    pg: () => pg,
+    redis,
+    keyPrefix: system.env.REDIS_KEY_PREFIX!,
+    usersBefore,
+    loadBeforeFaultMs: LOAD_BEFORE_FAULT_MS,
+    loadAfterRecoveryMs: LOAD_AFTER_RECOVERY_MS,
+    notReady: async () => {
+      const seen = await Promise.all(SERVICE_APPS.map(async (app) => [app, await readiness(system, app)] as const));
+      return seen.filter(([, status]) => status !== 'ok' && status !== 'degraded').map(([app, status]) => ({ instance: `${app}: ${status}`, logs: system.logs(app) }));
+    },
+  });
   load.start(LOAD_LOOPS);
 }, 120_000);
 
@@ -86,33 +89,13 @@ afterAll(async () => {
   const final = verifiersStopped ?? (await verifiers?.stop());
   verifiers?.kill();
   await health?.stop();
-  if (rows.length > 0 && final) report(final.counts.verifications);
+  if ((rounds?.rows.length ?? 0) > 0 && final) report(final.counts.verifications);
   await pg?.end().catch(() => undefined);
   redis?.disconnect();
   await system?.stop();
   await redisServer?.stop();
   await nats?.dispose();
 }, 120_000);
-
-/** Waits until every app (the first instance of each) is ready again (ok, or degraded and serving); the time it took. */
-async function recovered(since: number): Promise<number> {
-  let notReady: string[] = [];
-  await pollUntil(
-    async () => {
-      const seen = await Promise.all(SERVICE_APPS.map(async (app) => [app, await readiness(system, app)] as const));
-      notReady = seen.filter(([, status]) => status !== 'ok' && status !== 'degraded').map(([app, status]) => `${app}: ${status}`);
-      return notReady.length === 0;
-    },
-    'every app to be ready again',
-    60_000,
-    100,
-  ).catch((error: unknown) => {
-    // which app, and what it last logged: the failure names its cause
-    const logs = notReady.map((entry) => `${entry}\n${system.logs(entry.slice(0, entry.indexOf(':')) as ServiceApp).slice(-8).join('\n')}`);
-    throw new Error(`${String(error)}; not ready: ${notReady.join(', ')}\n${logs.join('\n')}`);
-  });
-  return Date.now() - since;
-}
 
 /** A fresh connection for the test's own queries (the old one closed, dead or not). */
 async function reconnectTestClient(): Promise<void> {
@@ -122,62 +105,10 @@ async function reconnectTestClient(): Promise<void> {
   await pg.connect();
 }
 
-/** Runs a fault under load, lets the system recover, then checks everything and records a row. */
-async function underLoad(fault: string, inject: () => Promise<void>, expectTrouble: Partial<Record<ServiceApp, true>>): Promise<void> {
-  const firstOutcome = load.outcomes.length;
-  load.start(LOAD_LOOPS);
-  await sleep(LOAD_BEFORE_FAULT_MS);
-  health.reset();
-  const injected = Date.now();
-  await inject();
-  const recoveredMs = await recovered(injected);
-  const trouble = Object.fromEntries(SERVICE_APPS.map((app) => [app, health.trouble(app)]));
-  await sleep(LOAD_AFTER_RECOVERY_MS);
-  await load.pause();
-
-  // the audit service catches up on its own, and the read model is right, within bounds
-  let missing = -1;
-  await pollUntil(async () => (missing = await eventsMissingFromAudit(pg)) === 0, 'the audit log to hold every stored event', 30_000, 250).catch(() => undefined);
-  let differences: string[] = [];
-  await pollUntil(async () => (differences = await credentialReadModelDifferences(pg, redis, system.env.REDIS_KEY_PREFIX!)).length === 0, 'the read model to equal the store', 20_000, 250).catch(() => undefined);
-  const ledger = await checkLedger(pg, load, usersBefore);
-  const { falseAccepts } = await verifiers.counts();
-
-  const outcomes = load.outcomes.slice(firstOutcome);
-  const errors = new Map<string, number>();
-  for (const outcome of outcomes.filter((o) => !o.ok)) {
-    const label = outcome.status === 0 ? (outcome.hung ? 'hung' : 'no connection') : `${outcome.status} ${outcome.code ?? '(no code)'}`;
-    errors.set(label, (errors.get(label) ?? 0) + 1);
-  }
-  rows.push({
-    fault,
-    commands: outcomes.length,
-    succeeded: outcomes.filter((o) => o.ok).length,
-    errors: [...errors].map(([label, n]) => `${label}: ${n}`).join(', ') || 'none',
-    hung: outcomes.filter((o) => o.hung).length,
-    lost: ledger.lost.length + Math.max(0, missing),
-    appliedDespiteError: ledger.appliedDespiteError,
-    falseAccepts: falseAccepts.length,
-    recoveredMs,
-    health: SERVICE_APPS.map((app) => `${app}: ${trouble[app]!.join('/') || 'ok'}`).join('; '),
-  });
-
-  expect(ledger.lost).toEqual([]);
-  expect(missing).toBe(0);
-  expect(differences).toEqual([]);
-  expect(falseAccepts).toEqual([]);
-  // an error answer is a problem document with a code, or no connection (a gateway down), never a hang
-  expect(outcomes.filter((o) => o.hung)).toEqual([]);
-  expect(outcomes.filter((o) => !o.ok && o.status !== 0 && (o.status < 400 || o.code === null))).toEqual([]);
-  // load went on after recovery
-  expect(outcomes.filter((o) => o.ok).length).toBeGreaterThan(0);
-  for (const app of Object.keys(expectTrouble) as ServiceApp[]) expect({ app, trouble: trouble[app]!.length > 0 }).toEqual({ app, trouble: true });
-}
-
 describe('faults under a mixed load', () => {
   for (const app of SERVICE_APPS) {
     it(`survives kill -9 of the ${app}, restarted`, async () => {
-      await underLoad(
+      await rounds.underLoad(
         `kill -9 ${app}, restarted after 1 s`,
         async () => {
           await system.kill(app, 'SIGKILL');
@@ -192,7 +123,7 @@ describe('faults under a mixed load', () => {
   }
 
   it('survives NATS stopped for 10 s and started again', async () => {
-    await underLoad(
+    await rounds.underLoad(
       'NATS stopped for 10 s',
       async () => {
         await nats.stop();
@@ -204,7 +135,7 @@ describe('faults under a mixed load', () => {
   });
 
   it('survives Redis restarted empty', async () => {
-    await underLoad(
+    await rounds.underLoad(
       'Redis restarted empty',
       async () => {
         await redisServer.stop();
@@ -219,7 +150,7 @@ describe('faults under a mixed load', () => {
     const admin = new Client({ connectionString: system.env.DATABASE_URL!.replace(/\/[^/]*$/, '/postgres') });
     await admin.connect();
     try {
-      await underLoad(
+      await rounds.underLoad(
         'PostgreSQL connections cut, refused for 3 s',
         async () => {
           await admin.query(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS false`);
@@ -244,7 +175,7 @@ describe('faults under a mixed load', () => {
       for (const app of SERVICE_APPS) extras.push(await startExtraInstance(system, app));
       gatewayUrls = [system.gatewayUrl, extras.find((extra) => extra.app === 'gateway')!.apiUrl];
       let servedWhileDown = 0;
-      await underLoad(
+      await rounds.underLoad(
         'two instances of each app, one of each killed -9',
         async () => {
           const before = load.succeeded();
@@ -266,53 +197,18 @@ describe('faults under a mixed load', () => {
   // The read models' comparison check, after all the faults above: each read model equals a fresh
   // replay of the event stores, as its owning service compares them.
   it('leaves every read model equal to a fresh replay of the event stores', async () => {
-    // A quiet system: no more verifications, and their last uses flushed into TokenUsed events
-    // (gateways every TOKEN_LAST_USED_FLUSH_MS, the tokens service every TOKEN_USE_FLUSH_INTERVAL_MS).
+    // A quiet system: no more commands or verifications (their last uses settle meanwhile).
     await load.pause();
     verifiersStopped = await verifiers.stop();
-    await sleep(12_000);
-    const admin = await ApiClient.login(system.gatewayUrl, system.admin.username, system.admin.password);
-    for (const name of ['tokens', 'users-listing', 'audit-log']) {
-      const started = await admin.post<{ replay_id: string }>(`/admin/read-models/${name}/replay`, { mode: 'compare' });
-      expect(started.status).toBe(200);
-      let run: { replay_id: string; state: string; report: { compared: number; differences: unknown[] } | null } | null = null;
-      await pollUntil(
-        async () => {
-          run = (await admin.get<{ replay: typeof run }>(`/admin/read-models/${name}/replay`)).body.replay;
-          return run !== null && run.replay_id === started.body.replay_id && run.state !== 'running';
-        },
-        `the ${name} compare to finish`,
-        120_000,
-        250,
-      );
-      expect({ name, state: run!.state, differences: run!.report?.differences }).toEqual({ name, state: 'succeeded', differences: [] });
-      expect(run!.report!.compared).toBeGreaterThan(0);
+    for (const compared of await compareReadModelsUntilEqual(system)) {
+      expect({ name: compared.name, state: compared.state, differences: compared.differences }).toEqual({ name: compared.name, state: 'succeeded', differences: [] });
+      expect(compared.compared).toBeGreaterThan(0);
     }
   });
 });
 
 function report(verifications: number): void {
-  const total = (pick: (row: FaultRow) => number) => rows.reduce((sum, row) => sum + pick(row), 0);
-  const lines = [
-    `Faults injected: ${rows.length}; commands under load: ${total((r) => r.commands)} (${total((r) => r.succeeded)} succeeded); ` +
-      `verifications: ${verifications}; lost: ${total((r) => r.lost)}; false accepts: ${total((r) => r.falseAccepts)}; ` +
-      `hung: ${total((r) => r.hung)}; errors applied in full: ${total((r) => r.appliedDespiteError)}`,
-    '',
-    '| fault | commands | succeeded | errors answered | lost | false accepts | back to ok (ms) | health meanwhile |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${r.fault} | ${r.commands} | ${r.succeeded} | ${r.errors} | ${r.lost} | ${r.falseAccepts} | ${r.recoveredMs} | ${r.health} |`),
-  ];
+  const lines = rounds.summary(verifications);
   console.log(`fault tier summary (${new Date().toISOString()})\n${lines.join('\n')}`);
-  try {
-    const current = readFileSync(RELIABILITY_FILE, 'utf8');
-    const start = '<!-- faults:start -->';
-    const end = '<!-- faults:end -->';
-    const from = current.indexOf(start);
-    const to = current.indexOf(end);
-    if (from < 0 || to < from) return;
-    const figures = `${start}\nLast run: ${new Date().toISOString().slice(0, 10)}.\n\n${lines.join('\n')}\n${end}`;
-    writeFileSync(RELIABILITY_FILE, current.slice(0, from) + figures + current.slice(to + end.length));
-  } catch {
-    // figures still printed above
-  }
+  writeFigures(RELIABILITY_FILE, 'faults', lines);
 }

@@ -42,6 +42,16 @@ describe('Redis scripts defined on a real Redis', () => {
     expect(await redis.wardenShoutTwice('{s}a', 'x')).toBe('XX');
   });
 
+  it('runs a script given its key count at each call beside commands on other slots in the same tick', async () => {
+    defineRedisScripts(redis, [COUNT_KEYS]);
+    // Auto-pipelining groups the commands of one tick by the node of each one's first key. A
+    // script whose first argument is its key count must go by its first key, not by the count:
+    // with keys on every master of a cluster, some share no node with the slot of "1".
+    const tags = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'];
+    const replies = await Promise.all([redis.get('1'), ...tags.map((tag) => redis.wardenCountKeys(1, `{${tag}}key`)), ...tags.map((tag) => redis.get(`{${tag}}other`))]);
+    expect(replies).toEqual([null, ...tags.map(() => 1), ...tags.map(() => null)]);
+  });
+
   it('runs in a pipeline too', async () => {
     defineRedisScripts(redis, [ECHO_KEYS]);
     const replies = await redis.pipeline().wardenEchoKeys('{s}a', '{s}b', '1').wardenEchoKeys('{s}a', '{s}b', '2').exec();

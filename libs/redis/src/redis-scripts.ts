@@ -66,5 +66,12 @@ export function defineRedisScripts(client: RedisClient, scripts: readonly RedisS
   for (const script of scripts) {
     if (script.name in client) continue;
     client.defineCommand(script.name, script.numberOfKeys === undefined ? { lua: script.lua } : { numberOfKeys: script.numberOfKeys, lua: script.lua });
+    // A cluster client's auto-pipelining puts a command in the pipeline of its first argument's
+    // node: for a script called with its key count first, the node of the count, where its keys
+    // need not be. Mixed with another command there, the whole pipeline fails ("All keys in the
+    // pipeline should belong to the same slots allocation group"). Such a script is sent alone.
+    if (script.numberOfKeys === undefined && client.isCluster) {
+      client.options.autoPipeliningIgnoredCommands = [...(client.options.autoPipeliningIgnoredCommands ?? []), script.name];
+    }
   }
 }

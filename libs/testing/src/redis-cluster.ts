@@ -32,6 +32,8 @@ export interface LocalRedisCluster {
   readonly nodes: readonly RedisClusterNode[];
   /** `host:port,...`: REDIS_CLUSTER_NODES for a service, TEST_REDIS_CLUSTER_NODES for a test. */
   readonly nodeList: string;
+  /** The master serving `key`'s slot and its replicas, as a running node sees them now. */
+  slotOwners(key: string): Promise<{ master: RedisClusterNode; replicas: RedisClusterNode[] }>;
   /** Until every slot is served and every master has a replica in sync (after a kill and a start, say). */
   waitUntilHealthy(timeoutMs?: number): Promise<void>;
   /** Stops every node and deletes their state. */
@@ -75,6 +77,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   const cluster: LocalRedisCluster = {
     nodes,
     nodeList: nodes.map((node) => `${node.host}:${node.port}`).join(','),
+    slotOwners: (key) => slotOwners(nodes, key),
     waitUntilHealthy: (timeoutMs = 30_000) => pollUntil(() => healthy(nodes, replicas > 0 ? masters : 0), 'the Redis Cluster to serve every slot with its replicas in sync', timeoutMs, 100),
     async stop() {
       await Promise.all(nodes.map((node) => node.kill('SIGTERM')));
@@ -91,6 +94,13 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   }
   return cluster;
 }
+
+// Nodes a run left running (a test interrupted before its teardown) would outlive the test
+// process: they are killed when it exits, as the NATS helper's servers are.
+const liveNodes = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of liveNodes) child.kill('SIGKILL');
+});
 
 async function clusterNode(dir: string, port: number, busPort: number, nodeTimeoutMs: number): Promise<RedisClusterNode> {
   let child: ChildProcess | undefined;
@@ -116,7 +126,9 @@ async function clusterNode(dir: string, port: number, busPort: number, nodeTimeo
       if (child) return;
       const spawned = spawn(REDIS_SERVER_BINARY, args, { stdio: 'ignore' });
       child = spawned;
+      liveNodes.add(spawned);
       spawned.once('exit', () => {
+        liveNodes.delete(spawned);
         if (child === spawned) child = undefined;
       });
       await pollUntil(async () => (await ask(port, (client) => client.ping())) === 'PONG', `redis-server on port ${port}`, 10_000, 50);
@@ -146,4 +158,21 @@ async function healthy(nodes: readonly RedisClusterNode[], replicated: number): 
     if (replication?.includes('role:master') && /slave\d+:[^\r\n]*state=online/.test(replication)) syncedMasters++;
   }
   return syncedMasters >= replicated;
+}
+
+/** CLUSTER SLOTS, asked of the first running node that answers: the master of `key`'s slot and its replicas. */
+async function slotOwners(nodes: readonly RedisClusterNode[], key: string): Promise<{ master: RedisClusterNode; replicas: RedisClusterNode[] }> {
+  for (const node of nodes.filter((n) => n.running)) {
+    const answer = await ask(node.port, async (client) => {
+      const slot = Number(await client.cluster('KEYSLOT', key));
+      const ranges = (await client.cluster('SLOTS')) as unknown as [number, number, ...[string, number, string][]][];
+      return ranges.find(([from, to]) => from <= slot && slot <= to);
+    });
+    if (!answer) continue;
+    const [, , ...servers] = answer;
+    const byPort = (port: number) => nodes.find((n) => n.port === Number(port));
+    const [master, ...replicas] = servers.map(([, port]) => byPort(port));
+    if (master && replicas.every((replica) => replica !== undefined)) return { master, replicas: replicas as RedisClusterNode[] };
+  }
+  throw new Error(`no running node of the Redis Cluster names the master of ${JSON.stringify(key)}`);
 }

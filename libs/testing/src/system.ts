@@ -88,7 +88,8 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
 
   const start = async (app: ServiceApp) => {
     const port = apps.get(app)?.port ?? (await freePort());
-    const output: string[] = [];
+    // one log per app across restarts: a restarted app's lines follow its predecessor's
+    const output = apps.get(app)?.output ?? [];
     const child = spawn(process.execPath, [...nodeFlagsFor(app), path.join(DIST, `apps/${app}/src/main.js`)], {
       env: { PATH: process.env.PATH ?? '', ...env, HTTP_PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -96,9 +97,7 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
     const collect = (chunk: Buffer) => output.push(...chunk.toString().split('\n').filter(Boolean));
     child.stdout?.on('data', collect);
     child.stderr?.on('data', collect);
-    apps.set(app, { process: child, port, output: [...(apps.get(app)?.output ?? []), ...output] });
-    const running = apps.get(app)!;
-    running.output = output;
+    apps.set(app, { process: child, port, output });
     await pollUntil(
       async () => {
         if (child.exitCode !== null) throw new Error(`${app} exited with ${child.exitCode}:\n${output.join('\n')}`);

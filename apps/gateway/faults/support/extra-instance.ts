@@ -13,6 +13,8 @@ export interface ExtraInstance {
   healthUrl: string;
   /** The gateway instance's API base URL (meaningful for the gateway only). */
   apiUrl: string;
+  /** Everything it wrote to stdout and stderr, one line per entry. */
+  logs(): string[];
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ export async function startExtraInstance(system: RunningSystem, app: ServiceApp)
     port,
     healthUrl,
     apiUrl: `http://127.0.0.1:${port}/api/v1`,
+    logs: () => output,
     kill: async (signal: NodeJS.Signals = 'SIGTERM') => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -36,9 +36,14 @@ export class HealthWatch {
   }
 }
 
-export async function readiness(system: RunningSystem, app: ServiceApp): Promise<Seen> {
+export function readiness(system: RunningSystem, app: ServiceApp): Promise<Seen> {
+  return readinessAt(system.healthUrl(app));
+}
+
+/** What the `/health` at that URL says (a second instance's, say). */
+export async function readinessAt(healthUrl: string): Promise<Seen> {
   try {
-    const response = await fetch(system.healthUrl(app), { signal: AbortSignal.timeout(3000) });
+    const response = await fetch(healthUrl, { signal: AbortSignal.timeout(3000) });
     const body = (await response.json()) as { status?: string };
     return body.status === 'ok' || body.status === 'degraded' ? body.status : 'unavailable';
   } catch {

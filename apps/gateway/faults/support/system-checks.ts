@@ -2,7 +2,7 @@
 // Redis: the ledger of answered commands against the event stores, the event stores
 // against the audit log, and the credential read model against a fold of the store.
 import { CREDENTIAL_READ_MODEL_GENERATION_KEY, credentialGenerationPrefix, credentialKey, ownedTokensKey } from '@warden/contracts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@warden/redis';
 import type { Client } from 'pg';
 import { MixedLoad } from './mixed-load';
 
@@ -158,7 +158,7 @@ function expectedViewOf(token: FoldedToken): Record<string, unknown> {
  * each token's record, each of its secrets' credential records (absent once ended), and
  * its place in the organization's and owner's indexes. Empty when they agree.
  */
-export async function credentialReadModelDifferences(pg: Client, redis: Redis, keyPrefix: string): Promise<string[]> {
+export async function credentialReadModelDifferences(pg: Client, redis: RedisClient, keyPrefix: string): Promise<string[]> {
   const { rows } = await pg.query<StoredEvent & { stream_id: string }>(
     `SELECT stream_id, type, schema_version, data FROM tokens.events WHERE stream_id LIKE 'token-%' ORDER BY stream_id, version`,
   );

@@ -32,7 +32,8 @@ function nextMessage<T extends WorkerMessage['type']>(worker: ChildProcess, type
 export class VerificationPool {
   private readonly workers: ChildProcess[] = [];
 
-  static async start(options: { processes: number; loopsPerChannel: number; gatewayUrl: string; redisUrl: string; keyPrefix: string }): Promise<VerificationPool> {
+  /** `redisClusterNodes` (`host:port,...`, as REDIS_CLUSTER_NODES): the workers verify on that Redis Cluster, not on `redisUrl`. */
+  static async start(options: { processes: number; loopsPerChannel: number; gatewayUrl: string; redisUrl: string; redisClusterNodes?: string; keyPrefix: string }): Promise<VerificationPool> {
     const pool = new VerificationPool();
     const script = path.join(__dirname, 'verification-worker.mjs');
     for (let n = 0; n < options.processes; n++) {
@@ -43,6 +44,7 @@ export class VerificationPool {
         type: 'start',
         url: `${options.gatewayUrl}/users/me`,
         redisUrl: options.redisUrl,
+        redisClusterNodes: options.redisClusterNodes,
         keyPrefix: options.keyPrefix,
         concurrency: options.loopsPerChannel,
       });

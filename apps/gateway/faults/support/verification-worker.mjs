@@ -1,6 +1,6 @@
 // A worker process of the fault tier: verifies every API token secret it has been given,
 // round and round, over HTTP through the gateway and directly with the verifier library
-// against Redis, while faults are injected. The parent tells it, by IPC, of each new secret
+// against Redis (one server or a cluster), while faults are injected. The parent tells it, by IPC, of each new secret
 // and of each secret whose revocation (or rotation with no grace period) was answered; every
 // verification STARTED after that message arrived counts as "after", and must not accept.
 // Failures (a 503, a dropped connection, Redis down) are counted, never taken for accepts.
@@ -12,8 +12,9 @@ import { fileURLToPath } from 'node:url';
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 require('reflect-metadata');
-const { verifyCredential } = require(path.join(path.resolve(root, process.env.WARDEN_DIST ?? 'dist'), 'libs/tokens/verifier/src/index.js'));
-const Redis = require('ioredis');
+const dist = path.resolve(root, process.env.WARDEN_DIST ?? 'dist');
+const { verifyCredential } = require(path.join(dist, 'libs/tokens/verifier/src/index.js'));
+const { createRedisClient, parseRedisNodeAddress } = require(path.join(dist, 'libs/redis/src/index.js'));
 
 const HTTP_TIMEOUT_MS = 10_000;
 const secrets = []; // { id, key }
@@ -89,9 +90,11 @@ let resources = [];
 
 process.on('message', async (message) => {
   if (message.type === 'start') {
-    const { url, redisUrl, keyPrefix, concurrency } = message;
+    const { url, redisUrl, redisClusterNodes, keyPrefix, concurrency } = message;
     const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-    const redis = new Redis(redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 1 });
+    // one Redis, or a Redis Cluster, as the services' own client reaches it
+    const clusterNodes = redisClusterNodes ? redisClusterNodes.split(',').map(parseRedisNodeAddress) : undefined;
+    const redis = createRedisClient({ url: redisUrl, clusterNodes }, { maxRetriesPerRequest: 1 });
     redis.on('error', () => undefined);
     resources = [agent, redis];
     running = true;
