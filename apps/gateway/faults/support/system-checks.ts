@@ -88,7 +88,11 @@ type StoredEvent = { type: string; schema_version: number; data: Record<string, 
 // folded as this one.
 const FOLDED_SCHEMA_VERSION = 1;
 
-/** The token as its events say, folded here on its own (not with the service's decider). */
+/**
+ * The token as its events say, folded here on its own, not with the service's decider or its
+ * projection. This copy of the fold is on purpose: an independent oracle, so that a bug in the
+ * projection cannot hide itself by being checked against itself.
+ */
 function foldToken(events: StoredEvent[]): FoldedToken | null {
   let token: FoldedToken | null = null;
   for (const { type, schema_version, data } of events) {
