@@ -13,6 +13,25 @@ export function principalViewOf(account: AccountAccess, narrowedTo: string[] | n
   return { ...viewFieldsOf(principalOf(account, narrowedTo)), credential };
 }
 
+/**
+ * An external service account's principal holding nothing, acting through an API token, as
+ * a request carries it; `fields` set what a test is about.
+ */
+export function plainPrincipalView(fields: Partial<PrincipalView> = {}): PrincipalView {
+  return {
+    userId: 'u-1',
+    organizationId: 'o-1',
+    accountType: 'service_external',
+    roles: [],
+    teams: [],
+    permissions: {},
+    isSuperAdmin: false,
+    platformAdmin: false,
+    credential: { kind: 'api_token', id: 't-1', expiresAt: null },
+    ...fields,
+  };
+}
+
 /** Writes a principal record where the users service keeps it, for tests without the users service. */
 export async function writePrincipalRecord(redis: RedisClient, keyPrefix: string, record: PrincipalRecord): Promise<void> {
   await redis.hset(principalRecordsKey(keyPrefix), record.userId, JSON.stringify(record));

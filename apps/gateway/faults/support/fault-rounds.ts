@@ -199,3 +199,11 @@ export async function compareReadModelsUntilEqual(system: RunningSystem, timeout
     await sleep(1000);
   }
 }
+
+/** Every read model, compared with a fresh replay by the service that owns it, equals it (a quiet system: the load stopped). */
+export async function expectReadModelsEqualToReplay(system: RunningSystem): Promise<void> {
+  for (const compared of await compareReadModelsUntilEqual(system)) {
+    expect({ name: compared.name, state: compared.state, differences: compared.differences }).toEqual({ name: compared.name, state: 'succeeded', differences: [] });
+    expect(compared.compared).toBeGreaterThan(0);
+  }
+}

@@ -1,4 +1,3 @@
-import { PrincipalView } from '@warden/contracts';
 import {
   clearedConsoleSessionCookie,
   consoleOriginRefusal,
@@ -10,18 +9,9 @@ import { loginThrottleKeys, normalizeUsername, retryAfterSeconds } from './login
 import { presentedSecret } from './presented-secret';
 import { actorFrom } from './principal-of-request';
 import { isPublicRoute } from './public-routes';
+import { plainPrincipalView } from '@warden/testing';
 
-const principal: PrincipalView = {
-  userId: 'u-1',
-  organizationId: 'o-1',
-  accountType: 'service_external',
-  roles: [],
-  teams: [],
-  permissions: {},
-  isSuperAdmin: false,
-  platformAdmin: false,
-  credential: { kind: 'session', id: 's-1', expiresAt: null },
-};
+const principal = plainPrincipalView({ credential: { kind: 'session', id: 's-1', expiresAt: null } });
 
 describe('presentedSecret', () => {
   it('reads a bearer key, with any case of the scheme', () => {

@@ -1,20 +1,11 @@
 import { ExecutionContext } from '@nestjs/common';
-import { CommonErrorCode, PrincipalView } from '@warden/contracts';
+import { CommonErrorCode } from '@warden/contracts';
 import { FastifyRequest } from 'fastify';
 import { AuthenticationGuard } from './authentication.guard';
 import { attachPrincipal } from './principal-of-request';
+import { plainPrincipalView } from '@warden/testing';
 
-const principal: PrincipalView = {
-  userId: 'u-1',
-  organizationId: 'o-1',
-  accountType: 'service_external',
-  roles: [],
-  teams: [],
-  permissions: {},
-  isSuperAdmin: false,
-  platformAdmin: false,
-  credential: { kind: 'api_token', id: 't-1', expiresAt: null },
-};
+const principal = plainPrincipalView();
 
 describe('AuthenticationGuard', () => {
   const guard = new AuthenticationGuard();

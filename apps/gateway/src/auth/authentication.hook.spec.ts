@@ -4,18 +4,9 @@ import Fastify, { FastifyInstance, FastifyRequest } from 'fastify';
 import { authenticateRequests } from './authentication.hook';
 import { principalOf } from './principal-of-request';
 import { RequestAuthenticator } from './request-authenticator';
+import { plainPrincipalView } from '@warden/testing';
 
-const principal: PrincipalView = {
-  userId: 'u-1',
-  organizationId: 'o-1',
-  accountType: 'service_external',
-  roles: [],
-  teams: [],
-  permissions: {},
-  isSuperAdmin: false,
-  platformAdmin: false,
-  credential: { kind: 'api_token', id: 't-1', expiresAt: null },
-};
+const principal = plainPrincipalView();
 
 describe('authenticateRequests', () => {
   let fastify: FastifyInstance;
