@@ -14,7 +14,7 @@ import {
   UserView,
   UsersSubjects,
 } from '@warden/contracts';
-import { EventStore } from '@warden/event-store';
+import { refusingEventStore } from '@warden/testing';
 import { OrganizationsController } from '../organizations/organizations.controller';
 import { OrganizationsService } from '../organizations/organizations.service';
 import { RolesController } from '../roles/roles.controller';
@@ -43,25 +43,6 @@ const COMMANDS = new Set<string>([
   RoleSubjects.create,
   RoleSubjects.archive,
 ]);
-
-/** An event store every call of which fails, and which notes what was called. */
-function refusingStore(calls: string[]): EventStore {
-  const refuse =
-    (method: string) =>
-    (): Promise<never> => {
-      calls.push(method);
-      return Promise.reject(new Error(`a query called the event store's ${method}`));
-    };
-  return {
-    append: refuse('append'),
-    appendMany: refuse('appendMany'),
-    readStream: refuse('readStream'),
-    readAll: refuse('readAll'),
-    countAfter: refuse('countAfter'),
-    waitForAppend: refuse('waitForAppend'),
-    close: refuse('close'),
-  };
-}
 
 type Handler = (envelope: Envelope<unknown>) => Promise<unknown>;
 
@@ -146,7 +127,7 @@ describe('queries of the users service', () => {
     };
 
     const calls: string[] = [];
-    const handlers = new Map(controllersOn({ ...h.ctx, store: refusingStore(calls) }).flatMap((controller) => [...handlersOf(controller)]));
+    const handlers = new Map(controllersOn({ ...h.ctx, store: refusingEventStore(calls) }).flatMap((controller) => [...handlersOf(controller)]));
     // The walk: every handler is a query (run below) or a command; none is left unclassed.
     const unclassed = [...handlers.keys()].filter((pattern) => !COMMANDS.has(pattern) && !(pattern in queries));
     expect(unclassed).toEqual([]);
@@ -161,7 +142,7 @@ describe('queries of the users service', () => {
 
   it('fail against the refusing store when a handler reads a stream: the check can fail', async () => {
     const calls: string[] = [];
-    const handlers = new Map(controllersOn({ ...h.ctx, store: refusingStore(calls) }).flatMap((controller) => [...handlersOf(controller)]));
+    const handlers = new Map(controllersOn({ ...h.ctx, store: refusingEventStore(calls) }).flatMap((controller) => [...handlersOf(controller)]));
     // A command folds its stream first: the refusing store stops it and notes the read.
     await expect(handlers.get(TeamSubjects.rename)!({ context: h.admin, payload: { id: h.organizationId, name: 'x' } })).rejects.toThrow(
       "a query called the event store's readStream",
