@@ -13,3 +13,4 @@ export * from './api-contract';
 export * from './nats-cluster';
 export * from './applied-events';
 export * from './redis-cluster';
+export * from './refusing-event-store';

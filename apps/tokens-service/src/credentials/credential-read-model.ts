@@ -166,6 +166,19 @@ export class CredentialReadModel {
     return values.filter((value): value is string => value !== null).map((value) => JSON.parse(value) as TokenRecord);
   }
 
+  /**
+   * One page of an organization's tokens, newest first, and how many it has: the page is cut
+   * from the sorted index (the reverse of `organizationTokens`' order), so only its tokens are read.
+   */
+  async organizationTokenPage(organizationId: string, offset: number, count: number): Promise<{ total: number; records: TokenRecord[] }> {
+    const runner = await this.liveRunner();
+    const key = runner.key(organizationTokensKey(organizationId));
+    const [total, ids] = await Promise.all([this.redis.zcard(key), this.redis.zrevrange(key, offset, offset + count - 1)]);
+    if (ids.length === 0) return { total, records: [] };
+    const values = await this.redis.mget(ids.map((id) => runner.key(tokenRecordKey(id))));
+    return { total, records: values.filter((value): value is string => value !== null).map((value) => JSON.parse(value) as TokenRecord) };
+  }
+
   /** Built, as the verifiers see it: a generation is named live and its build completed. */
   async isReady(): Promise<boolean> {
     if ((await this.redis.get(this.generationKey)) === null) return false;

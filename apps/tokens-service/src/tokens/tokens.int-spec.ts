@@ -17,7 +17,7 @@ import {
 } from '@warden/contracts';
 import { PostgresEventStore } from '@warden/event-store-postgres';
 import type { RedisClient } from '@warden/redis';
-import { deleteRedisPrefix, dumpRedisPrefix, readAllCommitted } from '@warden/testing';
+import { deleteRedisPrefix, dumpRedisPrefix, readAllCommitted, refusingEventStore } from '@warden/testing';
 import { verifyCredential } from '@warden/token-verifier';
 import { CredentialReadModel } from '../credentials/credential-read-model';
 import { TokensHarness, adminContext, serviceAccountRecord, startTokensHarness } from '../test/tokens-harness';
@@ -279,6 +279,35 @@ describe('API tokens on the real event store and Redis', () => {
     expect((await tokens.list(send({ owner: SVC }))).results.map((t) => t.id)).toEqual([issued.id]);
     expect((await tokens.list(send({ status: 'revoked' }))).results.map((t) => t.id)).toEqual([other.id]);
     expect(await tokens.list(send({ page: '2', page_size: '1' }))).toMatchObject({ total: 2, page: 2, page_size: 1, results: [{ id: issued.id }] });
+  });
+
+  it('lists and reads tokens from the read model alone, a page cut from the index newest first, while the event store refuses every call', async () => {
+    const issued: IssuedTokenView[] = [];
+    for (let i = 0; i < 5; i++) {
+      issued.push(await issue({ name: `t${i}` }));
+      // Distinct creation times: the index is scored by them.
+      clock = new Date(clock.getTime() + 1000);
+    }
+    const calls: string[] = [];
+    const readOnly = new TokensService({
+      store: refusingEventStore(calls),
+      readModel,
+      storeVerification: h.storeVerification,
+      redis,
+      keyPrefix,
+      randomBytes: () => Buffer.alloc(32),
+      exchangedTokenLifetimeSeconds: 86400,
+      clock: () => clock,
+    });
+    const newestFirst = [...issued].reverse().map((token) => token.id);
+    expect(await readOnly.list(send({ page: '1', page_size: '2' }))).toMatchObject({ total: 5, page: 1, page_size: 2 });
+    expect((await readOnly.list(send({ page: '1', page_size: '2' }))).results.map((t) => t.id)).toEqual(newestFirst.slice(0, 2));
+    expect((await readOnly.list(send({ page: '3', page_size: '2' }))).results.map((t) => t.id)).toEqual(newestFirst.slice(4));
+    expect((await readOnly.list(send({ page: '4', page_size: '2' }))).results).toEqual([]);
+    // the same pages as the filtered path, which reads every token of the organization
+    expect((await readOnly.list(send({ owner: SVC, page: '1', page_size: '2' }))).results.map((t) => t.id)).toEqual(newestFirst.slice(0, 2));
+    expect(await readOnly.get(send({ id: issued[2]!.id }))).toEqual(await tokens.get(send({ id: issued[2]!.id })));
+    expect(calls).toEqual([]);
   });
 
   it('records last use from the gateways\' hash as one TokenUsed event, not one per request', async () => {

@@ -146,10 +146,16 @@ export class TokensService {
     const pageSize = query.page_size ?? 20;
     requireTokenPermission(caller, 'tokens:read', { organizationId: caller.organizationId, ownerTeams: caller.teams });
     const now = this.clock();
+    const teamScoped = !caller.unrestricted && caller.permissions['tokens:read'] === 'team';
+    if (!query.owner && !query.status && !teamScoped) {
+      // Unfiltered: the page is cut from the organization's sorted index, whatever its size.
+      const { total, records } = await this.options.readModel.organizationTokenPage(caller.organizationId, (page - 1) * pageSize, pageSize);
+      return { total, page, page_size: pageSize, results: records.map((record) => toTokenView(record, now)) };
+    }
+    // Filtered (by owner, status or the caller's teams): every token of the organization is read and filtered here.
     let records = await this.options.readModel.organizationTokens(caller.organizationId);
     if (query.owner) records = records.filter((record) => record.ownerId === query.owner);
     if (query.status) records = records.filter((record) => tokenStatus(record, now) === query.status);
-    const teamScoped = !caller.unrestricted && caller.permissions['tokens:read'] === 'team';
     if (teamScoped) {
       const teams = await this.teamsOf([...new Set(records.map((record) => record.ownerId))]);
       records = records.filter((record) => (teams.get(record.ownerId) ?? []).some((team) => caller.teams.includes(team)));

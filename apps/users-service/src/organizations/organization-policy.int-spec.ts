@@ -23,6 +23,7 @@ describe("an organization's access-token lifetime", () => {
   let store: PostgresEventStore;
   let redis: Redis;
   let readModels: ReadModels;
+  let listing: ListingProjection;
   let schema: string;
   let organizations: OrganizationsService;
   let platform: RequestContext;
@@ -34,7 +35,7 @@ describe("an organization's access-token lifetime", () => {
     redis = new Redis(TEST_REDIS_URL);
     const identity = new PlatformIdentity();
     const hasher = new PasswordHasher();
-    const listing = new ListingProjection(store.pool, schema);
+    listing = new ListingProjection(store.pool, schema);
     const principals = new RedisProjectionRunner({ redis, projection: new PrincipalRecordProjection(`${schema}:`, store, identity), store, log: silentMessagingLog });
     readModels = new ReadModels({ store, principals, listing, log: silentMessagingLog });
     const ctx = { store, pool: store.pool, listing, readModels, hasher, identity, ownedTokens: { count: async () => 0 }, tokenIssuer: { issue: () => Promise.reject(new Error('no tokens service in this test')) }, clock: () => new Date() };
@@ -114,7 +115,7 @@ describe("an organization's access-token lifetime", () => {
   it('is 900 for an organization stored before the setting existed, until its admin sets it', async () => {
     const organizationId = randomUUID();
     // Version 1 of OrganizationCreated, as the code before the setting stored it.
-    await store.append({
+    const appended = await store.append({
       streamId: organizationStreamId(organizationId),
       expectedVersion: 'no_stream',
       events: [
@@ -129,6 +130,8 @@ describe("an organization's access-token lifetime", () => {
     });
     await pollUntil(async () => (await policyOf(organizationId)) !== null, "the older organization's policy record");
     expect(await policyOf(organizationId)).toEqual({ organizationId, maxTokenLifetimeSeconds: 7200, accessTokenLifetimeSeconds: 900 });
+    // Reads answer from the listing: appended here, not by a command, so wait until the listing holds it.
+    await pollUntil(async () => ((await listing.checkpoint()) ?? '') >= appended.position, 'the older organization in the listing');
 
     const admin = adminOf(organizationId);
     expect((await organizations.get({ context: admin, payload: { id: organizationId } })).settings.access_token_lifetime_seconds).toBe(900);

@@ -1,6 +1,8 @@
 import { Migration } from '@warden/event-store-postgres';
 
 export const LISTING_COMPONENT = 'users-listings';
+/** The live listing's row in listing_checkpoints. */
+export const LISTING_PROJECTION = 'users-listings';
 
 export const listingMigrations: Migration[] = [
   {
@@ -54,6 +56,27 @@ export const listingMigrations: Migration[] = [
         created_at timestamptz NOT NULL,
         PRIMARY KEY (organization_id, name)
       );
+    `,
+  },
+  {
+    version: 2,
+    name: 'organization settings and service-account counts, team members; refilled from the log',
+    // The new columns hold what the organization and team views show, so that reads of one
+    // organization or team fold no stream. The two tables are emptied and the checkpoint
+    // forgotten: the listing refills them from the start of the log (the user and role rows
+    // are kept and come out of the refill as they were, their events setting what they set).
+    sql: (s) => `
+      TRUNCATE ${s}.organization_listing, ${s}.team_listing;
+      DELETE FROM ${s}.listing_checkpoints WHERE projection = '${LISTING_PROJECTION}';
+      ALTER TABLE ${s}.organization_listing
+        ADD COLUMN service_internal_limit integer NOT NULL,
+        ADD COLUMN service_external_limit integer NOT NULL,
+        ADD COLUMN max_token_lifetime_seconds bigint,
+        ADD COLUMN access_token_lifetime_seconds integer NOT NULL,
+        ADD COLUMN human_password_login boolean NOT NULL,
+        ADD COLUMN service_internal_accounts integer NOT NULL DEFAULT 0,
+        ADD COLUMN service_external_accounts integer NOT NULL DEFAULT 0;
+      ALTER TABLE ${s}.team_listing ADD COLUMN members text[] NOT NULL DEFAULT '{}';
     `,
   },
 ];

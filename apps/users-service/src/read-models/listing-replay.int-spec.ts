@@ -57,13 +57,26 @@ async function seed(): Promise<string[]> {
   await store.append({
     streamId: `organization-${ORG}`,
     expectedVersion: 'no_stream',
-    events: [event('OrganizationCreated', { organizationId: ORG, name: 'Acme', serviceInternalLimit: 1, serviceExternalLimit: 100, createdAt })],
+    events: [
+      event('OrganizationCreated', { organizationId: ORG, name: 'Acme', serviceInternalLimit: 1, serviceExternalLimit: 100, createdAt }),
+      event('OrganizationSettingsChanged', { organizationId: ORG, maxTokenLifetimeSeconds: null, humanPasswordLogin: false, changedAt: createdAt }),
+      event('ServiceAccountSlotClaimed', { organizationId: ORG, userId: 's1', accountType: 'service_external' }),
+      event('ServiceAccountSlotClaimed', { organizationId: ORG, userId: 's2', accountType: 'service_external' }),
+      event('ServiceAccountSlotClaimed', { organizationId: ORG, userId: 's3', accountType: 'service_internal' }),
+      event('ServiceAccountSlotReleased', { organizationId: ORG, userId: 's1', accountType: 'service_external' }),
+    ],
   });
   const teamId = randomUUID();
   await store.append({
     streamId: `team-${teamId}`,
     expectedVersion: 'no_stream',
-    events: [event('TeamCreated', { teamId, organizationId: ORG, name: 'Integrations', createdAt }), event('TeamMemberAdded', { teamId, userId: 'u1' })],
+    events: [
+      event('TeamCreated', { teamId, organizationId: ORG, name: 'Integrations', createdAt }),
+      event('TeamMemberAdded', { teamId, userId: 'u1' }),
+      event('TeamMemberAdded', { teamId, userId: 'u2' }),
+      event('TeamMemberAdded', { teamId, userId: 'u3' }),
+      event('TeamMemberRemoved', { teamId, userId: 'u2' }),
+    ],
   });
   await store.append({
     streamId: `role-${ORG}-AUDITORS`,
@@ -104,6 +117,23 @@ const indexNames = async () =>
   (await store.pool.query<{ name: string }>(`SELECT indexname AS name FROM pg_indexes WHERE schemaname = $1 AND tablename LIKE '%listing' ORDER BY 1`, [schema])).rows.map((row) => row.name);
 
 describe('the users listing replay', () => {
+  it('holds the organization settings, service-account counts and team members as the streams fold them', async () => {
+    await seed();
+    const [organization] = await rows('organization_listing');
+    expect(organization).toMatchObject({
+      id: ORG,
+      service_internal_limit: 1,
+      service_external_limit: 100,
+      max_token_lifetime_seconds: null,
+      access_token_lifetime_seconds: 900,
+      human_password_login: false,
+      service_internal_accounts: 1,
+      service_external_accounts: 1,
+    });
+    const [team] = await rows('team_listing');
+    expect(team).toMatchObject({ members: ['u1', 'u3'], member_count: 2 });
+  });
+
   it('answers start() with the run it started, not the previous one', async () => {
     await seed();
     const first = replay.start('compare');
@@ -171,12 +201,33 @@ describe('the users listing replay', () => {
     await store.pool.query(`DELETE FROM ${s}.user_listing WHERE id = $1`, [second]);
     await store.pool.query(`UPDATE ${s}.role_listing SET permissions = '{users:write}' WHERE name = 'AUDITORS'`);
     const stray = randomUUID();
-    await store.pool.query(`INSERT INTO ${s}.organization_listing (id, name, root, created_at) VALUES ($1, 'Ghost', false, now())`, [stray]);
+    await store.pool.query(
+      `INSERT INTO ${s}.organization_listing (id, name, root, created_at, service_internal_limit, service_external_limit,
+         max_token_lifetime_seconds, access_token_lifetime_seconds, human_password_login)
+       VALUES ($1, 'Ghost', false, now(), 1, 5, 3600, 900, true)`,
+      [stray],
+    );
+    // the columns the organization and team views read are compared too
+    await store.pool.query(`UPDATE ${s}.organization_listing SET human_password_login = true, service_external_accounts = 7 WHERE id = $1`, [ORG]);
+    await store.pool.query(`UPDATE ${s}.team_listing SET members = '{u1,u2,u3}'`);
+    const [team] = await rows('team_listing');
 
     const report = (await replay.run('compare')).report!;
     expect(report.differences.map((difference) => difference.key).sort()).toEqual(
-      [`organization_listing:${stray}`, `role_listing:${ORG}/AUDITORS`, `user_listing:${first}`, `user_listing:${second}`].sort(),
+      [
+        `organization_listing:${stray}`,
+        `organization_listing:${ORG}`,
+        `team_listing:${team!.id}`,
+        `role_listing:${ORG}/AUDITORS`,
+        `user_listing:${first}`,
+        `user_listing:${second}`,
+      ].sort(),
     );
+    const organization = report.differences.find((difference) => difference.key === `organization_listing:${ORG}`)!;
+    expect(JSON.parse(organization.live!)).toMatchObject({ human_password_login: true, service_external_accounts: 7 });
+    expect(JSON.parse(organization.replayed!)).toMatchObject({ human_password_login: false, service_external_accounts: 1 });
+    const members = report.differences.find((difference) => difference.key === `team_listing:${team!.id}`)!;
+    expect(JSON.parse(members.replayed!)).toMatchObject({ members: ['u1', 'u3'] });
     const tampered = report.differences.find((difference) => difference.key === `user_listing:${first}`)!;
     expect(JSON.parse(tampered.live!)).toMatchObject({ username: 'tampered@acme' });
     expect(JSON.parse(tampered.replayed!)).toMatchObject({ username: 'svc-0@acme' });

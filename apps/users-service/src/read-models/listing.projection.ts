@@ -5,11 +5,11 @@
 import { EventStore, RecordedEvent } from '@warden/event-store';
 import { runMigrations, quoteIdentifier } from '@warden/event-store-postgres';
 import { upcast } from '@warden/kernel';
-import { ProfileInput, usersContextUpcasters } from '@warden/users-domain';
+import { OrganizationEvent, ProfileInput, ServiceAccountType, organizationDecider, usersContextUpcasters } from '@warden/users-domain';
 import { Pool, PoolClient } from 'pg';
-import { LISTING_COMPONENT, listingMigrations } from './listing-migrations';
+import { LISTING_COMPONENT, LISTING_PROJECTION, listingMigrations } from './listing-migrations';
 
-export const LISTING_PROJECTION = 'users-listings';
+export { LISTING_PROJECTION };
 
 type Data = Record<string, unknown>;
 
@@ -20,6 +20,20 @@ const PROFILE_COLUMNS: readonly (readonly [keyof ProfileInput, string])[] = [
   ['friendlyName', 'friendly_name'],
   ['description', 'description'],
 ];
+
+// The organization settings an OrganizationSettingsChanged may name, and their columns.
+const SETTING_COLUMNS: readonly (readonly [string, string])[] = [
+  ['serviceInternalLimit', 'service_internal_limit'],
+  ['serviceExternalLimit', 'service_external_limit'],
+  ['maxTokenLifetimeSeconds', 'max_token_lifetime_seconds'],
+  ['accessTokenLifetimeSeconds', 'access_token_lifetime_seconds'],
+  ['humanPasswordLogin', 'human_password_login'],
+];
+
+const SERVICE_ACCOUNT_COLUMNS: Record<ServiceAccountType, string> = {
+  service_internal: 'service_internal_accounts',
+  service_external: 'service_external_accounts',
+};
 
 /** The listing tables, by what they list; a replay's generation carries a suffix on each name. */
 export const LISTING_TABLES = {
@@ -125,12 +139,38 @@ export class ListingProjection {
     const d = event.data as Data;
     const t = this.tables;
     switch (event.type) {
-      case 'OrganizationCreated':
+      case 'OrganizationCreated': {
+        // The settings a creation leaves out take the organization's defaults, as its fold does.
+        const created = organizationDecider.evolve(organizationDecider.initialState(), event as Extract<OrganizationEvent, { type: 'OrganizationCreated' }>);
+        if (created.status !== 'active') return;
         await client.query(
-          `INSERT INTO ${t.organizations} (id, name, root, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING`,
-          [d['organizationId'], d['name'], d['root'] === true, d['createdAt']],
+          `INSERT INTO ${t.organizations} (id, name, root, created_at, service_internal_limit, service_external_limit,
+             max_token_lifetime_seconds, access_token_lifetime_seconds, human_password_login)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
+          [
+            created.organizationId, created.name, created.root, created.createdAt, created.serviceInternalLimit, created.serviceExternalLimit,
+            created.maxTokenLifetimeSeconds, created.accessTokenLifetimeSeconds, created.humanPasswordLogin,
+          ],
         );
         return;
+      }
+      case 'OrganizationSettingsChanged': {
+        // Only the settings the event names changed (a null max lifetime is "no limit", not "unchanged").
+        const changed = SETTING_COLUMNS.filter(([key]) => key in d);
+        if (changed.length === 0) return;
+        await client.query(
+          `UPDATE ${t.organizations} SET ${changed.map(([, column], i) => `${column} = $${i + 2}`).join(', ')} WHERE id = $1`,
+          [d['organizationId'], ...changed.map(([key]) => d[key] ?? null)],
+        );
+        return;
+      }
+      case 'ServiceAccountSlotClaimed':
+      case 'ServiceAccountSlotReleased': {
+        const column = SERVICE_ACCOUNT_COLUMNS[d['accountType'] as ServiceAccountType];
+        const step = event.type === 'ServiceAccountSlotClaimed' ? '+ 1' : '- 1';
+        await client.query(`UPDATE ${t.organizations} SET ${column} = ${column} ${step} WHERE id = $1`, [d['organizationId']]);
+        return;
+      }
       case 'UserCreated':
         await client.query(
           `INSERT INTO ${t.users} (id, organization_id, account_type, username, first_name, last_name, email,
@@ -186,10 +226,16 @@ export class ListingProjection {
         await client.query(`UPDATE ${t.teams} SET name = $2 WHERE id = $1`, [d['teamId'], d['name']]);
         return;
       case 'TeamMemberAdded':
-        await client.query(`UPDATE ${t.teams} SET member_count = member_count + 1 WHERE id = $1`, [d['teamId']]);
+        await client.query(`UPDATE ${t.teams} SET member_count = member_count + 1, members = array_append(members, $2) WHERE id = $1`, [
+          d['teamId'],
+          d['userId'],
+        ]);
         return;
       case 'TeamMemberRemoved':
-        await client.query(`UPDATE ${t.teams} SET member_count = member_count - 1 WHERE id = $1`, [d['teamId']]);
+        await client.query(`UPDATE ${t.teams} SET member_count = member_count - 1, members = array_remove(members, $2) WHERE id = $1`, [
+          d['teamId'],
+          d['userId'],
+        ]);
         return;
       case 'TeamDeleted':
         await client.query(`DELETE FROM ${t.teams} WHERE id = $1`, [d['teamId']]);

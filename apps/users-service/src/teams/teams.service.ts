@@ -19,6 +19,7 @@ import { Team, TeamCommand, UserCommand, teamDecider, teamStreamId, userDecider,
 import { runAtomically } from '../commands/atomic-command';
 import { principalOf, requireAccountChange, requirePermission } from '../access/authorization';
 import { settledExisting } from '../commands/settled-existing';
+import { listingRowById } from '../read-models/listing-row';
 import { UsersContext } from '../users-context';
 
 const teamNotFound = (id: string) => ({ code: UsersErrorCode.TeamNotFound, detail: `team ${id} does not exist` });
@@ -60,11 +61,18 @@ export class TeamsService {
     return state.status === 'absent' ? undefined : toTeamView(state as Team);
   }
 
+  /** From the listing alone: one query. */
   async get(envelope: Envelope<TeamRequest>): Promise<TeamView> {
     const principal = principalOf(envelope.context);
-    const team = await this.team(envelope.payload.id);
-    requirePermission(principal, 'teams:read', { organizationId: team.organizationId, ownerTeams: [team.teamId] }, teamNotFound(team.teamId));
-    return toTeamView(team);
+    const { id } = envelope.payload;
+    const row = await listingRowById<{ id: string; organization_id: string; name: string; members: string[]; created_at: Date }>(
+      this.ctx.pool,
+      `SELECT id, organization_id, name, members, created_at FROM ${this.ctx.listing.tables.teams} WHERE id = $1`,
+      id,
+    );
+    if (!row) throw new WardenError(UsersErrorCode.TeamNotFound, `team ${id} does not exist`);
+    requirePermission(principal, 'teams:read', { organizationId: row.organization_id, ownerTeams: [row.id] }, teamNotFound(row.id));
+    return { id: row.id, organization_id: row.organization_id, name: row.name, members: row.members, created_at: row.created_at.toISOString() };
   }
 
   async list(envelope: Envelope<ListTeamsRequest>): Promise<PageSlice<TeamPage['results'][number]>> {

@@ -38,10 +38,10 @@ export interface UserListingRow {
   name: string;
 }
 
-export function toUserListItem(row: UserListingRow): UserListItem {
+/** A user's view from the listing's row (what GET /users/:id and /users/me answer). */
+export function toUserViewOfRow(row: Omit<UserListingRow, 'name'>): UserView {
   return {
     id: row.id,
-    name: row.name,
     organization_id: row.organization_id,
     account_type: row.account_type,
     username: row.username,
@@ -56,4 +56,9 @@ export function toUserListItem(row: UserListingRow): UserListItem {
     created_at: row.created_at.toISOString(),
     last_active_at: row.last_active_at?.toISOString() ?? null,
   };
+}
+
+export function toUserListItem(row: UserListingRow): UserListItem {
+  const { id, ...view } = toUserViewOfRow(row);
+  return { id, name: row.name, ...view };
 }

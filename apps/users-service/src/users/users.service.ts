@@ -43,13 +43,14 @@ import {
 import { commandSequence } from '../commands/command-sequence';
 import { loadCustomRoles } from '../roles/custom-roles';
 import { settledExisting } from '../commands/settled-existing';
+import { listingRowById } from '../read-models/listing-row';
 import { UsersContext } from '../users-context';
 import { deletionSteps, newAccountSteps, serviceAccountSlotSteps } from './account-commands';
 import { wantsFirstToken, withFirstToken } from './first-token';
 import { normalizeNewUser, referencedId, roleNames } from './new-user';
 import { searchCondition, searchPattern } from './user-search';
 import { orderByClause, parseUserSort } from './user-sort';
-import { UserListingRow, toUserListItem, toUserView } from './user-view';
+import { UserListingRow, toUserListItem, toUserView, toUserViewOfRow } from './user-view';
 
 const userNotFound = (id: string) => ({ code: UsersErrorCode.UserNotFound, detail: `user ${id} does not exist` });
 const userCommands = commandSequence(userDecider);
@@ -101,22 +102,30 @@ export class UsersService {
     );
   }
 
+  /** From the listing alone: one query. */
   async get(envelope: Envelope<UserRequest>): Promise<UserView> {
     const principal = principalOf(envelope.context);
-    const user = await this.readableUser(principal, envelope.payload.id);
-    return toUserView(user, await this.lastActiveAt(user.id));
+    const { id } = envelope.payload;
+    const row = await listingRowById<UserListingRow>(this.ctx.pool, `SELECT * FROM ${this.ctx.listing.tables.users} WHERE id = $1`, id);
+    if (!row) throw new WardenError(UsersErrorCode.UserNotFound, `user ${id} does not exist`);
+    this.requireReadable(principal, { id: row.id, organizationId: row.organization_id, teams: row.teams });
+    return toUserViewOfRow(row);
   }
 
+  /** The caller's account and organization name, from the listing alone: one query. */
   async me(envelope: Envelope<unknown>): Promise<MeView> {
     const principal = principalOf(envelope.context);
-    const user = await this.existing(principal.userId);
-    const organization = await loadState(this.ctx.store, organizationDecider, organizationStreamId(user.organizationId));
+    const row = await listingRowById<UserListingRow & { organization_name: string | null }>(
+      this.ctx.pool,
+      `SELECT u.*, o.name AS organization_name FROM ${this.ctx.listing.tables.users} u
+         LEFT JOIN ${this.ctx.listing.tables.organizations} o ON o.id = u.organization_id
+        WHERE u.id = $1`,
+      principal.userId,
+    );
+    if (!row) throw new WardenError(UsersErrorCode.UserNotFound, `user ${principal.userId} does not exist`);
     return {
-      ...toUserView(user, await this.lastActiveAt(user.id)),
-      organization: {
-        id: user.organizationId,
-        name: organization.state.status === 'active' ? organization.state.name : '',
-      },
+      ...toUserViewOfRow(row),
+      organization: { id: row.organization_id, name: row.organization_name ?? '' },
       permissions: effectivePermissions(principal),
       is_super_admin: principal.isSuperAdmin,
       platform_admin: principal.platformAdmin,
@@ -277,10 +286,15 @@ export class UsersService {
 
   private async readableUser(principal: Principal, id: string): Promise<User> {
     const user = await this.existing(id);
-    if (user.id !== principal.userId) {
-      requirePermission(principal, 'users:read', { organizationId: user.organizationId, ownerTeams: user.teams }, userNotFound(id));
-    }
+    this.requireReadable(principal, user);
     return user;
+  }
+
+  /** Anyone reads their own account; another's takes users:read over its organization and teams. */
+  private requireReadable(principal: Principal, user: Pick<User, 'id' | 'organizationId' | 'teams'>): void {
+    if (user.id !== principal.userId) {
+      requirePermission(principal, 'users:read', { organizationId: user.organizationId, ownerTeams: user.teams }, userNotFound(user.id));
+    }
   }
 
   private async writableUser(principal: Principal, id: string): Promise<User> {
