@@ -30,12 +30,31 @@ export function TextField({ label, error, hint, ...input }: FieldProps & InputHT
   );
 }
 
-export function SelectField({ label, error, children, ...select }: FieldProps & SelectHTMLAttributes<HTMLSelectElement>) {
+export interface Choice {
+  value: string;
+  label: string;
+}
+
+/** A select: `none` labels the empty first option (no filter, nothing chosen yet), `choices` the options after it, then `children`. */
+export function SelectField({
+  label,
+  error,
+  none,
+  choices,
+  children,
+  ...select
+}: FieldProps & { none?: string; choices?: readonly Choice[] } & SelectHTMLAttributes<HTMLSelectElement>) {
   const id = useId();
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
       <select id={id} aria-invalid={error ? true : undefined} aria-describedby={error ? `${id}-error` : undefined} {...select}>
+        {none !== undefined && <option value="">{none}</option>}
+        {choices?.map((choice) => (
+          <option key={choice.value} value={choice.value}>
+            {choice.label}
+          </option>
+        ))}
         {children}
       </select>
       {error && (
