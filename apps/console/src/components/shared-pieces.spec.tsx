@@ -1,13 +1,13 @@
 /** @jest-environment jsdom */
 import { act, fireEvent, render, screen } from '@testing-library/react';
-import { type FormEvent, useState } from 'react';
+import type { FormEvent } from 'react';
 import { ProblemError } from '../api/warden-api';
 import type { FieldErrors } from '../forms/body-validation';
 import { ConfirmDialog, FormDialog } from './dialog';
 import { SelectField, TextField } from './field';
 import { usePaging } from './pager';
 import { PagedTable } from './table';
-import { useFormAction } from './use-form-action';
+import { useFields, useFormAction } from './use-form-action';
 
 // jsdom has no CSS object; React Aria asks it whether a selector is supported.
 beforeAll(() => {
@@ -75,15 +75,15 @@ describe('a paged table', () => {
 });
 
 function NameForm({ check, call }: { check: (name: string) => FieldErrors; call: (name: string) => Promise<void> }) {
-  const [name, setName] = useState('');
+  const { form, bind } = useFields({ name: '' });
   const sending = useFormAction();
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    sending.send(check(name), () => call(name));
+    sending.send(check(form.name), () => call(form.name));
   };
   return (
     <FormDialog title="Create team" submit="Create team" onSubmit={submit} onClose={() => undefined} busy={sending.busy} error={sending.error}>
-      <TextField label="Team name" value={name} onChange={(event) => setName(event.target.value)} error={sending.errors.name} />
+      <TextField label="Team name" {...bind('name', sending.errors)} />
     </FormDialog>
   );
 }

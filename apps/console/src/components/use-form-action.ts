@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { type ChangeEvent, useState } from 'react';
 import { type FieldErrors, fieldErrorsOf } from '../forms/body-validation';
 import { useAction } from './use-load';
 
@@ -22,4 +22,24 @@ export function useFormAction(): { busy: boolean; error?: unknown; errors: Field
     });
   };
   return { busy: action.busy, error: action.error, errors, send };
+}
+
+/**
+ * A form's text fields in one state: `bind(name, errors)` gives a TextField its value, the
+ * change that sets it, and the error found for it.
+ */
+export function useFields<Form extends Record<string, string>>(
+  initial: Form,
+): {
+  form: Form;
+  setForm: (form: Form) => void;
+  bind: (name: keyof Form & string, errors?: FieldErrors) => { value: string; onChange: (event: ChangeEvent<HTMLInputElement>) => void; error?: string };
+} {
+  const [form, setForm] = useState(initial);
+  const bind = (name: keyof Form & string, errors?: FieldErrors) => ({
+    value: form[name],
+    onChange: (event: ChangeEvent<HTMLInputElement>) => setForm((current) => ({ ...current, [name]: event.target.value })),
+    error: errors?.[name],
+  });
+  return { form, setForm, bind };
 }

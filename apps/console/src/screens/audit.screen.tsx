@@ -5,6 +5,7 @@ import { TextField } from '../components/field';
 import { when } from '../components/format';
 import { ProblemAlert } from '../components/problem-alert';
 import { FilterRow, Screen } from '../components/screen';
+import { useFields } from '../components/use-form-action';
 import { useAction, useLoad } from '../components/use-load';
 import { useSession } from '../session/session';
 
@@ -14,7 +15,7 @@ const EMPTY_FORM = { actor: '', eventType: '', account: '', token: '', correlati
 /** The audit log, newest first: filters, the hash chain's verification, an NDJSON export, and each record whole. */
 export function AuditScreen() {
   const { me } = useSession();
-  const [form, setForm] = useState(EMPTY_FORM);
+  const { form, setForm, bind } = useFields(EMPTY_FORM);
   const [filters, setFilters] = useState<Filters>({});
   const [formError, setFormError] = useState<string>();
   const [pages, setPages] = useState<AuditRecord[][]>([]);
@@ -91,18 +92,13 @@ export function AuditScreen() {
     >
       <ProblemAlert error={verify.error ?? exporting.error} />
       <FilterRow label="Filter the audit log" onSubmit={apply}>
-        <TextField label="Actor id" value={form.actor} onChange={(event) => setForm({ ...form, actor: event.target.value })} />
-        <TextField
-          label="Event type"
-          value={form.eventType}
-          onChange={(event) => setForm({ ...form, eventType: event.target.value })}
-          placeholder="TokenRevoked"
-        />
-        <TextField label="Account id" value={form.account} onChange={(event) => setForm({ ...form, account: event.target.value })} />
-        <TextField label="Token id" value={form.token} onChange={(event) => setForm({ ...form, token: event.target.value })} />
-        <TextField label="Correlation id" value={form.correlation} onChange={(event) => setForm({ ...form, correlation: event.target.value })} />
-        <TextField label="From" type="datetime-local" value={form.from} onChange={(event) => setForm({ ...form, from: event.target.value })} />
-        <TextField label="To" type="datetime-local" value={form.to} onChange={(event) => setForm({ ...form, to: event.target.value })} />
+        <TextField label="Actor id" {...bind('actor')} />
+        <TextField label="Event type" {...bind('eventType')} placeholder="TokenRevoked" />
+        <TextField label="Account id" {...bind('account')} />
+        <TextField label="Token id" {...bind('token')} />
+        <TextField label="Correlation id" {...bind('correlation')} />
+        <TextField label="From" type="datetime-local" {...bind('from')} />
+        <TextField label="To" type="datetime-local" {...bind('to')} />
         <div className="filter-buttons">
           <button type="submit" className="primary">
             Apply filters

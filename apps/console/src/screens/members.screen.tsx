@@ -10,7 +10,7 @@ import { RowMenu } from '../components/row-menu';
 import { FilterRow, Notice, Screen } from '../components/screen';
 import { SortHeader } from '../components/sort-header';
 import { PagedTable } from '../components/table';
-import { useFormAction } from '../components/use-form-action';
+import { useFields, useFormAction } from '../components/use-form-action';
 import { useAction, useLoad } from '../components/use-load';
 import { useTask } from '../components/use-task';
 import { validateBody } from '../forms/body-validation';
@@ -199,7 +199,7 @@ export function MembersScreen() {
 function AddServiceAccountDialog(props: { roles: Role[]; teams: Team[]; onClose: () => void; onCreated: (username: string, secret: string | null) => void }) {
   const { me, access } = useSession();
   const [accountType, setAccountType] = useState<'service_external' | 'service_internal'>('service_external');
-  const [form, setForm] = useState({ username: '', first_name: '', last_name: '', description: '' });
+  const { form, bind } = useFields({ username: '', first_name: '', last_name: '', description: '' });
   const [chosenRoles, setChosenRoles] = useState<string[]>([]);
   const [chosenTeams, setChosenTeams] = useState<string[]>([]);
   const [issueToken, setIssueToken] = useState(true);
@@ -267,33 +267,12 @@ function AddServiceAccountDialog(props: { roles: Role[]; teams: Team[]; onClose:
           {access.setsServiceAccountLimits() ? 'Raise the limit in the organization settings' : 'The platform admin can raise the limit'}, or delete one first.
         </div>
       )}
-      <TextField
-        label="Username"
-        value={form.username}
-        onChange={(event) => setForm({ ...form, username: event.target.value })}
-        error={errors.username}
-        hint="Its login name, such as docusign-webhooks@acme (no activation email is sent)"
-      />
+      <TextField label="Username" {...bind('username', errors)} hint="Its login name, such as docusign-webhooks@acme (no activation email is sent)" />
       <div className="field-row">
-        <TextField
-          label="First name"
-          value={form.first_name}
-          onChange={(event) => setForm({ ...form, first_name: event.target.value })}
-          error={errors.first_name}
-        />
-        <TextField
-          label="Last name"
-          value={form.last_name}
-          onChange={(event) => setForm({ ...form, last_name: event.target.value })}
-          error={errors.last_name}
-        />
+        <TextField label="First name" {...bind('first_name', errors)} />
+        <TextField label="Last name" {...bind('last_name', errors)} />
       </div>
-      <TextField
-        label="Description"
-        value={form.description}
-        onChange={(event) => setForm({ ...form, description: event.target.value })}
-        error={errors.description}
-      />
+      <TextField label="Description" {...bind('description', errors)} />
       {accountType === 'service_external' && (
         <CheckboxGroup
           legend="Roles"
@@ -319,7 +298,7 @@ function AddServiceAccountDialog(props: { roles: Role[]; teams: Team[]; onClose:
 }
 
 function EditMemberDialog({ member, onClose, onDone }: { member: Member; onClose: () => void; onDone: (message: string) => void }) {
-  const [form, setForm] = useState({
+  const { form, bind } = useFields({
     first_name: member.first_name ?? '',
     last_name: member.last_name ?? '',
     email: member.email ?? '',
@@ -338,26 +317,11 @@ function EditMemberDialog({ member, onClose, onDone }: { member: Member; onClose
   return (
     <FormDialog title={`Edit ${member.name}`} submit="Save" onSubmit={submit} onClose={onClose} busy={sending.busy} error={sending.error}>
       <div className="field-row">
-        <TextField
-          label="First name"
-          value={form.first_name}
-          onChange={(event) => setForm({ ...form, first_name: event.target.value })}
-          error={errors.first_name}
-        />
-        <TextField
-          label="Last name"
-          value={form.last_name}
-          onChange={(event) => setForm({ ...form, last_name: event.target.value })}
-          error={errors.last_name}
-        />
+        <TextField label="First name" {...bind('first_name', errors)} />
+        <TextField label="Last name" {...bind('last_name', errors)} />
       </div>
-      <TextField label="Email" type="email" value={form.email} onChange={(event) => setForm({ ...form, email: event.target.value })} error={errors.email} />
-      <TextField
-        label="Description"
-        value={form.description}
-        onChange={(event) => setForm({ ...form, description: event.target.value })}
-        error={errors.description}
-      />
+      <TextField label="Email" type="email" {...bind('email', errors)} />
+      <TextField label="Description" {...bind('description', errors)} />
     </FormDialog>
   );
 }

@@ -6,7 +6,7 @@ import { list } from '../components/format';
 import { ProblemAlert } from '../components/problem-alert';
 import { Notice, Screen } from '../components/screen';
 import { Table } from '../components/table';
-import { useFormAction } from '../components/use-form-action';
+import { useFields, useFormAction } from '../components/use-form-action';
 import { useAction, useLoad } from '../components/use-load';
 import { useTask } from '../components/use-task';
 import { validateBody } from '../forms/body-validation';
@@ -83,7 +83,7 @@ export function RolesScreen() {
 }
 
 function CreateRoleDialog({ onClose, onDone }: { onClose: () => void; onDone: (role: Role) => void }) {
-  const [form, setForm] = useState({ name: '', display_name: '', description: '', application_code: '', permissions: '' });
+  const { form, bind } = useFields({ name: '', display_name: '', description: '', application_code: '', permissions: '' });
   const [scope, setScope] = useState<'organization' | 'team'>('organization');
   const sending = useFormAction();
   const errors = sending.errors;
@@ -101,39 +101,11 @@ function CreateRoleDialog({ onClose, onDone }: { onClose: () => void; onDone: (r
   };
   return (
     <FormDialog title="Create custom role" submit="Create role" onSubmit={submit} onClose={onClose} busy={sending.busy} error={sending.error}>
-      <TextField
-        label="Name"
-        value={form.name}
-        onChange={(event) => setForm({ ...form, name: event.target.value })}
-        error={errors.name}
-        hint="Such as RECORDS_WRITER"
-      />
-      <TextField
-        label="Display name"
-        value={form.display_name}
-        onChange={(event) => setForm({ ...form, display_name: event.target.value })}
-        error={errors.display_name}
-      />
-      <TextField
-        label="Description"
-        value={form.description}
-        onChange={(event) => setForm({ ...form, description: event.target.value })}
-        error={errors.description}
-      />
-      <TextField
-        label="Application"
-        value={form.application_code}
-        onChange={(event) => setForm({ ...form, application_code: event.target.value })}
-        error={errors.application_code}
-        hint="Its application code, such as records; empty for the organization's own"
-      />
-      <TextField
-        label="Permissions"
-        value={form.permissions}
-        onChange={(event) => setForm({ ...form, permissions: event.target.value })}
-        error={errors.permissions}
-        hint="Separated by spaces or commas, such as records:read records:write"
-      />
+      <TextField label="Name" {...bind('name', errors)} hint="Such as RECORDS_WRITER" />
+      <TextField label="Display name" {...bind('display_name', errors)} />
+      <TextField label="Description" {...bind('description', errors)} />
+      <TextField label="Application" {...bind('application_code', errors)} hint="Its application code, such as records; empty for the organization's own" />
+      <TextField label="Permissions" {...bind('permissions', errors)} hint="Separated by spaces or commas, such as records:read records:write" />
       <SelectField label="Applies to" value={scope} onChange={(event) => setScope(event.target.value as typeof scope)}>
         <option value="organization">The whole organization</option>
         <option value="team">The holder's teams only</option>
