@@ -99,3 +99,24 @@ export function CheckboxGroup(props: {
     </fieldset>
   );
 }
+
+/** One choice of a few, each a radio button with its label: a token's visibility, an account's type. */
+export function RadioGroup<Value extends string>(props: {
+  legend: string;
+  name: string;
+  options: readonly { value: Value; label: ReactNode }[];
+  value: Value;
+  onChange: (value: Value) => void;
+}) {
+  return (
+    <fieldset className="field">
+      <legend>{props.legend}</legend>
+      {props.options.map((option) => (
+        <label key={option.value} className="checkbox">
+          <input type="radio" name={props.name} checked={props.value === option.value} onChange={() => props.onChange(option.value)} />
+          {option.label}
+        </label>
+      ))}
+    </fieldset>
+  );
+}

@@ -1,10 +1,10 @@
 /** @jest-environment jsdom */
 import { act, fireEvent, render, screen } from '@testing-library/react';
-import type { FormEvent } from 'react';
+import { type FormEvent, useState } from 'react';
 import { ProblemError } from '../api/warden-api';
 import type { FieldErrors } from '../forms/body-validation';
 import { ConfirmDialog, FormDialog } from './dialog';
-import { SelectField, TextField } from './field';
+import { RadioGroup, SelectField, TextField } from './field';
 import { usePaging } from './pager';
 import { PagedTable } from './table';
 import { useFields, useFormAction } from './use-form-action';
@@ -144,5 +144,35 @@ describe('a select with choices', () => {
       ['active', 'Active'],
       ['revoked', 'Revoked'],
     ]);
+  });
+});
+
+function Visibility() {
+  const [visibility, setVisibility] = useState<'private' | 'public'>('private');
+  return (
+    <>
+      <RadioGroup
+        legend="Visibility"
+        name="visibility"
+        value={visibility}
+        onChange={setVisibility}
+        options={[
+          { value: 'private', label: 'Private' },
+          { value: 'public', label: 'Public' },
+        ]}
+      />
+      <output aria-label="Chosen">{visibility}</output>
+    </>
+  );
+}
+
+describe('a radio group', () => {
+  it('names the group, checks the chosen one, and changes it', () => {
+    render(<Visibility />);
+    expect(screen.getByRole('group', { name: 'Visibility' })).toBeTruthy();
+    expect((screen.getByRole('radio', { name: 'Private' }) as HTMLInputElement).checked).toBe(true);
+    fireEvent.click(screen.getByRole('radio', { name: 'Public' }));
+    expect((screen.getByRole('radio', { name: 'Public' }) as HTMLInputElement).checked).toBe(true);
+    expect(screen.getByRole('status', { name: 'Chosen' }).textContent).toBe('public');
   });
 });

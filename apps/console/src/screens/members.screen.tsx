@@ -2,7 +2,7 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { allTeams, roleCatalogue } from '../api/directory';
 import { type Member, type Role, type Team, ProblemError, answer, warden } from '../api/warden-api';
 import { ConfirmDialog, FormDialog } from '../components/dialog';
-import { CheckboxGroup, SelectField, TextField } from '../components/field';
+import { CheckboxGroup, RadioGroup, SelectField, TextField } from '../components/field';
 import { ACCOUNT_TYPE_LABELS, list, when } from '../components/format';
 import { OnceShownSecret } from '../components/once-shown-secret';
 import { usePaging } from '../components/pager';
@@ -243,24 +243,29 @@ function AddServiceAccountDialog(props: { roles: Role[]; teams: Team[]; onClose:
       error={sending.error}
       wide
     >
-      <fieldset className="field">
-        <legend>Type</legend>
-        {(['service_external', 'service_internal'] as const).map((type) => {
+      <RadioGroup
+        legend="Type"
+        name="account-type"
+        value={accountType}
+        onChange={setAccountType}
+        options={(['service_external', 'service_internal'] as const).map((type) => {
           const counts = usage(type);
-          return (
-            <label key={type} className="checkbox">
-              <input type="radio" name="account-type" checked={accountType === type} onChange={() => setAccountType(type)} />
-              {ACCOUNT_TYPE_LABELS[type]}
-              {counts && (
-                <span className="hint">
-                  {' '}
-                  ({counts.used} of {counts.limit} used)
-                </span>
-              )}
-            </label>
-          );
+          return {
+            value: type,
+            label: (
+              <>
+                {ACCOUNT_TYPE_LABELS[type]}
+                {counts && (
+                  <span className="hint">
+                    {' '}
+                    ({counts.used} of {counts.limit} used)
+                  </span>
+                )}
+              </>
+            ),
+          };
         })}
-      </fieldset>
+      />
       {full && (
         <div role="alert" className="problem">
           This organization has used all {chosen.limit} of its {ACCOUNT_TYPE_LABELS[accountType]} accounts.{' '}

@@ -3,7 +3,7 @@ import { principalOfAccount } from '../access/console-access';
 import { roleCatalogue, serviceAccounts } from '../api/directory';
 import { type Member, type Role, type Token, type TokenAsOf, answer, warden } from '../api/warden-api';
 import { CloseButton, ConfirmDialog, Dialog, FormDialog } from '../components/dialog';
-import { type Choice, CheckboxGroup, SelectField, TextField } from '../components/field';
+import { type Choice, CheckboxGroup, RadioGroup, SelectField, TextField } from '../components/field';
 import { list, seconds, toLocalInput, when } from '../components/format';
 import { OnceShownSecret } from '../components/once-shown-secret';
 import { usePaging } from '../components/pager';
@@ -11,7 +11,7 @@ import { ProblemAlert } from '../components/problem-alert';
 import { RowMenu } from '../components/row-menu';
 import { FilterRow, Notice, Screen } from '../components/screen';
 import { PagedTable } from '../components/table';
-import { useFormAction } from '../components/use-form-action';
+import { useFields, useFormAction } from '../components/use-form-action';
 import { useAction, useLoad } from '../components/use-load';
 import { useTask } from '../components/use-task';
 import { validateBody } from '../forms/body-validation';
@@ -206,11 +206,10 @@ function IssueTokenDialog(props: {
 }) {
   const { whoami, me } = useSession();
   const [owner, setOwner] = useState(props.accounts.some((account) => account.id === props.initialOwner) ? props.initialOwner : '');
-  const [name, setName] = useState('');
+  const { form, bind } = useFields({ name: '', origins: '', expiresAt: '' });
+  const { name, origins, expiresAt } = form;
   const [visibility, setVisibility] = useState<'private' | 'public'>('private');
-  const [origins, setOrigins] = useState('');
   const [permissions, setPermissions] = useState<string[]>([]);
-  const [expiresAt, setExpiresAt] = useState('');
   const sending = useFormAction();
   const errors = sending.errors;
   const organization = useLoad(() => answer(warden.GET('/api/v1/organizations/{id}', { params: { path: { id: me.organization_id } } })), []);
@@ -252,23 +251,21 @@ function IssueTokenDialog(props: {
         none="Choose a service account"
         choices={accountChoices(props.accounts)}
       />
-      <TextField label="Token name" value={name} onChange={(event) => setName(event.target.value)} error={errors.name} />
-      <fieldset className="field">
-        <legend>Visibility</legend>
-        <label className="checkbox">
-          <input type="radio" name="visibility" checked={visibility === 'private'} onChange={() => setVisibility('private')} />
-          Private: works from anywhere (for servers)
-        </label>
-        <label className="checkbox">
-          <input type="radio" name="visibility" checked={visibility === 'public'} onChange={() => setVisibility('public')} />
-          Public: works only from the exact origins below (for web pages)
-        </label>
-      </fieldset>
+      <TextField label="Token name" {...bind('name', errors)} />
+      <RadioGroup
+        legend="Visibility"
+        name="visibility"
+        value={visibility}
+        onChange={setVisibility}
+        options={[
+          { value: 'private', label: 'Private: works from anywhere (for servers)' },
+          { value: 'public', label: 'Public: works only from the exact origins below (for web pages)' },
+        ]}
+      />
       {visibility === 'public' && (
         <TextField
           label="Allowed origins"
-          value={origins}
-          onChange={(event) => setOrigins(event.target.value)}
+          {...bind('origins')}
           error={errors.allowed_origins}
           hint="Exact origins, separated by spaces, such as https://shop.example.com (no wildcards, no paths)"
         />
@@ -283,9 +280,8 @@ function IssueTokenDialog(props: {
       <TextField
         label="Expires"
         type="datetime-local"
-        value={expiresAt}
+        {...bind('expiresAt')}
         max={latest}
-        onChange={(event) => setExpiresAt(event.target.value)}
         error={errors.expires_at}
         hint={cap === null ? 'Optional: no expiry when empty' : `At most ${seconds(cap)} from now (the organization's cap)`}
       />
