@@ -2,14 +2,13 @@ import type { WardenSchema } from '@warden/api-client';
 import { Command, Option } from 'commander';
 import { CliError } from '../cli-error';
 import { ExitCode } from '../exit-codes';
-import { CommandContext } from '../command-context';
 import { Cell, renderFields, renderTable } from '../output';
 import { PAGE_SIZE, listAll } from '../pages';
 import { readStdin } from '../prompts';
 import type { WardenApi } from '../warden-api';
 import type { ContextOf } from './login.command';
 import { printSecretNotice } from './tokens.command';
-import { printDeleted, withApi } from './with-api';
+import { answersWith, printDeleted, withApi } from './with-api';
 
 const SERVICE_ACCOUNT_TYPES = ['service_external', 'service_internal'] as const;
 
@@ -51,10 +50,6 @@ function accountFields(account: WardenSchema<'UserView'>): [string, Cell][] {
 /** What `create` prints of the new account, before its token. */
 const CREATED_FIELDS = ['id', 'username', 'type', 'organization', 'status', 'roles'];
 
-function printAccount(context: CommandContext, account: WardenSchema<'UserView'>): void {
-  context.print(() => renderFields(accountFields(account)), account);
-}
-
 export function registerAccountsCommands(program: Command, contextOf: ContextOf): void {
   const accounts = program.command('accounts').description('service accounts');
   /** A command on one account whose answer is the account as it now stands. */
@@ -67,11 +62,7 @@ export function registerAccountsCommands(program: Command, contextOf: ContextOf)
       .command(name)
       .description(description)
       .argument('<id>', 'the account id')
-      .action(
-        withApi<[string]>(contextOf, async ({ context, api }, id) =>
-          printAccount(context, await call(api, id)),
-        ),
-      );
+      .action(answersWith(contextOf, accountFields, call));
 
   accounts
     .command('create')

@@ -1,9 +1,9 @@
 import type { WardenSchema } from '@warden/api-client';
 import { Command, InvalidArgumentError } from 'commander';
-import { Cell, renderFields, renderTable } from '../output';
+import { Cell, renderTable } from '../output';
 import { PAGE_SIZE, listAll } from '../pages';
 import type { ContextOf } from './login.command';
-import { withApi } from './with-api';
+import { answersWith, withApi } from './with-api';
 
 type OrganizationView = WardenSchema<'OrganizationView'>;
 
@@ -88,12 +88,9 @@ export function registerOrganizationsCommands(program: Command, contextOf: Conte
     .description('one organization, with its settings')
     .argument('<id>', 'the organization id')
     .action(
-      withApi<[string]>(contextOf, async ({ context, api }, id) => {
-        const organization = await api.answer(
-          api.client.GET('/api/v1/organizations/{id}', { params: { path: { id } } }),
-        );
-        context.print(() => renderFields(organizationFields(organization)), organization);
-      }),
+      answersWith(contextOf, organizationFields, (api, id: string) =>
+        api.answer(api.client.GET('/api/v1/organizations/{id}', { params: { path: { id } } })),
+      ),
     );
 
   organizations
@@ -108,16 +105,13 @@ export function registerOrganizationsCommands(program: Command, contextOf: Conte
     .option('--max-token-lifetime <seconds>', 'the longest life of its tokens (default: none)', count)
     .option('--access-token-lifetime <seconds>', ACCESS_TOKEN_LIFETIME_HELP, count)
     .action(
-      withApi<[string], CreateOptions>(contextOf, async ({ context, api }, name, options) => {
+      answersWith(contextOf, organizationFields, (api, name: string, options: CreateOptions) => {
         const settings = {
           service_external_limit: options.serviceExternalLimit,
           max_token_lifetime_seconds: options.maxTokenLifetime,
           access_token_lifetime_seconds: options.accessTokenLifetime,
         };
-        const organization = await api.answer(
-          api.client.POST('/api/v1/organizations', { body: { name, settings } }),
-        );
-        context.print(() => renderFields(organizationFields(organization)), organization);
+        return api.answer(api.client.POST('/api/v1/organizations', { body: { name, settings } }));
       }),
     );
 
@@ -127,12 +121,11 @@ export function registerOrganizationsCommands(program: Command, contextOf: Conte
     .argument('<id>', 'the organization id')
     .option('--access-token-lifetime <seconds>', ACCESS_TOKEN_LIFETIME_HELP, count)
     .action(
-      withApi<[string], UpdateOptions>(contextOf, async ({ context, api }, id, options) => {
+      answersWith(contextOf, organizationFields, (api, id: string, options: UpdateOptions) => {
         const settings = { access_token_lifetime_seconds: options.accessTokenLifetime };
-        const organization = await api.answer(
+        return api.answer(
           api.client.PATCH('/api/v1/organizations/{id}', { params: { path: { id } }, body: { settings } }),
         );
-        context.print(() => renderFields(organizationFields(organization)), organization);
       }),
     );
 }

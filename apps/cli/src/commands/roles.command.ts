@@ -1,9 +1,13 @@
+import type { WardenSchema } from '@warden/api-client';
 import { Command, Option } from 'commander';
-import { renderFields, renderTable } from '../output';
+import { type Cell, renderTable } from '../output';
 import type { ContextOf } from './login.command';
-import { withApi } from './with-api';
+import { answersWith, withApi } from './with-api';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** A role as the API answers it, every field of it. */
+const roleFields = (role: WardenSchema<'RoleView'>): [string, Cell][] => Object.entries(role);
 
 interface CreateOptions {
   displayName: string;
@@ -58,8 +62,8 @@ export function registerRolesCommands(program: Command, contextOf: ContextOf): v
     .addOption(new Option('--scope <scope>', 'where its permissions apply').choices(['organization', 'team']))
     .option('--organization <id>', 'another organization (the platform admin only)')
     .action(
-      withApi<[string], CreateOptions>(contextOf, async ({ context, api }, name, options) => {
-        const role = await api.answer(
+      answersWith(contextOf, roleFields, (api, name: string, options: CreateOptions) =>
+        api.answer(
           api.client.POST('/api/v1/roles', {
             body: {
               name,
@@ -70,9 +74,8 @@ export function registerRolesCommands(program: Command, contextOf: ContextOf): v
               account_id: options.organization,
             },
           }),
-        );
-        context.print(() => renderFields(Object.entries(role)), role);
-      }),
+        ),
+      ),
     );
 
   roles
@@ -80,11 +83,8 @@ export function registerRolesCommands(program: Command, contextOf: ContextOf): v
     .description('archive a custom role: no longer granted; those who hold it keep it')
     .argument('<name>', 'the role name')
     .action(
-      withApi<[string]>(contextOf, async ({ context, api }, name) => {
-        const role = await api.answer(
-          api.client.POST('/api/v1/roles/{name}/archive', { params: { path: { name } } }),
-        );
-        context.print(() => renderFields(Object.entries(role)), role);
-      }),
+      answersWith(contextOf, roleFields, (api, name: string) =>
+        api.answer(api.client.POST('/api/v1/roles/{name}/archive', { params: { path: { name } } })),
+      ),
     );
 }

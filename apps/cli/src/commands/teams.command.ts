@@ -1,34 +1,23 @@
 import type { WardenSchema } from '@warden/api-client';
 import { Command } from 'commander';
-import { renderFields, renderTable } from '../output';
+import { type Cell, renderTable } from '../output';
 import { PAGE_SIZE, listAll } from '../pages';
-import type { WardenApi } from '../warden-api';
 import type { ContextOf } from './login.command';
-import { printDeleted, withApi } from './with-api';
+import { answersWith, printDeleted, withApi } from './with-api';
 
 type TeamView = WardenSchema<'TeamView'>;
 
-function printTeam(context: ReturnType<ContextOf>, team: TeamView): void {
-  context.print(
-    () =>
-      renderFields([
-        ['id', team.id],
-        ['name', team.name],
-        ['members', team.members],
-        ['created', team.created_at],
-      ]),
-    team,
-  );
+function teamFields(team: TeamView): [string, Cell][] {
+  return [
+    ['id', team.id],
+    ['name', team.name],
+    ['members', team.members],
+    ['created', team.created_at],
+  ];
 }
 
 export function registerTeamsCommands(program: Command, contextOf: ContextOf): void {
   const teams = program.command('teams').description("your organization's teams");
-  /** A command whose answer is the team as it now stands. */
-  const answersTeam = <Args extends string[]>(call: (api: WardenApi, ...args: Args) => Promise<TeamView>) =>
-    withApi<Args>(contextOf, async ({ context, api }, ...received) =>
-      printTeam(context, await call(api, ...(received.slice(0, -1) as Args))),
-    );
-
   teams
     .command('list')
     .description('every team, with its member count')
@@ -53,7 +42,7 @@ export function registerTeamsCommands(program: Command, contextOf: ContextOf): v
     .description('one team, with its members')
     .argument('<id>', 'the team id')
     .action(
-      answersTeam((api, id: string) =>
+      answersWith(contextOf, teamFields, (api, id: string) =>
         api.answer(api.client.GET('/api/v1/teams/{id}', { params: { path: { id } } })),
       ),
     );
@@ -63,7 +52,9 @@ export function registerTeamsCommands(program: Command, contextOf: ContextOf): v
     .description('create a team')
     .argument('<name>', 'its name, unique in the organization')
     .action(
-      answersTeam((api, name: string) => api.answer(api.client.POST('/api/v1/teams', { body: { name } }))),
+      answersWith(contextOf, teamFields, (api, name: string) =>
+        api.answer(api.client.POST('/api/v1/teams', { body: { name } })),
+      ),
     );
 
   teams
@@ -72,7 +63,7 @@ export function registerTeamsCommands(program: Command, contextOf: ContextOf): v
     .argument('<id>', 'the team id')
     .argument('<name>', 'its new name')
     .action(
-      answersTeam((api, id: string, name: string) =>
+      answersWith(contextOf, teamFields, (api, id: string, name: string) =>
         api.answer(api.client.PATCH('/api/v1/teams/{id}', { params: { path: { id } }, body: { name } })),
       ),
     );
@@ -83,7 +74,7 @@ export function registerTeamsCommands(program: Command, contextOf: ContextOf): v
     .argument('<id>', 'the team id')
     .argument('<user-id>', 'the member')
     .action(
-      answersTeam((api, id: string, userId: string) =>
+      answersWith(contextOf, teamFields, (api, id: string, userId: string) =>
         api.answer(
           api.client.POST('/api/v1/teams/{id}/members', {
             params: { path: { id } },
@@ -99,7 +90,7 @@ export function registerTeamsCommands(program: Command, contextOf: ContextOf): v
     .argument('<id>', 'the team id')
     .argument('<user-id>', 'the member')
     .action(
-      answersTeam((api, id: string, userId: string) =>
+      answersWith(contextOf, teamFields, (api, id: string, userId: string) =>
         api.answer(
           api.client.DELETE('/api/v1/teams/{id}/members/{userId}', { params: { path: { id, userId } } }),
         ),

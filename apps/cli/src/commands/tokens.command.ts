@@ -11,7 +11,7 @@ type TokenView = WardenSchema<'TokenView'>;
 type IssuedTokenView = WardenSchema<'IssuedTokenView'>;
 type TokenStatus = TokenView['status'];
 import type { ContextOf } from './login.command';
-import { withApi } from './with-api';
+import { answersWith, withApi } from './with-api';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -148,10 +148,9 @@ export function registerTokensCommands(program: Command, contextOf: ContextOf): 
     .description('one token (never its secret)')
     .argument('<id>', 'the token id')
     .action(
-      withApi<[string]>(contextOf, async ({ context, api }, id) => {
-        const token = await api.answer(api.client.GET('/api/v1/tokens/{id}', { params: { path: { id } } }));
-        context.print(() => renderFields(tokenFields(token)), token);
-      }),
+      answersWith(contextOf, tokenFields, (api, id: string) =>
+        api.answer(api.client.GET('/api/v1/tokens/{id}', { params: { path: { id } } })),
+      ),
     );
 
   tokens
@@ -179,15 +178,14 @@ export function registerTokensCommands(program: Command, contextOf: ContextOf): 
     .argument('<id>', 'the token id')
     .requiredOption('--to <account-id>', 'the service account that will own it')
     .action(
-      withApi<[string], { to: string }>(contextOf, async ({ context, api }, id, options) => {
-        const token = await api.answer(
+      answersWith(contextOf, tokenFields, (api, id: string, options: { to: string }) =>
+        api.answer(
           api.client.POST('/api/v1/tokens/{id}/reassign', {
             params: { path: { id } },
             body: { user_id: options.to },
           }),
-        );
-        context.print(() => renderFields(tokenFields(token)), token);
-      }),
+        ),
+      ),
     );
 
   tokens
@@ -195,12 +193,9 @@ export function registerTokensCommands(program: Command, contextOf: ContextOf): 
     .description('revoke a token: every secret of it stops working when this returns')
     .argument('<id>', 'the token id')
     .action(
-      withApi<[string]>(contextOf, async ({ context, api }, id) => {
-        const token = await api.answer(
-          api.client.POST('/api/v1/tokens/{id}/revoke', { params: { path: { id } } }),
-        );
-        context.print(() => renderFields(tokenFields(token)), token);
-      }),
+      answersWith(contextOf, tokenFields, (api, id: string) =>
+        api.answer(api.client.POST('/api/v1/tokens/{id}/revoke', { params: { path: { id } } })),
+      ),
     );
 
   tokens

@@ -3,7 +3,7 @@ import { CliError } from '../cli-error';
 import { CommandContext } from '../command-context';
 import { ExitCode } from '../exit-codes';
 import { WardenApi } from '../warden-api';
-import { printDeleted, withApi } from './with-api';
+import { answersWith, printDeleted, withApi } from './with-api';
 
 function contextWith(
   api: () => Promise<WardenApi>,
@@ -61,5 +61,32 @@ describe('the answer to a deletion', () => {
     const { context, stdout } = contextWith(async () => new WardenApi('http://warden.test'), true);
     printDeleted(context, 'account', 'user-1');
     expect(JSON.parse(stdout.join(''))).toEqual({ deleted: true, id: 'user-1' });
+  });
+});
+
+describe('a command whose answer is one thing', () => {
+  const team = { id: 'team-1', name: 'Platform' };
+  const teamFields = (value: typeof team): [string, string][] => [
+    ['id', value.id],
+    ['name', value.name],
+  ];
+
+  it('prints its fields for people, from what the call answered with the arguments and options', async () => {
+    const client = new WardenApi('http://warden.test', 'wdn_key');
+    const { context, stdout } = contextWith(async () => client);
+    const call = jest.fn(async (_api: WardenApi, id: string, name: string) => ({ id, name }));
+    await answersWith(() => context, teamFields, call)('team-1', 'Platform', {}, new Command('rename'));
+    expect(call).toHaveBeenCalledWith(client, 'team-1', 'Platform', {});
+    expect(stdout.join('')).toBe('id:   team-1\nname: Platform\n');
+  });
+
+  it('prints the thing itself with --json', async () => {
+    const { context, stdout } = contextWith(async () => new WardenApi('http://warden.test'), true);
+    await answersWith(
+      () => context,
+      teamFields,
+      async () => team,
+    )({}, new Command('show'));
+    expect(JSON.parse(stdout.join(''))).toEqual(team);
   });
 });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../command-context';
+import { type Cell, renderFields } from '../output';
 import type { WardenApi } from '../warden-api';
 import type { ContextOf } from './login.command';
 
@@ -28,4 +29,20 @@ export function withApi<Args extends string[] = [], Options = unknown>(
 /** The answer to a deletion: a line for people, `{ deleted: true, id }` with --json. */
 export function printDeleted(context: CommandContext, what: string, id: string): void {
   context.print(() => `deleted ${what} ${id}\n`, { deleted: true, id });
+}
+
+/**
+ * A command whose answer is one thing as the API now has it (an account, a team, a token):
+ * printed as its `fields`, or the thing itself with --json. `call` gets the client, then the
+ * command's arguments and options.
+ */
+export function answersWith<Value, Received extends unknown[]>(
+  contextOf: ContextOf,
+  fields: (value: Value) => [string, Cell][],
+  call: (api: WardenApi, ...argumentsAndOptions: Received) => Promise<Value>,
+): (...received: unknown[]) => Promise<void> {
+  return withApi(contextOf, async ({ context, api }, ...received: unknown[]) => {
+    const value = await call(api, ...(received as Received));
+    context.print(() => renderFields(fields(value)), value);
+  });
 }
