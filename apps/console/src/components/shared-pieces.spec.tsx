@@ -147,32 +147,32 @@ describe('a select with choices', () => {
   });
 });
 
-function Visibility() {
-  const [visibility, setVisibility] = useState<'private' | 'public'>('private');
+function Delivery() {
+  const [delivery, setDelivery] = useState<'email' | 'post'>('email');
   return (
     <>
       <RadioGroup
-        legend="Visibility"
-        name="visibility"
-        value={visibility}
-        onChange={setVisibility}
+        legend="Delivery"
+        name="delivery"
+        value={delivery}
+        onChange={setDelivery}
         options={[
-          { value: 'private', label: 'Private' },
-          { value: 'public', label: 'Public' },
+          { value: 'email', label: 'By email' },
+          { value: 'post', label: 'By post' },
         ]}
       />
-      <output aria-label="Chosen">{visibility}</output>
+      <output aria-label="Chosen">{delivery}</output>
     </>
   );
 }
 
 describe('a radio group', () => {
   it('names the group, checks the chosen one, and changes it', () => {
-    render(<Visibility />);
-    expect(screen.getByRole('group', { name: 'Visibility' })).toBeTruthy();
-    expect((screen.getByRole('radio', { name: 'Private' }) as HTMLInputElement).checked).toBe(true);
-    fireEvent.click(screen.getByRole('radio', { name: 'Public' }));
-    expect((screen.getByRole('radio', { name: 'Public' }) as HTMLInputElement).checked).toBe(true);
-    expect(screen.getByRole('status', { name: 'Chosen' }).textContent).toBe('public');
+    render(<Delivery />);
+    expect(screen.getByRole('group', { name: 'Delivery' })).toBeTruthy();
+    expect((screen.getByRole('radio', { name: 'By email' }) as HTMLInputElement).checked).toBe(true);
+    fireEvent.click(screen.getByRole('radio', { name: 'By post' }));
+    expect((screen.getByRole('radio', { name: 'By post' }) as HTMLInputElement).checked).toBe(true);
+    expect(screen.getByRole('status', { name: 'Chosen' }).textContent).toBe('post');
   });
 });
