@@ -1,6 +1,6 @@
 import { type ReactNode, useState } from 'react';
 import type { Screen } from './access/console-access';
-import { Dialog } from './components/dialog';
+import { CloseButton, Dialog } from './components/dialog';
 import { ACCOUNT_TYPE_LABELS, list, when } from './components/format';
 import { Link, useLocation } from './router';
 import { AuditScreen } from './screens/audit.screen';
@@ -84,11 +84,7 @@ function Shell() {
             <dt>Session ends</dt>
             <dd>{when(session.whoami.credential.expires_at)}</dd>
           </dl>
-          <div className="actions">
-            <button type="button" onClick={() => setShowWhoAmI(false)}>
-              Close
-            </button>
-          </div>
+          <CloseButton onClose={() => setShowWhoAmI(false)} />
         </Dialog>
       )}
     </div>

@@ -2,12 +2,13 @@ import type { WardenSchema } from '@warden/api-client';
 import { Command, Option } from 'commander';
 import { CliError } from '../cli-error';
 import { ExitCode } from '../exit-codes';
-import { CommandContext } from '../command-context';
 import { Cell, renderFields, renderTable } from '../output';
 import { PAGE_SIZE, listAll } from '../pages';
 import { readStdin } from '../prompts';
+import type { WardenApi } from '../warden-api';
 import type { ContextOf } from './login.command';
 import { printSecretNotice } from './tokens.command';
+import { answersWith, printDeleted, withApi } from './with-api';
 
 const SERVICE_ACCOUNT_TYPES = ['service_external', 'service_internal'] as const;
 
@@ -46,12 +47,22 @@ function accountFields(account: WardenSchema<'UserView'>): [string, Cell][] {
   ];
 }
 
-function printAccount(context: CommandContext, account: WardenSchema<'UserView'>): void {
-  context.print(() => renderFields(accountFields(account)), account);
-}
+/** What `create` prints of the new account, before its token. */
+const CREATED_FIELDS = ['id', 'username', 'type', 'organization', 'status', 'roles'];
 
 export function registerAccountsCommands(program: Command, contextOf: ContextOf): void {
   const accounts = program.command('accounts').description('service accounts');
+  /** A command on one account whose answer is the account as it now stands. */
+  const answersAccount = (
+    name: string,
+    description: string,
+    call: (api: WardenApi, id: string) => Promise<WardenSchema<'UserView'>>,
+  ) =>
+    accounts
+      .command(name)
+      .description(description)
+      .argument('<id>', 'the account id')
+      .action(answersWith(contextOf, accountFields, call));
 
   accounts
     .command('create')
@@ -95,12 +106,7 @@ export function registerAccountsCommands(program: Command, contextOf: ContextOf)
       context.print(
         () =>
           renderFields([
-            ['id', created.id],
-            ['username', created.username],
-            ['type', created.account_type],
-            ['organization', created.organization_id],
-            ['status', created.status],
-            ['roles', created.roles],
+            ...accountFields(created).filter(([label]) => CREATED_FIELDS.includes(label)),
             ...(created.api_token
               ? ([
                   ['token id', created.api_token.id],
@@ -127,145 +133,147 @@ export function registerAccountsCommands(program: Command, contextOf: ContextOf)
     .addOption(
       new Option('--status <status>', 'only active or deactivated ones').choices(['active', 'deactivated']),
     )
-    .action(async (options: ListOptions, command: Command) => {
-      const context = contextOf(command);
-      const api = await context.api();
-      const users = await listAll((page) =>
-        api.answer(
-          api.client.GET('/api/v1/users', {
-            params: {
-              query: {
-                account_type: options.type,
-                status: options.status,
-                sort: 'created',
-                page,
-                page_size: PAGE_SIZE,
+    .action(
+      withApi<[], ListOptions>(contextOf, async ({ context, api }, options) => {
+        const users = await listAll((page) =>
+          api.answer(
+            api.client.GET('/api/v1/users', {
+              params: {
+                query: {
+                  account_type: options.type,
+                  status: options.status,
+                  sort: 'created',
+                  page,
+                  page_size: PAGE_SIZE,
+                },
               },
-            },
-          }),
-        ),
-      );
-      const serviceAccounts = users.filter((user) => user.account_type !== 'user');
-      context.print(
-        () =>
-          renderTable(
-            ['ID', 'USERNAME', 'TYPE', 'STATUS', 'ROLES', 'LAST ACTIVE', 'CREATED'],
-            serviceAccounts.map((a) => [
-              a.id,
-              a.username,
-              a.account_type,
-              a.status,
-              a.roles,
-              a.last_active_at,
-              a.created_at,
-            ]),
+            }),
           ),
-        serviceAccounts,
-      );
-    });
+        );
+        const serviceAccounts = users.filter((user) => user.account_type !== 'user');
+        context.print(
+          () =>
+            renderTable(
+              ['ID', 'USERNAME', 'TYPE', 'STATUS', 'ROLES', 'LAST ACTIVE', 'CREATED'],
+              serviceAccounts.map((a) => [
+                a.id,
+                a.username,
+                a.account_type,
+                a.status,
+                a.roles,
+                a.last_active_at,
+                a.created_at,
+              ]),
+            ),
+          serviceAccounts,
+        );
+      }),
+    );
 
-  accounts
-    .command('show')
-    .description('one account: its type, status, roles, teams and last activity')
-    .argument('<id>', 'the account id')
-    .action(async (id: string, _options: unknown, command: Command) => {
-      const context = contextOf(command);
-      const api = await context.api();
-      printAccount(
-        context,
-        await api.answer(api.client.GET('/api/v1/users/{id}', { params: { path: { id } } })),
-      );
-    });
-
-  accounts
-    .command('deactivate')
-    .description('deactivate an account: its tokens stop at once, until it is reactivated')
-    .argument('<id>', 'the account id')
-    .action(async (id: string, _options: unknown, command: Command) => {
-      const context = contextOf(command);
-      const api = await context.api();
-      printAccount(
-        context,
-        await api.answer(api.client.POST('/api/v1/users/{id}/deactivate', { params: { path: { id } } })),
-      );
-    });
-
-  accounts
-    .command('reactivate')
-    .description('reactivate an account: its tokens work again, unless revoked or expired meanwhile')
-    .argument('<id>', 'the account id')
-    .action(async (id: string, _options: unknown, command: Command) => {
-      const context = contextOf(command);
-      const api = await context.api();
-      printAccount(
-        context,
-        await api.answer(api.client.POST('/api/v1/users/{id}/reactivate', { params: { path: { id } } })),
-      );
-    });
+  answersAccount('show', 'one account: its type, status, roles, teams and last activity', (api, id) =>
+    api.answer(api.client.GET('/api/v1/users/{id}', { params: { path: { id } } })),
+  );
+  answersAccount(
+    'deactivate',
+    'deactivate an account: its tokens stop at once, until it is reactivated',
+    (api, id) => api.answer(api.client.POST('/api/v1/users/{id}/deactivate', { params: { path: { id } } })),
+  );
+  answersAccount(
+    'reactivate',
+    'reactivate an account: its tokens work again, unless revoked or expired meanwhile',
+    (api, id) => api.answer(api.client.POST('/api/v1/users/{id}/reactivate', { params: { path: { id } } })),
+  );
 
   accounts
     .command('delete')
     .description('delete an account (one that still owns tokens cannot be: revoke or reassign them first)')
     .argument('<id>', 'the account id')
-    .action(async (id: string, _options: unknown, command: Command) => {
-      const context = contextOf(command);
-      const api = await context.api();
-      await api.answer(api.client.DELETE('/api/v1/users/{id}', { params: { path: { id } } }));
-      context.print(() => `deleted account ${id}\n`, { deleted: true, id });
-    });
+    .action(
+      withApi<[string]>(contextOf, async ({ context, api }, id) => {
+        await api.answer(api.client.DELETE('/api/v1/users/{id}', { params: { path: { id } } }));
+        printDeleted(context, 'account', id);
+      }),
+    );
 
   accounts
     .command('oauth')
-    .description('a service account as an OAuth client: its client_id, client secrets, keys and federation rules')
+    .description(
+      'a service account as an OAuth client: its client_id, client secrets, keys and federation rules',
+    )
     .argument('<id>', 'the account id (its client_id)')
-    .action(async (id: string, _options: unknown, command: Command) => {
-      const context = contextOf(command);
-      const api = await context.api();
-      const client = await api.answer(api.client.GET('/api/v1/users/{id}/oauth-client', { params: { path: { id } } }));
-      context.print(
-        () =>
-          [
-            renderFields([
-              ['client_id', client.client_id],
-              ['organization', client.organization_id],
-            ]),
-            '',
-            'client secrets',
-            renderTable(
-              ['ID', 'SECRET', 'STATUS', 'VALID UNTIL', 'CREATED'],
-              client.client_secrets.map((secret) => [secret.id, `${secret.prefix}…${secret.last_four}`, secret.status, secret.valid_until, secret.created_at]),
-            ),
-            '',
-            'keys',
-            renderTable(['ID', 'ALGORITHM', 'STATUS', 'EXPIRES', 'REGISTERED'], client.keys.map((key) => [key.id, key.algorithm, key.status, key.expires_at, key.registered_at])),
-            '',
-            'federation rules',
-            renderTable(
-              ['ID', 'ISSUER', 'AUDIENCES', 'CLAIMS', 'CREATED'],
-              client.federation_rules.map((rule) => [rule.id, rule.issuer, rule.audiences, Object.entries(rule.claims).map(([name, value]) => `${name}=${value}`), rule.created_at]),
-            ),
-          ].join('\n'),
-        client,
-      );
-    });
+    .action(
+      withApi<[string]>(contextOf, async ({ context, api }, id) => {
+        const client = await api.answer(
+          api.client.GET('/api/v1/users/{id}/oauth-client', { params: { path: { id } } }),
+        );
+        context.print(
+          () =>
+            [
+              renderFields([
+                ['client_id', client.client_id],
+                ['organization', client.organization_id],
+              ]),
+              '',
+              'client secrets',
+              renderTable(
+                ['ID', 'SECRET', 'STATUS', 'VALID UNTIL', 'CREATED'],
+                client.client_secrets.map((secret) => [
+                  secret.id,
+                  `${secret.prefix}…${secret.last_four}`,
+                  secret.status,
+                  secret.valid_until,
+                  secret.created_at,
+                ]),
+              ),
+              '',
+              'keys',
+              renderTable(
+                ['ID', 'ALGORITHM', 'STATUS', 'EXPIRES', 'REGISTERED'],
+                client.keys.map((key) => [
+                  key.id,
+                  key.algorithm,
+                  key.status,
+                  key.expires_at,
+                  key.registered_at,
+                ]),
+              ),
+              '',
+              'federation rules',
+              renderTable(
+                ['ID', 'ISSUER', 'AUDIENCES', 'CLAIMS', 'CREATED'],
+                client.federation_rules.map((rule) => [
+                  rule.id,
+                  rule.issuer,
+                  rule.audiences,
+                  Object.entries(rule.claims).map(([name, value]) => `${name}=${value}`),
+                  rule.created_at,
+                ]),
+              ),
+            ].join('\n'),
+          client,
+        );
+      }),
+    );
 
   accounts
     .command('add-client-secret')
     .description('a new client secret for the account, printed once')
     .argument('<id>', 'the account id (its client_id)')
-    .action(async (id: string, _options: unknown, command: Command) => {
-      const context = contextOf(command);
-      const api = await context.api();
-      const secret = await api.answer(api.client.POST('/api/v1/users/{id}/client-secrets', { params: { path: { id } } }));
-      context.print(
-        () =>
-          renderFields([
-            ['client_id', secret.client_id],
-            ['secret id', secret.id],
-            ['client_secret', secret.client_secret],
-          ]),
-        secret,
-      );
-      context.notice('The client secret is shown this once: store it now. Warden keeps only its hash.');
-    });
+    .action(
+      withApi<[string]>(contextOf, async ({ context, api }, id) => {
+        const secret = await api.answer(
+          api.client.POST('/api/v1/users/{id}/client-secrets', { params: { path: { id } } }),
+        );
+        context.print(
+          () =>
+            renderFields([
+              ['client_id', secret.client_id],
+              ['secret id', secret.id],
+              ['client_secret', secret.client_secret],
+            ]),
+          secret,
+        );
+        context.notice('The client secret is shown this once: store it now. Warden keeps only its hash.');
+      }),
+    );
 }

@@ -1,8 +1,9 @@
 import type { WardenSchema } from '@warden/api-client';
 import { Command, InvalidArgumentError } from 'commander';
-import { Cell, renderFields, renderTable } from '../output';
+import { Cell, renderTable } from '../output';
 import { PAGE_SIZE, listAll } from '../pages';
 import type { ContextOf } from './login.command';
+import { answersWith, withApi } from './with-api';
 
 type OrganizationView = WardenSchema<'OrganizationView'>;
 
@@ -57,43 +58,40 @@ export function registerOrganizationsCommands(program: Command, contextOf: Conte
   organizations
     .command('list')
     .description('the organizations you can see')
-    .action(async (_options: unknown, command: Command) => {
-      const context = contextOf(command);
-      const api = await context.api();
-      const listed = await listAll((page) =>
-        api.answer(
-          api.client.GET('/api/v1/organizations', { params: { query: { page, page_size: PAGE_SIZE } } }),
-        ),
-      );
-      context.print(
-        () =>
-          renderTable(
-            ['ID', 'NAME', 'ROOT', 'INTERNAL', 'EXTERNAL', 'CREATED'],
-            listed.map((o) => [
-              o.id,
-              o.name,
-              o.root,
-              o.service_accounts.service_internal,
-              o.service_accounts.service_external,
-              o.created_at,
-            ]),
+    .action(
+      withApi(contextOf, async ({ context, api }) => {
+        const listed = await listAll((page) =>
+          api.answer(
+            api.client.GET('/api/v1/organizations', { params: { query: { page, page_size: PAGE_SIZE } } }),
           ),
-        listed,
-      );
-    });
+        );
+        context.print(
+          () =>
+            renderTable(
+              ['ID', 'NAME', 'ROOT', 'INTERNAL', 'EXTERNAL', 'CREATED'],
+              listed.map((o) => [
+                o.id,
+                o.name,
+                o.root,
+                o.service_accounts.service_internal,
+                o.service_accounts.service_external,
+                o.created_at,
+              ]),
+            ),
+          listed,
+        );
+      }),
+    );
 
   organizations
     .command('show')
     .description('one organization, with its settings')
     .argument('<id>', 'the organization id')
-    .action(async (id: string, _options: unknown, command: Command) => {
-      const context = contextOf(command);
-      const api = await context.api();
-      const organization = await api.answer(
-        api.client.GET('/api/v1/organizations/{id}', { params: { path: { id } } }),
-      );
-      context.print(() => renderFields(organizationFields(organization)), organization);
-    });
+    .action(
+      answersWith(contextOf, organizationFields, (api, id: string) =>
+        api.answer(api.client.GET('/api/v1/organizations/{id}', { params: { path: { id } } })),
+      ),
+    );
 
   organizations
     .command('create')
@@ -106,32 +104,28 @@ export function registerOrganizationsCommands(program: Command, contextOf: Conte
     )
     .option('--max-token-lifetime <seconds>', 'the longest life of its tokens (default: none)', count)
     .option('--access-token-lifetime <seconds>', ACCESS_TOKEN_LIFETIME_HELP, count)
-    .action(async (name: string, options: CreateOptions, command: Command) => {
-      const context = contextOf(command);
-      const api = await context.api();
-      const settings = {
-        service_external_limit: options.serviceExternalLimit,
-        max_token_lifetime_seconds: options.maxTokenLifetime,
-        access_token_lifetime_seconds: options.accessTokenLifetime,
-      };
-      const organization = await api.answer(
-        api.client.POST('/api/v1/organizations', { body: { name, settings } }),
-      );
-      context.print(() => renderFields(organizationFields(organization)), organization);
-    });
+    .action(
+      answersWith(contextOf, organizationFields, (api, name: string, options: CreateOptions) => {
+        const settings = {
+          service_external_limit: options.serviceExternalLimit,
+          max_token_lifetime_seconds: options.maxTokenLifetime,
+          access_token_lifetime_seconds: options.accessTokenLifetime,
+        };
+        return api.answer(api.client.POST('/api/v1/organizations', { body: { name, settings } }));
+      }),
+    );
 
   organizations
     .command('update')
     .description("change an organization's settings (its admin); tokens already out keep their expiry")
     .argument('<id>', 'the organization id')
     .option('--access-token-lifetime <seconds>', ACCESS_TOKEN_LIFETIME_HELP, count)
-    .action(async (id: string, options: UpdateOptions, command: Command) => {
-      const context = contextOf(command);
-      const api = await context.api();
-      const settings = { access_token_lifetime_seconds: options.accessTokenLifetime };
-      const organization = await api.answer(
-        api.client.PATCH('/api/v1/organizations/{id}', { params: { path: { id } }, body: { settings } }),
-      );
-      context.print(() => renderFields(organizationFields(organization)), organization);
-    });
+    .action(
+      answersWith(contextOf, organizationFields, (api, id: string, options: UpdateOptions) => {
+        const settings = { access_token_lifetime_seconds: options.accessTokenLifetime };
+        return api.answer(
+          api.client.PATCH('/api/v1/organizations/{id}', { params: { path: { id } }, body: { settings } }),
+        );
+      }),
+    );
 }

@@ -1,8 +1,13 @@
+import type { WardenSchema } from '@warden/api-client';
 import { Command, Option } from 'commander';
-import { renderFields, renderTable } from '../output';
+import { type Cell, renderTable } from '../output';
 import type { ContextOf } from './login.command';
+import { answersWith, withApi } from './with-api';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** A role as the API answers it, every field of it. */
+const roleFields = (role: WardenSchema<'RoleView'>): [string, Cell][] => Object.entries(role);
 
 interface CreateOptions {
   displayName: string;
@@ -21,31 +26,31 @@ export function registerRolesCommands(program: Command, contextOf: ContextOf): v
     .command('list')
     .description('every role, with its permissions')
     .option('--organization <id>', 'another organization (the platform admin only)')
-    .action(async (options: { organization?: string }, command: Command) => {
-      const context = contextOf(command);
-      const api = await context.api();
-      const catalogue = await api.answer(
-        api.client.GET('/api/v1/roles', { params: { query: { account_id: options.organization } } }),
-      );
-      const listed = Object.entries(catalogue).flatMap(([application, inIt]) =>
-        inIt.map((role) => ({ application, ...role })),
-      );
-      context.print(
-        () =>
-          renderTable(
-            ['NAME', 'TYPE', 'STATUS', 'SCOPE', 'APPLICATION', 'PERMISSIONS'],
-            listed.map((role) => [
-              role.name,
-              role.type,
-              role.status,
-              role.access_scope,
-              role.application,
-              role.permissions,
-            ]),
-          ),
-        catalogue,
-      );
-    });
+    .action(
+      withApi<[], { organization?: string }>(contextOf, async ({ context, api }, options) => {
+        const catalogue = await api.answer(
+          api.client.GET('/api/v1/roles', { params: { query: { account_id: options.organization } } }),
+        );
+        const listed = Object.entries(catalogue).flatMap(([application, inIt]) =>
+          inIt.map((role) => ({ application, ...role })),
+        );
+        context.print(
+          () =>
+            renderTable(
+              ['NAME', 'TYPE', 'STATUS', 'SCOPE', 'APPLICATION', 'PERMISSIONS'],
+              listed.map((role) => [
+                role.name,
+                role.type,
+                role.status,
+                role.access_scope,
+                role.application,
+                role.permissions,
+              ]),
+            ),
+          catalogue,
+        );
+      }),
+    );
 
   roles
     .command('create')
@@ -56,34 +61,30 @@ export function registerRolesCommands(program: Command, contextOf: ContextOf): v
     .option('--description <text>')
     .addOption(new Option('--scope <scope>', 'where its permissions apply').choices(['organization', 'team']))
     .option('--organization <id>', 'another organization (the platform admin only)')
-    .action(async (name: string, options: CreateOptions, command: Command) => {
-      const context = contextOf(command);
-      const api = await context.api();
-      const role = await api.answer(
-        api.client.POST('/api/v1/roles', {
-          body: {
-            name,
-            display_name: options.displayName,
-            permissions: options.permission,
-            description: options.description,
-            access_scope: options.scope,
-            account_id: options.organization,
-          },
-        }),
-      );
-      context.print(() => renderFields(Object.entries(role)), role);
-    });
+    .action(
+      answersWith(contextOf, roleFields, (api, name: string, options: CreateOptions) =>
+        api.answer(
+          api.client.POST('/api/v1/roles', {
+            body: {
+              name,
+              display_name: options.displayName,
+              permissions: options.permission,
+              description: options.description,
+              access_scope: options.scope,
+              account_id: options.organization,
+            },
+          }),
+        ),
+      ),
+    );
 
   roles
     .command('archive')
     .description('archive a custom role: no longer granted; those who hold it keep it')
     .argument('<name>', 'the role name')
-    .action(async (name: string, _options: unknown, command: Command) => {
-      const context = contextOf(command);
-      const api = await context.api();
-      const role = await api.answer(
-        api.client.POST('/api/v1/roles/{name}/archive', { params: { path: { name } } }),
-      );
-      context.print(() => renderFields(Object.entries(role)), role);
-    });
+    .action(
+      answersWith(contextOf, roleFields, (api, name: string) =>
+        api.answer(api.client.POST('/api/v1/roles/{name}/archive', { params: { path: { name } } })),
+      ),
+    );
 }

@@ -11,6 +11,7 @@ type TokenView = WardenSchema<'TokenView'>;
 type IssuedTokenView = WardenSchema<'IssuedTokenView'>;
 type TokenStatus = TokenView['status'];
 import type { ContextOf } from './login.command';
+import { answersWith, withApi } from './with-api';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -84,23 +85,23 @@ export function registerTokensCommands(program: Command, contextOf: ContextOf): 
       collect,
       [],
     )
-    .action(async (options: IssueOptions, command: Command) => {
-      const context = contextOf(command);
-      const api = await context.api();
-      const issued = await api.answer(
-        api.client.POST('/api/v1/tokens', {
-          body: {
-            user_id: options.account,
-            name: options.name,
-            visibility: options.visibility,
-            allowed_origins: options.origin.length > 0 ? options.origin : undefined,
-            expires_at: options.expiresAt,
-            permissions: options.permission.length > 0 ? options.permission : undefined,
-          },
-        }),
-      );
-      printIssued(context, issued);
-    });
+    .action(
+      withApi<[], IssueOptions>(contextOf, async ({ context, api }, options) => {
+        const issued = await api.answer(
+          api.client.POST('/api/v1/tokens', {
+            body: {
+              user_id: options.account,
+              name: options.name,
+              visibility: options.visibility,
+              allowed_origins: options.origin.length > 0 ? options.origin : undefined,
+              expires_at: options.expiresAt,
+              permissions: options.permission.length > 0 ? options.permission : undefined,
+            },
+          }),
+        );
+        printIssued(context, issued);
+      }),
+    );
 
   tokens
     .command('list')
@@ -109,44 +110,48 @@ export function registerTokensCommands(program: Command, contextOf: ContextOf): 
     .addOption(
       new Option('--status <status>', 'only tokens in this state').choices(['active', 'revoked', 'expired']),
     )
-    .action(async (options: { account?: string; status?: TokenStatus }, command: Command) => {
-      const context = contextOf(command);
-      const api = await context.api();
-      const listed = await listAll((page) =>
-        api.answer(
-          api.client.GET('/api/v1/tokens', {
-            params: { query: { owner: options.account, status: options.status, page, page_size: PAGE_SIZE } },
-          }),
-        ),
-      );
-      context.print(
-        () =>
-          renderTable(
-            ['ID', 'NAME', 'OWNER', 'STATUS', 'SECRET', 'EXPIRES', 'LAST USED'],
-            listed.map((t) => [
-              t.id,
-              t.name,
-              t.user_id,
-              t.status,
-              `${t.prefix}…${t.last_four}`,
-              t.expires_at ?? 'never',
-              t.last_used_at,
-            ]),
-          ),
-        listed,
-      );
-    });
+    .action(
+      withApi<[], { account?: string; status?: TokenStatus }>(
+        contextOf,
+        async ({ context, api }, options) => {
+          const listed = await listAll((page) =>
+            api.answer(
+              api.client.GET('/api/v1/tokens', {
+                params: {
+                  query: { owner: options.account, status: options.status, page, page_size: PAGE_SIZE },
+                },
+              }),
+            ),
+          );
+          context.print(
+            () =>
+              renderTable(
+                ['ID', 'NAME', 'OWNER', 'STATUS', 'SECRET', 'EXPIRES', 'LAST USED'],
+                listed.map((t) => [
+                  t.id,
+                  t.name,
+                  t.user_id,
+                  t.status,
+                  `${t.prefix}…${t.last_four}`,
+                  t.expires_at ?? 'never',
+                  t.last_used_at,
+                ]),
+              ),
+            listed,
+          );
+        },
+      ),
+    );
 
   tokens
     .command('show')
     .description('one token (never its secret)')
     .argument('<id>', 'the token id')
-    .action(async (id: string, _options: unknown, command: Command) => {
-      const context = contextOf(command);
-      const api = await context.api();
-      const token = await api.answer(api.client.GET('/api/v1/tokens/{id}', { params: { path: { id } } }));
-      context.print(() => renderFields(tokenFields(token)), token);
-    });
+    .action(
+      answersWith(contextOf, tokenFields, (api, id: string) =>
+        api.answer(api.client.GET('/api/v1/tokens/{id}', { params: { path: { id } } })),
+      ),
+    );
 
   tokens
     .command('rotate')
@@ -157,45 +162,41 @@ export function registerTokensCommands(program: Command, contextOf: ContextOf): 
       'how long the old secret keeps working (default 0: it stops at once)',
       seconds,
     )
-    .action(async (id: string, options: { gracePeriod?: number }, command: Command) => {
-      const context = contextOf(command);
-      const api = await context.api();
-      const body = options.gracePeriod === undefined ? {} : { grace_period_seconds: options.gracePeriod };
-      printIssued(
-        context,
-        await api.answer(api.client.POST('/api/v1/tokens/{id}/rotate', { params: { path: { id } }, body })),
-      );
-    });
+    .action(
+      withApi<[string], { gracePeriod?: number }>(contextOf, async ({ context, api }, id, options) => {
+        const body = options.gracePeriod === undefined ? {} : { grace_period_seconds: options.gracePeriod };
+        printIssued(
+          context,
+          await api.answer(api.client.POST('/api/v1/tokens/{id}/rotate', { params: { path: { id } }, body })),
+        );
+      }),
+    );
 
   tokens
     .command('reassign')
     .description('give a token to another service account of the organization')
     .argument('<id>', 'the token id')
     .requiredOption('--to <account-id>', 'the service account that will own it')
-    .action(async (id: string, options: { to: string }, command: Command) => {
-      const context = contextOf(command);
-      const api = await context.api();
-      const token = await api.answer(
-        api.client.POST('/api/v1/tokens/{id}/reassign', {
-          params: { path: { id } },
-          body: { user_id: options.to },
-        }),
-      );
-      context.print(() => renderFields(tokenFields(token)), token);
-    });
+    .action(
+      answersWith(contextOf, tokenFields, (api, id: string, options: { to: string }) =>
+        api.answer(
+          api.client.POST('/api/v1/tokens/{id}/reassign', {
+            params: { path: { id } },
+            body: { user_id: options.to },
+          }),
+        ),
+      ),
+    );
 
   tokens
     .command('revoke')
     .description('revoke a token: every secret of it stops working when this returns')
     .argument('<id>', 'the token id')
-    .action(async (id: string, _options: unknown, command: Command) => {
-      const context = contextOf(command);
-      const api = await context.api();
-      const token = await api.answer(
-        api.client.POST('/api/v1/tokens/{id}/revoke', { params: { path: { id } } }),
-      );
-      context.print(() => renderFields(tokenFields(token)), token);
-    });
+    .action(
+      answersWith(contextOf, tokenFields, (api, id: string) =>
+        api.answer(api.client.POST('/api/v1/tokens/{id}/revoke', { params: { path: { id } } })),
+      ),
+    );
 
   tokens
     .command('verify')

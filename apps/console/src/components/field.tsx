@@ -30,12 +30,31 @@ export function TextField({ label, error, hint, ...input }: FieldProps & InputHT
   );
 }
 
-export function SelectField({ label, error, children, ...select }: FieldProps & SelectHTMLAttributes<HTMLSelectElement>) {
+export interface Choice {
+  value: string;
+  label: string;
+}
+
+/** A select: `none` labels the empty first option (no filter, nothing chosen yet), `choices` the options after it, then `children`. */
+export function SelectField({
+  label,
+  error,
+  none,
+  choices,
+  children,
+  ...select
+}: FieldProps & { none?: string; choices?: readonly Choice[] } & SelectHTMLAttributes<HTMLSelectElement>) {
   const id = useId();
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
       <select id={id} aria-invalid={error ? true : undefined} aria-describedby={error ? `${id}-error` : undefined} {...select}>
+        {none !== undefined && <option value="">{none}</option>}
+        {choices?.map((choice) => (
+          <option key={choice.value} value={choice.value}>
+            {choice.label}
+          </option>
+        ))}
         {children}
       </select>
       {error && (
@@ -77,6 +96,27 @@ export function CheckboxGroup(props: {
           {props.error}
         </div>
       )}
+    </fieldset>
+  );
+}
+
+/** One choice of a few, each a radio button with its label: a token's visibility, an account's type. */
+export function RadioGroup<Value extends string>(props: {
+  legend: string;
+  name: string;
+  options: readonly { value: Value; label: ReactNode }[];
+  value: Value;
+  onChange: (value: Value) => void;
+}) {
+  return (
+    <fieldset className="field">
+      <legend>{props.legend}</legend>
+      {props.options.map((option) => (
+        <label key={option.value} className="checkbox">
+          <input type="radio" name={props.name} checked={props.value === option.value} onChange={() => props.onChange(option.value)} />
+          {option.label}
+        </label>
+      ))}
     </fieldset>
   );
 }

@@ -1,9 +1,11 @@
 import { type FormEvent, useState } from 'react';
 import { type AuditRecord, answer, warden } from '../api/warden-api';
-import { Dialog } from '../components/dialog';
+import { CloseButton, Dialog } from '../components/dialog';
 import { TextField } from '../components/field';
 import { when } from '../components/format';
 import { ProblemAlert } from '../components/problem-alert';
+import { FilterRow, Screen } from '../components/screen';
+import { useFields } from '../components/use-form-action';
 import { useAction, useLoad } from '../components/use-load';
 import { useSession } from '../session/session';
 
@@ -13,7 +15,7 @@ const EMPTY_FORM = { actor: '', eventType: '', account: '', token: '', correlati
 /** The audit log, newest first: filters, the hash chain's verification, an NDJSON export, and each record whole. */
 export function AuditScreen() {
   const { me } = useSession();
-  const [form, setForm] = useState(EMPTY_FORM);
+  const { form, setForm, bind } = useFields(EMPTY_FORM);
   const [filters, setFilters] = useState<Filters>({});
   const [formError, setFormError] = useState<string>();
   const [pages, setPages] = useState<AuditRecord[][]>([]);
@@ -69,30 +71,34 @@ export function AuditScreen() {
     });
   const records = pages.flat();
   return (
-    <section aria-labelledby="audit-title">
-      <div className="title-row">
-        <h1 id="audit-title">Audit</h1>
-        {chain && (
-          <span className={`badge ${chain.intact ? 'intact' : 'broken'}`} role="status">
-            {chain.intact ? `Chain intact (${chain.records} records)` : `Chain broken at record ${chain.first_broken?.sequence ?? '?'}`}
-          </span>
-        )}
-        <button type="button" onClick={runVerify} disabled={verify.busy}>
-          Verify chain
-        </button>
-        <button type="button" onClick={runExport} disabled={exporting.busy}>
-          Export NDJSON
-        </button>
-      </div>
+    <Screen
+      name="audit"
+      title="Audit"
+      tools={
+        <>
+          {chain && (
+            <span className={`badge ${chain.intact ? 'intact' : 'broken'}`} role="status">
+              {chain.intact ? `Chain intact (${chain.records} records)` : `Chain broken at record ${chain.first_broken?.sequence ?? '?'}`}
+            </span>
+          )}
+          <button type="button" onClick={runVerify} disabled={verify.busy}>
+            Verify chain
+          </button>
+          <button type="button" onClick={runExport} disabled={exporting.busy}>
+            Export NDJSON
+          </button>
+        </>
+      }
+    >
       <ProblemAlert error={verify.error ?? exporting.error} />
-      <form className="filters" aria-label="Filter the audit log" onSubmit={apply}>
-        <TextField label="Actor id" value={form.actor} onChange={(event) => setForm({ ...form, actor: event.target.value })} />
-        <TextField label="Event type" value={form.eventType} onChange={(event) => setForm({ ...form, eventType: event.target.value })} placeholder="TokenRevoked" />
-        <TextField label="Account id" value={form.account} onChange={(event) => setForm({ ...form, account: event.target.value })} />
-        <TextField label="Token id" value={form.token} onChange={(event) => setForm({ ...form, token: event.target.value })} />
-        <TextField label="Correlation id" value={form.correlation} onChange={(event) => setForm({ ...form, correlation: event.target.value })} />
-        <TextField label="From" type="datetime-local" value={form.from} onChange={(event) => setForm({ ...form, from: event.target.value })} />
-        <TextField label="To" type="datetime-local" value={form.to} onChange={(event) => setForm({ ...form, to: event.target.value })} />
+      <FilterRow label="Filter the audit log" onSubmit={apply}>
+        <TextField label="Actor id" {...bind('actor')} />
+        <TextField label="Event type" {...bind('eventType')} placeholder="TokenRevoked" />
+        <TextField label="Account id" {...bind('account')} />
+        <TextField label="Token id" {...bind('token')} />
+        <TextField label="Correlation id" {...bind('correlation')} />
+        <TextField label="From" type="datetime-local" {...bind('from')} />
+        <TextField label="To" type="datetime-local" {...bind('to')} />
         <div className="filter-buttons">
           <button type="submit" className="primary">
             Apply filters
@@ -107,12 +113,8 @@ export function AuditScreen() {
             Clear
           </button>
         </div>
-      </form>
-      {formError && (
-        <div role="alert" className="problem">
-          {formError}
-        </div>
-      )}
+      </FilterRow>
+      <ProblemAlert error={formError} />
       <ProblemAlert error={first.error} />
       <ol className="timeline" aria-label="Audit timeline" aria-busy={first.loading}>
         {records.map((record) => (
@@ -162,13 +164,9 @@ export function AuditScreen() {
           </dl>
           <h3>Data</h3>
           <pre className="json">{JSON.stringify(open.data, null, 2)}</pre>
-          <div className="actions">
-            <button type="button" onClick={() => setOpen(null)}>
-              Close
-            </button>
-          </div>
+          <CloseButton onClose={() => setOpen(null)} />
         </Dialog>
       )}
-    </section>
+    </Screen>
   );
 }
