@@ -3,7 +3,7 @@
 // The benchmarks BENCHMARKS.md describes, each against its baseline measured in the same run, system
 // and baseline alternating, after a warm-up; prints a table and rewrites the figures
 // section of BENCHMARKS.md. Benchmarks print figures; nothing here is a test.
-// Names: http, nats, in-process, issue, append, token-uses, oauth, revocation, replay, scale-out, memory, console (all by default).
+// Names: http, nats, in-process, issue, append, token-uses, oauth, revocation, replay, scale-out, memory, console, sweep (all by default).
 import path from 'node:path';
 import { ApiClient, RunningSystem, startSystem } from '@warden/testing';
 import { benchAppend } from './benchmarks/append';
@@ -17,6 +17,7 @@ import { benchOAuth } from './benchmarks/oauth';
 import { benchReplay } from './benchmarks/replay';
 import { benchRevocation } from './benchmarks/revocation';
 import { benchScaleOut } from './benchmarks/scale-out';
+import { benchSweep } from './benchmarks/sweep';
 import { benchTokenUses } from './benchmarks/token-uses';
 import type { BenchContext, Row } from './support/context';
 import { BenchmarkName, parseOptions } from './support/options';
@@ -78,6 +79,7 @@ async function main(): Promise<void> {
       'scale-out': () => benchScaleOut(ctx!),
       memory: () => (options.redisOnly ? benchRedisMemory({ options, log }) : benchMemory(ctx!)),
       console: () => benchConsole(ctx!),
+      sweep: () => benchSweep(ctx!),
     };
     for (const name of options.selected) {
       const began = Date.now();

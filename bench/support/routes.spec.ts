@@ -1,5 +1,5 @@
 import { ROUTE_ACCESS } from '../../apps/gateway/e2e/route-access';
-import { MIN_DOCUMENT_BYTES, fillPath, getRoutes, paddedDocument, pageQuery, spread } from './routes';
+import { MIN_DOCUMENT_BYTES, deepPage, fillPath, getRoutes, paddedDocument, pageQuery, spread } from './routes';
 
 describe('route sweep helpers', () => {
   it('takes each GET path of the route table once, leaving out other methods', () => {
@@ -32,6 +32,14 @@ describe('route sweep helpers', () => {
     expect(pageQuery('/api/v1/audit/events', 1, 20)).toBe('?limit=20');
     expect(pageQuery('/api/v1/audit/events', 500, 20, 'a+b/c')).toBe('?limit=20&cursor=a%2Bb%2Fc');
     expect(() => pageQuery('/api/v1/audit/events', 2, 20)).toThrow('page 2 of the audit log needs the cursor of page 1');
+  });
+
+  it('goes to page 500, or to the last full page of fewer rows', () => {
+    expect(deepPage(50_000, 100)).toBe(500);
+    expect(deepPage(10_000, 20)).toBe(500);
+    expect(deepPage(10_000, 100)).toBe(100);
+    expect(deepPage(1_000_000, 20)).toBe(500);
+    expect(deepPage(50, 100)).toBe(1);
   });
 
   it('pads a JSON document to exactly the size asked for', () => {

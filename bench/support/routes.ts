@@ -38,6 +38,11 @@ export function fillPath(path: string, ids: Readonly<Record<string, string>>): s
 export const PAGED_LISTINGS = ['/api/v1/organizations', '/api/v1/users', '/api/v1/tokens', '/api/v1/audit/events'] as const;
 export type PagedListing = (typeof PAGED_LISTINGS)[number];
 
+/** Page 500, or the last full page of `rows` at `perPage` when there are fewer. */
+export function deepPage(rows: number, perPage: number, wanted = 500): number {
+  return Math.max(1, Math.min(wanted, Math.floor(rows / perPage)));
+}
+
 /**
  * The query of a page of a listing. The audit log pages with keyset cursors (`limit`,
  * `cursor`), the others with `page` and `page_size`: a later audit page is reached by the
