@@ -3,7 +3,7 @@
 // The benchmarks BENCHMARKS.md describes, each against its baseline measured in the same run, system
 // and baseline alternating, after a warm-up; prints a table and rewrites the figures
 // section of BENCHMARKS.md. Benchmarks print figures; nothing here is a test.
-// Names: http, nats, in-process, issue, append, token-uses, oauth, revocation, replay, scale-out, redis-cluster, memory, console (all by default).
+// Names: http, nats, in-process, issue, append, token-uses, oauth, revocation, replay, scale-out, redis-cluster, memory, console, sweep (all by default).
 import path from 'node:path';
 import { ApiClient, RunningSystem, startSystem } from '@warden/testing';
 import { benchAppend } from './benchmarks/append';
@@ -18,6 +18,7 @@ import { benchReplay } from './benchmarks/replay';
 import { benchRevocation } from './benchmarks/revocation';
 import { benchRedisCluster } from './benchmarks/redis-cluster';
 import { benchScaleOut } from './benchmarks/scale-out';
+import { benchSweep } from './benchmarks/sweep';
 import { benchTokenUses } from './benchmarks/token-uses';
 import type { BenchContext, Row } from './support/context';
 import { credentials } from './support/credentials';
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
       'redis-cluster': () => benchRedisCluster(ctx!),
       memory: () => (options.redisOnly ? benchRedisMemory({ options, log }) : benchMemory(ctx!)),
       console: () => benchConsole(ctx!),
+      sweep: () => benchSweep(ctx!),
     };
     for (const name of options.selected) {
       const began = Date.now();

@@ -18,8 +18,8 @@ declare module 'autocannon' {
     body?: string;
     amount?: number;
     idReplacement?: boolean;
-    /** Each request is built by its `setupRequest` (a new body per request). */
-    requests?: { setupRequest?: (request: { body?: string }) => { body?: string } }[];
+    /** Each request is built by its `setupRequest` (a new body or path per request). */
+    requests?: { setupRequest?: (request: { body?: string; path?: string }) => { body?: string; path?: string } }[];
   }
   interface Result {
     requests: Histogram;

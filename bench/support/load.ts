@@ -13,6 +13,8 @@ export interface LoadRun {
   body?: string;
   headers: Record<string, string>;
   expectedStatus: number;
+  /** Asked once per request for its path (each request a resource of its own); the url's path otherwise. */
+  nextPath?: () => string;
 }
 
 export async function load(run: LoadRun): Promise<RunFigures> {
@@ -24,6 +26,7 @@ export async function load(run: LoadRun): Promise<RunFigures> {
     method: run.method ?? 'GET',
     headers: run.body ? { 'content-type': 'application/json', ...run.headers } : run.headers,
     ...(run.body && { body: run.body, idReplacement: true }),
+    ...(run.nextPath && { requests: [{ setupRequest: (request) => ({ ...request, path: run.nextPath!() }) }] }),
   });
   const expected = result.statusCodeStats[String(run.expectedStatus)]?.count ?? 0;
   const all = Object.values(result.statusCodeStats).reduce((sum, s) => sum + s.count, 0);

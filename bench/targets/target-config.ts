@@ -5,6 +5,8 @@ export interface TargetConfig {
   keyPrefix: string;
   natsUrl: string;
   subject: string;
+  /** The database of the SELECT baseline's documents. */
+  databaseUrl: string;
 }
 
 export function targetConfig(): TargetConfig {
