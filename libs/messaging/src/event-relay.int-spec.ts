@@ -2,19 +2,7 @@ import { PostgresEventStore } from '@warden/event-store-postgres';
 import Redis from 'ioredis';
 import { JetStreamManager, NatsConnection, connect } from 'nats';
 import { Pool } from 'pg';
-import {
-  PrivateNatsServer,
-  TEST_DATABASE_URL,
-  TEST_NATS_URL,
-  TEST_REDIS_URL,
-  deleteRedisPrefix,
-  deleteStreamQuietly,
-  pollUntil,
-  startPrivateNatsServer,
-  uniqueTestId,
-  appendSome,
-  silentStoreLogger,
-} from '@warden/testing';
+import { PrivateNatsServer, TEST_DATABASE_URL, TEST_NATS_URL, TEST_REDIS_URL, deleteRedisPrefix, deleteStreamQuietly, pollUntil, startPrivateNatsServer, appendSome, RelayTestBed, openRelayTestBed } from '@warden/testing';
 import { EventRelay, EventRelayOptions } from './event-relay';
 import { ensureEventsStream } from './events-stream';
 import { EventConsumer } from './jetstream-consumer';
@@ -33,20 +21,14 @@ describe('EventRelay', () => {
   let subjectPrefix: string;
   const cleanups: (() => Promise<unknown>)[] = [];
 
+  let bed: RelayTestBed;
+
   beforeEach(async () => {
-    id = uniqueTestId('relay');
-    pool = new Pool({ connectionString: TEST_DATABASE_URL, max: 6 });
-    store = await PostgresEventStore.connect({ pool, schema: id, logger: silentStoreLogger });
-    stream = `S_${id}`;
-    subjectPrefix = `${id}.events`;
+    bed = await openRelayTestBed('relay');
+    ({ id, pool, store, stream, subjectPrefix } = bed);
   });
 
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-    await store.close();
-    await pool.query(`DROP SCHEMA "${id}" CASCADE`);
-    await pool.end();
-  });
+  afterEach(() => bed.close(cleanups));
 
   async function sharedNats(): Promise<{ nc: NatsConnection; jsm: JetStreamManager }> {
     const nc = await connect({ servers: TEST_NATS_URL });

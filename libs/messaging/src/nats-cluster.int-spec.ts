@@ -5,19 +5,7 @@
 import { PostgresEventStore } from '@warden/event-store-postgres';
 import { NatsConnection, connect } from 'nats';
 import { Pool } from 'pg';
-import {
-  AppliedEvents,
-  NatsCluster,
-  TEST_DATABASE_URL,
-  appendContinuously,
-  appendSome,
-  eventIdsByStream,
-  pollUntil,
-  readAllCommitted,
-  silentStoreLogger,
-  startNatsCluster,
-  uniqueTestId,
-} from '@warden/testing';
+import { AppliedEvents, NatsCluster, appendContinuously, appendSome, eventIdsByStream, pollUntil, readAllCommitted, startNatsCluster, RelayTestBed, openRelayTestBed } from '@warden/testing';
 import { EventRelay } from './event-relay';
 import { ensureEventsStream } from './events-stream';
 import { EventConsumer } from './jetstream-consumer';
@@ -43,20 +31,14 @@ describe('events on a three-node NATS cluster', () => {
     await cluster?.dispose();
   });
 
+  let bed: RelayTestBed;
+
   beforeEach(async () => {
-    id = uniqueTestId('cluster');
-    pool = new Pool({ connectionString: TEST_DATABASE_URL, max: 6 });
-    store = await PostgresEventStore.connect({ pool, schema: id, logger: silentStoreLogger });
-    stream = `S_${id}`;
-    subjectPrefix = `${id}.events`;
+    bed = await openRelayTestBed('cluster');
+    ({ id, pool, store, stream, subjectPrefix } = bed);
   });
 
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-    await store.close();
-    await pool.query(`DROP SCHEMA "${id}" CASCADE`);
-    await pool.end();
-  });
+  afterEach(() => bed.close(cleanups));
 
   async function connected(): Promise<NatsConnection> {
     const nc = await connect({ servers: cluster.servers, maxReconnectAttempts: -1, reconnectTimeWait: 100 });

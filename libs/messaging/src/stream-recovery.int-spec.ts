@@ -7,21 +7,7 @@ import { join } from 'node:path';
 import { PostgresEventStore } from '@warden/event-store-postgres';
 import { JetStreamManager, NatsConnection, connect } from 'nats';
 import { Pool } from 'pg';
-import {
-  AppliedEvents,
-  PrivateNatsServer,
-  TEST_DATABASE_URL,
-  TEST_NATS_URL,
-  appendContinuously,
-  appendSome,
-  deleteStreamQuietly,
-  eventIdsByStream,
-  pollUntil,
-  readAllCommitted,
-  silentStoreLogger,
-  startPrivateNatsServer,
-  uniqueTestId,
-} from '@warden/testing';
+import { AppliedEvents, PrivateNatsServer, TEST_NATS_URL, appendContinuously, appendSome, deleteStreamQuietly, eventIdsByStream, pollUntil, readAllCommitted, startPrivateNatsServer, RelayTestBed, openRelayTestBed } from '@warden/testing';
 import { EventRelay } from './event-relay';
 import { ensureEventsStream } from './events-stream';
 import { EventConsumer } from './jetstream-consumer';
@@ -44,20 +30,14 @@ describe('the relay and a consumer when JetStream loses the stream', () => {
   let subjectPrefix: string;
   const cleanups: (() => Promise<unknown>)[] = [];
 
+  let bed: RelayTestBed;
+
   beforeEach(async () => {
-    id = uniqueTestId('recover');
-    pool = new Pool({ connectionString: TEST_DATABASE_URL, max: 6 });
-    store = await PostgresEventStore.connect({ pool, schema: id, logger: silentStoreLogger });
-    stream = `S_${id}`;
-    subjectPrefix = `${id}.events`;
+    bed = await openRelayTestBed('recover');
+    ({ id, pool, store, stream, subjectPrefix } = bed);
   });
 
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-    await store.close();
-    await pool.query(`DROP SCHEMA "${id}" CASCADE`);
-    await pool.end();
-  });
+  afterEach(() => bed.close(cleanups));
 
   async function connected(servers: string): Promise<NatsConnection> {
     const nc = await connect({ servers, maxReconnectAttempts: -1, reconnectTimeWait: 100 });

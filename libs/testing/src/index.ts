@@ -14,3 +14,4 @@ export * from './nats-cluster';
 export * from './applied-events';
 export * from './redis-cluster';
 export * from './refusing-event-store';
+export * from './relay-test-bed';
