@@ -2,8 +2,9 @@
 // CredentialRecord at `credential:<sha256 of the secret>`, which the token verifier reads
 // together with the owner's principal record; and, for API tokens, what the token routes
 // read: `token:<id>` (the token, never a secret), `organization-tokens:<orgId>` (a sorted
-// set of the organization's token ids by creation) and `owned-tokens:<userId>` (the active
-// tokens a user owns: a user who owns some cannot be deleted).
+// set of the organization's token ids by creation) with its listing indexes (see
+// `tokenListingKeys`), and `owned-tokens:<userId>` (the active tokens a user owns: a user
+// who owns some cannot be deleted).
 //
 // Every credential record carries a Redis expiry at the credential's absolute end (PXAT,
 // from the events, never from the clock): a session's expiry, a token's expiry, the end of
@@ -37,6 +38,23 @@ export const CREDENTIAL_READ_MODEL = 'credential-read-model';
 export const tokenRecordKey = (tokenId: string) => `token:${tokenId}`;
 /** Redis key (after REDIS_KEY_PREFIX) of an organization's token ids, scored by creation time. */
 export const organizationTokensKey = (organizationId: string) => `organization-tokens:${organizationId}`;
+
+/** Redis key (after REDIS_KEY_PREFIX) of the token ids an account owns in an organization, scored by creation time. */
+export const ownerTokensKey = (organizationId: string, ownerId: string) => `organization-tokens:${organizationId}:owner:${ownerId}`;
+
+/** Redis key (after REDIS_KEY_PREFIX) of the accounts that own or owned tokens in an organization (a set). */
+export const tokenOwnersKey = (organizationId: string) => `organization-tokens:${organizationId}:owners`;
+
+/**
+ * The sorted sets a token listing pages from, for a scope (an organization's tokens,
+ * `organizationTokensKey`, or one owner's, `ownerTokensKey`): every token of the scope, the
+ * revoked ones and the others by creation time, and those of the others that carry an
+ * expiry by that expiry (which of them are expired is a question of the clock, asked when
+ * the listing is read: the read model holds only what the events say).
+ */
+export function tokenListingKeys(scope: string): { all: string; revoked: string; unrevoked: string; expiries: string } {
+  return { all: scope, revoked: `${scope}:revoked`, unrevoked: `${scope}:unrevoked`, expiries: `${scope}:expiries` };
+}
 
 /** JSON value at `tokenRecordKey(id)`: the token's state without the hashes of its secrets. */
 export interface TokenRecord {
@@ -259,7 +277,7 @@ function tokenOps({ token, formerOwners: reassignedFrom }: FoldedToken): RedisOp
     rotatedAt: token.rotatedAt,
   };
   ops.push({ op: 'set', key: tokenRecordKey(token.tokenId), value: JSON.stringify(view) });
-  ops.push({ op: 'zadd', key: organizationTokensKey(token.organizationId), members: [{ score: Date.parse(token.createdAt), member: token.tokenId }] });
+  ops.push(...tokenListingOps(token, reassignedFrom));
   // A revoked token no longer keeps its owner from being deleted; a reassigned one moves.
   if (token.status === 'active') ops.push({ op: 'sadd', key: ownedTokensKey(token.ownerId), members: [token.tokenId] });
   else ops.push({ op: 'srem', key: ownedTokensKey(token.ownerId), members: [token.tokenId] });
@@ -268,6 +286,36 @@ function tokenOps({ token, formerOwners: reassignedFrom }: FoldedToken): RedisOp
   const formerOwners = new Set(reassignedFrom);
   formerOwners.delete(token.ownerId);
   for (const former of formerOwners) ops.push({ op: 'srem', key: ownedTokensKey(former), members: [token.tokenId] });
+  return ops;
+}
+
+/**
+ * The token's place in the listing indexes of its organization and of its owner (and out
+ * of those of every owner it had before): in every scope, in the set of all and in that of
+ * its revocation status; in the scope's expiries while it is not revoked and has an expiry.
+ */
+function tokenListingOps(token: Token, formerOwners: readonly string[]): RedisOp[] {
+  const member = token.tokenId;
+  const created = [{ score: Date.parse(token.createdAt), member }];
+  const ops: RedisOp[] = [{ op: 'sadd', key: tokenOwnersKey(token.organizationId), members: [token.ownerId] }];
+  for (const scope of [organizationTokensKey(token.organizationId), ownerTokensKey(token.organizationId, token.ownerId)]) {
+    const keys = tokenListingKeys(scope);
+    ops.push({ op: 'zadd', key: keys.all, members: created });
+    if (token.status === 'revoked') {
+      ops.push({ op: 'zadd', key: keys.revoked, members: created }, { op: 'zrem', key: keys.unrevoked, members: [member] }, { op: 'zrem', key: keys.expiries, members: [member] });
+    } else {
+      ops.push({ op: 'zadd', key: keys.unrevoked, members: created }, { op: 'zrem', key: keys.revoked, members: [member] });
+      ops.push(
+        token.expiresAt === null
+          ? { op: 'zrem', key: keys.expiries, members: [member] }
+          : { op: 'zadd', key: keys.expiries, members: [{ score: Date.parse(token.expiresAt), member }] },
+      );
+    }
+  }
+  for (const former of new Set(formerOwners)) {
+    if (former === token.ownerId) continue;
+    for (const key of Object.values(tokenListingKeys(ownerTokensKey(token.organizationId, former)))) ops.push({ op: 'zrem', key, members: [member] });
+  }
   return ops;
 }
 

@@ -3,15 +3,48 @@ import { EventStore, LogPosition, RecordedEvent } from '@warden/event-store';
 import { MessagingLog, ProjectionGenerationMovedError, ProjectionOutcome, RedisProjectionRunner, stderrMessagingLog } from '@warden/messaging';
 import { TOKEN_STREAM_PREFIX, TokenEvent } from '@warden/tokens-domain';
 import type { HealthCheck } from '@warden/platform';
-import type { RedisClient } from '@warden/redis';
+import { RedisClient, defineRedisScripts, loadRedisScript } from '@warden/redis';
+import type { Result } from 'ioredis';
 import {
   CREDENTIAL_READ_MODEL,
   TokenRecord,
   credentialReadModelProjection,
   organizationTokensKey,
+  ownerTokensKey,
+  tokenListingKeys,
+  tokenOwnersKey,
   tokenRecordKey,
   tokenStreamOps,
 } from './credential-read-model.projection';
+
+const TOKEN_LISTING_PAGE = loadRedisScript(__dirname, 'token-listing-page-4.lua');
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    wardenTokenListingPage(
+      all: string,
+      revoked: string,
+      unrevoked: string,
+      expiries: string,
+      status: TokenPageStatus,
+      offset: string,
+      count: string,
+      nowMs: string,
+    ): Result<[number, string[]], Context>;
+  }
+}
+
+type TokenPageStatus = 'all' | 'active' | 'revoked' | 'expired';
+
+/** A page of a token listing: an organization's tokens, or one owner's there, optionally of one status at `now`. */
+export interface TokenPageQuery {
+  organizationId: string;
+  ownerId?: string;
+  status?: Exclude<TokenPageStatus, 'all'>;
+  offset: number;
+  count: number;
+  now: Date;
+}
 
 // Events a replay reads and applies per page (one query, one Redis pipeline).
 const REPLAY_PAGE = 2_000;
@@ -62,6 +95,7 @@ export class CredentialReadModel {
     this.store = options.store;
     this.log = options.log ?? stderrMessagingLog;
     this.live = { generation: '', runner: this.runnerFor('') };
+    defineRedisScripts(this.redis, [TOKEN_LISTING_PAGE]);
   }
 
   /** The runner of the generation last seen live (the base one until a replay swapped another in). */
@@ -157,26 +191,52 @@ export class CredentialReadModel {
     return json === null ? null : (JSON.parse(json) as TokenRecord);
   }
 
-  /** Every token of an organization, oldest first. */
-  async organizationTokens(organizationId: string): Promise<TokenRecord[]> {
-    const runner = await this.liveRunner();
-    const ids = await this.redis.zrange(runner.key(organizationTokensKey(organizationId)), 0, -1);
-    if (ids.length === 0) return [];
-    const values = await this.redis.mget(ids.map((id) => runner.key(tokenRecordKey(id))));
-    return values.filter((value): value is string => value !== null).map((value) => JSON.parse(value) as TokenRecord);
-  }
-
   /**
-   * One page of an organization's tokens, newest first, and how many it has: the page is cut
-   * from the sorted index (the reverse of `organizationTokens`' order), so only its tokens are read.
+   * One page of an organization's tokens (or of one owner's there), newest first, with or
+   * without a status, and how many the listing holds: the page is cut from the listing
+   * indexes the projection keeps (`tokenListingKeys`) in one script, then its records read
+   * in one MGET, whatever the organization's size and the page.
    */
-  async organizationTokenPage(organizationId: string, offset: number, count: number): Promise<{ total: number; records: TokenRecord[] }> {
+  async tokenPage(query: TokenPageQuery): Promise<{ total: number; records: TokenRecord[] }> {
     const runner = await this.liveRunner();
-    const key = runner.key(organizationTokensKey(organizationId));
-    const [total, ids] = await Promise.all([this.redis.zcard(key), this.redis.zrevrange(key, offset, offset + count - 1)]);
+    const scope = query.ownerId === undefined ? organizationTokensKey(query.organizationId) : ownerTokensKey(query.organizationId, query.ownerId);
+    const keys = tokenListingKeys(runner.key(scope));
+    const [total, ids] = await this.redis.wardenTokenListingPage(
+      keys.all,
+      keys.revoked,
+      keys.unrevoked,
+      keys.expiries,
+      query.status ?? 'all',
+      String(query.offset),
+      String(query.count),
+      String(query.now.getTime()),
+    );
     if (ids.length === 0) return { total, records: [] };
     const values = await this.redis.mget(ids.map((id) => runner.key(tokenRecordKey(id))));
     return { total, records: values.filter((value): value is string => value !== null).map((value) => JSON.parse(value) as TokenRecord) };
+  }
+
+  /**
+   * Every token the given owners hold in an organization, newest first (their listing
+   * indexes, then the records): what a team-scoped listing filters, which grows with the
+   * tokens of those owners, not with the organization's.
+   */
+  async ownersTokens(organizationId: string, ownerIds: readonly string[]): Promise<TokenRecord[]> {
+    if (ownerIds.length === 0) return [];
+    const runner = await this.liveRunner();
+    const scored = await Promise.all(ownerIds.map((owner) => this.redis.zrange(runner.key(ownerTokensKey(organizationId, owner)), 0, -1, 'WITHSCORES')));
+    const entries: { id: string; score: number }[] = [];
+    for (const flat of scored) for (let i = 0; i < flat.length; i += 2) entries.push({ id: flat[i]!, score: Number(flat[i + 1]) });
+    // The order of the organization's index, newest first: by creation, then by id as Redis breaks ties.
+    entries.sort((a, b) => b.score - a.score || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    if (entries.length === 0) return [];
+    const values = await this.redis.mget(entries.map(({ id }) => runner.key(tokenRecordKey(id))));
+    return values.filter((value): value is string => value !== null).map((value) => JSON.parse(value) as TokenRecord);
+  }
+
+  /** The accounts that own or owned tokens in an organization (from the projection's owner index). */
+  async tokenOwners(organizationId: string): Promise<string[]> {
+    return this.redis.smembers((await this.liveRunner()).key(tokenOwnersKey(organizationId)));
   }
 
   /** Built, as the verifiers see it: a generation is named live and its build completed. */
