@@ -115,9 +115,31 @@ export function oauthClientRecord(client: OAuthClient): OAuthClientRecord {
   };
 }
 
+/** Redis key (after REDIS_KEY_PREFIX) of an account's OAuth client as its route reads it (`OAuthClientViewRecord`). */
+export const oauthClientViewKey = (accountId: string) => `oauth-client:${accountId}`;
+
+/** JSON value at `oauthClientViewKey(id)`: the client's secrets (never their hashes), keys and rules, oldest first. */
+export interface OAuthClientViewRecord {
+  accountId: string;
+  organizationId: string;
+  secrets: Omit<OAuthClient['secrets'][number], 'hash'>[];
+  keys: OAuthClient['keys'];
+  rules: OAuthClient['rules'];
+}
+
 function oauthClientOps(client: OAuthClient | null): RedisOp[] {
   if (client === null) return [];
-  return [{ op: 'set', key: oauthClientKey(client.accountId), value: JSON.stringify(oauthClientRecord(client)) }];
+  const view: OAuthClientViewRecord = {
+    accountId: client.accountId,
+    organizationId: client.organizationId,
+    secrets: client.secrets.map(({ hash: _hash, ...secret }) => secret),
+    keys: client.keys,
+    rules: client.rules,
+  };
+  return [
+    { op: 'set', key: oauthClientKey(client.accountId), value: JSON.stringify(oauthClientRecord(client)) },
+    { op: 'set', key: oauthClientViewKey(client.accountId), value: JSON.stringify(view) },
+  ];
 }
 
 // How many token streams a replay keeps folded: between this and twice this, the streams

@@ -7,7 +7,9 @@ import { RedisClient, defineRedisScripts, loadRedisScript } from '@warden/redis'
 import type { Result } from 'ioredis';
 import {
   CREDENTIAL_READ_MODEL,
+  OAuthClientViewRecord,
   TokenRecord,
+  oauthClientViewKey,
   credentialReadModelProjection,
   organizationTokensKey,
   ownerTokensKey,
@@ -189,6 +191,12 @@ export class CredentialReadModel {
   async token(tokenId: string): Promise<TokenRecord | null> {
     const json = await this.redis.get((await this.liveRunner()).key(tokenRecordKey(tokenId)));
     return json === null ? null : (JSON.parse(json) as TokenRecord);
+  }
+
+  /** An account's OAuth client as its route shows it; null when the account has none. */
+  async oauthClientView(accountId: string): Promise<OAuthClientViewRecord | null> {
+    const json = await this.redis.get((await this.liveRunner()).key(oauthClientViewKey(accountId)));
+    return json === null ? null : (JSON.parse(json) as OAuthClientViewRecord);
   }
 
   /**

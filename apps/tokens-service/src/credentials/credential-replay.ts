@@ -33,7 +33,7 @@ export interface CredentialReplayOptions {
 }
 
 // The data keys of a generation, relative to its prefix (the bookkeeping is compared apart).
-const DATA_PATTERNS = ['credential:*', 'token:*', 'organization-tokens:*', 'owned-tokens:*'];
+const DATA_PATTERNS = ['credential:*', 'token:*', 'organization-tokens:*', 'owned-tokens:*', 'oauth-client:*'];
 /** How often a compare catches up and looks again while the live read model moves. */
 const COMPARE_ATTEMPTS = 10;
 const SWAP_ATTEMPTS = 20;

@@ -25,12 +25,11 @@ import {
   secretLastFour,
 } from '@warden/contracts';
 import { EventStore } from '@warden/event-store';
-import { CommandHandler, eventMetadataFrom, loadState } from '@warden/kernel';
+import { CommandHandler, eventMetadataFrom } from '@warden/kernel';
 import { validateDto } from '@warden/platform';
 import { AccessTokenKeyring } from '@warden/token-verifier';
 import {
   ClientSecret,
-  OAuthClient,
   OAuthClientCommand,
   OAuthClientEvent,
   OAuthClientState,
@@ -46,6 +45,7 @@ import { PrincipalRecords } from '../owners/principal-records';
 import { calculateJwkThumbprint, importJWK } from 'jose';
 import { v7 as uuidv7 } from 'uuid';
 import { CredentialReadModel } from '../credentials/credential-read-model';
+import { OAuthClientViewRecord } from '../credentials/credential-read-model.projection';
 import { callerOf } from '../tokens/token-authorization';
 
 export interface OAuthClientsServiceOptions {
@@ -84,7 +84,8 @@ export class OAuthClientsService {
 
   async client(envelope: Envelope<AccountRequest>): Promise<OAuthClientView> {
     const { account } = await this.authorized(envelope.context, envelope.payload.userId, 'tokens:read');
-    return viewOf(account.userId, account.organizationId, await this.state(account.userId), this.clock());
+    // From the read model the commands below apply before they answer: no stream is folded.
+    return viewOf(account.userId, account.organizationId, await this.options.readModel.oauthClientView(account.userId), this.clock());
   }
 
   async addClientSecret(envelope: Envelope<AccountRequest>): Promise<IssuedClientSecretView> {
@@ -252,10 +253,6 @@ export class OAuthClientsService {
     return result.state;
   }
 
-  private async state(accountId: string): Promise<OAuthClientState> {
-    return (await loadState(this.options.store, oauthClientDecider, oauthClientStreamId(accountId))).state;
-  }
-
   private principal(userId: string): Promise<PrincipalRecord | null> {
     return this.principals.principal(userId);
   }
@@ -272,7 +269,7 @@ function findSecret(state: OAuthClientState, secretId: string): ClientSecret {
   return secret;
 }
 
-function secretView(secret: ClientSecret, now: Date): ClientSecretView {
+function secretView(secret: Omit<ClientSecret, 'hash'>, now: Date): ClientSecretView {
   const ended = secret.validUntil !== null && !(Date.parse(secret.validUntil) > now.getTime());
   return {
     id: secret.id,
@@ -293,8 +290,7 @@ function keyView(key: ServiceAccountKey, now: Date): ServiceAccountKeyView {
   return { id: key.id, algorithm: key.algorithm, jwk: { ...key.publicJwk, kid: key.id, alg: key.algorithm, use: 'sig' }, registered_at: key.registeredAt, expires_at: key.expiresAt, status: expired ? 'expired' : 'active' };
 }
 
-function viewOf(accountId: string, organizationId: string, state: OAuthClientState, now: Date): OAuthClientView {
-  const client: OAuthClient | null = state.status === 'active' ? state : null;
+function viewOf(accountId: string, organizationId: string, client: OAuthClientViewRecord | null, now: Date): OAuthClientView {
   return {
     client_id: accountId,
     organization_id: organizationId,

@@ -2,9 +2,7 @@
 // the users service's resource controllers is either a query, run here against an event
 // store that refuses every call, or a command listed as one. A new handler that is neither
 // fails the walk; a query that reads a stream (or the log) fails against the refusing store.
-import { PATTERN_METADATA } from '@nestjs/microservices/constants';
 import {
-  Envelope,
   OrganizationView,
   RequestContext,
   RoleSubjects,
@@ -14,7 +12,7 @@ import {
   UserView,
   UsersSubjects,
 } from '@warden/contracts';
-import { refusingEventStore } from '@warden/testing';
+import { messageHandlersOf, refusingEventStore } from '@warden/testing';
 import { OrganizationsController } from '../organizations/organizations.controller';
 import { OrganizationsService } from '../organizations/organizations.service';
 import { RolesController } from '../roles/roles.controller';
@@ -43,21 +41,6 @@ const COMMANDS = new Set<string>([
   RoleSubjects.create,
   RoleSubjects.archive,
 ]);
-
-type Handler = (envelope: Envelope<unknown>) => Promise<unknown>;
-
-/** Each message pattern of the controller, with the method that answers it. */
-function handlersOf(controller: object): Map<string, Handler> {
-  const prototype = Object.getPrototypeOf(controller) as Record<string, unknown>;
-  const handlers = new Map<string, Handler>();
-  for (const name of Object.getOwnPropertyNames(prototype)) {
-    const method = prototype[name];
-    if (name === 'constructor' || typeof method !== 'function') continue;
-    const patterns = (Reflect.getMetadata(PATTERN_METADATA, method) as unknown[] | undefined) ?? [];
-    for (const pattern of patterns) handlers.set(String(pattern), (envelope) => (method as Handler).call(controller, envelope));
-  }
-  return handlers;
-}
 
 function controllersOn(ctx: UsersContext): object[] {
   return [
@@ -127,7 +110,7 @@ describe('queries of the users service', () => {
     };
 
     const calls: string[] = [];
-    const handlers = new Map(controllersOn({ ...h.ctx, store: refusingEventStore(calls) }).flatMap((controller) => [...handlersOf(controller)]));
+    const handlers = new Map(controllersOn({ ...h.ctx, store: refusingEventStore(calls) }).flatMap((controller) => [...messageHandlersOf(controller)]));
     // The walk: every handler is a query (run below) or a command; none is left unclassed.
     const unclassed = [...handlers.keys()].filter((pattern) => !COMMANDS.has(pattern) && !(pattern in queries));
     expect(unclassed).toEqual([]);
@@ -142,7 +125,7 @@ describe('queries of the users service', () => {
 
   it('fail against the refusing store when a handler reads a stream: the check can fail', async () => {
     const calls: string[] = [];
-    const handlers = new Map(controllersOn({ ...h.ctx, store: refusingEventStore(calls) }).flatMap((controller) => [...handlersOf(controller)]));
+    const handlers = new Map(controllersOn({ ...h.ctx, store: refusingEventStore(calls) }).flatMap((controller) => [...messageHandlersOf(controller)]));
     // A command folds its stream first: the refusing store stops it and notes the read.
     await expect(handlers.get(TeamSubjects.rename)!({ context: h.admin, payload: { id: h.organizationId, name: 'x' } })).rejects.toThrow(
       "a query called the event store's readStream",

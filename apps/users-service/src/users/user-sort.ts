@@ -15,8 +15,11 @@ export function parseUserSort(sort?: string, direction?: 'asc' | 'desc'): UserSo
   return { key: key as UserSortKey, descending };
 }
 
-/** The name a listing shows (friendly name, else first and last name, else username), in lower case. */
-export const LISTED_NAME = `lower(coalesce(friendly_name, nullif(trim(concat_ws(' ', first_name, last_name)), ''), username))`;
+/**
+ * The name a listing shows (friendly name, else first and last name, else username), in lower
+ * case: the listing's stored column (see the listing migrations), which its index orders.
+ */
+export const LISTED_NAME = 'listed_name';
 
 /** What each key sorts by; `teamsTable` is the listing's teams, whose names the teams column shows. */
 function sortExpression(key: UserSortKey, teamsTable: string): string {
@@ -39,8 +42,13 @@ function sortExpression(key: UserSortKey, teamsTable: string): string {
   }
 }
 
-/** ORDER BY for a listing query; the id breaks ties so pages never overlap. Nulls (never active, no team) sort last. */
+/**
+ * ORDER BY for a listing query; the id breaks ties so pages never overlap. Nulls (never
+ * active, no team) sort last. The listed name is never null: its order is left as the index
+ * has it in both directions (forwards and backwards), so a page is read off the index.
+ */
 export function orderByClause(sort: UserSort, teamsTable: string): string {
   const direction = sort.descending ? 'DESC' : 'ASC';
-  return `ORDER BY ${sortExpression(sort.key, teamsTable)} ${direction} NULLS LAST, id ${direction}`;
+  const nulls = sort.key === 'name' ? '' : ' NULLS LAST';
+  return `ORDER BY ${sortExpression(sort.key, teamsTable)} ${direction}${nulls}, id ${direction}`;
 }

@@ -156,11 +156,15 @@ export class UsersService {
     if (scoped) add((n) => `teams && $${n}::text[]`, principal.teams);
     const where = conditions.join(' AND ');
     const table = this.ctx.listing.tables.users;
+    const orderBy = orderByClause(sort, this.ctx.listing.tables.teams);
+    // The page's ids are cut from the index first (a deep page skips index entries, not
+    // whole rows), then only their rows are read.
     const [{ rows: counted }, { rows }] = await Promise.all([
       this.ctx.pool.query<{ total: string }>(`SELECT count(*)::text AS total FROM ${table} WHERE ${where}`, values),
       this.ctx.pool.query<UserListingRow>(
         `SELECT *, coalesce(friendly_name, nullif(trim(concat_ws(' ', first_name, last_name)), ''), username) AS name
-         FROM ${table} WHERE ${where} ${orderByClause(sort, this.ctx.listing.tables.teams)} LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize}`,
+         FROM ${table} JOIN (SELECT id FROM ${table} WHERE ${where} ${orderBy} LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize}) AS paged USING (id)
+         ${orderBy}`,
         values,
       ),
     ]);
