@@ -120,6 +120,9 @@ export function writeTokenKeys(pipeline: ChainableCommander, keyPrefix: string, 
       case 'srem':
         pipeline.srem(key, ...op.members);
         break;
+      case 'zrem':
+        pipeline.zrem(key, ...op.members);
+        break;
       default:
         throw new Error(`writeTokenKeys: no bulk write for a ${op.op} op`);
     }

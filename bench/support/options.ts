@@ -5,7 +5,7 @@
 // at a large count, no service started.
 import path from 'node:path';
 
-export const BENCHMARK_NAMES = ['http', 'nats', 'in-process', 'issue', 'append', 'token-uses', 'oauth', 'revocation', 'replay', 'scale-out', 'redis-cluster', 'memory', 'console', 'sweep'] as const;
+export const BENCHMARK_NAMES = ['http', 'nats', 'in-process', 'issue', 'append', 'token-uses', 'oauth', 'revocation', 'replay', 'scale-out', 'redis-cluster', 'memory', 'console', 'sweep', 'token-listing'] as const;
 export type BenchmarkName = (typeof BENCHMARK_NAMES)[number];
 
 export interface BenchOptions {
@@ -41,6 +41,8 @@ export interface BenchOptions {
    * listings' deep page is page 500, or the last full page when fewer rows make one.
    */
   sweepRows: number;
+  /** Tokens of the large organization the token-listing benchmark pages. */
+  listingTokens: number;
   /** Appends in flight of the append benchmark: a row for each. */
   appendConcurrency: number[];
   cpuProf: boolean;
@@ -53,8 +55,8 @@ export interface BenchOptions {
 }
 
 const SIZES = {
-  quick: { runs: 3, seconds: 3, warmup: 1, revocations: 8, replaySizes: [10_000, 100_000], memoryVerifications: 100_000, memoryTokens: 100_000, tokenUses: 500, sweepRows: 10_000 },
-  full: { runs: 3, seconds: 5, warmup: 2, revocations: 20, replaySizes: [100_000, 1_000_000], memoryVerifications: 1_000_000, memoryTokens: 1_000_000, tokenUses: 2_000, sweepRows: 50_000 },
+  quick: { runs: 3, seconds: 3, warmup: 1, revocations: 8, replaySizes: [10_000, 100_000], memoryVerifications: 100_000, memoryTokens: 100_000, tokenUses: 500, sweepRows: 10_000, listingTokens: 100_000 },
+  full: { runs: 3, seconds: 5, warmup: 2, revocations: 20, replaySizes: [100_000, 1_000_000], memoryVerifications: 1_000_000, memoryTokens: 1_000_000, tokenUses: 2_000, sweepRows: 50_000, listingTokens: 100_000 },
 };
 
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, root: string): BenchOptions {
@@ -97,6 +99,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, root: strin
     appendConcurrency: numbers('append-concurrency', [10, 50]),
     tokenUses: number('token-uses', preset.tokenUses),
     sweepRows: number('sweep-rows', preset.sweepRows),
+    listingTokens: number('listing-tokens', preset.listingTokens),
     cpuProf: argv.includes('--cpu-prof'),
     report: !argv.includes('--no-report'),
     dist: path.resolve(root, env.WARDEN_DIST ?? 'dist'),
