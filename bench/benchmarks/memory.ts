@@ -13,7 +13,14 @@ import { createHash, randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { credentialGenerationPrefix, credentialKey, ownedTokensKey } from '@warden/contracts';
 import { TEST_REDIS_URL, deleteRedisPrefix, uniqueTestId } from '@warden/testing';
-import { CREDENTIAL_READ_MODEL, organizationTokensKey, tokenRecordKey } from '../../apps/tokens-service/src/credentials/credential-read-model.projection';
+import {
+  CREDENTIAL_READ_MODEL,
+  organizationTokensKey,
+  ownerTokensKey,
+  tokenListingKeys,
+  tokenOwnersKey,
+  tokenRecordKey,
+} from '../../apps/tokens-service/src/credentials/credential-read-model.projection';
 import type { BenchContext, Row } from '../support/context';
 import { load } from '../support/load';
 import { startGateway } from '../support/processes';
@@ -88,9 +95,19 @@ async function redisBytesPerToken(count: number, log: (line: string) => void): P
       bookkeeping += b;
       perTokenKeys += c + v + b;
     }
+    // The listing indexes of each organization and of each owner there (token n's owner is
+    // owner n % OWNERS, in organization n % ORGANIZATIONS), and the owned-tokens sets.
+    const listingKeys = (scope: string) => [...Object.values(tokenListingKeys(scope))];
     let indexes = 0;
-    for (let n = 0; n < ORGANIZATIONS; n++) indexes += await usage(keyPrefix + organizationTokensKey(uuidOf(`organization-${n}`)));
-    for (let n = 0; n < OWNERS; n++) indexes += await usage(keyPrefix + ownedTokensKey(uuidOf(`owner-${n}`)));
+    for (let n = 0; n < ORGANIZATIONS; n++) {
+      const organizationId = uuidOf(`organization-${n}`);
+      for (const key of [...listingKeys(organizationTokensKey(organizationId)), tokenOwnersKey(organizationId)]) indexes += await usage(keyPrefix + key);
+    }
+    for (let n = 0; n < OWNERS; n++) {
+      const ownerId = uuidOf(`owner-${n}`);
+      for (const key of listingKeys(ownerTokensKey(uuidOf(`organization-${n % ORGANIZATIONS}`), ownerId))) indexes += await usage(keyPrefix + key);
+      indexes += await usage(keyPrefix + ownedTokensKey(ownerId));
+    }
     const perCredential = credential / sample.length;
     const perToken = perTokenKeys / sample.length + indexes / count;
     const grown = (after - before) / count;
