@@ -10,6 +10,7 @@ describe('the members search', () => {
     const condition = searchCondition(3);
     expect(condition).toContain("lower(username) LIKE $3 ESCAPE '\\'");
     expect(condition).toContain("lower(coalesce(email, '')) LIKE $3");
-    expect(condition).toMatch(/^\(lower\(coalesce\(friendly_name/);
+    // the name shown is the listing's stored listed_name (friendly name, else first and last name, else username)
+    expect(condition).toMatch(/^\(listed_name LIKE \$3 ESCAPE/);
   });
 });
