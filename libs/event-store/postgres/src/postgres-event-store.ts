@@ -54,15 +54,7 @@ export interface PostgresEventStoreOptions {
    * are committing wait and go together in the next group.
    */
   groupsInFlight?: number;
-  /**
-   * Where the append notification is sent: 'in-commit' lets the events table's trigger
-   * NOTIFY inside each group's transaction; 'after-commit' sends it in a transaction of
-   * its own once the group has committed (see APPEND_BEGIN below).
-   */
-  appendNotify?: AppendNotify;
 }
-
-export type AppendNotify = 'in-commit' | 'after-commit';
 
 const UNIQUE_VIOLATION = '23505';
 const DEADLOCK_DETECTED = '40P01';
@@ -74,10 +66,12 @@ const MAX_GROUP_REQUESTS = 128;
 // the transaction would hold PostgreSQL's cluster-wide notification lock through the
 // commit's WAL flush, and every notifying commit (any schema, any service) would wait its
 // turn. The store notifies after the commit instead (announceAppend).
-const APPEND_BEGIN: Record<AppendNotify, string> = {
-  'after-commit': `BEGIN; SET LOCAL warden.append_notify = 'after-commit'`,
-  'in-commit': 'BEGIN',
-};
+//
+// Measured with group commit (one NOTIFY per group instead of one per append), the
+// notification inside the commit was still slower: `npm run bench -- append`, 10 in
+// flight, 0.29-0.40x one INSERT per transaction against 0.49-0.50x after the commit in
+// the same session (BENCHMARKS.md, "Commands at the speed of the log").
+const APPEND_BEGIN = `BEGIN; SET LOCAL warden.append_notify = 'after-commit'`;
 
 interface EventRow {
   transaction_id: string;
@@ -185,12 +179,11 @@ export class PostgresEventStore implements EventStore, PendingAppendSource {
     private readonly logger: EventStoreLogger,
     private readonly heldBackPollMs: number,
     private readonly groupsInFlight: number,
-    private readonly appendNotify: AppendNotify,
   ) {
     this.schema = schema;
     this.table = `${quoteIdentifier(schema)}.events`;
-    // Prepared statements are per connection and a pool may be shared: one name per schema and notification.
-    this.groupStatementName = `warden-append-group:${appendNotify}:${schema}`;
+    // Prepared statements are per connection and a pool may be shared: one name per schema.
+    this.groupStatementName = `warden-append-group:${schema}`;
     // Its own transaction, committed without waiting for the WAL flush: the notification
     // is a wake-up call (sleepers also wake on their timeout), not data to keep.
     this.notifySql = `BEGIN; SET LOCAL synchronous_commit = off; SELECT pg_notify(${quoteLiteral(appendChannel(schema))}, ''); COMMIT`;
@@ -243,7 +236,6 @@ export class PostgresEventStore implements EventStore, PendingAppendSource {
       logger,
       options.heldBackPollMs ?? 50,
       options.groupsInFlight ?? 2,
-      options.appendNotify ?? 'after-commit',
     );
     try {
       // listening before the first read, so no append can fall between the two
@@ -263,7 +255,7 @@ export class PostgresEventStore implements EventStore, PendingAppendSource {
   /**
    * Group commit. Appends from concurrent callers that arrive while `groupsInFlight`
    * groups are committing wait, then go together: one statement, so one transaction, one
-   * WAL flush and one round trip for the whole group. A group never holds two requests
+   * WAL flush, one round trip and one notification (after the commit) for the whole group. A group never holds two requests
    * for the same stream (those wait for a later group), so its requests cannot collide
    * with each other. The statement reads every stream's version, leaves out each caller
    * whose expected version is not met (all its streams: a multi-stream append stays
@@ -363,7 +355,8 @@ export class PostgresEventStore implements EventStore, PendingAppendSource {
     const { rows } = await this.pool.query<GroupRow>({
       // named: each connection plans it once, not on every group
       name: this.groupStatementName,
-      text: `WITH ${this.appendNotify === 'after-commit' ? `quiet AS (SELECT set_config('warden.append_notify', 'after-commit', true) AS setting),` : ''}
+      // set_config(..., true): APPEND_BEGIN's setting, for this statement's transaction.
+      text: `WITH quiet AS (SELECT set_config('warden.append_notify', 'after-commit', true) AS setting),
             request AS (
               SELECT (r->>'u')::int AS u, i, r->>'s' AS stream_id, (r->>'x')::bigint AS required, r->'e' AS events
               FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS q(r, i)),
@@ -375,7 +368,7 @@ export class PostgresEventStore implements EventStore, PendingAppendSource {
             appended AS (
               INSERT INTO ${this.table} (${APPENDED_COLUMNS})
               SELECT (e->>'id')::uuid, current.stream_id, current.version + n, e->>'type', (e->>'schemaVersion')::integer, e->'data', e->'metadata', clock.now
-              FROM current CROSS JOIN LATERAL jsonb_array_elements(current.events) WITH ORDINALITY AS batch(e, n), clock${this.appendNotify === 'after-commit' ? ', quiet' : ''}
+              FROM current CROSS JOIN LATERAL jsonb_array_elements(current.events) WITH ORDINALITY AS batch(e, n), clock, quiet
               WHERE current.u NOT IN (SELECT u FROM refused)
               ORDER BY current.i, n
               RETURNING stream_id, transaction_id::text AS transaction_id, global_position::text AS global_position, version::text AS version)
@@ -522,8 +515,7 @@ export class PostgresEventStore implements EventStore, PendingAppendSource {
    */
   private announceAppend(): void {
     this.waiters.wakeAll();
-    // in-commit: the trigger's NOTIFY went with the commit
-    if (this.closed || this.appendNotify === 'in-commit') return;
+    if (this.closed) return;
     if (this.notifying) {
       this.notifyAgain = true;
       return;
@@ -560,7 +552,7 @@ export class PostgresEventStore implements EventStore, PendingAppendSource {
       ({ rows } = await this.pool.query<AppendedRow>(
         // set_config(..., true): APPEND_BEGIN's setting, for this statement's transaction.
         // One timestamp for the whole append, as in `insert`.
-        `WITH quiet AS (SELECT ${this.appendNotify === 'after-commit' ? `set_config('warden.append_notify', 'after-commit', true)` : 'NULL'} AS setting),
+        `WITH quiet AS (SELECT set_config('warden.append_notify', 'after-commit', true) AS setting),
               current AS (SELECT coalesce(max(version), 0) AS version FROM ${this.table} WHERE stream_id = $1),
               clock AS (SELECT date_trunc('milliseconds', clock_timestamp()) AS now)
          INSERT INTO ${this.table} (${APPENDED_COLUMNS})
@@ -636,7 +628,7 @@ export class PostgresEventStore implements EventStore, PendingAppendSource {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
-      await client.query(APPEND_BEGIN[this.appendNotify]);
+      await client.query(APPEND_BEGIN);
       const result = await work(client);
       await client.query('COMMIT');
       return result;
