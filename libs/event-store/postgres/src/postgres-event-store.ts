@@ -170,6 +170,8 @@ export class PostgresEventStore implements EventStore, PendingAppendSource {
   // Group commit: appends waiting for a group, and the groups committing now.
   private readonly queued: QueuedAppend[] = [];
   private readonly committing = new Set<Promise<void>>();
+  // The streams of the groups committing: a later group leaves them out until they are done.
+  private readonly streamsCommitting = new Set<string>();
 
   private constructor(
     /** The store's pool: other components may keep their tables in the same schema. */
@@ -255,16 +257,17 @@ export class PostgresEventStore implements EventStore, PendingAppendSource {
   /**
    * Group commit. Appends from concurrent callers that arrive while `groupsInFlight`
    * groups are committing wait, then go together: one statement, so one transaction, one
-   * WAL flush, one round trip and one notification (after the commit) for the whole group. A group never holds two requests
-   * for the same stream (those wait for a later group), so its requests cannot collide
-   * with each other. The statement reads every stream's version, leaves out each caller
-   * whose expected version is not met (all its streams: a multi-stream append stays
-   * atomic) and inserts the others' events, so a conflict fails its own caller alone.
-   * Only a collision with a writer outside the group (another instance, another group in
-   * flight) or a duplicate event id fails the statement: nothing of the group is written
-   * then, and each caller's append is tried again on its own, where each fails or
-   * succeeds alone, as before grouping. Nothing is written twice: event ids are unique,
-   * and versions are checked again.
+   * WAL flush, one round trip and one notification (after the commit) for the whole
+   * group. A group holds no two requests for one stream, nor a stream of a group still
+   * committing (those wait for a later group), so its requests cannot collide with each
+   * other or with this store's other group. The statement reads every stream's version,
+   * leaves out each caller whose expected version is not met (all its streams: a
+   * multi-stream append stays atomic) and inserts the others' events, so a conflict fails
+   * its own caller alone. Only a collision with a writer outside the store (another
+   * instance) or a duplicate event id fails the statement: nothing of the group is written
+   * then, and each caller's append is tried again on its own, where each fails or succeeds
+   * alone, as without grouping. Nothing is written twice: event ids are unique, and
+   * versions are checked again.
    */
   async appendMany(requests: AppendRequest[]): Promise<AppendResult[]> {
     this.assertOpen();
@@ -281,18 +284,28 @@ export class PostgresEventStore implements EventStore, PendingAppendSource {
   private startGroups(): void {
     while (this.committing.size < this.groupsInFlight && this.queued.length > 0) {
       const group = this.takeGroup();
-      const commit = this.commitGroup(group).finally(() => {
-        this.committing.delete(commit);
-        this.startGroups();
-      });
+      if (group.length === 0) return;
+      const streams = group.flatMap((append) => append.requests.map((r) => r.streamId));
+      for (const stream of streams) this.streamsCommitting.add(stream);
+      const commit = this.commitGroup(group)
+        // an answer given already stays; any caller left unanswered gets the error
+        .catch((error: unknown) => group.forEach((append) => append.reject(error)))
+        .finally(() => {
+          for (const stream of streams) this.streamsCommitting.delete(stream);
+          this.committing.delete(commit);
+          this.startGroups();
+        });
       this.committing.add(commit);
     }
   }
 
-  /** The queued appends, in arrival order, whose streams no earlier one in the group touches. */
+  /**
+   * The queued appends, in arrival order, whose streams neither an earlier one in the group
+   * nor a group committing now touches.
+   */
   private takeGroup(): QueuedAppend[] {
     const group: QueuedAppend[] = [];
-    const streams = new Set<string>();
+    const streams = new Set<string>(this.streamsCommitting);
     let size = 0;
     for (let i = 0; i < this.queued.length && size < MAX_GROUP_REQUESTS; ) {
       const append = this.queued[i]!;
