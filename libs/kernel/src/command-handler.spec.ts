@@ -1,6 +1,7 @@
 import { AppendRequest, AppendResult, InMemoryEventStore, WrongExpectedVersionError } from '@warden/event-store';
 import { CommandHandler, handleAcrossStreams, streamCommand } from './command-handler';
 import { Decider } from './decider';
+import { loadState } from './load-state';
 
 // A counter that refuses to pass a limit: enough to exercise load, decide, append, retry.
 type Command = { type: 'Increment'; limit: number };
@@ -93,6 +94,25 @@ describe('CommandHandler', () => {
     expect(existing).toMatchObject({ state: { value: 2 }, version: 2 });
     expect(existing.history.map((e) => e.version)).toEqual([1]);
     expect((await store.readStream('counter-new')).map((e) => e.data)).toEqual([{ value: 1 }, { value: 2 }]);
+    read.mockRestore();
+  });
+
+  it('decides on a stream the caller already read without reading it again, and re-reads it when it moved since', async () => {
+    const store = new InMemoryEventStore();
+    const handler = new CommandHandler(store, counter);
+    await handler.handle('counter-1', { type: 'Increment', limit: 5 }, context());
+    const loaded = await loadState(store, counter, 'counter-1');
+    const read = jest.spyOn(store, 'readStream');
+
+    const next = await handler.handle('counter-1', { type: 'Increment', limit: 5 }, context(), { loaded });
+    expect(read).not.toHaveBeenCalled();
+    expect(next).toMatchObject({ state: { value: 2 }, version: 2 });
+
+    // `loaded` is now one event behind: the append at its version loses, and the retry reads the stream.
+    const retried = await handler.handle('counter-1', { type: 'Increment', limit: 5 }, context(), { loaded });
+    expect(read).toHaveBeenCalledTimes(1);
+    expect(retried).toMatchObject({ state: { value: 3 }, version: 3 });
+    expect((await store.readStream('counter-1')).map((e) => e.data)).toEqual([{ value: 1 }, { value: 2 }, { value: 3 }]);
     read.mockRestore();
   });
 

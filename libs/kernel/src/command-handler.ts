@@ -37,7 +37,16 @@ export interface StreamCommand<Command = unknown, Event extends DomainEvent = Do
    * it exists after all, that append loses as any race does and the retry reads it.
    */
   assumeNew?: boolean;
+  /**
+   * The stream as the caller already read it (with `loadState`, to authorize the command
+   * on it, say): the first decision is made on it without reading the stream again. If
+   * the stream moved since, the append loses as any race does and the retry reads it.
+   */
+  loaded?: LoadedStream<State>;
 }
+
+/** A stream's state as `loadState` answers it. */
+export type LoadedStream<State> = Awaited<ReturnType<typeof loadState<never, DomainEvent, State>>>;
 
 /**
  * The one way a domain event becomes one to store: an id, the request's metadata, and the
@@ -59,8 +68,9 @@ export function streamCommand<Command, Event extends DomainEvent, State>(
   decider: Decider<Command, Event, State>,
   command: Command,
   assumeNew = false,
+  loaded?: LoadedStream<State>,
 ): StreamCommand {
-  return { streamId, decider, command, assumeNew } as unknown as StreamCommand;
+  return { streamId, decider, command, assumeNew, loaded } as unknown as StreamCommand;
 }
 
 /**
@@ -81,9 +91,11 @@ export async function handleAcrossStreams(
   for (let attempt = 0; ; attempt++) {
     const loaded = await Promise.all(
       steps.map((step) =>
-        step.assumeNew && attempt === 0
-          ? { state: step.decider.initialState(), version: 0, recorded: [] }
-          : loadState(store, step.decider, step.streamId),
+        attempt === 0 && step.loaded
+          ? step.loaded
+          : step.assumeNew && attempt === 0
+            ? { state: step.decider.initialState(), version: 0, recorded: [] }
+            : loadState(store, step.decider, step.streamId),
       ),
     );
     const decided = steps.map((step, i) => step.decider.decide(step.command, loaded[i].state));
@@ -122,11 +134,16 @@ export class CommandHandler<Command, Event extends DomainEvent, State> {
     private readonly options: CommandHandlerOptions = {},
   ) {}
 
-  /** `assumeNew`: see StreamCommand. */
-  async handle(streamId: string, command: Command, context: CommandContext, options: { assumeNew?: boolean } = {}): Promise<CommandResult<Event, State>> {
+  /** `assumeNew`, `loaded`: see StreamCommand. */
+  async handle(
+    streamId: string,
+    command: Command,
+    context: CommandContext,
+    options: { assumeNew?: boolean; loaded?: LoadedStream<State> } = {},
+  ): Promise<CommandResult<Event, State>> {
     const [result] = await handleAcrossStreams(
       this.store,
-      [streamCommand(streamId, this.decider, command, options.assumeNew)],
+      [streamCommand(streamId, this.decider, command, options.assumeNew, options.loaded)],
       context,
       this.options,
     );

@@ -22,7 +22,7 @@ import {
   secretLastFour,
 } from '@warden/contracts';
 import { EventStore } from '@warden/event-store';
-import { CommandHandler, createOnce, createdId, eventMetadataFrom, loadState } from '@warden/kernel';
+import { CommandHandler, LoadedStream, createOnce, createdId, eventMetadataFrom, loadState } from '@warden/kernel';
 import { TokenUseRecorder, VerificationResult, introspectionOf, prepareCredentialVerifier, verifyCredential } from '@warden/token-verifier';
 import {
   RandomBytes,
@@ -180,15 +180,15 @@ export class TokensService {
 
   async revoke(envelope: Envelope<TokenRequest>): Promise<TokenView> {
     const { id } = envelope.payload;
-    await this.writable(envelope.context, id);
-    await this.run(envelope.context, id, { type: 'RevokeToken', at: this.clock().toISOString() });
+    const { loaded } = await this.writable(envelope.context, id);
+    await this.run(envelope.context, id, { type: 'RevokeToken', at: this.clock().toISOString() }, { loaded });
     return this.view(id);
   }
 
   async rotate(envelope: Envelope<TokenRequest & RotateTokenBody>): Promise<IssuedTokenView> {
     const { id, ...rest } = envelope.payload;
     const body = await validateDto(RotateTokenBody, rest);
-    const { caller, owner } = await this.writable(envelope.context, id);
+    const { caller, owner, loaded } = await this.writable(envelope.context, id);
     const secret = generateSecret('api_token', this.options.randomBytes);
     await this.run(envelope.context, id, {
       type: 'RotateToken',
@@ -198,19 +198,19 @@ export class TokensService {
       at: this.clock().toISOString(),
       rotatedBy: caller,
       owner: toOwner(owner),
-    });
+    }, { loaded });
     return withSecret(await this.view(id), secret);
   }
 
   async reassign(envelope: Envelope<TokenRequest & ReassignTokenBody>): Promise<TokenView> {
     const { id, ...rest } = envelope.payload;
     const body = await validateDto(ReassignTokenBody, rest);
-    const { caller } = await this.writable(envelope.context, id);
+    const { caller, loaded } = await this.writable(envelope.context, id);
     const found = await this.principal(body.user_id);
     const newOwner = found?.organizationId === caller.organizationId ? found : null;
     // Giving a token to an account is writing that account's tokens too.
     requireTokenPermission(caller, 'tokens:write', { organizationId: caller.organizationId, ownerTeams: newOwner?.teams ?? [] });
-    await this.run(envelope.context, id, { type: 'ReassignToken', newOwner: toOwner(newOwner), at: this.clock().toISOString(), reassignedBy: caller });
+    await this.run(envelope.context, id, { type: 'ReassignToken', newOwner: toOwner(newOwner), at: this.clock().toISOString(), reassignedBy: caller }, { loaded });
     return this.view(id);
   }
 
@@ -327,7 +327,12 @@ export class TokensService {
     );
   }
 
-  private async run(context: RequestContext, tokenId: string, command: TokenCommand, options: { assumeNew?: boolean } = {}): Promise<void> {
+  private async run(
+    context: RequestContext,
+    tokenId: string,
+    command: TokenCommand,
+    options: { assumeNew?: boolean; loaded?: LoadedStream<TokenState> } = {},
+  ): Promise<void> {
     const streamId = tokenStreamId(tokenId);
     // The read model is applied from the stream the command decided on and what it
     // appended: nothing is read back from the store before the answer.
@@ -351,13 +356,18 @@ export class TokensService {
   }
 
   /** Authorizes a change against the token as the event store has it (the source of truth); answers the caller and the token's owner. */
-  private async writable(context: RequestContext, tokenId: string): Promise<{ caller: Principal; owner: PrincipalRecord | null }> {
+  /** Also answers the stream as read, so that the command is decided on it without reading it again. */
+  private async writable(
+    context: RequestContext,
+    tokenId: string,
+  ): Promise<{ caller: Principal; owner: PrincipalRecord | null; loaded: LoadedStream<TokenState> }> {
     const caller = callerOf(context);
-    const { state } = await loadState(this.options.store, tokenDecider, tokenStreamId(tokenId));
+    const loaded = await loadState(this.options.store, tokenDecider, tokenStreamId(tokenId));
+    const { state } = loaded;
     if (state.status === 'absent') throw new WardenError(TokensErrorCode.TokenNotFound, `token ${tokenId} does not exist`);
     const owner = await this.principal(state.ownerId);
     requireTokenPermission(caller, 'tokens:write', { organizationId: state.organizationId, ownerTeams: owner?.teams ?? [] }, tokenId);
-    return { caller, owner };
+    return { caller, owner, loaded };
   }
 
   private principal(userId: string): Promise<PrincipalRecord | null> {

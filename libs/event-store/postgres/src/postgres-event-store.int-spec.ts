@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Pool } from 'pg';
-import { NewEvent } from '@warden/event-store';
+import { AppendResult, NewEvent, WrongExpectedVersionError } from '@warden/event-store';
 import { TEST_DATABASE_URL, describeEventStoreContract, pollUntil, uniqueTestId } from '@warden/testing';
 import { PostgresEventStore } from './postgres-event-store';
 import { appendChannel, quoteIdentifier } from './postgres-identifiers';
+import { parseLogPosition } from './postgres-log-position';
 import { eventStoreMigrations, runMigrations } from './postgres-migrations';
 import { EventStoreLogger } from './postgres-append-listener';
 
@@ -49,10 +50,11 @@ const event = (type = 'ThingHappened'): NewEvent => ({
 describe('PostgresEventStore', () => {
   let schema: string;
   const stores: PostgresEventStore[] = [];
-  const connect = async (options: { pool?: Pool } = {}) => {
+  const connect = async (options: { pool?: Pool; groupsInFlight?: number } = {}) => {
     const store = await PostgresEventStore.connect({
       schema,
       logger: quiet,
+      groupsInFlight: options.groupsInFlight,
       ...(options.pool ? { pool: options.pool } : { connectionString: TEST_DATABASE_URL }),
     });
     stores.push(store);
@@ -294,5 +296,127 @@ describe('PostgresEventStore', () => {
       eventId: first.id,
     });
     expect(await store.readStream('s-2')).toEqual([]);
+  });
+
+  describe('group commit', () => {
+    const transactionOf = (result: AppendResult) => parseLogPosition(result.position).transactionId;
+    const countByTransaction = (results: AppendResult[]) => {
+      const counts = new Map<string, number>();
+      for (const result of results) counts.set(transactionOf(result), (counts.get(transactionOf(result)) ?? 0) + 1);
+      return [...counts.values()].sort((a, b) => a - b);
+    };
+    // Every event of the schema in log order, once the xmin-safe reading returns `count`.
+    const readLog = async (store: PostgresEventStore, count: number) => {
+      let events = await store.readAll({ limit: 1000 });
+      await pollUntil(async () => (events = await store.readAll({ limit: 1000 })).length >= count, `${count} events in the log`, 15_000);
+      return events;
+    };
+
+    it('commits the appends that arrive while a commit is in flight together, in one transaction, in arrival order', async () => {
+      const store = await connect({ groupsInFlight: 1 });
+      const appended = Array.from({ length: 10 }, (_, i) => ({ streamId: `s-${i}`, expectedVersion: 'no_stream' as const, events: [event(), event()] }));
+      // The first finds no commit in flight and goes alone; the other nine wait for it and go together.
+      const results = (await Promise.all(appended.map((request) => store.appendMany([request])))).flat();
+
+      expect(countByTransaction(results)).toEqual([1, 9]);
+      expect(results.map((r) => [r.streamId, r.version])).toEqual(appended.map((r) => [r.streamId, 2]));
+      const log = await readLog(store, 20);
+      expect(log.map((e) => e.id)).toEqual(appended.flatMap((r) => r.events.map((e) => e.id)));
+      expect(log.every((e, i) => i === 0 || log[i - 1]!.position < e.position)).toBe(true);
+      expect(results.map((r) => r.position)).toEqual(log.filter((e) => e.version === 2).map((e) => e.position));
+    });
+
+    it('fails a conflicting caller alone while the rest of its group commits; a multi-stream append stays whole', async () => {
+      const store = await connect({ groupsInFlight: 1 });
+      await store.append({ streamId: 's-taken', expectedVersion: 'no_stream', events: [event()] });
+      const outcomes = await Promise.allSettled([
+        store.append({ streamId: 's-first', expectedVersion: 'no_stream', events: [event()] }),
+        store.append({ streamId: 's-a', expectedVersion: 'no_stream', events: [event()] }),
+        store.append({ streamId: 's-taken', expectedVersion: 'no_stream', events: [event()] }),
+        store.appendMany([
+          { streamId: 's-c', expectedVersion: 'no_stream', events: [event()] },
+          { streamId: 's-d', expectedVersion: 5, events: [event()] },
+        ]),
+        store.appendMany([
+          { streamId: 's-e', expectedVersion: 'no_stream', events: [event()] },
+          { streamId: 's-f', expectedVersion: 'any', events: [event(), event()] },
+        ]),
+        store.append({ streamId: 's-b', expectedVersion: 'any', events: [event()] }),
+      ]);
+
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected', 'fulfilled', 'fulfilled']);
+      const reasons = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as WrongExpectedVersionError] : []));
+      expect(reasons.map((r) => [r.constructor, r.streamId, r.actual])).toEqual([
+        [WrongExpectedVersionError, 's-taken', 1],
+        [WrongExpectedVersionError, 's-d', 0],
+      ]);
+      // the four that committed after the first went in one transaction
+      const grouped = outcomes.slice(1).flatMap((o) => (o.status === 'fulfilled' ? [o.value].flat() : []));
+      expect(new Set(grouped.map(transactionOf)).size).toBe(1);
+      expect(grouped.map((r) => [r.streamId, r.version])).toEqual([['s-a', 1], ['s-e', 1], ['s-f', 2], ['s-b', 1]]);
+      expect(await store.readStream('s-taken')).toHaveLength(1);
+      expect(await store.readStream('s-c')).toEqual([]);
+      expect(await store.readStream('s-d')).toEqual([]);
+      expect(await readLog(store, 7)).toHaveLength(7);
+    });
+
+    it('keeps appends to one stream out of each other\'s group: each round one writer with the same expectation wins', async () => {
+      const store = await connect({ groupsInFlight: 1 });
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 6 }, () => store.append({ streamId: 's-1', expectedVersion: 'no_stream', events: [event()] })),
+      );
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      expect(outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason.actual)).toEqual([1, 1, 1, 1, 1]);
+      const anyResults = await Promise.all(
+        Array.from({ length: 6 }, () => store.append({ streamId: 's-2', expectedVersion: 'any', events: [event()] })),
+      );
+      expect(anyResults.map((r) => r.version).sort()).toEqual([1, 2, 3, 4, 5, 6]);
+      expect((await store.readStream('s-2')).map((e) => e.version)).toEqual([1, 2, 3, 4, 5, 6]);
+    });
+
+    it('when a group loses to a writer outside it or carries a stored event id, writes nothing of it and answers each caller alone: nothing lost, nothing twice', async () => {
+      const store = await connect({ groupsInFlight: 1 });
+      const stored = event();
+      await store.append({ streamId: 's-stored', expectedVersion: 'no_stream', events: [stored] });
+      // Another writer holds version 1 of s-outside, uncommitted: the group's insert waits on it, then collides.
+      const outside = await store.beginPendingAppend([{ streamId: 's-outside', expectedVersion: 'no_stream', events: [event()] }]);
+      const calls = [
+        store.append({ streamId: 's-a', expectedVersion: 'no_stream', events: [event()] }),
+        store.append({ streamId: 's-outside', expectedVersion: 'no_stream', events: [event()] }),
+        store.append({ streamId: 's-b', expectedVersion: 'no_stream', events: [event(), event()] }),
+        store.append({ streamId: 's-dup', expectedVersion: 'no_stream', events: [event(), stored] }),
+        store.append({ streamId: 's-any', expectedVersion: 'any', events: [event()] }),
+      ];
+      await pollUntil(
+        async () =>
+          (
+            await admin.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`, [
+              `warden-event-store-pool:${schema}`.slice(0, 63),
+            ])
+          ).rowCount === 1,
+        'the group to wait on the outside writer',
+        10_000,
+      );
+      await outside.commit();
+      const outcomes = await Promise.allSettled(calls);
+
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled']);
+      expect((outcomes[1] as PromiseRejectedResult).reason).toMatchObject({ name: 'WrongExpectedVersionError', streamId: 's-outside', actual: 1 });
+      expect((outcomes[3] as PromiseRejectedResult).reason).toMatchObject({ name: 'DuplicateEventIdError', eventId: stored.id });
+      const log = await readLog(store, 6);
+      expect(log.map((e) => `${e.streamId}@${e.version}`).sort()).toEqual(
+        ['s-a@1', 's-any@1', 's-b@1', 's-b@2', 's-outside@1', 's-stored@1'].sort(),
+      );
+      expect(new Set(log.map((e) => e.id)).size).toBe(6);
+    });
+
+    it('commits every accepted append before it closes', async () => {
+      const store = await connect({ groupsInFlight: 1 });
+      const calls = Array.from({ length: 8 }, (_, i) => store.append({ streamId: `s-${i}`, expectedVersion: 'no_stream', events: [event()] }));
+      await store.close();
+      expect((await Promise.all(calls)).map((r) => r.version)).toEqual(Array(8).fill(1));
+      const { rows } = await admin.query(`SELECT count(*)::int AS n FROM ${quoteIdentifier(schema)}.events`);
+      expect(rows[0].n).toBe(8);
+    });
   });
 });
