@@ -20,6 +20,7 @@ import { TokenEndpoint } from './oauth/token-endpoint';
 import { WorkloadIssuers } from './oauth/workload-issuers';
 import { TokensConfig } from './tokens-config';
 import { TokensController } from './tokens/tokens.controller';
+import { scannerPublicKeys } from './tokens/scanner-alert';
 import { TokensService } from './tokens/tokens.service';
 
 const READ_MODEL_CHECK_INTERVAL_MS = 5_000;
@@ -141,6 +142,7 @@ export class TokensServiceModule {
       keyPrefix: config.REDIS_KEY_PREFIX,
       randomBytes,
       exchangedTokenLifetimeSeconds: config.EXCHANGED_TOKEN_LIFETIME_SECONDS,
+      scannerKeys: scannerPublicKeys(JSON.parse(config.SECRET_SCANNING_PUBLIC_KEYS) as Record<string, string>),
     });
     const keyring = accessTokenKeyringOf(infrastructure.redis, config.REDIS_KEY_PREFIX);
     const ledger = new GrantLedger(infrastructure.eventStore());

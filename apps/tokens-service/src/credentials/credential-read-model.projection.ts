@@ -38,6 +38,12 @@ export const tokenRecordKey = (tokenId: string) => `token:${tokenId}`;
 /** Redis key (after REDIS_KEY_PREFIX) of an organization's token ids, scored by creation time. */
 export const organizationTokensKey = (organizationId: string) => `organization-tokens:${organizationId}`;
 
+/**
+ * Redis key (after REDIS_KEY_PREFIX) of every token that works and has an expiry, scored by
+ * it: where the expiry scheduler finds the tokens whose warnings are due.
+ */
+export const TOKEN_EXPIRIES_KEY = 'token-expiries';
+
 /** JSON value at `tokenRecordKey(id)`: the token's state without the hashes of its secrets. */
 export interface TokenRecord {
   tokenId: string;
@@ -56,6 +62,8 @@ export interface TokenRecord {
   lastUsedAt: string | null;
   revokedAt: string | null;
   rotatedAt: string | null;
+  /** Set while the token is disabled (absent from records written before tokens could be). */
+  disabledAt?: string | null;
 }
 
 export function credentialReadModelProjection(keyPrefix: string, store: EventStore): RedisProjection {
@@ -177,6 +185,7 @@ export function tokenCredentialRecord(token: Token, hash: string): CredentialRec
     issuedAt: secret.issuedAt,
     ...(token.visibility === 'public' && { allowedOrigins: token.allowedOrigins }),
     ...(token.permissions !== null && { permissions: token.permissions }),
+    ...(token.disabledAt !== null && { disabledAt: token.disabledAt }),
   };
 }
 
@@ -257,8 +266,14 @@ function tokenOps({ token, formerOwners: reassignedFrom }: FoldedToken): RedisOp
     lastUsedAt: token.lastUsedAt,
     revokedAt: token.revokedAt,
     rotatedAt: token.rotatedAt,
+    disabledAt: token.disabledAt,
   };
   ops.push({ op: 'set', key: tokenRecordKey(token.tokenId), value: JSON.stringify(view) });
+  if (token.status === 'active' && token.expiresAt !== null) {
+    ops.push({ op: 'zadd', key: TOKEN_EXPIRIES_KEY, members: [{ score: Date.parse(token.expiresAt), member: token.tokenId }] });
+  } else {
+    ops.push({ op: 'zrem', key: TOKEN_EXPIRIES_KEY, members: [token.tokenId] });
+  }
   ops.push({ op: 'zadd', key: organizationTokensKey(token.organizationId), members: [{ score: Date.parse(token.createdAt), member: token.tokenId }] });
   // A revoked token no longer keeps its owner from being deleted; a reassigned one moves.
   if (token.status === 'active') ops.push({ op: 'sadd', key: ownedTokensKey(token.ownerId), members: [token.tokenId] });

@@ -5,12 +5,16 @@ import {
   ExchangeTokenRequest,
   IssueTokenBody,
   IssuedTokenView,
+  LeakReportAnswer,
   ListTokensQuery,
   PageSlice,
   PrincipalRecord,
   ReassignTokenBody,
+  ReportLeakedTokenBody,
   RequestContext,
   RotateTokenBody,
+  ScannerAlertRequest,
+  ScannerAlertVerdict,
   TOKEN_LAST_USED_KEY,
   TokenIntrospection,
   TokenRequest,
@@ -18,10 +22,12 @@ import {
   TokensErrorCode,
   VerifyTokenBody,
   WardenError,
+  durationSeconds,
+  parseSecret,
   secretHash,
   secretLastFour,
 } from '@warden/contracts';
-import { EventStore } from '@warden/event-store';
+import { EventMetadata, EventStore } from '@warden/event-store';
 import { CommandHandler, createOnce, createdId, eventMetadataFrom, loadState } from '@warden/kernel';
 import { TokenUseRecorder, VerificationResult, introspectionOf, prepareCredentialVerifier, verifyCredential } from '@warden/token-verifier';
 import {
@@ -36,12 +42,14 @@ import {
 } from '@warden/tokens-domain';
 import { RedisClient, defineRedisScripts, loadRedisScript } from '@warden/redis';
 import type { Result } from 'ioredis';
+import type { KeyObject } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { countCredentialVerification, exportVerificationMetrics, validateDto } from '@warden/platform';
 import { CredentialReadModel } from '../credentials/credential-read-model';
 import { CredentialStoreVerification } from '../credentials/credential-store-verification';
 import { TokenRecord } from '../credentials/credential-read-model.projection';
 import { PrincipalRecords } from '../owners/principal-records';
+import { assertScannerSignature, parseScannerAlert } from './scanner-alert';
 import { callerOf, requireTokenPermission } from './token-authorization';
 import { toTokenView, tokenStatus, withSecret } from './token-view';
 
@@ -56,6 +64,8 @@ export interface TokensServiceOptions {
   /** Decides verifications while the read model is lost or being rebuilt. */
   storeVerification: CredentialStoreVerification;
   clock?: () => Date;
+  /** The secret scanners' public keys by key id (ECDSA P-256); none: every scanner alert is refused. */
+  scannerKeys?: ReadonlyMap<string, KeyObject>;
 }
 
 const TAKE_TOKEN_USE = loadRedisScript(__dirname, 'take-token-use-1.lua');
@@ -147,7 +157,8 @@ export class TokensService {
     requireTokenPermission(caller, 'tokens:read', { organizationId: caller.organizationId, ownerTeams: caller.teams });
     const now = this.clock();
     const teamScoped = !caller.unrestricted && caller.permissions['tokens:read'] === 'team';
-    if (!query.owner && !query.status && !teamScoped) {
+    const within = query.expiring_within === undefined ? null : durationSeconds(query.expiring_within);
+    if (!query.owner && !query.status && within === null && !teamScoped) {
       // Unfiltered: the page is cut from the organization's sorted index, whatever its size.
       const { total, records } = await this.options.readModel.organizationTokenPage(caller.organizationId, (page - 1) * pageSize, pageSize);
       return { total, page, page_size: pageSize, results: records.map((record) => toTokenView(record, now)) };
@@ -156,6 +167,10 @@ export class TokensService {
     let records = await this.options.readModel.organizationTokens(caller.organizationId);
     if (query.owner) records = records.filter((record) => record.ownerId === query.owner);
     if (query.status) records = records.filter((record) => tokenStatus(record, now) === query.status);
+    if (within !== null) {
+      const until = now.getTime() + within * 1000;
+      records = records.filter((record) => tokenStatus(record, now) === 'active' && record.expiresAt !== null && Date.parse(record.expiresAt) <= until);
+    }
     if (teamScoped) {
       const teams = await this.teamsOf([...new Set(records.map((record) => record.ownerId))]);
       records = records.filter((record) => (teams.get(record.ownerId) ?? []).some((team) => caller.teams.includes(team)));
@@ -175,6 +190,84 @@ export class TokensService {
     await this.writable(envelope.context, id);
     await this.run(envelope.context, id, { type: 'RevokeToken', at: this.clock().toISOString() });
     return this.view(id);
+  }
+
+  /** Stops every secret of the token until it is enabled; answers once no verifier accepts it. */
+  async disable(envelope: Envelope<TokenRequest>): Promise<TokenView> {
+    const { id } = envelope.payload;
+    await this.writable(envelope.context, id);
+    await this.run(envelope.context, id, { type: 'DisableToken', at: this.clock().toISOString(), reason: 'manual' });
+    return this.view(id);
+  }
+
+  /** A disabled token works again (a revoked one never does). */
+  async enable(envelope: Envelope<TokenRequest>): Promise<TokenView> {
+    const { id } = envelope.payload;
+    await this.writable(envelope.context, id);
+    await this.run(envelope.context, id, { type: 'EnableToken', at: this.clock().toISOString() });
+    return this.view(id);
+  }
+
+  /**
+   * "I found this Warden token exposed": any authenticated caller who holds a token's secret
+   * may have it revoked (or disabled, per its organization's setting). Holding the secret is
+   * already holding every power of the token, so taking that power away gives the reporter
+   * nothing; the answer is the same whether the token exists, works, or belongs to another
+   * organization, and another organization's records do not name the reporter.
+   */
+  async reportLeaked(envelope: Envelope<unknown>): Promise<LeakReportAnswer> {
+    const caller = callerOf(envelope.context);
+    const body = await validateDto(ReportLeakedTokenBody, envelope.payload);
+    const parsed = parseSecret(body.token);
+    if (parsed?.kind !== 'api_token') {
+      throw new WardenError(CommonErrorCode.ValidationFailed, 'token is not a Warden API token', [
+        { field: 'token', message: 'is not a Warden API token (wdn_p_ and a valid checksum)' },
+      ]);
+    }
+    await this.leaked(envelope.context, parsed.secret, { url: body.url ?? '', source: 'report', reporter: caller });
+    return { status: 'received' };
+  }
+
+  /**
+   * A secret scanner's alert: verified against the configured scanner keys before anything
+   * else, then each entry answered in the partner format. A string that is not a well-formed
+   * API token (its checksum decides) is a false positive with no lookup at all.
+   */
+  async scannerAlert(envelope: Envelope<ScannerAlertRequest>): Promise<ScannerAlertVerdict[]> {
+    const { body, keyIdentifier, signature } = envelope.payload;
+    const raw = Buffer.from(body, 'base64');
+    assertScannerSignature(this.options.scannerKeys ?? new Map(), raw, keyIdentifier, signature);
+    const entries = parseScannerAlert(raw);
+    const verdicts: ScannerAlertVerdict[] = [];
+    for (const entry of entries) {
+      const parsed = parseSecret(entry.token);
+      const found = parsed?.kind === 'api_token' && (await this.leaked(envelope.context, parsed.secret, { url: entry.url, source: entry.source, reporter: null }));
+      verdicts.push({ token_raw: entry.token, token_type: entry.type, label: found ? 'true_positive' : 'false_positive' });
+    }
+    return verdicts;
+  }
+
+  /** Revokes (or disables) the token of a leaked secret and records where it was found; false when no token has that secret. */
+  private async leaked(context: RequestContext, secret: string, found: { url: string; source: string; reporter: Principal | null }): Promise<boolean> {
+    const tokenId = await this.options.storeVerification.tokenIdOf(secretHash(secret));
+    if (tokenId === null) return false;
+    const streamId = tokenStreamId(tokenId);
+    const { state } = await loadState(this.options.store, tokenDecider, streamId);
+    if (state.status === 'absent') return false;
+    const policy = await this.principals.policy(state.organizationId);
+    const sameOrganization = found.reporter !== null && found.reporter.organizationId === state.organizationId;
+    // Filed under the token's organization; a reporter from another one is not named there.
+    const metadata: EventMetadata = sameOrganization
+      ? eventMetadataFrom(context)
+      : { correlationId: context.correlationId, actorType: 'system', organizationId: state.organizationId };
+    const reportedBy = found.reporter === null ? 'scanner' : sameOrganization ? found.reporter.userId : 'another_organization';
+    const result = await this.commands.handle(
+      streamId,
+      { type: 'ReportTokenLeak', at: this.clock().toISOString(), url: found.url, source: found.source, reportedBy, action: policy?.leakedTokenAction ?? 'revoke' },
+      { metadata, newEventId: uuidv7 },
+    );
+    await this.options.readModel.applyDecided(result);
+    return true;
   }
 
   async rotate(envelope: Envelope<TokenRequest & RotateTokenBody>): Promise<IssuedTokenView> {
