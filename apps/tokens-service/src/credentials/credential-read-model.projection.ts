@@ -269,7 +269,8 @@ function tokenOps({ token, formerOwners: reassignedFrom }: FoldedToken): RedisOp
     disabledAt: token.disabledAt,
   };
   ops.push({ op: 'set', key: tokenRecordKey(token.tokenId), value: JSON.stringify(view) });
-  if (token.status === 'active' && token.expiresAt !== null) {
+  // Until its current secret's expiry has been noted (TokenExpired): nothing is left to say of it then.
+  if (token.status === 'active' && token.expiresAt !== null && token.expiredSecretId !== String(token.secrets.length)) {
     ops.push({ op: 'zadd', key: TOKEN_EXPIRIES_KEY, members: [{ score: Date.parse(token.expiresAt), member: token.tokenId }] });
   } else {
     ops.push({ op: 'zrem', key: TOKEN_EXPIRIES_KEY, members: [token.tokenId] });

@@ -8,6 +8,7 @@ import {
   CREDENTIAL_READ_MODEL,
   TokenRecord,
   credentialReadModelProjection,
+  TOKEN_EXPIRIES_KEY,
   organizationTokensKey,
   tokenRecordKey,
   tokenStreamOps,
@@ -155,6 +156,15 @@ export class CredentialReadModel {
   async token(tokenId: string): Promise<TokenRecord | null> {
     const json = await this.redis.get((await this.liveRunner()).key(tokenRecordKey(tokenId)));
     return json === null ? null : (JSON.parse(json) as TokenRecord);
+  }
+
+  /** The tokens that work and expire by `until` (epoch ms), soonest first: from the expiry index, whatever their organization. */
+  async tokensExpiringBy(until: number): Promise<TokenRecord[]> {
+    const runner = await this.liveRunner();
+    const ids = await this.redis.zrangebyscore(runner.key(TOKEN_EXPIRIES_KEY), '-inf', until);
+    if (ids.length === 0) return [];
+    const values = await this.redis.mget(ids.map((id) => runner.key(tokenRecordKey(id))));
+    return values.filter((value): value is string => value !== null).map((value) => JSON.parse(value) as TokenRecord);
   }
 
   /** Every token of an organization, oldest first. */
