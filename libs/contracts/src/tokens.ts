@@ -169,9 +169,16 @@ export interface OrganizationPolicyRecord {
   disableUnusedAfterDays?: number | null;
 }
 
-export type LeakedTokenAction = 'revoke' | 'disable';
+export type LeakedTokenAction = (typeof LEAKED_TOKEN_ACTIONS)[number];
 /** An organization's expiry warnings unless it sets its own: seven days and one day before. */
 export const DEFAULT_EXPIRY_WARNING_LEAD_SECONDS: readonly number[] = [7 * 86_400, 86_400];
+/** The bounds of an organization's expiry warning lead times: a minute to 90 days, at most five of them. */
+export const MIN_EXPIRY_WARNING_LEAD_SECONDS = 60;
+export const MAX_EXPIRY_WARNING_LEAD_SECONDS = 90 * 86_400;
+export const MAX_EXPIRY_WARNINGS = 5;
+/** The longest an organization may let a token go unused before it is disabled. */
+export const MAX_UNUSED_DAYS = 3_650;
+export const LEAKED_TOKEN_ACTIONS = ['revoke', 'disable'] as const;
 
 /**
  * Redis hash (after REDIS_KEY_PREFIX) where gateways leave the last use of each API token

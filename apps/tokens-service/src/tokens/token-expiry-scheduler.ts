@@ -9,6 +9,7 @@
 //   the same warning twice is refused by the store's unique event id.
 import {
   DEFAULT_EXPIRY_WARNING_LEAD_SECONDS,
+  MAX_EXPIRY_WARNING_LEAD_SECONDS,
   OrganizationPolicyRecord,
   TOKEN_LAST_USED_KEY,
   TokensErrorCode,
@@ -23,9 +24,6 @@ import { Token, TokenCommand, TokenEvent, TokenState, secretIdOf, tokenDecider, 
 import type { Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { CredentialReadModel } from '../credentials/credential-read-model';
-
-/** The longest lead time an organization may set: the window in which tokens are looked at for warnings. */
-export const MAX_EXPIRY_WARNING_LEAD_SECONDS = 90 * 86_400;
 
 export interface TokenExpirySchedulerOptions {
   store: EventStore;
@@ -80,6 +78,7 @@ export class TokenExpiryScheduler {
   private async expiries(now: Date, policies: Map<string, OrganizationPolicyRecord>): Promise<{ warnings: number; expired: number }> {
     let warnings = 0;
     let expired = 0;
+    // The longest lead time any organization may set is the window looked at.
     const candidates = await this.options.readModel.tokensExpiringBy(now.getTime() + MAX_EXPIRY_WARNING_LEAD_SECONDS * 1000);
     for (const record of candidates) {
       const policy = policies.get(record.organizationId);
