@@ -495,6 +495,42 @@ export const ROUTE_ACCESS = [
   },
   {
     method: 'POST',
+    path: '/api/v1/tokens/:id/disable',
+    who: 'tokens:write in the token\'s organization',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [200, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/tokens/:id/enable',
+    who: 'tokens:write in the token\'s organization',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [200, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/tokens/report-leaked',
+    who: 'any authenticated caller who holds a leaked token\'s secret, of any organization: the same answer whatever the token',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 200], super_admin: [200, 200], internal: [200, 200], admin: [200, 200],
+      member: [200, 200], auditor: [200, 200], external: [200, 200], external_custom: [200, 200],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/secret-scanning/alerts',
+    who: 'anyone: public; what counts is the alert\'s signature by a configured secret scanner key (none here: 401 for all)',
+    access: {
+      anonymous: [401, null], platform_admin: [401, null], super_admin: [401, null], internal: [401, null], admin: [401, null],
+      member: [401, null], auditor: [401, null], external: [401, null], external_custom: [401, null],
+    },
+  },
+  {
+    method: 'POST',
     path: '/api/v1/tokens/:id/rotate',
     who: 'tokens:write in the token\'s organization',
     access: {

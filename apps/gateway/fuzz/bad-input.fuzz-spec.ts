@@ -42,6 +42,7 @@ const BODY_SAMPLES: Partial<Record<string, Record<string, unknown>>> = {
   'POST /api/v1/tokens/:id/rotate': { grace_period_seconds: 0 },
   'POST /api/v1/tokens/:id/reassign': { user_id: randomUUID() },
   'POST /api/v1/tokens/verify': { token: 'wdn_p_x' },
+  'POST /api/v1/tokens/report-leaked': { token: 'wdn_p_x' },
 };
 /** Numeric fields turned from strings (class-transformer): a boolean or ['5'] would still be a number. */
 const NUMERIC_FIELDS = new Set(['grace_period_seconds']);

@@ -89,7 +89,7 @@ export class TokensController {
    * the same whether the token exists, works or belongs to another organization.
    */
   @Post('report-leaked')
-  @HttpCode(202)
+  @HttpCode(200)
   reportLeaked(@Body() body: ReportLeakedTokenBody, @Req() request: FastifyRequest): Promise<LeakReportAnswer> {
     return this.services.send(TokensSubjects.reportLeaked, { context: contextOf(request), payload: body });
   }
