@@ -1778,6 +1778,25 @@ export interface components {
             /** Format: uuid */
             user_id: string;
         };
+        ScannerAlertEntry: {
+            /** @description The string found: a Warden API token, or what looked like one. */
+            token: string;
+            /** @description The scanner's name for the kind of secret. */
+            type: string;
+            /** @description Where it was found. */
+            url: string;
+            /** @description What kind of place that is (`content`, `commit`, `gist`...). */
+            source: string;
+        };
+        ScannerAlertVerdict: {
+            token_raw: string;
+            token_type: string;
+            /**
+             * @description `true_positive`: a Warden API token of this deployment (now revoked or disabled); `false_positive`: anything else.
+             * @enum {string}
+             */
+            label: "true_positive" | "false_positive";
+        };
         ReplayReadModelBody: {
             /**
              * @description `swap` (the default): rebuild and swap in; `compare`: rebuild into scratch and report every difference.
@@ -6898,23 +6917,72 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScannerAlertEntry"][];
+            };
+        };
         responses: {
-            /**
-             * @description A JSON array of `{token, type, url, source}` signed with ECDSA P-256
-             *     (`Github-Public-Key-Identifier`, `Github-Public-Key-Signature`: base64 of a DER signature over the
-             *     raw body) by a key in `SECRET_SCANNING_PUBLIC_KEYS`. Each working Warden API token in it is revoked
-             *     (or disabled, per its organization's `leaked_token_action`); every entry is answered
-             *     `true_positive` (a Warden API token) or `false_positive`. A bad or missing signature is a 401 and
-             *     changes nothing.
-             */
+            /** @description One verdict per entry, in order */
             200: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["ScannerAlertVerdict"][];
+                };
+            };
+            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header */
+            400: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key";
+                    };
+                };
+            };
+            /** @description `unauthenticated`: Authentication required */
+            401: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported media type */
+            415: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
                 };
             };
             /** @description `service_unavailable`: Service unavailable; `upstream_timeout`: Service did not answer in time */

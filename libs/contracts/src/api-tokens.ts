@@ -123,18 +123,23 @@ export class LeakReportAnswer {
 }
 
 /** One entry of a secret scanner's alert (the GitHub secret-scanning partner format). */
-export interface ScannerAlertEntry {
-  token: string;
-  type: string;
-  url: string;
-  source: string;
+export class ScannerAlertEntry {
+  /** The string found: a Warden API token, or what looked like one. */
+  token!: string;
+  /** The scanner's name for the kind of secret. */
+  type!: string;
+  /** Where it was found. */
+  url!: string;
+  /** What kind of place that is (`content`, `commit`, `gist`...). */
+  source!: string;
 }
 
-/** The scanner's verdict on one entry, in the partner format. */
-export interface ScannerAlertVerdict {
-  token_raw: string;
-  token_type: string;
-  label: 'true_positive' | 'false_positive';
+/** The verdict on one entry, in the partner format. */
+export class ScannerAlertVerdict {
+  token_raw!: string;
+  token_type!: string;
+  /** `true_positive`: a Warden API token of this deployment (now revoked or disabled); `false_positive`: anything else. */
+  label!: 'true_positive' | 'false_positive';
 }
 
 /** What the gateway relays of a scanner's alert: the body exactly as received, and the signature headers. */

@@ -119,6 +119,17 @@ export default async () => {
             "LeakReportAnswer": {
                 status: { required: true, type: () => String, description: "`received`: a well-formed Warden API token, acted on if it is one that works." }
             },
+            "ScannerAlertEntry": {
+                token: { required: true, type: () => String, description: "The string found: a Warden API token, or what looked like one." },
+                type: { required: true, type: () => String, description: "The scanner's name for the kind of secret." },
+                url: { required: true, type: () => String, description: "Where it was found." },
+                source: { required: true, type: () => String, description: "What kind of place that is (`content`, `commit`, `gist`...)." }
+            },
+            "ScannerAlertVerdict": {
+                token_raw: { required: true, type: () => String },
+                token_type: { required: true, type: () => String },
+                label: { required: true, description: "`true_positive`: a Warden API token of this deployment (now revoked or disabled); `false_positive`: anything else.", enum: ["true_positive", "false_positive"] }
+            },
             "RotateTokenBody": {
                 grace_period_seconds: { required: false, type: () => Number, description: "How long the old secret keeps working; 0 (the default) ends it at once." }
             },
@@ -912,7 +923,7 @@ export default async () => {
               "alerts": {
                   summary: "Receive a secret scanner's leak alert",
                   description: "A JSON array of `{token, type, url, source}` signed with ECDSA P-256\n(`Github-Public-Key-Identifier`, `Github-Public-Key-Signature`: base64 of a DER signature over the\nraw body) by a key in `SECRET_SCANNING_PUBLIC_KEYS`. Each working Warden API token in it is revoked\n(or disabled, per its organization's `leaked_token_action`); every entry is answered\n`true_positive` (a Warden API token) or `false_positive`. A bad or missing signature is a 401 and\nchanges nothing.",
-                  type: [Object]
+                  type: [t["@warden/contracts"].ScannerAlertVerdict]
               },
             },
           },

@@ -1,6 +1,6 @@
 import { Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
-import { ScannerAlertVerdict, TokensSubjects } from '@warden/contracts';
+import { ApiBody, ApiExtraModels, ApiOkResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ScannerAlertEntry, ScannerAlertVerdict, TokensSubjects } from '@warden/contracts';
 import { ServiceClient } from '@warden/platform';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
@@ -44,6 +44,9 @@ export class SecretScanningController {
    */
   @Post('alerts')
   @HttpCode(200)
+  @ApiExtraModels(ScannerAlertEntry, ScannerAlertVerdict)
+  @ApiBody({ schema: { type: 'array', items: { $ref: getSchemaPath(ScannerAlertEntry) } } })
+  @ApiOkResponse({ description: 'One verdict per entry, in order', schema: { type: 'array', items: { $ref: getSchemaPath(ScannerAlertVerdict) } } })
   alerts(@Req() request: FastifyRequest): Promise<ScannerAlertVerdict[]> {
     const raw = rawBodies.get(request) ?? Buffer.alloc(0);
     const header = (name: string) => {
