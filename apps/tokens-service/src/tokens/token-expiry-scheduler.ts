@@ -24,6 +24,7 @@ import { Token, TokenCommand, TokenEvent, TokenState, secretIdOf, tokenDecider, 
 import type { Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { CredentialReadModel } from '../credentials/credential-read-model';
+import { TokenRecord } from '../credentials/credential-read-model.projection';
 
 export interface TokenExpirySchedulerOptions {
   store: EventStore;
@@ -91,12 +92,12 @@ export class TokenExpiryScheduler {
       const secretId = secretIdOf(state, current.hash)!;
       const at = now.toISOString();
       if (!(Date.parse(expiresAt) > now.getTime())) {
-        expired += await this.once(record.tokenId, `expired:${secretId}`, { type: 'NoteTokenExpired', secretHash: current.hash, expiresAt, at });
+        expired += await this.once(record, `expired:${secretId}`, { type: 'NoteTokenExpired', secretHash: current.hash, expiresAt, at });
         continue;
       }
       for (const leadSeconds of leads) {
         if (now.getTime() < Date.parse(expiresAt) - leadSeconds * 1000 || state.warnings.includes(`${secretId}:${leadSeconds}`)) continue;
-        warnings += await this.once(record.tokenId, `expiring:${secretId}:${leadSeconds}`, { type: 'WarnTokenExpiring', secretHash: current.hash, expiresAt, leadSeconds, at });
+        warnings += await this.once(record, `expiring:${secretId}:${leadSeconds}`, { type: 'WarnTokenExpiring', secretHash: current.hash, expiresAt, leadSeconds, at });
       }
     }
     return { warnings, expired };
@@ -117,20 +118,20 @@ export class TokenExpiryScheduler {
       const pending = await this.options.redis.hmget(this.options.keyPrefix + TOKEN_LAST_USED_KEY, ...records.map((record) => record.tokenId));
       for (const [i, record] of records.entries()) {
         if (pending[i] !== null && Number(pending[i]) >= cutoff) continue;
-        disabled += await this.once(record.tokenId, `unused:${record.lastUsedAt ?? record.createdAt}`, { type: 'DisableToken', at: now.toISOString(), reason: 'unused' });
+        disabled += await this.once(record, `unused:${record.lastUsedAt ?? record.createdAt}`, { type: 'DisableToken', at: now.toISOString(), reason: 'unused' });
       }
     }
     return disabled;
   }
 
-  /** Decides and appends one scheduled command under an id derived from what it is about; answers how many events it stored. */
-  private async once(tokenId: string, what: string, command: TokenCommand): Promise<number> {
+  /**
+   * Decides and appends one scheduled command under an id derived from what it is about,
+   * filed under the token's organization; answers how many events it stored.
+   */
+  private async once({ tokenId, organizationId }: TokenRecord, what: string, command: TokenCommand): Promise<number> {
     try {
-      const result = await this.commands.handle(
-        tokenStreamId(tokenId),
-        command,
-        { metadata: { correlationId: idempotentId(tokenId, `scheduler:${what}`), actorType: 'system' }, newEventId: eventIds(tokenId, what) },
-      );
+      const metadata = { correlationId: idempotentId(tokenId, `scheduler:${what}`), actorType: 'system', organizationId };
+      const result = await this.commands.handle(tokenStreamId(tokenId), command, { metadata, newEventId: eventIds(tokenId, what) });
       await this.options.readModel.applyDecided(result);
       return result.events.length;
     } catch (error) {

@@ -196,6 +196,8 @@ describe('Token lifecycle: disable and enable, leaks, expiry warnings (real even
 
       const events = await readAllCommitted(h.store);
       expect(events.map((event) => event.type)).toEqual(['TokenIssued', 'TokenExpiring', 'TokenExpiring', 'TokenExpired']);
+      // Filed under the token's organization, so its audit log shows them.
+      expect(events.slice(1).map((event) => event.metadata)).toEqual(events.slice(1).map(() => expect.objectContaining({ organizationId: ORG, actorType: 'system' })));
       expect(events.filter((event) => event.type === 'TokenExpiring').map((event) => event.data)).toEqual([
         expect.objectContaining({ tokenId: issued.id, secretId: '1', leadSeconds: 7 * 86_400, expiresAt: new Date(start + 10 * DAY).toISOString() }),
         expect.objectContaining({ tokenId: issued.id, secretId: '1', leadSeconds: 86_400 }),
