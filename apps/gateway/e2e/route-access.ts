@@ -58,6 +58,8 @@ export interface RouteAccess {
    * caller's own roles).
    */
   case?: string;
+  /** Public, but authenticated by a signature over the request instead of a credential: unsigned, it is a 401 for anyone. */
+  signed?: true;
   who: string;
   access: Readonly<Record<PrincipalKind, Access>>;
 }
@@ -523,6 +525,7 @@ export const ROUTE_ACCESS = [
   {
     method: 'POST',
     path: '/api/v1/secret-scanning/alerts',
+    signed: true,
     who: 'anyone: public; what counts is the alert\'s signature by a configured secret scanner key (none here: 401 for all)',
     access: {
       anonymous: [401, null], platform_admin: [401, null], super_admin: [401, null], internal: [401, null], admin: [401, null],
