@@ -272,6 +272,7 @@ const REQUESTS: Record<RouteKey, (target: OrganizationFixture, cell: Cell) => Pr
   'POST /api/v1/tokens/:id/revoke': async (target) => ({ params: { id: await issueToken(target.creator, target.serviceAccountId) } }),
   'POST /api/v1/tokens/:id/disable': async (target) => ({ params: { id: await issueToken(target.creator, target.serviceAccountId) } }),
   'POST /api/v1/tokens/:id/enable': async (target) => ({ params: { id: await issueToken(target.creator, target.serviceAccountId) } }),
+  'POST /api/v1/tokens/:id/enable (a token of the internal service account)': async (target) => ({ params: { id: await issueToken(target.creator, target.internalId) } }),
   // A well-formed secret no one was issued: the answer is the same as for a token that exists.
   'POST /api/v1/tokens/report-leaked': () => ({ body: { token: formatSecret('api_token', randomUUID().replace(/-/g, '')) } }),
   'POST /api/v1/secret-scanning/alerts': () => ({ body: [] }),

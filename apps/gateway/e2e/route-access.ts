@@ -515,6 +515,16 @@ export const ROUTE_ACCESS = [
   },
   {
     method: 'POST',
+    path: '/api/v1/tokens/:id/enable',
+    case: 'a token of the internal service account',
+    who: 'whoever holds the secret gets the token\'s power back: only a principal whose effective permissions contain the owner\'s',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [403, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'POST',
     path: '/api/v1/tokens/report-leaked',
     who: 'any authenticated caller who holds a leaked token\'s secret, of any organization: the same answer whatever the token',
     access: {

@@ -200,11 +200,11 @@ export class TokensService {
     return this.view(id);
   }
 
-  /** A disabled token works again (a revoked one never does). */
+  /** A disabled token works again (a revoked one never does); only for a caller who could have issued it. */
   async enable(envelope: Envelope<TokenRequest>): Promise<TokenView> {
     const { id } = envelope.payload;
-    await this.writable(envelope.context, id);
-    await this.run(envelope.context, id, { type: 'EnableToken', at: this.clock().toISOString() });
+    const { caller, owner } = await this.writable(envelope.context, id);
+    await this.run(envelope.context, id, { type: 'EnableToken', at: this.clock().toISOString(), enabledBy: caller, owner: toOwner(owner) });
     return this.view(id);
   }
 

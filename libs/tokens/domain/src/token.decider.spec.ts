@@ -354,17 +354,27 @@ describe('token decider', () => {
   });
   describe('DisableToken and EnableToken', () => {
     const disabled: TokenEvent = { type: 'TokenDisabled', data: { tokenId: 't-1', ownerId: 'svc-1', disabledAt: T1, reason: 'manual' } };
+    const enable: TokenCommand = { type: 'EnableToken', at: T1, enabledBy: recordsAdmin, owner };
 
     it('disables an active token once, and enables it again', () => {
       spec.given([issued]).when({ type: 'DisableToken', at: T1, reason: 'manual' }).then([disabled]);
       spec.given([issued, disabled]).when({ type: 'DisableToken', at: T1, reason: 'manual' }).then([]);
-      spec.given([issued, disabled]).when({ type: 'EnableToken', at: T1 }).then([{ type: 'TokenEnabled', data: { tokenId: 't-1', ownerId: 'svc-1', enabledAt: T1 } }]);
-      spec.given([issued]).when({ type: 'EnableToken', at: T1 }).then([]);
+      spec.given([issued, disabled]).when(enable).then([{ type: 'TokenEnabled', data: { tokenId: 't-1', ownerId: 'svc-1', enabledAt: T1 } }]);
+      spec.given([issued]).when(enable).then([]);
+    });
+
+    it('gives a token its power back only for a caller who could have issued it', () => {
+      const forbidden = (error: WardenError) => expect(error.code).toBe(CommonErrorCode.Forbidden);
+      const internalIssued: TokenEvent = { ...issued, data: { ...issued.data, ownerId: 'svc-internal' } } as TokenEvent;
+      const internalDisabled: TokenEvent = { ...disabled, data: { ...disabled.data, ownerId: 'svc-internal' } } as TokenEvent;
+      spec.given([internalIssued, internalDisabled]).when({ ...enable, owner: internalOwner, enabledBy: recordsAdmin }).thenThrows(WardenError, forbidden);
+      spec.given([issued, disabled]).when({ ...enable, enabledBy: plainAdmin }).thenThrows(WardenError, forbidden);
+      spec.given([issued, disabled]).when({ ...enable, owner: null }).thenThrows(WardenError, forbidden);
     });
 
     it('neither disables nor enables a revoked token', () => {
       spec.given([issued, revoked]).when({ type: 'DisableToken', at: T1, reason: 'manual' }).thenThrows(WardenError, code(TokensErrorCode.TokenNotActive));
-      spec.given([issued, disabled, revoked]).when({ type: 'EnableToken', at: T1 }).thenThrows(WardenError, code(TokensErrorCode.TokenNotActive));
+      spec.given([issued, disabled, revoked]).when(enable).thenThrows(WardenError, code(TokensErrorCode.TokenNotActive));
     });
   });
 

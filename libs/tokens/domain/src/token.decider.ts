@@ -60,7 +60,13 @@ export type TokenCommand =
   | { type: 'ReassignToken'; newOwner: TokenOwner | null; at: string; reassignedBy: Principal }
   | { type: 'RecordTokenUse'; usedAt: string }
   | { type: 'DisableToken'; at: string; reason: TokenDisabledReason }
-  | { type: 'EnableToken'; at: string }
+  | {
+      type: 'EnableToken';
+      at: string;
+      /** Who gives the token its power back, and the token's owner as it is now: only a principal that could have issued it may. */
+      enabledBy: Principal;
+      owner: TokenOwner | null;
+    }
   | {
       type: 'ReportTokenLeak';
       at: string;
@@ -384,6 +390,9 @@ function decide(command: TokenCommand, state: TokenState): TokenEvent[] {
     case 'EnableToken':
       if (state.status === 'absent') throw notFound();
       if (state.status === 'revoked') throw new WardenError(TokensErrorCode.TokenNotActive, 'a revoked token cannot be enabled');
+      // Whoever holds the secret gets the token's power back: only someone who could have issued it may.
+      if (!command.owner || command.owner.userId !== state.ownerId) throw forbidden("the token's owner is not an account the caller may act for");
+      assertMayObtain(command.enabledBy, command.owner, state.permissions);
       if (state.disabledAt === null) return [];
       return [{ type: 'TokenEnabled', data: { tokenId: state.tokenId, ownerId: state.ownerId, enabledAt: command.at } }];
     case 'ReportTokenLeak': {
