@@ -104,6 +104,16 @@ describe('Token lifecycle: disable and enable, leaks, expiry warnings (real even
       });
     });
 
+    it('leaves a token alone when the secret found was rotated out and no longer works', async () => {
+      const issued = await issue();
+      const rotated = await h.tokens.rotate(send({ id: issued.id, grace_period_seconds: 0 }));
+      const verdicts = await h.tokens.scannerAlert(alert([{ token: issued.token, type: 't', url: 'u', source: 's' }]));
+      expect(verdicts[0]!.label).toBe('false_positive');
+      expect(await h.tokens.reportLeaked(send({ token: issued.token }))).toEqual({ status: 'received' });
+      expect(await verify(rotated.token)).toMatchObject({ ok: true });
+      expect(await storedTypes()).toEqual(['TokenIssued', 'TokenRotated']);
+    });
+
     it('disables instead when the organization says so', async () => {
       await h.writePolicy(policy({ leakedTokenAction: 'disable' }));
       const issued = await issue();

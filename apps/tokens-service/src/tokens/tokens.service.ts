@@ -249,11 +249,15 @@ export class TokensService {
 
   /** Revokes (or disables) the token of a leaked secret and records where it was found; false when no token has that secret. */
   private async leaked(context: RequestContext, secret: string, found: { url: string; source: string; reporter: Principal | null }): Promise<boolean> {
-    const tokenId = await this.options.storeVerification.tokenIdOf(secretHash(secret));
+    const hash = secretHash(secret);
+    const tokenId = await this.options.storeVerification.tokenIdOf(hash);
     if (tokenId === null) return false;
     const streamId = tokenStreamId(tokenId);
     const { state } = await loadState(this.options.store, tokenDecider, streamId);
     if (state.status === 'absent') return false;
+    // A secret rotated out and past its grace gives its holder nothing: it is no key to the token's current secret.
+    const leakedSecret = state.secrets.find((candidate) => candidate.hash === hash);
+    if (!leakedSecret || (leakedSecret.validUntil !== null && !(Date.parse(leakedSecret.validUntil) > this.clock().getTime()))) return false;
     const policy = await this.principals.policy(state.organizationId);
     const sameOrganization = found.reporter !== null && found.reporter.organizationId === state.organizationId;
     // Filed under the token's organization; a reporter from another one is not named there.
