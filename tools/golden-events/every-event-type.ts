@@ -21,9 +21,19 @@ export async function storeEveryEventType(system: RunningSystem): Promise<void> 
   expectStatus(await anonymous.post('/auth/login', { username: 'nobody@nowhere', password: STRONG }), 401, 'unknown username');
   expectStatus(await anonymous.post('/auth/login', { username: system.admin.username, password: 'not-the-password-1' }), 401, 'wrong password');
 
-  const settings = { service_internal_limit: 1, service_external_limit: 10, max_token_lifetime_seconds: 90 * 86_400, access_token_lifetime_seconds: 900, human_password_login: true };
+  const lifecycle = { expiry_warning_lead_seconds: [7 * 86_400, 86_400], leaked_token_action: 'revoke', disable_unused_after_days: 90 };
+  const settings = { service_internal_limit: 1, service_external_limit: 10, max_token_lifetime_seconds: 90 * 86_400, access_token_lifetime_seconds: 900, human_password_login: true, ...lifecycle };
   const tenant = expectStatus(await platform.post<{ id: string }>('/organizations', { name: 'Golden Events', settings }), 201, 'organization');
-  const changed = { service_internal_limit: 0, service_external_limit: 20, max_token_lifetime_seconds: null, access_token_lifetime_seconds: 120, human_password_login: false };
+  const changed = {
+    service_internal_limit: 0,
+    service_external_limit: 20,
+    max_token_lifetime_seconds: null,
+    access_token_lifetime_seconds: 120,
+    human_password_login: false,
+    expiry_warning_lead_seconds: [86_400],
+    leaked_token_action: 'disable',
+    disable_unused_after_days: null,
+  };
   expectStatus(await platform.patch(`/organizations/${tenant.id}`, { settings: changed }), 200, 'every setting changed');
   const restored = { service_internal_limit: 1, max_token_lifetime_seconds: 30 * 86_400, human_password_login: true };
   expectStatus(await platform.patch(`/organizations/${tenant.id}`, { settings: restored }), 200, 'settings restored');
@@ -72,6 +82,15 @@ export async function storeEveryEventType(system: RunningSystem): Promise<void> 
   expectStatus(await admin.post(`/tokens/${issued.id}/revoke`), 200, 'token revoked');
   const used = expectStatus(await admin.post<{ token: string }>('/tokens', { user_id: webhooks.id, name: 'CI' }), 201, 'private token');
   expectStatus(await admin.withApiKey(used.token).get('/auth/whoami'), 200, 'token used');
+  const paused = expectStatus(await admin.post<{ id: string }>('/tokens', { user_id: webhooks.id, name: 'Paused' }), 201, 'token to pause');
+  expectStatus(await admin.post(`/tokens/${paused.id}/disable`), 200, 'token disabled');
+  expectStatus(await admin.post(`/tokens/${paused.id}/enable`), 200, 'token enabled');
+  // The organization disables leaked tokens (its settings above): TokenLeaked, then TokenDisabled.
+  const leaked = expectStatus(await admin.post<{ token: string }>('/tokens', { user_id: webhooks.id, name: 'Leaked' }), 201, 'token to leak');
+  expectStatus(await admin.post('/tokens/report-leaked', { token: leaked.token, url: 'https://paste.example.com/abc' }), 200, 'token reported leaked');
+  // Due for every warning at once, and expired seconds later: the scheduler stores TokenExpiring, then TokenExpired.
+  const soon = new Date(Date.now() + 3_000).toISOString();
+  expectStatus(await admin.post('/tokens', { user_id: webhooks.id, name: 'Expiring', expires_at: soon }), 201, 'token about to expire');
 
   await oauthClientSteps(admin, url, webhooks.id);
 

@@ -47,11 +47,12 @@ export function showingEveryKey(events: RecordedEvent[]): RecordedEvent[] {
 }
 
 async function main(): Promise<void> {
-  const system = await startSystem({ TOKEN_LAST_USED_FLUSH_MS: '200', TOKEN_USE_FLUSH_INTERVAL_MS: '500' });
+  const system = await startSystem({ TOKEN_LAST_USED_FLUSH_MS: '200', TOKEN_USE_FLUSH_INTERVAL_MS: '500', EXPIRY_SCHEDULER_INTERVAL_MS: '500' });
   try {
     await storeEveryEventType(system);
     const databaseUrl = system.env['DATABASE_URL']!;
     await pollUntil(async () => (await storedEvents(databaseUrl, 'tokens')).some((event) => event.type === 'TokenUsed'), 'a TokenUsed event', 30_000, 250);
+    await pollUntil(async () => (await storedEvents(databaseUrl, 'tokens')).some((event) => event.type === 'TokenExpired'), 'a TokenExpired event', 30_000, 250);
     for (const { schema, directory } of CONTEXTS) {
       const byFile = new Map<string, RecordedEvent[]>();
       for (const event of await storedEvents(databaseUrl, schema)) {

@@ -250,6 +250,9 @@ describe('logged in', () => {
     expect(tokens.map((t) => t.name).sort()).toEqual(['DocuSign Connect', 'Records API']);
     expect(listed.stdout).not.toContain(secret!);
     expect(listed.stdout).not.toContain(token.token!);
+    const expiring = async (within: string) => (JSON.parse((await warden(['tokens', 'list', '--expiring-within', within, '--json'])).stdout) as Token[]).map((t) => t.id);
+    expect(await expiring('40d')).toContain(token.id);
+    expect(await expiring('7d')).not.toContain(token.id);
     const table = await warden(['tokens', 'list']);
     expect(table.stdout).toMatch(
       new RegExp(
@@ -611,7 +614,7 @@ describe('logged in', () => {
       expect.arrayContaining(['show', 'deactivate', 'reactivate', 'delete']),
     );
     expect(await complete(['warden', '--url', 'http://x', 'tokens', 've'])).toBe('verify');
-    expect(await complete(['warden', 'tokens', 'list', '--status', ''])).toBe('active revoked expired');
+    expect(await complete(['warden', 'tokens', 'list', '--status', ''])).toBe('active revoked expired disabled');
     expect(await complete(['warden', 'replay', 'au'])).toBe('audit-log');
 
     const zsh = await warden(['completion', 'zsh']);

@@ -5,6 +5,7 @@
 // from the route's path in the table, on a fresh target wherever the request is not
 // idempotent, and asserts the status (and, for lists, whose entries come back).
 import { randomUUID } from 'node:crypto';
+import { formatSecret } from '@warden/contracts';
 import { ApiClient, ApiResponse, RunningSystem, startSystem } from '@warden/testing';
 import { exportJWK, generateKeyPair } from 'jose';
 import { Outcome, PRINCIPALS, PrincipalKind, ROUTE_ACCESS, RouteAccess, RouteKey, describeOutcome, routeKey } from './route-access';
@@ -269,6 +270,12 @@ const REQUESTS: Record<RouteKey, (target: OrganizationFixture, cell: Cell) => Pr
   'GET /api/v1/tokens': () => ({ query: { page_size: '200' } }),
   'GET /api/v1/tokens/:id': (target) => ({ params: { id: target.tokenId } }),
   'POST /api/v1/tokens/:id/revoke': async (target) => ({ params: { id: await issueToken(target.creator, target.serviceAccountId) } }),
+  'POST /api/v1/tokens/:id/disable': async (target) => ({ params: { id: await issueToken(target.creator, target.serviceAccountId) } }),
+  'POST /api/v1/tokens/:id/enable': async (target) => ({ params: { id: await issueToken(target.creator, target.serviceAccountId) } }),
+  'POST /api/v1/tokens/:id/enable (a token of the internal service account)': async (target) => ({ params: { id: await issueToken(target.creator, target.internalId) } }),
+  // A well-formed secret no one was issued: the answer is the same as for a token that exists.
+  'POST /api/v1/tokens/report-leaked': () => ({ body: { token: formatSecret('api_token', randomUUID().replace(/-/g, '')) } }),
+  'POST /api/v1/secret-scanning/alerts': () => ({ body: [] }),
   'POST /api/v1/tokens/:id/rotate': async (target) => ({
     params: { id: await issueToken(target.creator, target.serviceAccountId) },
     body: { grace_period_seconds: 0 },

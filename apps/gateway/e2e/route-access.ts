@@ -58,6 +58,8 @@ export interface RouteAccess {
    * caller's own roles).
    */
   case?: string;
+  /** Public, but authenticated by a signature over the request instead of a credential: unsigned, it is a 401 for anyone. */
+  signed?: true;
   who: string;
   access: Readonly<Record<PrincipalKind, Access>>;
 }
@@ -491,6 +493,53 @@ export const ROUTE_ACCESS = [
     access: {
       anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [200, 404],
       member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/tokens/:id/disable',
+    who: 'tokens:write in the token\'s organization',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [200, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/tokens/:id/enable',
+    who: 'tokens:write in the token\'s organization',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [200, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/tokens/:id/enable',
+    case: 'a token of the internal service account',
+    who: 'whoever holds the secret gets the token\'s power back: only a principal whose effective permissions contain the owner\'s',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [403, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/tokens/report-leaked',
+    who: 'any authenticated caller who holds a leaked token\'s secret, of any organization: the same answer whatever the token',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 200], super_admin: [200, 200], internal: [200, 200], admin: [200, 200],
+      member: [200, 200], auditor: [200, 200], external: [200, 200], external_custom: [200, 200],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/secret-scanning/alerts',
+    signed: true,
+    who: 'anyone: public; what counts is the alert\'s signature by a configured secret scanner key (none here: 401 for all)',
+    access: {
+      anonymous: [401, null], platform_admin: [401, null], super_admin: [401, null], internal: [401, null], admin: [401, null],
+      member: [401, null], auditor: [401, null], external: [401, null], external_custom: [401, null],
     },
   },
   {

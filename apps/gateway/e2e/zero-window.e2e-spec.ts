@@ -198,6 +198,21 @@ describe('zero window after a revoke', () => {
     await hammerWhileRevoking('API tokens', credentials, 200);
   });
 
+  it('accepts no verification of an API token started after its disable answered, in any process, over HTTP or directly', async () => {
+    const { admin, userId } = await serviceAccount('disabled-tokens@zero-window');
+    const credentials: Credential[] = [];
+    for (let n = 0; n < CREDENTIALS; n++) {
+      const issued = await admin.post<{ id: string; token: string }>('/tokens', { user_id: userId, name: `disabled-${n}` });
+      expect(issued.status).toBe(201);
+      credentials.push({
+        id: `disabled-${n}`,
+        key: issued.body.token,
+        revoke: async () => (await admin.post(`/tokens/${issued.body.id}/disable`)).status,
+      });
+    }
+    await hammerWhileRevoking('API tokens disabled', credentials, 200);
+  });
+
   describe('OAuth access tokens', () => {
     const tokenEndpoint = () => `${new URL(system.gatewayUrl).origin}/oauth2/token`;
     async function grant(form: Record<string, string>): Promise<string> {

@@ -15,6 +15,7 @@ import { ApiDescription, serveDocsAssets } from './openapi/api-docs.controller';
 import { describeApi, loadApiMetadata } from './openapi/openapi-document';
 import { setPublicBaseUrl } from './http/page-links';
 import { registerOAuthForms } from './oauth/oauth-form';
+import { keepSecretScanningBodies } from './tokens/secret-scanning.controller';
 
 /** Routes outside the API's `/api/v1` prefix: probes, metrics, the interactive API page, the console, and OAuth 2.0. */
 export const UNPREFIXED_ROUTES = [
@@ -46,6 +47,7 @@ export function configureGateway(app: NestFastifyApplication, logger: WardenLogg
   // that the form parser can be the OAuth endpoints' own.
   (app.getHttpAdapter() as unknown as FastifyAdapter).registerParserMiddleware('api/v1', false);
   registerOAuthForms(fastify);
+  keepSecretScanningBodies(fastify);
   const problems = new ProblemDetailsFilter(logger);
   app.useGlobalFilters(problems);
   app.useGlobalPipes(validationPipe());

@@ -23,6 +23,7 @@ import { ReadModelsController } from './read-models/read-models.controller';
 import { RolesController } from './roles/roles.controller';
 import { TeamsController } from './teams/teams.controller';
 import { TokensController } from './tokens/tokens.controller';
+import { SecretScanningController } from './tokens/secret-scanning.controller';
 import { UsersController } from './users/users.controller';
 
 const GATEWAY_CONTROLLERS = [
@@ -32,6 +33,7 @@ const GATEWAY_CONTROLLERS = [
   RolesController,
   AuditController,
   TokensController,
+  SecretScanningController,
   ReadModelsController,
   ApiDocsController,
   OAuthController,

@@ -26,6 +26,26 @@ export const tokensConfigSchema = serviceConfigSchema(3002).extend({
     .min(100)
     .default(10_000)
     .describe('How often the last uses the gateways leave in Redis become TokenUsed events'),
+  SECRET_SCANNING_PUBLIC_KEYS: z
+    .string()
+    .default('{}')
+    .refine(isKeyMap, 'must be a JSON object of key identifier to PEM public key')
+    .describe(
+      'The secret scanners whose leak alerts are accepted at POST /secret-scanning/alerts: a JSON object of key identifier (Github-Public-Key-Identifier) to ECDSA P-256 public key in PEM. Empty: every alert is refused',
+    ),
+  EXPIRY_SCHEDULER_INTERVAL_MS: positiveInt()
+    .min(100)
+    .default(60_000)
+    .describe('How often the tokens service looks for expiry warnings that are due, expired tokens and tokens unused too long'),
 });
+
+function isKeyMap(text: string): boolean {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && Object.values(parsed).every((pem) => typeof pem === 'string');
+  } catch {
+    return false;
+  }
+}
 
 export type TokensConfig = ReturnType<typeof tokensConfigSchema.parse>;

@@ -20,6 +20,8 @@ import { TokenEndpoint } from './oauth/token-endpoint';
 import { WorkloadIssuers } from './oauth/workload-issuers';
 import { TokensConfig } from './tokens-config';
 import { TokensController } from './tokens/tokens.controller';
+import { scannerPublicKeys } from './tokens/scanner-alert';
+import { TokenExpiryScheduler } from './tokens/token-expiry-scheduler';
 import { TokensService } from './tokens/tokens.service';
 
 const READ_MODEL_CHECK_INTERVAL_MS = 5_000;
@@ -35,6 +37,8 @@ class CredentialReadModelLifecycle implements OnApplicationBootstrap, OnApplicat
   private usesTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<unknown> | undefined;
   private keysTimer: NodeJS.Timeout | undefined;
+  private schedulerTimer: NodeJS.Timeout | undefined;
+  private scheduling: Promise<unknown> | undefined;
 
   constructor(
     private readonly readModel: CredentialReadModel,
@@ -46,6 +50,7 @@ class CredentialReadModelLifecycle implements OnApplicationBootstrap, OnApplicat
     private readonly logger: WardenLogger,
     private readonly keyring: AccessTokenKeyring,
     private readonly ledger: GrantLedger,
+    private readonly scheduler: TokenExpiryScheduler,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -80,6 +85,16 @@ class CredentialReadModelLifecycle implements OnApplicationBootstrap, OnApplicat
         });
     }, this.config.TOKEN_USE_FLUSH_INTERVAL_MS);
     this.usesTimer.unref();
+    // Expiry warnings, expiries and unused tokens: one instance at a time does the turn.
+    this.schedulerTimer = setInterval(() => {
+      this.scheduling ??= this.scheduler
+        .run()
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'the token expiry scheduler failed'))
+        .finally(() => {
+          this.scheduling = undefined;
+        });
+    }, this.config.EXPIRY_SCHEDULER_INTERVAL_MS);
+    this.schedulerTimer.unref();
   }
 
   /** A new signing key at the configured interval; an old one retired once every token it signed has expired. */
@@ -92,6 +107,8 @@ class CredentialReadModelLifecycle implements OnApplicationBootstrap, OnApplicat
     clearInterval(this.timer);
     clearInterval(this.usesTimer);
     clearInterval(this.keysTimer);
+    clearInterval(this.schedulerTimer);
+    await this.scheduling;
     await this.ledger.settled();
     await this.flushing;
     // Uses verified over NATS since the last interval, left for the next instance to record.
@@ -141,6 +158,7 @@ export class TokensServiceModule {
       keyPrefix: config.REDIS_KEY_PREFIX,
       randomBytes,
       exchangedTokenLifetimeSeconds: config.EXCHANGED_TOKEN_LIFETIME_SECONDS,
+      scannerKeys: scannerPublicKeys(JSON.parse(config.SECRET_SCANNING_PUBLIC_KEYS) as Record<string, string>),
     });
     const keyring = accessTokenKeyringOf(infrastructure.redis, config.REDIS_KEY_PREFIX);
     const ledger = new GrantLedger(infrastructure.eventStore());
@@ -162,6 +180,14 @@ export class TokensServiceModule {
       allowHttpIssuers: config.FEDERATION_ALLOW_HTTP_ISSUERS === 'true',
     });
     const consumer = new EventConsumer(infrastructure.nats, { stream: config.EVENTS_STREAM, log });
+    const scheduler = new TokenExpiryScheduler({
+      store: infrastructure.eventStore(),
+      readModel,
+      redis: infrastructure.redis,
+      keyPrefix: config.REDIS_KEY_PREFIX,
+      pool: infrastructure.pool,
+      schema: infrastructure.options.schema,
+    });
     const replay = new CredentialReplay({ readModel, redis: infrastructure.redis, keyPrefix: config.REDIS_KEY_PREFIX, store: infrastructure.eventStore(), log });
     return {
       module: TokensServiceModule,
@@ -175,7 +201,7 @@ export class TokensServiceModule {
         { provide: OAuthClientsService, useValue: clients },
         {
           provide: CredentialReadModelLifecycle,
-          useFactory: () => new CredentialReadModelLifecycle(readModel, credentialStreams, tokens, replay, consumer, config, logger, keyring, ledger),
+          useFactory: () => new CredentialReadModelLifecycle(readModel, credentialStreams, tokens, replay, consumer, config, logger, keyring, ledger, scheduler),
         },
       ],
     };

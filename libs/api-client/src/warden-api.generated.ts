@@ -515,6 +515,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tokens/report-leaked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report a leaked API token
+         * @description For any authenticated caller who found a Warden API token exposed: the token is revoked
+         *     (or disabled, per its organization's `leaked_token_action`) and `TokenLeaked` recorded. The answer is
+         *     the same whether the token exists, works or belongs to another organization.
+         */
+        post: operations["tokens.reportLeaked"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tokens/{id}": {
         parameters: {
             query?: never;
@@ -555,6 +577,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tokens/{id}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Disable an API token
+         * @description Every secret of the token is refused (reason `disabled`) when this answers, until it is enabled again.
+         */
+        post: operations["tokens.disable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tokens/{id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enable a disabled API token
+         * @description Its secrets work again when this answers; a revoked token cannot be enabled.
+         */
+        post: operations["tokens.enable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tokens/{id}/rotate": {
         parameters: {
             query?: never;
@@ -589,6 +651,31 @@ export interface paths {
          * @description To another service account of the organization; the former owner can then be deleted.
          */
         post: operations["tokens.reassign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/secret-scanning/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive a secret scanner's leak alert
+         * @description A JSON array of `{token, type, url, source}` signed with ECDSA P-256
+         *     (`Github-Public-Key-Identifier`, `Github-Public-Key-Signature`: base64 of a DER signature over the
+         *     raw body) by a key in `SECRET_SCANNING_PUBLIC_KEYS`. Each working Warden API token in it is revoked
+         *     (or disabled, per its organization's `leaked_token_action`); every entry is answered
+         *     `true_positive` (a Warden API token) or `false_positive`. A bad or missing signature is a 401 and
+         *     changes nothing.
+         */
+        post: operations["secretScanning.alerts"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1130,6 +1217,11 @@ export interface components {
             /** @description Lifetime of the OAuth access tokens granted from now on, 60 to 86400 seconds; those already out keep their expiry. */
             access_token_lifetime_seconds?: number;
             human_password_login?: boolean;
+            /** @description How long before a token expires each warning is given: up to five lead times, 60 seconds to 90 days; [] for none. */
+            expiry_warning_lead_seconds?: number[];
+            /** @enum {string} */
+            leaked_token_action?: "revoke" | "disable";
+            disable_unused_after_days?: number | null;
         };
         CreateOrganizationBody: {
             name: string;
@@ -1151,6 +1243,15 @@ export interface components {
             access_token_lifetime_seconds: number;
             /** @description Whether humans may log in with a password; service accounts always may. */
             human_password_login: boolean;
+            /** @description How long before a token expires each `TokenExpiring` warning is given, longest first; default a week and a day. */
+            expiry_warning_lead_seconds: number[];
+            /**
+             * @description What a token reported leaked (by a secret scanner or a person) undergoes: `revoke` (default) or `disable`.
+             * @enum {string}
+             */
+            leaked_token_action: "revoke" | "disable";
+            /** @description Tokens unused (since their last use, or their issue) for this many days are disabled; null (default): never. */
+            disable_unused_after_days: number | null;
         };
         ServiceAccountCounts: {
             service_internal: number;
@@ -1501,7 +1602,7 @@ export interface components {
              * @description Present when not valid.
              * @enum {string}
              */
-            refusal?: "revoked" | "expired" | "not_issued" | "owner_inactive";
+            refusal?: "revoked" | "expired" | "disabled" | "not_issued" | "owner_inactive";
             organization_id: string;
             owner_id?: string;
             /**
@@ -1578,9 +1679,11 @@ export interface components {
              */
             secrets: components["schemas"]["TokenSecretView"][];
             /** @enum {string} */
-            status: "active" | "revoked" | "expired";
+            status: "active" | "revoked" | "expired" | "disabled";
             enabled: boolean;
             created_at: string;
+            /** @description When it was disabled (it works again once enabled); null while it is not. */
+            disabled_at: string | null;
             expires_at: string | null;
             last_used_at: string | null;
             revoked_at: string | null;
@@ -1608,9 +1711,11 @@ export interface components {
              */
             secrets: components["schemas"]["TokenSecretView"][];
             /** @enum {string} */
-            status: "active" | "revoked" | "expired";
+            status: "active" | "revoked" | "expired" | "disabled";
             enabled: boolean;
             created_at: string;
+            /** @description When it was disabled (it works again once enabled); null while it is not. */
+            disabled_at: string | null;
             expires_at: string | null;
             last_used_at: string | null;
             revoked_at: string | null;
@@ -1656,6 +1761,15 @@ export interface components {
             /** @description The origin the token was presented from, for a public token. */
             origin?: string;
         };
+        ReportLeakedTokenBody: {
+            token: string;
+            /** @description Where it was found. */
+            url?: string;
+        };
+        LeakReportAnswer: {
+            /** @description `received`: a well-formed Warden API token, acted on if it is one that works. */
+            status: string;
+        };
         RotateTokenBody: {
             /** @description How long the old secret keeps working; 0 (the default) ends it at once. */
             grace_period_seconds?: number;
@@ -1663,6 +1777,25 @@ export interface components {
         ReassignTokenBody: {
             /** Format: uuid */
             user_id: string;
+        };
+        ScannerAlertEntry: {
+            /** @description The string found: a Warden API token, or what looked like one. */
+            token: string;
+            /** @description The scanner's name for the kind of secret. */
+            type: string;
+            /** @description Where it was found. */
+            url: string;
+            /** @description What kind of place that is (`content`, `commit`, `gist`...). */
+            source: string;
+        };
+        ScannerAlertVerdict: {
+            token_raw: string;
+            token_type: string;
+            /**
+             * @description `true_positive`: a Warden API token of this deployment (now revoked or disabled); `false_positive`: anything else.
+             * @enum {string}
+             */
+            label: "true_positive" | "false_positive";
         };
         ReplayReadModelBody: {
             /**
@@ -1899,9 +2032,11 @@ export interface components {
              */
             secrets: components["schemas"]["TokenSecretView"][];
             /** @enum {string} */
-            status: "active" | "revoked" | "expired";
+            status: "active" | "revoked" | "expired" | "disabled";
             enabled: boolean;
             created_at: string;
+            /** @description When it was disabled (it works again once enabled); null while it is not. */
+            disabled_at: string | null;
             expires_at: string | null;
             last_used_at: string | null;
             revoked_at: string | null;
@@ -5455,7 +5590,9 @@ export interface operations {
                 page?: number;
                 page_size?: number;
                 owner?: string;
-                status?: "active" | "revoked" | "expired";
+                status?: "active" | "revoked" | "expired" | "disabled";
+                /** @description Only the tokens that work now and expire within this long: `<n>d`, `<n>h`, `<n>m` or `<n>s` (`7d`). */
+                expiring_within?: string;
             };
             header?: {
                 /** @description Your id for this request (printable ASCII, up to 128 characters); one is made when absent. Echoed in the answer, the logs and the audit log. */
@@ -5849,6 +5986,161 @@ export interface operations {
             };
         };
     };
+    "tokens.reportLeaked": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key from the same credential within 24 hours gets the first answer again (with `Idempotent-Replayed: true`) and the command does not run twice. Printable ASCII, up to 255 characters, such as a UUID.
+                 * @example 3f2c9a52-8a1e-4c55-9d0b-0c5d8f1e2a77
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Your id for this request (printable ASCII, up to 128 characters); one is made when absent. Echoed in the answer, the logs and the audit log. */
+                "x-correlation-id"?: components["parameters"]["CorrelationId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportLeakedTokenBody"];
+            };
+        };
+        responses: {
+            /**
+             * @description For any authenticated caller who found a Warden API token exposed: the token is revoked
+             *     (or disabled, per its organization's `leaked_token_action`) and `TokenLeaked` recorded. The answer is
+             *     the same whether the token exists, works or belongs to another organization.
+             */
+            200: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeakReportAnswer"];
+                };
+            };
+            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header; `not_a_session`: Not a login session */
+            400: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key" | "not_a_session";
+                    };
+                };
+            };
+            /** @description `unauthenticated`: Authentication required */
+            401: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description `forbidden`: Forbidden; `token_exchange_not_allowed`: Token exchange not allowed */
+            403: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "forbidden" | "token_exchange_not_allowed";
+                    };
+                };
+            };
+            /** @description `route_not_found`: No such route; `session_not_found`: Session not found; `token_not_found`: Token not found; `client_secret_not_found`: Client secret not found; `service_account_key_not_found`: Service account key not found; `federation_rule_not_found`: Federation rule not found; `user_not_found`: User not found */
+            404: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "route_not_found" | "session_not_found" | "token_not_found" | "client_secret_not_found" | "service_account_key_not_found" | "federation_rule_not_found" | "user_not_found";
+                    };
+                };
+            };
+            /** @description `concurrency_conflict`: Concurrent modification; `idempotency_request_in_progress`: A request with this Idempotency-Key is in progress; `idempotent_replay_withheld`: The answer held a secret and is not replayed; `session_already_started`: Session already started; `token_not_active`: Token is not active; `client_secret_not_active`: Client secret is not active */
+            409: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "concurrency_conflict" | "idempotency_request_in_progress" | "idempotent_replay_withheld" | "session_already_started" | "token_not_active" | "client_secret_not_active";
+                    };
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported media type */
+            415: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            422: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Service unavailable; `upstream_timeout`: Service did not answer in time */
+            503: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "upstream_timeout";
+                    };
+                };
+            };
+        };
+    };
     "tokens.get": {
         parameters: {
             query?: never;
@@ -5960,6 +6252,252 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Every secret of the token stops working when this answers. */
+            200: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenView"];
+                };
+            };
+            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header; `not_a_session`: Not a login session */
+            400: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key" | "not_a_session";
+                    };
+                };
+            };
+            /** @description `unauthenticated`: Authentication required */
+            401: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description `forbidden`: Forbidden; `token_exchange_not_allowed`: Token exchange not allowed */
+            403: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "forbidden" | "token_exchange_not_allowed";
+                    };
+                };
+            };
+            /** @description `route_not_found`: No such route; `session_not_found`: Session not found; `token_not_found`: Token not found; `client_secret_not_found`: Client secret not found; `service_account_key_not_found`: Service account key not found; `federation_rule_not_found`: Federation rule not found; `user_not_found`: User not found */
+            404: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "route_not_found" | "session_not_found" | "token_not_found" | "client_secret_not_found" | "service_account_key_not_found" | "federation_rule_not_found" | "user_not_found";
+                    };
+                };
+            };
+            /** @description `concurrency_conflict`: Concurrent modification; `idempotency_request_in_progress`: A request with this Idempotency-Key is in progress; `idempotent_replay_withheld`: The answer held a secret and is not replayed; `session_already_started`: Session already started; `token_not_active`: Token is not active; `client_secret_not_active`: Client secret is not active */
+            409: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "concurrency_conflict" | "idempotency_request_in_progress" | "idempotent_replay_withheld" | "session_already_started" | "token_not_active" | "client_secret_not_active";
+                    };
+                };
+            };
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            422: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Service unavailable; `upstream_timeout`: Service did not answer in time */
+            503: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "upstream_timeout";
+                    };
+                };
+            };
+        };
+    };
+    "tokens.disable": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key from the same credential within 24 hours gets the first answer again (with `Idempotent-Replayed: true`) and the command does not run twice. Printable ASCII, up to 255 characters, such as a UUID.
+                 * @example 3f2c9a52-8a1e-4c55-9d0b-0c5d8f1e2a77
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Your id for this request (printable ASCII, up to 128 characters); one is made when absent. Echoed in the answer, the logs and the audit log. */
+                "x-correlation-id"?: components["parameters"]["CorrelationId"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every secret of the token is refused (reason `disabled`) when this answers, until it is enabled again. */
+            200: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenView"];
+                };
+            };
+            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header; `not_a_session`: Not a login session */
+            400: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key" | "not_a_session";
+                    };
+                };
+            };
+            /** @description `unauthenticated`: Authentication required */
+            401: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description `forbidden`: Forbidden; `token_exchange_not_allowed`: Token exchange not allowed */
+            403: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "forbidden" | "token_exchange_not_allowed";
+                    };
+                };
+            };
+            /** @description `route_not_found`: No such route; `session_not_found`: Session not found; `token_not_found`: Token not found; `client_secret_not_found`: Client secret not found; `service_account_key_not_found`: Service account key not found; `federation_rule_not_found`: Federation rule not found; `user_not_found`: User not found */
+            404: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "route_not_found" | "session_not_found" | "token_not_found" | "client_secret_not_found" | "service_account_key_not_found" | "federation_rule_not_found" | "user_not_found";
+                    };
+                };
+            };
+            /** @description `concurrency_conflict`: Concurrent modification; `idempotency_request_in_progress`: A request with this Idempotency-Key is in progress; `idempotent_replay_withheld`: The answer held a secret and is not replayed; `session_already_started`: Session already started; `token_not_active`: Token is not active; `client_secret_not_active`: Client secret is not active */
+            409: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "concurrency_conflict" | "idempotency_request_in_progress" | "idempotent_replay_withheld" | "session_already_started" | "token_not_active" | "client_secret_not_active";
+                    };
+                };
+            };
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            422: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Service unavailable; `upstream_timeout`: Service did not answer in time */
+            503: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "upstream_timeout";
+                    };
+                };
+            };
+        };
+    };
+    "tokens.enable": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key from the same credential within 24 hours gets the first answer again (with `Idempotent-Replayed: true`) and the command does not run twice. Printable ASCII, up to 255 characters, such as a UUID.
+                 * @example 3f2c9a52-8a1e-4c55-9d0b-0c5d8f1e2a77
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Your id for this request (printable ASCII, up to 128 characters); one is made when absent. Echoed in the answer, the logs and the audit log. */
+                "x-correlation-id"?: components["parameters"]["CorrelationId"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Its secrets work again when this answers; a revoked token cannot be enabled. */
             200: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -6351,6 +6889,99 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
                         code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Service unavailable; `upstream_timeout`: Service did not answer in time */
+            503: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "upstream_timeout";
+                    };
+                };
+            };
+        };
+    };
+    "secretScanning.alerts": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your id for this request (printable ASCII, up to 128 characters); one is made when absent. Echoed in the answer, the logs and the audit log. */
+                "x-correlation-id"?: components["parameters"]["CorrelationId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScannerAlertEntry"][];
+            };
+        };
+        responses: {
+            /** @description One verdict per entry, in order */
+            200: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScannerAlertVerdict"][];
+                };
+            };
+            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header */
+            400: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key";
+                    };
+                };
+            };
+            /** @description `unauthenticated`: Authentication required */
+            401: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported media type */
+            415: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
                     };
                 };
             };

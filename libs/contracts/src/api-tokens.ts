@@ -12,6 +12,7 @@ import {
   IsString,
   IsUUID,
   Length,
+  Matches,
   Max,
   MaxLength,
   Min,
@@ -36,11 +37,17 @@ export const TokensSubjects = {
    * deployment reach NATS.
    */
   verify: 'tokens.verify',
+  disable: 'tokens.tokens.disable',
+  enable: 'tokens.tokens.enable',
+  /** An authenticated caller reports a Warden token it found exposed. */
+  reportLeaked: 'tokens.tokens.report-leaked',
+  /** A secret scanner's alert (its raw body and signature headers), relayed by the gateway unauthenticated. */
+  scannerAlert: 'tokens.secret-scanning.alert',
 } as const;
 
 export const TOKEN_VISIBILITIES = ['private', 'public'] as const;
 export type TokenVisibility = (typeof TOKEN_VISIBILITIES)[number];
-export const TOKEN_STATUSES = ['active', 'revoked', 'expired'] as const;
+export const TOKEN_STATUSES = ['active', 'revoked', 'expired', 'disabled'] as const;
 export type TokenStatus = (typeof TOKEN_STATUSES)[number];
 
 const MAX_ORIGINS = 50;
@@ -77,9 +84,21 @@ export const ISSUE_TOKEN_BODY_EXAMPLES: Record<string, { value: IssueTokenBody }
   },
 };
 
+/** A duration as `expiring_within` takes it: a whole number and a unit (d, h, m, s). */
+export const EXPIRING_WITHIN_PATTERN = /^[1-9][0-9]{0,5}[dhms]$/;
+const DURATION_UNIT_SECONDS: Readonly<Record<string, number>> = { d: 86_400, h: 3_600, m: 60, s: 1 };
+
+/** `7d` in seconds; null for anything EXPIRING_WITHIN_PATTERN refuses. */
+export function durationSeconds(text: string): number | null {
+  if (!EXPIRING_WITHIN_PATTERN.test(text)) return null;
+  return Number(text.slice(0, -1)) * DURATION_UNIT_SECONDS[text.slice(-1)]!;
+}
+
 export class ListTokensQuery extends PageQuery {
   @IsOptional() @IsUUID() owner?: string;
   @IsOptional() @IsIn(TOKEN_STATUSES) status?: TokenStatus;
+  /** Only the tokens that work now and expire within this long: `<n>d`, `<n>h`, `<n>m` or `<n>s` (`7d`). */
+  @IsOptional() @IsString() @Matches(EXPIRING_WITHIN_PATTERN) expiring_within?: string;
 }
 
 export interface ListTokensRequest {
@@ -87,6 +106,48 @@ export interface ListTokensRequest {
   page_size: number;
   owner?: string;
   status?: TokenStatus;
+  expiring_within?: string;
+}
+
+/** POST /tokens/report-leaked: a Warden token its caller found where it should not be. */
+export class ReportLeakedTokenBody {
+  @IsDefined() @IsString() @MaxLength(MAX_PRESENTED_TOKEN_LENGTH) token!: string;
+  /** Where it was found. */
+  @IsOptional() @IsString() @MaxLength(2048) url?: string;
+}
+
+/** The answer to a leak report: the same whether or not the token existed, or was another organization's. */
+export class LeakReportAnswer {
+  /** `received`: a well-formed Warden API token, acted on if it is one that works. */
+  status!: 'received';
+}
+
+/** One entry of a secret scanner's alert (the GitHub secret-scanning partner format). */
+export class ScannerAlertEntry {
+  /** The string found: a Warden API token, or what looked like one. */
+  token!: string;
+  /** The scanner's name for the kind of secret. */
+  type!: string;
+  /** Where it was found. */
+  url!: string;
+  /** What kind of place that is (`content`, `commit`, `gist`...). */
+  source!: string;
+}
+
+/** The verdict on one entry, in the partner format. */
+export class ScannerAlertVerdict {
+  token_raw!: string;
+  token_type!: string;
+  /** `true_positive`: a Warden API token of this deployment (now revoked or disabled); `false_positive`: anything else. */
+  label!: 'true_positive' | 'false_positive';
+}
+
+/** What the gateway relays of a scanner's alert: the body exactly as received, and the signature headers. */
+export interface ScannerAlertRequest {
+  /** The raw request body, base64. */
+  body: string;
+  keyIdentifier: string | null;
+  signature: string | null;
 }
 
 export class RotateTokenBody {
@@ -153,6 +214,8 @@ export class TokenView {
   status!: TokenStatus;
   enabled!: boolean;
   created_at!: string;
+  /** When it was disabled (it works again once enabled); null while it is not. */
+  disabled_at!: string | null;
   expires_at!: string | null;
   last_used_at!: string | null;
   revoked_at!: string | null;

@@ -172,7 +172,7 @@ export interface TokenAsOfRequest extends TokenAsOfQuery {
 export type TokenAsOfStatus = 'absent' | 'active' | 'rotated_in_grace' | 'revoked' | 'expired';
 
 /** Why a token would not have been accepted at that moment (a public token's origin aside). */
-export type TokenAsOfRefusal = 'not_issued' | 'revoked' | 'expired' | 'owner_inactive';
+export type TokenAsOfRefusal = 'not_issued' | 'revoked' | 'expired' | 'disabled' | 'owner_inactive';
 
 /** A secret the token had at that moment: never the secret, only its last four characters. */
 export class TokenSecretAsOf {

@@ -1,7 +1,30 @@
 import { Type } from 'class-transformer';
-import { IsBoolean, IsDefined, IsInt, IsObject, IsOptional, IsString, Length, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsDefined,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Max,
+  Min,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
 import { MAX_ACCESS_TOKEN_LIFETIME_SECONDS, MIN_ACCESS_TOKEN_LIFETIME_SECONDS } from './oauth';
 import { Page, Pagination } from './pagination';
+import {
+  LEAKED_TOKEN_ACTIONS,
+  LeakedTokenAction,
+  MAX_EXPIRY_WARNINGS,
+  MAX_EXPIRY_WARNING_LEAD_SECONDS,
+  MAX_UNUSED_DAYS,
+  MIN_EXPIRY_WARNING_LEAD_SECONDS,
+} from './tokens';
 
 export const DEFAULT_SERVICE_INTERNAL_LIMIT = 1;
 export const DEFAULT_SERVICE_EXTERNAL_LIMIT = 5;
@@ -22,6 +45,12 @@ export class OrganizationSettings {
   access_token_lifetime_seconds!: number;
   /** Whether humans may log in with a password; service accounts always may. */
   human_password_login!: boolean;
+  /** How long before a token expires each `TokenExpiring` warning is given, longest first; default a week and a day. */
+  expiry_warning_lead_seconds!: number[];
+  /** What a token reported leaked (by a secret scanner or a person) undergoes: `revoke` (default) or `disable`. */
+  leaked_token_action!: LeakedTokenAction;
+  /** Tokens unused (since their last use, or their issue) for this many days are disabled; null (default): never. */
+  disable_unused_after_days!: number | null;
 }
 
 export interface CreateOrganizationRequest {
@@ -75,6 +104,22 @@ export class UpdateOrganizationSettingsBody {
   @Max(MAX_ACCESS_TOKEN_LIFETIME_SECONDS)
   access_token_lifetime_seconds?: number;
   @IsOptional() @IsBoolean() human_password_login?: boolean;
+  /** How long before a token expires each warning is given: up to five lead times, 60 seconds to 90 days; [] for none. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_EXPIRY_WARNINGS)
+  @IsInt({ each: true })
+  @Min(MIN_EXPIRY_WARNING_LEAD_SECONDS, { each: true })
+  @Max(MAX_EXPIRY_WARNING_LEAD_SECONDS, { each: true })
+  expiry_warning_lead_seconds?: number[];
+  @IsOptional() @IsIn(LEAKED_TOKEN_ACTIONS) leaked_token_action?: LeakedTokenAction;
+  // null: never
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_UNUSED_DAYS)
+  disable_unused_after_days?: number | null;
 }
 
 export class UpdateOrganizationBody {

@@ -134,6 +134,8 @@ export interface CredentialRecord {
   issuedAt?: string;
   /** API tokens narrowed to some permissions: the owner's current ones are intersected with these. */
   permissions?: string[];
+  /** An API token disabled (and not enabled since): refused with `disabled` until it is enabled. */
+  disabledAt?: string;
 }
 
 /** Redis key (after the prefix of its generation, `credentialGenerationPrefix`) of the record of the credential whose secret hashes to `hash`. */
@@ -159,7 +161,24 @@ export interface OrganizationPolicyRecord {
   maxTokenLifetimeSeconds: number | null;
   /** Lifetime of an OAuth access token it grants; a record without it: DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS. */
   accessTokenLifetimeSeconds?: number;
+  /** How long before a token's expiry each `TokenExpiring` warning is given; a record without it: DEFAULT_EXPIRY_WARNING_LEAD_SECONDS. */
+  expiryWarningLeadSeconds?: number[];
+  /** What a token found leaked undergoes; a record without it: `revoke`. */
+  leakedTokenAction?: LeakedTokenAction;
+  /** Tokens unused for this many days are disabled; null or absent: never. */
+  disableUnusedAfterDays?: number | null;
 }
+
+export type LeakedTokenAction = (typeof LEAKED_TOKEN_ACTIONS)[number];
+/** An organization's expiry warnings unless it sets its own: seven days and one day before. */
+export const DEFAULT_EXPIRY_WARNING_LEAD_SECONDS: readonly number[] = [7 * 86_400, 86_400];
+/** The bounds of an organization's expiry warning lead times: a minute to 90 days, at most five of them. */
+export const MIN_EXPIRY_WARNING_LEAD_SECONDS = 60;
+export const MAX_EXPIRY_WARNING_LEAD_SECONDS = 90 * 86_400;
+export const MAX_EXPIRY_WARNINGS = 5;
+/** The longest an organization may let a token go unused before it is disabled. */
+export const MAX_UNUSED_DAYS = 3_650;
+export const LEAKED_TOKEN_ACTIONS = ['revoke', 'disable'] as const;
 
 /**
  * Redis hash (after REDIS_KEY_PREFIX) where gateways leave the last use of each API token

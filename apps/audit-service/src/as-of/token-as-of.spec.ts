@@ -18,12 +18,20 @@ const token: Token = {
   lastUsedAt: null,
   revokedAt: null,
   rotatedAt: null,
+  disabledAt: null,
+  warnings: [],
+  expiredSecretId: null,
 };
 const owner = { status: 'active', accountType: 'service_external' } as UserState;
 const organization = (maxTokenLifetimeSeconds: number | null) => ({ status: 'active', maxTokenLifetimeSeconds }) as OrganizationState;
 const at = (iso: string) => tokenAsOfView({ token, version: 1, owner, organization: organization(null) }, new Date(iso));
 
 describe('tokenAsOfView', () => {
+  it('refuses a token disabled at that moment with its reason', () => {
+    const disabled = tokenAsOfView({ token: { ...token, disabledAt: '2029-06-01T00:00:00.000Z' }, version: 2, owner, organization: organization(null) }, new Date('2029-07-01T00:00:00.000Z'));
+    expect(disabled).toMatchObject({ status: 'active', valid: false, refusal: 'disabled' });
+  });
+
   it('is valid before its expiry and expired from it on', () => {
     expect(at('2029-12-31T23:59:59.999Z')).toMatchObject({ status: 'active', valid: true });
     expect(at('2030-01-01T00:00:00.000Z')).toMatchObject({ status: 'expired', valid: false, refusal: 'expired' });

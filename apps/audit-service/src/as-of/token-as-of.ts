@@ -43,6 +43,7 @@ export function tokenAsOfView({ token, version, owner, organization }: TokenAtMo
   const ownerActive = owner.status === 'active' && owner.accountType !== 'user';
   let refusal: TokenAsOfRefusal | undefined;
   if (status === 'revoked' || status === 'expired') refusal = status;
+  else if (token.disabledAt !== null) refusal = 'disabled';
   else if (!ownerActive) refusal = 'owner_inactive';
 
   return {

@@ -108,17 +108,18 @@ export function registerTokensCommands(program: Command, contextOf: ContextOf): 
     .description("list your organization's tokens (never their secrets)")
     .option('--account <id>', 'only the tokens this service account owns')
     .addOption(
-      new Option('--status <status>', 'only tokens in this state').choices(['active', 'revoked', 'expired']),
+      new Option('--status <status>', 'only tokens in this state').choices(['active', 'revoked', 'expired', 'disabled']),
     )
+    .option('--expiring-within <duration>', 'only working tokens that expire within this long: 7d, 12h, 30m or 90s')
     .action(
-      withApi<[], { account?: string; status?: TokenStatus }>(
+      withApi<[], { account?: string; status?: TokenStatus; expiringWithin?: string }>(
         contextOf,
         async ({ context, api }, options) => {
           const listed = await listAll((page) =>
             api.answer(
               api.client.GET('/api/v1/tokens', {
                 params: {
-                  query: { owner: options.account, status: options.status, page, page_size: PAGE_SIZE },
+                  query: { owner: options.account, status: options.status, expiring_within: options.expiringWithin, page, page_size: PAGE_SIZE },
                 },
               }),
             ),

@@ -80,6 +80,7 @@ interface FoldedToken {
   lastUsedAt: string | null;
   revokedAt: string | null;
   rotatedAt: string | null;
+  disabledAt: string | null;
 }
 type StoredEvent = { type: string; schema_version: number; data: Record<string, unknown> };
 
@@ -115,6 +116,7 @@ function foldToken(events: StoredEvent[]): FoldedToken | null {
         lastUsedAt: null,
         revokedAt: null,
         rotatedAt: null,
+        disabledAt: null,
       };
       continue;
     }
@@ -130,6 +132,8 @@ function foldToken(events: StoredEvent[]): FoldedToken | null {
       token = { ...current, secrets: current.secrets.map((secret) => (shortened.includes(secret.hash) ? { ...secret, validUntil: text('validUntil') } : secret)) };
     } else if (type === 'TokenReassigned') token = { ...current, ownerId: text('toUserId') };
     else if (type === 'TokenUsed') token = { ...current, lastUsedAt: text('usedAt') };
+    else if (type === 'TokenDisabled') token = { ...current, disabledAt: text('disabledAt') };
+    else if (type === 'TokenEnabled') token = { ...current, disabledAt: null };
   }
   return token;
 }
@@ -154,6 +158,7 @@ function expectedViewOf(token: FoldedToken): Record<string, unknown> {
     lastUsedAt: token.lastUsedAt,
     revokedAt: token.revokedAt,
     rotatedAt: token.rotatedAt,
+    disabledAt: token.disabledAt,
   };
 }
 
@@ -208,6 +213,7 @@ export async function credentialReadModelDifferences(pg: Client, redis: RedisCli
         issuedAt: secret.issuedAt,
         ...(token.visibility === 'public' && { allowedOrigins: token.allowedOrigins }),
         ...(token.permissions !== null && { permissions: token.permissions }),
+        ...(token.disabledAt !== null && { disabledAt: token.disabledAt }),
       };
       if (stored === null || JSON.stringify(sortKeys(JSON.parse(stored))) !== JSON.stringify(sortKeys(expected))) {
         differences.push(`${stream}: credential record of secret ${n} ${stored === null ? 'missing' : 'differs'}`);

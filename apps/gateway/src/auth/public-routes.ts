@@ -8,6 +8,8 @@ export const PUBLIC_ROUTES: ReadonlySet<string> = new Set([
   'GET /.well-known/oauth-authorization-server',
   'HEAD /.well-known/oauth-authorization-server',
   'POST /api/v1/auth/console/login',
+  // A secret scanner's alert: signed by the scanner, checked by the tokens service.
+  'POST /api/v1/secret-scanning/alerts',
   'GET /health',
   'GET /health/live',
   'GET /health/ready',

@@ -44,6 +44,8 @@ type Method = (typeof METHODS)[number];
 const SELF_ANSWERED = /^\/(health(\/.*)?|metrics|docs|console|api\/v1\/openapi\.json|api\/v1\/auth\/whoami)$/;
 // Logins: public, throttled (429), and refused for a wrong password (401).
 const LOGIN_ROUTES: ReadonlySet<string> = new Set(['POST /api/v1/auth/login', 'POST /api/v1/auth/console/login']);
+// Public, but signed: a secret scanner's alert without a valid signature is a 401.
+const SIGNED_ROUTES: ReadonlySet<string> = new Set(['POST /api/v1/secret-scanning/alerts']);
 
 // The error codes a route's service may answer, by the first segment under /api/v1.
 const COMMON_CODES: readonly ErrorCode[] = Object.values(CommonErrorCode);
@@ -301,6 +303,7 @@ function describeOperation(path: string, method: Method, operation: OperationObj
   if (path.includes('{') || (hasInput && !isPublic)) statuses.add(404);
   if (method !== 'get' && !isPublic) [409, 422].forEach((status) => statuses.add(status));
   if (LOGIN_ROUTES.has(route)) [401, 429].forEach((status) => statuses.add(status));
+  if (SIGNED_ROUTES.has(route)) statuses.add(401);
   // the console's login comes only from the console's origin; its page is there once built
   if (route === 'POST /api/v1/auth/console/login') statuses.add(403);
   if (route === 'GET /console') statuses.add(404);

@@ -5,9 +5,11 @@ import {
   ISSUE_TOKEN_BODY_EXAMPLES,
   IssueTokenBody,
   IssuedTokenView,
+  LeakReportAnswer,
   ListTokensQuery,
   PageSlice,
   ReassignTokenBody,
+  ReportLeakedTokenBody,
   ROTATE_TOKEN_BODY_EXAMPLES,
   RotateTokenBody,
   TokenIntrospection,
@@ -80,6 +82,19 @@ export class TokensController {
   }
 
   /**
+   * Report a leaked API token
+   *
+   * @remarks For any authenticated caller who found a Warden API token exposed: the token is revoked
+   * (or disabled, per its organization's `leaked_token_action`) and `TokenLeaked` recorded. The answer is
+   * the same whether the token exists, works or belongs to another organization.
+   */
+  @Post('report-leaked')
+  @HttpCode(200)
+  reportLeaked(@Body() body: ReportLeakedTokenBody, @Req() request: FastifyRequest): Promise<LeakReportAnswer> {
+    return this.services.send(TokensSubjects.reportLeaked, { context: contextOf(request), payload: body });
+  }
+
+  /**
    * Read an API token
    *
    * @remarks Never its secret: its prefix and last four characters tell it apart.
@@ -98,6 +113,28 @@ export class TokensController {
   @HttpCode(200)
   revoke(@Param('id', new ParseUUIDPipe()) id: string, @Req() request: FastifyRequest): Promise<TokenView> {
     return this.services.send(TokensSubjects.revoke, { context: contextOf(request), payload: { id } });
+  }
+
+  /**
+   * Disable an API token
+   *
+   * @remarks Every secret of the token is refused (reason `disabled`) when this answers, until it is enabled again.
+   */
+  @Post(':id/disable')
+  @HttpCode(200)
+  disable(@Param('id', new ParseUUIDPipe()) id: string, @Req() request: FastifyRequest): Promise<TokenView> {
+    return this.services.send(TokensSubjects.disable, { context: contextOf(request), payload: { id } });
+  }
+
+  /**
+   * Enable a disabled API token
+   *
+   * @remarks Its secrets work again when this answers; a revoked token cannot be enabled.
+   */
+  @Post(':id/enable')
+  @HttpCode(200)
+  enable(@Param('id', new ParseUUIDPipe()) id: string, @Req() request: FastifyRequest): Promise<TokenView> {
+    return this.services.send(TokensSubjects.enable, { context: contextOf(request), payload: { id } });
   }
 
   /**

@@ -56,6 +56,12 @@ export function tokenListingKeys(scope: string): { all: string; revoked: string;
   return { all: scope, revoked: `${scope}:revoked`, unrevoked: `${scope}:unrevoked`, expiries: `${scope}:expiries` };
 }
 
+/**
+ * Redis key (after REDIS_KEY_PREFIX) of every token that works and has an expiry, scored by
+ * it: where the expiry scheduler finds the tokens whose warnings are due.
+ */
+export const TOKEN_EXPIRIES_KEY = 'token-expiries';
+
 /** JSON value at `tokenRecordKey(id)`: the token's state without the hashes of its secrets. */
 export interface TokenRecord {
   tokenId: string;
@@ -74,6 +80,8 @@ export interface TokenRecord {
   lastUsedAt: string | null;
   revokedAt: string | null;
   rotatedAt: string | null;
+  /** Set while the token is disabled (absent from records written before tokens could be). */
+  disabledAt?: string | null;
 }
 
 export function credentialReadModelProjection(keyPrefix: string, store: EventStore): RedisProjection {
@@ -217,6 +225,7 @@ export function tokenCredentialRecord(token: Token, hash: string): CredentialRec
     issuedAt: secret.issuedAt,
     ...(token.visibility === 'public' && { allowedOrigins: token.allowedOrigins }),
     ...(token.permissions !== null && { permissions: token.permissions }),
+    ...(token.disabledAt !== null && { disabledAt: token.disabledAt }),
   };
 }
 
@@ -297,9 +306,16 @@ function tokenOps({ token, formerOwners: reassignedFrom }: FoldedToken): RedisOp
     lastUsedAt: token.lastUsedAt,
     revokedAt: token.revokedAt,
     rotatedAt: token.rotatedAt,
+    disabledAt: token.disabledAt,
   };
   ops.push({ op: 'set', key: tokenRecordKey(token.tokenId), value: JSON.stringify(view) });
   ops.push(...tokenListingOps(token, reassignedFrom));
+  // Until its current secret's expiry has been noted (TokenExpired): nothing is left to say of it then.
+  if (token.status === 'active' && token.expiresAt !== null && token.expiredSecretId !== String(token.secrets.length)) {
+    ops.push({ op: 'zadd', key: TOKEN_EXPIRIES_KEY, members: [{ score: Date.parse(token.expiresAt), member: token.tokenId }] });
+  } else {
+    ops.push({ op: 'zrem', key: TOKEN_EXPIRIES_KEY, members: [token.tokenId] });
+  }
   // A revoked token no longer keeps its owner from being deleted; a reassigned one moves.
   if (token.status === 'active') ops.push({ op: 'sadd', key: ownedTokensKey(token.ownerId), members: [token.tokenId] });
   else ops.push({ op: 'srem', key: ownedTokensKey(token.ownerId), members: [token.tokenId] });

@@ -11,6 +11,7 @@ import {
   TokenRecord,
   oauthClientViewKey,
   credentialReadModelProjection,
+  TOKEN_EXPIRIES_KEY,
   organizationTokensKey,
   ownerTokensKey,
   tokenListingKeys,
@@ -197,6 +198,24 @@ export class CredentialReadModel {
   async oauthClientView(accountId: string): Promise<OAuthClientViewRecord | null> {
     const json = await this.redis.get((await this.liveRunner()).key(oauthClientViewKey(accountId)));
     return json === null ? null : (JSON.parse(json) as OAuthClientViewRecord);
+  }
+
+  /** The tokens that work and expire by `until` (epoch ms), soonest first: from the expiry index, whatever their organization. */
+  async tokensExpiringBy(until: number): Promise<TokenRecord[]> {
+    const runner = await this.liveRunner();
+    const ids = await this.redis.zrangebyscore(runner.key(TOKEN_EXPIRIES_KEY), '-inf', until);
+    if (ids.length === 0) return [];
+    const values = await this.redis.mget(ids.map((id) => runner.key(tokenRecordKey(id))));
+    return values.filter((value): value is string => value !== null).map((value) => JSON.parse(value) as TokenRecord);
+  }
+
+  /** Every token of an organization, oldest first. */
+  async organizationTokens(organizationId: string): Promise<TokenRecord[]> {
+    const runner = await this.liveRunner();
+    const ids = await this.redis.zrange(runner.key(organizationTokensKey(organizationId)), 0, -1);
+    if (ids.length === 0) return [];
+    const values = await this.redis.mget(ids.map((id) => runner.key(tokenRecordKey(id))));
+    return values.filter((value): value is string => value !== null).map((value) => JSON.parse(value) as TokenRecord);
   }
 
   /**

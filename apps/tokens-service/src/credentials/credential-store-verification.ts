@@ -57,6 +57,12 @@ export class CredentialStoreVerification {
     return decideAccessToken(token.claims, JSON.stringify(oauthClientRecord(client)), principalJson, now);
   }
 
+  /** The id of the API token one of whose secrets hashes to `hash` (from the store, whatever the read model holds); null for none. */
+  async tokenIdOf(hash: string): Promise<string | null> {
+    const streamId = await this.options.streams.streamOf(hash);
+    return streamId !== null && streamId.startsWith(TOKEN_STREAM_PREFIX) ? streamId.slice(TOKEN_STREAM_PREFIX.length) : null;
+  }
+
   private async credentialRecord(hash: string): Promise<CredentialRecord | null> {
     const streamId = await this.options.streams.streamOf(hash);
     if (streamId === null) return null;

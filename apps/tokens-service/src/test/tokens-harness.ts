@@ -3,7 +3,7 @@
 // that schema, the credential read model built on them, the secret-to-stream lookup and the
 // store verification, the tokens and sessions services, and the principal records and
 // organization policies the users service would keep. `close()` removes all of it.
-import { randomBytes } from 'node:crypto';
+import { KeyObject, randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import {
   OrganizationPolicyRecord,
@@ -93,6 +93,8 @@ export interface TokensHarnessOptions {
   /** Written before the test starts, as the users service would have. */
   principals?: readonly PrincipalRecord[];
   policies?: readonly OrganizationPolicyRecord[];
+  /** The secret scanners' public keys by key id. */
+  scannerKeys?: ReadonlyMap<string, KeyObject>;
 }
 
 export interface TokensHarness {
@@ -132,6 +134,7 @@ export async function startTokensHarness(options: TokensHarnessOptions): Promise
     randomBytes,
     exchangedTokenLifetimeSeconds: options.exchangedTokenLifetimeSeconds ?? 86400,
     clock,
+    scannerKeys: options.scannerKeys,
   });
   const sessions = new SessionsService({ store, readModel, redis, keyPrefix, sessionTtlSeconds: options.sessionTtlSeconds ?? 3600, randomBytes, clock });
   const writePrincipal = (record: PrincipalRecord) => writePrincipalRecord(redis, keyPrefix, record);

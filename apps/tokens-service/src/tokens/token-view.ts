@@ -5,6 +5,7 @@ import { TokenRecord } from '../credentials/credential-read-model.projection';
 export function tokenStatus(record: TokenRecord, now: Date): TokenStatus {
   if (record.status === 'revoked') return 'revoked';
   if (record.expiresAt !== null && !(Date.parse(record.expiresAt) > now.getTime())) return 'expired';
+  if (record.disabledAt) return 'disabled';
   return 'active';
 }
 
@@ -24,6 +25,7 @@ export function toTokenView(record: TokenRecord, now: Date): TokenView {
     status,
     enabled: status === 'active',
     created_at: record.createdAt,
+    disabled_at: record.disabledAt ?? null,
     expires_at: record.expiresAt,
     last_used_at: record.lastUsedAt,
     revoked_at: record.revokedAt,

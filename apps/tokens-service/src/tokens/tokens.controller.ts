@@ -5,9 +5,12 @@ import {
   Envelope,
   ExchangeTokenRequest,
   IssuedTokenView,
+  LeakReportAnswer,
   PageSlice,
   ReassignTokenRequest,
   RotateTokenRequest,
+  ScannerAlertRequest,
+  ScannerAlertVerdict,
   TokenIntrospection,
   TokenRequest,
   TokenView,
@@ -49,6 +52,26 @@ export class TokensController {
   @MessagePattern(TokensSubjects.reassign)
   reassign(@Payload() envelope: Envelope<ReassignTokenRequest>): Promise<TokenView> {
     return this.tokens.reassign(envelope);
+  }
+
+  @MessagePattern(TokensSubjects.disable)
+  disable(@Payload() envelope: Envelope<TokenRequest>): Promise<TokenView> {
+    return this.tokens.disable(envelope);
+  }
+
+  @MessagePattern(TokensSubjects.enable)
+  enable(@Payload() envelope: Envelope<TokenRequest>): Promise<TokenView> {
+    return this.tokens.enable(envelope);
+  }
+
+  @MessagePattern(TokensSubjects.reportLeaked)
+  reportLeaked(@Payload() envelope: Envelope<unknown>): Promise<LeakReportAnswer> {
+    return this.tokens.reportLeaked(envelope);
+  }
+
+  @MessagePattern(TokensSubjects.scannerAlert)
+  scannerAlert(@Payload() envelope: Envelope<ScannerAlertRequest>): Promise<ScannerAlertVerdict[]> {
+    return this.tokens.scannerAlert(envelope);
   }
 
   @MessagePattern(TokensSubjects.exchange)

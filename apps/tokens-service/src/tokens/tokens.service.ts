@@ -5,12 +5,16 @@ import {
   ExchangeTokenRequest,
   IssueTokenBody,
   IssuedTokenView,
+  LeakReportAnswer,
   ListTokensQuery,
   PageSlice,
   PrincipalRecord,
   ReassignTokenBody,
+  ReportLeakedTokenBody,
   RequestContext,
   RotateTokenBody,
+  ScannerAlertRequest,
+  ScannerAlertVerdict,
   TOKEN_LAST_USED_KEY,
   TokenIntrospection,
   TokenRequest,
@@ -18,10 +22,12 @@ import {
   TokensErrorCode,
   VerifyTokenBody,
   WardenError,
+  durationSeconds,
+  parseSecret,
   secretHash,
   secretLastFour,
 } from '@warden/contracts';
-import { EventStore } from '@warden/event-store';
+import { EventMetadata, EventStore } from '@warden/event-store';
 import { CommandHandler, LoadedStream, createOnce, createdId, eventMetadataFrom, loadState } from '@warden/kernel';
 import { TokenUseRecorder, VerificationResult, introspectionOf, prepareCredentialVerifier, verifyCredential } from '@warden/token-verifier';
 import {
@@ -36,12 +42,14 @@ import {
 } from '@warden/tokens-domain';
 import { RedisClient, defineRedisScripts, loadRedisScript } from '@warden/redis';
 import type { Result } from 'ioredis';
+import type { KeyObject } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { countCredentialVerification, exportVerificationMetrics, validateDto } from '@warden/platform';
 import { CredentialReadModel } from '../credentials/credential-read-model';
 import { CredentialStoreVerification } from '../credentials/credential-store-verification';
 import { TokenRecord } from '../credentials/credential-read-model.projection';
 import { PrincipalRecords } from '../owners/principal-records';
+import { assertScannerSignature, parseScannerAlert } from './scanner-alert';
 import { callerOf, requireTokenPermission } from './token-authorization';
 import { toTokenView, tokenStatus, withSecret } from './token-view';
 
@@ -56,6 +64,8 @@ export interface TokensServiceOptions {
   /** Decides verifications while the read model is lost or being rebuilt. */
   storeVerification: CredentialStoreVerification;
   clock?: () => Date;
+  /** The secret scanners' public keys by key id (ECDSA P-256); none: every scanner alert is refused. */
+  scannerKeys?: ReadonlyMap<string, KeyObject>;
 }
 
 const TAKE_TOKEN_USE = loadRedisScript(__dirname, 'take-token-use-1.lua');
@@ -148,9 +158,10 @@ export class TokensService {
     const now = this.clock();
     const teamScoped = !caller.unrestricted && caller.permissions['tokens:read'] === 'team';
     const { organizationId } = caller;
-    if (!teamScoped) {
+    const within = query.expiring_within === undefined ? null : durationSeconds(query.expiring_within);
+    if (!teamScoped && within === null && (query.status === undefined || query.status === 'revoked')) {
       // The page is cut from the listing index of the organization, or of the owner asked for,
-      // by status where one is asked: two round trips, whatever the organization's size.
+      // revoked ones only where asked: two round trips, whatever the organization's size.
       const { total, records } = await this.options.readModel.tokenPage({
         organizationId,
         ownerId: query.owner,
@@ -161,14 +172,25 @@ export class TokensService {
       });
       return { total, page, page_size: pageSize, results: records.map((record) => toTokenView(record, now)) };
     }
-    // Team-scoped: the tokens of the organization's owners who are in one of the caller's
-    // teams now (teams are the users service's, read from the principal records), filtered
-    // here: this grows with those owners' tokens, not with the organization's.
-    const candidates = query.owner ? [query.owner] : await this.options.readModel.tokenOwners(organizationId);
-    const teams = await this.teamsOf(candidates);
-    const owners = candidates.filter((owner) => (teams.get(owner) ?? []).some((team) => caller.teams.includes(team)));
-    let records = await this.options.readModel.ownersTokens(organizationId, owners);
+    // A status verification decides at read time, an expiry window, or the caller's teams: the
+    // candidates' records are read and filtered here. This grows with the tokens of the owners in
+    // scope (of the caller's teams, or the one asked for, or the organization), newest first.
+    let records: TokenRecord[];
+    if (teamScoped) {
+      // The organization's owners who are in one of the caller's teams now (teams are the users
+      // service's, read from the principal records).
+      const candidates = query.owner ? [query.owner] : await this.options.readModel.tokenOwners(organizationId);
+      const teams = await this.teamsOf(candidates);
+      const owners = candidates.filter((owner) => (teams.get(owner) ?? []).some((team) => caller.teams.includes(team)));
+      records = await this.options.readModel.ownersTokens(organizationId, owners);
+    } else {
+      records = query.owner ? await this.options.readModel.ownersTokens(organizationId, [query.owner]) : (await this.options.readModel.organizationTokens(organizationId)).reverse();
+    }
     if (query.status) records = records.filter((record) => tokenStatus(record, now) === query.status);
+    if (within !== null) {
+      const until = now.getTime() + within * 1000;
+      records = records.filter((record) => tokenStatus(record, now) === 'active' && record.expiresAt !== null && Date.parse(record.expiresAt) <= until);
+    }
     const slice = records.slice((page - 1) * pageSize, page * pageSize);
     return { total: records.length, page, page_size: pageSize, results: slice.map((record) => toTokenView(record, now)) };
   }
@@ -183,6 +205,88 @@ export class TokensService {
     const { loaded } = await this.writable(envelope.context, id);
     await this.run(envelope.context, id, { type: 'RevokeToken', at: this.clock().toISOString() }, { loaded });
     return this.view(id);
+  }
+
+  /** Stops every secret of the token until it is enabled; answers once no verifier accepts it. */
+  async disable(envelope: Envelope<TokenRequest>): Promise<TokenView> {
+    const { id } = envelope.payload;
+    await this.writable(envelope.context, id);
+    await this.run(envelope.context, id, { type: 'DisableToken', at: this.clock().toISOString(), reason: 'manual' });
+    return this.view(id);
+  }
+
+  /** A disabled token works again (a revoked one never does); only for a caller who could have issued it. */
+  async enable(envelope: Envelope<TokenRequest>): Promise<TokenView> {
+    const { id } = envelope.payload;
+    const { caller, owner } = await this.writable(envelope.context, id);
+    await this.run(envelope.context, id, { type: 'EnableToken', at: this.clock().toISOString(), enabledBy: caller, owner: toOwner(owner) });
+    return this.view(id);
+  }
+
+  /**
+   * "I found this Warden token exposed": any authenticated caller who holds a token's secret
+   * may have it revoked (or disabled, per its organization's setting). Holding the secret is
+   * already holding every power of the token, so taking that power away gives the reporter
+   * nothing; the answer is the same whether the token exists, works, or belongs to another
+   * organization, and another organization's records do not name the reporter.
+   */
+  async reportLeaked(envelope: Envelope<unknown>): Promise<LeakReportAnswer> {
+    const caller = callerOf(envelope.context);
+    const body = await validateDto(ReportLeakedTokenBody, envelope.payload);
+    const parsed = parseSecret(body.token);
+    if (parsed?.kind !== 'api_token') {
+      throw new WardenError(CommonErrorCode.ValidationFailed, 'token is not a Warden API token', [
+        { field: 'token', message: 'is not a Warden API token (wdn_p_ and a valid checksum)' },
+      ]);
+    }
+    await this.leaked(envelope.context, parsed.secret, { url: body.url ?? '', source: 'report', reporter: caller });
+    return { status: 'received' };
+  }
+
+  /**
+   * A secret scanner's alert: verified against the configured scanner keys before anything
+   * else, then each entry answered in the partner format. A string that is not a well-formed
+   * API token (its checksum decides) is a false positive with no lookup at all.
+   */
+  async scannerAlert(envelope: Envelope<ScannerAlertRequest>): Promise<ScannerAlertVerdict[]> {
+    const { body, keyIdentifier, signature } = envelope.payload;
+    const raw = Buffer.from(body, 'base64');
+    assertScannerSignature(this.options.scannerKeys ?? new Map(), raw, keyIdentifier, signature);
+    const entries = parseScannerAlert(raw);
+    const verdicts: ScannerAlertVerdict[] = [];
+    for (const entry of entries) {
+      const parsed = parseSecret(entry.token);
+      const found = parsed?.kind === 'api_token' && (await this.leaked(envelope.context, parsed.secret, { url: entry.url, source: entry.source, reporter: null }));
+      verdicts.push({ token_raw: entry.token, token_type: entry.type, label: found ? 'true_positive' : 'false_positive' });
+    }
+    return verdicts;
+  }
+
+  /** Revokes (or disables) the token of a leaked secret and records where it was found; false when no token has that secret. */
+  private async leaked(context: RequestContext, secret: string, found: { url: string; source: string; reporter: Principal | null }): Promise<boolean> {
+    const hash = secretHash(secret);
+    const tokenId = await this.options.storeVerification.tokenIdOf(hash);
+    if (tokenId === null) return false;
+    const streamId = tokenStreamId(tokenId);
+    const { state } = await loadState(this.options.store, tokenDecider, streamId);
+    if (state.status === 'absent') return false;
+    // A secret rotated out and past its grace gives its holder nothing: it is no key to the token's current secret.
+    const leakedSecret = state.secrets.find((candidate) => candidate.hash === hash);
+    if (!leakedSecret || (leakedSecret.validUntil !== null && !(Date.parse(leakedSecret.validUntil) > this.clock().getTime()))) return false;
+    const policy = await this.principals.policy(state.organizationId);
+    const sameOrganization = found.reporter !== null && found.reporter.organizationId === state.organizationId;
+    // Filed under the token's organization; a reporter from another one is not named there.
+    const metadata: EventMetadata = sameOrganization
+      ? eventMetadataFrom(context)
+      : { correlationId: context.correlationId, actorType: 'system', organizationId: state.organizationId };
+    const reportedBy = found.reporter === null ? 'scanner' : sameOrganization ? found.reporter.userId : 'another_organization';
+    const result = await this.commands.handle(
+      streamId,
+      { type: 'ReportTokenLeak', at: this.clock().toISOString(), url: found.url, source: found.source, reportedBy, action: policy?.leakedTokenAction ?? 'revoke' },
+      { metadata, newEventId: uuidv7 },
+    );
+    await this.options.readModel.applyDecided(result);
+    return true;
   }
 
   async rotate(envelope: Envelope<TokenRequest & RotateTokenBody>): Promise<IssuedTokenView> {

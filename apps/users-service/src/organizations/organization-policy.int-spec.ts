@@ -19,6 +19,9 @@ import { OrganizationsService } from './organizations.service';
 
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
+// The token lifecycle settings of an organization that sets none.
+const LIFECYCLE_DEFAULTS = { expiryWarningLeadSeconds: [604_800, 86_400], leakedTokenAction: 'revoke', disableUnusedAfterDays: null };
+
 describe("an organization's access-token lifetime", () => {
   let store: PostgresEventStore;
   let redis: Redis;
@@ -68,22 +71,22 @@ describe("an organization's access-token lifetime", () => {
   it('is 900 seconds by default, in the view and in the policy record', async () => {
     const acme = await organizations.create({ context: platform, payload: { name: 'Acme' } });
     expect(acme.settings.access_token_lifetime_seconds).toBe(900);
-    expect(await policyOf(acme.id)).toEqual({ organizationId: acme.id, maxTokenLifetimeSeconds: 90 * 86_400, accessTokenLifetimeSeconds: 900 });
+    expect(await policyOf(acme.id)).toEqual({ organizationId: acme.id, maxTokenLifetimeSeconds: 90 * 86_400, accessTokenLifetimeSeconds: 900, ...LIFECYCLE_DEFAULTS });
   });
 
   it('is carried to the policy record when set at creation and when its admin changes it, and kept when an update leaves it out', async () => {
     const acme = await organizations.create({ context: platform, payload: { name: 'Acme', settings: { access_token_lifetime_seconds: 300, max_token_lifetime_seconds: 3600 } } });
     expect(acme.settings.access_token_lifetime_seconds).toBe(300);
-    expect(await policyOf(acme.id)).toMatchObject({ maxTokenLifetimeSeconds: 3600, accessTokenLifetimeSeconds: 300 });
+    expect(await policyOf(acme.id)).toMatchObject({ maxTokenLifetimeSeconds: 3600, accessTokenLifetimeSeconds: 300, ...LIFECYCLE_DEFAULTS });
 
     const admin = adminOf(acme.id);
     const changed = await organizations.update({ context: admin, payload: { id: acme.id, settings: { access_token_lifetime_seconds: 120 } } });
     expect(changed.settings).toMatchObject({ access_token_lifetime_seconds: 120, max_token_lifetime_seconds: 3600 });
-    expect(await policyOf(acme.id)).toEqual({ organizationId: acme.id, maxTokenLifetimeSeconds: 3600, accessTokenLifetimeSeconds: 120 });
+    expect(await policyOf(acme.id)).toEqual({ organizationId: acme.id, maxTokenLifetimeSeconds: 3600, accessTokenLifetimeSeconds: 120, ...LIFECYCLE_DEFAULTS });
 
     const other = await organizations.update({ context: admin, payload: { id: acme.id, settings: { max_token_lifetime_seconds: 60 } } });
     expect(other.settings.access_token_lifetime_seconds).toBe(120);
-    expect(await policyOf(acme.id)).toEqual({ organizationId: acme.id, maxTokenLifetimeSeconds: 60, accessTokenLifetimeSeconds: 120 });
+    expect(await policyOf(acme.id)).toEqual({ organizationId: acme.id, maxTokenLifetimeSeconds: 60, accessTokenLifetimeSeconds: 120, ...LIFECYCLE_DEFAULTS });
     expect((await organizations.get({ context: admin, payload: { id: acme.id } })).settings.access_token_lifetime_seconds).toBe(120);
   });
 
@@ -100,7 +103,34 @@ describe("an organization's access-token lifetime", () => {
       organizations.update({ context: admin, payload: { id: acme.id, settings: { access_token_lifetime_seconds: null as unknown as number } } }),
     ).rejects.toMatchObject({ code: UsersErrorCode.InvalidOrganizationSettings, errors: [expect.objectContaining({ field: 'settings.access_token_lifetime_seconds' })] });
     expect((await organizations.get({ context: admin, payload: { id: acme.id } })).settings.access_token_lifetime_seconds).toBe(900);
-    expect(await policyOf(acme.id)).toMatchObject({ accessTokenLifetimeSeconds: 900 });
+    expect(await policyOf(acme.id)).toMatchObject({ accessTokenLifetimeSeconds: 900, ...LIFECYCLE_DEFAULTS });
+  });
+
+  it('carries the token lifecycle settings (expiry warnings, leaked tokens, unused tokens) to the view and the policy record', async () => {
+    const acme = await organizations.create({ context: platform, payload: { name: 'Acme', settings: { leaked_token_action: 'disable' } } });
+    expect(acme.settings).toMatchObject({ expiry_warning_lead_seconds: [604_800, 86_400], leaked_token_action: 'disable', disable_unused_after_days: null });
+    const admin = adminOf(acme.id);
+    const changed = await organizations.update({
+      context: admin,
+      payload: { id: acme.id, settings: { expiry_warning_lead_seconds: [3600, 172_800], disable_unused_after_days: 30 } },
+    });
+    expect(changed.settings).toMatchObject({ expiry_warning_lead_seconds: [172_800, 3600], leaked_token_action: 'disable', disable_unused_after_days: 30 });
+    expect(await policyOf(acme.id)).toMatchObject({ expiryWarningLeadSeconds: [172_800, 3600], leakedTokenAction: 'disable', disableUnusedAfterDays: 30 });
+    expect((await organizations.get({ context: admin, payload: { id: acme.id } })).settings).toMatchObject({
+      expiry_warning_lead_seconds: [172_800, 3600],
+      leaked_token_action: 'disable',
+      disable_unused_after_days: 30,
+    });
+    await organizations.update({ context: admin, payload: { id: acme.id, settings: { disable_unused_after_days: null, expiry_warning_lead_seconds: [] } } });
+    expect(await policyOf(acme.id)).toMatchObject({ expiryWarningLeadSeconds: [], disableUnusedAfterDays: null });
+    // Duplicates and out-of-range values are refused, naming the field; nothing changes.
+    await expect(
+      organizations.update({ context: admin, payload: { id: acme.id, settings: { expiry_warning_lead_seconds: [3600, 3600] } } }),
+    ).rejects.toMatchObject({ code: UsersErrorCode.InvalidOrganizationSettings, errors: [expect.objectContaining({ field: 'settings.expiry_warning_lead_seconds' })] });
+    await expect(
+      organizations.update({ context: admin, payload: { id: acme.id, settings: { leaked_token_action: 'ignore' as 'revoke' } } }),
+    ).rejects.toMatchObject({ code: 'validation_failed' });
+    expect(await policyOf(acme.id)).toMatchObject({ expiryWarningLeadSeconds: [], leakedTokenAction: 'disable' });
   });
 
   it("cannot be changed by another organization's admin", async () => {
@@ -109,7 +139,7 @@ describe("an organization's access-token lifetime", () => {
     await expect(
       organizations.update({ context: adminOf(globex.id), payload: { id: acme.id, settings: { access_token_lifetime_seconds: 120 } } }),
     ).rejects.toMatchObject({ code: UsersErrorCode.OrganizationNotFound });
-    expect(await policyOf(acme.id)).toMatchObject({ accessTokenLifetimeSeconds: 900 });
+    expect(await policyOf(acme.id)).toMatchObject({ accessTokenLifetimeSeconds: 900, ...LIFECYCLE_DEFAULTS });
   });
 
   it('is 900 for an organization stored before the setting existed, until its admin sets it', async () => {
@@ -129,14 +159,14 @@ describe("an organization's access-token lifetime", () => {
       ],
     });
     await pollUntil(async () => (await policyOf(organizationId)) !== null, "the older organization's policy record");
-    expect(await policyOf(organizationId)).toEqual({ organizationId, maxTokenLifetimeSeconds: 7200, accessTokenLifetimeSeconds: 900 });
+    expect(await policyOf(organizationId)).toEqual({ organizationId, maxTokenLifetimeSeconds: 7200, accessTokenLifetimeSeconds: 900, ...LIFECYCLE_DEFAULTS });
     // Reads answer from the listing: appended here, not by a command, so wait until the listing holds it.
     await pollUntil(async () => ((await listing.checkpoint()) ?? '') >= appended.position, 'the older organization in the listing');
 
     const admin = adminOf(organizationId);
     expect((await organizations.get({ context: admin, payload: { id: organizationId } })).settings.access_token_lifetime_seconds).toBe(900);
     await organizations.update({ context: admin, payload: { id: organizationId, settings: { access_token_lifetime_seconds: 600 } } });
-    expect(await policyOf(organizationId)).toEqual({ organizationId, maxTokenLifetimeSeconds: 7200, accessTokenLifetimeSeconds: 600 });
-    expect((await store.readStream(organizationStreamId(organizationId))).map((event) => event.schemaVersion)).toEqual([1, 2]);
+    expect(await policyOf(organizationId)).toEqual({ organizationId, maxTokenLifetimeSeconds: 7200, accessTokenLifetimeSeconds: 600, ...LIFECYCLE_DEFAULTS });
+    expect((await store.readStream(organizationStreamId(organizationId))).map((event) => event.schemaVersion)).toEqual([1, 3]);
   });
 });

@@ -2,6 +2,7 @@ import {
   CreateOrganizationBody,
   CreateOrganizationRequest,
   Envelope,
+  LeakedTokenAction,
   ListOrganizationsRequest,
   OrganizationView,
   PageSlice,
@@ -45,6 +46,9 @@ export class OrganizationsService {
             maxTokenLifetimeSeconds: payload.settings?.max_token_lifetime_seconds,
             accessTokenLifetimeSeconds: payload.settings?.access_token_lifetime_seconds,
             humanPasswordLogin: payload.settings?.human_password_login,
+            expiryWarningLeadSeconds: payload.settings?.expiry_warning_lead_seconds,
+            leakedTokenAction: payload.settings?.leaked_token_action,
+            disableUnusedAfterDays: payload.settings?.disable_unused_after_days,
             at: this.ctx.clock().toISOString(),
           }),
         ],
@@ -115,6 +119,9 @@ export class OrganizationsService {
           maxTokenLifetimeSeconds: settings.max_token_lifetime_seconds,
           accessTokenLifetimeSeconds: settings.access_token_lifetime_seconds,
           humanPasswordLogin: settings.human_password_login,
+          expiryWarningLeadSeconds: settings.expiry_warning_lead_seconds,
+          leakedTokenAction: settings.leaked_token_action,
+          disableUnusedAfterDays: settings.disable_unused_after_days,
           at: this.ctx.clock().toISOString(),
         }),
       ],
@@ -140,6 +147,9 @@ export function toOrganizationView(state: OrganizationState, organizationId: str
       max_token_lifetime_seconds: state.maxTokenLifetimeSeconds,
       access_token_lifetime_seconds: state.accessTokenLifetimeSeconds,
       human_password_login: state.humanPasswordLogin,
+      expiry_warning_lead_seconds: state.expiryWarningLeadSeconds,
+      leaked_token_action: state.leakedTokenAction,
+      disable_unused_after_days: state.disableUnusedAfterDays,
     },
     service_accounts: {
       service_internal: state.serviceAccountHolders.service_internal.length,
@@ -161,6 +171,9 @@ interface OrganizationListingRow {
   max_token_lifetime_seconds: string | null;
   access_token_lifetime_seconds: number;
   human_password_login: boolean;
+  expiry_warning_lead_seconds: number[];
+  leaked_token_action: LeakedTokenAction;
+  disable_unused_after_days: number | null;
   service_internal_accounts: number;
   service_external_accounts: number;
 }
@@ -176,6 +189,9 @@ function toOrganizationViewOfRow(row: OrganizationListingRow): OrganizationView 
       max_token_lifetime_seconds: row.max_token_lifetime_seconds === null ? null : Number(row.max_token_lifetime_seconds),
       access_token_lifetime_seconds: row.access_token_lifetime_seconds,
       human_password_login: row.human_password_login,
+      expiry_warning_lead_seconds: row.expiry_warning_lead_seconds,
+      leaked_token_action: row.leaked_token_action,
+      disable_unused_after_days: row.disable_unused_after_days,
     },
     service_accounts: {
       service_internal: row.service_internal_accounts,

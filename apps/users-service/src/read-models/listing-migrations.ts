@@ -96,4 +96,15 @@ export const listingMigrations: Migration[] = [
       CREATE INDEX team_listing_organization_lower_name ON ${s}.team_listing (organization_id, lower(name), id);
     `,
   },
+  {
+    version: 4,
+    name: 'organization token lifecycle settings',
+    // Events before these settings carry none of them: the defaults are every existing row's values.
+    sql: (s) => `
+      ALTER TABLE ${s}.organization_listing
+        ADD COLUMN expiry_warning_lead_seconds integer[] NOT NULL DEFAULT '{604800,86400}',
+        ADD COLUMN leaked_token_action text NOT NULL DEFAULT 'revoke',
+        ADD COLUMN disable_unused_after_days integer;
+    `,
+  },
 ];

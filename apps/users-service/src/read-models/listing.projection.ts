@@ -28,6 +28,9 @@ const SETTING_COLUMNS: readonly (readonly [string, string])[] = [
   ['maxTokenLifetimeSeconds', 'max_token_lifetime_seconds'],
   ['accessTokenLifetimeSeconds', 'access_token_lifetime_seconds'],
   ['humanPasswordLogin', 'human_password_login'],
+  ['expiryWarningLeadSeconds', 'expiry_warning_lead_seconds'],
+  ['leakedTokenAction', 'leaked_token_action'],
+  ['disableUnusedAfterDays', 'disable_unused_after_days'],
 ];
 
 const SERVICE_ACCOUNT_COLUMNS: Record<ServiceAccountType, string> = {
@@ -145,11 +148,13 @@ export class ListingProjection {
         if (created.status !== 'active') return;
         await client.query(
           `INSERT INTO ${t.organizations} (id, name, root, created_at, service_internal_limit, service_external_limit,
-             max_token_lifetime_seconds, access_token_lifetime_seconds, human_password_login)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
+             max_token_lifetime_seconds, access_token_lifetime_seconds, human_password_login,
+             expiry_warning_lead_seconds, leaked_token_action, disable_unused_after_days)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING`,
           [
             created.organizationId, created.name, created.root, created.createdAt, created.serviceInternalLimit, created.serviceExternalLimit,
             created.maxTokenLifetimeSeconds, created.accessTokenLifetimeSeconds, created.humanPasswordLogin,
+            created.expiryWarningLeadSeconds, created.leakedTokenAction, created.disableUnusedAfterDays,
           ],
         );
         return;

@@ -55,6 +55,9 @@ export class PrincipalRecordProjection implements RedisProjection {
       organizationId: organization.organizationId,
       maxTokenLifetimeSeconds: organization.maxTokenLifetimeSeconds,
       accessTokenLifetimeSeconds: organization.accessTokenLifetimeSeconds,
+      expiryWarningLeadSeconds: organization.expiryWarningLeadSeconds,
+      leakedTokenAction: organization.leakedTokenAction,
+      disableUnusedAfterDays: organization.disableUnusedAfterDays,
     };
     return [{ op: 'hset', key: ORGANIZATION_POLICIES, fields: { [organization.organizationId]: JSON.stringify(record) } }];
   }

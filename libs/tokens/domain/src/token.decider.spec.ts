@@ -352,4 +352,80 @@ describe('token decider', () => {
       spec.given([]).when({ type: 'RecordTokenUse', usedAt: T1 }).thenThrows(WardenError, code(TokensErrorCode.TokenNotFound));
     });
   });
+  describe('DisableToken and EnableToken', () => {
+    const disabled: TokenEvent = { type: 'TokenDisabled', data: { tokenId: 't-1', ownerId: 'svc-1', disabledAt: T1, reason: 'manual' } };
+    const enable: TokenCommand = { type: 'EnableToken', at: T1, enabledBy: recordsAdmin, owner };
+
+    it('disables an active token once, and enables it again', () => {
+      spec.given([issued]).when({ type: 'DisableToken', at: T1, reason: 'manual' }).then([disabled]);
+      spec.given([issued, disabled]).when({ type: 'DisableToken', at: T1, reason: 'manual' }).then([]);
+      spec.given([issued, disabled]).when(enable).then([{ type: 'TokenEnabled', data: { tokenId: 't-1', ownerId: 'svc-1', enabledAt: T1 } }]);
+      spec.given([issued]).when(enable).then([]);
+    });
+
+    it('gives a token its power back only for a caller who could have issued it', () => {
+      const forbidden = (error: WardenError) => expect(error.code).toBe(CommonErrorCode.Forbidden);
+      const internalIssued: TokenEvent = { ...issued, data: { ...issued.data, ownerId: 'svc-internal' } } as TokenEvent;
+      const internalDisabled: TokenEvent = { ...disabled, data: { ...disabled.data, ownerId: 'svc-internal' } } as TokenEvent;
+      spec.given([internalIssued, internalDisabled]).when({ ...enable, owner: internalOwner, enabledBy: recordsAdmin }).thenThrows(WardenError, forbidden);
+      spec.given([issued, disabled]).when({ ...enable, enabledBy: plainAdmin }).thenThrows(WardenError, forbidden);
+      spec.given([issued, disabled]).when({ ...enable, owner: null }).thenThrows(WardenError, forbidden);
+    });
+
+    it('neither disables nor enables a revoked token', () => {
+      spec.given([issued, revoked]).when({ type: 'DisableToken', at: T1, reason: 'manual' }).thenThrows(WardenError, code(TokensErrorCode.TokenNotActive));
+      spec.given([issued, disabled, revoked]).when(enable).thenThrows(WardenError, code(TokensErrorCode.TokenNotActive));
+    });
+  });
+
+  describe('ReportTokenLeak', () => {
+    const leak = { type: 'ReportTokenLeak' as const, at: T1, url: 'https://github.com/acme/x', source: 'content', reportedBy: 'scanner' };
+    const leaked = (action: 'revoked' | 'disabled'): TokenEvent => ({
+      type: 'TokenLeaked',
+      data: { tokenId: 't-1', ownerId: 'svc-1', organizationId: ORG, url: leak.url, source: 'content', reportedBy: 'scanner', action },
+    });
+
+    it('revokes, or disables, as the organization has leaked tokens undergo', () => {
+      spec.given([issued]).when({ ...leak, action: 'revoke' }).then([leaked('revoked'), revoked]);
+      spec.given([issued]).when({ ...leak, action: 'disable' }).then([
+        leaked('disabled'),
+        { type: 'TokenDisabled', data: { tokenId: 't-1', ownerId: 'svc-1', disabledAt: T1, reason: 'leaked' } },
+      ]);
+    });
+
+    it('still records the leak of a token already revoked', () => {
+      spec.given([issued, revoked]).when({ ...leak, action: 'disable' }).then([leaked('revoked')]);
+    });
+  });
+
+  describe('WarnTokenExpiring and NoteTokenExpired', () => {
+    const expiresAt = '2030-01-08T00:00:00.000Z';
+    const week = 7 * 86_400;
+    const warn = { type: 'WarnTokenExpiring' as const, secretHash: hashA, expiresAt, leadSeconds: week, at: T1 };
+    const warned: TokenEvent = { type: 'TokenExpiring', data: { tokenId: 't-1', ownerId: 'svc-1', organizationId: ORG, secretId: '1', expiresAt, leadSeconds: week } };
+
+    it('warns once per secret and lead time, once it is due', () => {
+      spec.given([issued]).when(warn).then([warned]);
+      spec.given([issued, warned]).when(warn).then([]);
+      spec.given([issued]).when({ ...warn, leadSeconds: 86_400 }).then([]); // not due yet
+    });
+
+    it('gives no warning of a revoked token, nor of a secret rotated out', () => {
+      spec.given([issued, revoked]).when(warn).then([]);
+      const rotated: TokenEvent = {
+        type: 'TokenRotated',
+        data: { tokenId: 't-1', secretHash: hashB, lastFour: 'Cd34', previousSecretHash: hashA, previousValidUntil: T1, rotatedAt: T1 },
+      };
+      spec.given([issued, rotated]).when(warn).then([]);
+      spec.given([issued, rotated]).when({ ...warn, secretHash: hashB }).then([{ ...warned, data: { ...warned.data, secretId: '2' } } as TokenEvent]);
+    });
+
+    it('notes the expiry once, from the moment it has come', () => {
+      const note = { type: 'NoteTokenExpired' as const, secretHash: hashA, expiresAt, at: expiresAt };
+      const expired: TokenEvent = { type: 'TokenExpired', data: { tokenId: 't-1', ownerId: 'svc-1', organizationId: ORG, expiredAt: expiresAt } };
+      spec.given([issued]).when(note).then([expired]);
+      spec.given([issued, expired]).when(note).then([]);
+      spec.given([issued]).when({ ...note, at: T1 }).then([]);
+    });
+  });
 });

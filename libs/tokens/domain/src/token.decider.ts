@@ -58,7 +58,35 @@ export type TokenCommand =
       owner: TokenOwner | null;
     }
   | { type: 'ReassignToken'; newOwner: TokenOwner | null; at: string; reassignedBy: Principal }
-  | { type: 'RecordTokenUse'; usedAt: string };
+  | { type: 'RecordTokenUse'; usedAt: string }
+  | { type: 'DisableToken'; at: string; reason: TokenDisabledReason }
+  | {
+      type: 'EnableToken';
+      at: string;
+      /** Who gives the token its power back, and the token's owner as it is now: only a principal that could have issued it may. */
+      enabledBy: Principal;
+      owner: TokenOwner | null;
+    }
+  | {
+      type: 'ReportTokenLeak';
+      at: string;
+      url: string;
+      source: string;
+      /** 'scanner', or the id of the principal that reported it. */
+      reportedBy: string;
+      /** What the token's organization has leaked tokens undergo. */
+      action: 'revoke' | 'disable';
+    }
+  | {
+      type: 'WarnTokenExpiring';
+      /** The token's current secret when the warning was due (a rotated-out one gets none). */
+      secretHash: string;
+      /** When that secret stops working (the token's expiry, or the organization's cap on the secret's life). */
+      expiresAt: string;
+      leadSeconds: number;
+      at: string;
+    }
+  | { type: 'NoteTokenExpired'; secretHash: string; expiresAt: string; at: string };
 
 export interface TokenIssued {
   type: 'TokenIssued';
@@ -101,7 +129,43 @@ export interface TokenUsed {
   data: { tokenId: string; ownerId: string; organizationId: string; usedAt: string };
 }
 
-export type TokenEvent = TokenIssued | TokenRevoked | TokenRotated | TokenGraceShortened | TokenReassigned | TokenUsed;
+export type TokenDisabledReason = 'manual' | 'leaked' | 'unused';
+/** Refused at verification (reason `disabled`) until enabled; a revoked token cannot be disabled or enabled. */
+export interface TokenDisabled {
+  type: 'TokenDisabled';
+  data: { tokenId: string; ownerId: string; disabledAt: string; reason: TokenDisabledReason };
+}
+export interface TokenEnabled {
+  type: 'TokenEnabled';
+  data: { tokenId: string; ownerId: string; enabledAt: string };
+}
+/** The token was found exposed (by a secret scanner, or reported by a principal), and what was done to it. */
+export interface TokenLeaked {
+  type: 'TokenLeaked';
+  data: { tokenId: string; ownerId: string; organizationId: string; url: string; source: string; reportedBy: string; action: 'revoked' | 'disabled' };
+}
+/** The token's current secret stops working within `leadSeconds`: one warning per secret and lead time. */
+export interface TokenExpiring {
+  type: 'TokenExpiring';
+  data: { tokenId: string; ownerId: string; organizationId: string; secretId: string; expiresAt: string; leadSeconds: number };
+}
+export interface TokenExpired {
+  type: 'TokenExpired';
+  data: { tokenId: string; ownerId: string; organizationId: string; expiredAt: string };
+}
+
+export type TokenEvent =
+  | TokenIssued
+  | TokenRevoked
+  | TokenRotated
+  | TokenGraceShortened
+  | TokenReassigned
+  | TokenUsed
+  | TokenDisabled
+  | TokenEnabled
+  | TokenLeaked
+  | TokenExpiring
+  | TokenExpired;
 
 export interface TokenSecret {
   hash: string;
@@ -127,6 +191,12 @@ export interface Token {
   lastUsedAt: string | null;
   revokedAt: string | null;
   rotatedAt: string | null;
+  /** Set while the token is disabled. */
+  disabledAt: string | null;
+  /** The expiry warnings given, as `<secretId>:<leadSeconds>`. */
+  warnings: string[];
+  /** The secret whose expiry was noted (TokenExpired), if any. */
+  expiredSecretId: string | null;
 }
 
 export type TokenState = { status: 'absent' } | Token;
@@ -231,6 +301,15 @@ function decideIssue(command: Extract<TokenCommand, { type: 'IssueToken' }>): To
   ];
 }
 
+/**
+ * The id by which expiry events name a secret: its position among the token's secrets
+ * (1 for the secret it was issued with), so a rotation's new secret is warned about anew.
+ */
+export function secretIdOf(token: Token, hash: string): string | null {
+  const index = token.secrets.findIndex((secret) => secret.hash === hash);
+  return index < 0 ? null : String(index + 1);
+}
+
 const notFound = () => new WardenError(TokensErrorCode.TokenNotFound, 'the token does not exist');
 
 export function isExpired(token: Token, at: string): boolean {
@@ -303,6 +382,54 @@ function decide(command: TokenCommand, state: TokenState): TokenEvent[] {
       if (state.lastUsedAt !== null && !(Date.parse(command.usedAt) > Date.parse(state.lastUsedAt))) return [];
       return [{ type: 'TokenUsed', data: { tokenId: state.tokenId, ownerId: state.ownerId, organizationId: state.organizationId, usedAt: command.usedAt } }];
     }
+    case 'DisableToken':
+      if (state.status === 'absent') throw notFound();
+      if (state.status === 'revoked') throw new WardenError(TokensErrorCode.TokenNotActive, 'a revoked token cannot be disabled');
+      if (state.disabledAt !== null) return []; // disabling twice is done, not an error
+      return [{ type: 'TokenDisabled', data: { tokenId: state.tokenId, ownerId: state.ownerId, disabledAt: command.at, reason: command.reason } }];
+    case 'EnableToken':
+      if (state.status === 'absent') throw notFound();
+      if (state.status === 'revoked') throw new WardenError(TokensErrorCode.TokenNotActive, 'a revoked token cannot be enabled');
+      // Whoever holds the secret gets the token's power back: only someone who could have issued it may.
+      if (!command.owner || command.owner.userId !== state.ownerId) throw forbidden("the token's owner is not an account the caller may act for");
+      assertMayObtain(command.enabledBy, command.owner, state.permissions);
+      if (state.disabledAt === null) return [];
+      return [{ type: 'TokenEnabled', data: { tokenId: state.tokenId, ownerId: state.ownerId, enabledAt: command.at } }];
+    case 'ReportTokenLeak': {
+      if (state.status === 'absent') throw notFound();
+      const { tokenId, ownerId, organizationId } = state;
+      const leak = (action: 'revoked' | 'disabled'): TokenEvent => ({
+        type: 'TokenLeaked',
+        data: { tokenId, ownerId, organizationId, url: command.url, source: command.source, reportedBy: command.reportedBy, action },
+      });
+      // Already revoked: the leak is still recorded, and nothing more can be done.
+      if (state.status === 'revoked') return [leak('revoked')];
+      if (command.action === 'disable') {
+        if (state.disabledAt !== null) return [leak('disabled')];
+        return [leak('disabled'), { type: 'TokenDisabled', data: { tokenId, ownerId, disabledAt: command.at, reason: 'leaked' } }];
+      }
+      return [leak('revoked'), { type: 'TokenRevoked', data: { tokenId, ownerId, revokedAt: command.at } }];
+    }
+    case 'WarnTokenExpiring': {
+      if (state.status !== 'active') return [];
+      const secretId = secretIdOf(state, command.secretHash);
+      // Only the current secret is warned about: one rotated out (or a token rotated since the warning was due) gets none.
+      if (secretId === null || state.secrets[state.secrets.length - 1]!.hash !== command.secretHash) return [];
+      const { leadSeconds } = command;
+      if (state.warnings.includes(`${secretId}:${leadSeconds}`)) return [];
+      const due = Date.parse(command.expiresAt) - leadSeconds * 1000;
+      if (!(Date.parse(command.at) >= due && Date.parse(command.at) < Date.parse(command.expiresAt))) return [];
+      const { tokenId, ownerId, organizationId } = state;
+      return [{ type: 'TokenExpiring', data: { tokenId, ownerId, organizationId, secretId, expiresAt: command.expiresAt, leadSeconds } }];
+    }
+    case 'NoteTokenExpired': {
+      if (state.status !== 'active') return [];
+      const secretId = secretIdOf(state, command.secretHash);
+      if (secretId === null || state.secrets[state.secrets.length - 1]!.hash !== command.secretHash) return [];
+      if (state.expiredSecretId === secretId || Date.parse(command.at) < Date.parse(command.expiresAt)) return [];
+      const { tokenId, ownerId, organizationId } = state;
+      return [{ type: 'TokenExpired', data: { tokenId, ownerId, organizationId, expiredAt: command.expiresAt } }];
+    }
     default: {
       const _exhaustive: never = command;
       return _exhaustive;
@@ -322,6 +449,9 @@ function evolve(state: TokenState, event: TokenEvent): TokenState {
       lastUsedAt: null,
       revokedAt: null,
       rotatedAt: null,
+      disabledAt: null,
+      warnings: [],
+      expiredSecretId: null,
     };
   }
   if (state.status === 'absent') return state;
@@ -343,6 +473,16 @@ function evolve(state: TokenState, event: TokenEvent): TokenState {
       return { ...state, ownerId: event.data.toUserId };
     case 'TokenUsed':
       return { ...state, lastUsedAt: event.data.usedAt };
+    case 'TokenDisabled':
+      return { ...state, disabledAt: event.data.disabledAt };
+    case 'TokenEnabled':
+      return { ...state, disabledAt: null };
+    case 'TokenLeaked':
+      return state; // what was done to the token is its own event
+    case 'TokenExpiring':
+      return { ...state, warnings: [...state.warnings, `${event.data.secretId}:${event.data.leadSeconds}`] };
+    case 'TokenExpired':
+      return { ...state, expiredSecretId: String(state.secrets.length) };
     default: {
       const _exhaustive: never = event;
       return _exhaustive;
@@ -357,6 +497,11 @@ export const tokenEventUpcasters: EventUpcasters<TokenEvent> = {
   TokenGraceShortened: [],
   TokenReassigned: [],
   TokenUsed: [],
+  TokenDisabled: [],
+  TokenEnabled: [],
+  TokenLeaked: [],
+  TokenExpiring: [],
+  TokenExpired: [],
 };
 
 export const tokenDecider: Decider<TokenCommand, TokenEvent, TokenState> = {

@@ -40,6 +40,8 @@ export type VerificationFailure =
   | 'revoked'
   /** The owner is deactivated, deleted, has no principal record, or (an API token) is no longer a service account. */
   | 'owner_inactive'
+  /** An API token disabled (it works again once enabled). */
+  | 'disabled'
   /** A public API token presented from an origin outside its allowlist. */
   | 'origin_not_allowed'
   /** Warden's introspection answered inactive without saying why (a credential without `tokens:read`, or another organization's token). */
@@ -224,6 +226,7 @@ export function decideVerification(
     organizationId: credential.organizationId,
   });
   if (credential.status !== 'active') return refused('revoked');
+  if (credential.disabledAt !== undefined) return refused('disabled');
   const expiresAt = credential.kind === 'api_token' ? effectiveExpiry(credential, parseJson<OrganizationPolicyRecord>(policyJson ?? null)) : credential.expiresAt;
   if (expiresAt !== null && !(Date.parse(expiresAt) > now.getTime())) return refused('expired');
   const owner = parseJson<PrincipalRecord>(principalJson);

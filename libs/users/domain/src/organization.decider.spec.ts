@@ -487,3 +487,47 @@ describe('service-account slots', () => {
     expect(JSON.parse(JSON.stringify(events))).toStrictEqual(events);
   });
 });
+
+describe("the organization's token lifecycle settings", () => {
+  const changed = (data: Partial<Extract<OrganizationEvent, { type: 'OrganizationSettingsChanged' }>['data']>): OrganizationEvent => ({
+    type: 'OrganizationSettingsChanged',
+    data: { organizationId: 'org-1', ...data, changedAt: later },
+  });
+
+  it('default to warnings a week and a day before expiry, revoking leaked tokens, and never disabling unused ones', () => {
+    expect(stateAfter([created])).toMatchObject({ expiryWarningLeadSeconds: [604_800, 86_400], leakedTokenAction: 'revoke', disableUnusedAfterDays: null });
+  });
+
+  it('are changed (lead times longest first) and folded; a change to what they are records nothing', () => {
+    spec
+      .given([created])
+      .when({ type: 'ChangeOrganizationSettings', expiryWarningLeadSeconds: [3600, 172_800], leakedTokenAction: 'disable', disableUnusedAfterDays: 30, at: later })
+      .then([changed({ expiryWarningLeadSeconds: [172_800, 3600], leakedTokenAction: 'disable', disableUnusedAfterDays: 30 })]);
+    spec
+      .given([created])
+      .when({ type: 'ChangeOrganizationSettings', expiryWarningLeadSeconds: [86_400, 604_800], leakedTokenAction: 'revoke', disableUnusedAfterDays: null, at: later })
+      .then([]);
+    expect(stateAfter([created, changed({ expiryWarningLeadSeconds: [], disableUnusedAfterDays: 7 })])).toMatchObject({
+      expiryWarningLeadSeconds: [],
+      leakedTokenAction: 'revoke',
+      disableUnusedAfterDays: 7,
+    });
+  });
+
+  it.each([
+    ['expiry_warning_lead_seconds', { expiryWarningLeadSeconds: [30] }],
+    ['expiry_warning_lead_seconds', { expiryWarningLeadSeconds: [3600, 3600] }],
+    ['expiry_warning_lead_seconds', { expiryWarningLeadSeconds: [60, 120, 180, 240, 300, 360] }],
+    ['leaked_token_action', { leakedTokenAction: 'ignore' as 'revoke' }],
+    ['disable_unused_after_days', { disableUnusedAfterDays: 0 }],
+    ['disable_unused_after_days', { disableUnusedAfterDays: 1.5 }],
+  ])('refuses a bad %s, naming it', (field, settings) => {
+    spec
+      .given([created])
+      .when({ type: 'ChangeOrganizationSettings', ...settings, at: later })
+      .thenThrows(WardenError, (error: WardenError) => {
+        expect(error.code).toBe(UsersErrorCode.InvalidOrganizationSettings);
+        expect(error.errors?.[0]?.field).toBe(`settings.${field}`);
+      });
+  });
+});

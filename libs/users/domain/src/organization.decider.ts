@@ -1,5 +1,11 @@
 import {
   DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS,
+  DEFAULT_EXPIRY_WARNING_LEAD_SECONDS,
+  LeakedTokenAction,
+  MAX_EXPIRY_WARNING_LEAD_SECONDS,
+  MAX_EXPIRY_WARNINGS,
+  MAX_UNUSED_DAYS,
+  MIN_EXPIRY_WARNING_LEAD_SECONDS,
   DEFAULT_SERVICE_EXTERNAL_LIMIT,
   DEFAULT_SERVICE_INTERNAL_LIMIT,
   MAX_ACCESS_TOKEN_LIFETIME_SECONDS,
@@ -28,6 +34,11 @@ export type OrganizationSettingsInput = {
   maxTokenLifetimeSeconds?: number | null;
   accessTokenLifetimeSeconds?: number;
   humanPasswordLogin?: boolean;
+  /** How long before a token expires each warning is given (TokenExpiring); [] for none. */
+  expiryWarningLeadSeconds?: number[];
+  leakedTokenAction?: LeakedTokenAction;
+  /** Tokens unused this many days are disabled; null: never. */
+  disableUnusedAfterDays?: number | null;
 };
 
 export type OrganizationCommand =
@@ -56,6 +67,9 @@ export type OrganizationEvent =
         maxTokenLifetimeSeconds?: number | null;
         accessTokenLifetimeSeconds?: number;
         humanPasswordLogin?: boolean;
+        expiryWarningLeadSeconds?: number[];
+        leakedTokenAction?: LeakedTokenAction;
+        disableUnusedAfterDays?: number | null;
         root?: true;
         createdAt: string;
       };
@@ -69,6 +83,9 @@ export type OrganizationEvent =
         maxTokenLifetimeSeconds?: number | null;
         accessTokenLifetimeSeconds?: number;
         humanPasswordLogin?: boolean;
+        expiryWarningLeadSeconds?: number[];
+        leakedTokenAction?: LeakedTokenAction;
+        disableUnusedAfterDays?: number | null;
         changedAt: string;
       };
     }
@@ -86,10 +103,13 @@ export type OrganizationEvent =
 // unchanged (changed), so its data comes up as it is. The version still changes, so that
 // code written before the key refuses an event that has it rather than fold it unread.
 const accessTokenLifetimeNotRecorded: Upcaster = (data) => data;
+// Version 3 may carry the token lifecycle settings (expiry warnings, leaked tokens, unused
+// tokens); without them, as before: the defaults, or unchanged.
+const tokenLifecycleNotRecorded: Upcaster = (data) => data;
 
 export const organizationEventUpcasters: EventUpcasters<OrganizationEvent> = {
-  OrganizationCreated: [accessTokenLifetimeNotRecorded],
-  OrganizationSettingsChanged: [accessTokenLifetimeNotRecorded],
+  OrganizationCreated: [accessTokenLifetimeNotRecorded, tokenLifecycleNotRecorded],
+  OrganizationSettingsChanged: [accessTokenLifetimeNotRecorded, tokenLifecycleNotRecorded],
   ServiceAccountSlotClaimed: [],
   ServiceAccountSlotReleased: [],
 };
@@ -106,6 +126,9 @@ export type OrganizationState =
       maxTokenLifetimeSeconds: number | null;
       accessTokenLifetimeSeconds: number;
       humanPasswordLogin: boolean;
+      expiryWarningLeadSeconds: number[];
+      leakedTokenAction: LeakedTokenAction;
+      disableUnusedAfterDays: number | null;
       // Who holds each service-account slot: the limits are counted here, in the
       // organization's stream, so two concurrent creations cannot both take the last one.
       serviceAccountHolders: Record<ServiceAccountType, string[]>;
@@ -118,6 +141,9 @@ const SETTING_KEYS = [
   'maxTokenLifetimeSeconds',
   'accessTokenLifetimeSeconds',
   'humanPasswordLogin',
+  'expiryWarningLeadSeconds',
+  'leakedTokenAction',
+  'disableUnusedAfterDays',
 ] as const;
 
 type ActiveOrganization = Extract<OrganizationState, { status: 'active' }>;
@@ -170,7 +196,32 @@ function checkSettings(settings: OrganizationSettingsInput): void {
   if (settings.humanPasswordLogin !== undefined && typeof settings.humanPasswordLogin !== 'boolean') {
     throw invalidSetting('human_password_login', 'must be true or false');
   }
+  const leads = settings.expiryWarningLeadSeconds;
+  if (
+    leads !== undefined &&
+    !(
+      Array.isArray(leads) &&
+      leads.length <= MAX_EXPIRY_WARNINGS &&
+      new Set(leads).size === leads.length &&
+      leads.every((lead) => Number.isInteger(lead) && lead >= MIN_EXPIRY_WARNING_LEAD_SECONDS && lead <= MAX_EXPIRY_WARNING_LEAD_SECONDS)
+    )
+  ) {
+    throw invalidSetting(
+      'expiry_warning_lead_seconds',
+      `must list at most ${MAX_EXPIRY_WARNINGS} different whole numbers of seconds from ${MIN_EXPIRY_WARNING_LEAD_SECONDS} to ${MAX_EXPIRY_WARNING_LEAD_SECONDS}`,
+    );
+  }
+  if (settings.leakedTokenAction !== undefined && settings.leakedTokenAction !== 'revoke' && settings.leakedTokenAction !== 'disable') {
+    throw invalidSetting('leaked_token_action', 'must be revoke or disable');
+  }
+  const days = settings.disableUnusedAfterDays;
+  if (days !== undefined && days !== null && !(Number.isInteger(days) && days >= 1 && days <= MAX_UNUSED_DAYS)) {
+    throw invalidSetting('disable_unused_after_days', `must be a whole number of days from 1 to ${MAX_UNUSED_DAYS}, or null for never`);
+  }
 }
+
+/** Lead times longest first, as they fall due. */
+const sortedLeads = (leads: number[] | undefined) => (leads === undefined ? undefined : [...leads].sort((a, b) => b - a));
 
 function limitOf(state: ActiveOrganization, accountType: ServiceAccountType): number {
   return accountType === 'service_internal' ? state.serviceInternalLimit : state.serviceExternalLimit;
@@ -231,7 +282,8 @@ export const organizationDecider: Decider<OrganizationCommand, OrganizationEvent
         const serviceInternalLimit = command.serviceInternalLimit ?? DEFAULT_SERVICE_INTERNAL_LIMIT;
         const serviceExternalLimit = command.serviceExternalLimit ?? DEFAULT_SERVICE_EXTERNAL_LIMIT;
         checkSettings({ ...command, serviceInternalLimit, serviceExternalLimit });
-        const { maxTokenLifetimeSeconds, accessTokenLifetimeSeconds, humanPasswordLogin } = command;
+        const { maxTokenLifetimeSeconds, accessTokenLifetimeSeconds, humanPasswordLogin, leakedTokenAction, disableUnusedAfterDays } = command;
+        const expiryWarningLeadSeconds = sortedLeads(command.expiryWarningLeadSeconds);
         return [
           {
             type: 'OrganizationCreated',
@@ -243,6 +295,9 @@ export const organizationDecider: Decider<OrganizationCommand, OrganizationEvent
               ...(maxTokenLifetimeSeconds !== undefined && { maxTokenLifetimeSeconds }),
               ...(accessTokenLifetimeSeconds !== undefined && { accessTokenLifetimeSeconds }),
               ...(humanPasswordLogin !== undefined && { humanPasswordLogin }),
+              ...(expiryWarningLeadSeconds !== undefined && { expiryWarningLeadSeconds }),
+              ...(leakedTokenAction !== undefined && { leakedTokenAction }),
+              ...(disableUnusedAfterDays !== undefined && { disableUnusedAfterDays }),
               ...(command.root === true && { root: true as const }),
               createdAt: command.at,
             },
@@ -254,10 +309,11 @@ export const organizationDecider: Decider<OrganizationCommand, OrganizationEvent
         checkSettings(command);
         checkNotBelowHolders(organization, 'service_internal', command.serviceInternalLimit);
         checkNotBelowHolders(organization, 'service_external', command.serviceExternalLimit);
+        const asked: OrganizationSettingsInput = { ...command, expiryWarningLeadSeconds: sortedLeads(command.expiryWarningLeadSeconds) };
         const changes: OrganizationSettingsInput = Object.fromEntries(
-          SETTING_KEYS.filter((key) => command[key] !== undefined && command[key] !== organization[key]).map(
-            (key) => [key, command[key]],
-          ),
+          SETTING_KEYS.filter(
+            (key) => asked[key] !== undefined && JSON.stringify(asked[key]) !== JSON.stringify(organization[key]),
+          ).map((key) => [key, asked[key]]),
         );
         if (Object.keys(changes).length === 0) return [];
         return [
@@ -315,7 +371,16 @@ export const organizationDecider: Decider<OrganizationCommand, OrganizationEvent
   evolve(state, event) {
     switch (event.type) {
       case 'OrganizationCreated': {
-        const { root, maxTokenLifetimeSeconds, accessTokenLifetimeSeconds, humanPasswordLogin, ...data } = event.data;
+        const {
+          root,
+          maxTokenLifetimeSeconds,
+          accessTokenLifetimeSeconds,
+          humanPasswordLogin,
+          expiryWarningLeadSeconds,
+          leakedTokenAction,
+          disableUnusedAfterDays,
+          ...data
+        } = event.data;
         return {
           status: 'active',
           ...data,
@@ -326,6 +391,9 @@ export const organizationDecider: Decider<OrganizationCommand, OrganizationEvent
               : maxTokenLifetimeSeconds,
           accessTokenLifetimeSeconds: accessTokenLifetimeSeconds ?? DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS,
           humanPasswordLogin: humanPasswordLogin ?? DEFAULT_HUMAN_PASSWORD_LOGIN,
+          expiryWarningLeadSeconds: expiryWarningLeadSeconds ?? [...DEFAULT_EXPIRY_WARNING_LEAD_SECONDS],
+          leakedTokenAction: leakedTokenAction ?? 'revoke',
+          disableUnusedAfterDays: disableUnusedAfterDays ?? null,
           serviceAccountHolders: { service_internal: [], service_external: [] },
         };
       }
