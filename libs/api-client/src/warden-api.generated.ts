@@ -1501,7 +1501,7 @@ export interface components {
              * @description Present when not valid.
              * @enum {string}
              */
-            refusal?: "revoked" | "expired" | "not_issued" | "owner_inactive";
+            refusal?: "revoked" | "expired" | "owner_inactive" | "not_issued";
             organization_id: string;
             owner_id?: string;
             /**
@@ -1578,7 +1578,7 @@ export interface components {
              */
             secrets: components["schemas"]["TokenSecretView"][];
             /** @enum {string} */
-            status: "active" | "revoked" | "expired";
+            status: "active" | "revoked" | "expired" | "disabled" | "owner_inactive";
             enabled: boolean;
             created_at: string;
             expires_at: string | null;
@@ -1608,7 +1608,7 @@ export interface components {
              */
             secrets: components["schemas"]["TokenSecretView"][];
             /** @enum {string} */
-            status: "active" | "revoked" | "expired";
+            status: "active" | "revoked" | "expired" | "disabled" | "owner_inactive";
             enabled: boolean;
             created_at: string;
             expires_at: string | null;
@@ -1899,7 +1899,7 @@ export interface components {
              */
             secrets: components["schemas"]["TokenSecretView"][];
             /** @enum {string} */
-            status: "active" | "revoked" | "expired";
+            status: "active" | "revoked" | "expired" | "disabled" | "owner_inactive";
             enabled: boolean;
             created_at: string;
             expires_at: string | null;
@@ -5455,7 +5455,7 @@ export interface operations {
                 page?: number;
                 page_size?: number;
                 owner?: string;
-                status?: "active" | "revoked" | "expired";
+                status?: "active" | "revoked" | "expired" | "disabled" | "owner_inactive";
             };
             header?: {
                 /** @description Your id for this request (printable ASCII, up to 128 characters); one is made when absent. Echoed in the answer, the logs and the audit log. */

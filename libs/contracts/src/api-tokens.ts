@@ -40,7 +40,12 @@ export const TokensSubjects = {
 
 export const TOKEN_VISIBILITIES = ['private', 'public'] as const;
 export type TokenVisibility = (typeof TOKEN_VISIBILITIES)[number];
-export const TOKEN_STATUSES = ['active', 'revoked', 'expired'] as const;
+/**
+ * What a token's verification would decide now: `disabled` (switched off without being
+ * revoked) and `owner_inactive` (its service account deactivated, deleted or made a human
+ * account) are as shown by get and list as by a refusal.
+ */
+export const TOKEN_STATUSES = ['active', 'revoked', 'expired', 'disabled', 'owner_inactive'] as const;
 export type TokenStatus = (typeof TOKEN_STATUSES)[number];
 
 const MAX_ORIGINS = 50;

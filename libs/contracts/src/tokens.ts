@@ -134,7 +134,21 @@ export interface CredentialRecord {
   issuedAt?: string;
   /** API tokens narrowed to some permissions: the owner's current ones are intersected with these. */
   permissions?: string[];
+  /** An API token switched off without being revoked (it works again once enabled). */
+  disabledAt?: string;
+  /**
+   * A rotated-out secret of an API token: when its grace period ends. A refusal after it
+   * says `rotated_out` rather than `expired`.
+   */
+  rotatedOutAt?: string;
 }
+
+/**
+ * How long an API token's credential record outlives the end of its secret (expiry, or a
+ * rotation's grace period) before Redis evicts it: within it a refusal names the cause
+ * (`expired`, `rotated_out`); after it the secret is as `unknown` as one never issued.
+ */
+export const ENDED_CREDENTIAL_RETENTION_SECONDS = 30 * 24 * 60 * 60;
 
 /** Redis key (after the prefix of its generation, `credentialGenerationPrefix`) of the record of the credential whose secret hashes to `hash`. */
 export const credentialKey = (hash: string) => `credential:${hash}`;

@@ -108,7 +108,7 @@ export default async () => {
             },
             "ListTokensQuery": {
                 owner: { required: false, type: () => String },
-                status: { required: false, enum: ["active", "revoked", "expired"] }
+                status: { required: false, enum: ["active", "revoked", "expired", "disabled", "owner_inactive"] }
             },
             "RotateTokenBody": {
                 grace_period_seconds: { required: false, type: () => Number, description: "How long the old secret keeps working; 0 (the default) ends it at once." }
@@ -136,7 +136,7 @@ export default async () => {
                 prefix: { required: true, type: () => String, description: "`wdn_p_`: what kind of secret it is." },
                 last_four: { required: true, type: () => String, description: "The last four characters of the current secret, for telling tokens apart." },
                 secrets: { required: true, type: () => [t["@warden/contracts"].TokenSecretView], description: "The secrets that work now, the current one last: a rotation's earlier secret stays here\nuntil its grace period ends (`valid_until`; null for the current secret)." },
-                status: { required: true, enum: ["active", "revoked", "expired"] },
+                status: { required: true, enum: ["active", "revoked", "expired", "disabled", "owner_inactive"] },
                 enabled: { required: true, type: () => Boolean },
                 created_at: { required: true, type: () => String },
                 expires_at: { required: true, type: () => String, nullable: true },
@@ -245,7 +245,7 @@ export default async () => {
                 at: { required: true, type: () => String },
                 status: { required: true, enum: ["active", "revoked", "expired", "absent", "rotated_in_grace"] },
                 valid: { required: true, type: () => Boolean, description: "Whether some secret of the token would have been accepted then." },
-                refusal: { required: false, description: "Present when not valid.", enum: ["revoked", "expired", "not_issued", "owner_inactive"] },
+                refusal: { required: false, description: "Present when not valid.", enum: ["revoked", "expired", "owner_inactive", "not_issued"] },
                 organization_id: { required: true, type: () => String },
                 owner_id: { required: false, type: () => String },
                 owner_status: { required: false, description: "The owner's status at that moment.", enum: ["active", "absent", "deactivated", "deleted"] },

@@ -5,15 +5,16 @@
 // set of the organization's token ids by creation) and `owned-tokens:<userId>` (the active
 // tokens a user owns: a user who owns some cannot be deleted).
 //
-// Every credential record carries a Redis expiry at the credential's absolute end (PXAT,
-// from the events, never from the clock): a session's expiry, a token's expiry, the end of
-// a rotated-out secret's grace period. Redis evicts it when it stops being valid, and a
-// rebuild writes exactly the same keys and expiries as the first pass did.
+// Every credential record carries a Redis expiry (PXAT, from the events, never from the
+// clock): a session's at its expiry; an API token secret's at its end (the token's expiry,
+// the end of a rotated-out secret's grace period) plus ENDED_CREDENTIAL_RETENTION_SECONDS,
+// so that a refusal within that time names the cause (`expired`, `rotated_out`) rather than
+// `unknown`. A rebuild writes exactly the same keys and expiries as the first pass did.
 //
 // A service account that is an OAuth client has one more record, `credential:client:<id>`:
 // its client credentials that may still work and its revoked access tokens (see
 // `oauthClientRecord`), which the verifier reads for every access token of the account.
-import { CredentialRecord, OAuthClientRecord, credentialKey, oauthClientKey, ownedTokensKey } from '@warden/contracts';
+import { CredentialRecord, ENDED_CREDENTIAL_RETENTION_SECONDS, OAuthClientRecord, credentialKey, oauthClientKey, ownedTokensKey } from '@warden/contracts';
 import { EventStore, RecordedEvent } from '@warden/event-store';
 import { ProjectionReplayer, RedisOp, RedisProjection } from '@warden/messaging';
 import { fold, upcast } from '@warden/kernel';
@@ -56,6 +57,8 @@ export interface TokenRecord {
   lastUsedAt: string | null;
   revokedAt: string | null;
   rotatedAt: string | null;
+  /** Switched off without being revoked (null or absent: enabled). */
+  disabledAt?: string | null;
 }
 
 export function credentialReadModelProjection(keyPrefix: string, store: EventStore): RedisProjection {
@@ -177,6 +180,7 @@ export function tokenCredentialRecord(token: Token, hash: string): CredentialRec
     issuedAt: secret.issuedAt,
     ...(token.visibility === 'public' && { allowedOrigins: token.allowedOrigins }),
     ...(token.permissions !== null && { permissions: token.permissions }),
+    ...(secret.validUntil !== null && { rotatedOutAt: secret.validUntil }),
   };
 }
 
@@ -237,7 +241,7 @@ function tokenOps({ token, formerOwners: reassignedFrom }: FoldedToken): RedisOp
     ops.push(
       record.expiresAt === null
         ? { op: 'set', key: credentialKey(secret.hash), value: JSON.stringify(record) }
-        : { op: 'set', key: credentialKey(secret.hash), value: JSON.stringify(record), pxat: Date.parse(record.expiresAt) },
+        : { op: 'set', key: credentialKey(secret.hash), value: JSON.stringify(record), pxat: Date.parse(record.expiresAt) + ENDED_CREDENTIAL_RETENTION_SECONDS * 1000 },
     );
   }
   const current = token.secrets[token.secrets.length - 1]!;

@@ -150,24 +150,25 @@ export class TokensService {
     if (!query.owner && !query.status && !teamScoped) {
       // Unfiltered: the page is cut from the organization's sorted index, whatever its size.
       const { total, records } = await this.options.readModel.organizationTokenPage(caller.organizationId, (page - 1) * pageSize, pageSize);
-      return { total, page, page_size: pageSize, results: records.map((record) => toTokenView(record, now)) };
+      return { total, page, page_size: pageSize, results: await this.views(caller.organizationId, records, now) };
     }
     // Filtered (by owner, status or the caller's teams): every token of the organization is read and filtered here.
     let records = await this.options.readModel.organizationTokens(caller.organizationId);
     if (query.owner) records = records.filter((record) => record.ownerId === query.owner);
-    if (query.status) records = records.filter((record) => tokenStatus(record, now) === query.status);
+    const [owners, policy] = await Promise.all([this.ownersOf(records), this.principals.policy(caller.organizationId)]);
+    if (query.status) records = records.filter((record) => tokenStatus(record, { owner: owners.get(record.ownerId) ?? null, policy }, now) === query.status);
     if (teamScoped) {
-      const teams = await this.teamsOf([...new Set(records.map((record) => record.ownerId))]);
-      records = records.filter((record) => (teams.get(record.ownerId) ?? []).some((team) => caller.teams.includes(team)));
+      records = records.filter((record) => (owners.get(record.ownerId)?.teams ?? []).some((team) => caller.teams.includes(team)));
     }
     records.reverse(); // newest first
     const slice = records.slice((page - 1) * pageSize, page * pageSize);
-    return { total: records.length, page, page_size: pageSize, results: slice.map((record) => toTokenView(record, now)) };
+    return { total: records.length, page, page_size: pageSize, results: slice.map((record) => toTokenView(record, { owner: owners.get(record.ownerId) ?? null, policy }, now)) };
   }
 
   async get(envelope: Envelope<TokenRequest>): Promise<TokenView> {
-    const record = await this.readable(envelope.context, envelope.payload.id, 'tokens:read');
-    return toTokenView(record, this.clock());
+    const { record, owner } = await this.readable(envelope.context, envelope.payload.id, 'tokens:read');
+    const policy = await this.principals.policy(record.organizationId);
+    return toTokenView(record, { owner, policy }, this.clock());
   }
 
   async revoke(envelope: Envelope<TokenRequest>): Promise<TokenView> {
@@ -330,16 +331,33 @@ export class TokensService {
   private async view(tokenId: string): Promise<TokenView> {
     const record = await this.options.readModel.token(tokenId);
     if (!record) throw new WardenError(TokensErrorCode.TokenNotFound, `token ${tokenId} does not exist`);
-    return toTokenView(record, this.clock());
+    const [owner, policy] = await Promise.all([this.principal(record.ownerId), this.principals.policy(record.organizationId)]);
+    return toTokenView(record, { owner, policy }, this.clock());
   }
 
-  private async readable(context: RequestContext, tokenId: string, permission: 'tokens:read' | 'tokens:write'): Promise<TokenRecord> {
+  /** The views of an organization's tokens, with the status verification would decide (their owners read in one command). */
+  private async views(organizationId: string, records: TokenRecord[], now: Date): Promise<TokenView[]> {
+    const [owners, policy] = await Promise.all([this.ownersOf(records), this.principals.policy(organizationId)]);
+    return records.map((record) => toTokenView(record, { owner: owners.get(record.ownerId) ?? null, policy }, now));
+  }
+
+  private async ownersOf(records: TokenRecord[]): Promise<Map<string, PrincipalRecord | null>> {
+    const userIds = [...new Set(records.map((record) => record.ownerId))];
+    const found = await this.principals.principals(userIds);
+    return new Map(userIds.map((id, i) => [id, found[i] ?? null]));
+  }
+
+  private async readable(
+    context: RequestContext,
+    tokenId: string,
+    permission: 'tokens:read' | 'tokens:write',
+  ): Promise<{ record: TokenRecord; owner: PrincipalRecord | null }> {
     const caller = callerOf(context);
     const record = await this.options.readModel.token(tokenId);
     if (!record) throw new WardenError(TokensErrorCode.TokenNotFound, `token ${tokenId} does not exist`);
     const owner = await this.principal(record.ownerId);
     requireTokenPermission(caller, permission, { organizationId: record.organizationId, ownerTeams: owner?.teams ?? [] }, tokenId);
-    return record;
+    return { record, owner };
   }
 
   /** Authorizes a change against the token as the event store has it (the source of truth); answers the caller and the token's owner. */
@@ -354,11 +372,6 @@ export class TokensService {
 
   private principal(userId: string): Promise<PrincipalRecord | null> {
     return this.principals.principal(userId);
-  }
-
-  private async teamsOf(userIds: string[]): Promise<Map<string, string[]>> {
-    const records = await this.principals.principals(userIds);
-    return new Map(userIds.map((id, i) => [id, records[i]?.teams ?? []]));
   }
 
   /** The organization's max_token_lifetime_seconds, from the policy record the users service keeps. */

@@ -2,6 +2,7 @@ import { Principal, holdsOrganizationWide, principalOf, viewFieldsOf } from '@wa
 import { RedisClient, defineRedisScripts, loadRedisScript } from '@warden/redis';
 import type { Result } from 'ioredis';
 import { verifyAccessToken } from './access-token-verification';
+import { decideTokenStatus } from './token-status';
 import {
   CREDENTIAL_READ_MODEL_GENERATION_KEY,
   CommonErrorCode,
@@ -34,10 +35,14 @@ import {
 export type VerificationFailure =
   /** Not a Warden secret, or a checksum mismatch: rejected without touching Redis. */
   | 'malformed'
-  /** No credential with that hash (never issued, or expired and evicted by Redis). */
+  /** No credential with that hash (never issued, or evicted by Redis long after it ended: see ENDED_CREDENTIAL_RETENTION_SECONDS). */
   | 'unknown'
   | 'expired'
+  /** A rotated-out secret of an API token whose grace period is over. */
+  | 'rotated_out'
   | 'revoked'
+  /** An API token switched off without being revoked. */
+  | 'disabled'
   /** The owner is deactivated, deleted, has no principal record, or (an API token) is no longer a service account. */
   | 'owner_inactive'
   /** A public API token presented from an origin outside its allowlist. */
@@ -223,15 +228,21 @@ export function decideVerification(
     reason,
     organizationId: credential.organizationId,
   });
-  if (credential.status !== 'active') return refused('revoked');
-  const expiresAt = credential.kind === 'api_token' ? effectiveExpiry(credential, parseJson<OrganizationPolicyRecord>(policyJson ?? null)) : credential.expiresAt;
-  if (expiresAt !== null && !(Date.parse(expiresAt) > now.getTime())) return refused('expired');
+  let expiresAt = credential.expiresAt;
   const owner = parseJson<PrincipalRecord>(principalJson);
-  if (!owner || owner.status !== 'active' || owner.userId !== credential.userId || owner.organizationId !== credential.organizationId) {
-    return refused('owner_inactive');
+  if (credential.kind === 'api_token') {
+    // The same decision as the token routes show: revoked, expired (or rotated out), disabled, owner inactive.
+    const decided = decideTokenStatus(credential, owner, parseJson<OrganizationPolicyRecord>(policyJson ?? null), now);
+    if (decided.status !== 'active') return refused(decided.rotatedOut ? 'rotated_out' : decided.status);
+    expiresAt = decided.expiresAt;
+  } else {
+    if (credential.status !== 'active') return refused('revoked');
+    if (expiresAt !== null && !(Date.parse(expiresAt) > now.getTime())) return refused('expired');
+    if (!owner || owner.status !== 'active' || owner.userId !== credential.userId || owner.organizationId !== credential.organizationId) {
+      return refused('owner_inactive');
+    }
   }
-  // Tokens belong to service accounts; an owner converted to a human account stops them.
-  if (credential.kind === 'api_token' && owner.accountType === 'user') return refused('owner_inactive');
+  if (!owner) return refused('owner_inactive'); // decided above for either kind; narrows the type
   // Deactivation ends a login for good: a session from before the owner's last deactivation
   // stays ended after a reactivation (one without a start time is refused, failing closed).
   if (credential.kind === 'session' && owner.sessionsNotBefore !== undefined && !(credential.issuedAt !== undefined && credential.issuedAt > owner.sessionsNotBefore)) {
@@ -245,19 +256,6 @@ export function decideVerification(
   const credentialView: PrincipalView['credential'] = { kind: credential.kind, id: credential.credentialId, expiresAt };
   if (narrowedTo !== null) credentialView.permissions = [...narrowedTo];
   return { ok: true, principal: { ...viewFieldsOf(effective), credential: credentialView } };
-}
-
-/**
- * When the secret stops working: its own expiry, and for an API token the organization's
- * maximum lifetime counted from the secret's issue (enforced at use, so lowering the
- * setting shortens the tokens already out).
- */
-function effectiveExpiry(credential: CredentialRecord, policy: OrganizationPolicyRecord | null): string | null {
-  const cap = credential.kind === 'api_token' ? policy?.maxTokenLifetimeSeconds : undefined;
-  if (typeof cap !== 'number' || typeof credential.issuedAt !== 'string') return credential.expiresAt;
-  const capped = Date.parse(credential.issuedAt) + cap * 1000;
-  if (credential.expiresAt !== null && Date.parse(credential.expiresAt) <= capped) return credential.expiresAt;
-  return new Date(capped).toISOString();
 }
 
 /**

@@ -138,7 +138,17 @@ function clusterNodesOf(nodes: readonly string[] | undefined): RedisNodeAddress[
   });
 }
 
-const FAILURES: ReadonlySet<string> = new Set<VerificationFailure>(['malformed', 'unknown', 'expired', 'revoked', 'owner_inactive', 'origin_not_allowed', 'inactive']);
+const FAILURES: ReadonlySet<string> = new Set<VerificationFailure>([
+  'malformed',
+  'unknown',
+  'expired',
+  'rotated_out',
+  'revoked',
+  'disabled',
+  'owner_inactive',
+  'origin_not_allowed',
+  'inactive',
+]);
 
 function introspectingVerifier({ introspection }: WardenIntrospectionVerifierOptions): WardenVerifier {
   const { url, credential } = introspection;
