@@ -1,5 +1,6 @@
 import {
   CREDENTIAL_READ_MODEL_READY_KEY,
+  ENDED_CREDENTIAL_RETENTION_SECONDS,
   Envelope,
   IssuedTokenView,
   OrganizationPolicyRecord,
@@ -121,6 +122,53 @@ describe('API tokens on the real event store and Redis', () => {
     expect((await tokens.list(send({}, stranger))).total).toBe(0);
   });
 
+  it('shows in get and list the status verification decides, and refuses naming the same cause', async () => {
+    const expiring = await issue({ expires_at: new Date(clock.getTime() + 60_000).toISOString() });
+    const revoked = await issue();
+    await tokens.revoke(send({ id: revoked.id }));
+    const disabled = await issue();
+    // The field the disable command writes on the token's records.
+    const disabledAt = clock.toISOString();
+    for (const key of [live + `token:${disabled.id}`, live + credentialKey(secretHash(disabled.token))]) {
+      await redis.set(key, JSON.stringify({ ...JSON.parse((await redis.get(key))!), disabledAt }), 'KEEPTTL');
+    }
+    const ownerGone = await issue({ user_id: SVC2 });
+    await writePrincipal(principal(SVC2, { status: 'deactivated' }));
+    const active = await issue();
+    const later = new Date(clock.getTime() + 120_000);
+    const statusOf = async (id: string) => (await tokens.get(send({ id }))).status;
+    const agree = async (issued: IssuedTokenView, expected: string, at: Date) => {
+      const verified = await verify(issued.token, null, at);
+      expect([issued.name, verified.ok ? 'active' : verified.reason]).toEqual([issued.name, expected]);
+    };
+    clock = later;
+    expect(await statusOf(expiring.id)).toBe('expired');
+    await agree(expiring, 'expired', later);
+    expect(await statusOf(revoked.id)).toBe('revoked');
+    await agree(revoked, 'revoked', later);
+    expect(await statusOf(disabled.id)).toBe('disabled');
+    await agree(disabled, 'disabled', later);
+    expect(await statusOf(ownerGone.id)).toBe('owner_inactive');
+    await agree(ownerGone, 'owner_inactive', later);
+    expect(await statusOf(active.id)).toBe('active');
+    await agree(active, 'active', later);
+    const listed = await tokens.list(send({ page_size: 10 }));
+    expect(Object.fromEntries(listed.results.map((view) => [view.id, view.status]))).toEqual({
+      [expiring.id]: 'expired',
+      [revoked.id]: 'revoked',
+      [disabled.id]: 'disabled',
+      [ownerGone.id]: 'owner_inactive',
+      [active.id]: 'active',
+    });
+    expect((await tokens.list(send({ status: 'owner_inactive' }))).results.map((view) => view.id)).toEqual([ownerGone.id]);
+    expect((await tokens.list(send({ status: 'disabled' }))).results.map((view) => view.id)).toEqual([disabled.id]);
+    // The organization's lifetime cap expires what it outlives, in the listing as at verification.
+    await writePolicy({ organizationId: ORG, maxTokenLifetimeSeconds: 60 });
+    expect(await statusOf(active.id)).toBe('expired');
+    await agree(active, 'expired', later);
+    expect((await tokens.list(send({ status: 'active' }))).results).toEqual([]);
+  });
+
   describe('exact origin matching of a public token', () => {
     it('stores origins normalized and accepts only the canonical Origin', async () => {
       const issued = await issue({ visibility: 'public', allowed_origins: ['HTTPS://App.Example.com:443/', 'https://bücher.example', 'http://localhost:8080'] });
@@ -167,11 +215,11 @@ describe('API tokens on the real event store and Redis', () => {
     expect(rotated.last_four).toBe(rotated.token.slice(-4));
     expect((await verify(issued.token)).ok).toBe(true);
     expect((await verify(rotated.token)).ok).toBe(true);
-    // the old record carries the end of the grace period as its absolute Redis expiry
+    // the old record outlives the end of the grace period by the retention that lets a refusal name its cause
     const oldKey = live + credentialKey(secretHash(issued.token));
-    expect(Number(await redis.call('PEXPIRETIME', oldKey))).toBe(clock.getTime() + 60_000);
+    expect(Number(await redis.call('PEXPIRETIME', oldKey))).toBe(clock.getTime() + 60_000 + ENDED_CREDENTIAL_RETENTION_SECONDS * 1000);
     const afterGrace = new Date(clock.getTime() + 60_000);
-    expect(await verify(issued.token, null, afterGrace)).toMatchObject({ ok: false, reason: 'expired' });
+    expect(await verify(issued.token, null, afterGrace)).toMatchObject({ ok: false, reason: 'rotated_out' });
     expect((await verify(rotated.token, null, afterGrace)).ok).toBe(true);
   });
 
