@@ -7,6 +7,7 @@ import {
   IsDefined,
   IsIn,
   IsInt,
+  IsIP,
   IsISO8601,
   IsOptional,
   IsString,
@@ -113,6 +114,8 @@ export class VerifyTokenBody {
   @IsDefined() @IsString() @MaxLength(MAX_PRESENTED_TOKEN_LENGTH) token!: string;
   /** The origin the token was presented from, for a public token. */
   @IsOptional() @IsString() @MaxLength(2048) origin?: string;
+  /** The IP address the token was presented from, for a token with an IP allowlist (one without it is refused there). */
+  @IsOptional() @IsIP() client_address?: string;
 }
 
 export interface TokenRequest {
@@ -207,13 +210,32 @@ export class ActiveTokenIntrospection {
   /** RFC 7662's `scope`: the permissions an API token was narrowed to (an access token granted), space-separated; absent when it holds its owner's. */
   scope?: string;
   expires_at!: string | null;
+  /** An API token with a rate limit: where it stands after this verification (which counted as a request). */
+  rate_limit?: RateLimitView;
+  /** An API token with credits: how many uses are left after this one. */
+  credits_remaining?: number;
+}
+
+/** Where an API token's rate limit stands. */
+export class RateLimitView {
+  limit!: number;
+  window_seconds!: number;
+  /** Requests left in the current window. */
+  remaining!: number;
+  /** When the current window ends. */
+  reset_at!: string;
 }
 
 /** An introspection of a token that does not work (or is another organization's). */
 export class InactiveTokenIntrospection {
   active!: false;
-  /** Why, for a caller holding `tokens:read` (and internal callers): `revoked`, `expired`, `origin_not_allowed`... */
+  /**
+   * Why, for a caller holding `tokens:read` (and internal callers): `unknown`, `expired`, `rotated_out`, `revoked`,
+   * `disabled`, `owner_inactive`, `origin_not_allowed`, `ip_not_allowed`, `rate_limited`, `credits_exhausted`...
+   */
   reason?: string;
+  /** `rate_limited` (to the same callers): when the token may be used again. */
+  rate_limit?: RateLimitView;
 }
 
 export type TokenIntrospection = ActiveTokenIntrospection | InactiveTokenIntrospection;

@@ -141,7 +141,32 @@ export interface CredentialRecord {
    * says `rotated_out` rather than `expired`.
    */
   rotatedOutAt?: string;
+  /** An API token's usage policy, applied by the verification script in the lookup's own round trip. */
+  usage?: CredentialUsage;
 }
+
+/**
+ * What the verification script applies (see `verify-credential-5.lua`): present only on a
+ * token with an IP allowlist, a rate limit or credits.
+ */
+export interface CredentialUsage {
+  /** The client address must be in one of these blocks (`normalizeAllowedIp`'s `block`). */
+  ips?: string[];
+  /** At most `limit` accepted verifications per fixed window of `windowMs` (windows start at multiples of it from the epoch). */
+  rate?: { limit: number; windowMs: number };
+  /**
+   * Uses left: `amount` from the grant numbered `grant` (each change of the credits is a new
+   * grant), made at `grantedAtMs`; with a refill, topped up to `refillAmount` every `refillMs`.
+   */
+  credits?: { grant: number; amount: number; grantedAtMs: number; refillAmount?: number; refillMs?: number };
+}
+
+/**
+ * Redis hash of the API tokens' usage counters (rate limit windows, credits left), after
+ * REDIS_KEY_PREFIX: usage state, not events, so it lives outside the credential read model's
+ * generations and a replay leaves it as it is.
+ */
+export const tokenUsageKey = (keyPrefix: string) => `${keyPrefix}${VERIFICATION_KEY_TAG}token-usage`;
 
 /**
  * How long an API token's credential record outlives the end of its secret (expiry, or a

@@ -222,7 +222,8 @@ export class TokensService {
       keyPrefix: this.options.keyPrefix,
       now,
       origin: body.origin ?? null,
-      fallback: (presented, origin) => this.options.storeVerification.verify(presented, origin, this.clock()),
+      clientAddress: body.client_address ?? null,
+      fallback: (presented, origin, clientAddress) => this.options.storeVerification.verify(presented, origin, this.clock(), clientAddress),
     });
     countCredentialVerification('nats', result.ok ? 'ok' : result.reason, (performance.now() - started) / 1000);
     if (result.ok && result.principal.credential.kind === 'api_token') this.uses.record(result.principal.credential.id, now.getTime());
@@ -232,7 +233,7 @@ export class TokensService {
   /** The gateway's question while the read model is not ready: decided from the event store (internal subject). */
   async verifyFromStore(envelope: Envelope<unknown>): Promise<VerificationResult> {
     const body = await validateDto(VerifyTokenBody, envelope.payload);
-    return this.options.storeVerification.verify(body.token, body.origin ?? null, this.clock());
+    return this.options.storeVerification.verify(body.token, body.origin ?? null, this.clock(), body.client_address ?? null);
   }
 
   /**
