@@ -532,7 +532,13 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change an API token's description, metadata or usage policy
+         * @description The fields given change, the others stay; null removes a rate limit, credits or the description.
+         *     `allowed_ips` limits the client addresses it works from, `rate_limit` its requests per window (429 past it),
+         *     `credits` how many requests it may still authenticate (setting them starts the count again).
+         */
+        patch: operations["tokens.update"];
         trace?: never;
     };
     "/api/v1/tokens/{id}/revoke": {
@@ -1534,6 +1540,20 @@ export interface components {
         AuditBackfillReport: {
             sources: components["schemas"]["AuditBackfillSource"][];
         };
+        TokenRateLimitBody: {
+            limit: number;
+            window_seconds: number;
+        };
+        TokenCreditsRefillBody: {
+            /** @description The credits are topped up to this many... */
+            amount: number;
+            /** @description ...every this many seconds from when they were set. */
+            interval_seconds: number;
+        };
+        TokenCreditsBody: {
+            remaining: number;
+            refill?: components["schemas"]["TokenCreditsRefillBody"] | null;
+        };
         IssueTokenBody: {
             /**
              * Format: uuid
@@ -1547,12 +1567,37 @@ export interface components {
             /** Format: date-time */
             expires_at?: string;
             permissions?: string[];
+            /** @description What the token is for, shown in get and list. */
+            description?: string;
+            /** @description String key-value pairs of yours (at most 20 keys of up to 64 characters, values up to 512), shown in get and list. */
+            metadata?: {
+                [key: string]: string;
+            };
+            /** @description IPv4 and IPv6 addresses and CIDR blocks the token works from (the client address, see TRUSTED_PROXIES); absent or empty: anywhere. */
+            allowed_ips?: string[];
+            /** @description At most `limit` requests per window of `window_seconds`; past it, 429 until the window ends. */
+            rate_limit?: components["schemas"]["TokenRateLimitBody"];
+            /** @description Uses left, one taken by each request it authenticates; at 0 it is refused (`credits_exhausted`). */
+            credits?: components["schemas"]["TokenCreditsBody"];
         };
         TokenSecretView: {
             last_four: string;
             issued_at: string;
             /** @description When a rotated-out secret stops working; null for the current secret. */
             valid_until: string | null;
+        };
+        TokenRateLimitView: {
+            limit: number;
+            window_seconds: number;
+        };
+        TokenCreditsView: {
+            /** @description The uses granted when they were last set. */
+            granted: number;
+            granted_at: string;
+            refill: {
+                amount: number;
+                interval_seconds: number;
+            };
         };
         IssuedTokenView: {
             /** @description The secret: shown in this answer only; Warden keeps its SHA-256. */
@@ -1585,6 +1630,14 @@ export interface components {
             last_used_at: string | null;
             revoked_at: string | null;
             rotated_at: string | null;
+            description: string | null;
+            metadata: {
+                [key: string]: string;
+            };
+            /** @description The addresses and CIDR blocks it works from; empty: anywhere. */
+            allowed_ips: string[];
+            rate_limit: components["schemas"]["TokenRateLimitView"] | null;
+            credits: components["schemas"]["TokenCreditsView"] | null;
         };
         TokenView: {
             id: string;
@@ -1615,10 +1668,26 @@ export interface components {
             last_used_at: string | null;
             revoked_at: string | null;
             rotated_at: string | null;
+            description: string | null;
+            metadata: {
+                [key: string]: string;
+            };
+            /** @description The addresses and CIDR blocks it works from; empty: anywhere. */
+            allowed_ips: string[];
+            rate_limit: components["schemas"]["TokenRateLimitView"] | null;
+            credits: components["schemas"]["TokenCreditsView"] | null;
         };
         TokenPage: {
             pagination: components["schemas"]["Pagination"];
             results: components["schemas"]["TokenView"][];
+        };
+        RateLimitView: {
+            limit: number;
+            window_seconds: number;
+            /** @description Requests left in the current window. */
+            remaining: number;
+            /** @description When the current window ends. */
+            reset_at: string;
         };
         ActiveTokenIntrospection: {
             /** @enum {boolean} */
@@ -1644,17 +1713,37 @@ export interface components {
             /** @description RFC 7662's `scope`: the permissions an API token was narrowed to (an access token granted), space-separated; absent when it holds its owner's. */
             scope?: string;
             expires_at: string | null;
+            /** @description An API token with a rate limit: where it stands after this verification (which counted as a request). */
+            rate_limit?: components["schemas"]["RateLimitView"];
+            /** @description An API token with credits: how many uses are left after this one. */
+            credits_remaining?: number;
         };
         InactiveTokenIntrospection: {
             /** @enum {boolean} */
             active: false;
-            /** @description Why, for a caller holding `tokens:read` (and internal callers): `revoked`, `expired`, `origin_not_allowed`... */
+            /**
+             * @description Why, for a caller holding `tokens:read` (and internal callers): `unknown`, `expired`, `rotated_out`, `revoked`,
+             *     `disabled`, `owner_inactive`, `origin_not_allowed`, `ip_not_allowed`, `rate_limited`, `credits_exhausted`...
+             */
             reason?: string;
+            /** @description `rate_limited` (to the same callers): when the token may be used again. */
+            rate_limit?: components["schemas"]["RateLimitView"];
         };
         VerifyTokenBody: {
             token: string;
             /** @description The origin the token was presented from, for a public token. */
             origin?: string;
+            /** @description The IP address the token was presented from, for a token with an IP allowlist (one without it is refused there). */
+            client_address?: string;
+        };
+        UpdateTokenBody: {
+            description?: string | null;
+            metadata?: {
+                [key: string]: string;
+            };
+            allowed_ips?: string[];
+            rate_limit?: components["schemas"]["TokenRateLimitBody"] | null;
+            credits?: components["schemas"]["TokenCreditsBody"] | null;
         };
         RotateTokenBody: {
             /** @description How long the old secret keeps working; 0 (the default) ends it at once. */
@@ -1906,6 +1995,14 @@ export interface components {
             last_used_at: string | null;
             revoked_at: string | null;
             rotated_at: string | null;
+            description: string | null;
+            metadata: {
+                [key: string]: string;
+            };
+            /** @description The addresses and CIDR blocks it works from; empty: anywhere. */
+            allowed_ips: string[];
+            rate_limit: components["schemas"]["TokenRateLimitView"] | null;
+            credits: components["schemas"]["TokenCreditsView"] | null;
         };
         PresentedCredential: {
             /**
@@ -1948,7 +2045,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "validation_failed" | "malformed_body" | "unsupported_media_type" | "payload_too_large" | "route_not_found" | "method_not_allowed" | "unauthenticated" | "forbidden" | "rate_limited" | "concurrency_conflict" | "service_unavailable" | "upstream_timeout" | "internal_error" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_request_in_progress" | "idempotent_replay_withheld" | "invalid_credentials" | "session_not_found" | "session_already_started" | "not_a_session" | "token_not_found" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "token_not_active" | "token_exchange_not_allowed" | "client_secret_not_found" | "client_secret_not_active" | "service_account_key_not_found" | "invalid_service_account_key" | "federation_rule_not_found" | "invalid_oauth_client" | "user_deactivated" | "organization_not_found" | "organization_already_exists" | "invalid_organization_settings" | "limit_below_current_count" | "service_account_limit_reached" | "invalid_username" | "username_taken" | "password_policy_failed" | "user_not_found" | "user_already_exists" | "user_owns_tokens" | "password_change_forbidden" | "current_password_invalid" | "team_not_found" | "team_already_exists" | "team_not_empty" | "user_not_in_organization" | "role_not_found" | "role_already_exists" | "role_name_reserved" | "role_archived" | "role_not_assignable" | "invalid_reference" | "invalid_cursor";
+            code: "validation_failed" | "malformed_body" | "unsupported_media_type" | "payload_too_large" | "route_not_found" | "method_not_allowed" | "unauthenticated" | "forbidden" | "rate_limited" | "concurrency_conflict" | "service_unavailable" | "upstream_timeout" | "internal_error" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_request_in_progress" | "idempotent_replay_withheld" | "invalid_credentials" | "session_not_found" | "session_already_started" | "not_a_session" | "token_not_found" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "token_not_active" | "token_exchange_not_allowed" | "client_secret_not_found" | "client_secret_not_active" | "service_account_key_not_found" | "invalid_service_account_key" | "federation_rule_not_found" | "invalid_oauth_client" | "user_deactivated" | "organization_not_found" | "organization_already_exists" | "invalid_organization_settings" | "limit_below_current_count" | "service_account_limit_reached" | "invalid_username" | "username_taken" | "password_policy_failed" | "user_not_found" | "user_already_exists" | "user_owns_tokens" | "password_change_forbidden" | "current_password_invalid" | "team_not_found" | "team_already_exists" | "team_not_empty" | "user_not_in_organization" | "role_not_found" | "role_already_exists" | "role_name_reserved" | "role_archived" | "role_not_assignable" | "invalid_reference" | "invalid_cursor";
             instance?: string;
             /** @description The request's correlation id, as in the `x-correlation-id` header */
             correlationId?: string;
@@ -2718,7 +2815,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -2727,7 +2824,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -2987,7 +3084,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -2996,7 +3093,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -3140,7 +3237,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -3149,7 +3246,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -3263,7 +3360,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -3272,7 +3369,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -3386,7 +3483,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -3395,7 +3492,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -5670,7 +5767,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -5679,7 +5776,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -5821,7 +5918,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -5830,7 +5927,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -5922,6 +6019,163 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
                         code?: "route_not_found" | "session_not_found" | "token_not_found" | "client_secret_not_found" | "service_account_key_not_found" | "federation_rule_not_found" | "user_not_found";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Service unavailable; `upstream_timeout`: Service did not answer in time */
+            503: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "upstream_timeout";
+                    };
+                };
+            };
+        };
+    };
+    "tokens.update": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key from the same credential within 24 hours gets the first answer again (with `Idempotent-Replayed: true`) and the command does not run twice. Printable ASCII, up to 255 characters, such as a UUID.
+                 * @example 3f2c9a52-8a1e-4c55-9d0b-0c5d8f1e2a77
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Your id for this request (printable ASCII, up to 128 characters); one is made when absent. Echoed in the answer, the logs and the audit log. */
+                "x-correlation-id"?: components["parameters"]["CorrelationId"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateTokenBody"];
+            };
+        };
+        responses: {
+            /**
+             * @description The fields given change, the others stay; null removes a rate limit, credits or the description.
+             *     `allowed_ips` limits the client addresses it works from, `rate_limit` its requests per window (429 past it),
+             *     `credits` how many requests it may still authenticate (setting them starts the count again).
+             */
+            200: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenView"];
+                };
+            };
+            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header; `not_a_session`: Not a login session */
+            400: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key" | "not_a_session";
+                    };
+                };
+            };
+            /** @description `unauthenticated`: Authentication required */
+            401: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description `forbidden`: Forbidden; `token_exchange_not_allowed`: Token exchange not allowed */
+            403: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "forbidden" | "token_exchange_not_allowed";
+                    };
+                };
+            };
+            /** @description `route_not_found`: No such route; `session_not_found`: Session not found; `token_not_found`: Token not found; `client_secret_not_found`: Client secret not found; `service_account_key_not_found`: Service account key not found; `federation_rule_not_found`: Federation rule not found; `user_not_found`: User not found */
+            404: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "route_not_found" | "session_not_found" | "token_not_found" | "client_secret_not_found" | "service_account_key_not_found" | "federation_rule_not_found" | "user_not_found";
+                    };
+                };
+            };
+            /** @description `concurrency_conflict`: Concurrent modification; `idempotency_request_in_progress`: A request with this Idempotency-Key is in progress; `idempotent_replay_withheld`: The answer held a secret and is not replayed; `session_already_started`: Session already started; `token_not_active`: Token is not active; `client_secret_not_active`: Client secret is not active */
+            409: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "concurrency_conflict" | "idempotency_request_in_progress" | "idempotent_replay_withheld" | "session_already_started" | "token_not_active" | "client_secret_not_active";
+                    };
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported media type */
+            415: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            422: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -6035,7 +6289,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -6044,7 +6298,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -6188,7 +6442,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -6197,7 +6451,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -6341,7 +6595,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -6350,7 +6604,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -7307,7 +7561,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -7316,7 +7570,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -7461,7 +7715,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -7470,7 +7724,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -7585,7 +7839,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -7594,7 +7848,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -7738,7 +7992,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -7747,7 +8001,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -7891,7 +8145,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -7900,7 +8154,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -8007,7 +8261,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -8016,7 +8270,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -8123,7 +8377,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -8132,7 +8386,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -8521,7 +8775,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -8530,7 +8784,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -8693,7 +8947,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -8702,7 +8956,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };

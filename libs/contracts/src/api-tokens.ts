@@ -8,6 +8,7 @@ import {
   IsIn,
   IsInt,
   IsIP,
+  IsObject,
   IsISO8601,
   IsOptional,
   IsString,
@@ -16,6 +17,7 @@ import {
   Max,
   MaxLength,
   Min,
+  ValidateNested,
 } from 'class-validator';
 import { Pagination } from './pagination';
 import { PermissionScope, PrincipalAccountType } from './principal';
@@ -28,6 +30,8 @@ export const TokensSubjects = {
   revoke: 'tokens.tokens.revoke',
   rotate: 'tokens.tokens.rotate',
   reassign: 'tokens.tokens.reassign',
+  /** Changes a token's description, metadata or usage policy. */
+  update: 'tokens.tokens.update',
   /** A service account's login session key for a long-lived token of the same service account. */
   exchange: 'tokens.tokens.exchange',
   /**
@@ -56,6 +60,23 @@ const MAX_PERMISSIONS = 100;
 /** A week: longer than any deployment roll-out needs to pick up a new secret. */
 export const MAX_GRACE_PERIOD_SECONDS = 7 * 24 * 60 * 60;
 
+export class TokenRateLimitBody {
+  @IsDefined() @IsInt() @Min(1) @Max(1_000_000) limit!: number;
+  @IsDefined() @IsInt() @Min(1) @Max(86_400) window_seconds!: number;
+}
+
+export class TokenCreditsRefillBody {
+  /** The credits are topped up to this many... */
+  @IsDefined() @IsInt() @Min(1) @Max(1_000_000_000) amount!: number;
+  /** ...every this many seconds from when they were set. */
+  @IsDefined() @IsInt() @Min(1) @Max(366 * 86_400) interval_seconds!: number;
+}
+
+export class TokenCreditsBody {
+  @IsDefined() @IsInt() @Min(0) @Max(1_000_000_000) remaining!: number;
+  @IsOptional() @ValidateNested() @Type(() => TokenCreditsRefillBody) refill?: TokenCreditsRefillBody | null;
+}
+
 /** POST /tokens. Shapes only; the token decider checks the values (origins, expiry, permissions). */
 export class IssueTokenBody {
   /** The service account that owns the token (tokens belong only to service accounts). */
@@ -67,7 +88,47 @@ export class IssueTokenBody {
   @IsOptional() @IsISO8601({ strict: true }) expires_at?: string;
   @IsOptional() @IsArray() @ArrayMaxSize(MAX_PERMISSIONS) @IsString({ each: true }) @Length(1, 80, { each: true })
   permissions?: string[];
+  /** What the token is for, shown in get and list. */
+  @IsOptional() @IsString() @MaxLength(500) description?: string;
+  /** String key-value pairs of yours (at most 20 keys of up to 64 characters, values up to 512), shown in get and list. */
+  @IsOptional() @IsObject() metadata?: Record<string, string>;
+  /** IPv4 and IPv6 addresses and CIDR blocks the token works from (the client address, see TRUSTED_PROXIES); absent or empty: anywhere. */
+  @IsOptional() @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) @MaxLength(64, { each: true })
+  allowed_ips?: string[];
+  /** At most `limit` requests per window of `window_seconds`; past it, 429 until the window ends. */
+  @IsOptional() @ValidateNested() @Type(() => TokenRateLimitBody) rate_limit?: TokenRateLimitBody;
+  /** Uses left, one taken by each request it authenticates; at 0 it is refused (`credits_exhausted`). */
+  @IsOptional() @ValidateNested() @Type(() => TokenCreditsBody) credits?: TokenCreditsBody;
 }
+
+/**
+ * PATCH /tokens/:id: the fields given change, the others stay; null removes a limit (or the
+ * description). Setting `credits` starts the count again at `remaining`.
+ */
+export class UpdateTokenBody {
+  @IsOptional() @IsString() @MaxLength(500) description?: string | null;
+  @IsOptional() @IsObject() metadata?: Record<string, string>;
+  @IsOptional() @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) @MaxLength(64, { each: true })
+  allowed_ips?: string[];
+  @IsOptional() @ValidateNested() @Type(() => TokenRateLimitBody) rate_limit?: TokenRateLimitBody | null;
+  @IsOptional() @ValidateNested() @Type(() => TokenCreditsBody) credits?: TokenCreditsBody | null;
+}
+
+export interface UpdateTokenRequest extends UpdateTokenBody {
+  id: string;
+}
+
+/** PATCH /tokens/:id bodies: the API description's examples. */
+export const UPDATE_TOKEN_BODY_EXAMPLES: Record<string, { value: UpdateTokenBody }> = {
+  'only from the office network, 100 requests a minute, 10 000 uses a day': {
+    value: {
+      allowed_ips: ['203.0.113.0/24', '2001:db8::/32'],
+      rate_limit: { limit: 100, window_seconds: 60 },
+      credits: { remaining: 10_000, refill: { amount: 10_000, interval_seconds: 86_400 } },
+    },
+  },
+  'no rate limit any more': { value: { rate_limit: null } },
+};
 
 /** POST /tokens bodies as integrators send them: the API description's examples. */
 export const ISSUE_TOKEN_BODY_EXAMPLES: Record<string, { value: IssueTokenBody }> = {
@@ -165,6 +226,25 @@ export class TokenView {
   last_used_at!: string | null;
   revoked_at!: string | null;
   rotated_at!: string | null;
+  description!: string | null;
+  metadata!: Record<string, string>;
+  /** The addresses and CIDR blocks it works from; empty: anywhere. */
+  allowed_ips!: string[];
+  rate_limit!: TokenRateLimitView | null;
+  credits!: TokenCreditsView | null;
+}
+
+export class TokenRateLimitView {
+  limit!: number;
+  window_seconds!: number;
+}
+
+/** The credits as set (how many remain is in each verification's answer). */
+export class TokenCreditsView {
+  /** The uses granted when they were last set. */
+  granted!: number;
+  granted_at!: string;
+  refill!: { amount: number; interval_seconds: number } | null;
 }
 
 /** What POST /tokens, rotate and exchange answer: the token's view and its secret, once. */

@@ -78,8 +78,11 @@ export function normalizeAllowedIp(input: string): AllowedIpCheck {
 /** Whether a client address (as `clientAddressHex` gives it) is in one of the blocks (as `normalizeAllowedIp` gives them). */
 export function addressInBlocks(addressHex: string, blocks: readonly string[]): boolean {
   return blocks.some((block) => {
-    const [network, bits] = block.split('/') as [string, string];
-    return maskHex(addressHex, Number(bits)) === network;
+    const [network = '', bits = ''] = block.split('/');
+    const prefix = Number(bits);
+    // Anything not a block as normalizeAllowedIp writes it matches nothing (fails closed).
+    if (network.length !== 32 || !Number.isInteger(prefix) || prefix < 0 || prefix > 128) return false;
+    return maskHex(addressHex, prefix) === network;
   });
 }
 

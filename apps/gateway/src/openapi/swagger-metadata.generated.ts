@@ -98,13 +98,37 @@ export default async () => {
         [
           module3,
           {
+            "TokenRateLimitBody": {
+                limit: { required: true, type: () => Number },
+                window_seconds: { required: true, type: () => Number }
+            },
+            "TokenCreditsRefillBody": {
+                amount: { required: true, type: () => Number, description: "The credits are topped up to this many..." },
+                interval_seconds: { required: true, type: () => Number, description: "...every this many seconds from when they were set." }
+            },
+            "TokenCreditsBody": {
+                remaining: { required: true, type: () => Number },
+                refill: { required: false, type: () => t["@warden/contracts"].TokenCreditsRefillBody, nullable: true }
+            },
             "IssueTokenBody": {
                 user_id: { required: true, type: () => String, description: "The service account that owns the token (tokens belong only to service accounts)." },
                 name: { required: true, type: () => String },
                 visibility: { required: false, enum: ["private", "public"] },
                 allowed_origins: { required: false, type: () => [String] },
                 expires_at: { required: false, type: () => String },
-                permissions: { required: false, type: () => [String] }
+                permissions: { required: false, type: () => [String] },
+                description: { required: false, type: () => String, description: "What the token is for, shown in get and list." },
+                metadata: { required: false, type: "object", additionalProperties: { type: "string" }, description: "String key-value pairs of yours (at most 20 keys of up to 64 characters, values up to 512), shown in get and list." },
+                allowed_ips: { required: false, type: () => [String], description: "IPv4 and IPv6 addresses and CIDR blocks the token works from (the client address, see TRUSTED_PROXIES); absent or empty: anywhere." },
+                rate_limit: { required: false, type: () => t["@warden/contracts"].TokenRateLimitBody, description: "At most `limit` requests per window of `window_seconds`; past it, 429 until the window ends." },
+                credits: { required: false, type: () => t["@warden/contracts"].TokenCreditsBody, description: "Uses left, one taken by each request it authenticates; at 0 it is refused (`credits_exhausted`)." }
+            },
+            "UpdateTokenBody": {
+                description: { required: false, type: () => String, nullable: true },
+                metadata: { required: false, type: "object", additionalProperties: { type: "string" } },
+                allowed_ips: { required: false, type: () => [String] },
+                rate_limit: { required: false, type: () => t["@warden/contracts"].TokenRateLimitBody, nullable: true },
+                credits: { required: false, type: () => t["@warden/contracts"].TokenCreditsBody, nullable: true }
             },
             "ListTokensQuery": {
                 owner: { required: false, type: () => String },
@@ -118,7 +142,8 @@ export default async () => {
             },
             "VerifyTokenBody": {
                 token: { required: true, type: () => String },
-                origin: { required: false, type: () => String, description: "The origin the token was presented from, for a public token." }
+                origin: { required: false, type: () => String, description: "The origin the token was presented from, for a public token." },
+                client_address: { required: false, type: () => String, description: "The IP address the token was presented from, for a token with an IP allowlist (one without it is refused there)." }
             },
             "TokenSecretView": {
                 last_four: { required: true, type: () => String },
@@ -142,7 +167,21 @@ export default async () => {
                 expires_at: { required: true, type: () => String, nullable: true },
                 last_used_at: { required: true, type: () => String, nullable: true },
                 revoked_at: { required: true, type: () => String, nullable: true },
-                rotated_at: { required: true, type: () => String, nullable: true }
+                rotated_at: { required: true, type: () => String, nullable: true },
+                description: { required: true, type: () => String, nullable: true },
+                metadata: { required: true, type: "object", additionalProperties: { type: "string" } },
+                allowed_ips: { required: true, type: () => [String], description: "The addresses and CIDR blocks it works from; empty: anywhere." },
+                rate_limit: { required: true, type: () => t["@warden/contracts"].TokenRateLimitView, nullable: true },
+                credits: { required: true, type: () => t["@warden/contracts"].TokenCreditsView, nullable: true }
+            },
+            "TokenRateLimitView": {
+                limit: { required: true, type: () => Number },
+                window_seconds: { required: true, type: () => Number }
+            },
+            "TokenCreditsView": {
+                granted: { required: true, type: () => Number, description: "The uses granted when they were last set." },
+                granted_at: { required: true, type: () => String },
+                refill: { required: true, type: () => ({ amount: { required: true, type: () => Number }, interval_seconds: { required: true, type: () => Number } }), nullable: true }
             },
             "IssuedTokenView": {
                 token: { required: true, type: () => String, description: "The secret: shown in this answer only; Warden keeps its SHA-256." }
@@ -171,11 +210,20 @@ export default async () => {
                 is_super_admin: { required: true, type: () => Boolean },
                 platform_admin: { required: true, type: () => Boolean },
                 scope: { required: false, type: () => String, description: "RFC 7662's `scope`: the permissions an API token was narrowed to (an access token granted), space-separated; absent when it holds its owner's." },
-                expires_at: { required: true, type: () => String, nullable: true }
+                expires_at: { required: true, type: () => String, nullable: true },
+                rate_limit: { required: false, type: () => t["@warden/contracts"].RateLimitView, description: "An API token with a rate limit: where it stands after this verification (which counted as a request)." },
+                credits_remaining: { required: false, type: () => Number, description: "An API token with credits: how many uses are left after this one." }
+            },
+            "RateLimitView": {
+                limit: { required: true, type: () => Number },
+                window_seconds: { required: true, type: () => Number },
+                remaining: { required: true, type: () => Number, description: "Requests left in the current window." },
+                reset_at: { required: true, type: () => String, description: "When the current window ends." }
             },
             "InactiveTokenIntrospection": {
                 active: { required: true, type: () => Boolean },
-                reason: { required: false, type: () => String, description: "Why, for a caller holding `tokens:read` (and internal callers): `revoked`, `expired`, `origin_not_allowed`..." }
+                reason: { required: false, type: () => String, description: "Why, for a caller holding `tokens:read` (and internal callers): `unknown`, `expired`, `rotated_out`, `revoked`,\n`disabled`, `owner_inactive`, `origin_not_allowed`, `ip_not_allowed`, `rate_limited`, `credits_exhausted`..." },
+                rate_limit: { required: false, type: () => t["@warden/contracts"].RateLimitView, description: "`rate_limited` (to the same callers): when the token may be used again." }
             },
             "AuditActorCredential": {
                 kind: { required: true, type: () => String, description: "`session` (a login key) or `api_token`." },
@@ -911,6 +959,11 @@ export default async () => {
               "get": {
                   summary: "Read an API token",
                   description: "Never its secret: its prefix and last four characters tell it apart.",
+                  type: t["@warden/contracts"].TokenView
+              },
+              "update": {
+                  summary: "Change an API token's description, metadata or usage policy",
+                  description: "The fields given change, the others stay; null removes a rate limit, credits or the description.\n`allowed_ips` limits the client addresses it works from, `rate_limit` its requests per window (429 past it),\n`credits` how many requests it may still authenticate (setting them starts the count again).",
                   type: t["@warden/contracts"].TokenView
               },
               "revoke": {

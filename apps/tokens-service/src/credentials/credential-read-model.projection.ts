@@ -14,7 +14,16 @@
 // A service account that is an OAuth client has one more record, `credential:client:<id>`:
 // its client credentials that may still work and its revoked access tokens (see
 // `oauthClientRecord`), which the verifier reads for every access token of the account.
-import { CredentialRecord, ENDED_CREDENTIAL_RETENTION_SECONDS, OAuthClientRecord, credentialKey, oauthClientKey, ownedTokensKey } from '@warden/contracts';
+import {
+  CredentialRecord,
+  CredentialUsage,
+  ENDED_CREDENTIAL_RETENTION_SECONDS,
+  OAuthClientRecord,
+  credentialKey,
+  normalizeAllowedIp,
+  oauthClientKey,
+  ownedTokensKey,
+} from '@warden/contracts';
 import { EventStore, RecordedEvent } from '@warden/event-store';
 import { ProjectionReplayer, RedisOp, RedisProjection } from '@warden/messaging';
 import { fold, upcast } from '@warden/kernel';
@@ -59,6 +68,12 @@ export interface TokenRecord {
   rotatedAt: string | null;
   /** Switched off without being revoked (null or absent: enabled). */
   disabledAt?: string | null;
+  /** The usage policy and description (absent from records written before they existed: none). */
+  description?: string | null;
+  metadata?: Record<string, string>;
+  allowedIps?: string[];
+  rateLimit?: Token['rateLimit'];
+  credits?: Token['credits'];
 }
 
 export function credentialReadModelProjection(keyPrefix: string, store: EventStore): RedisProjection {
@@ -181,7 +196,30 @@ export function tokenCredentialRecord(token: Token, hash: string): CredentialRec
     ...(token.visibility === 'public' && { allowedOrigins: token.allowedOrigins }),
     ...(token.permissions !== null && { permissions: token.permissions }),
     ...(secret.validUntil !== null && { rotatedOutAt: secret.validUntil }),
+    ...(hasUsagePolicy(token) && { usage: credentialUsageOf(token) }),
   };
+}
+
+function hasUsagePolicy(token: Token): boolean {
+  return token.allowedIps.length > 0 || token.rateLimit !== null || token.credits !== null;
+}
+
+/** The usage policy as the verification script reads it: blocks in hex, times in milliseconds. */
+export function credentialUsageOf(token: Token): CredentialUsage {
+  const usage: CredentialUsage = {};
+  if (token.allowedIps.length > 0) usage.ips = token.allowedIps.map((cidr) => blockOf(cidr));
+  if (token.rateLimit !== null) usage.rate = { limit: token.rateLimit.limit, windowMs: token.rateLimit.windowSeconds * 1000 };
+  if (token.credits !== null) {
+    const { grant, amount, grantedAt, refill } = token.credits;
+    usage.credits = { grant, amount, grantedAtMs: Date.parse(grantedAt), ...(refill && { refillAmount: refill.amount, refillMs: refill.intervalSeconds * 1000 }) };
+  }
+  return usage;
+}
+
+function blockOf(cidr: string): string {
+  const checked = normalizeAllowedIp(cidr);
+  // The decider stored only blocks it normalized; anything else fails closed (no address matches it).
+  return checked.ok ? checked.block : '/129';
 }
 
 /** A token stream folded up to `version`, with every owner it was reassigned from by then. */
@@ -261,6 +299,11 @@ function tokenOps({ token, formerOwners: reassignedFrom }: FoldedToken): RedisOp
     lastUsedAt: token.lastUsedAt,
     revokedAt: token.revokedAt,
     rotatedAt: token.rotatedAt,
+    description: token.description,
+    metadata: token.metadata,
+    allowedIps: token.allowedIps,
+    rateLimit: token.rateLimit,
+    credits: token.credits,
   };
   ops.push({ op: 'set', key: tokenRecordKey(token.tokenId), value: JSON.stringify(view) });
   ops.push({ op: 'zadd', key: organizationTokensKey(token.organizationId), members: [{ score: Date.parse(token.createdAt), member: token.tokenId }] });

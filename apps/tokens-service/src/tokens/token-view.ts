@@ -47,6 +47,17 @@ export function toTokenView(record: TokenRecord, context: TokenStatusContext, no
     last_used_at: record.lastUsedAt,
     revoked_at: record.revokedAt,
     rotated_at: record.rotatedAt,
+    description: record.description ?? null,
+    metadata: record.metadata ?? {},
+    allowed_ips: record.allowedIps ?? [],
+    rate_limit: record.rateLimit ? { limit: record.rateLimit.limit, window_seconds: record.rateLimit.windowSeconds } : null,
+    credits: record.credits
+      ? {
+          granted: record.credits.amount,
+          granted_at: record.credits.grantedAt,
+          refill: record.credits.refill && { amount: record.credits.refill.amount, interval_seconds: record.credits.refill.intervalSeconds },
+        }
+      : null,
   };
 }
 

@@ -7,6 +7,7 @@ import {
   IssuedTokenView,
   PageSlice,
   ReassignTokenRequest,
+  UpdateTokenRequest,
   RotateTokenRequest,
   TokenIntrospection,
   TokenRequest,
@@ -44,6 +45,11 @@ export class TokensController {
   @MessagePattern(TokensSubjects.rotate)
   rotate(@Payload() envelope: Envelope<RotateTokenRequest>): Promise<IssuedTokenView> {
     return this.tokens.rotate(envelope);
+  }
+
+  @MessagePattern(TokensSubjects.update)
+  update(@Payload() envelope: Envelope<UpdateTokenRequest>): Promise<TokenView> {
+    return this.tokens.update(envelope);
   }
 
   @MessagePattern(TokensSubjects.reassign)

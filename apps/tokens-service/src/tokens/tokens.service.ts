@@ -16,6 +16,8 @@ import {
   TokenRequest,
   TokenView,
   TokensErrorCode,
+  UpdateTokenBody,
+  UpdateTokenRequest,
   VerifyTokenBody,
   WardenError,
   secretHash,
@@ -29,6 +31,7 @@ import {
   TokenCommand,
   TokenEvent,
   TokenOwner,
+  TokenPolicyChanges,
   TokenState,
   generateSecret,
   tokenDecider,
@@ -102,7 +105,17 @@ export class TokensService {
       allowedOrigins: body.allowed_origins ?? [],
       expiresAt: body.expires_at ?? null,
       permissions: body.permissions ?? null,
+      ...(hasPolicy(body) && { policy: policyChangesOf(body) }),
     });
+  }
+
+  /** PATCH /tokens/:id: the description, metadata or usage policy; within the caller's permissions, as any token write. */
+  async update(envelope: Envelope<UpdateTokenRequest>): Promise<TokenView> {
+    const { id, ...rest } = envelope.payload;
+    const body = await validateDto(UpdateTokenBody, rest);
+    const { caller, owner } = await this.writable(envelope.context, id);
+    await this.run(envelope.context, id, { type: 'ChangeTokenPolicy', changes: policyChangesOf(body), at: this.clock().toISOString(), changedBy: caller, owner: toOwner(owner) });
+    return this.view(id);
   }
 
   /**
@@ -281,7 +294,7 @@ export class TokensService {
     issuer: Principal,
     owner: PrincipalRecord | null,
     maxLifetimeSeconds: number | null,
-    fields: Pick<Extract<TokenCommand, { type: 'IssueToken' }>, 'name' | 'visibility' | 'allowedOrigins' | 'expiresAt' | 'permissions'>,
+    fields: Pick<Extract<TokenCommand, { type: 'IssueToken' }>, 'name' | 'visibility' | 'allowedOrigins' | 'expiresAt' | 'permissions' | 'policy'>,
     now = this.clock(),
   ): Promise<IssuedTokenView> {
     const fingerprint = context.idempotencyFingerprint;
@@ -379,6 +392,24 @@ export class TokensService {
   private async maxLifetimeSeconds(organizationId: string): Promise<number | null> {
     return (await this.principals.policy(organizationId))?.maxTokenLifetimeSeconds ?? null;
   }
+}
+
+function hasPolicy(body: IssueTokenBody): boolean {
+  return [body.description, body.metadata, body.allowed_ips, body.rate_limit, body.credits].some((field) => field !== undefined);
+}
+
+/** The fields of a body as a change of the token's policy (absent: unchanged; null: removed). */
+function policyChangesOf(body: UpdateTokenBody): TokenPolicyChanges {
+  const changes: TokenPolicyChanges = {};
+  if (body.description !== undefined) changes.description = body.description;
+  if (body.metadata !== undefined) changes.metadata = body.metadata;
+  if (body.allowed_ips !== undefined) changes.allowedIps = body.allowed_ips;
+  if (body.rate_limit !== undefined) changes.rateLimit = body.rate_limit && { limit: body.rate_limit.limit, windowSeconds: body.rate_limit.window_seconds };
+  if (body.credits !== undefined) {
+    const refill = body.credits?.refill;
+    changes.credits = body.credits && { amount: body.credits.remaining, refill: refill ? { amount: refill.amount, intervalSeconds: refill.interval_seconds } : null };
+  }
+  return changes;
 }
 
 function toOwner(record: PrincipalRecord | null): TokenOwner | null {
