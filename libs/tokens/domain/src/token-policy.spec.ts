@@ -1,7 +1,7 @@
 import { AccountAccess, principalOf } from '@warden/access';
 import { CommonErrorCode, TokensErrorCode, WardenError } from '@warden/contracts';
 import { deciderSpec } from '@warden/testing';
-import { TokenCommand, TokenEvent, TokenOwner, TokenPolicyChanged, tokenDecider } from './token.decider';
+import { Token, TokenCommand, TokenEvent, TokenOwner, TokenPolicyChanged, tokenDecider } from './token.decider';
 import { TokenPolicyChanges } from './token-policy';
 
 const ORG = 'o-1';
@@ -109,7 +109,7 @@ describe('token usage policy', () => {
     const otherChange = changed({ credits, description: 'x', changedAt: T2 });
     const removed = changed({ changedAt: T2 });
     const grant2 = changed({ credits, creditsGranted: true, changedAt: T2 });
-    const state = (events: TokenEvent[]) => fold(events) as Extract<ReturnType<typeof fold>, { status: 'active' }>;
+    const state = (events: TokenEvent[]) => fold(events) as Token;
     expect(state([issued, grant1]).credits).toEqual({ ...credits, grant: 1, grantedAt: T1 });
     expect(state([issued, grant1, otherChange]).credits).toEqual({ ...credits, grant: 1, grantedAt: T1 });
     expect(state([issued, grant1, removed]).credits).toBeNull();
