@@ -169,6 +169,50 @@ describe('API tokens on the real event store and Redis', () => {
     expect((await tokens.list(send({ status: 'active' }))).results).toEqual([]);
   });
 
+  it('sets a usage policy at issue and by update, shows it, and applies it at verification without re-granting credits on a replay', async () => {
+    const issued = await issue({
+      description: 'CI pipeline',
+      metadata: { team: 'billing', ticket: 'OPS-1' },
+      allowed_ips: ['203.0.113.0/24'],
+      credits: { remaining: 2 },
+    });
+    expect(issued).toMatchObject({
+      description: 'CI pipeline',
+      metadata: { team: 'billing', ticket: 'OPS-1' },
+      allowed_ips: ['203.0.113.0/24'],
+      rate_limit: null,
+      credits: { granted: 2, refill: null },
+    });
+    const introspect = (client_address?: string) => tokens.verify(send(client_address ? { token: issued.token, client_address } : { token: issued.token }));
+    expect(await introspect('198.51.100.7')).toEqual({ active: false, reason: 'ip_not_allowed' });
+    expect(await introspect()).toEqual({ active: false, reason: 'ip_not_allowed' });
+    expect(await introspect('203.0.113.7')).toMatchObject({ active: true, credits_remaining: 1 });
+    expect(await introspect('203.0.113.7')).toMatchObject({ active: true, credits_remaining: 0 });
+    expect(await introspect('203.0.113.7')).toEqual({ active: false, reason: 'credits_exhausted' });
+
+    // A replay of the read model rewrites the record from the events: the credits are not granted again.
+    await readModel.runner.rebuild();
+    expect(await introspect('203.0.113.7')).toEqual({ active: false, reason: 'credits_exhausted' });
+
+    const updated = await tokens.update(send({ id: issued.id, allowed_ips: [], rate_limit: { limit: 1, window_seconds: 3600 }, credits: { remaining: 5 } }));
+    expect(updated).toMatchObject({ description: 'CI pipeline', allowed_ips: [], rate_limit: { limit: 1, window_seconds: 3600 }, credits: { granted: 5 } });
+    expect(await tokens.get(send({ id: issued.id }))).toMatchObject({ rate_limit: { limit: 1, window_seconds: 3600 }, credits: { granted: 5 } });
+    expect(await introspect()).toMatchObject({ active: true, credits_remaining: 4, rate_limit: { limit: 1, remaining: 0, window_seconds: 3600 } });
+    expect(await introspect()).toMatchObject({ active: false, reason: 'rate_limited', rate_limit: { remaining: 0 } });
+
+    // Bad input: 422 naming the field, and nothing written.
+    const before = (await readAllCommitted(store)).length;
+    await expect(tokens.update(send({ id: issued.id, allowed_ips: ['10.0.0.1/8'] }))).rejects.toMatchObject({
+      code: TokensErrorCode.InvalidTokenPolicy,
+      errors: [{ field: 'allowed_ips[0]' }],
+    });
+    await expect(tokens.update(send({ id: issued.id, rate_limit: { limit: 0, window_seconds: 60 } }))).rejects.toMatchObject({ code: 'validation_failed' });
+    expect((await readAllCommitted(store)).length).toBe(before);
+    // Within the caller's permissions, as any token write.
+    const reader = caller(ADMIN, { permissions: { 'tokens:read': 'organization' } });
+    await expect(tokens.update(send({ id: issued.id, rate_limit: null }, reader))).rejects.toMatchObject({ code: 'forbidden' });
+  });
+
   describe('exact origin matching of a public token', () => {
     it('stores origins normalized and accepts only the canonical Origin', async () => {
       const issued = await issue({ visibility: 'public', allowed_origins: ['HTTPS://App.Example.com:443/', 'https://bücher.example', 'http://localhost:8080'] });
