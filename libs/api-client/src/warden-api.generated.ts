@@ -1590,14 +1590,16 @@ export interface components {
             limit: number;
             window_seconds: number;
         };
+        TokenCreditsRefillView: {
+            amount: number;
+            interval_seconds: number;
+        };
         TokenCreditsView: {
             /** @description The uses granted when they were last set. */
             granted: number;
             granted_at: string;
-            refill: {
-                amount: number;
-                interval_seconds: number;
-            };
+            /** @description Topped up to `amount` every `interval_seconds`; null: never. */
+            refill: components["schemas"]["TokenCreditsRefillView"] | null;
         };
         IssuedTokenView: {
             /** @description The secret: shown in this answer only; Warden keeps its SHA-256. */

@@ -239,12 +239,18 @@ export class TokenRateLimitView {
   window_seconds!: number;
 }
 
+export class TokenCreditsRefillView {
+  amount!: number;
+  interval_seconds!: number;
+}
+
 /** The credits as set (how many remain is in each verification's answer). */
 export class TokenCreditsView {
   /** The uses granted when they were last set. */
   granted!: number;
   granted_at!: string;
-  refill!: { amount: number; interval_seconds: number } | null;
+  /** Topped up to `amount` every `interval_seconds`; null: never. */
+  refill!: TokenCreditsRefillView | null;
 }
 
 /** What POST /tokens, rotate and exchange answer: the token's view and its secret, once. */

@@ -178,10 +178,14 @@ export default async () => {
                 limit: { required: true, type: () => Number },
                 window_seconds: { required: true, type: () => Number }
             },
+            "TokenCreditsRefillView": {
+                amount: { required: true, type: () => Number },
+                interval_seconds: { required: true, type: () => Number }
+            },
             "TokenCreditsView": {
                 granted: { required: true, type: () => Number, description: "The uses granted when they were last set." },
                 granted_at: { required: true, type: () => String },
-                refill: { required: true, type: () => ({ amount: { required: true, type: () => Number }, interval_seconds: { required: true, type: () => Number } }), nullable: true }
+                refill: { required: true, type: () => t["@warden/contracts"].TokenCreditsRefillView, nullable: true, description: "Topped up to `amount` every `interval_seconds`; null: never." }
             },
             "IssuedTokenView": {
                 token: { required: true, type: () => String, description: "The secret: shown in this answer only; Warden keeps its SHA-256." }
