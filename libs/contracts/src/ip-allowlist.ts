@@ -86,6 +86,36 @@ export function addressInBlocks(addressHex: string, blocks: readonly string[]): 
   });
 }
 
+/**
+ * Blocks as the verification script matches them: by prefix length in hex digits, the
+ * prefixes of that length between bars (`{"6": "|00000000000000000000ffffc63364|"}`). A
+ * block whose length is not a whole number of hex digits is split into the blocks one digit
+ * longer that make it up (at most 8), so a client matches when, for some length, its first
+ * digits are one of the prefixes: one substring search per length.
+ */
+export function allowedIpIndex(blocks: readonly string[]): Record<string, string> {
+  const byLength = new Map<number, Set<string>>();
+  for (const block of blocks) {
+    const [network = '', bits = ''] = block.split('/');
+    const prefix = Number(bits);
+    if (network.length !== 32 || !Number.isInteger(prefix) || prefix < 0 || prefix > 128) continue; // matches nothing
+    const digits = Math.ceil(prefix / 4);
+    const spare = digits * 4 - prefix;
+    const head = network.slice(0, digits - 1);
+    const last = digits === 0 ? 0 : parseInt(network[digits - 1]!, 16);
+    const prefixes = byLength.get(digits) ?? new Set<string>();
+    if (digits === 0) prefixes.add('');
+    else for (let low = 0; low < 1 << spare; low++) prefixes.add(head + (last | low).toString(16));
+    byLength.set(digits, prefixes);
+  }
+  return Object.fromEntries([...byLength].sort(([a], [b]) => a - b).map(([digits, prefixes]) => [String(digits), `|${[...prefixes].sort().join('|')}|`]));
+}
+
+/** Whether a client address (as `clientAddressHex` gives it) is in an index made by `allowedIpIndex` (as the script decides it). */
+export function addressInIndex(addressHex: string, index: Readonly<Record<string, string>>): boolean {
+  return Object.entries(index).some(([digits, prefixes]) => prefixes.includes(`|${addressHex.slice(0, Number(digits))}|`));
+}
+
 /** The first `bits` bits of a 32-hex-digit address, the rest zero. */
 function maskHex(hex: string, bits: number): string {
   const value = BigInt(`0x${hex}`);

@@ -150,8 +150,8 @@ export interface CredentialRecord {
  * token with an IP allowlist, a rate limit or credits.
  */
 export interface CredentialUsage {
-  /** The client address must be in one of these blocks (`normalizeAllowedIp`'s `block`). */
-  ips?: string[];
+  /** The client address must be in one of the allowed blocks, indexed by `allowedIpIndex`. */
+  ips?: Record<string, string>;
   /** At most `limit` accepted verifications per fixed window of `windowMs` (windows start at multiples of it from the epoch). */
   rate?: { limit: number; windowMs: number };
   /**

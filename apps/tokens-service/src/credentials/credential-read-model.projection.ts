@@ -19,6 +19,7 @@ import {
   CredentialUsage,
   ENDED_CREDENTIAL_RETENTION_SECONDS,
   OAuthClientRecord,
+  allowedIpIndex,
   credentialKey,
   normalizeAllowedIp,
   oauthClientKey,
@@ -207,7 +208,7 @@ function hasUsagePolicy(token: Token): boolean {
 /** The usage policy as the verification script reads it: blocks in hex, times in milliseconds. */
 export function credentialUsageOf(token: Token): CredentialUsage {
   const usage: CredentialUsage = {};
-  if (token.allowedIps.length > 0) usage.ips = token.allowedIps.map((cidr) => blockOf(cidr));
+  if (token.allowedIps.length > 0) usage.ips = allowedIpIndex(token.allowedIps.map((cidr) => blockOf(cidr)));
   if (token.rateLimit !== null) usage.rate = { limit: token.rateLimit.limit, windowMs: token.rateLimit.windowSeconds * 1000 };
   if (token.credits !== null) {
     const { grant, amount, grantedAt, refill } = token.credits;

@@ -9,6 +9,8 @@ import {
   CredentialUsage,
   PrincipalRecord,
   addressInBlocks,
+  addressInIndex,
+  allowedIpIndex,
   clientAddressHex,
   credentialGenerationPrefix,
   credentialKey,
@@ -63,7 +65,8 @@ async function tokenWith(usage: CredentialUsage | undefined, overrides: Partial<
 const verify = (secret: string, clientAddress: string | null = '203.0.113.9', now = NOW, client = redis) =>
   verifyCredential(secret, { redis: client, keyPrefix, now: new Date(now), clientAddress });
 const outcome = (result: Awaited<ReturnType<typeof verify>>) => (result.ok ? 'ok' : result.reason);
-const blocks = (...cidrs: string[]) => cidrs.map((cidr) => (normalizeAllowedIp(cidr) as { block: string }).block);
+const blocksOf = (...cidrs: string[]) => cidrs.map((cidr) => (normalizeAllowedIp(cidr) as { block: string }).block);
+const blocks = (...cidrs: string[]) => allowedIpIndex(blocksOf(...cidrs));
 
 beforeEach(async () => {
   redis = testRedis();
@@ -106,10 +109,11 @@ describe('the IP allowlist in the verification script', () => {
         const cidrs = cut.map(cidrOf);
         // Half the time the client is the very address a block was cut from.
         const client = fromBlock ? cut[0]!.address : candidate;
-        const listed = blocks(...cidrs);
+        const listed = blocksOf(...cidrs);
         const expected = listed.some((b) => reference(clientAddressHex(client)!, b));
         expect(addressInBlocks(clientAddressHex(client)!, listed)).toBe(expected);
-        const secret = await tokenWith({ ips: listed });
+        expect(addressInIndex(clientAddressHex(client)!, allowedIpIndex(listed))).toBe(expected);
+        const secret = await tokenWith({ ips: allowedIpIndex(listed) });
         expect(outcome(await verify(secret, client))).toBe(expected ? 'ok' : 'ip_not_allowed');
       }),
       { numRuns: 150 },

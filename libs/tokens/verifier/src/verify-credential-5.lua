@@ -42,20 +42,14 @@ end
 local now = tonumber(ARGV[2])
 -- The allowlist first: a request from elsewhere consumes neither requests nor credits.
 if usage.ips then
+  -- Indexed by prefix length in hex digits (see allowedIpIndex): one plain search per length.
   local address = ARGV[3]
   local allowed = false
   if string.len(address) == 32 then
-    for _, block in ipairs(usage.ips) do
-      local slash = string.find(block, '/', 1, true)
-      local bits = tonumber(string.sub(block, slash + 1))
-      local nibbles = math.floor(bits / 4)
-      if string.sub(address, 1, nibbles) == string.sub(block, 1, nibbles) then
-        local rest = bits - nibbles * 4
-        if rest == 0 then allowed = true break end
-        local scale = 2 ^ (4 - rest)
-        local a = math.floor(tonumber(string.sub(address, nibbles + 1, nibbles + 1), 16) / scale)
-        local b = math.floor(tonumber(string.sub(block, nibbles + 1, nibbles + 1), 16) / scale)
-        if a == b then allowed = true break end
+    for digits, prefixes in pairs(usage.ips) do
+      if string.find(prefixes, '|' .. string.sub(address, 1, tonumber(digits)) .. '|', 1, true) then
+        allowed = true
+        break
       end
     end
   end

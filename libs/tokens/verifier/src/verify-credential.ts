@@ -17,7 +17,7 @@ import {
   TokenIntrospection,
   WardenError,
   credentialGenerationPrefix,
-  addressInBlocks,
+  addressInIndex,
   clientAddressHex,
   credentialKey,
   looksLikeAccessToken,
@@ -344,7 +344,7 @@ export function applyUsage(
 ): { refused?: 'ip_not_allowed' | 'rate_limited' | 'credits_exhausted'; usage: VerifiedUsage } {
   if (!usage) {
     const hex = clientAddress ? clientAddressHex(clientAddress) : null;
-    if (policy.ips && (hex === null || !addressInBlocks(hex, policy.ips))) return { refused: 'ip_not_allowed', usage: {} };
+    if (policy.ips && (hex === null || !addressInIndex(hex, policy.ips))) return { refused: 'ip_not_allowed', usage: {} };
     return { usage: {} };
   }
   if (usage === 'ip') return { refused: 'ip_not_allowed', usage: {} };
