@@ -301,7 +301,8 @@ function tokenOps({ token, formerOwners: reassignedFrom }: FoldedToken): RedisOp
     revokedAt: token.revokedAt,
     rotatedAt: token.rotatedAt,
     description: token.description,
-    metadata: token.metadata,
+    // In one order whatever the source (a command's own events, or the store's, whose JSON orders keys its own way), so a replay writes the same record.
+    metadata: Object.fromEntries(Object.entries(token.metadata).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     allowedIps: token.allowedIps,
     rateLimit: token.rateLimit,
     credits: token.credits,
