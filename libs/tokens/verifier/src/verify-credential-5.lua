@@ -56,12 +56,17 @@ if usage.ips then
   if not allowed then return {credential, principal, policy, 'ip'} end
 end
 local id = record.credentialId
--- The rate limit: a fixed window of windowMs from the epoch, counted in `r:<id>` as
--- `<window start>:<requests>`. Checked before it counts, so a refusal counts nothing.
-local rateField, window, used = 'r:' .. id, 0, 0
+-- Both counters in one read: the rate limit's `r:<id>` is `<window start>:<requests>`, the
+-- credits' `c:<id>` is `<grant>:<remaining>:<last refill>`. Both are checked before either
+-- counts, so a refusal counts nothing, and written back in one write.
+local rateField, creditsField = 'r:' .. id, 'c:' .. id
+local counters = {false, false}
+if usage.rate or usage.credits then counters = redis.call('HMGET', KEYS[5], rateField, creditsField) end
+-- The rate limit: a fixed window of windowMs from the epoch.
+local window, used = 0, 0
 if usage.rate then
   window = now - now % usage.rate.windowMs
-  local stored = redis.call('HGET', KEYS[5], rateField)
+  local stored = counters[1]
   if stored then
     local colon = string.find(stored, ':', 1, true)
     if tonumber(string.sub(stored, 1, colon - 1)) == window then used = tonumber(string.sub(stored, colon + 1)) end
@@ -70,13 +75,13 @@ if usage.rate then
     return {credential, principal, policy, 'rate|' .. usage.rate.limit .. ':' .. usage.rate.windowMs .. ':' .. (window + usage.rate.windowMs) .. ':0'}
   end
 end
--- Credits: `c:<id>` is `<grant>:<remaining>:<last refill>`. A grant the counter has not seen
--- (a change of the credits, by its number in the token's history) starts it at the amount
--- granted; a replay applies the same grant number, so it grants nothing again.
-local creditsField, remaining, refilled = 'c:' .. id, 0, 0
+-- Credits: a grant the counter has not seen (a change of the credits, by its number in the
+-- token's history) starts it at the amount granted; a replay applies the same grant number,
+-- so it grants nothing again.
+local remaining, refilled = 0, 0
 if usage.credits then
   local c = usage.credits
-  local stored = redis.call('HGET', KEYS[5], creditsField)
+  local stored = counters[2]
   remaining, refilled = c.amount, c.grantedAtMs
   if stored then
     local first = string.find(stored, ':', 1, true)
@@ -96,13 +101,18 @@ if usage.credits then
     return {credential, principal, policy, 'credits'}
   end
   remaining = remaining - 1
-  redis.call('HSET', KEYS[5], creditsField, c.grant .. ':' .. remaining .. ':' .. refilled)
 end
 -- Accepted: `ok|<limit>:<window ms>:<window end>:<requests left>|<credits left>`, each part
 -- empty without its policy.
 local rate, credits = '', ''
-if usage.rate then
+if usage.rate and usage.credits then
+  redis.call('HSET', KEYS[5], rateField, window .. ':' .. (used + 1), creditsField, usage.credits.grant .. ':' .. remaining .. ':' .. refilled)
+elseif usage.rate then
   redis.call('HSET', KEYS[5], rateField, window .. ':' .. (used + 1))
+elseif usage.credits then
+  redis.call('HSET', KEYS[5], creditsField, usage.credits.grant .. ':' .. remaining .. ':' .. refilled)
+end
+if usage.rate then
   rate = usage.rate.limit .. ':' .. usage.rate.windowMs .. ':' .. (window + usage.rate.windowMs) .. ':' .. (usage.rate.limit - used - 1)
 end
 if usage.credits then credits = remaining end
