@@ -3,7 +3,7 @@
 // The benchmarks BENCHMARKS.md describes, each against its baseline measured in the same run, system
 // and baseline alternating, after a warm-up; prints a table and rewrites the figures
 // section of BENCHMARKS.md. Benchmarks print figures; nothing here is a test.
-// Names: http, nats, in-process, issue, append, token-uses, oauth, revocation, replay, scale-out, redis-cluster, memory, console, sweep, token-listing (all by default).
+// Names: http, nats, in-process, issue, append, token-uses, oauth, revocation, replay, scale-out, redis-cluster, memory, console, sweep, token-listing, usage-policy (all by default).
 import path from 'node:path';
 import { ApiClient, RunningSystem, startSystem } from '@warden/testing';
 import { benchAppend } from './benchmarks/append';
@@ -21,6 +21,7 @@ import { benchScaleOut } from './benchmarks/scale-out';
 import { benchSweep } from './benchmarks/sweep';
 import { benchTokenListing } from './benchmarks/token-listing';
 import { benchTokenUses } from './benchmarks/token-uses';
+import { benchUsagePolicy } from './benchmarks/usage-policy';
 import type { BenchContext, Row } from './support/context';
 import { credentials } from './support/credentials';
 import { BenchmarkName, parseOptions } from './support/options';
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
       console: () => benchConsole(ctx!),
       sweep: () => benchSweep(ctx!),
       'token-listing': () => benchTokenListing({ options, log }),
+      'usage-policy': () => benchUsagePolicy(ctx!),
     };
     for (const name of options.selected) {
       const began = Date.now();

@@ -18,12 +18,14 @@ interface InProcessRun {
   key: string;
   inFlight: number;
   durationMs: number;
+  /** The client address verified from (for a token with an IP allowlist). */
+  clientAddress?: string;
 }
 
 async function measure(run: InProcessRun, redis: Redis): Promise<RunFigures> {
   const verifyOnce: () => Promise<boolean> =
     run.variant === 'system'
-      ? async () => (await verifier.verifyCredential(run.key, { redis, keyPrefix: run.keyPrefix, now: new Date() })).ok
+      ? async () => (await verifier.verifyCredential(run.key, { redis, keyPrefix: run.keyPrefix, now: new Date(), clientAddress: run.clientAddress ?? null })).ok
       : async () => (await redis.get(run.keyPrefix + credentialGenerationPrefix('') + credentialKey(hash('sha256', run.key, 'hex')))) !== null;
   const samples = new LatencySamples();
   let failures = 0;

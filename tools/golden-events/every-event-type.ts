@@ -79,6 +79,14 @@ export async function storeEveryEventType(system: RunningSystem): Promise<void> 
   expectStatus(await admin.post(`/tokens/${issued.id}/rotate`, { grace_period_seconds: 300 }), 200, 'token rotated');
   expectStatus(await admin.post(`/tokens/${issued.id}/rotate`, { grace_period_seconds: 0 }), 200, 'token rotated at once: the earlier secret ends too');
   expectStatus(await admin.post(`/tokens/${issued.id}/reassign`, { user_id: pipeline.id }), 200, 'token reassigned');
+  const policy = {
+    description: 'DocuSign Connect webhooks',
+    metadata: { team: 'billing' },
+    allowed_ips: ['203.0.113.0/24', '2001:db8::/32'],
+    rate_limit: { limit: 100, window_seconds: 60 },
+    credits: { remaining: 1000, refill: { amount: 1000, interval_seconds: 86400 } },
+  };
+  expectStatus(await admin.patch(`/tokens/${issued.id}`, policy), 200, 'token policy changed');
   expectStatus(await admin.post(`/tokens/${issued.id}/revoke`), 200, 'token revoked');
   const used = expectStatus(await admin.post<{ token: string }>('/tokens', { user_id: webhooks.id, name: 'CI' }), 201, 'private token');
   expectStatus(await admin.withApiKey(used.token).get('/auth/whoami'), 200, 'token used');

@@ -280,6 +280,14 @@ const REQUESTS: Record<RouteKey, (target: OrganizationFixture, cell: Cell) => Pr
     params: { id: await issueToken(target.creator, target.serviceAccountId) },
     body: { grace_period_seconds: 0 },
   }),
+  'PATCH /api/v1/tokens/:id': async (target) => ({
+    params: { id: await issueToken(target.creator, target.serviceAccountId) },
+    body: { description: 'changed', rate_limit: { limit: 10, window_seconds: 60 } },
+  }),
+  'PATCH /api/v1/tokens/:id (a token of the internal service account)': async (target) => ({
+    params: { id: await issueToken(target.creator, target.internalId) },
+    body: { description: 'changed' },
+  }),
   'POST /api/v1/tokens/:id/reassign': async (target) => ({
     params: { id: await issueToken(target.creator, target.serviceAccountId) },
     body: { user_id: target.otherServiceAccountId },

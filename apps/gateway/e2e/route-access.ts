@@ -562,6 +562,25 @@ export const ROUTE_ACCESS = [
     },
   },
   {
+    method: 'PATCH',
+    path: '/api/v1/tokens/:id',
+    who: 'tokens:write in the token\'s organization',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [200, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/v1/tokens/:id',
+    case: 'a token of the internal service account',
+    who: 'only a principal whose effective permissions contain the owner\'s',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [403, 404],
+      member: [403, 404], auditor: [403, 404], external: [403, 404], external_custom: [403, 404],
+    },
+  },
+  {
     method: 'POST',
     path: '/api/v1/tokens/:id/reassign',
     who: 'tokens:write in the token\'s organization; only to a service account of it',

@@ -41,6 +41,7 @@ const BODY_SAMPLES: Partial<Record<string, Record<string, unknown>>> = {
   'POST /api/v1/tokens': { user_id: randomUUID(), name: 'fuzzed' },
   'POST /api/v1/tokens/:id/rotate': { grace_period_seconds: 0 },
   'POST /api/v1/tokens/:id/reassign': { user_id: randomUUID() },
+  'PATCH /api/v1/tokens/:id': { description: 'fuzzed', rate_limit: { limit: 10, window_seconds: 60 } },
   'POST /api/v1/tokens/verify': { token: 'wdn_p_x' },
   'POST /api/v1/tokens/report-leaked': { token: 'wdn_p_x' },
 };

@@ -1,3 +1,4 @@
+import { normalizeAllowedIp } from '@warden/contracts';
 import { httpConfig, loggingConfig, natsConfig, positiveInt, redisConfig, shutdownConfig, urlWithScheme } from '@warden/platform';
 import { z } from 'zod';
 import { authConfig } from './auth/auth-config';
@@ -17,7 +18,23 @@ export const gatewayConfigSchema = z.object({
     .describe(
       'Scheme, host and port clients reach the gateway at, for the URLs in answers (pagination links, resource urls); never taken from the Host header. Default: http://HTTP_HOST:HTTP_PORT',
     ),
+  TRUSTED_PROXIES: z
+    .string()
+    .refine(
+      (value) => value.split(',').every((entry) => normalizeAllowedIp(entry).ok),
+      'must be IP addresses or CIDR blocks, comma-separated',
+    )
+    .optional()
+    .describe(
+      "Addresses or CIDR blocks of the reverse proxies in front of the gateway (comma-separated): a request's client address is taken from X-Forwarded-For only when the connection comes from one of them (for API tokens' IP allowlists, login throttling and the audit log); otherwise always from the socket",
+    ),
 });
+
+/** Fastify's `trustProxy`: the trusted proxies' blocks, or false (the socket's address, X-Forwarded-For ignored). */
+export function trustProxyOf(config: Pick<GatewayConfig, 'TRUSTED_PROXIES'>): string[] | false {
+  const entries = (config.TRUSTED_PROXIES ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  return entries.length === 0 ? false : entries;
+}
 
 /** Where clients reach the gateway, without a trailing slash. */
 export function publicBaseUrlOf(config: Pick<GatewayConfig, 'PUBLIC_BASE_URL' | 'HTTP_HOST' | 'HTTP_PORT'>): string {

@@ -4,13 +4,13 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { hardenedFastifyAdapter } from '@warden/runtime';
 import { NestPinoLogger, bootConfig, createLogger, installGracefulShutdown } from '@warden/platform';
 import { configureGateway, publishApiDescription } from './gateway-app';
-import { gatewayConfigSchema, publicBaseUrlOf } from './gateway-config';
+import { gatewayConfigSchema, publicBaseUrlOf, trustProxyOf } from './gateway-config';
 import { GatewayModule } from './gateway.module';
 
 async function main(): Promise<void> {
   const config = bootConfig(gatewayConfigSchema);
   const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL });
-  const adapter = hardenedFastifyAdapter({ bodyLimit: config.HTTP_BODY_LIMIT_BYTES, trustProxy: false, skipMiddie: true });
+  const adapter = hardenedFastifyAdapter({ bodyLimit: config.HTTP_BODY_LIMIT_BYTES, trustProxy: trustProxyOf(config), skipMiddie: true });
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(config, logger), adapter, {
     bufferLogs: true,
   });

@@ -515,28 +515,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/tokens/report-leaked": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Report a leaked API token
-         * @description For any authenticated caller who found a Warden API token exposed: the token is revoked
-         *     (or disabled, per its organization's `leaked_token_action`) and `TokenLeaked` recorded. The answer is
-         *     the same whether the token exists, works or belongs to another organization.
-         */
-        post: operations["tokens.reportLeaked"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/tokens/{id}": {
         parameters: {
             query?: never;
@@ -554,7 +532,13 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change an API token's description, metadata or usage policy
+         * @description The fields given change, the others stay; null removes a rate limit, credits or the description.
+         *     `allowed_ips` limits the client addresses it works from, `rate_limit` its requests per window (429 past it),
+         *     `credits` how many requests it may still authenticate (setting them starts the count again).
+         */
+        patch: operations["tokens.update"];
         trace?: never;
     };
     "/api/v1/tokens/{id}/revoke": {
@@ -571,46 +555,6 @@ export interface paths {
          * @description Every secret of the token stops working when this answers.
          */
         post: operations["tokens.revoke"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/tokens/{id}/disable": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Disable an API token
-         * @description Every secret of the token is refused (reason `disabled`) when this answers, until it is enabled again.
-         */
-        post: operations["tokens.disable"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/tokens/{id}/enable": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Enable a disabled API token
-         * @description Its secrets work again when this answers; a revoked token cannot be enabled.
-         */
-        post: operations["tokens.enable"];
         delete?: never;
         options?: never;
         head?: never;
@@ -651,31 +595,6 @@ export interface paths {
          * @description To another service account of the organization; the former owner can then be deleted.
          */
         post: operations["tokens.reassign"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/secret-scanning/alerts": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Receive a secret scanner's leak alert
-         * @description A JSON array of `{token, type, url, source}` signed with ECDSA P-256
-         *     (`Github-Public-Key-Identifier`, `Github-Public-Key-Signature`: base64 of a DER signature over the
-         *     raw body) by a key in `SECRET_SCANNING_PUBLIC_KEYS`. Each working Warden API token in it is revoked
-         *     (or disabled, per its organization's `leaked_token_action`); every entry is answered
-         *     `true_positive` (a Warden API token) or `false_positive`. A bad or missing signature is a 401 and
-         *     changes nothing.
-         */
-        post: operations["secretScanning.alerts"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1217,11 +1136,6 @@ export interface components {
             /** @description Lifetime of the OAuth access tokens granted from now on, 60 to 86400 seconds; those already out keep their expiry. */
             access_token_lifetime_seconds?: number;
             human_password_login?: boolean;
-            /** @description How long before a token expires each warning is given: up to five lead times, 60 seconds to 90 days; [] for none. */
-            expiry_warning_lead_seconds?: number[];
-            /** @enum {string} */
-            leaked_token_action?: "revoke" | "disable";
-            disable_unused_after_days?: number | null;
         };
         CreateOrganizationBody: {
             name: string;
@@ -1243,15 +1157,6 @@ export interface components {
             access_token_lifetime_seconds: number;
             /** @description Whether humans may log in with a password; service accounts always may. */
             human_password_login: boolean;
-            /** @description How long before a token expires each `TokenExpiring` warning is given, longest first; default a week and a day. */
-            expiry_warning_lead_seconds: number[];
-            /**
-             * @description What a token reported leaked (by a secret scanner or a person) undergoes: `revoke` (default) or `disable`.
-             * @enum {string}
-             */
-            leaked_token_action: "revoke" | "disable";
-            /** @description Tokens unused (since their last use, or their issue) for this many days are disabled; null (default): never. */
-            disable_unused_after_days: number | null;
         };
         ServiceAccountCounts: {
             service_internal: number;
@@ -1602,7 +1507,7 @@ export interface components {
              * @description Present when not valid.
              * @enum {string}
              */
-            refusal?: "revoked" | "expired" | "disabled" | "not_issued" | "owner_inactive";
+            refusal?: "revoked" | "expired" | "owner_inactive" | "not_issued";
             organization_id: string;
             owner_id?: string;
             /**
@@ -1635,6 +1540,20 @@ export interface components {
         AuditBackfillReport: {
             sources: components["schemas"]["AuditBackfillSource"][];
         };
+        TokenRateLimitBody: {
+            limit: number;
+            window_seconds: number;
+        };
+        TokenCreditsRefillBody: {
+            /** @description The credits are topped up to this many... */
+            amount: number;
+            /** @description ...every this many seconds from when they were set. */
+            interval_seconds: number;
+        };
+        TokenCreditsBody: {
+            remaining: number;
+            refill?: components["schemas"]["TokenCreditsRefillBody"] | null;
+        };
         IssueTokenBody: {
             /**
              * Format: uuid
@@ -1648,12 +1567,39 @@ export interface components {
             /** Format: date-time */
             expires_at?: string;
             permissions?: string[];
+            /** @description What the token is for, shown in get and list. */
+            description?: string;
+            /** @description String key-value pairs of yours (at most 20 keys of up to 64 characters, values up to 512), shown in get and list. */
+            metadata?: {
+                [key: string]: string;
+            };
+            /** @description IPv4 and IPv6 addresses and CIDR blocks the token works from (the client address, see TRUSTED_PROXIES); absent or empty: anywhere. */
+            allowed_ips?: string[];
+            /** @description At most `limit` requests per window of `window_seconds`; past it, 429 until the window ends. */
+            rate_limit?: components["schemas"]["TokenRateLimitBody"];
+            /** @description Uses left, one taken by each request it authenticates; at 0 it is refused (`credits_exhausted`). */
+            credits?: components["schemas"]["TokenCreditsBody"];
         };
         TokenSecretView: {
             last_four: string;
             issued_at: string;
             /** @description When a rotated-out secret stops working; null for the current secret. */
             valid_until: string | null;
+        };
+        TokenRateLimitView: {
+            limit: number;
+            window_seconds: number;
+        };
+        TokenCreditsRefillView: {
+            amount: number;
+            interval_seconds: number;
+        };
+        TokenCreditsView: {
+            /** @description The uses granted when they were last set. */
+            granted: number;
+            granted_at: string;
+            /** @description Topped up to `amount` every `interval_seconds`; null: never. */
+            refill: components["schemas"]["TokenCreditsRefillView"] | null;
         };
         IssuedTokenView: {
             /** @description The secret: shown in this answer only; Warden keeps its SHA-256. */
@@ -1679,15 +1625,21 @@ export interface components {
              */
             secrets: components["schemas"]["TokenSecretView"][];
             /** @enum {string} */
-            status: "active" | "revoked" | "expired" | "disabled";
+            status: "active" | "revoked" | "expired" | "disabled" | "owner_inactive";
             enabled: boolean;
             created_at: string;
-            /** @description When it was disabled (it works again once enabled); null while it is not. */
-            disabled_at: string | null;
             expires_at: string | null;
             last_used_at: string | null;
             revoked_at: string | null;
             rotated_at: string | null;
+            description: string | null;
+            metadata: {
+                [key: string]: string;
+            };
+            /** @description The addresses and CIDR blocks it works from; empty: anywhere. */
+            allowed_ips: string[];
+            rate_limit: components["schemas"]["TokenRateLimitView"] | null;
+            credits: components["schemas"]["TokenCreditsView"] | null;
         };
         TokenView: {
             id: string;
@@ -1711,19 +1663,33 @@ export interface components {
              */
             secrets: components["schemas"]["TokenSecretView"][];
             /** @enum {string} */
-            status: "active" | "revoked" | "expired" | "disabled";
+            status: "active" | "revoked" | "expired" | "disabled" | "owner_inactive";
             enabled: boolean;
             created_at: string;
-            /** @description When it was disabled (it works again once enabled); null while it is not. */
-            disabled_at: string | null;
             expires_at: string | null;
             last_used_at: string | null;
             revoked_at: string | null;
             rotated_at: string | null;
+            description: string | null;
+            metadata: {
+                [key: string]: string;
+            };
+            /** @description The addresses and CIDR blocks it works from; empty: anywhere. */
+            allowed_ips: string[];
+            rate_limit: components["schemas"]["TokenRateLimitView"] | null;
+            credits: components["schemas"]["TokenCreditsView"] | null;
         };
         TokenPage: {
             pagination: components["schemas"]["Pagination"];
             results: components["schemas"]["TokenView"][];
+        };
+        RateLimitView: {
+            limit: number;
+            window_seconds: number;
+            /** @description Requests left in the current window. */
+            remaining: number;
+            /** @description When the current window ends. */
+            reset_at: string;
         };
         ActiveTokenIntrospection: {
             /** @enum {boolean} */
@@ -1749,26 +1715,37 @@ export interface components {
             /** @description RFC 7662's `scope`: the permissions an API token was narrowed to (an access token granted), space-separated; absent when it holds its owner's. */
             scope?: string;
             expires_at: string | null;
+            /** @description An API token with a rate limit: where it stands after this verification (which counted as a request). */
+            rate_limit?: components["schemas"]["RateLimitView"];
+            /** @description An API token with credits: how many uses are left after this one. */
+            credits_remaining?: number;
         };
         InactiveTokenIntrospection: {
             /** @enum {boolean} */
             active: false;
-            /** @description Why, for a caller holding `tokens:read` (and internal callers): `revoked`, `expired`, `origin_not_allowed`... */
+            /**
+             * @description Why, for a caller holding `tokens:read` (and internal callers): `unknown`, `expired`, `rotated_out`, `revoked`,
+             *     `disabled`, `owner_inactive`, `origin_not_allowed`, `ip_not_allowed`, `rate_limited`, `credits_exhausted`...
+             */
             reason?: string;
+            /** @description `rate_limited` (to the same callers): when the token may be used again. */
+            rate_limit?: components["schemas"]["RateLimitView"];
         };
         VerifyTokenBody: {
             token: string;
             /** @description The origin the token was presented from, for a public token. */
             origin?: string;
+            /** @description The IP address the token was presented from, for a token with an IP allowlist (one without it is refused there). */
+            client_address?: string;
         };
-        ReportLeakedTokenBody: {
-            token: string;
-            /** @description Where it was found. */
-            url?: string;
-        };
-        LeakReportAnswer: {
-            /** @description `received`: a well-formed Warden API token, acted on if it is one that works. */
-            status: string;
+        UpdateTokenBody: {
+            description?: string | null;
+            metadata?: {
+                [key: string]: string;
+            };
+            allowed_ips?: string[];
+            rate_limit?: components["schemas"]["TokenRateLimitBody"] | null;
+            credits?: components["schemas"]["TokenCreditsBody"] | null;
         };
         RotateTokenBody: {
             /** @description How long the old secret keeps working; 0 (the default) ends it at once. */
@@ -1777,25 +1754,6 @@ export interface components {
         ReassignTokenBody: {
             /** Format: uuid */
             user_id: string;
-        };
-        ScannerAlertEntry: {
-            /** @description The string found: a Warden API token, or what looked like one. */
-            token: string;
-            /** @description The scanner's name for the kind of secret. */
-            type: string;
-            /** @description Where it was found. */
-            url: string;
-            /** @description What kind of place that is (`content`, `commit`, `gist`...). */
-            source: string;
-        };
-        ScannerAlertVerdict: {
-            token_raw: string;
-            token_type: string;
-            /**
-             * @description `true_positive`: a Warden API token of this deployment (now revoked or disabled); `false_positive`: anything else.
-             * @enum {string}
-             */
-            label: "true_positive" | "false_positive";
         };
         ReplayReadModelBody: {
             /**
@@ -2032,15 +1990,21 @@ export interface components {
              */
             secrets: components["schemas"]["TokenSecretView"][];
             /** @enum {string} */
-            status: "active" | "revoked" | "expired" | "disabled";
+            status: "active" | "revoked" | "expired" | "disabled" | "owner_inactive";
             enabled: boolean;
             created_at: string;
-            /** @description When it was disabled (it works again once enabled); null while it is not. */
-            disabled_at: string | null;
             expires_at: string | null;
             last_used_at: string | null;
             revoked_at: string | null;
             rotated_at: string | null;
+            description: string | null;
+            metadata: {
+                [key: string]: string;
+            };
+            /** @description The addresses and CIDR blocks it works from; empty: anywhere. */
+            allowed_ips: string[];
+            rate_limit: components["schemas"]["TokenRateLimitView"] | null;
+            credits: components["schemas"]["TokenCreditsView"] | null;
         };
         PresentedCredential: {
             /**
@@ -2083,7 +2047,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "validation_failed" | "malformed_body" | "unsupported_media_type" | "payload_too_large" | "route_not_found" | "method_not_allowed" | "unauthenticated" | "forbidden" | "rate_limited" | "concurrency_conflict" | "service_unavailable" | "upstream_timeout" | "internal_error" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_request_in_progress" | "idempotent_replay_withheld" | "invalid_credentials" | "session_not_found" | "session_already_started" | "not_a_session" | "token_not_found" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "token_not_active" | "token_exchange_not_allowed" | "client_secret_not_found" | "client_secret_not_active" | "service_account_key_not_found" | "invalid_service_account_key" | "federation_rule_not_found" | "invalid_oauth_client" | "user_deactivated" | "organization_not_found" | "organization_already_exists" | "invalid_organization_settings" | "limit_below_current_count" | "service_account_limit_reached" | "invalid_username" | "username_taken" | "password_policy_failed" | "user_not_found" | "user_already_exists" | "user_owns_tokens" | "password_change_forbidden" | "current_password_invalid" | "team_not_found" | "team_already_exists" | "team_not_empty" | "user_not_in_organization" | "role_not_found" | "role_already_exists" | "role_name_reserved" | "role_archived" | "role_not_assignable" | "invalid_reference" | "invalid_cursor";
+            code: "validation_failed" | "malformed_body" | "unsupported_media_type" | "payload_too_large" | "route_not_found" | "method_not_allowed" | "unauthenticated" | "forbidden" | "rate_limited" | "concurrency_conflict" | "service_unavailable" | "upstream_timeout" | "internal_error" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_request_in_progress" | "idempotent_replay_withheld" | "invalid_credentials" | "session_not_found" | "session_already_started" | "not_a_session" | "token_not_found" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "token_not_active" | "token_exchange_not_allowed" | "client_secret_not_found" | "client_secret_not_active" | "service_account_key_not_found" | "invalid_service_account_key" | "federation_rule_not_found" | "invalid_oauth_client" | "user_deactivated" | "organization_not_found" | "organization_already_exists" | "invalid_organization_settings" | "limit_below_current_count" | "service_account_limit_reached" | "invalid_username" | "username_taken" | "password_policy_failed" | "user_not_found" | "user_already_exists" | "user_owns_tokens" | "password_change_forbidden" | "current_password_invalid" | "team_not_found" | "team_already_exists" | "team_not_empty" | "user_not_in_organization" | "role_not_found" | "role_already_exists" | "role_name_reserved" | "role_archived" | "role_not_assignable" | "invalid_reference" | "invalid_cursor";
             instance?: string;
             /** @description The request's correlation id, as in the `x-correlation-id` header */
             correlationId?: string;
@@ -2853,7 +2817,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -2862,7 +2826,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -3122,7 +3086,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -3131,7 +3095,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -3275,7 +3239,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -3284,7 +3248,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -3398,7 +3362,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -3407,7 +3371,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -3521,7 +3485,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -3530,7 +3494,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -5590,9 +5554,7 @@ export interface operations {
                 page?: number;
                 page_size?: number;
                 owner?: string;
-                status?: "active" | "revoked" | "expired" | "disabled";
-                /** @description Only the tokens that work now and expire within this long: `<n>d`, `<n>h`, `<n>m` or `<n>s` (`7d`). */
-                expiring_within?: string;
+                status?: "active" | "revoked" | "expired" | "disabled" | "owner_inactive";
             };
             header?: {
                 /** @description Your id for this request (printable ASCII, up to 128 characters); one is made when absent. Echoed in the answer, the logs and the audit log. */
@@ -5807,7 +5769,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -5816,7 +5778,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -5958,7 +5920,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -5967,7 +5929,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -5986,7 +5948,98 @@ export interface operations {
             };
         };
     };
-    "tokens.reportLeaked": {
+    "tokens.get": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your id for this request (printable ASCII, up to 128 characters); one is made when absent. Echoed in the answer, the logs and the audit log. */
+                "x-correlation-id"?: components["parameters"]["CorrelationId"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Never its secret: its prefix and last four characters tell it apart. */
+            200: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenView"];
+                };
+            };
+            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header; `not_a_session`: Not a login session */
+            400: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key" | "not_a_session";
+                    };
+                };
+            };
+            /** @description `unauthenticated`: Authentication required */
+            401: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description `forbidden`: Forbidden; `token_exchange_not_allowed`: Token exchange not allowed */
+            403: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "forbidden" | "token_exchange_not_allowed";
+                    };
+                };
+            };
+            /** @description `route_not_found`: No such route; `session_not_found`: Session not found; `token_not_found`: Token not found; `client_secret_not_found`: Client secret not found; `service_account_key_not_found`: Service account key not found; `federation_rule_not_found`: Federation rule not found; `user_not_found`: User not found */
+            404: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "route_not_found" | "session_not_found" | "token_not_found" | "client_secret_not_found" | "service_account_key_not_found" | "federation_rule_not_found" | "user_not_found";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Service unavailable; `upstream_timeout`: Service did not answer in time */
+            503: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "upstream_timeout";
+                    };
+                };
+            };
+        };
+    };
+    "tokens.update": {
         parameters: {
             query?: never;
             header?: {
@@ -5998,19 +6051,21 @@ export interface operations {
                 /** @description Your id for this request (printable ASCII, up to 128 characters); one is made when absent. Echoed in the answer, the logs and the audit log. */
                 "x-correlation-id"?: components["parameters"]["CorrelationId"];
             };
-            path?: never;
+            path: {
+                id: string;
+            };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ReportLeakedTokenBody"];
+                "application/json": components["schemas"]["UpdateTokenBody"];
             };
         };
         responses: {
             /**
-             * @description For any authenticated caller who found a Warden API token exposed: the token is revoked
-             *     (or disabled, per its organization's `leaked_token_action`) and `TokenLeaked` recorded. The answer is
-             *     the same whether the token exists, works or belongs to another organization.
+             * @description The fields given change, the others stay; null removes a rate limit, credits or the description.
+             *     `allowed_ips` limits the client addresses it works from, `rate_limit` its requests per window (429 past it),
+             *     `credits` how many requests it may still authenticate (setting them starts the count again).
              */
             200: {
                 headers: {
@@ -6019,7 +6074,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LeakReportAnswer"];
+                    "application/json": components["schemas"]["TokenView"];
                 };
             };
             /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header; `not_a_session`: Not a login session */
@@ -6113,7 +6168,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -6122,98 +6177,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
-                    };
-                };
-            };
-            /** @description `service_unavailable`: Service unavailable; `upstream_timeout`: Service did not answer in time */
-            503: {
-                headers: {
-                    "x-correlation-id": components["headers"]["CorrelationId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {string} */
-                        code?: "service_unavailable" | "upstream_timeout";
-                    };
-                };
-            };
-        };
-    };
-    "tokens.get": {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Your id for this request (printable ASCII, up to 128 characters); one is made when absent. Echoed in the answer, the logs and the audit log. */
-                "x-correlation-id"?: components["parameters"]["CorrelationId"];
-            };
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Never its secret: its prefix and last four characters tell it apart. */
-            200: {
-                headers: {
-                    "x-correlation-id": components["headers"]["CorrelationId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TokenView"];
-                };
-            };
-            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header; `not_a_session`: Not a login session */
-            400: {
-                headers: {
-                    "x-correlation-id": components["headers"]["CorrelationId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {string} */
-                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key" | "not_a_session";
-                    };
-                };
-            };
-            /** @description `unauthenticated`: Authentication required */
-            401: {
-                headers: {
-                    "x-correlation-id": components["headers"]["CorrelationId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {string} */
-                        code?: "unauthenticated";
-                    };
-                };
-            };
-            /** @description `forbidden`: Forbidden; `token_exchange_not_allowed`: Token exchange not allowed */
-            403: {
-                headers: {
-                    "x-correlation-id": components["headers"]["CorrelationId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {string} */
-                        code?: "forbidden" | "token_exchange_not_allowed";
-                    };
-                };
-            };
-            /** @description `route_not_found`: No such route; `session_not_found`: Session not found; `token_not_found`: Token not found; `client_secret_not_found`: Client secret not found; `service_account_key_not_found`: Service account key not found; `federation_rule_not_found`: Federation rule not found; `user_not_found`: User not found */
-            404: {
-                headers: {
-                    "x-correlation-id": components["headers"]["CorrelationId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {string} */
-                        code?: "route_not_found" | "session_not_found" | "token_not_found" | "client_secret_not_found" | "service_account_key_not_found" | "federation_rule_not_found" | "user_not_found";
+                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -6327,7 +6291,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -6336,253 +6300,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
-                    };
-                };
-            };
-            /** @description `service_unavailable`: Service unavailable; `upstream_timeout`: Service did not answer in time */
-            503: {
-                headers: {
-                    "x-correlation-id": components["headers"]["CorrelationId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {string} */
-                        code?: "service_unavailable" | "upstream_timeout";
-                    };
-                };
-            };
-        };
-    };
-    "tokens.disable": {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description Makes a retry safe: the same key from the same credential within 24 hours gets the first answer again (with `Idempotent-Replayed: true`) and the command does not run twice. Printable ASCII, up to 255 characters, such as a UUID.
-                 * @example 3f2c9a52-8a1e-4c55-9d0b-0c5d8f1e2a77
-                 */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-                /** @description Your id for this request (printable ASCII, up to 128 characters); one is made when absent. Echoed in the answer, the logs and the audit log. */
-                "x-correlation-id"?: components["parameters"]["CorrelationId"];
-            };
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Every secret of the token is refused (reason `disabled`) when this answers, until it is enabled again. */
-            200: {
-                headers: {
-                    "x-correlation-id": components["headers"]["CorrelationId"];
-                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TokenView"];
-                };
-            };
-            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header; `not_a_session`: Not a login session */
-            400: {
-                headers: {
-                    "x-correlation-id": components["headers"]["CorrelationId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {string} */
-                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key" | "not_a_session";
-                    };
-                };
-            };
-            /** @description `unauthenticated`: Authentication required */
-            401: {
-                headers: {
-                    "x-correlation-id": components["headers"]["CorrelationId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {string} */
-                        code?: "unauthenticated";
-                    };
-                };
-            };
-            /** @description `forbidden`: Forbidden; `token_exchange_not_allowed`: Token exchange not allowed */
-            403: {
-                headers: {
-                    "x-correlation-id": components["headers"]["CorrelationId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {string} */
-                        code?: "forbidden" | "token_exchange_not_allowed";
-                    };
-                };
-            };
-            /** @description `route_not_found`: No such route; `session_not_found`: Session not found; `token_not_found`: Token not found; `client_secret_not_found`: Client secret not found; `service_account_key_not_found`: Service account key not found; `federation_rule_not_found`: Federation rule not found; `user_not_found`: User not found */
-            404: {
-                headers: {
-                    "x-correlation-id": components["headers"]["CorrelationId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {string} */
-                        code?: "route_not_found" | "session_not_found" | "token_not_found" | "client_secret_not_found" | "service_account_key_not_found" | "federation_rule_not_found" | "user_not_found";
-                    };
-                };
-            };
-            /** @description `concurrency_conflict`: Concurrent modification; `idempotency_request_in_progress`: A request with this Idempotency-Key is in progress; `idempotent_replay_withheld`: The answer held a secret and is not replayed; `session_already_started`: Session already started; `token_not_active`: Token is not active; `client_secret_not_active`: Client secret is not active */
-            409: {
-                headers: {
-                    "x-correlation-id": components["headers"]["CorrelationId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {string} */
-                        code?: "concurrency_conflict" | "idempotency_request_in_progress" | "idempotent_replay_withheld" | "session_already_started" | "token_not_active" | "client_secret_not_active";
-                    };
-                };
-            };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
-            422: {
-                headers: {
-                    "x-correlation-id": components["headers"]["CorrelationId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
-                    };
-                };
-            };
-            /** @description `service_unavailable`: Service unavailable; `upstream_timeout`: Service did not answer in time */
-            503: {
-                headers: {
-                    "x-correlation-id": components["headers"]["CorrelationId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {string} */
-                        code?: "service_unavailable" | "upstream_timeout";
-                    };
-                };
-            };
-        };
-    };
-    "tokens.enable": {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description Makes a retry safe: the same key from the same credential within 24 hours gets the first answer again (with `Idempotent-Replayed: true`) and the command does not run twice. Printable ASCII, up to 255 characters, such as a UUID.
-                 * @example 3f2c9a52-8a1e-4c55-9d0b-0c5d8f1e2a77
-                 */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-                /** @description Your id for this request (printable ASCII, up to 128 characters); one is made when absent. Echoed in the answer, the logs and the audit log. */
-                "x-correlation-id"?: components["parameters"]["CorrelationId"];
-            };
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Its secrets work again when this answers; a revoked token cannot be enabled. */
-            200: {
-                headers: {
-                    "x-correlation-id": components["headers"]["CorrelationId"];
-                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TokenView"];
-                };
-            };
-            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header; `not_a_session`: Not a login session */
-            400: {
-                headers: {
-                    "x-correlation-id": components["headers"]["CorrelationId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {string} */
-                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key" | "not_a_session";
-                    };
-                };
-            };
-            /** @description `unauthenticated`: Authentication required */
-            401: {
-                headers: {
-                    "x-correlation-id": components["headers"]["CorrelationId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {string} */
-                        code?: "unauthenticated";
-                    };
-                };
-            };
-            /** @description `forbidden`: Forbidden; `token_exchange_not_allowed`: Token exchange not allowed */
-            403: {
-                headers: {
-                    "x-correlation-id": components["headers"]["CorrelationId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {string} */
-                        code?: "forbidden" | "token_exchange_not_allowed";
-                    };
-                };
-            };
-            /** @description `route_not_found`: No such route; `session_not_found`: Session not found; `token_not_found`: Token not found; `client_secret_not_found`: Client secret not found; `service_account_key_not_found`: Service account key not found; `federation_rule_not_found`: Federation rule not found; `user_not_found`: User not found */
-            404: {
-                headers: {
-                    "x-correlation-id": components["headers"]["CorrelationId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {string} */
-                        code?: "route_not_found" | "session_not_found" | "token_not_found" | "client_secret_not_found" | "service_account_key_not_found" | "federation_rule_not_found" | "user_not_found";
-                    };
-                };
-            };
-            /** @description `concurrency_conflict`: Concurrent modification; `idempotency_request_in_progress`: A request with this Idempotency-Key is in progress; `idempotent_replay_withheld`: The answer held a secret and is not replayed; `session_already_started`: Session already started; `token_not_active`: Token is not active; `client_secret_not_active`: Client secret is not active */
-            409: {
-                headers: {
-                    "x-correlation-id": components["headers"]["CorrelationId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {string} */
-                        code?: "concurrency_conflict" | "idempotency_request_in_progress" | "idempotent_replay_withheld" | "session_already_started" | "token_not_active" | "client_secret_not_active";
-                    };
-                };
-            };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
-            422: {
-                headers: {
-                    "x-correlation-id": components["headers"]["CorrelationId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -6726,7 +6444,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -6735,7 +6453,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -6879,7 +6597,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -6888,100 +6606,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
-                    };
-                };
-            };
-            /** @description `service_unavailable`: Service unavailable; `upstream_timeout`: Service did not answer in time */
-            503: {
-                headers: {
-                    "x-correlation-id": components["headers"]["CorrelationId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {string} */
-                        code?: "service_unavailable" | "upstream_timeout";
-                    };
-                };
-            };
-        };
-    };
-    "secretScanning.alerts": {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Your id for this request (printable ASCII, up to 128 characters); one is made when absent. Echoed in the answer, the logs and the audit log. */
-                "x-correlation-id"?: components["parameters"]["CorrelationId"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ScannerAlertEntry"][];
-            };
-        };
-        responses: {
-            /** @description One verdict per entry, in order */
-            200: {
-                headers: {
-                    "x-correlation-id": components["headers"]["CorrelationId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ScannerAlertVerdict"][];
-                };
-            };
-            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header */
-            400: {
-                headers: {
-                    "x-correlation-id": components["headers"]["CorrelationId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {string} */
-                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key";
-                    };
-                };
-            };
-            /** @description `unauthenticated`: Authentication required */
-            401: {
-                headers: {
-                    "x-correlation-id": components["headers"]["CorrelationId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {string} */
-                        code?: "unauthenticated";
-                    };
-                };
-            };
-            /** @description `payload_too_large`: The request body is too large */
-            413: {
-                headers: {
-                    "x-correlation-id": components["headers"]["CorrelationId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {string} */
-                        code?: "payload_too_large";
-                    };
-                };
-            };
-            /** @description `unsupported_media_type`: Unsupported media type */
-            415: {
-                headers: {
-                    "x-correlation-id": components["headers"]["CorrelationId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {string} */
-                        code?: "unsupported_media_type";
+                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -7938,7 +7563,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -7947,7 +7572,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -8092,7 +7717,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -8101,7 +7726,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -8216,7 +7841,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -8225,7 +7850,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -8369,7 +7994,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -8378,7 +8003,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -8522,7 +8147,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -8531,7 +8156,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -8638,7 +8263,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -8647,7 +8272,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -8754,7 +8379,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_organization_settings`: Invalid organization settings; `invalid_username`: Invalid username; `password_policy_failed`: Password does not meet the policy; `current_password_invalid`: Current password is wrong; `user_not_in_organization`: User is not in the organization; `role_name_reserved`: Role name is reserved; `role_not_assignable`: Role cannot be assigned; `invalid_reference`: A referenced resource does not exist; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -8763,7 +8388,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_organization_settings" | "invalid_username" | "password_policy_failed" | "current_password_invalid" | "user_not_in_organization" | "role_name_reserved" | "role_not_assignable" | "invalid_reference" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -9152,7 +8777,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -9161,7 +8786,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };
@@ -9324,7 +8949,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -9333,7 +8958,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_service_account_key" | "invalid_oauth_client";
+                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
                     };
                 };
             };

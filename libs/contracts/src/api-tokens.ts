@@ -7,6 +7,8 @@ import {
   IsDefined,
   IsIn,
   IsInt,
+  IsIP,
+  IsObject,
   IsISO8601,
   IsOptional,
   IsString,
@@ -16,6 +18,7 @@ import {
   Max,
   MaxLength,
   Min,
+  ValidateNested,
 } from 'class-validator';
 import { Pagination } from './pagination';
 import { PermissionScope, PrincipalAccountType } from './principal';
@@ -28,6 +31,8 @@ export const TokensSubjects = {
   revoke: 'tokens.tokens.revoke',
   rotate: 'tokens.tokens.rotate',
   reassign: 'tokens.tokens.reassign',
+  /** Changes a token's description, metadata or usage policy. */
+  update: 'tokens.tokens.update',
   /** A service account's login session key for a long-lived token of the same service account. */
   exchange: 'tokens.tokens.exchange',
   /**
@@ -47,7 +52,12 @@ export const TokensSubjects = {
 
 export const TOKEN_VISIBILITIES = ['private', 'public'] as const;
 export type TokenVisibility = (typeof TOKEN_VISIBILITIES)[number];
-export const TOKEN_STATUSES = ['active', 'revoked', 'expired', 'disabled'] as const;
+/**
+ * What a token's verification would decide now: `disabled` (switched off without being
+ * revoked) and `owner_inactive` (its service account deactivated, deleted or made a human
+ * account) are as shown by get and list as by a refusal.
+ */
+export const TOKEN_STATUSES = ['active', 'revoked', 'expired', 'disabled', 'owner_inactive'] as const;
 export type TokenStatus = (typeof TOKEN_STATUSES)[number];
 
 const MAX_ORIGINS = 50;
@@ -56,6 +66,23 @@ export const MAX_PRESENTED_TOKEN_LENGTH = 8192;
 const MAX_PERMISSIONS = 100;
 /** A week: longer than any deployment roll-out needs to pick up a new secret. */
 export const MAX_GRACE_PERIOD_SECONDS = 7 * 24 * 60 * 60;
+
+export class TokenRateLimitBody {
+  @IsDefined() @IsInt() @Min(1) @Max(1_000_000) limit!: number;
+  @IsDefined() @IsInt() @Min(1) @Max(86_400) window_seconds!: number;
+}
+
+export class TokenCreditsRefillBody {
+  /** The credits are topped up to this many... */
+  @IsDefined() @IsInt() @Min(1) @Max(1_000_000_000) amount!: number;
+  /** ...every this many seconds from when they were set. */
+  @IsDefined() @IsInt() @Min(1) @Max(366 * 86_400) interval_seconds!: number;
+}
+
+export class TokenCreditsBody {
+  @IsDefined() @IsInt() @Min(0) @Max(1_000_000_000) remaining!: number;
+  @IsOptional() @ValidateNested() @Type(() => TokenCreditsRefillBody) refill?: TokenCreditsRefillBody | null;
+}
 
 /** POST /tokens. Shapes only; the token decider checks the values (origins, expiry, permissions). */
 export class IssueTokenBody {
@@ -68,7 +95,47 @@ export class IssueTokenBody {
   @IsOptional() @IsISO8601({ strict: true }) expires_at?: string;
   @IsOptional() @IsArray() @ArrayMaxSize(MAX_PERMISSIONS) @IsString({ each: true }) @Length(1, 80, { each: true })
   permissions?: string[];
+  /** What the token is for, shown in get and list. */
+  @IsOptional() @IsString() @MaxLength(500) description?: string;
+  /** String key-value pairs of yours (at most 20 keys of up to 64 characters, values up to 512), shown in get and list. */
+  @IsOptional() @IsObject() metadata?: Record<string, string>;
+  /** IPv4 and IPv6 addresses and CIDR blocks the token works from (the client address, see TRUSTED_PROXIES); absent or empty: anywhere. */
+  @IsOptional() @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) @MaxLength(64, { each: true })
+  allowed_ips?: string[];
+  /** At most `limit` requests per window of `window_seconds`; past it, 429 until the window ends. */
+  @IsOptional() @ValidateNested() @Type(() => TokenRateLimitBody) rate_limit?: TokenRateLimitBody;
+  /** Uses left, one taken by each request it authenticates; at 0 it is refused (`credits_exhausted`). */
+  @IsOptional() @ValidateNested() @Type(() => TokenCreditsBody) credits?: TokenCreditsBody;
 }
+
+/**
+ * PATCH /tokens/:id: the fields given change, the others stay; null removes a limit (or the
+ * description). Setting `credits` starts the count again at `remaining`.
+ */
+export class UpdateTokenBody {
+  @IsOptional() @IsString() @MaxLength(500) description?: string | null;
+  @IsOptional() @IsObject() metadata?: Record<string, string>;
+  @IsOptional() @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) @MaxLength(64, { each: true })
+  allowed_ips?: string[];
+  @IsOptional() @ValidateNested() @Type(() => TokenRateLimitBody) rate_limit?: TokenRateLimitBody | null;
+  @IsOptional() @ValidateNested() @Type(() => TokenCreditsBody) credits?: TokenCreditsBody | null;
+}
+
+export interface UpdateTokenRequest extends UpdateTokenBody {
+  id: string;
+}
+
+/** PATCH /tokens/:id bodies: the API description's examples. */
+export const UPDATE_TOKEN_BODY_EXAMPLES: Record<string, { value: UpdateTokenBody }> = {
+  'only from the office network, 100 requests a minute, 10 000 uses a day': {
+    value: {
+      allowed_ips: ['203.0.113.0/24', '2001:db8::/32'],
+      rate_limit: { limit: 100, window_seconds: 60 },
+      credits: { remaining: 10_000, refill: { amount: 10_000, interval_seconds: 86_400 } },
+    },
+  },
+  'no rate limit any more': { value: { rate_limit: null } },
+};
 
 /** POST /tokens bodies as integrators send them: the API description's examples. */
 export const ISSUE_TOKEN_BODY_EXAMPLES: Record<string, { value: IssueTokenBody }> = {
@@ -169,6 +236,8 @@ export class VerifyTokenBody {
   @IsDefined() @IsString() @MaxLength(MAX_PRESENTED_TOKEN_LENGTH) token!: string;
   /** The origin the token was presented from, for a public token. */
   @IsOptional() @IsString() @MaxLength(2048) origin?: string;
+  /** The IP address the token was presented from, for a token with an IP allowlist (one without it is refused there). */
+  @IsOptional() @IsIP() client_address?: string;
 }
 
 export interface TokenRequest {
@@ -220,6 +289,31 @@ export class TokenView {
   last_used_at!: string | null;
   revoked_at!: string | null;
   rotated_at!: string | null;
+  description!: string | null;
+  metadata!: Record<string, string>;
+  /** The addresses and CIDR blocks it works from; empty: anywhere. */
+  allowed_ips!: string[];
+  rate_limit!: TokenRateLimitView | null;
+  credits!: TokenCreditsView | null;
+}
+
+export class TokenRateLimitView {
+  limit!: number;
+  window_seconds!: number;
+}
+
+export class TokenCreditsRefillView {
+  amount!: number;
+  interval_seconds!: number;
+}
+
+/** The credits as set (how many remain is in each verification's answer). */
+export class TokenCreditsView {
+  /** The uses granted when they were last set. */
+  granted!: number;
+  granted_at!: string;
+  /** Topped up to `amount` every `interval_seconds`; null: never. */
+  refill!: TokenCreditsRefillView | null;
 }
 
 /** What POST /tokens, rotate and exchange answer: the token's view and its secret, once. */
@@ -265,13 +359,32 @@ export class ActiveTokenIntrospection {
   /** RFC 7662's `scope`: the permissions an API token was narrowed to (an access token granted), space-separated; absent when it holds its owner's. */
   scope?: string;
   expires_at!: string | null;
+  /** An API token with a rate limit: where it stands after this verification (which counted as a request). */
+  rate_limit?: RateLimitView;
+  /** An API token with credits: how many uses are left after this one. */
+  credits_remaining?: number;
+}
+
+/** Where an API token's rate limit stands. */
+export class RateLimitView {
+  limit!: number;
+  window_seconds!: number;
+  /** Requests left in the current window. */
+  remaining!: number;
+  /** When the current window ends. */
+  reset_at!: string;
 }
 
 /** An introspection of a token that does not work (or is another organization's). */
 export class InactiveTokenIntrospection {
   active!: false;
-  /** Why, for a caller holding `tokens:read` (and internal callers): `revoked`, `expired`, `origin_not_allowed`... */
+  /**
+   * Why, for a caller holding `tokens:read` (and internal callers): `unknown`, `expired`, `rotated_out`, `revoked`,
+   * `disabled`, `owner_inactive`, `origin_not_allowed`, `ip_not_allowed`, `rate_limited`, `credits_exhausted`...
+   */
   reason?: string;
+  /** `rate_limited` (to the same callers): when the token may be used again. */
+  rate_limit?: RateLimitView;
 }
 
 export type TokenIntrospection = ActiveTokenIntrospection | InactiveTokenIntrospection;

@@ -79,6 +79,8 @@ export enum TokensErrorCode {
   /** Permissions the owner does not hold, or that are not permissions. */
   InvalidTokenPermissions = 'invalid_token_permissions',
   InvalidGracePeriod = 'invalid_grace_period',
+  /** A usage policy or description out of bounds: an address that is not one, a rate limit or credits not whole numbers in range, metadata too large. */
+  InvalidTokenPolicy = 'invalid_token_policy',
   /** Rotating or reassigning a revoked or expired token. */
   TokenNotActive = 'token_not_active',
   /** Token exchange for a credential that is not a login session of a service account. */

@@ -134,9 +134,46 @@ export interface CredentialRecord {
   issuedAt?: string;
   /** API tokens narrowed to some permissions: the owner's current ones are intersected with these. */
   permissions?: string[];
-  /** An API token disabled (and not enabled since): refused with `disabled` until it is enabled. */
+  /** An API token switched off without being revoked (it works again once enabled). */
   disabledAt?: string;
+  /**
+   * A rotated-out secret of an API token: when its grace period ends. A refusal after it
+   * says `rotated_out` rather than `expired`.
+   */
+  rotatedOutAt?: string;
+  /** An API token's usage policy, applied by the verification script in the lookup's own round trip. */
+  usage?: CredentialUsage;
 }
+
+/**
+ * What the verification script applies (see `verify-credential-5.lua`): present only on a
+ * token with an IP allowlist, a rate limit or credits.
+ */
+export interface CredentialUsage {
+  /** The client address must be in one of the allowed blocks, indexed by `allowedIpIndex`. */
+  ips?: Record<string, string>;
+  /** At most `limit` accepted verifications per fixed window of `windowMs` (windows start at multiples of it from the epoch). */
+  rate?: { limit: number; windowMs: number };
+  /**
+   * Uses left: `amount` from the grant numbered `grant` (each change of the credits is a new
+   * grant), made at `grantedAtMs`; with a refill, topped up to `refillAmount` every `refillMs`.
+   */
+  credits?: { grant: number; amount: number; grantedAtMs: number; refillAmount?: number; refillMs?: number };
+}
+
+/**
+ * Redis hash of the API tokens' usage counters (rate limit windows, credits left), after
+ * REDIS_KEY_PREFIX: usage state, not events, so it lives outside the credential read model's
+ * generations and a replay leaves it as it is.
+ */
+export const tokenUsageKey = (keyPrefix: string) => `${keyPrefix}${VERIFICATION_KEY_TAG}token-usage`;
+
+/**
+ * How long an API token's credential record outlives the end of its secret (expiry, or a
+ * rotation's grace period) before Redis evicts it: within it a refusal names the cause
+ * (`expired`, `rotated_out`); after it the secret is as `unknown` as one never issued.
+ */
+export const ENDED_CREDENTIAL_RETENTION_SECONDS = 30 * 24 * 60 * 60;
 
 /** Redis key (after the prefix of its generation, `credentialGenerationPrefix`) of the record of the credential whose secret hashes to `hash`. */
 export const credentialKey = (hash: string) => `credential:${hash}`;

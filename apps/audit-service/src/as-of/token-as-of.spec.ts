@@ -1,4 +1,4 @@
-import { Token } from '@warden/tokens-domain';
+import { NO_POLICY, Token } from '@warden/tokens-domain';
 import { OrganizationState, UserState } from '@warden/users-domain';
 import { parseMoment } from './moment';
 import { tokenAsOfView } from './token-as-of';
@@ -21,6 +21,7 @@ const token: Token = {
   disabledAt: null,
   warnings: [],
   expiredSecretId: null,
+  ...NO_POLICY,
 };
 const owner = { status: 'active', accountType: 'service_external' } as UserState;
 const organization = (maxTokenLifetimeSeconds: number | null) => ({ status: 'active', maxTokenLifetimeSeconds }) as OrganizationState;

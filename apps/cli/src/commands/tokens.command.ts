@@ -108,7 +108,7 @@ export function registerTokensCommands(program: Command, contextOf: ContextOf): 
     .description("list your organization's tokens (never their secrets)")
     .option('--account <id>', 'only the tokens this service account owns')
     .addOption(
-      new Option('--status <status>', 'only tokens in this state').choices(['active', 'revoked', 'expired', 'disabled']),
+      new Option('--status <status>', 'only tokens in this state').choices(['active', 'revoked', 'expired', 'disabled', 'owner_inactive']),
     )
     .option('--expiring-within <duration>', 'only working tokens that expire within this long: 7d, 12h, 30m or 90s')
     .action(

@@ -93,6 +93,8 @@ export function TokensScreen() {
             { value: 'active', label: 'Active' },
             { value: 'revoked', label: 'Revoked' },
             { value: 'expired', label: 'Expired' },
+            { value: 'disabled', label: 'Disabled' },
+            { value: 'owner_inactive', label: 'Owner inactive' },
           ]}
         />
       </FilterRow>

@@ -1,7 +1,15 @@
 // What the fault tier checks once a fault is over, against the system's own database and
 // Redis: the ledger of answered commands against the event stores, the event stores
 // against the audit log, and the credential read model against a fold of the store.
-import { CREDENTIAL_READ_MODEL_GENERATION_KEY, credentialGenerationPrefix, credentialKey, ownedTokensKey } from '@warden/contracts';
+import {
+  CREDENTIAL_READ_MODEL_GENERATION_KEY,
+  ENDED_CREDENTIAL_RETENTION_SECONDS,
+  allowedIpIndex,
+  credentialGenerationPrefix,
+  credentialKey,
+  normalizeAllowedIp,
+  ownedTokensKey,
+} from '@warden/contracts';
 import type { RedisClient } from '@warden/redis';
 import type { Client } from 'pg';
 import { MixedLoad } from './mixed-load';
@@ -81,6 +89,13 @@ interface FoldedToken {
   revokedAt: string | null;
   rotatedAt: string | null;
   disabledAt: string | null;
+  description: string | null;
+  metadata: Record<string, string>;
+  allowedIps: string[];
+  rateLimit: { limit: number; windowSeconds: number } | null;
+  credits: { amount: number; refill: { amount: number; intervalSeconds: number } | null; grant: number; grantedAt: string } | null;
+  /** How many times the credits were set. */
+  creditGrants: number;
 }
 type StoredEvent = { type: string; schema_version: number; data: Record<string, unknown> };
 
@@ -117,6 +132,12 @@ function foldToken(events: StoredEvent[]): FoldedToken | null {
         revokedAt: null,
         rotatedAt: null,
         disabledAt: null,
+        description: null,
+        metadata: {},
+        allowedIps: [],
+        rateLimit: null,
+        credits: null,
+        creditGrants: 0,
       };
       continue;
     }
@@ -134,6 +155,22 @@ function foldToken(events: StoredEvent[]): FoldedToken | null {
     else if (type === 'TokenUsed') token = { ...current, lastUsedAt: text('usedAt') };
     else if (type === 'TokenDisabled') token = { ...current, disabledAt: text('disabledAt') };
     else if (type === 'TokenEnabled') token = { ...current, disabledAt: null };
+    else if (type === 'TokenPolicyChanged') {
+      const granted = data['creditsGranted'] === true;
+      const creditGrants = current.creditGrants + (granted ? 1 : 0);
+      const set = data['credits'] as { amount: number; refill: { amount: number; intervalSeconds: number } | null } | null;
+      const credits =
+        set === null ? null : granted || current.credits === null ? { ...set, grant: creditGrants, grantedAt: text('changedAt') } : { ...set, grant: current.credits.grant, grantedAt: current.credits.grantedAt };
+      token = {
+        ...current,
+        description: orNull<string>('description'),
+        metadata: data['metadata'] as Record<string, string>,
+        allowedIps: data['allowedIps'] as string[],
+        rateLimit: orNull<{ limit: number; windowSeconds: number }>('rateLimit'),
+        credits,
+        creditGrants,
+      };
+    }
   }
   return token;
 }
@@ -159,7 +196,25 @@ function expectedViewOf(token: FoldedToken): Record<string, unknown> {
     revokedAt: token.revokedAt,
     rotatedAt: token.rotatedAt,
     disabledAt: token.disabledAt,
+    description: token.description,
+    metadata: token.metadata,
+    allowedIps: token.allowedIps,
+    rateLimit: token.rateLimit,
+    credits: token.credits && { amount: token.credits.amount, refill: token.credits.refill, grant: token.credits.grant, grantedAt: token.credits.grantedAt },
   };
+}
+
+/** The usage policy as a credential record carries it (the blocks in the script's index form). */
+function expectedUsageOf(token: FoldedToken): Record<string, unknown> | undefined {
+  if (token.allowedIps.length === 0 && token.rateLimit === null && token.credits === null) return undefined;
+  const usage: Record<string, unknown> = {};
+  if (token.allowedIps.length > 0) usage['ips'] = allowedIpIndex(token.allowedIps.map((cidr) => (normalizeAllowedIp(cidr) as { block: string }).block));
+  if (token.rateLimit) usage['rate'] = { limit: token.rateLimit.limit, windowMs: token.rateLimit.windowSeconds * 1000 };
+  if (token.credits) {
+    const { grant, amount, grantedAt, refill } = token.credits;
+    usage['credits'] = { grant, amount, grantedAtMs: Date.parse(grantedAt), ...(refill && { refillAmount: refill.amount, refillMs: refill.intervalSeconds * 1000 }) };
+  }
+  return usage;
 }
 
 /**
@@ -197,12 +252,15 @@ export async function credentialReadModelDifferences(pg: Client, redis: RedisCli
     for (const [n, secret] of token.secrets.entries()) {
       const ends = [token.expiresAt, secret.validUntil].filter((at): at is string => at !== null).map(Date.parse);
       const end = ends.length > 0 ? Math.min(...ends) : null;
-      if (end !== null && Math.abs(end - now) < 1000) continue; // ending right now: either answer is right
+      // Kept past its end (to name why it is refused), then evicted.
+      const evictedAt = end === null ? null : end + ENDED_CREDENTIAL_RETENTION_SECONDS * 1000;
+      if (evictedAt !== null && Math.abs(evictedAt - now) < 1000) continue; // evicted right now: either answer is right
       const stored = await redis.get(prefix + credentialKey(secret.hash));
-      if (end !== null && end < now) {
-        if (stored !== null) differences.push(`${stream}: secret ${n} ended but its credential record is still there`);
+      if (evictedAt !== null && evictedAt < now) {
+        if (stored !== null) differences.push(`${stream}: secret ${n} ended long ago but its credential record is still there`);
         continue;
       }
+      const usage = expectedUsageOf(token);
       const expected = {
         kind: 'api_token',
         credentialId: token.tokenId,
@@ -214,6 +272,8 @@ export async function credentialReadModelDifferences(pg: Client, redis: RedisCli
         ...(token.visibility === 'public' && { allowedOrigins: token.allowedOrigins }),
         ...(token.permissions !== null && { permissions: token.permissions }),
         ...(token.disabledAt !== null && { disabledAt: token.disabledAt }),
+        ...(secret.validUntil !== null && { rotatedOutAt: secret.validUntil }),
+        ...(usage && { usage }),
       };
       if (stored === null || JSON.stringify(sortKeys(JSON.parse(stored))) !== JSON.stringify(sortKeys(expected))) {
         differences.push(`${stream}: credential record of secret ${n} ${stored === null ? 'missing' : 'differs'}`);
@@ -229,7 +289,13 @@ export async function credentialReadModelDifferences(pg: Client, redis: RedisCli
 }
 
 function sortKeys(value: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)));
+  const sorted = (inner: unknown): unknown =>
+    inner !== null && typeof inner === 'object' && !Array.isArray(inner) ? sortKeys(inner as Record<string, unknown>) : inner;
+  return Object.fromEntries(
+    Object.entries(value)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key, inner]) => [key, sorted(inner)]),
+  );
 }
 
 /** The fields of a record that differ from what was expected, each as `field: seen != expected`. */

@@ -12,7 +12,8 @@ export const UNAUTHENTICATED_DETAIL = 'A valid session key or API token is requi
  * `preHandler`, before Nest routes the request: after the body is parsed, as a Nest guard
  * would, but without Nest's execution context and async guard chain on every request. Any
  * failure is the same 401 `unauthenticated` with `WWW-Authenticate: Bearer`, so a caller
- * cannot probe which keys exist or which owners are active; anything unexpected (Redis and
+ * cannot probe which keys exist or which owners are active (an API token past its rate limit
+ * is the exception: a 429 with `Retry-After`, since its holder must know to wait); anything unexpected (Redis and
  * the fallback both down) is answered as the exception filter answers it. A request
  * matching no route goes on to the 404 answer. Call before `app.init()`.
  */
@@ -24,7 +25,7 @@ export function authenticateRequests(fastify: FastifyInstance, authenticator: Re
       return;
     }
     authenticator
-      .authenticate(request)
+      .authenticate(request, reply)
       .then((principal) => {
         if (principal === undefined) {
           refuse(request, reply, problems);

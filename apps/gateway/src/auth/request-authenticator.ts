@@ -11,8 +11,8 @@ import {
   WardenError,
 } from '@warden/contracts';
 import { APP_LOGGER, ServiceClient, WardenLogger, countCredentialVerification, exportVerificationMetrics } from '@warden/platform';
-import { TokenUseRecorder, VerificationFallback, VerificationResult, prepareCredentialVerifier, verifyCredential } from '@warden/token-verifier';
-import type { FastifyRequest } from 'fastify';
+import { RateLimitState, TokenUseRecorder, VerificationFallback, VerificationResult, prepareCredentialVerifier, verifyCredential } from '@warden/token-verifier';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RedisClient } from '@warden/redis';
 import { ConsoleSessionSettings, consoleOriginRefusal, consoleSessionKeyOf, presentsHeaderCredential } from './console-session';
 import { contextOf } from './principal-of-request';
@@ -46,8 +46,12 @@ export class RequestAuthenticator {
     exportVerificationMetrics('http');
   }
 
-  /** The caller of the request, or undefined when it presents no valid credential. */
-  async authenticate(request: FastifyRequest): Promise<PrincipalView | undefined> {
+  /**
+   * The caller of the request, or undefined when it presents no valid credential. An API
+   * token with a rate limit puts its `RateLimit-Policy` and `RateLimit` headers on `reply`,
+   * and one past its limit is a 429 (`TokenRateLimitedError`) rather than a 401.
+   */
+  async authenticate(request: FastifyRequest, reply?: FastifyReply): Promise<PrincipalView | undefined> {
     const fromCookie = presentsHeaderCredential(request.headers) ? undefined : consoleSessionKeyOf(request.headers);
     const presented = fromCookie ?? presentedSecret(request.headers);
     const route = `${request.method} ${request.routeOptions.url}`;
@@ -64,9 +68,16 @@ export class RequestAuthenticator {
       keyPrefix: this.keyPrefix,
       now,
       origin: request.headers.origin ?? null,
+      clientAddress: request.ip,
       fallback: storeFallback(this.services, request),
     });
     countCredentialVerification('http', result.ok ? 'ok' : result.reason, (performance.now() - started) / 1000);
+    const rateLimit = result.ok ? result.usage?.rateLimit : result.rateLimit;
+    if (rateLimit && reply) setRateLimitHeaders(reply, rateLimit, now);
+    if (!result.ok && result.reason === 'rate_limited' && rateLimit) {
+      if (reply) void reply.header('retry-after', String(secondsUntil(rateLimit.resetAt, now)));
+      throw new WardenError(CommonErrorCode.RateLimited, "The token's rate limit is reached; try again after Retry-After seconds");
+    }
     if (!result.ok) {
       this.logger.debug({ reason: result.reason, route: request.routeOptions.url }, 'request not authenticated');
       return undefined;
@@ -105,9 +116,23 @@ export class RequestAuthenticator {
 
 /** Verification by the tokens service from its event store, for while the read model is not ready. */
 export function storeFallback(services: ServiceClient, request: FastifyRequest): VerificationFallback {
-  return (token, origin) =>
+  return (token, origin, clientAddress) =>
     services.send<VerificationResult, VerifyTokenBody>(CREDENTIAL_VERIFY_FROM_STORE_SUBJECT, {
       context: contextOf(request),
-      payload: origin === null ? { token } : { token, origin },
+      payload: { token, ...(origin !== null && { origin }), ...(clientAddress !== null && { client_address: clientAddress }) },
     });
+}
+
+/** Whole seconds until `at`, never 0 (a client would retry at once). */
+function secondsUntil(at: number, now: Date): number {
+  return Math.max(1, Math.ceil((at - now.getTime()) / 1000));
+}
+
+/**
+ * The IETF RateLimit fields (draft-ietf-httpapi-ratelimit-headers): the token's policy
+ * (`q` requests per `w` seconds) and where it stands (`r` left, `t` seconds to the window's end).
+ */
+export function setRateLimitHeaders(reply: FastifyReply, rateLimit: RateLimitState, now: Date): void {
+  void reply.header('ratelimit-policy', `"token";q=${rateLimit.limit};w=${rateLimit.windowSeconds}`);
+  void reply.header('ratelimit', `"token";r=${rateLimit.remaining};t=${secondsUntil(rateLimit.resetAt, now)}`);
 }

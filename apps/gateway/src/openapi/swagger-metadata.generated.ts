@@ -15,9 +15,8 @@ import * as module12 from "../organizations/organizations.controller";
 import * as module13 from "../read-models/read-models.controller";
 import * as module14 from "../roles/roles.controller";
 import * as module15 from "../teams/teams.controller";
-import * as module16 from "../tokens/secret-scanning.controller";
-import * as module17 from "../tokens/tokens.controller";
-import * as module18 from "../users/users.controller";
+import * as module16 from "../tokens/tokens.controller";
+import * as module17 from "../users/users.controller";
 
 export default async () => {
   const t = {
@@ -99,36 +98,41 @@ export default async () => {
         [
           module3,
           {
+            "TokenRateLimitBody": {
+                limit: { required: true, type: () => Number },
+                window_seconds: { required: true, type: () => Number }
+            },
+            "TokenCreditsRefillBody": {
+                amount: { required: true, type: () => Number, description: "The credits are topped up to this many..." },
+                interval_seconds: { required: true, type: () => Number, description: "...every this many seconds from when they were set." }
+            },
+            "TokenCreditsBody": {
+                remaining: { required: true, type: () => Number },
+                refill: { required: false, type: () => t["@warden/contracts"].TokenCreditsRefillBody, nullable: true }
+            },
             "IssueTokenBody": {
                 user_id: { required: true, type: () => String, description: "The service account that owns the token (tokens belong only to service accounts)." },
                 name: { required: true, type: () => String },
                 visibility: { required: false, enum: ["private", "public"] },
                 allowed_origins: { required: false, type: () => [String] },
                 expires_at: { required: false, type: () => String },
-                permissions: { required: false, type: () => [String] }
+                permissions: { required: false, type: () => [String] },
+                description: { required: false, type: () => String, description: "What the token is for, shown in get and list." },
+                metadata: { required: false, type: "object", additionalProperties: { type: "string" }, description: "String key-value pairs of yours (at most 20 keys of up to 64 characters, values up to 512), shown in get and list." },
+                allowed_ips: { required: false, type: () => [String], description: "IPv4 and IPv6 addresses and CIDR blocks the token works from (the client address, see TRUSTED_PROXIES); absent or empty: anywhere." },
+                rate_limit: { required: false, type: () => t["@warden/contracts"].TokenRateLimitBody, description: "At most `limit` requests per window of `window_seconds`; past it, 429 until the window ends." },
+                credits: { required: false, type: () => t["@warden/contracts"].TokenCreditsBody, description: "Uses left, one taken by each request it authenticates; at 0 it is refused (`credits_exhausted`)." }
+            },
+            "UpdateTokenBody": {
+                description: { required: false, type: () => String, nullable: true },
+                metadata: { required: false, type: "object", additionalProperties: { type: "string" } },
+                allowed_ips: { required: false, type: () => [String] },
+                rate_limit: { required: false, type: () => t["@warden/contracts"].TokenRateLimitBody, nullable: true },
+                credits: { required: false, type: () => t["@warden/contracts"].TokenCreditsBody, nullable: true }
             },
             "ListTokensQuery": {
                 owner: { required: false, type: () => String },
-                status: { required: false, enum: ["active", "revoked", "expired", "disabled"] },
-                expiring_within: { required: false, type: () => String, description: "Only the tokens that work now and expire within this long: `<n>d`, `<n>h`, `<n>m` or `<n>s` (`7d`)." }
-            },
-            "ReportLeakedTokenBody": {
-                token: { required: true, type: () => String },
-                url: { required: false, type: () => String, description: "Where it was found." }
-            },
-            "LeakReportAnswer": {
-                status: { required: true, type: () => String, description: "`received`: a well-formed Warden API token, acted on if it is one that works." }
-            },
-            "ScannerAlertEntry": {
-                token: { required: true, type: () => String, description: "The string found: a Warden API token, or what looked like one." },
-                type: { required: true, type: () => String, description: "The scanner's name for the kind of secret." },
-                url: { required: true, type: () => String, description: "Where it was found." },
-                source: { required: true, type: () => String, description: "What kind of place that is (`content`, `commit`, `gist`...)." }
-            },
-            "ScannerAlertVerdict": {
-                token_raw: { required: true, type: () => String },
-                token_type: { required: true, type: () => String },
-                label: { required: true, description: "`true_positive`: a Warden API token of this deployment (now revoked or disabled); `false_positive`: anything else.", enum: ["true_positive", "false_positive"] }
+                status: { required: false, enum: ["active", "revoked", "expired", "disabled", "owner_inactive"] }
             },
             "RotateTokenBody": {
                 grace_period_seconds: { required: false, type: () => Number, description: "How long the old secret keeps working; 0 (the default) ends it at once." }
@@ -138,7 +142,8 @@ export default async () => {
             },
             "VerifyTokenBody": {
                 token: { required: true, type: () => String },
-                origin: { required: false, type: () => String, description: "The origin the token was presented from, for a public token." }
+                origin: { required: false, type: () => String, description: "The origin the token was presented from, for a public token." },
+                client_address: { required: false, type: () => String, description: "The IP address the token was presented from, for a token with an IP allowlist (one without it is refused there)." }
             },
             "TokenSecretView": {
                 last_four: { required: true, type: () => String },
@@ -156,14 +161,31 @@ export default async () => {
                 prefix: { required: true, type: () => String, description: "`wdn_p_`: what kind of secret it is." },
                 last_four: { required: true, type: () => String, description: "The last four characters of the current secret, for telling tokens apart." },
                 secrets: { required: true, type: () => [t["@warden/contracts"].TokenSecretView], description: "The secrets that work now, the current one last: a rotation's earlier secret stays here\nuntil its grace period ends (`valid_until`; null for the current secret)." },
-                status: { required: true, enum: ["active", "revoked", "expired", "disabled"] },
+                status: { required: true, enum: ["active", "revoked", "expired", "disabled", "owner_inactive"] },
                 enabled: { required: true, type: () => Boolean },
                 created_at: { required: true, type: () => String },
-                disabled_at: { required: true, type: () => String, nullable: true, description: "When it was disabled (it works again once enabled); null while it is not." },
                 expires_at: { required: true, type: () => String, nullable: true },
                 last_used_at: { required: true, type: () => String, nullable: true },
                 revoked_at: { required: true, type: () => String, nullable: true },
-                rotated_at: { required: true, type: () => String, nullable: true }
+                rotated_at: { required: true, type: () => String, nullable: true },
+                description: { required: true, type: () => String, nullable: true },
+                metadata: { required: true, type: "object", additionalProperties: { type: "string" } },
+                allowed_ips: { required: true, type: () => [String], description: "The addresses and CIDR blocks it works from; empty: anywhere." },
+                rate_limit: { required: true, type: () => t["@warden/contracts"].TokenRateLimitView, nullable: true },
+                credits: { required: true, type: () => t["@warden/contracts"].TokenCreditsView, nullable: true }
+            },
+            "TokenRateLimitView": {
+                limit: { required: true, type: () => Number },
+                window_seconds: { required: true, type: () => Number }
+            },
+            "TokenCreditsRefillView": {
+                amount: { required: true, type: () => Number },
+                interval_seconds: { required: true, type: () => Number }
+            },
+            "TokenCreditsView": {
+                granted: { required: true, type: () => Number, description: "The uses granted when they were last set." },
+                granted_at: { required: true, type: () => String },
+                refill: { required: true, type: () => t["@warden/contracts"].TokenCreditsRefillView, nullable: true, description: "Topped up to `amount` every `interval_seconds`; null: never." }
             },
             "IssuedTokenView": {
                 token: { required: true, type: () => String, description: "The secret: shown in this answer only; Warden keeps its SHA-256." }
@@ -192,11 +214,20 @@ export default async () => {
                 is_super_admin: { required: true, type: () => Boolean },
                 platform_admin: { required: true, type: () => Boolean },
                 scope: { required: false, type: () => String, description: "RFC 7662's `scope`: the permissions an API token was narrowed to (an access token granted), space-separated; absent when it holds its owner's." },
-                expires_at: { required: true, type: () => String, nullable: true }
+                expires_at: { required: true, type: () => String, nullable: true },
+                rate_limit: { required: false, type: () => t["@warden/contracts"].RateLimitView, description: "An API token with a rate limit: where it stands after this verification (which counted as a request)." },
+                credits_remaining: { required: false, type: () => Number, description: "An API token with credits: how many uses are left after this one." }
+            },
+            "RateLimitView": {
+                limit: { required: true, type: () => Number },
+                window_seconds: { required: true, type: () => Number },
+                remaining: { required: true, type: () => Number, description: "Requests left in the current window." },
+                reset_at: { required: true, type: () => String, description: "When the current window ends." }
             },
             "InactiveTokenIntrospection": {
                 active: { required: true, type: () => Boolean },
-                reason: { required: false, type: () => String, description: "Why, for a caller holding `tokens:read` (and internal callers): `revoked`, `expired`, `origin_not_allowed`..." }
+                reason: { required: false, type: () => String, description: "Why, for a caller holding `tokens:read` (and internal callers): `unknown`, `expired`, `rotated_out`, `revoked`,\n`disabled`, `owner_inactive`, `origin_not_allowed`, `ip_not_allowed`, `rate_limited`, `credits_exhausted`..." },
+                rate_limit: { required: false, type: () => t["@warden/contracts"].RateLimitView, description: "`rate_limited` (to the same callers): when the token may be used again." }
             },
             "AuditActorCredential": {
                 kind: { required: true, type: () => String, description: "`session` (a login key) or `api_token`." },
@@ -266,7 +297,7 @@ export default async () => {
                 at: { required: true, type: () => String },
                 status: { required: true, enum: ["active", "revoked", "expired", "absent", "rotated_in_grace"] },
                 valid: { required: true, type: () => Boolean, description: "Whether some secret of the token would have been accepted then." },
-                refusal: { required: false, description: "Present when not valid.", enum: ["revoked", "expired", "disabled", "not_issued", "owner_inactive"] },
+                refusal: { required: false, description: "Present when not valid.", enum: ["revoked", "expired", "owner_inactive", "not_issued"] },
                 organization_id: { required: true, type: () => String },
                 owner_id: { required: false, type: () => String },
                 owner_status: { required: false, description: "The owner's status at that moment.", enum: ["active", "absent", "deactivated", "deleted"] },
@@ -415,10 +446,7 @@ export default async () => {
                 service_external_limit: { required: true, type: () => Number, description: "How many external service accounts the organization may have." },
                 max_token_lifetime_seconds: { required: true, type: () => Number, nullable: true, description: "Longest lifetime a token of the organization may have; null: no limit." },
                 access_token_lifetime_seconds: { required: true, type: () => Number, description: "Lifetime (`expires_in`) of an OAuth access token from POST /oauth2/token, 60 to 86400\nseconds, default 900; capped by max_token_lifetime_seconds and by the end of the client\ncredential it was granted through. A change applies to grants from then on: access\ntokens already out keep their expiry." },
-                human_password_login: { required: true, type: () => Boolean, description: "Whether humans may log in with a password; service accounts always may." },
-                expiry_warning_lead_seconds: { required: true, type: () => [Number], description: "How long before a token expires each `TokenExpiring` warning is given, longest first; default a week and a day." },
-                leaked_token_action: { required: true, description: "What a token reported leaked (by a secret scanner or a person) undergoes: `revoke` (default) or `disable`.", enum: ["revoke", "disable"] },
-                disable_unused_after_days: { required: true, type: () => Number, nullable: true, description: "Tokens unused (since their last use, or their issue) for this many days are disabled; null (default): never." }
+                human_password_login: { required: true, type: () => Boolean, description: "Whether humans may log in with a password; service accounts always may." }
             },
             "ServiceAccountCounts": {
                 service_internal: { required: true, type: () => Number },
@@ -442,10 +470,7 @@ export default async () => {
                 service_external_limit: { required: false, type: () => Number },
                 max_token_lifetime_seconds: { required: false, type: () => Number, nullable: true },
                 access_token_lifetime_seconds: { required: false, type: () => Number, description: "Lifetime of the OAuth access tokens granted from now on, 60 to 86400 seconds; those already out keep their expiry." },
-                human_password_login: { required: false, type: () => Boolean },
-                expiry_warning_lead_seconds: { required: false, type: () => [Number], description: "How long before a token expires each warning is given: up to five lead times, 60 seconds to 90 days; [] for none." },
-                leaked_token_action: { required: false, enum: ["revoke", "disable"] },
-                disable_unused_after_days: { required: false, type: () => Number, nullable: true }
+                human_password_login: { required: false, type: () => Boolean }
             },
             "UpdateOrganizationBody": {
                 settings: { required: false, type: () => t["@warden/contracts"].UpdateOrganizationSettingsBody }
@@ -919,18 +944,6 @@ export default async () => {
         [
           module16,
           {
-            "SecretScanningController": {
-              "alerts": {
-                  summary: "Receive a secret scanner's leak alert",
-                  description: "A JSON array of `{token, type, url, source}` signed with ECDSA P-256\n(`Github-Public-Key-Identifier`, `Github-Public-Key-Signature`: base64 of a DER signature over the\nraw body) by a key in `SECRET_SCANNING_PUBLIC_KEYS`. Each working Warden API token in it is revoked\n(or disabled, per its organization's `leaked_token_action`); every entry is answered\n`true_positive` (a Warden API token) or `false_positive`. A bad or missing signature is a 401 and\nchanges nothing.",
-                  type: [t["@warden/contracts"].ScannerAlertVerdict]
-              },
-            },
-          },
-        ],
-        [
-          module17,
-          {
             "TokensController": {
               "issue": {
                   summary: "Issue an API token",
@@ -947,29 +960,19 @@ export default async () => {
                   description: "RFC 7662 in spirit: `{active: true, ...}` with who the token stands for, or `{active: false}`,\nwith the `reason` only for a caller who may read tokens. Another organization's token reads\nas inactive.",
                   type: Object
               },
-              "reportLeaked": {
-                  summary: "Report a leaked API token",
-                  description: "For any authenticated caller who found a Warden API token exposed: the token is revoked\n(or disabled, per its organization's `leaked_token_action`) and `TokenLeaked` recorded. The answer is\nthe same whether the token exists, works or belongs to another organization.",
-                  type: t["@warden/contracts"].LeakReportAnswer
-              },
               "get": {
                   summary: "Read an API token",
                   description: "Never its secret: its prefix and last four characters tell it apart.",
                   type: t["@warden/contracts"].TokenView
               },
+              "update": {
+                  summary: "Change an API token's description, metadata or usage policy",
+                  description: "The fields given change, the others stay; null removes a rate limit, credits or the description.\n`allowed_ips` limits the client addresses it works from, `rate_limit` its requests per window (429 past it),\n`credits` how many requests it may still authenticate (setting them starts the count again).",
+                  type: t["@warden/contracts"].TokenView
+              },
               "revoke": {
                   summary: "Revoke an API token",
                   description: "Every secret of the token stops working when this answers.",
-                  type: t["@warden/contracts"].TokenView
-              },
-              "disable": {
-                  summary: "Disable an API token",
-                  description: "Every secret of the token is refused (reason `disabled`) when this answers, until it is enabled again.",
-                  type: t["@warden/contracts"].TokenView
-              },
-              "enable": {
-                  summary: "Enable a disabled API token",
-                  description: "Its secrets work again when this answers; a revoked token cannot be enabled.",
                   type: t["@warden/contracts"].TokenView
               },
               "rotate": {
@@ -986,7 +989,7 @@ export default async () => {
           },
         ],
         [
-          module18,
+          module17,
           {
             "UsersController": {
               "create": {

@@ -34,6 +34,7 @@ export class TokenIntrospector {
       keyPrefix: this.keyPrefix,
       now,
       origin: body.origin ?? null,
+      clientAddress: body.client_address ?? null,
       fallback: storeFallback(this.services, request),
     });
     countCredentialVerification('introspection', result.ok ? 'ok' : result.reason, (performance.now() - started) / 1000);

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ActiveTokenIntrospection,
   InactiveTokenIntrospection,
@@ -16,6 +16,8 @@ import {
   TokenPage,
   TokenView,
   TokensSubjects,
+  UPDATE_TOKEN_BODY_EXAMPLES,
+  UpdateTokenBody,
   VerifyTokenBody,
 } from '@warden/contracts';
 import { ApiBody, ApiExtraModels, ApiOkResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
@@ -102,6 +104,19 @@ export class TokensController {
   @Get(':id')
   get(@Param('id', new ParseUUIDPipe()) id: string, @Req() request: FastifyRequest): Promise<TokenView> {
     return this.services.send(TokensSubjects.get, { context: contextOf(request), payload: { id } });
+  }
+
+  /**
+   * Change an API token's description, metadata or usage policy
+   *
+   * @remarks The fields given change, the others stay; null removes a rate limit, credits or the description.
+   * `allowed_ips` limits the client addresses it works from, `rate_limit` its requests per window (429 past it),
+   * `credits` how many requests it may still authenticate (setting them starts the count again).
+   */
+  @Patch(':id')
+  @ApiBody({ type: UpdateTokenBody, examples: UPDATE_TOKEN_BODY_EXAMPLES })
+  update(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: UpdateTokenBody, @Req() request: FastifyRequest): Promise<TokenView> {
+    return this.services.send(TokensSubjects.update, { context: contextOf(request), payload: { ...body, id } });
   }
 
   /**

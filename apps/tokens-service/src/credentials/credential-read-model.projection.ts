@@ -6,15 +6,26 @@
 // `tokenListingKeys`), and `owned-tokens:<userId>` (the active tokens a user owns: a user
 // who owns some cannot be deleted).
 //
-// Every credential record carries a Redis expiry at the credential's absolute end (PXAT,
-// from the events, never from the clock): a session's expiry, a token's expiry, the end of
-// a rotated-out secret's grace period. Redis evicts it when it stops being valid, and a
-// rebuild writes exactly the same keys and expiries as the first pass did.
+// Every credential record carries a Redis expiry (PXAT, from the events, never from the
+// clock): a session's at its expiry; an API token secret's at its end (the token's expiry,
+// the end of a rotated-out secret's grace period) plus ENDED_CREDENTIAL_RETENTION_SECONDS,
+// so that a refusal within that time names the cause (`expired`, `rotated_out`) rather than
+// `unknown`. A rebuild writes exactly the same keys and expiries as the first pass did.
 //
 // A service account that is an OAuth client has one more record, `credential:client:<id>`:
 // its client credentials that may still work and its revoked access tokens (see
 // `oauthClientRecord`), which the verifier reads for every access token of the account.
-import { CredentialRecord, OAuthClientRecord, credentialKey, oauthClientKey, ownedTokensKey } from '@warden/contracts';
+import {
+  CredentialRecord,
+  CredentialUsage,
+  ENDED_CREDENTIAL_RETENTION_SECONDS,
+  OAuthClientRecord,
+  allowedIpIndex,
+  credentialKey,
+  normalizeAllowedIp,
+  oauthClientKey,
+  ownedTokensKey,
+} from '@warden/contracts';
 import { EventStore, RecordedEvent } from '@warden/event-store';
 import { ProjectionReplayer, RedisOp, RedisProjection } from '@warden/messaging';
 import { fold, upcast } from '@warden/kernel';
@@ -80,8 +91,14 @@ export interface TokenRecord {
   lastUsedAt: string | null;
   revokedAt: string | null;
   rotatedAt: string | null;
-  /** Set while the token is disabled (absent from records written before tokens could be). */
+  /** Switched off without being revoked (null or absent: enabled). */
   disabledAt?: string | null;
+  /** The usage policy and description (absent from records written before they existed: none). */
+  description?: string | null;
+  metadata?: Record<string, string>;
+  allowedIps?: string[];
+  rateLimit?: Token['rateLimit'];
+  credits?: Token['credits'];
 }
 
 export function credentialReadModelProjection(keyPrefix: string, store: EventStore): RedisProjection {
@@ -226,7 +243,31 @@ export function tokenCredentialRecord(token: Token, hash: string): CredentialRec
     ...(token.visibility === 'public' && { allowedOrigins: token.allowedOrigins }),
     ...(token.permissions !== null && { permissions: token.permissions }),
     ...(token.disabledAt !== null && { disabledAt: token.disabledAt }),
+    ...(secret.validUntil !== null && { rotatedOutAt: secret.validUntil }),
+    ...(hasUsagePolicy(token) && { usage: credentialUsageOf(token) }),
   };
+}
+
+function hasUsagePolicy(token: Token): boolean {
+  return token.allowedIps.length > 0 || token.rateLimit !== null || token.credits !== null;
+}
+
+/** The usage policy as the verification script reads it: blocks in hex, times in milliseconds. */
+export function credentialUsageOf(token: Token): CredentialUsage {
+  const usage: CredentialUsage = {};
+  if (token.allowedIps.length > 0) usage.ips = allowedIpIndex(token.allowedIps.map((cidr) => blockOf(cidr)));
+  if (token.rateLimit !== null) usage.rate = { limit: token.rateLimit.limit, windowMs: token.rateLimit.windowSeconds * 1000 };
+  if (token.credits !== null) {
+    const { grant, amount, grantedAt, refill } = token.credits;
+    usage.credits = { grant, amount, grantedAtMs: Date.parse(grantedAt), ...(refill && { refillAmount: refill.amount, refillMs: refill.intervalSeconds * 1000 }) };
+  }
+  return usage;
+}
+
+function blockOf(cidr: string): string {
+  const checked = normalizeAllowedIp(cidr);
+  // The decider stored only blocks it normalized; anything else fails closed (no address matches it).
+  return checked.ok ? checked.block : '/129';
 }
 
 /** A token stream folded up to `version`, with every owner it was reassigned from by then. */
@@ -286,7 +327,7 @@ function tokenOps({ token, formerOwners: reassignedFrom }: FoldedToken): RedisOp
     ops.push(
       record.expiresAt === null
         ? { op: 'set', key: credentialKey(secret.hash), value: JSON.stringify(record) }
-        : { op: 'set', key: credentialKey(secret.hash), value: JSON.stringify(record), pxat: Date.parse(record.expiresAt) },
+        : { op: 'set', key: credentialKey(secret.hash), value: JSON.stringify(record), pxat: Date.parse(record.expiresAt) + ENDED_CREDENTIAL_RETENTION_SECONDS * 1000 },
     );
   }
   const current = token.secrets[token.secrets.length - 1]!;
@@ -307,6 +348,12 @@ function tokenOps({ token, formerOwners: reassignedFrom }: FoldedToken): RedisOp
     revokedAt: token.revokedAt,
     rotatedAt: token.rotatedAt,
     disabledAt: token.disabledAt,
+    description: token.description,
+    // In one order whatever the source (a command's own events, or the store's, whose JSON orders keys its own way), so a replay writes the same record.
+    metadata: Object.fromEntries(Object.entries(token.metadata).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    allowedIps: token.allowedIps,
+    rateLimit: token.rateLimit,
+    credits: token.credits,
   };
   ops.push({ op: 'set', key: tokenRecordKey(token.tokenId), value: JSON.stringify(view) });
   ops.push(...tokenListingOps(token, reassignedFrom));

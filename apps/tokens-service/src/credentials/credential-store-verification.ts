@@ -1,7 +1,7 @@
 import { CredentialRecord, accessTokenSignedWith, looksLikeAccessToken, parseSecret, readAccessToken, secretHash } from '@warden/contracts';
 import { EventStore } from '@warden/event-store';
 import { fold, upcast } from '@warden/kernel';
-import { VerificationResult, accessTokenKeyringOf, decideAccessToken, decideVerification } from '@warden/token-verifier';
+import { VerificationResult, VerificationUnavailableError, accessTokenKeyringOf, decideAccessToken, decideVerification } from '@warden/token-verifier';
 import { TOKEN_STREAM_PREFIX, oauthClientDecider, oauthClientStreamId, sessionDecider, sessionStreamId, tokenDecider } from '@warden/tokens-domain';
 import type { RedisClient } from '@warden/redis';
 import { PrincipalRecords } from '../owners/principal-records';
@@ -29,7 +29,7 @@ export class CredentialStoreVerification {
     this.principals = new PrincipalRecords(options.redis, options.keyPrefix);
   }
 
-  async verify(presented: string, origin: string | null, now: Date): Promise<VerificationResult> {
+  async verify(presented: string, origin: string | null, now: Date, clientAddress: string | null = null): Promise<VerificationResult> {
     if (looksLikeAccessToken(presented)) return this.verifyAccessToken(presented, now);
     const parsed = parseSecret(presented);
     if (!parsed) return { ok: false, reason: 'malformed' };
@@ -41,7 +41,13 @@ export class CredentialStoreVerification {
       this.principals.principalJson(record.userId),
       record.kind === 'api_token' ? this.principals.policyJson(record.organizationId) : null,
     ]);
-    return decideVerification(parsed.kind, JSON.stringify(record), principalJson, now, origin, policyJson);
+    const decided = decideVerification(parsed.kind, JSON.stringify(record), principalJson, now, origin, policyJson, { clientAddress });
+    // Requests and credits are counted only by the verification script: rather than accept a
+    // token past its limits, one that has them waits for the read model (a 503, never a refusal).
+    if (decided.ok && (record.usage?.rate || record.usage?.credits)) {
+      throw new VerificationUnavailableError('the credential read model is being rebuilt; a token with a rate limit or credits is verified once it is back');
+    }
+    return decided;
   }
 
   /** An access token: its MAC, then its account's OAuth client folded from the store, decided as the Redis path does. */

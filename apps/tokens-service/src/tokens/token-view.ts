@@ -1,16 +1,34 @@
-import { IssuedTokenView, TokenSecretView, TokenStatus, TokenView } from '@warden/contracts';
+import { IssuedTokenView, OrganizationPolicyRecord, PrincipalRecord, TokenSecretView, TokenStatus, TokenView } from '@warden/contracts';
+import { decideTokenStatus } from '@warden/token-verifier';
 import { API_TOKEN_PREFIX } from '@warden/tokens-domain';
 import { TokenRecord } from '../credentials/credential-read-model.projection';
 
-export function tokenStatus(record: TokenRecord, now: Date): TokenStatus {
-  if (record.status === 'revoked') return 'revoked';
-  if (record.expiresAt !== null && !(Date.parse(record.expiresAt) > now.getTime())) return 'expired';
-  if (record.disabledAt) return 'disabled';
-  return 'active';
+/** What a token's status is decided on beside its record: its owner's principal record and its organization's token policy. */
+export interface TokenStatusContext {
+  owner: PrincipalRecord | null;
+  policy: OrganizationPolicyRecord | null;
 }
 
-export function toTokenView(record: TokenRecord, now: Date): TokenView {
-  const status = tokenStatus(record, now);
+/** What verification of the token's current secret would decide at `now` (the verifier's own decision). */
+export function tokenStatus(record: TokenRecord, { owner, policy }: TokenStatusContext, now: Date): TokenStatus {
+  const current = record.secrets?.[record.secrets.length - 1];
+  return decideTokenStatus(
+    {
+      status: record.status,
+      disabledAt: record.disabledAt,
+      expiresAt: record.expiresAt,
+      issuedAt: current?.issuedAt ?? record.createdAt,
+      userId: record.ownerId,
+      organizationId: record.organizationId,
+    },
+    owner,
+    policy,
+    now,
+  ).status;
+}
+
+export function toTokenView(record: TokenRecord, context: TokenStatusContext, now: Date): TokenView {
+  const status = tokenStatus(record, context, now);
   return {
     id: record.tokenId,
     user_id: record.ownerId,
@@ -30,6 +48,17 @@ export function toTokenView(record: TokenRecord, now: Date): TokenView {
     last_used_at: record.lastUsedAt,
     revoked_at: record.revokedAt,
     rotated_at: record.rotatedAt,
+    description: record.description ?? null,
+    metadata: record.metadata ?? {},
+    allowed_ips: record.allowedIps ?? [],
+    rate_limit: record.rateLimit ? { limit: record.rateLimit.limit, window_seconds: record.rateLimit.windowSeconds } : null,
+    credits: record.credits
+      ? {
+          granted: record.credits.amount,
+          granted_at: record.credits.grantedAt,
+          refill: record.credits.refill && { amount: record.credits.refill.amount, interval_seconds: record.credits.refill.intervalSeconds },
+        }
+      : null,
   };
 }
 

@@ -8,6 +8,7 @@ import {
   LeakReportAnswer,
   PageSlice,
   ReassignTokenRequest,
+  UpdateTokenRequest,
   RotateTokenRequest,
   ScannerAlertRequest,
   ScannerAlertVerdict,
@@ -47,6 +48,11 @@ export class TokensController {
   @MessagePattern(TokensSubjects.rotate)
   rotate(@Payload() envelope: Envelope<RotateTokenRequest>): Promise<IssuedTokenView> {
     return this.tokens.rotate(envelope);
+  }
+
+  @MessagePattern(TokensSubjects.update)
+  update(@Payload() envelope: Envelope<UpdateTokenRequest>): Promise<TokenView> {
+    return this.tokens.update(envelope);
   }
 
   @MessagePattern(TokensSubjects.reassign)

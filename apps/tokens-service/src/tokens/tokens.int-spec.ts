@@ -1,5 +1,6 @@
 import {
   CREDENTIAL_READ_MODEL_READY_KEY,
+  ENDED_CREDENTIAL_RETENTION_SECONDS,
   Envelope,
   IssuedTokenView,
   OrganizationPolicyRecord,
@@ -121,6 +122,97 @@ describe('API tokens on the real event store and Redis', () => {
     expect((await tokens.list(send({}, stranger))).total).toBe(0);
   });
 
+  it('shows in get and list the status verification decides, and refuses naming the same cause', async () => {
+    const expiring = await issue({ expires_at: new Date(clock.getTime() + 60_000).toISOString() });
+    const revoked = await issue();
+    await tokens.revoke(send({ id: revoked.id }));
+    const disabled = await issue();
+    // The field the disable command writes on the token's records.
+    const disabledAt = clock.toISOString();
+    for (const key of [live + `token:${disabled.id}`, live + credentialKey(secretHash(disabled.token))]) {
+      await redis.set(key, JSON.stringify({ ...JSON.parse((await redis.get(key))!), disabledAt }), 'KEEPTTL');
+    }
+    const ownerGone = await issue({ user_id: SVC2 });
+    await writePrincipal(principal(SVC2, { status: 'deactivated' }));
+    const active = await issue();
+    const later = new Date(clock.getTime() + 120_000);
+    const statusOf = async (id: string) => (await tokens.get(send({ id }))).status;
+    const agree = async (issued: IssuedTokenView, expected: string, at: Date) => {
+      const verified = await verify(issued.token, null, at);
+      expect([issued.name, verified.ok ? 'active' : verified.reason]).toEqual([issued.name, expected]);
+    };
+    clock = later;
+    expect(await statusOf(expiring.id)).toBe('expired');
+    await agree(expiring, 'expired', later);
+    expect(await statusOf(revoked.id)).toBe('revoked');
+    await agree(revoked, 'revoked', later);
+    expect(await statusOf(disabled.id)).toBe('disabled');
+    await agree(disabled, 'disabled', later);
+    expect(await statusOf(ownerGone.id)).toBe('owner_inactive');
+    await agree(ownerGone, 'owner_inactive', later);
+    expect(await statusOf(active.id)).toBe('active');
+    await agree(active, 'active', later);
+    const listed = await tokens.list(send({ page_size: 10 }));
+    expect(Object.fromEntries(listed.results.map((view) => [view.id, view.status]))).toEqual({
+      [expiring.id]: 'expired',
+      [revoked.id]: 'revoked',
+      [disabled.id]: 'disabled',
+      [ownerGone.id]: 'owner_inactive',
+      [active.id]: 'active',
+    });
+    expect((await tokens.list(send({ status: 'owner_inactive' }))).results.map((view) => view.id)).toEqual([ownerGone.id]);
+    expect((await tokens.list(send({ status: 'disabled' }))).results.map((view) => view.id)).toEqual([disabled.id]);
+    // The organization's lifetime cap expires what it outlives, in the listing as at verification.
+    await writePolicy({ organizationId: ORG, maxTokenLifetimeSeconds: 60 });
+    expect(await statusOf(active.id)).toBe('expired');
+    await agree(active, 'expired', later);
+    expect((await tokens.list(send({ status: 'active' }))).results).toEqual([]);
+  });
+
+  it('sets a usage policy at issue and by update, shows it, and applies it at verification without re-granting credits on a replay', async () => {
+    const issued = await issue({
+      description: 'CI pipeline',
+      metadata: { team: 'billing', ticket: 'OPS-1' },
+      allowed_ips: ['203.0.113.0/24'],
+      credits: { remaining: 2 },
+    });
+    expect(issued).toMatchObject({
+      description: 'CI pipeline',
+      metadata: { team: 'billing', ticket: 'OPS-1' },
+      allowed_ips: ['203.0.113.0/24'],
+      rate_limit: null,
+      credits: { granted: 2, refill: null },
+    });
+    const introspect = (client_address?: string) => tokens.verify(send(client_address ? { token: issued.token, client_address } : { token: issued.token }));
+    expect(await introspect('198.51.100.7')).toEqual({ active: false, reason: 'ip_not_allowed' });
+    expect(await introspect()).toEqual({ active: false, reason: 'ip_not_allowed' });
+    expect(await introspect('203.0.113.7')).toMatchObject({ active: true, credits_remaining: 1 });
+    expect(await introspect('203.0.113.7')).toMatchObject({ active: true, credits_remaining: 0 });
+    expect(await introspect('203.0.113.7')).toEqual({ active: false, reason: 'credits_exhausted' });
+
+    // A replay of the read model rewrites the record from the events: the credits are not granted again.
+    await readModel.runner.rebuild();
+    expect(await introspect('203.0.113.7')).toEqual({ active: false, reason: 'credits_exhausted' });
+
+    const updated = await tokens.update(send({ id: issued.id, allowed_ips: [], rate_limit: { limit: 1, window_seconds: 3600 }, credits: { remaining: 5 } }));
+    expect(updated).toMatchObject({ description: 'CI pipeline', allowed_ips: [], rate_limit: { limit: 1, window_seconds: 3600 }, credits: { granted: 5 } });
+    expect(await tokens.get(send({ id: issued.id }))).toMatchObject({ rate_limit: { limit: 1, window_seconds: 3600 }, credits: { granted: 5 } });
+    expect(await introspect()).toMatchObject({ active: true, credits_remaining: 4, rate_limit: { limit: 1, remaining: 0, window_seconds: 3600 } });
+    expect(await introspect()).toMatchObject({ active: false, reason: 'rate_limited', rate_limit: { remaining: 0 } });
+
+    // Bad input: 422 naming the field, and nothing written.
+    const before = (await readAllCommitted(store)).length;
+    await expect(tokens.update(send({ id: issued.id, allowed_ips: ['10.0.0.1/8'] }))).rejects.toMatchObject({
+      code: TokensErrorCode.InvalidTokenPolicy,
+      errors: [{ field: 'allowed_ips[0]' }],
+    });
+    await expect(tokens.update(send({ id: issued.id, rate_limit: { limit: 0, window_seconds: 60 } }))).rejects.toMatchObject({ code: 'validation_failed' });
+    expect((await readAllCommitted(store)).length).toBe(before);
+    // Within the caller's permissions, as any token write.
+    const reader = caller(ADMIN, { permissions: { 'tokens:read': 'organization' } });
+    await expect(tokens.update(send({ id: issued.id, rate_limit: null }, reader))).rejects.toMatchObject({ code: 'forbidden' });
+  });
+
   describe('exact origin matching of a public token', () => {
     it('stores origins normalized and accepts only the canonical Origin', async () => {
       const issued = await issue({ visibility: 'public', allowed_origins: ['HTTPS://App.Example.com:443/', 'https://bücher.example', 'http://localhost:8080'] });
@@ -167,11 +259,11 @@ describe('API tokens on the real event store and Redis', () => {
     expect(rotated.last_four).toBe(rotated.token.slice(-4));
     expect((await verify(issued.token)).ok).toBe(true);
     expect((await verify(rotated.token)).ok).toBe(true);
-    // the old record carries the end of the grace period as its absolute Redis expiry
+    // the old record outlives the end of the grace period by the retention that lets a refusal name its cause
     const oldKey = live + credentialKey(secretHash(issued.token));
-    expect(Number(await redis.call('PEXPIRETIME', oldKey))).toBe(clock.getTime() + 60_000);
+    expect(Number(await redis.call('PEXPIRETIME', oldKey))).toBe(clock.getTime() + 60_000 + ENDED_CREDENTIAL_RETENTION_SECONDS * 1000);
     const afterGrace = new Date(clock.getTime() + 60_000);
-    expect(await verify(issued.token, null, afterGrace)).toMatchObject({ ok: false, reason: 'expired' });
+    expect(await verify(issued.token, null, afterGrace)).toMatchObject({ ok: false, reason: 'rotated_out' });
     expect((await verify(rotated.token, null, afterGrace)).ok).toBe(true);
   });
 

@@ -20,6 +20,8 @@ import {
   TokenRequest,
   TokenView,
   TokensErrorCode,
+  UpdateTokenBody,
+  UpdateTokenRequest,
   VerifyTokenBody,
   WardenError,
   durationSeconds,
@@ -35,6 +37,7 @@ import {
   TokenCommand,
   TokenEvent,
   TokenOwner,
+  TokenPolicyChanges,
   TokenState,
   generateSecret,
   tokenDecider,
@@ -112,7 +115,17 @@ export class TokensService {
       allowedOrigins: body.allowed_origins ?? [],
       expiresAt: body.expires_at ?? null,
       permissions: body.permissions ?? null,
+      ...(hasPolicy(body) && { policy: policyChangesOf(body) }),
     });
+  }
+
+  /** PATCH /tokens/:id: the description, metadata or usage policy; within the caller's permissions, as any token write. */
+  async update(envelope: Envelope<UpdateTokenRequest>): Promise<TokenView> {
+    const { id, ...rest } = envelope.payload;
+    const body = await validateDto(UpdateTokenBody, rest);
+    const { caller, owner } = await this.writable(envelope.context, id);
+    await this.run(envelope.context, id, { type: 'ChangeTokenPolicy', changes: policyChangesOf(body), at: this.clock().toISOString(), changedBy: caller, owner: toOwner(owner) });
+    return this.view(id);
   }
 
   /**
@@ -170,34 +183,38 @@ export class TokensService {
         count: pageSize,
         now,
       });
-      return { total, page, page_size: pageSize, results: records.map((record) => toTokenView(record, now)) };
+      return { total, page, page_size: pageSize, results: await this.views(organizationId, records, now) };
     }
-    // A status verification decides at read time, an expiry window, or the caller's teams: the
-    // candidates' records are read and filtered here. This grows with the tokens of the owners in
-    // scope (of the caller's teams, or the one asked for, or the organization), newest first.
+    // A status verification decides at read time (it depends on the owner, the organization's
+    // lifetime cap and the clock), an expiry window, or the caller's teams: the candidates'
+    // records are read and filtered here. This grows with the tokens of the owners in scope (of
+    // the caller's teams, or the one asked for, or the organization), newest first.
     let records: TokenRecord[];
     if (teamScoped) {
       // The organization's owners who are in one of the caller's teams now (teams are the users
       // service's, read from the principal records).
       const candidates = query.owner ? [query.owner] : await this.options.readModel.tokenOwners(organizationId);
-      const teams = await this.teamsOf(candidates);
-      const owners = candidates.filter((owner) => (teams.get(owner) ?? []).some((team) => caller.teams.includes(team)));
-      records = await this.options.readModel.ownersTokens(organizationId, owners);
+      const found = await this.principals.principals(candidates);
+      const inTeams = candidates.filter((_, i) => (found[i]?.teams ?? []).some((team) => caller.teams.includes(team)));
+      records = await this.options.readModel.ownersTokens(organizationId, inTeams);
     } else {
       records = query.owner ? await this.options.readModel.ownersTokens(organizationId, [query.owner]) : (await this.options.readModel.organizationTokens(organizationId)).reverse();
     }
-    if (query.status) records = records.filter((record) => tokenStatus(record, now) === query.status);
+    const [owners, policy] = await Promise.all([this.ownersOf(records), this.principals.policy(organizationId)]);
+    const statusOf = (record: TokenRecord) => tokenStatus(record, { owner: owners.get(record.ownerId) ?? null, policy }, now);
+    if (query.status) records = records.filter((record) => statusOf(record) === query.status);
     if (within !== null) {
       const until = now.getTime() + within * 1000;
-      records = records.filter((record) => tokenStatus(record, now) === 'active' && record.expiresAt !== null && Date.parse(record.expiresAt) <= until);
+      records = records.filter((record) => statusOf(record) === 'active' && record.expiresAt !== null && Date.parse(record.expiresAt) <= until);
     }
     const slice = records.slice((page - 1) * pageSize, page * pageSize);
-    return { total: records.length, page, page_size: pageSize, results: slice.map((record) => toTokenView(record, now)) };
+    return { total: records.length, page, page_size: pageSize, results: slice.map((record) => toTokenView(record, { owner: owners.get(record.ownerId) ?? null, policy }, now)) };
   }
 
   async get(envelope: Envelope<TokenRequest>): Promise<TokenView> {
-    const record = await this.readable(envelope.context, envelope.payload.id, 'tokens:read');
-    return toTokenView(record, this.clock());
+    const { record, owner } = await this.readable(envelope.context, envelope.payload.id, 'tokens:read');
+    const policy = await this.principals.policy(record.organizationId);
+    return toTokenView(record, { owner, policy }, this.clock());
   }
 
   async revoke(envelope: Envelope<TokenRequest>): Promise<TokenView> {
@@ -333,7 +350,8 @@ export class TokensService {
       keyPrefix: this.options.keyPrefix,
       now,
       origin: body.origin ?? null,
-      fallback: (presented, origin) => this.options.storeVerification.verify(presented, origin, this.clock()),
+      clientAddress: body.client_address ?? null,
+      fallback: (presented, origin, clientAddress) => this.options.storeVerification.verify(presented, origin, this.clock(), clientAddress),
     });
     countCredentialVerification('nats', result.ok ? 'ok' : result.reason, (performance.now() - started) / 1000);
     if (result.ok && result.principal.credential.kind === 'api_token') this.uses.record(result.principal.credential.id, now.getTime());
@@ -343,7 +361,7 @@ export class TokensService {
   /** The gateway's question while the read model is not ready: decided from the event store (internal subject). */
   async verifyFromStore(envelope: Envelope<unknown>): Promise<VerificationResult> {
     const body = await validateDto(VerifyTokenBody, envelope.payload);
-    return this.options.storeVerification.verify(body.token, body.origin ?? null, this.clock());
+    return this.options.storeVerification.verify(body.token, body.origin ?? null, this.clock(), body.client_address ?? null);
   }
 
   /**
@@ -391,7 +409,7 @@ export class TokensService {
     issuer: Principal,
     owner: PrincipalRecord | null,
     maxLifetimeSeconds: number | null,
-    fields: Pick<Extract<TokenCommand, { type: 'IssueToken' }>, 'name' | 'visibility' | 'allowedOrigins' | 'expiresAt' | 'permissions'>,
+    fields: Pick<Extract<TokenCommand, { type: 'IssueToken' }>, 'name' | 'visibility' | 'allowedOrigins' | 'expiresAt' | 'permissions' | 'policy'>,
     now = this.clock(),
   ): Promise<IssuedTokenView> {
     const fingerprint = context.idempotencyFingerprint;
@@ -447,16 +465,33 @@ export class TokensService {
   private async view(tokenId: string): Promise<TokenView> {
     const record = await this.options.readModel.token(tokenId);
     if (!record) throw new WardenError(TokensErrorCode.TokenNotFound, `token ${tokenId} does not exist`);
-    return toTokenView(record, this.clock());
+    const [owner, policy] = await Promise.all([this.principal(record.ownerId), this.principals.policy(record.organizationId)]);
+    return toTokenView(record, { owner, policy }, this.clock());
   }
 
-  private async readable(context: RequestContext, tokenId: string, permission: 'tokens:read' | 'tokens:write'): Promise<TokenRecord> {
+  /** The views of an organization's tokens, with the status verification would decide (their owners read in one command). */
+  private async views(organizationId: string, records: TokenRecord[], now: Date): Promise<TokenView[]> {
+    const [owners, policy] = await Promise.all([this.ownersOf(records), this.principals.policy(organizationId)]);
+    return records.map((record) => toTokenView(record, { owner: owners.get(record.ownerId) ?? null, policy }, now));
+  }
+
+  private async ownersOf(records: TokenRecord[]): Promise<Map<string, PrincipalRecord | null>> {
+    const userIds = [...new Set(records.map((record) => record.ownerId))];
+    const found = await this.principals.principals(userIds);
+    return new Map(userIds.map((id, i) => [id, found[i] ?? null]));
+  }
+
+  private async readable(
+    context: RequestContext,
+    tokenId: string,
+    permission: 'tokens:read' | 'tokens:write',
+  ): Promise<{ record: TokenRecord; owner: PrincipalRecord | null }> {
     const caller = callerOf(context);
     const record = await this.options.readModel.token(tokenId);
     if (!record) throw new WardenError(TokensErrorCode.TokenNotFound, `token ${tokenId} does not exist`);
     const owner = await this.principal(record.ownerId);
     requireTokenPermission(caller, permission, { organizationId: record.organizationId, ownerTeams: owner?.teams ?? [] }, tokenId);
-    return record;
+    return { record, owner };
   }
 
   /** Authorizes a change against the token as the event store has it (the source of truth); answers the caller and the token's owner. */
@@ -478,15 +513,28 @@ export class TokensService {
     return this.principals.principal(userId);
   }
 
-  private async teamsOf(userIds: string[]): Promise<Map<string, string[]>> {
-    const records = await this.principals.principals(userIds);
-    return new Map(userIds.map((id, i) => [id, records[i]?.teams ?? []]));
-  }
-
   /** The organization's max_token_lifetime_seconds, from the policy record the users service keeps. */
   private async maxLifetimeSeconds(organizationId: string): Promise<number | null> {
     return (await this.principals.policy(organizationId))?.maxTokenLifetimeSeconds ?? null;
   }
+}
+
+function hasPolicy(body: IssueTokenBody): boolean {
+  return [body.description, body.metadata, body.allowed_ips, body.rate_limit, body.credits].some((field) => field !== undefined);
+}
+
+/** The fields of a body as a change of the token's policy (absent: unchanged; null: removed). */
+function policyChangesOf(body: UpdateTokenBody): TokenPolicyChanges {
+  const changes: TokenPolicyChanges = {};
+  if (body.description !== undefined) changes.description = body.description;
+  if (body.metadata !== undefined) changes.metadata = body.metadata;
+  if (body.allowed_ips !== undefined) changes.allowedIps = body.allowed_ips;
+  if (body.rate_limit !== undefined) changes.rateLimit = body.rate_limit && { limit: body.rate_limit.limit, windowSeconds: body.rate_limit.window_seconds };
+  if (body.credits !== undefined) {
+    const refill = body.credits?.refill;
+    changes.credits = body.credits && { amount: body.credits.remaining, refill: refill ? { amount: refill.amount, intervalSeconds: refill.interval_seconds } : null };
+  }
+  return changes;
 }
 
 function toOwner(record: PrincipalRecord | null): TokenOwner | null {

@@ -50,6 +50,7 @@ describe('httpStatusFor', () => {
     [TokensErrorCode.InvalidTokenExpiry, 422],
     [TokensErrorCode.InvalidTokenPermissions, 422],
     [TokensErrorCode.InvalidGracePeriod, 422],
+    [TokensErrorCode.InvalidTokenPolicy, 422],
     [TokensErrorCode.TokenNotActive, 409],
     [TokensErrorCode.TokenExchangeNotAllowed, 403],
   ] as const)('maps %s to %i', (code, status) => {

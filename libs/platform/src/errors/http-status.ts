@@ -69,6 +69,7 @@ export function httpStatusFor(code: ErrorCode): number {
     case TokensErrorCode.InvalidTokenExpiry:
     case TokensErrorCode.InvalidTokenPermissions:
     case TokensErrorCode.InvalidGracePeriod:
+    case TokensErrorCode.InvalidTokenPolicy:
     case TokensErrorCode.InvalidServiceAccountKey:
     case TokensErrorCode.InvalidOAuthClient:
     case CommonErrorCode.IdempotencyKeyReused:
@@ -141,6 +142,7 @@ const TITLES: Record<ErrorCode, string> = {
   [TokensErrorCode.InvalidTokenExpiry]: 'Invalid token expiry',
   [TokensErrorCode.InvalidTokenPermissions]: 'Invalid token permissions',
   [TokensErrorCode.InvalidGracePeriod]: 'Invalid grace period',
+  [TokensErrorCode.InvalidTokenPolicy]: 'Invalid token usage policy',
   [TokensErrorCode.TokenNotActive]: 'Token is not active',
   [TokensErrorCode.TokenExchangeNotAllowed]: 'Token exchange not allowed',
   [TokensErrorCode.ClientSecretNotFound]: 'Client secret not found',

@@ -5,3 +5,4 @@ export * from './token.decider';
 export * from './tokens-upcasters';
 export * from './oauth-client.decider';
 export * from './oauth-grants.decider';
+export * from './token-policy';

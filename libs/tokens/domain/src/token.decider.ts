@@ -10,6 +10,7 @@ import {
 } from '@warden/contracts';
 import { Decider, EventUpcasters } from '@warden/kernel';
 import { normalizeAllowedOrigin } from './allowed-origin';
+import { NO_POLICY, TokenCredits, TokenCreditsPolicy, TokenPolicyChanges, TokenRateLimit, decidePolicy, evolvePolicy } from './token-policy';
 
 // An API token (issued, exchanged for a login key, or made with a service user): owned by
 // a service account, private or public (valid only from an exact list of origins),
@@ -45,8 +46,18 @@ export type TokenCommand =
       maxLifetimeSeconds: number | null;
       /** Who issues it, through the credential they act with: nothing stronger than it is minted. */
       issuer: Principal;
+      /** A usage policy set at issue (recorded as a `TokenPolicyChanged` right after `TokenIssued`). */
+      policy?: TokenPolicyChanges;
     }
   | { type: 'RevokeToken'; at: string }
+  | {
+      type: 'ChangeTokenPolicy';
+      changes: TokenPolicyChanges;
+      at: string;
+      /** Who changes it, and the token's owner as it is now: only someone who could have issued the token may change where and how much it works. */
+      changedBy: Principal;
+      owner: TokenOwner | null;
+    }
   | {
       type: 'RotateToken';
       secretHash: string;
@@ -165,7 +176,28 @@ export type TokenEvent =
   | TokenEnabled
   | TokenLeaked
   | TokenExpiring
-  | TokenExpired;
+  | TokenExpired
+  | TokenPolicyChanged;
+
+/**
+ * A token's usage policy and description as they are after the change (all of them, so a
+ * fold needs no earlier one). `creditsGranted`: this change set the credits, which starts
+ * their counter again at `credits.amount` (grant number n + 1 of the token's history).
+ */
+export interface TokenPolicyChanged {
+  type: 'TokenPolicyChanged';
+  data: {
+    tokenId: string;
+    description: string | null;
+    metadata: Record<string, string>;
+    allowedIps: string[];
+    rateLimit: TokenRateLimit | null;
+    credits: TokenCreditsPolicy | null;
+    creditsGranted: boolean;
+    changedAt: string;
+  };
+}
+
 
 export interface TokenSecret {
   hash: string;
@@ -197,6 +229,14 @@ export interface Token {
   warnings: string[];
   /** The secret whose expiry was noted (TokenExpired), if any. */
   expiredSecretId: string | null;
+  description: string | null;
+  metadata: Record<string, string>;
+  /** CIDR blocks (`normalizeAllowedIp`'s `cidr`) the token works from; empty: anywhere. */
+  allowedIps: string[];
+  rateLimit: TokenRateLimit | null;
+  credits: TokenCredits | null;
+  /** How many times the credits were set (each a grant: the counter starts again at its amount). */
+  creditsGrants: number;
 }
 
 export type TokenState = { status: 'absent' } | Token;
@@ -228,6 +268,13 @@ function assertMayObtain(caller: Principal, owner: TokenOwner, permissions: read
 }
 
 function decideIssue(command: Extract<TokenCommand, { type: 'IssueToken' }>): TokenEvent[] {
+  const issued = decideIssued(command);
+  if (command.policy === undefined) return issued;
+  const token = evolve({ status: 'absent' }, issued[0]!) as Token;
+  return [...issued, ...decidePolicy(token, command.policy, command.issuedAt)];
+}
+
+function decideIssued(command: Extract<TokenCommand, { type: 'IssueToken' }>): TokenEvent[] {
   assertServiceAccountOwner(command.owner, command.organizationId);
   const owner = command.owner!;
   if (!SHA256_HEX.test(command.secretHash)) throw new RangeError('secretHash must be a SHA-256 in lowercase hex');
@@ -376,6 +423,13 @@ function decide(command: TokenCommand, state: TokenState): TokenEvent[] {
       // The token keeps its own narrowing; at use it is intersected with the new owner's permissions.
       return [{ type: 'TokenReassigned', data: { tokenId: state.tokenId, fromUserId: state.ownerId, toUserId: owner.userId, reassignedAt: command.at } }];
     }
+    case 'ChangeTokenPolicy': {
+      if (state.status === 'absent') throw notFound();
+      assertUsable(state, command.at, 'changed');
+      if (!command.owner || command.owner.userId !== state.ownerId) throw forbidden("the token's owner is not an account the caller may act for");
+      assertMayObtain(command.changedBy, command.owner, state.permissions);
+      return decidePolicy(state, command.changes, command.at);
+    }
     case 'RecordTokenUse': {
       if (state.status === 'absent') throw notFound();
       // Uses are reported late and in batches: only a later one moves the clock.
@@ -452,6 +506,7 @@ function evolve(state: TokenState, event: TokenEvent): TokenState {
       disabledAt: null,
       warnings: [],
       expiredSecretId: null,
+      ...NO_POLICY,
     };
   }
   if (state.status === 'absent') return state;
@@ -483,6 +538,8 @@ function evolve(state: TokenState, event: TokenEvent): TokenState {
       return { ...state, warnings: [...state.warnings, `${event.data.secretId}:${event.data.leadSeconds}`] };
     case 'TokenExpired':
       return { ...state, expiredSecretId: String(state.secrets.length) };
+    case 'TokenPolicyChanged':
+      return evolvePolicy(state, event);
     default: {
       const _exhaustive: never = event;
       return _exhaustive;
@@ -502,6 +559,7 @@ export const tokenEventUpcasters: EventUpcasters<TokenEvent> = {
   TokenLeaked: [],
   TokenExpiring: [],
   TokenExpired: [],
+  TokenPolicyChanged: [],
 };
 
 export const tokenDecider: Decider<TokenCommand, TokenEvent, TokenState> = {

@@ -19,7 +19,7 @@ export async function verifyAccessToken(presented: string, options: VerifyCreden
   const records = await readVerificationRecordsAt(options.redis, options.keyPrefix, oauthClientKey(token.claims.accountId));
   if (records === null) {
     if (!options.fallback) throw new CredentialReadModelUnavailableError();
-    return options.fallback(presented, options.origin ?? null);
+    return options.fallback(presented, options.origin ?? null, options.clientAddress ?? null);
   }
   return decideAccessToken(token.claims, records.credential, records.principal, options.now);
 }

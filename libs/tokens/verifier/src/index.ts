@@ -6,3 +6,4 @@ export type { PrincipalView } from '@warden/contracts';
 export * from './token-use-recorder';
 export * from './access-token-keys';
 export * from './access-token-verification';
+export * from './token-status';

@@ -6,6 +6,7 @@ import {
   credentialKey,
   organizationPoliciesKey,
   principalRecordsKey,
+  tokenUsageKey,
 } from '@warden/contracts';
 import type { RedisClient } from '@warden/redis';
 import { deleteRedisPrefix, testRedis, uniqueTestId } from '@warden/testing';
@@ -22,7 +23,7 @@ const token: CredentialRecord = { kind: 'api_token', credentialId: 't-1', userId
 const pointer = () => keyPrefix + CREDENTIAL_READ_MODEL_GENERATION_KEY;
 const recordKey = (generation: string, hash = 'h1') => keyPrefix + credentialGenerationPrefix(generation) + credentialKey(hash);
 const ask = (generation: string, hash = 'h1') =>
-  redis.wardenVerifyCredential(pointer(), recordKey(generation, hash), principalRecordsKey(keyPrefix), organizationPoliciesKey(keyPrefix), generation);
+  redis.wardenVerifyCredential(pointer(), recordKey(generation, hash), principalRecordsKey(keyPrefix), organizationPoliciesKey(keyPrefix), tokenUsageKey(keyPrefix), generation, Date.now(), '');
 
 beforeEach(async () => {
   redis = testRedis();
@@ -54,21 +55,21 @@ describe('the verification script', () => {
   it("reads the record, its owner's principal record and its organization's policy from their hashes", async () => {
     await redis.set(pointer(), 'g2');
     await redis.set(recordKey('g2'), JSON.stringify(token));
-    expect(await ask('g2')).toEqual([JSON.stringify(token), JSON.stringify(principal), policy]);
+    expect(await ask('g2')).toEqual([JSON.stringify(token), JSON.stringify(principal), policy, '']);
   });
 
   it('answers nothing for an unknown hash, and nil for an owner without a principal record', async () => {
     await redis.set(pointer(), '');
     expect(await ask('', 'missing')).toEqual([]);
     await redis.set(recordKey(''), JSON.stringify({ ...token, userId: 'u-gone' }));
-    expect(await ask('')).toEqual([JSON.stringify({ ...token, userId: 'u-gone' }), null, policy]);
+    expect(await ask('')).toEqual([JSON.stringify({ ...token, userId: 'u-gone' }), null, policy, '']);
   });
 
   it("reads no policy for a session's record, and only the record when it names no owner", async () => {
     await redis.set(pointer(), '');
     const session = { ...token, kind: 'session' };
     await redis.set(recordKey(''), JSON.stringify(session));
-    expect(await ask('')).toEqual([JSON.stringify(session), JSON.stringify(principal), null]);
+    expect(await ask('')).toEqual([JSON.stringify(session), JSON.stringify(principal), null, '']);
     const ownerless = { kind: 'api_token', credentialId: 't-2', status: 'active' };
     await redis.set(recordKey(''), JSON.stringify(ownerless));
     expect(await ask('')).toEqual([JSON.stringify(ownerless)]);

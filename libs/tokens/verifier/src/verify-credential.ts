@@ -2,24 +2,30 @@ import { Principal, holdsOrganizationWide, principalOf, viewFieldsOf } from '@wa
 import { RedisClient, defineRedisScripts, loadRedisScript } from '@warden/redis';
 import type { Result } from 'ioredis';
 import { verifyAccessToken } from './access-token-verification';
+import { decideTokenStatus } from './token-status';
 import {
   CREDENTIAL_READ_MODEL_GENERATION_KEY,
   CommonErrorCode,
   CredentialKind,
   CredentialRecord,
+  CredentialUsage,
   OrganizationPolicyRecord,
   PrincipalRecord,
   PrincipalView,
+  RateLimitView,
   ActiveTokenIntrospection,
   TokenIntrospection,
   WardenError,
   credentialGenerationPrefix,
+  addressInIndex,
+  clientAddressHex,
   credentialKey,
   looksLikeAccessToken,
   organizationPoliciesKey,
   parseSecret,
   principalRecordsKey,
   secretHash,
+  tokenUsageKey,
 } from '@warden/contracts';
 
 // Verifies a presented secret (login session key or API token) against the read models in
@@ -34,16 +40,26 @@ import {
 export type VerificationFailure =
   /** Not a Warden secret, or a checksum mismatch: rejected without touching Redis. */
   | 'malformed'
-  /** No credential with that hash (never issued, or expired and evicted by Redis). */
+  /** No credential with that hash (never issued, or evicted by Redis long after it ended: see ENDED_CREDENTIAL_RETENTION_SECONDS). */
   | 'unknown'
   | 'expired'
+  /** A rotated-out secret of an API token whose grace period is over. */
+  | 'rotated_out'
   | 'revoked'
+  /** An API token switched off without being revoked. */
+  | 'disabled'
   /** The owner is deactivated, deleted, has no principal record, or (an API token) is no longer a service account. */
   | 'owner_inactive'
   /** An API token disabled (it works again once enabled). */
   | 'disabled'
   /** A public API token presented from an origin outside its allowlist. */
   | 'origin_not_allowed'
+  /** An API token presented from a client address outside its IP allowlist. */
+  | 'ip_not_allowed'
+  /** An API token past its rate limit in the current window (`rateLimit` says until when). */
+  | 'rate_limited'
+  /** An API token without credits left. */
+  | 'credits_exhausted'
   /** Warden's introspection answered inactive without saying why (a credential without `tokens:read`, or another organization's token). */
   | 'inactive';
 
@@ -51,13 +67,31 @@ export type VerificationFailure =
  * A refusal of a credential that exists says which organization it belongs to, so that an
  * introspection by another organization can answer it as it answers an unknown one.
  */
-export type VerificationResult = { ok: true; principal: PrincipalView } | { ok: false; reason: VerificationFailure; organizationId?: string };
+export type VerificationResult =
+  | { ok: true; principal: PrincipalView; usage?: VerifiedUsage }
+  | { ok: false; reason: VerificationFailure; organizationId?: string; rateLimit?: RateLimitState };
+
+/** Where an API token's rate limit stands after a verification. */
+export interface RateLimitState {
+  limit: number;
+  windowSeconds: number;
+  /** Requests left in the current window. */
+  remaining: number;
+  /** When the current window ends (epoch ms). */
+  resetAt: number;
+}
+
+/** What an accepted API token's usage policy left: absent parts it does not have. */
+export interface VerifiedUsage {
+  rateLimit?: RateLimitState;
+  creditsRemaining?: number;
+}
 
 /**
  * Decides a verification when the credential read model is not ready (lost, or being
  * rebuilt): the tokens service answers it from its event store with the same rules.
  */
-export type VerificationFallback = (presented: string, origin: string | null) => Promise<VerificationResult>;
+export type VerificationFallback = (presented: string, origin: string | null, clientAddress: string | null) => Promise<VerificationResult>;
 
 export interface VerifyCredentialOptions {
   /** Warden's Redis, or a client of its Redis Cluster. */
@@ -67,6 +101,8 @@ export interface VerifyCredentialOptions {
   now: Date;
   /** The request's `Origin` header, checked against a public token's allowlist (exact match). */
   origin?: string | null;
+  /** The client's IP address, checked against an API token's IP allowlist (a token with one refuses a verification without it). */
+  clientAddress?: string | null;
   /** Asked while the read model is not ready; without one, verification then throws `CredentialReadModelUnavailableError`. */
   fallback?: VerificationFallback;
 }
@@ -91,10 +127,10 @@ export class CredentialReadModelUnavailableError extends VerificationUnavailable
   }
 }
 
-const VERIFY_CREDENTIAL = loadRedisScript(__dirname, 'verify-credential-4.lua');
+const VERIFY_CREDENTIAL = loadRedisScript(__dirname, 'verify-credential-5.lua');
 
-/** No generation built (1), the live one when it is not the one asked, or the three records (absent ones missing or nil). */
-type VerifyReply = 1 | string | [(string | null)?, (string | null)?, (string | null)?];
+/** No generation built (1), the live one when it is not the one asked, or the three records (absent ones missing or nil) and the usage policy's outcome. */
+type VerifyReply = 1 | string | [(string | null)?, (string | null)?, (string | null)?, string?];
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -103,7 +139,10 @@ declare module 'ioredis' {
       credentialKey: string,
       principalRecordsKey: string,
       organizationPoliciesKey: string,
+      tokenUsageKey: string,
       generation: string,
+      nowMs: number,
+      clientAddressHex: string,
     ): Result<VerifyReply, Context>;
   }
 }
@@ -113,6 +152,14 @@ export interface VerificationRecords {
   credential: string | null;
   principal: string | null;
   policy: string | null;
+  /** What the script decided of the token's usage policy ('' for none): see `decideVerification`. */
+  usage: string;
+}
+
+/** When and from where a verification is made, for an API token's usage policy. */
+export interface UsageContext {
+  now: Date;
+  clientAddress?: string | null;
 }
 
 /**
@@ -134,6 +181,7 @@ interface DeploymentKeys {
   generationPointer: string;
   principalRecords: string;
   organizationPolicies: string;
+  tokenUsage: string;
 }
 const deploymentsSeen = new WeakMap<RedisClient, Map<string, DeploymentKeys>>();
 // A swap answers a verification's second ask; more than a few in a row is not a replay.
@@ -153,6 +201,7 @@ function deploymentKeys(redis: RedisClient, keyPrefix: string): DeploymentKeys {
       generationPointer: keyPrefix + CREDENTIAL_READ_MODEL_GENERATION_KEY,
       principalRecords: principalRecordsKey(keyPrefix),
       organizationPolicies: organizationPoliciesKey(keyPrefix),
+      tokenUsage: tokenUsageKey(keyPrefix),
     };
     deployments.set(keyPrefix, keys);
   }
@@ -163,24 +212,35 @@ function deploymentKeys(redis: RedisClient, keyPrefix: string): DeploymentKeys {
  * Reads the records a verification decides on in one Redis round trip (two, once per client,
  * after a replay swapped a new generation in); null when the read model is not ready.
  */
-export function readVerificationRecords(redis: RedisClient, keyPrefix: string, hash: string): Promise<VerificationRecords | null> {
-  return readVerificationRecordsAt(redis, keyPrefix, credentialKey(hash));
+export function readVerificationRecords(redis: RedisClient, keyPrefix: string, hash: string, use: UsageContext): Promise<VerificationRecords | null> {
+  return readVerificationRecordsAt(redis, keyPrefix, credentialKey(hash), use);
 }
 
 /** The same for the record at `recordKey` within the credential read model (an OAuth client's, for its access tokens). */
-export async function readVerificationRecordsAt(redis: RedisClient, keyPrefix: string, recordKey: string): Promise<VerificationRecords | null> {
+export async function readVerificationRecordsAt(redis: RedisClient, keyPrefix: string, recordKey: string, use?: UsageContext): Promise<VerificationRecords | null> {
   const keys = deploymentKeys(redis, keyPrefix);
+  const nowMs = (use?.now ?? new Date()).getTime();
+  const address = use?.clientAddress ? (clientAddressHex(use.clientAddress) ?? '') : '';
   for (let ask = 0; ask < GENERATION_ASKS; ask++) {
     const { generation, credentialPrefix } = keys;
-    const reply = await redis.wardenVerifyCredential(keys.generationPointer, credentialPrefix + recordKey, keys.principalRecords, keys.organizationPolicies, generation);
+    const reply = await redis.wardenVerifyCredential(
+      keys.generationPointer,
+      credentialPrefix + recordKey,
+      keys.principalRecords,
+      keys.organizationPolicies,
+      keys.tokenUsage,
+      generation,
+      nowMs,
+      address,
+    );
     if (reply === 1) return null;
     if (typeof reply === 'string') {
       keys.generation = reply;
       keys.credentialPrefix = keyPrefix + credentialGenerationPrefix(reply);
       continue;
     }
-    const [credential = null, principal = null, policy = null] = reply;
-    return { credential, principal, policy };
+    const [credential = null, principal = null, policy = null, usage = ''] = reply;
+    return { credential, principal, policy, usage };
   }
   throw new VerificationUnavailableError(`the credential read model's live generation moved ${GENERATION_ASKS} times during one verification`);
 }
@@ -197,12 +257,23 @@ export async function verifyCredential(presented: string, options: VerifyCredent
   const parsed = parseSecret(presented);
   if (!parsed) return { ok: false, reason: 'malformed' };
   if (parsed.kind === 'client_secret') return { ok: false, reason: 'unknown' };
-  const records = await readVerificationRecords(options.redis, options.keyPrefix, secretHash(parsed.secret));
+  const clientAddress = options.clientAddress ?? null;
+  const records = await readVerificationRecords(options.redis, options.keyPrefix, secretHash(parsed.secret), { now: options.now, clientAddress });
   if (records === null) {
     if (!options.fallback) throw new CredentialReadModelUnavailableError();
-    return options.fallback(presented, options.origin ?? null);
+    return options.fallback(presented, options.origin ?? null, clientAddress);
   }
-  return decideVerification(parsed.kind, records.credential, records.principal, options.now, options.origin, records.policy);
+  return decideVerification(parsed.kind, records.credential, records.principal, options.now, options.origin, records.policy, { usage: records.usage, clientAddress });
+}
+
+/**
+ * How an API token's usage policy was applied: `usage` is the verification script's answer
+ * (it matched the client address, counted the request and took a credit); without it (a
+ * decision from the event store) only the IP allowlist is checked here, against `clientAddress`.
+ */
+export interface UsageOutcome {
+  usage?: string;
+  clientAddress?: string | null;
 }
 
 /**
@@ -216,6 +287,7 @@ export function decideVerification(
   now: Date,
   origin?: string | null,
   policyJson?: string | null,
+  outcome: UsageOutcome = {},
 ): VerificationResult {
   const credential = parseJson<CredentialRecord>(credentialJson);
   // A record of another kind under this hash cannot come from this secret; fail closed.
@@ -225,16 +297,21 @@ export function decideVerification(
     reason,
     organizationId: credential.organizationId,
   });
-  if (credential.status !== 'active') return refused('revoked');
-  if (credential.disabledAt !== undefined) return refused('disabled');
-  const expiresAt = credential.kind === 'api_token' ? effectiveExpiry(credential, parseJson<OrganizationPolicyRecord>(policyJson ?? null)) : credential.expiresAt;
-  if (expiresAt !== null && !(Date.parse(expiresAt) > now.getTime())) return refused('expired');
+  let expiresAt = credential.expiresAt;
   const owner = parseJson<PrincipalRecord>(principalJson);
-  if (!owner || owner.status !== 'active' || owner.userId !== credential.userId || owner.organizationId !== credential.organizationId) {
-    return refused('owner_inactive');
+  if (credential.kind === 'api_token') {
+    // The same decision as the token routes show: revoked, expired (or rotated out), disabled, owner inactive.
+    const decided = decideTokenStatus(credential, owner, parseJson<OrganizationPolicyRecord>(policyJson ?? null), now);
+    if (decided.status !== 'active') return refused(decided.rotatedOut ? 'rotated_out' : decided.status);
+    expiresAt = decided.expiresAt;
+  } else {
+    if (credential.status !== 'active') return refused('revoked');
+    if (expiresAt !== null && !(Date.parse(expiresAt) > now.getTime())) return refused('expired');
+    if (!owner || owner.status !== 'active' || owner.userId !== credential.userId || owner.organizationId !== credential.organizationId) {
+      return refused('owner_inactive');
+    }
   }
-  // Tokens belong to service accounts; an owner converted to a human account stops them.
-  if (credential.kind === 'api_token' && owner.accountType === 'user') return refused('owner_inactive');
+  if (!owner) return refused('owner_inactive'); // decided above for either kind; narrows the type
   // Deactivation ends a login for good: a session from before the owner's last deactivation
   // stays ended after a reactivation (one without a start time is refused, failing closed).
   if (credential.kind === 'session' && owner.sessionsNotBefore !== undefined && !(credential.issuedAt !== undefined && credential.issuedAt > owner.sessionsNotBefore)) {
@@ -243,24 +320,45 @@ export function decideVerification(
   // Compared byte for byte with the stored (normalized) origins: a browser's Origin header is
   // already in that form, and any other spelling of it fails closed.
   if (credential.allowedOrigins && (!origin || !credential.allowedOrigins.includes(origin))) return refused('origin_not_allowed');
+  let usage: VerifiedUsage | undefined;
+  if (credential.usage) {
+    const applied = applyUsage(credential.usage, outcome);
+    if (applied.refused === 'rate_limited') return { ok: false, reason: 'rate_limited', organizationId: credential.organizationId, rateLimit: applied.usage.rateLimit! };
+    if (applied.refused) return refused(applied.refused);
+    usage = applied.usage;
+  }
   const narrowedTo = credential.kind === 'api_token' && Array.isArray(credential.permissions) ? credential.permissions : null;
   const effective = principalOf(owner, narrowedTo);
   const credentialView: PrincipalView['credential'] = { kind: credential.kind, id: credential.credentialId, expiresAt };
   if (narrowedTo !== null) credentialView.permissions = [...narrowedTo];
-  return { ok: true, principal: { ...viewFieldsOf(effective), credential: credentialView } };
+  const principal = { ...viewFieldsOf(effective), credential: credentialView };
+  return usage ? { ok: true, principal, usage } : { ok: true, principal };
 }
 
 /**
- * When the secret stops working: its own expiry, and for an API token the organization's
- * maximum lifetime counted from the secret's issue (enforced at use, so lowering the
- * setting shortens the tokens already out).
+ * The usage policy's part of a decision. The script's answer is `ip`, `rate|<state>`,
+ * `credits` or `ok|<rate state>|<credits left>` (a rate state `<limit>:<window ms>:<window
+ * end>:<left>`); an empty or missing answer means it did not apply the policy.
  */
-function effectiveExpiry(credential: CredentialRecord, policy: OrganizationPolicyRecord | null): string | null {
-  const cap = credential.kind === 'api_token' ? policy?.maxTokenLifetimeSeconds : undefined;
-  if (typeof cap !== 'number' || typeof credential.issuedAt !== 'string') return credential.expiresAt;
-  const capped = Date.parse(credential.issuedAt) + cap * 1000;
-  if (credential.expiresAt !== null && Date.parse(credential.expiresAt) <= capped) return credential.expiresAt;
-  return new Date(capped).toISOString();
+export function applyUsage(
+  policy: CredentialUsage,
+  { usage, clientAddress }: UsageOutcome,
+): { refused?: 'ip_not_allowed' | 'rate_limited' | 'credits_exhausted'; usage: VerifiedUsage } {
+  if (!usage) {
+    const hex = clientAddress ? clientAddressHex(clientAddress) : null;
+    if (policy.ips && (hex === null || !addressInIndex(hex, policy.ips))) return { refused: 'ip_not_allowed', usage: {} };
+    return { usage: {} };
+  }
+  if (usage === 'ip') return { refused: 'ip_not_allowed', usage: {} };
+  if (usage === 'credits') return { refused: 'credits_exhausted', usage: { creditsRemaining: 0 } };
+  const [verdict, rate = '', credits = ''] = usage.split('|');
+  const state: VerifiedUsage = {};
+  if (rate !== '') {
+    const [limit, windowMs, resetAt, remaining] = rate.split(':').map(Number) as [number, number, number, number];
+    state.rateLimit = { limit, windowSeconds: windowMs / 1000, resetAt, remaining };
+  }
+  if (credits !== '') state.creditsRemaining = Number(credits);
+  return verdict === 'rate' ? { refused: 'rate_limited', usage: state } : { usage: state };
 }
 
 /**
@@ -268,8 +366,11 @@ function effectiveExpiry(credential: CredentialRecord, policy: OrganizationPolic
  * to a caller allowed to see it (`revealReason`); anyone else learns `active: false`.
  */
 export function introspectionOf(result: VerificationResult, revealReason: boolean): TokenIntrospection {
-  if (!result.ok) return revealReason ? { active: false, reason: result.reason } : { active: false };
-  const { principal } = result;
+  if (!result.ok) {
+    if (!revealReason) return { active: false };
+    return result.rateLimit ? { active: false, reason: result.reason, rate_limit: rateLimitView(result.rateLimit) } : { active: false, reason: result.reason };
+  }
+  const { principal, usage } = result;
   const narrowing = principal.credential.permissions;
   return {
     active: true,
@@ -285,7 +386,13 @@ export function introspectionOf(result: VerificationResult, revealReason: boolea
     platform_admin: principal.platformAdmin,
     ...(narrowing ? { scope: narrowing.join(' ') } : {}),
     expires_at: principal.credential.expiresAt,
+    ...(usage?.rateLimit && { rate_limit: rateLimitView(usage.rateLimit) }),
+    ...(usage?.creditsRemaining !== undefined && { credits_remaining: usage.creditsRemaining }),
   };
+}
+
+function rateLimitView(state: RateLimitState): RateLimitView {
+  return { limit: state.limit, window_seconds: state.windowSeconds, remaining: state.remaining, reset_at: new Date(state.resetAt).toISOString() };
 }
 
 /** What a verified credential is: only bearer credentials verify (a client's secret or key authenticates it elsewhere). */

@@ -83,13 +83,13 @@ describe('WardenAuthGuard', () => {
     const response = await get('/records/whoami', { authorization: `Bearer ${GOOD}`, origin: 'https://app.example.com' });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ userId: 'u-1', tokenId: 'tok-1' });
-    expect(calls).toEqual([{ presented: GOOD, options: { origin: 'https://app.example.com' } }]);
+    expect(calls).toEqual([{ presented: GOOD, options: { origin: 'https://app.example.com', clientAddress: '127.0.0.1' } }]);
   });
 
   it('accepts the key in x-api-key, with no origin when none was sent', async () => {
     const response = await get('/records/whoami', { 'x-api-key': GOOD });
     expect(response.statusCode).toBe(200);
-    expect(calls).toEqual([{ presented: GOOD, options: { origin: null } }]);
+    expect(calls).toEqual([{ presented: GOOD, options: { origin: null, clientAddress: '127.0.0.1' } }]);
   });
 
   it.each([
@@ -110,7 +110,23 @@ describe('WardenAuthGuard', () => {
     expect(calls).toEqual([]);
   });
 
-  it.each(['unknown', 'revoked', 'expired', 'owner_inactive', 'origin_not_allowed', 'malformed'] as const)(
+  it('answers a token past its rate limit 429 with Retry-After and the RateLimit fields, and reports the limit on an accepted one', async () => {
+    const resetAt = Date.now() + 30_000;
+    answers['wdn_p_limited'] = { ok: false, reason: 'rate_limited', rateLimit: { limit: 10, windowSeconds: 60, remaining: 0, resetAt } };
+    const limited = await get('/records/whoami', { authorization: 'Bearer wdn_p_limited' });
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json()).toMatchObject({ status: 429, code: 'rate_limited' });
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(29);
+    expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(30);
+    expect(limited.headers['ratelimit-policy']).toBe('"token";q=10;w=60');
+    expect(limited.headers['ratelimit']).toMatch(/^"token";r=0;t=(29|30)$/);
+    answers['wdn_p_counted'] = { ok: true, principal, usage: { rateLimit: { limit: 10, windowSeconds: 60, remaining: 7, resetAt } } };
+    const counted = await get('/records/whoami', { authorization: 'Bearer wdn_p_counted' });
+    expect(counted.statusCode).toBe(200);
+    expect(counted.headers['ratelimit']).toMatch(/^"token";r=7;t=(29|30)$/);
+  });
+
+  it.each(['unknown', 'revoked', 'expired', 'rotated_out', 'disabled', 'owner_inactive', 'origin_not_allowed', 'ip_not_allowed', 'credits_exhausted', 'malformed'] as const)(
     'refuses a key the verifier calls %s with the same 401, not saying why',
     async (reason) => {
       answers['wdn_p_refused'] = { ok: false, reason };

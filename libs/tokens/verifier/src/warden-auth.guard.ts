@@ -59,6 +59,8 @@ export class WardenAuthError extends HttpException {
 
 interface RequestWithPrincipal {
   headers: Record<string, string | string[] | undefined>;
+  /** The client address as the framework gives it (Fastify and Express: after their trusted-proxy settings). */
+  ip?: string;
   wardenPrincipal?: PrincipalView;
 }
 
@@ -96,10 +98,23 @@ export class WardenAuthGuard implements CanActivate {
     if (context.getType() !== 'http') throw new WardenAuthError('unauthenticated', 'WardenAuthGuard protects HTTP routes only');
     const http = context.switchToHttp();
     const request = http.getRequest<RequestWithPrincipal>();
-    const result = await this.verifyOrUnavailable(request.headers);
+    const result = await this.verifyOrUnavailable(request.headers, request.ip ?? null);
+    const rateLimit = result?.ok ? result.usage?.rateLimit : result?.rateLimit;
+    const response = http.getResponse<object>();
+    if (rateLimit) {
+      const seconds = Math.max(1, Math.ceil((rateLimit.resetAt - Date.now()) / 1000));
+      setHeader(response, 'ratelimit-policy', `"token";q=${rateLimit.limit};w=${rateLimit.windowSeconds}`);
+      setHeader(response, 'ratelimit', `"token";r=${rateLimit.remaining};t=${seconds}`);
+      if (result && !result.ok && result.reason === 'rate_limited') {
+        // The holder of a token past its limit must learn when to come back.
+        setHeader(response, 'retry-after', String(seconds));
+        const detail = "The token's rate limit is reached; try again after Retry-After seconds";
+        throw new HttpException({ type: 'urn:warden:problem:rate_limited', title: 'Too many requests', status: 429, detail, code: 'rate_limited' }, 429);
+      }
+    }
     if (!result?.ok) {
       // Why it failed stays here: a caller must not learn which keys exist or which owners are active.
-      setHeader(http.getResponse<object>(), 'www-authenticate', 'Bearer realm="warden"');
+      setHeader(response, 'www-authenticate', 'Bearer realm="warden"');
       throw new WardenAuthError('unauthenticated', 'A valid Warden session key or API token is required');
     }
     const required = this.requiredPermission(context);
@@ -110,9 +125,9 @@ export class WardenAuthGuard implements CanActivate {
     return true;
   }
 
-  private async verifyOrUnavailable(headers: RequestWithPrincipal['headers']): Promise<VerificationResult | undefined> {
+  private async verifyOrUnavailable(headers: RequestWithPrincipal['headers'], clientAddress: string | null): Promise<VerificationResult | undefined> {
     try {
-      return await verifyRequest(this.verify, headers);
+      return await verifyRequest(this.verify, headers, clientAddress);
     } catch (error) {
       if (!(error instanceof VerificationUnavailableError)) throw error;
       this.logger.warn(error.message);

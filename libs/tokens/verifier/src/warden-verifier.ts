@@ -1,9 +1,11 @@
 import { RedisClient, RedisNodeAddress, createRedisClient, parseRedisNodeAddress } from '@warden/redis';
-import { TokenIntrospection, parseSecret } from '@warden/contracts';
+import { ActiveTokenIntrospection, RateLimitView, TokenIntrospection, parseSecret } from '@warden/contracts';
 import { presentedCredential } from './presented-credential';
 import { TokenUseRecorder } from './token-use-recorder';
 import {
+  RateLimitState,
   VerificationFailure,
+  VerifiedUsage,
   VerificationFallback,
   VerificationResult,
   VerificationUnavailableError,
@@ -67,6 +69,8 @@ export type WardenVerifierOptions = WardenRedisVerifierOptions | WardenIntrospec
 export interface VerifyPresentedOptions {
   /** The request's `Origin` header: a public API token is valid only from its allowlist. */
   origin?: string | null;
+  /** The client's IP address (behind a proxy: as the proxy you trust reports it): a token with an IP allowlist is valid only from it. */
+  clientAddress?: string | null;
 }
 
 export type VerifyPresented = (presented: string, options?: VerifyPresentedOptions) => Promise<VerificationResult>;
@@ -83,11 +87,12 @@ export interface WardenVerifier extends VerifyPresented {
 export async function verifyRequest(
   verify: VerifyPresented,
   headers: Record<string, string | string[] | undefined>,
+  clientAddress: string | null = null,
 ): Promise<VerificationResult | undefined> {
   const presented = presentedCredential(headers);
   if (presented === undefined) return undefined;
   const origin = headers['origin'];
-  return verify(presented, { origin: typeof origin === 'string' ? origin : null });
+  return verify(presented, { origin: typeof origin === 'string' ? origin : null, clientAddress });
 }
 
 const DEFAULT_LAST_USE_FLUSH_MS = 1000;
@@ -116,9 +121,9 @@ function redisVerifier(options: WardenRedisVerifierOptions): WardenVerifier {
   const uses = new TokenUseRecorder(redis, options.keyPrefix);
   uses.start(options.lastUseFlushMs ?? DEFAULT_LAST_USE_FLUSH_MS);
   const clock = options.clock ?? (() => new Date());
-  const verify = async (presented: string, { origin }: VerifyPresentedOptions = {}) => {
+  const verify = async (presented: string, { origin, clientAddress }: VerifyPresentedOptions = {}) => {
     const now = clock();
-    const result = await verifyCredential(presented, { redis, keyPrefix: options.keyPrefix, now, origin, fallback: options.fallback });
+    const result = await verifyCredential(presented, { redis, keyPrefix: options.keyPrefix, now, origin, clientAddress, fallback: options.fallback });
     if (result.ok && result.principal.credential.kind === 'api_token') uses.record(result.principal.credential.id, now.getTime());
     return result;
   };
@@ -138,12 +143,38 @@ function clusterNodesOf(nodes: readonly string[] | undefined): RedisNodeAddress[
   });
 }
 
-const FAILURES: ReadonlySet<string> = new Set<VerificationFailure>(['malformed', 'unknown', 'expired', 'revoked', 'owner_inactive', 'origin_not_allowed', 'disabled', 'inactive']);
+const FAILURES: ReadonlySet<string> = new Set<VerificationFailure>([
+  'malformed',
+  'unknown',
+  'expired',
+  'rotated_out',
+  'revoked',
+  'disabled',
+  'owner_inactive',
+  'origin_not_allowed',
+  'ip_not_allowed',
+  'rate_limited',
+  'credits_exhausted',
+  'inactive',
+]);
+
+function rateLimitOf(view: RateLimitView): RateLimitState {
+  return { limit: view.limit, windowSeconds: view.window_seconds, remaining: view.remaining, resetAt: Date.parse(view.reset_at) };
+}
+
+/** An active introspection's usage, as the Redis mode reports it. */
+function usageOfIntrospection(body: ActiveTokenIntrospection): VerifiedUsage | undefined {
+  if (body.rate_limit === undefined && body.credits_remaining === undefined) return undefined;
+  return {
+    ...(body.rate_limit && { rateLimit: rateLimitOf(body.rate_limit) }),
+    ...(body.credits_remaining !== undefined && { creditsRemaining: body.credits_remaining }),
+  };
+}
 
 function introspectingVerifier({ introspection }: WardenIntrospectionVerifierOptions): WardenVerifier {
   const { url, credential } = introspection;
   const timeoutMs = introspection.timeoutMs ?? DEFAULT_INTROSPECTION_TIMEOUT_MS;
-  const verify = async (presented: string, { origin }: VerifyPresentedOptions = {}): Promise<VerificationResult> => {
+  const verify = async (presented: string, { origin, clientAddress }: VerifyPresentedOptions = {}): Promise<VerificationResult> => {
     // As in the Redis mode, a string that is not a Warden secret never leaves the process.
     if (!parseSecret(presented)) return { ok: false, reason: 'malformed' };
     let response: Response;
@@ -151,7 +182,7 @@ function introspectingVerifier({ introspection }: WardenIntrospectionVerifierOpt
       response = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json', 'x-api-key': credential },
-        body: JSON.stringify(origin ? { token: presented, origin } : { token: presented }),
+        body: JSON.stringify({ token: presented, ...(origin && { origin }), ...(clientAddress && { client_address: clientAddress }) }),
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
@@ -163,8 +194,12 @@ function introspectingVerifier({ introspection }: WardenIntrospectionVerifierOpt
       const code = typeof body?.code === 'string' ? ` ${body.code}` : '';
       throw new VerificationUnavailableError(`Warden's introspection answered ${response.status}${code}`);
     }
-    if (body.active) return { ok: true, principal: principalOfIntrospection(body) };
-    return { ok: false, reason: typeof body.reason === 'string' && FAILURES.has(body.reason) ? (body.reason as VerificationFailure) : 'inactive' };
+    if (body.active) {
+      const usage = usageOfIntrospection(body);
+      return usage ? { ok: true, principal: principalOfIntrospection(body), usage } : { ok: true, principal: principalOfIntrospection(body) };
+    }
+    const reason = typeof body.reason === 'string' && FAILURES.has(body.reason) ? (body.reason as VerificationFailure) : 'inactive';
+    return body.rate_limit ? { ok: false, reason, rateLimit: rateLimitOf(body.rate_limit) } : { ok: false, reason };
   };
   return Object.assign(verify, { close: async () => undefined });
 }
