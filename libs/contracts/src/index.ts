@@ -15,3 +15,4 @@ export * from './read-models';
 export * from './verification-keys';
 export * from './access-tokens';
 export * from './oauth';
+export * from './webhooks';
