@@ -24,6 +24,7 @@ import { RolesController } from './roles/roles.controller';
 import { TeamsController } from './teams/teams.controller';
 import { TokensController } from './tokens/tokens.controller';
 import { UsersController } from './users/users.controller';
+import { WebhooksController } from './webhooks/webhooks.controller';
 
 const GATEWAY_CONTROLLERS = [
   OrganizationsController,
@@ -32,6 +33,7 @@ const GATEWAY_CONTROLLERS = [
   RolesController,
   AuditController,
   TokensController,
+  WebhooksController,
   ReadModelsController,
   ApiDocsController,
   OAuthController,

@@ -1,6 +1,8 @@
 // Outbound webhooks: an organization's subscriptions, what the webhooks service sends to
 // them (Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`), and the
 // request-reply subjects between the gateway and the webhooks service.
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsBoolean, IsDefined, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 
 export const WebhooksRequestSubjects = {
   createSubscription: 'webhooks.subscriptions.create',
@@ -39,53 +41,84 @@ export function isWebhookEventType(value: unknown): value is WebhookEventType {
 /** Why a subscription stopped receiving deliveries. */
 export type WebhookDisabledReason = 'manual' | 'failing';
 
-export interface WebhookSubscriptionView {
-  id: string;
-  organization_id: string;
-  url: string;
-  event_types: WebhookEventType[];
-  enabled: boolean;
-  /** Set when the subscription was switched off because its deliveries kept failing. */
-  disabled_reason: WebhookDisabledReason | null;
-  description: string | null;
-  created_at: string;
-  updated_at: string;
+export class WebhookSubscriptionView {
+  id!: string;
+  organization_id!: string;
+  url!: string;
+  event_types!: WebhookEventType[];
+  enabled!: boolean;
+  /** Why it is off: `manual` (an update), `failing` (a delivery failed for the whole retry window); null while enabled. */
+  disabled_reason!: WebhookDisabledReason | null;
+  description!: string | null;
+  created_at!: string;
+  updated_at!: string;
 }
 
 /** The answer to a create or a secret rotation: the only time the signing secret is shown. */
-export interface WebhookSubscriptionWithSecretView extends WebhookSubscriptionView {
-  /** `whsec_` and the base64 of the HMAC key, as Standard Webhooks libraries take it. */
-  secret: string;
+export class WebhookSubscriptionWithSecretView extends WebhookSubscriptionView {
+  /** `whsec_` and the base64 of the HMAC key, as Standard Webhooks libraries take it. Shown once. */
+  secret!: string;
 }
 
-export interface WebhookSubscriptionsPage {
-  results: WebhookSubscriptionView[];
+export class WebhookSubscriptionsPage {
+  results!: WebhookSubscriptionView[];
 }
 
-export type WebhookDeliveryStatus = 'pending' | 'succeeded' | 'failed';
+export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
+export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
 
-export interface WebhookDeliveryView {
+export class WebhookDeliveryView {
   /** The `webhook-id` header: the same for every attempt and every redelivery of this message. */
-  id: string;
-  subscription_id: string;
-  event_id: string;
-  event_type: WebhookEventType;
-  status: WebhookDeliveryStatus;
-  attempts: number;
+  id!: string;
+  subscription_id!: string;
+  event_id!: string;
+  event_type!: WebhookEventType;
+  status!: WebhookDeliveryStatus;
+  attempts!: number;
   /** The HTTP status of the last attempt; null before one, or when it got no answer. */
-  response_code: number | null;
+  response_code!: number | null;
   /** Milliseconds the last attempt took. */
-  latency_ms: number | null;
-  /** What went wrong with the last attempt, when it got no HTTP answer. */
-  last_error: string | null;
-  next_attempt_at: string | null;
-  created_at: string;
-  updated_at: string;
+  latency_ms!: number | null;
+  /** What went wrong with the last attempt when it got no HTTP answer (refused target, timeout, connection). */
+  last_error!: string | null;
+  /** When a pending delivery is next attempted. */
+  next_attempt_at!: string | null;
+  created_at!: string;
+  updated_at!: string;
 }
 
-export interface WebhookDeliveriesPage {
-  results: WebhookDeliveryView[];
-  next_cursor: string | null;
+export class WebhookDeliveriesPage {
+  results!: WebhookDeliveryView[];
+  /** Pass as `cursor` for the next (older) page; null on the last. */
+  next_cursor!: string | null;
+}
+
+const MAX_EVENT_TYPES = 50;
+
+/** POST /webhooks. Shapes only; the webhooks service checks the values (URL, its target, event types). */
+export class CreateWebhookSubscriptionBody {
+  /** Where deliveries are POSTed: an http(s) URL whose host resolves to public addresses. */
+  @IsDefined() @IsString() @MaxLength(2048) url!: string;
+  /** Webhook event types to send, e.g. `token.revoked`. */
+  @IsDefined() @IsArray() @ArrayMaxSize(MAX_EVENT_TYPES) @IsString({ each: true }) event_types!: string[];
+  /** Default true. */
+  @IsOptional() @IsBoolean() enabled?: boolean;
+  @IsOptional() @IsString() @MaxLength(200) description?: string | null;
+}
+
+/** PATCH /webhooks/:id: what is given changes. Enabling a subscription disabled for failing clears the reason. */
+export class UpdateWebhookSubscriptionBody {
+  @IsOptional() @IsString() @MaxLength(2048) url?: string;
+  @IsOptional() @IsArray() @ArrayMaxSize(MAX_EVENT_TYPES) @IsString({ each: true }) event_types?: string[];
+  @IsOptional() @IsBoolean() enabled?: boolean;
+  @IsOptional() @IsString() @MaxLength(200) description?: string | null;
+}
+
+export class ListWebhookDeliveriesQuery {
+  /** Default 50. */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
+  @IsOptional() @IsString() @MaxLength(40) cursor?: string;
+  @IsOptional() @IsIn(WEBHOOK_DELIVERY_STATUSES) status?: WebhookDeliveryStatus;
 }
 
 export interface CreateWebhookSubscriptionRequest {

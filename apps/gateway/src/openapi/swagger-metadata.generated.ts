@@ -17,6 +17,7 @@ import * as module14 from "../roles/roles.controller";
 import * as module15 from "../teams/teams.controller";
 import * as module16 from "../tokens/tokens.controller";
 import * as module17 from "../users/users.controller";
+import * as module18 from "../webhooks/webhooks.controller";
 
 export default async () => {
   const t = {
@@ -598,6 +599,58 @@ export default async () => {
                 platform_admin: { required: true, type: () => Boolean },
                 acts_as_super_admin: { required: true, type: () => Boolean }
             },
+            "WebhookSubscriptionView": {
+                id: { required: true, type: () => String },
+                organization_id: { required: true, type: () => String },
+                url: { required: true, type: () => String },
+                event_types: { required: true, type: () => [Object], enum: ["token.issued", "token.rotated", "token.revoked", "token.expiring", "token.expired", "token.leaked", "token.disabled", "token.enabled", "account.created", "account.deactivated", "account.reactivated", "account.deleted", "service_account.limit_reached"], isArray: true },
+                enabled: { required: true, type: () => Boolean },
+                disabled_reason: { required: true, nullable: true, description: "Why it is off: `manual` (an update), `failing` (a delivery failed for the whole retry window); null while enabled.", enum: ["manual", "failing"] },
+                description: { required: true, type: () => String, nullable: true },
+                created_at: { required: true, type: () => String },
+                updated_at: { required: true, type: () => String }
+            },
+            "WebhookSubscriptionWithSecretView": {
+                secret: { required: true, type: () => String, description: "`whsec_` and the base64 of the HMAC key, as Standard Webhooks libraries take it. Shown once." }
+            },
+            "WebhookSubscriptionsPage": {
+                results: { required: true, type: () => [t["@warden/contracts"].WebhookSubscriptionView] }
+            },
+            "WebhookDeliveryView": {
+                id: { required: true, type: () => String, description: "The `webhook-id` header: the same for every attempt and every redelivery of this message." },
+                subscription_id: { required: true, type: () => String },
+                event_id: { required: true, type: () => String },
+                event_type: { required: true, enum: ["token.issued", "token.rotated", "token.revoked", "token.expiring", "token.expired", "token.leaked", "token.disabled", "token.enabled", "account.created", "account.deactivated", "account.reactivated", "account.deleted", "service_account.limit_reached"] },
+                status: { required: true, enum: ["succeeded", "failed", "pending"] },
+                attempts: { required: true, type: () => Number },
+                response_code: { required: true, type: () => Number, nullable: true, description: "The HTTP status of the last attempt; null before one, or when it got no answer." },
+                latency_ms: { required: true, type: () => Number, nullable: true, description: "Milliseconds the last attempt took." },
+                last_error: { required: true, type: () => String, nullable: true, description: "What went wrong with the last attempt when it got no HTTP answer (refused target, timeout, connection)." },
+                next_attempt_at: { required: true, type: () => String, nullable: true, description: "When a pending delivery is next attempted." },
+                created_at: { required: true, type: () => String },
+                updated_at: { required: true, type: () => String }
+            },
+            "WebhookDeliveriesPage": {
+                results: { required: true, type: () => [t["@warden/contracts"].WebhookDeliveryView] },
+                next_cursor: { required: true, type: () => String, nullable: true, description: "Pass as `cursor` for the next (older) page; null on the last." }
+            },
+            "CreateWebhookSubscriptionBody": {
+                url: { required: true, type: () => String, description: "Where deliveries are POSTed: an http(s) URL whose host resolves to public addresses." },
+                event_types: { required: true, type: () => [String], description: "Webhook event types to send, e.g. `token.revoked`." },
+                enabled: { required: false, type: () => Boolean, description: "Default true." },
+                description: { required: false, type: () => String, nullable: true }
+            },
+            "UpdateWebhookSubscriptionBody": {
+                url: { required: false, type: () => String },
+                event_types: { required: false, type: () => [String] },
+                enabled: { required: false, type: () => Boolean },
+                description: { required: false, type: () => String, nullable: true }
+            },
+            "ListWebhookDeliveriesQuery": {
+                limit: { required: false, type: () => Number, description: "Default 50." },
+                cursor: { required: false, type: () => String },
+                status: { required: false, enum: ["succeeded", "failed", "pending"] }
+            },
           },
         ],
       ],
@@ -973,6 +1026,52 @@ export default async () => {
               "delete": {
                   summary: "Delete a user",
                   description: "A service account that still owns tokens cannot be deleted: revoke or reassign them first."
+              },
+            },
+          },
+        ],
+        [
+          module18,
+          {
+            "WebhooksController": {
+              "create": {
+                  summary: "Subscribe to webhooks",
+                  description: "In the caller's organization. The signing secret is in this answer once (`secret`).\nA URL whose host resolves to a private, loopback or link-local address is refused.",
+                  type: t["@warden/contracts"].WebhookSubscriptionWithSecretView
+              },
+              "list": {
+                  summary: "List webhook subscriptions",
+                  description: "The caller's organization's, never their secrets.",
+                  type: t["@warden/contracts"].WebhookSubscriptionsPage
+              },
+              "get": {
+                  summary: "Read a webhook subscription",
+                  description: "Another organization's subscription is not found.",
+                  type: t["@warden/contracts"].WebhookSubscriptionView
+              },
+              "update": {
+                  summary: "Change a webhook subscription",
+                  description: "Its URL, event types, description, or whether it is enabled.",
+                  type: t["@warden/contracts"].WebhookSubscriptionView
+              },
+              "delete": {
+                  summary: "Delete a webhook subscription",
+                  description: "Nothing more is sent to it."
+              },
+              "rotateSecret": {
+                  summary: "Rotate a webhook subscription's signing secret",
+                  description: "A new secret, in this answer once; deliveries are signed with it from now on.",
+                  type: t["@warden/contracts"].WebhookSubscriptionWithSecretView
+              },
+              "deliveries": {
+                  summary: "A webhook subscription's delivery log",
+                  description: "Newest first: status, attempts, the last response code and latency. Follow `next_cursor`.",
+                  type: t["@warden/contracts"].WebhookDeliveriesPage
+              },
+              "redeliver": {
+                  summary: "Redeliver one webhook delivery",
+                  description: "Sends it again under the same `webhook-id`, with a new retry window.",
+                  type: t["@warden/contracts"].WebhookDeliveryView
               },
             },
           },
