@@ -4,14 +4,11 @@
 // one delivery per message however many instances run, the subscription disabled after the
 // retry window, targets refused by the SSRF policy, and tenants kept apart.
 import { randomBytes, randomUUID } from 'node:crypto';
-import http from 'node:http';
-import { AddressInfo } from 'node:net';
 import { CommonErrorCode, RequestContext, WardenError, WebhooksErrorCode } from '@warden/contracts';
 import { RecordedEvent } from '@warden/event-store';
 import { PublishedEvent, encodePublishedEvent, ensureEventsStream, eventSubject, silentMessagingLog } from '@warden/messaging';
-import { RelayTestBed, TEST_NATS_URL, deleteStreamQuietly, openRelayTestBed, plainPrincipalView, pollUntil } from '@warden/testing';
+import { RelayTestBed, TEST_NATS_URL, WebhookReceiver, deleteStreamQuietly, openRelayTestBed, plainPrincipalView, pollUntil } from '@warden/testing';
 import { NatsConnection, connect } from 'nats';
-import { Webhook } from 'standardwebhooks';
 import { DeliveryWorker, RetrySchedule } from './delivery-worker';
 import { SecretBox } from './secret-box';
 import { WebhookTargetPolicy } from './target-policy';
@@ -34,49 +31,6 @@ const readerOf = (organizationId: string): RequestContext => ({
   ...adminOf(organizationId),
   principal: plainPrincipalView({ organizationId, permissions: { 'webhooks:read': 'organization' } }),
 });
-
-interface Received {
-  id: string;
-  type: string;
-  data: Record<string, unknown>;
-}
-
-/** A webhook receiver that verifies every request with the standardwebhooks package; `answer` decides each response. */
-class Receiver {
-  readonly verified: Received[] = [];
-  readonly refused: string[] = [];
-  readonly attempts: string[] = [];
-  secret = '';
-  answer: (id: string, attempt: number) => number | 'hang' = () => 204;
-  private readonly server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const id = String(req.headers['webhook-id']);
-      this.attempts.push(id);
-      const answer = this.answer(id, this.attempts.filter((seen) => seen === id).length);
-      if (answer === 'hang') return; // the sender's timeout ends it
-      try {
-        const payload = new Webhook(this.secret).verify(body, req.headers as Record<string, string>) as Omit<Received, 'id'>;
-        if (answer >= 200 && answer < 300) this.verified.push({ id, type: payload.type, data: payload.data });
-      } catch (error) {
-        this.refused.push(`${id}: ${String(error)}`);
-      }
-      res.writeHead(answer).end();
-    });
-  });
-
-  async listen(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hooks`;
-  }
-
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
-  }
-}
 
 let bed: RelayTestBed;
 let nc: NatsConnection;
@@ -105,11 +59,10 @@ afterEach(async () => {
   await bed.close(cleanups);
 });
 
-async function receiver(): Promise<{ receiver: Receiver; url: string }> {
-  const opened = new Receiver();
-  const url = await opened.listen();
+async function receiver(): Promise<{ receiver: WebhookReceiver; url: string }> {
+  const opened = await new WebhookReceiver().listen();
   cleanups.push(() => opened.close());
-  return { receiver: opened, url };
+  return { receiver: opened, url: opened.url('/hooks') };
 }
 
 function worker(options: { retry?: RetrySchedule; timeoutMs?: number; concurrency?: number } = {}): DeliveryWorker {
@@ -277,7 +230,7 @@ describe('webhook deliveries', () => {
   it('sends exactly the subscribed events of the organization, each signed, each once', async () => {
     const { receiver: hooks, url } = await receiver();
     const made = await subscriptions.create(adminOf(ORG_A), { url, event_types: ['token.issued', 'account.deactivated'] });
-    hooks.secret = made.secret;
+    hooks.verifyWith('/hooks', made.secret);
     await ingestor();
     worker();
     const issued = tokenIssued(ORG_A);
@@ -301,7 +254,7 @@ describe('webhook deliveries', () => {
         ['token.issued', sentinel.data['tokenId']],
       ].sort(),
     );
-    expect(new Set(hooks.attempts).size).toBe(hooks.attempts.length);
+    expect(new Set(hooks.attempts()).size).toBe(hooks.attempts().length);
     expect(JSON.stringify(hooks.verified)).not.toMatch(/secret|hash|abcd/i);
     expect(log.map((d) => [d.status, d.attempts, d.response_code])).toEqual([
       ['succeeded', 1, 204],
@@ -314,7 +267,7 @@ describe('webhook deliveries', () => {
   it('retries a receiver that answered 500 or timed out, under the same id, until it succeeds', async () => {
     const { receiver: hooks, url } = await receiver();
     const made = await subscriptions.create(adminOf(ORG_A), { url, event_types: ['token.revoked'] });
-    hooks.secret = made.secret;
+    hooks.verifyWith('/hooks', made.secret);
     const failing = tokenRevoked(ORG_A);
     const hanging = tokenRevoked(ORG_A);
     const ingest = await ingestor();
@@ -326,9 +279,9 @@ describe('webhook deliveries', () => {
 
     const log = await succeeded(made.id, 2);
     expect(hooks.refused).toEqual([]);
-    const ids = [...new Set(hooks.attempts)];
+    const ids = [...new Set(hooks.attempts())];
     expect(ids).toHaveLength(2);
-    for (const id of ids) expect(hooks.attempts.filter((seen) => seen === id)).toHaveLength(2);
+    for (const id of ids) expect(hooks.attempts().filter((seen) => seen === id)).toHaveLength(2);
     expect(hooks.verified.map((m) => m.data['token_id']).sort()).toEqual([failing.data['tokenId'], hanging.data['tokenId']].sort());
     expect(log.map((d) => [d.status, d.attempts, d.response_code])).toEqual([
       ['succeeded', 2, 200],
@@ -339,7 +292,7 @@ describe('webhook deliveries', () => {
   it('has several instances deliver every message once between them', async () => {
     const { receiver: hooks, url } = await receiver();
     const made = await subscriptions.create(adminOf(ORG_A), { url, event_types: ['token.issued'] });
-    hooks.secret = made.secret;
+    hooks.verifyWith('/hooks', made.secret);
     const ingest = await ingestor();
     const events = Array.from({ length: 60 }, () => tokenIssued(ORG_A));
     for (const event of events) await ingest.handle(event);
@@ -347,15 +300,15 @@ describe('webhook deliveries', () => {
     await pollUntil(() => hooks.verified.length >= events.length, 'every message delivered');
     // The rest of a poll: nothing more arrives.
     await pollUntil(async () => (await bed.pool.query(`SELECT count(*)::int AS n FROM "${bed.id}".webhook_deliveries WHERE status <> 'succeeded'`)).rows[0].n === 0, 'every row settled');
-    expect(hooks.attempts).toHaveLength(events.length);
-    expect(new Set(hooks.attempts).size).toBe(events.length);
+    expect(hooks.attempts()).toHaveLength(events.length);
+    expect(new Set(hooks.attempts()).size).toBe(events.length);
     expect(workers.map((w) => w.attempts()).reduce((a, b) => a + b, 0)).toBe(events.length);
   });
 
   it('disables the subscription, with an event, when a delivery fails for the whole retry window; redelivery sends it again under the same id', async () => {
     const { receiver: hooks, url } = await receiver();
     const made = await subscriptions.create(adminOf(ORG_A), { url, event_types: ['token.revoked'] });
-    hooks.secret = made.secret;
+    hooks.verifyWith('/hooks', made.secret);
     hooks.answer = () => 503;
     const ingest = await ingestor();
     await ingest.handle(tokenRevoked(ORG_A));
@@ -372,11 +325,11 @@ describe('webhook deliveries', () => {
     expect(stored[1]!.data).toMatchObject({ subscriptionId: made.id, reason: 'failing', deliveryId: delivery!.id });
 
     // While disabled nothing is sent; enabled again, a redelivery goes out under the same id.
-    const attemptsBefore = hooks.attempts.length;
+    const attemptsBefore = hooks.attempts().length;
     hooks.answer = () => 200;
     await subscriptions.redeliver(adminOf(ORG_A), { subscription_id: made.id, delivery_id: delivery!.id });
     await pollUntil(async () => (await store.claimDue(1, 0)).length === 0, 'nothing due while disabled');
-    expect(hooks.attempts.length).toBe(attemptsBefore);
+    expect(hooks.attempts().length).toBe(attemptsBefore);
     await subscriptions.update(adminOf(ORG_A), { subscription_id: made.id, enabled: true });
     await pollUntil(() => hooks.verified.length === 1, 'redelivered');
     expect(hooks.verified[0]!.id).toBe(delivery!.id);
@@ -386,7 +339,7 @@ describe('webhook deliveries', () => {
   it('does not send to an address the policy refuses at delivery time', async () => {
     const { receiver: hooks, url } = await receiver();
     const made = await subscriptions.create(adminOf(ORG_A), { url, event_types: ['token.revoked'] });
-    hooks.secret = made.secret;
+    hooks.verifyWith('/hooks', made.secret);
     const ingest = await ingestor();
     await ingest.handle(tokenRevoked(ORG_A));
     // The same deployment without the loopback allowance (as if the name now resolved inside).
@@ -396,6 +349,6 @@ describe('webhook deliveries', () => {
     const [delivery] = (await subscriptions.deliveries(adminOf(ORG_A), { subscription_id: made.id, limit: 1 })).results;
     expect(delivery).toMatchObject({ status: 'pending', response_code: null });
     expect(delivery!.last_error).toMatch(/may not be sent/);
-    expect(hooks.attempts).toEqual([]);
+    expect(hooks.attempts()).toEqual([]);
   });
 });

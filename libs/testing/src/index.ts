@@ -15,3 +15,4 @@ export * from './applied-events';
 export * from './redis-cluster';
 export * from './refusing-event-store';
 export * from './relay-test-bed';
+export * from './webhook-receiver';
