@@ -69,7 +69,7 @@ async function issueToken(ownerId: string): Promise<string> {
 const deliveriesOf = async (subscriptionId: string) => (await admin.get<WebhookDeliveriesPage>(`/webhooks/${subscriptionId}/deliveries`)).body.results;
 
 it('refuses internal targets and unknown event types with a problem document naming the field, and makes nothing', async () => {
-  for (const url of ['http://10.0.0.8/hooks', 'http://169.254.169.254/latest', 'http://[::1]:8080/', 'http://localhost:9/']) {
+  for (const url of ['http://10.0.0.8/hooks', 'http://169.254.169.254/latest', 'http://[::1]:8080/', 'http://192.168.1.20/', 'http://[fd00::5]/', 'http://127.0.0.2/']) {
     const refused = await admin.post<ProblemDetails>('/webhooks', { url, event_types: ['token.issued'] });
     expect({ url, status: refused.status, code: refused.body.code, fields: refused.body.errors?.map((e) => e.field) }).toEqual({
       url,

@@ -1794,11 +1794,8 @@ export interface components {
             url: string;
             event_types: ("token.issued" | "token.rotated" | "token.revoked" | "token.expiring" | "token.expired" | "token.leaked" | "token.disabled" | "token.enabled" | "account.created" | "account.deactivated" | "account.reactivated" | "account.deleted" | "service_account.limit_reached")[];
             enabled: boolean;
-            /**
-             * @description Why it is off: `manual` (an update), `failing` (a delivery failed for the whole retry window); null while enabled.
-             * @enum {string|null}
-             */
-            disabled_reason: "manual" | "failing" | null;
+            /** @description Why it is off: `manual` (an update), `failing` (a delivery failed for the whole retry window); null while enabled. */
+            disabled_reason: string | null;
             description: string | null;
             created_at: string;
             updated_at: string;
@@ -1809,11 +1806,8 @@ export interface components {
             url: string;
             event_types: ("token.issued" | "token.rotated" | "token.revoked" | "token.expiring" | "token.expired" | "token.leaked" | "token.disabled" | "token.enabled" | "account.created" | "account.deactivated" | "account.reactivated" | "account.deleted" | "service_account.limit_reached")[];
             enabled: boolean;
-            /**
-             * @description Why it is off: `manual` (an update), `failing` (a delivery failed for the whole retry window); null while enabled.
-             * @enum {string|null}
-             */
-            disabled_reason: "manual" | "failing" | null;
+            /** @description Why it is off: `manual` (an update), `failing` (a delivery failed for the whole retry window); null while enabled. */
+            disabled_reason: string | null;
             description: string | null;
             created_at: string;
             updated_at: string;
@@ -2137,7 +2131,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "validation_failed" | "malformed_body" | "unsupported_media_type" | "payload_too_large" | "route_not_found" | "method_not_allowed" | "unauthenticated" | "forbidden" | "rate_limited" | "concurrency_conflict" | "service_unavailable" | "upstream_timeout" | "internal_error" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_request_in_progress" | "idempotent_replay_withheld" | "invalid_credentials" | "session_not_found" | "session_already_started" | "not_a_session" | "token_not_found" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "token_not_active" | "token_exchange_not_allowed" | "client_secret_not_found" | "client_secret_not_active" | "service_account_key_not_found" | "invalid_service_account_key" | "federation_rule_not_found" | "invalid_oauth_client" | "user_deactivated" | "organization_not_found" | "organization_already_exists" | "invalid_organization_settings" | "limit_below_current_count" | "service_account_limit_reached" | "invalid_username" | "username_taken" | "password_policy_failed" | "user_not_found" | "user_already_exists" | "user_owns_tokens" | "password_change_forbidden" | "current_password_invalid" | "team_not_found" | "team_already_exists" | "team_not_empty" | "user_not_in_organization" | "role_not_found" | "role_already_exists" | "role_name_reserved" | "role_archived" | "role_not_assignable" | "invalid_reference" | "invalid_cursor";
+            code: "validation_failed" | "malformed_body" | "unsupported_media_type" | "payload_too_large" | "route_not_found" | "method_not_allowed" | "unauthenticated" | "forbidden" | "rate_limited" | "concurrency_conflict" | "service_unavailable" | "upstream_timeout" | "internal_error" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_request_in_progress" | "idempotent_replay_withheld" | "invalid_credentials" | "session_not_found" | "session_already_started" | "not_a_session" | "token_not_found" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "token_not_active" | "token_exchange_not_allowed" | "client_secret_not_found" | "client_secret_not_active" | "service_account_key_not_found" | "invalid_service_account_key" | "federation_rule_not_found" | "invalid_oauth_client" | "user_deactivated" | "organization_not_found" | "organization_already_exists" | "invalid_organization_settings" | "limit_below_current_count" | "service_account_limit_reached" | "invalid_username" | "username_taken" | "password_policy_failed" | "user_not_found" | "user_already_exists" | "user_owns_tokens" | "password_change_forbidden" | "current_password_invalid" | "team_not_found" | "team_already_exists" | "team_not_empty" | "user_not_in_organization" | "role_not_found" | "role_already_exists" | "role_name_reserved" | "role_archived" | "role_not_assignable" | "invalid_reference" | "invalid_cursor" | "webhook_subscription_not_found" | "webhook_delivery_not_found" | "invalid_webhook_url" | "webhook_target_not_allowed" | "invalid_webhook_event_types";
             instance?: string;
             /** @description The request's correlation id, as in the `x-correlation-id` header */
             correlationId?: string;
@@ -6656,7 +6650,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookSubscriptionWithSecretView"];
                 };
             };
-            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header */
+            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header; `invalid_cursor`: Invalid cursor */
             400: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -6665,7 +6659,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key";
+                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key" | "invalid_cursor";
                     };
                 };
             };
@@ -6695,7 +6689,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `route_not_found`: No such route */
+            /** @description `route_not_found`: No such route; `webhook_subscription_not_found`: Webhook subscription not found; `webhook_delivery_not_found`: Webhook delivery not found */
             404: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -6704,7 +6698,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "route_not_found";
+                        code?: "route_not_found" | "webhook_subscription_not_found" | "webhook_delivery_not_found";
                     };
                 };
             };
@@ -6747,7 +6741,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_webhook_url`: Invalid webhook URL; `webhook_target_not_allowed`: Webhook target not allowed; `invalid_webhook_event_types`: Invalid webhook event types */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -6756,7 +6750,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused";
+                        code?: "idempotency_key_reused" | "invalid_webhook_url" | "webhook_target_not_allowed" | "invalid_webhook_event_types";
                     };
                 };
             };
@@ -6799,7 +6793,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookSubscriptionView"];
                 };
             };
-            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header */
+            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header; `invalid_cursor`: Invalid cursor */
             400: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -6808,7 +6802,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key";
+                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key" | "invalid_cursor";
                     };
                 };
             };
@@ -6838,7 +6832,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `route_not_found`: No such route */
+            /** @description `route_not_found`: No such route; `webhook_subscription_not_found`: Webhook subscription not found; `webhook_delivery_not_found`: Webhook delivery not found */
             404: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -6847,7 +6841,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "route_not_found";
+                        code?: "route_not_found" | "webhook_subscription_not_found" | "webhook_delivery_not_found";
                     };
                 };
             };
@@ -6888,7 +6882,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header */
+            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header; `invalid_cursor`: Invalid cursor */
             400: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -6897,7 +6891,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key";
+                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key" | "invalid_cursor";
                     };
                 };
             };
@@ -6927,7 +6921,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `route_not_found`: No such route */
+            /** @description `route_not_found`: No such route; `webhook_subscription_not_found`: Webhook subscription not found; `webhook_delivery_not_found`: Webhook delivery not found */
             404: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -6936,7 +6930,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "route_not_found";
+                        code?: "route_not_found" | "webhook_subscription_not_found" | "webhook_delivery_not_found";
                     };
                 };
             };
@@ -6953,7 +6947,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_webhook_url`: Invalid webhook URL; `webhook_target_not_allowed`: Webhook target not allowed; `invalid_webhook_event_types`: Invalid webhook event types */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -6962,7 +6956,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused";
+                        code?: "idempotency_key_reused" | "invalid_webhook_url" | "webhook_target_not_allowed" | "invalid_webhook_event_types";
                     };
                 };
             };
@@ -7015,7 +7009,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookSubscriptionView"];
                 };
             };
-            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header */
+            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header; `invalid_cursor`: Invalid cursor */
             400: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -7024,7 +7018,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key";
+                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key" | "invalid_cursor";
                     };
                 };
             };
@@ -7054,7 +7048,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `route_not_found`: No such route */
+            /** @description `route_not_found`: No such route; `webhook_subscription_not_found`: Webhook subscription not found; `webhook_delivery_not_found`: Webhook delivery not found */
             404: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -7063,7 +7057,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "route_not_found";
+                        code?: "route_not_found" | "webhook_subscription_not_found" | "webhook_delivery_not_found";
                     };
                 };
             };
@@ -7106,7 +7100,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_webhook_url`: Invalid webhook URL; `webhook_target_not_allowed`: Webhook target not allowed; `invalid_webhook_event_types`: Invalid webhook event types */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -7115,7 +7109,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused";
+                        code?: "idempotency_key_reused" | "invalid_webhook_url" | "webhook_target_not_allowed" | "invalid_webhook_event_types";
                     };
                 };
             };
@@ -7164,7 +7158,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookSubscriptionWithSecretView"];
                 };
             };
-            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header */
+            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header; `invalid_cursor`: Invalid cursor */
             400: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -7173,7 +7167,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key";
+                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key" | "invalid_cursor";
                     };
                 };
             };
@@ -7203,7 +7197,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `route_not_found`: No such route */
+            /** @description `route_not_found`: No such route; `webhook_subscription_not_found`: Webhook subscription not found; `webhook_delivery_not_found`: Webhook delivery not found */
             404: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -7212,7 +7206,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "route_not_found";
+                        code?: "route_not_found" | "webhook_subscription_not_found" | "webhook_delivery_not_found";
                     };
                 };
             };
@@ -7229,7 +7223,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_webhook_url`: Invalid webhook URL; `webhook_target_not_allowed`: Webhook target not allowed; `invalid_webhook_event_types`: Invalid webhook event types */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -7238,7 +7232,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused";
+                        code?: "idempotency_key_reused" | "invalid_webhook_url" | "webhook_target_not_allowed" | "invalid_webhook_event_types";
                     };
                 };
             };
@@ -7286,7 +7280,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDeliveriesPage"];
                 };
             };
-            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header */
+            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header; `invalid_cursor`: Invalid cursor */
             400: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -7295,7 +7289,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key";
+                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key" | "invalid_cursor";
                     };
                 };
             };
@@ -7325,7 +7319,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `route_not_found`: No such route */
+            /** @description `route_not_found`: No such route; `webhook_subscription_not_found`: Webhook subscription not found; `webhook_delivery_not_found`: Webhook delivery not found */
             404: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -7334,7 +7328,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "route_not_found";
+                        code?: "route_not_found" | "webhook_subscription_not_found" | "webhook_delivery_not_found";
                     };
                 };
             };
@@ -7384,7 +7378,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDeliveryView"];
                 };
             };
-            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header */
+            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header; `invalid_cursor`: Invalid cursor */
             400: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -7393,7 +7387,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key";
+                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key" | "invalid_cursor";
                     };
                 };
             };
@@ -7423,7 +7417,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `route_not_found`: No such route */
+            /** @description `route_not_found`: No such route; `webhook_subscription_not_found`: Webhook subscription not found; `webhook_delivery_not_found`: Webhook delivery not found */
             404: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -7432,7 +7426,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "route_not_found";
+                        code?: "route_not_found" | "webhook_subscription_not_found" | "webhook_delivery_not_found";
                     };
                 };
             };
@@ -7449,7 +7443,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request */
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_webhook_url`: Invalid webhook URL; `webhook_target_not_allowed`: Webhook target not allowed; `invalid_webhook_event_types`: Invalid webhook event types */
             422: {
                 headers: {
                     "x-correlation-id": components["headers"]["CorrelationId"];
@@ -7458,7 +7452,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused";
+                        code?: "idempotency_key_reused" | "invalid_webhook_url" | "webhook_target_not_allowed" | "invalid_webhook_event_types";
                     };
                 };
             };

@@ -48,7 +48,7 @@ export class WebhookSubscriptionView {
   event_types!: WebhookEventType[];
   enabled!: boolean;
   /** Why it is off: `manual` (an update), `failing` (a delivery failed for the whole retry window); null while enabled. */
-  disabled_reason!: WebhookDisabledReason | null;
+  disabled_reason!: string | null;
   description!: string | null;
   created_at!: string;
   updated_at!: string;

@@ -25,6 +25,7 @@ import {
   MeView,
   TokensErrorCode,
   UsersErrorCode,
+  WebhooksErrorCode,
   WhoAmIResponse,
 } from '@warden/contracts';
 import { httpStatusFor, problemTitleFor } from '@warden/platform';
@@ -55,6 +56,7 @@ const CODES_BY_AREA: Readonly<Record<string, readonly ErrorCode[]>> = {
   roles: Object.values(UsersErrorCode),
   tokens: [...Object.values(TokensErrorCode), UsersErrorCode.UserNotFound],
   audit: [...Object.values(AuditErrorCode), UsersErrorCode.UserNotFound, TokensErrorCode.TokenNotFound],
+  webhooks: [...Object.values(WebhooksErrorCode), AuditErrorCode.InvalidCursor],
 };
 
 const TAGS = [

@@ -605,7 +605,7 @@ export default async () => {
                 url: { required: true, type: () => String },
                 event_types: { required: true, type: () => [Object], enum: ["token.issued", "token.rotated", "token.revoked", "token.expiring", "token.expired", "token.leaked", "token.disabled", "token.enabled", "account.created", "account.deactivated", "account.reactivated", "account.deleted", "service_account.limit_reached"], isArray: true },
                 enabled: { required: true, type: () => Boolean },
-                disabled_reason: { required: true, nullable: true, description: "Why it is off: `manual` (an update), `failing` (a delivery failed for the whole retry window); null while enabled.", enum: ["manual", "failing"] },
+                disabled_reason: { required: true, type: () => String, nullable: true, description: "Why it is off: `manual` (an update), `failing` (a delivery failed for the whole retry window); null while enabled." },
                 description: { required: true, type: () => String, nullable: true },
                 created_at: { required: true, type: () => String },
                 updated_at: { required: true, type: () => String }
