@@ -16,8 +16,10 @@ let receiver: WebhookReceiver;
 
 const PASSWORD = 'hooks-tenant-admin-9';
 
-async function tenantAdmin(platformAdmin: ApiClient, name: string): Promise<ApiClient> {
-  const tenant = await platformAdmin.post<{ id: string }>('/organizations', { name, settings: { service_external_limit: 50 } });
+let platformAdmin: ApiClient;
+
+async function tenantAdmin(name: string, serviceExternalLimit = 50): Promise<ApiClient> {
+  const tenant = await platformAdmin.post<{ id: string }>('/organizations', { name, settings: { service_external_limit: serviceExternalLimit } });
   expect(tenant.status).toBe(201);
   const username = `${name.toLowerCase().replaceAll(' ', '.')}@hooks`;
   const created = await platformAdmin.post('/users', { username, account_type: 'user', password: PASSWORD, organization: tenant.body.id, roles: ['WARDEN_SUPER_ADMIN'] });
@@ -34,9 +36,9 @@ beforeAll(async () => {
     WEBHOOKS_TIMEOUT_MS: '1000',
     WEBHOOKS_POLL_INTERVAL_MS: '100',
   });
-  const platformAdmin = await ApiClient.login(system.gatewayUrl, system.admin.username, system.admin.password);
-  admin = await tenantAdmin(platformAdmin, 'Hooks A');
-  otherTenant = await tenantAdmin(platformAdmin, 'Hooks B');
+  platformAdmin = await ApiClient.login(system.gatewayUrl, system.admin.username, system.admin.password);
+  admin = await tenantAdmin('Hooks A');
+  otherTenant = await tenantAdmin('Hooks B');
   receiver = await new WebhookReceiver().listen();
 }, 120_000);
 
@@ -47,8 +49,8 @@ afterAll(async () => {
 
 const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
 
-async function subscribe(path: string, eventTypes: string[]): Promise<WebhookSubscriptionWithSecretView> {
-  const created = await admin.post<WebhookSubscriptionWithSecretView>('/webhooks', { url: receiver.url(path), event_types: eventTypes });
+async function subscribe(path: string, eventTypes: string[], as = admin): Promise<WebhookSubscriptionWithSecretView> {
+  const created = await as.post<WebhookSubscriptionWithSecretView>('/webhooks', { url: receiver.url(path), event_types: eventTypes });
   expect(created.status).toBe(201);
   receiver.verifyWith(path, created.body.secret);
   return created.body;
@@ -157,4 +159,19 @@ it('disables a subscription whose deliveries fail for the whole retry window, an
   expect((await admin.post(`/webhooks/${subscription.id}/deliveries/${delivery!.id}/redeliver`)).status).toBe(200);
   await pollUntil(() => receiver.verified.some((m) => m.path === '/broken'), 'the redelivery', 30_000, 100);
   expect(receiver.verified.filter((m) => m.path === '/broken').map((m) => m.id)).toEqual([delivery!.id]);
+});
+
+it('tells an organization once when a creation takes its last service-account slot', async () => {
+  const small = await tenantAdmin('Hooks C', 2);
+  await subscribe('/limit', ['service_account.limit_reached'], small);
+  const create = (username: string) => small.post<{ id: string }>('/users', { username, account_type: 'service_external' });
+  expect((await create(unique('first'))).status).toBe(201);
+  const last = await create(unique('last'));
+  expect(last.status).toBe(201);
+  expect((await create(unique('over'))).status).toBe(409);
+  await pollUntil(() => receiver.verified.some((m) => m.path === '/limit'), 'the limit webhook', 30_000, 100);
+  const sent = receiver.verified.filter((m) => m.path === '/limit');
+  expect(sent.map((m) => [m.type, m.data['account_type'], m.data['limit'], m.data['account_id']])).toEqual([
+    ['service_account.limit_reached', 'service_external', 2, last.body.id],
+  ]);
 });

@@ -50,7 +50,10 @@ const MAPPINGS: Record<string, Mapping> = {
   UserDeactivated: { type: 'account.deactivated', fields: { userId: 'account_id', deactivatedAt: 'deactivated_at' } },
   UserReactivated: { type: 'account.reactivated', fields: { userId: 'account_id', reactivatedAt: 'reactivated_at' } },
   UserDeleted: { type: 'account.deleted', fields: { userId: 'account_id', deletedAt: 'deleted_at' } },
-  ServiceAccountLimitReached: { type: 'service_account.limit_reached', fields: { accountType: 'account_type', limit: 'limit' } },
+  ServiceAccountLimitReached: {
+    type: 'service_account.limit_reached',
+    fields: { accountType: 'account_type', limit: 'limit', userId: 'account_id' },
+  },
 };
 
 /** Domain event types that are sent as webhooks. */
