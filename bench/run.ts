@@ -3,7 +3,7 @@
 // The benchmarks BENCHMARKS.md describes, each against its baseline measured in the same run, system
 // and baseline alternating, after a warm-up; prints a table and rewrites the figures
 // section of BENCHMARKS.md. Benchmarks print figures; nothing here is a test.
-// Names: http, nats, in-process, issue, append, token-uses, oauth, revocation, replay, scale-out, redis-cluster, memory, console, sweep (all by default).
+// Names: http, nats, in-process, issue, append, token-uses, oauth, revocation, replay, scale-out, redis-cluster, memory, console, sweep, webhooks (all by default).
 import path from 'node:path';
 import { ApiClient, RunningSystem, startSystem } from '@warden/testing';
 import { benchAppend } from './benchmarks/append';
@@ -20,6 +20,7 @@ import { benchRedisCluster } from './benchmarks/redis-cluster';
 import { benchScaleOut } from './benchmarks/scale-out';
 import { benchSweep } from './benchmarks/sweep';
 import { benchTokenUses } from './benchmarks/token-uses';
+import { benchWebhooks } from './benchmarks/webhooks';
 import type { BenchContext, Row } from './support/context';
 import { credentials } from './support/credentials';
 import { BenchmarkName, parseOptions } from './support/options';
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
   const loadBefore = loadAverage();
   log(`${about}; load average ${loadBefore}; benchmarks: ${options.selected.join(', ')}`);
   // The event store and Redis alone need no service running.
-  const standalone = (name: BenchmarkName) => name === 'replay' || name === 'append' || (name === 'memory' && options.redisOnly);
+  const standalone = (name: BenchmarkName) => name === 'replay' || name === 'append' || name === 'webhooks' || (name === 'memory' && options.redisOnly);
   const needsSystem = options.selected.some((name) => !standalone(name));
   const rows: Row[] = [];
   let system: RunningSystem | undefined;
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
       memory: () => (options.redisOnly ? benchRedisMemory({ options, log }) : benchMemory(ctx!)),
       console: () => benchConsole(ctx!),
       sweep: () => benchSweep(ctx!),
+      webhooks: () => benchWebhooks({ options, log }),
     };
     for (const name of options.selected) {
       const began = Date.now();

@@ -33,6 +33,8 @@ export class DeliveryWorker {
   private running = false;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
+  /** A wake-up that came while the loop was not waiting: the next wait returns at once. */
+  private woken = false;
   private delivered = 0;
 
   constructor(private readonly options: DeliveryWorkerOptions) {}
@@ -45,6 +47,7 @@ export class DeliveryWorker {
 
   /** Looks for due deliveries now rather than at the next poll (new ones were just written). */
   wake(): void {
+    this.woken = true;
     this.wakeUp?.();
   }
 
@@ -59,20 +62,38 @@ export class DeliveryWorker {
     return this.delivered;
   }
 
+  // Keeps up to `concurrency` attempts in flight: as each ends, its slot is claimed again,
+  // so one slow receiver holds one slot, not the batch it was claimed with.
   private async run(): Promise<void> {
     const { store, concurrency, timeoutMs, pollIntervalMs, log } = this.options;
     // Longer than an attempt may take, so a claim is not taken again while it is in flight.
     const leaseMs = timeoutMs * 2 + 5_000;
+    const inFlight = new Set<Promise<void>>();
     while (this.running) {
+      const free = concurrency - inFlight.size;
       let claimed: ClaimedDelivery[] = [];
-      try {
-        claimed = await store.claimDue(concurrency, leaseMs);
-        await Promise.all(claimed.map((delivery) => this.attempt(delivery)));
-      } catch (error) {
-        log('warn', 'webhook delivery pass failed', { err: describeError(error) });
+      if (free > 0) {
+        try {
+          claimed = await store.claimDue(free, leaseMs);
+        } catch (error) {
+          log('warn', 'webhook delivery claim failed', { err: describeError(error) });
+        }
+        for (const delivery of claimed) {
+          const attempt: Promise<void> = this.attempt(delivery)
+            .catch((error: unknown) => log('warn', 'webhook delivery attempt failed to record', { deliveryId: delivery.id, err: describeError(error) }))
+            .finally(() => {
+              inFlight.delete(attempt);
+              this.wake();
+            });
+          inFlight.add(attempt);
+        }
       }
-      // A full batch: there may be more due at once.
-      if (claimed.length === concurrency || !this.running) continue;
+      // Every slot was filled and more may be due: claim again as soon as one frees.
+      if (!this.running || (free > 0 && claimed.length === free && inFlight.size < concurrency)) continue;
+      if (this.woken) {
+        this.woken = false;
+        continue;
+      }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, pollIntervalMs);
         this.wakeUp = () => {
@@ -81,7 +102,9 @@ export class DeliveryWorker {
         };
       });
       this.wakeUp = undefined;
+      this.woken = false;
     }
+    await Promise.all(inFlight);
   }
 
   private async attempt(delivery: ClaimedDelivery): Promise<void> {
