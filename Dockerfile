@@ -1,4 +1,4 @@
-# One image for the four services; the command picks the app. Node 24, a long-term support
+# One image for the five services; the command picks the app. Node 24, a long-term support
 # release (the code also runs on Node 20.19 and later, as package.json's engines say).
 FROM node:24-bookworm-slim AS build
 WORKDIR /app

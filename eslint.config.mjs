@@ -24,6 +24,7 @@ function boundaries(forTests) {
       { sourceTag: 'scope:console', onlyDependOnLibsWithTags: ['scope:shared'] },
       // the audit service folds every context's events with that context's own evolve
       { sourceTag: 'scope:audit', onlyDependOnLibsWithTags: ['scope:shared', 'scope:audit', 'scope:users', 'scope:tokens'] },
+      { sourceTag: 'scope:webhooks', onlyDependOnLibsWithTags: ['scope:shared', 'scope:webhooks'] },
     ],
   };
 }

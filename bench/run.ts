@@ -3,7 +3,7 @@
 // The benchmarks BENCHMARKS.md describes, each against its baseline measured in the same run, system
 // and baseline alternating, after a warm-up; prints a table and rewrites the figures
 // section of BENCHMARKS.md. Benchmarks print figures; nothing here is a test.
-// Names: http, nats, in-process, issue, append, token-uses, oauth, revocation, replay, scale-out, redis-cluster, memory, console, sweep, token-listing, usage-policy (all by default).
+// Names: http, nats, in-process, issue, append, token-uses, oauth, revocation, replay, scale-out, redis-cluster, memory, console, sweep, token-listing, usage-policy, webhooks (all by default).
 import path from 'node:path';
 import { ApiClient, RunningSystem, startSystem } from '@warden/testing';
 import { benchAppend } from './benchmarks/append';
@@ -22,6 +22,7 @@ import { benchSweep } from './benchmarks/sweep';
 import { benchTokenListing } from './benchmarks/token-listing';
 import { benchTokenUses } from './benchmarks/token-uses';
 import { benchUsagePolicy } from './benchmarks/usage-policy';
+import { benchWebhooks } from './benchmarks/webhooks';
 import type { BenchContext, Row } from './support/context';
 import { credentials } from './support/credentials';
 import { BenchmarkName, parseOptions } from './support/options';
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
   const loadBefore = loadAverage();
   log(`${about}; load average ${loadBefore}; benchmarks: ${options.selected.join(', ')}`);
   // The event store and Redis alone need no service running.
-  const standalone = (name: BenchmarkName) => name === 'replay' || name === 'append' || name === 'token-listing' || (name === 'memory' && options.redisOnly);
+  const standalone = (name: BenchmarkName) => name === 'replay' || name === 'append' || name === 'token-listing' || name === 'webhooks' || (name === 'memory' && options.redisOnly);
   const needsSystem = options.selected.some((name) => !standalone(name));
   const rows: Row[] = [];
   let system: RunningSystem | undefined;
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
       sweep: () => benchSweep(ctx!),
       'token-listing': () => benchTokenListing({ options, log }),
       'usage-policy': () => benchUsagePolicy(ctx!),
+      webhooks: () => benchWebhooks({ options, log }),
     };
     for (const name of options.selected) {
       const began = Date.now();

@@ -180,8 +180,8 @@ describe('against the running services', () => {
     for (const app of SERVICE_APPS) expect([app, has(app, 'warden_http_requests_total'), has(app, 'warden_health_check_status')]).toEqual([app, true, true]);
     expect(SERVICE_APPS.filter((app) => has(app, 'warden_login_throttles_total'))).toEqual(['gateway']);
     expect(SERVICE_APPS.filter((app) => has(app, 'warden_credential_verifications_total'))).toEqual(['tokens-service', 'gateway']);
-    expect(SERVICE_APPS.filter((app) => has(app, 'warden_relay_lag_events'))).toEqual(['users-service', 'tokens-service']);
-    expect(SERVICE_APPS.filter((app) => has(app, 'warden_projection_lag_events'))).toEqual(['users-service', 'tokens-service', 'audit-service']);
+    expect(SERVICE_APPS.filter((app) => has(app, 'warden_relay_lag_events'))).toEqual(['users-service', 'tokens-service', 'webhooks-service']);
+    expect(SERVICE_APPS.filter((app) => has(app, 'warden_projection_lag_events'))).toEqual(['users-service', 'tokens-service', 'audit-service', 'webhooks-service']);
     expect(SERVICE_APPS.filter((app) => has(app, 'warden_audit_chain_broken'))).toEqual(['audit-service']);
     expect(SERVICE_APPS.filter((app) => has(app, 'warden_nats_request_duration_seconds'))).toEqual(['users-service', 'gateway']);
   });

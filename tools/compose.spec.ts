@@ -33,7 +33,7 @@ function servicesOf(file: string): Record<string, ComposeService> {
 }
 
 const services = servicesOf('docker-compose.cluster.yml');
-const WARDEN = ['users-service', 'tokens-service', 'audit-service', 'gateway'];
+const WARDEN = ['users-service', 'tokens-service', 'audit-service', 'webhooks-service', 'gateway'];
 const NATS_NODES = ['nats-1', 'nats-2', 'nats-3'];
 const REDIS_NODES = ['redis-1', 'redis-2', 'redis-3', 'redis-4', 'redis-5', 'redis-6'];
 
@@ -128,7 +128,7 @@ describe('the cluster compose file', () => {
 });
 
 describe('the single-node compose file', () => {
-  it('runs the four services beside one PostgreSQL, one NATS with JetStream and one Redis', () => {
+  it('runs the five services beside one PostgreSQL, one NATS with JetStream and one Redis', () => {
     const single = servicesOf('docker-compose.yml');
     expect(Object.keys(single)).toEqual(expect.arrayContaining([...WARDEN, 'postgres', 'nats', 'redis']));
     expect(single['nats']!.command).toContain('-js');

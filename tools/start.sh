@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts the whole system on this machine: the servers (if down), the build (Nx compiles only
-# the projects that changed since the last one), and the four services in the background.
+# the projects that changed since the last one), and the five services in the background.
 # Logs go to tmp/logs/<service>.log; `npm stop` stops them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +9,12 @@ bash tools/ensure-servers.sh
 npm run --silent build
 
 mkdir -p tmp/logs tmp/pids
+# The key that seals webhook signing secrets: made once for this machine, kept in tmp/.
+if [ -z "${WEBHOOKS_SECRET_KEY:-}" ]; then
+  [ -s tmp/webhooks-secret-key ] || (umask 077 && openssl rand -base64 32 >tmp/webhooks-secret-key)
+  WEBHOOKS_SECRET_KEY=$(cat tmp/webhooks-secret-key)
+  export WEBHOOKS_SECRET_KEY
+fi
 bash tools/stop.sh --quiet
 
 start_service() { # name, health port
@@ -24,10 +30,11 @@ start_service() { # name, health port
 start_service users-service "${USERS_HTTP_PORT:-3001}"
 start_service tokens-service "${TOKENS_HTTP_PORT:-3002}"
 start_service audit-service "${AUDIT_HTTP_PORT:-3003}"
+start_service webhooks-service "${WEBHOOKS_HTTP_PORT:-3004}"
 start_service gateway "${GATEWAY_HTTP_PORT:-3000}"
 
 for entry in "users-service:${USERS_HTTP_PORT:-3001}" "tokens-service:${TOKENS_HTTP_PORT:-3002}" \
-  "audit-service:${AUDIT_HTTP_PORT:-3003}" "gateway:${GATEWAY_HTTP_PORT:-3000}"; do
+  "audit-service:${AUDIT_HTTP_PORT:-3003}" "webhooks-service:${WEBHOOKS_HTTP_PORT:-3004}" "gateway:${GATEWAY_HTTP_PORT:-3000}"; do
   name=${entry%%:*} port=${entry##*:}
   for i in $(seq 1 120); do
     if curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1; then break; fi

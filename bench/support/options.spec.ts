@@ -6,7 +6,7 @@ import { largestBurst } from '../benchmarks/token-uses';
 describe('bench options', () => {
   it('runs every benchmark at full size by default, as the benchmark tier asks', () => {
     const options = parseOptions([], {}, '/repo');
-    expect(options.selected).toEqual(['http', 'nats', 'in-process', 'issue', 'append', 'token-uses', 'oauth', 'revocation', 'replay', 'scale-out', 'redis-cluster', 'memory', 'console', 'sweep', 'token-listing', 'usage-policy']);
+    expect(options.selected).toEqual(['http', 'nats', 'in-process', 'issue', 'append', 'token-uses', 'oauth', 'revocation', 'replay', 'scale-out', 'redis-cluster', 'memory', 'console', 'sweep', 'token-listing', 'usage-policy', 'webhooks']);
     expect(options).toMatchObject({ size: 'full', runs: 3, connections: 50, replaySizes: [100_000, 1_000_000], memoryVerifications: 1_000_000, memoryTokens: [1_000_000], redisOnly: false, appendConcurrency: [10, 50], tokenUses: 2_000, sweepRows: 50_000, listingTokens: 100_000, report: true });
     expect(options.dist).toBe('/repo/dist');
   });

@@ -5,7 +5,7 @@
 // at a large count, no service started.
 import path from 'node:path';
 
-export const BENCHMARK_NAMES = ['http', 'nats', 'in-process', 'issue', 'append', 'token-uses', 'oauth', 'revocation', 'replay', 'scale-out', 'redis-cluster', 'memory', 'console', 'sweep', 'token-listing', 'usage-policy'] as const;
+export const BENCHMARK_NAMES = ['http', 'nats', 'in-process', 'issue', 'append', 'token-uses', 'oauth', 'revocation', 'replay', 'scale-out', 'redis-cluster', 'memory', 'console', 'sweep', 'token-listing', 'usage-policy', 'webhooks'] as const;
 export type BenchmarkName = (typeof BENCHMARK_NAMES)[number];
 
 export interface BenchOptions {

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { gatewayConfigSchema } from '../../apps/gateway/src/gateway-config';
 import { tokensConfigSchema } from '../../apps/tokens-service/src/tokens-config';
 import { usersConfigSchema } from '../../apps/users-service/src/users-config';
+import { webhooksConfigSchema } from '../../apps/webhooks-service/src/webhooks-config';
 
 export const CONFIG_START = '<!-- config:start -->';
 export const CONFIG_END = '<!-- config:end -->';
@@ -17,6 +18,7 @@ export const APP_CONFIG_SCHEMAS: ReadonlyArray<{ app: string; schema: z.AnyZodOb
   { app: 'users-service', schema: serviceConfigSchema(3001).merge(usersConfigSchema) },
   { app: 'tokens-service', schema: tokensConfigSchema },
   { app: 'audit-service', schema: serviceConfigSchema(3003) },
+  { app: 'webhooks-service', schema: webhooksConfigSchema },
 ];
 
 interface Row {

@@ -73,6 +73,8 @@ export async function storeEveryEventType(system: RunningSystem): Promise<void> 
   expectStatus(await admin.post(`/users/${grace.id}/reactivate`), 200, 'reactivated');
   expectStatus(await admin.delete(`/users/${grace.id}`), 204, 'deleted');
 
+  await webhookSteps(admin);
+
   const expiresAt = new Date(Date.now() + 7 * 86_400_000).toISOString();
   const publicToken = { user_id: webhooks.id, name: 'DocuSign Connect', visibility: 'public', allowed_origins: ['https://shop.example.com'], expires_at: expiresAt, permissions: ['users:read'] };
   const issued = expectStatus(await admin.post<{ id: string }>('/tokens', publicToken), 201, 'token');
@@ -103,6 +105,21 @@ export async function storeEveryEventType(system: RunningSystem): Promise<void> 
   await oauthClientSteps(admin, url, webhooks.id);
 
   expectStatus(await admin.post('/auth/logout'), 204, 'session ended');
+}
+
+/**
+ * Webhook subscriptions: one made, changed in every field, its secret rotated and deleted; and
+ * one to a port where nothing listens, for the token events to come, which the webhooks
+ * service disables when the (short, in the recording) retry window closes.
+ */
+async function webhookSteps(admin: ApiClient): Promise<void> {
+  const events = ['token.issued', 'token.revoked'];
+  expectStatus(await admin.post('/webhooks', { url: 'http://127.0.0.1:9/golden', event_types: events, description: 'Nothing listens here' }), 201, 'failing webhook');
+  const changed = expectStatus(await admin.post<{ id: string }>('/webhooks', { url: 'http://127.0.0.1:9/first', event_types: events }), 201, 'webhook');
+  const changes = { url: 'http://127.0.0.1:9/second', event_types: ['account.created'], enabled: false, description: 'Every field changed' };
+  expectStatus(await admin.patch(`/webhooks/${changed.id}`, changes), 200, 'webhook changed');
+  expectStatus(await admin.post(`/webhooks/${changed.id}/rotate-secret`), 200, 'webhook secret rotated');
+  expectStatus(await admin.delete(`/webhooks/${changed.id}`), 204, 'webhook deleted');
 }
 
 /** A service account as an OAuth client: client secrets, a key, grants and a refusal, a revoked access token. */

@@ -15,6 +15,7 @@ const ROOT = path.resolve(__dirname, '../..');
 const CONTEXTS = [
   { schema: 'users', directory: 'libs/users/domain/golden-events' },
   { schema: 'tokens', directory: 'libs/tokens/domain/golden-events' },
+  { schema: 'webhooks', directory: 'apps/webhooks-service/golden-events' },
 ];
 
 async function storedEvents(databaseUrl: string, schema: string): Promise<RecordedEvent[]> {
@@ -47,12 +48,26 @@ export function showingEveryKey(events: RecordedEvent[]): RecordedEvent[] {
 }
 
 async function main(): Promise<void> {
-  const system = await startSystem({ TOKEN_LAST_USED_FLUSH_MS: '200', TOKEN_USE_FLUSH_INTERVAL_MS: '500', EXPIRY_SCHEDULER_INTERVAL_MS: '500' });
+  // A retry window of a second: the failing webhook is disabled while the recording runs.
+  const system = await startSystem({
+    TOKEN_LAST_USED_FLUSH_MS: '200',
+    TOKEN_USE_FLUSH_INTERVAL_MS: '500',
+    EXPIRY_SCHEDULER_INTERVAL_MS: '500',
+    WEBHOOKS_RETRY_INITIAL_MS: '100',
+    WEBHOOKS_RETRY_MAX_MS: '200',
+    WEBHOOKS_RETRY_WINDOW_SECONDS: '1',
+  });
   try {
     await storeEveryEventType(system);
     const databaseUrl = system.env['DATABASE_URL']!;
     await pollUntil(async () => (await storedEvents(databaseUrl, 'tokens')).some((event) => event.type === 'TokenUsed'), 'a TokenUsed event', 30_000, 250);
     await pollUntil(async () => (await storedEvents(databaseUrl, 'tokens')).some((event) => event.type === 'TokenExpired'), 'a TokenExpired event', 30_000, 250);
+    await pollUntil(
+      async () => (await storedEvents(databaseUrl, 'webhooks')).some((event) => event.type === 'WebhookSubscriptionDisabled'),
+      'a WebhookSubscriptionDisabled event',
+      30_000,
+      250,
+    );
     for (const { schema, directory } of CONTEXTS) {
       const byFile = new Map<string, RecordedEvent[]>();
       for (const event of await storedEvents(databaseUrl, schema)) {

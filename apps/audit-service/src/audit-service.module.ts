@@ -20,6 +20,7 @@ export const AUDIT_SCHEMA = 'audit';
 export const AUDITED_SOURCES: EventSource[] = [
   { service: ServiceNames.users, schema: 'users' },
   { service: ServiceNames.tokens, schema: 'tokens' },
+  { service: ServiceNames.webhooks, schema: 'webhooks' },
 ];
 
 const messagingLog =

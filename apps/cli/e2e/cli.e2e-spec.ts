@@ -3,7 +3,7 @@
 // reassigns, verifies and revokes a token, exports and verifies the audit log, and checks the
 // exit codes scripts rely on; replays a read model as the platform admin; manages
 // organizations, roles, teams and accounts; completes the command line in bash.
-import { ApiClient, RunningSystem, pollUntil, startSystem } from '@warden/testing';
+import { ApiClient, RunningSystem, WebhookReceiver, pollUntil, startSystem } from '@warden/testing';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -560,6 +560,40 @@ describe('logged in', () => {
     ).toEqual([]);
     expect((await warden(['teams', 'delete', team.id])).code).toBe(0);
     expect((await warden(['teams', 'show', team.id])).code).toBe(4);
+  });
+
+  it('subscribes to webhooks, shows the secret once, lists deliveries and deletes the subscription', async () => {
+    const receiver = await new WebhookReceiver().listen();
+    try {
+      const made = await wardenJson<{ id: string; secret: string; event_types: string[] }>([
+        'webhooks', 'create', receiver.url('/cli'), '--event', 'token.issued', '--event', 'token.revoked',
+      ]);
+      expect(made.secret).toMatch(/^whsec_/);
+      expect(made.event_types).toEqual(['token.issued', 'token.revoked']);
+      receiver.verifyWith('/cli', made.secret);
+      const shown = await warden(['webhooks', 'show', made.id]);
+      expect(shown.code).toBe(0);
+      expect(shown.stdout).not.toContain(made.secret);
+      expect((await warden(['webhooks', 'list'])).stdout).toMatch(new RegExp(`^${made.id}\\s+${receiver.url('/cli')}\\s+token.issued,token.revoked\\s+true`, 'm'));
+
+      const issued = await wardenJson<Token>(['tokens', 'issue', '--account', webhooks.id, '--name', 'hooked']);
+      await pollUntil(() => receiver.verified.some((m) => m.path === '/cli' && m.data['token_id'] === issued.id), 'the token.issued webhook', 30_000, 100);
+      await pollUntil(async () => (await wardenJson<{ status: string }[]>(['webhooks', 'deliveries', made.id])).some((d) => d.status === 'succeeded'), 'the delivery logged', 30_000, 100);
+      const [delivery] = await wardenJson<{ id: string; event_type: string; attempts: number }[]>(['webhooks', 'deliveries', made.id]);
+      expect(delivery).toMatchObject({ event_type: 'token.issued', attempts: 1 });
+      expect((await warden(['webhooks', 'redeliver', made.id, delivery!.id])).code).toBe(0);
+      await pollUntil(() => receiver.verified.filter((m) => m.id === delivery!.id).length === 2, 'the redelivery, same id', 30_000, 100);
+
+      const rotated = await wardenJson<{ secret: string }>(['webhooks', 'rotate-secret', made.id]);
+      expect(rotated.secret).not.toBe(made.secret);
+      expect((await wardenJson<{ enabled: boolean }>(['webhooks', 'disable', made.id])).enabled).toBe(false);
+      expect((await warden(['webhooks', 'create', 'http://10.0.0.1/hooks', '--event', 'token.issued'])).code).toBe(6);
+      expect((await warden(['webhooks', 'delete', made.id])).code).toBe(0);
+      expect((await warden(['webhooks', 'show', made.id])).code).toBe(4);
+      expect(receiver.refused).toEqual([]);
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('shows, deactivates, reactivates and deletes an account', async () => {

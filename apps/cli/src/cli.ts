@@ -9,6 +9,7 @@ import { registerOrganizationsCommands } from './commands/organizations.command'
 import { registerReplayCommand } from './commands/replay.command';
 import { registerRolesCommands } from './commands/roles.command';
 import { registerTeamsCommands } from './commands/teams.command';
+import { registerWebhooksCommands } from './commands/webhooks.command';
 import { registerTokensCommands } from './commands/tokens.command';
 import { registerWhoamiCommand } from './commands/whoami.command';
 import { ExitCode } from './exit-codes';
@@ -60,6 +61,7 @@ export function buildProgram(io: CliIo, outcome: RunOutcome): Command {
   registerRolesCommands(program, contextOf);
   registerTeamsCommands(program, contextOf);
   registerAuditCommands(program, contextOf);
+  registerWebhooksCommands(program, contextOf);
   registerReplayCommand(program, contextOf);
   // the global options work after the command's name too: `warden tokens list --json`
   for (const command of leaves(program)) if (command !== program) globalOptions(command);

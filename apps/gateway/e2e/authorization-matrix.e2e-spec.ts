@@ -43,6 +43,8 @@ interface OrganizationFixture {
   tokenId: string;
   /** The organization's internal service account: the account stronger than an admin. */
   internalId: string;
+  /** A webhook subscription to token.issued, made before the token above was issued (so it has a delivery). */
+  webhookId: string;
 }
 
 interface CellRequest {
@@ -129,6 +131,23 @@ async function issueToken(creator: ApiClient, ownerId: string): Promise<string> 
   return (await expectStatus(creator.post<{ id: string }>('/api/v1/tokens', { user_id: ownerId, name: unique('token') }), 201, 'issuing a token')).id;
 }
 
+// Loopback, allowed to webhooks by the test system's configuration; nothing listens on the discard port.
+const WEBHOOK_URL = 'http://127.0.0.1:9/matrix';
+
+async function subscribeWebhook(creator: ApiClient): Promise<string> {
+  return (await expectStatus(creator.post<{ id: string }>('/api/v1/webhooks', { url: WEBHOOK_URL, event_types: ['token.issued'] }), 201, 'subscribing to webhooks')).id;
+}
+
+/** The delivery of the fixture's token.issued to its subscription, once the webhooks service has written it. */
+async function webhookDeliveryOf(target: OrganizationFixture): Promise<string> {
+  for (let i = 0; i < 200; i++) {
+    const page = await expectStatus(target.creator.get<{ results: { id: string }[] }>(`/api/v1/webhooks/${target.webhookId}/deliveries`), 200, 'listing deliveries');
+    if (page.results[0]) return page.results[0].id;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('no webhook delivery was written for the fixture token');
+}
+
 async function targetsOf(id: string, creator: ApiClient, loginAccount: Account, internalId: string): Promise<OrganizationFixture> {
   const roleName = `ARCHIVE_ME_${randomUUID().slice(0, 8).toUpperCase()}`;
   const [userId, statusUserId, teamId, , serviceAccountId, otherServiceAccountId] = await Promise.all([
@@ -139,8 +158,9 @@ async function targetsOf(id: string, creator: ApiClient, loginAccount: Account, 
     createUser(creator, { username: unique('owner'), account_type: 'service_external', organization: id }),
     createUser(creator, { username: unique('heir'), account_type: 'service_external', organization: id }),
   ]);
+  const webhookId = await subscribeWebhook(creator);
   const tokenId = await issueToken(creator, serviceAccountId);
-  return { id, creator, loginAccount, userId, statusUserId, teamId, roleName, serviceAccountId, otherServiceAccountId, tokenId, internalId };
+  return { id, creator, loginAccount, userId, statusUserId, teamId, roleName, serviceAccountId, otherServiceAccountId, tokenId, internalId, webhookId };
 }
 
 // A tenant: created by the platform admin, who also creates its super admin; the super
@@ -301,6 +321,16 @@ const REQUESTS: Record<RouteKey, (target: OrganizationFixture, cell: Cell) => Pr
     body: { user_id: target.internalId },
   }),
   'POST /api/v1/tokens/verify': (target) => ({ body: { token: `wdn_p_${target.id.replace(/-/g, '').slice(0, 8)}` } }),
+  'POST /api/v1/webhooks': () => ({ body: { url: WEBHOOK_URL, event_types: ['token.revoked'] } }),
+  'GET /api/v1/webhooks': () => noRequest,
+  'GET /api/v1/webhooks/:id': (target) => ({ params: { id: target.webhookId } }),
+  'PATCH /api/v1/webhooks/:id': (target) => ({ params: { id: target.webhookId }, body: { description: unique('matrix') } }),
+  'DELETE /api/v1/webhooks/:id': async (target) => ({ params: { id: await subscribeWebhook(target.creator) } }),
+  'POST /api/v1/webhooks/:id/rotate-secret': (target) => ({ params: { id: target.webhookId } }),
+  'GET /api/v1/webhooks/:id/deliveries': (target) => ({ params: { id: target.webhookId } }),
+  'POST /api/v1/webhooks/:id/deliveries/:deliveryId/redeliver': async (target) => ({
+    params: { id: target.webhookId, deliveryId: await webhookDeliveryOf(target) },
+  }),
   'GET /api/v1/users/:id/oauth-client': (target) => ({ params: { id: target.serviceAccountId } }),
   'POST /api/v1/users/:id/client-secrets': (target) => ({ params: { id: target.serviceAccountId } }),
   'POST /api/v1/users/:id/client-secrets (for the internal service account)': (target) => ({ params: { id: target.internalId } }),

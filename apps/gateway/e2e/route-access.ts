@@ -433,6 +433,78 @@ export const ROUTE_ACCESS = [
   },
   {
     method: 'POST',
+    path: '/api/v1/webhooks',
+    who: 'webhooks:write; subscribes in the caller\'s organization',
+    access: {
+      anonymous: [401, null], platform_admin: [201, null], super_admin: [201, null], internal: [201, null], admin: [201, null],
+      member: [403, null], auditor: [403, null], external: [403, null], external_custom: [403, null],
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/webhooks',
+    who: 'webhooks:read; lists the caller\'s own organization only',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 'own-only'], super_admin: [200, 'own-only'], internal: [200, 'own-only'], admin: [200, 'own-only'],
+      member: [403, 403], auditor: [403, 403], external: [403, 403], external_custom: [403, 403],
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/webhooks/:id',
+    who: 'webhooks:read in the subscription\'s organization',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [200, 404],
+      member: [403, 403], auditor: [403, 403], external: [403, 403], external_custom: [403, 403],
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/v1/webhooks/:id',
+    who: 'webhooks:write in the subscription\'s organization',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [200, 404],
+      member: [403, 403], auditor: [403, 403], external: [403, 403], external_custom: [403, 403],
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/webhooks/:id',
+    who: 'webhooks:write in the subscription\'s organization',
+    access: {
+      anonymous: [401, 401], platform_admin: [204, 404], super_admin: [204, 404], internal: [204, 404], admin: [204, 404],
+      member: [403, 403], auditor: [403, 403], external: [403, 403], external_custom: [403, 403],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/webhooks/:id/rotate-secret',
+    who: 'webhooks:write in the subscription\'s organization; the new secret is shown once',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [200, 404],
+      member: [403, 403], auditor: [403, 403], external: [403, 403], external_custom: [403, 403],
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/webhooks/:id/deliveries',
+    who: 'webhooks:read in the subscription\'s organization',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [200, 404],
+      member: [403, 403], auditor: [403, 403], external: [403, 403], external_custom: [403, 403],
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/webhooks/:id/deliveries/:deliveryId/redeliver',
+    who: 'webhooks:write in the subscription\'s organization',
+    access: {
+      anonymous: [401, 401], platform_admin: [200, 404], super_admin: [200, 404], internal: [200, 404], admin: [200, 404],
+      member: [403, 403], auditor: [403, 403], external: [403, 403], external_custom: [403, 403],
+    },
+  },
+  {
+    method: 'POST',
     path: '/api/v1/admin/read-models/:name/replay',
     who: 'the platform admin: replays a read model (`tokens`, `users-listing`, `audit-log`) from the event store and swaps it in, or compares',
     access: {

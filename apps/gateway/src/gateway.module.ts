@@ -25,6 +25,7 @@ import { TeamsController } from './teams/teams.controller';
 import { TokensController } from './tokens/tokens.controller';
 import { SecretScanningController } from './tokens/secret-scanning.controller';
 import { UsersController } from './users/users.controller';
+import { WebhooksController } from './webhooks/webhooks.controller';
 
 const GATEWAY_CONTROLLERS = [
   OrganizationsController,
@@ -34,6 +35,7 @@ const GATEWAY_CONTROLLERS = [
   AuditController,
   TokensController,
   SecretScanningController,
+  WebhooksController,
   ReadModelsController,
   ApiDocsController,
   OAuthController,

@@ -18,6 +18,8 @@ export const WARDEN_PERMISSIONS = [
   'tokens:read',
   'tokens:write',
   'audit:read',
+  'webhooks:read',
+  'webhooks:write',
   'read_models:rebuild',
 ] as const;
 

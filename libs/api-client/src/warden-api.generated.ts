@@ -515,6 +515,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tokens/report-leaked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report a leaked API token
+         * @description For any authenticated caller who found a Warden API token exposed: the token is revoked
+         *     (or disabled, per its organization's `leaked_token_action`) and `TokenLeaked` recorded. The answer is
+         *     the same whether the token exists, works or belongs to another organization.
+         */
+        post: operations["tokens.reportLeaked"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tokens/{id}": {
         parameters: {
             query?: never;
@@ -561,6 +583,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tokens/{id}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Disable an API token
+         * @description Every secret of the token is refused (reason `disabled`) when this answers, until it is enabled again.
+         */
+        post: operations["tokens.disable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tokens/{id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enable a disabled API token
+         * @description Its secrets work again when this answers; a revoked token cannot be enabled.
+         */
+        post: operations["tokens.enable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tokens/{id}/rotate": {
         parameters: {
             query?: never;
@@ -595,6 +657,144 @@ export interface paths {
          * @description To another service account of the organization; the former owner can then be deleted.
          */
         post: operations["tokens.reassign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/secret-scanning/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive a secret scanner's leak alert
+         * @description A JSON array of `{token, type, url, source}` signed with ECDSA P-256
+         *     (`Github-Public-Key-Identifier`, `Github-Public-Key-Signature`: base64 of a DER signature over the
+         *     raw body) by a key in `SECRET_SCANNING_PUBLIC_KEYS`. Each working Warden API token in it is revoked
+         *     (or disabled, per its organization's `leaked_token_action`); every entry is answered
+         *     `true_positive` (a Warden API token) or `false_positive`. A bad or missing signature is a 401 and
+         *     changes nothing.
+         */
+        post: operations["secretScanning.alerts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List webhook subscriptions
+         * @description The caller's organization's, never their secrets.
+         */
+        get: operations["webhooks.list"];
+        put?: never;
+        /**
+         * Subscribe to webhooks
+         * @description In the caller's organization. The signing secret is in this answer once (`secret`).
+         *     A URL whose host resolves to a private, loopback or link-local address is refused.
+         */
+        post: operations["webhooks.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a webhook subscription
+         * @description Another organization's subscription is not found.
+         */
+        get: operations["webhooks.get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook subscription
+         * @description Nothing more is sent to it.
+         */
+        delete: operations["webhooks.delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a webhook subscription
+         * @description Its URL, event types, description, or whether it is enabled.
+         */
+        patch: operations["webhooks.update"];
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a webhook subscription's signing secret
+         * @description A new secret, in this answer once; deliveries are signed with it from now on.
+         */
+        post: operations["webhooks.rotateSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A webhook subscription's delivery log
+         * @description Newest first: status, attempts, the last response code and latency. Follow `next_cursor`.
+         */
+        get: operations["webhooks.deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Redeliver one webhook delivery
+         * @description Sends it again under the same `webhook-id`, with a new retry window.
+         */
+        post: operations["webhooks.redeliver"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1136,6 +1336,11 @@ export interface components {
             /** @description Lifetime of the OAuth access tokens granted from now on, 60 to 86400 seconds; those already out keep their expiry. */
             access_token_lifetime_seconds?: number;
             human_password_login?: boolean;
+            /** @description How long before a token expires each warning is given: up to five lead times, 60 seconds to 90 days; [] for none. */
+            expiry_warning_lead_seconds?: number[];
+            /** @enum {string} */
+            leaked_token_action?: "revoke" | "disable";
+            disable_unused_after_days?: number | null;
         };
         CreateOrganizationBody: {
             name: string;
@@ -1157,6 +1362,15 @@ export interface components {
             access_token_lifetime_seconds: number;
             /** @description Whether humans may log in with a password; service accounts always may. */
             human_password_login: boolean;
+            /** @description How long before a token expires each `TokenExpiring` warning is given, longest first; default a week and a day. */
+            expiry_warning_lead_seconds: number[];
+            /**
+             * @description What a token reported leaked (by a secret scanner or a person) undergoes: `revoke` (default) or `disable`.
+             * @enum {string}
+             */
+            leaked_token_action: "revoke" | "disable";
+            /** @description Tokens unused (since their last use, or their issue) for this many days are disabled; null (default): never. */
+            disable_unused_after_days: number | null;
         };
         ServiceAccountCounts: {
             service_internal: number;
@@ -1507,7 +1721,7 @@ export interface components {
              * @description Present when not valid.
              * @enum {string}
              */
-            refusal?: "revoked" | "expired" | "owner_inactive" | "not_issued";
+            refusal?: "revoked" | "expired" | "disabled" | "owner_inactive" | "not_issued";
             organization_id: string;
             owner_id?: string;
             /**
@@ -1628,6 +1842,8 @@ export interface components {
             status: "active" | "revoked" | "expired" | "disabled" | "owner_inactive";
             enabled: boolean;
             created_at: string;
+            /** @description When it was disabled (it works again once enabled); null while it is not. */
+            disabled_at: string | null;
             expires_at: string | null;
             last_used_at: string | null;
             revoked_at: string | null;
@@ -1666,6 +1882,8 @@ export interface components {
             status: "active" | "revoked" | "expired" | "disabled" | "owner_inactive";
             enabled: boolean;
             created_at: string;
+            /** @description When it was disabled (it works again once enabled); null while it is not. */
+            disabled_at: string | null;
             expires_at: string | null;
             last_used_at: string | null;
             revoked_at: string | null;
@@ -1738,6 +1956,15 @@ export interface components {
             /** @description The IP address the token was presented from, for a token with an IP allowlist (one without it is refused there). */
             client_address?: string;
         };
+        ReportLeakedTokenBody: {
+            token: string;
+            /** @description Where it was found. */
+            url?: string;
+        };
+        LeakReportAnswer: {
+            /** @description `received`: a well-formed Warden API token, acted on if it is one that works. */
+            status: string;
+        };
         UpdateTokenBody: {
             description?: string | null;
             metadata?: {
@@ -1754,6 +1981,95 @@ export interface components {
         ReassignTokenBody: {
             /** Format: uuid */
             user_id: string;
+        };
+        ScannerAlertEntry: {
+            /** @description The string found: a Warden API token, or what looked like one. */
+            token: string;
+            /** @description The scanner's name for the kind of secret. */
+            type: string;
+            /** @description Where it was found. */
+            url: string;
+            /** @description What kind of place that is (`content`, `commit`, `gist`...). */
+            source: string;
+        };
+        ScannerAlertVerdict: {
+            token_raw: string;
+            token_type: string;
+            /**
+             * @description `true_positive`: a Warden API token of this deployment (now revoked or disabled); `false_positive`: anything else.
+             * @enum {string}
+             */
+            label: "true_positive" | "false_positive";
+        };
+        CreateWebhookSubscriptionBody: {
+            /** @description Where deliveries are POSTed: an http(s) URL whose host resolves to public addresses. */
+            url: string;
+            /** @description Webhook event types to send, e.g. `token.revoked`. */
+            event_types: string[];
+            /** @description Default true. */
+            enabled?: boolean;
+            description?: string | null;
+        };
+        WebhookSubscriptionWithSecretView: {
+            /** @description `whsec_` and the base64 of the HMAC key, as Standard Webhooks libraries take it. Shown once. */
+            secret: string;
+            id: string;
+            organization_id: string;
+            url: string;
+            event_types: ("token.issued" | "token.rotated" | "token.revoked" | "token.expiring" | "token.expired" | "token.leaked" | "token.disabled" | "token.enabled" | "account.created" | "account.deactivated" | "account.reactivated" | "account.deleted" | "service_account.limit_reached")[];
+            enabled: boolean;
+            /** @description Why it is off: `manual` (an update), `failing` (a delivery failed for the whole retry window); null while enabled. */
+            disabled_reason: string | null;
+            description: string | null;
+            created_at: string;
+            updated_at: string;
+        };
+        WebhookSubscriptionView: {
+            id: string;
+            organization_id: string;
+            url: string;
+            event_types: ("token.issued" | "token.rotated" | "token.revoked" | "token.expiring" | "token.expired" | "token.leaked" | "token.disabled" | "token.enabled" | "account.created" | "account.deactivated" | "account.reactivated" | "account.deleted" | "service_account.limit_reached")[];
+            enabled: boolean;
+            /** @description Why it is off: `manual` (an update), `failing` (a delivery failed for the whole retry window); null while enabled. */
+            disabled_reason: string | null;
+            description: string | null;
+            created_at: string;
+            updated_at: string;
+        };
+        WebhookSubscriptionsPage: {
+            results: components["schemas"]["WebhookSubscriptionView"][];
+        };
+        UpdateWebhookSubscriptionBody: {
+            url?: string;
+            event_types?: string[];
+            enabled?: boolean;
+            description?: string | null;
+        };
+        WebhookDeliveryView: {
+            /** @description The `webhook-id` header: the same for every attempt and every redelivery of this message. */
+            id: string;
+            subscription_id: string;
+            event_id: string;
+            /** @enum {string} */
+            event_type: "token.issued" | "token.rotated" | "token.revoked" | "token.expiring" | "token.expired" | "token.leaked" | "token.disabled" | "token.enabled" | "account.created" | "account.deactivated" | "account.reactivated" | "account.deleted" | "service_account.limit_reached";
+            /** @enum {string} */
+            status: "succeeded" | "failed" | "pending";
+            attempts: number;
+            /** @description The HTTP status of the last attempt; null before one, or when it got no answer. */
+            response_code: number | null;
+            /** @description Milliseconds the last attempt took. */
+            latency_ms: number | null;
+            /** @description What went wrong with the last attempt when it got no HTTP answer (refused target, timeout, connection). */
+            last_error: string | null;
+            /** @description When a pending delivery is next attempted. */
+            next_attempt_at: string | null;
+            created_at: string;
+            updated_at: string;
+        };
+        WebhookDeliveriesPage: {
+            results: components["schemas"]["WebhookDeliveryView"][];
+            /** @description Pass as `cursor` for the next (older) page; null on the last. */
+            next_cursor: string | null;
         };
         ReplayReadModelBody: {
             /**
@@ -1993,6 +2309,8 @@ export interface components {
             status: "active" | "revoked" | "expired" | "disabled" | "owner_inactive";
             enabled: boolean;
             created_at: string;
+            /** @description When it was disabled (it works again once enabled); null while it is not. */
+            disabled_at: string | null;
             expires_at: string | null;
             last_used_at: string | null;
             revoked_at: string | null;
@@ -2047,7 +2365,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "validation_failed" | "malformed_body" | "unsupported_media_type" | "payload_too_large" | "route_not_found" | "method_not_allowed" | "unauthenticated" | "forbidden" | "rate_limited" | "concurrency_conflict" | "service_unavailable" | "upstream_timeout" | "internal_error" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_request_in_progress" | "idempotent_replay_withheld" | "invalid_credentials" | "session_not_found" | "session_already_started" | "not_a_session" | "token_not_found" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "token_not_active" | "token_exchange_not_allowed" | "client_secret_not_found" | "client_secret_not_active" | "service_account_key_not_found" | "invalid_service_account_key" | "federation_rule_not_found" | "invalid_oauth_client" | "user_deactivated" | "organization_not_found" | "organization_already_exists" | "invalid_organization_settings" | "limit_below_current_count" | "service_account_limit_reached" | "invalid_username" | "username_taken" | "password_policy_failed" | "user_not_found" | "user_already_exists" | "user_owns_tokens" | "password_change_forbidden" | "current_password_invalid" | "team_not_found" | "team_already_exists" | "team_not_empty" | "user_not_in_organization" | "role_not_found" | "role_already_exists" | "role_name_reserved" | "role_archived" | "role_not_assignable" | "invalid_reference" | "invalid_cursor";
+            code: "validation_failed" | "malformed_body" | "unsupported_media_type" | "payload_too_large" | "route_not_found" | "method_not_allowed" | "unauthenticated" | "forbidden" | "rate_limited" | "concurrency_conflict" | "service_unavailable" | "upstream_timeout" | "internal_error" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_request_in_progress" | "idempotent_replay_withheld" | "invalid_credentials" | "session_not_found" | "session_already_started" | "not_a_session" | "token_not_found" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "token_not_active" | "token_exchange_not_allowed" | "client_secret_not_found" | "client_secret_not_active" | "service_account_key_not_found" | "invalid_service_account_key" | "federation_rule_not_found" | "invalid_oauth_client" | "user_deactivated" | "organization_not_found" | "organization_already_exists" | "invalid_organization_settings" | "limit_below_current_count" | "service_account_limit_reached" | "invalid_username" | "username_taken" | "password_policy_failed" | "user_not_found" | "user_already_exists" | "user_owns_tokens" | "password_change_forbidden" | "current_password_invalid" | "team_not_found" | "team_already_exists" | "team_not_empty" | "user_not_in_organization" | "role_not_found" | "role_already_exists" | "role_name_reserved" | "role_archived" | "role_not_assignable" | "invalid_reference" | "invalid_cursor" | "webhook_subscription_not_found" | "webhook_delivery_not_found" | "invalid_webhook_url" | "webhook_target_not_allowed" | "invalid_webhook_event_types";
             instance?: string;
             /** @description The request's correlation id, as in the `x-correlation-id` header */
             correlationId?: string;
@@ -5555,6 +5873,8 @@ export interface operations {
                 page_size?: number;
                 owner?: string;
                 status?: "active" | "revoked" | "expired" | "disabled" | "owner_inactive";
+                /** @description Only the tokens that work now and expire within this long: `<n>d`, `<n>h`, `<n>m` or `<n>s` (`7d`). */
+                expiring_within?: string;
             };
             header?: {
                 /** @description Your id for this request (printable ASCII, up to 128 characters); one is made when absent. Echoed in the answer, the logs and the audit log. */
@@ -5827,6 +6147,161 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ActiveTokenIntrospection"] | components["schemas"]["InactiveTokenIntrospection"];
+                };
+            };
+            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header; `not_a_session`: Not a login session */
+            400: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key" | "not_a_session";
+                    };
+                };
+            };
+            /** @description `unauthenticated`: Authentication required */
+            401: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description `forbidden`: Forbidden; `token_exchange_not_allowed`: Token exchange not allowed */
+            403: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "forbidden" | "token_exchange_not_allowed";
+                    };
+                };
+            };
+            /** @description `route_not_found`: No such route; `session_not_found`: Session not found; `token_not_found`: Token not found; `client_secret_not_found`: Client secret not found; `service_account_key_not_found`: Service account key not found; `federation_rule_not_found`: Federation rule not found; `user_not_found`: User not found */
+            404: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "route_not_found" | "session_not_found" | "token_not_found" | "client_secret_not_found" | "service_account_key_not_found" | "federation_rule_not_found" | "user_not_found";
+                    };
+                };
+            };
+            /** @description `concurrency_conflict`: Concurrent modification; `idempotency_request_in_progress`: A request with this Idempotency-Key is in progress; `idempotent_replay_withheld`: The answer held a secret and is not replayed; `session_already_started`: Session already started; `token_not_active`: Token is not active; `client_secret_not_active`: Client secret is not active */
+            409: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "concurrency_conflict" | "idempotency_request_in_progress" | "idempotent_replay_withheld" | "session_already_started" | "token_not_active" | "client_secret_not_active";
+                    };
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported media type */
+            415: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            422: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Service unavailable; `upstream_timeout`: Service did not answer in time */
+            503: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "upstream_timeout";
+                    };
+                };
+            };
+        };
+    };
+    "tokens.reportLeaked": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key from the same credential within 24 hours gets the first answer again (with `Idempotent-Replayed: true`) and the command does not run twice. Printable ASCII, up to 255 characters, such as a UUID.
+                 * @example 3f2c9a52-8a1e-4c55-9d0b-0c5d8f1e2a77
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Your id for this request (printable ASCII, up to 128 characters); one is made when absent. Echoed in the answer, the logs and the audit log. */
+                "x-correlation-id"?: components["parameters"]["CorrelationId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportLeakedTokenBody"];
+            };
+        };
+        responses: {
+            /**
+             * @description For any authenticated caller who found a Warden API token exposed: the token is revoked
+             *     (or disabled, per its organization's `leaked_token_action`) and `TokenLeaked` recorded. The answer is
+             *     the same whether the token exists, works or belongs to another organization.
+             */
+            200: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeakReportAnswer"];
                 };
             };
             /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header; `not_a_session`: Not a login session */
@@ -6319,6 +6794,252 @@ export interface operations {
             };
         };
     };
+    "tokens.disable": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key from the same credential within 24 hours gets the first answer again (with `Idempotent-Replayed: true`) and the command does not run twice. Printable ASCII, up to 255 characters, such as a UUID.
+                 * @example 3f2c9a52-8a1e-4c55-9d0b-0c5d8f1e2a77
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Your id for this request (printable ASCII, up to 128 characters); one is made when absent. Echoed in the answer, the logs and the audit log. */
+                "x-correlation-id"?: components["parameters"]["CorrelationId"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every secret of the token is refused (reason `disabled`) when this answers, until it is enabled again. */
+            200: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenView"];
+                };
+            };
+            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header; `not_a_session`: Not a login session */
+            400: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key" | "not_a_session";
+                    };
+                };
+            };
+            /** @description `unauthenticated`: Authentication required */
+            401: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description `forbidden`: Forbidden; `token_exchange_not_allowed`: Token exchange not allowed */
+            403: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "forbidden" | "token_exchange_not_allowed";
+                    };
+                };
+            };
+            /** @description `route_not_found`: No such route; `session_not_found`: Session not found; `token_not_found`: Token not found; `client_secret_not_found`: Client secret not found; `service_account_key_not_found`: Service account key not found; `federation_rule_not_found`: Federation rule not found; `user_not_found`: User not found */
+            404: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "route_not_found" | "session_not_found" | "token_not_found" | "client_secret_not_found" | "service_account_key_not_found" | "federation_rule_not_found" | "user_not_found";
+                    };
+                };
+            };
+            /** @description `concurrency_conflict`: Concurrent modification; `idempotency_request_in_progress`: A request with this Idempotency-Key is in progress; `idempotent_replay_withheld`: The answer held a secret and is not replayed; `session_already_started`: Session already started; `token_not_active`: Token is not active; `client_secret_not_active`: Client secret is not active */
+            409: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "concurrency_conflict" | "idempotency_request_in_progress" | "idempotent_replay_withheld" | "session_already_started" | "token_not_active" | "client_secret_not_active";
+                    };
+                };
+            };
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            422: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Service unavailable; `upstream_timeout`: Service did not answer in time */
+            503: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "upstream_timeout";
+                    };
+                };
+            };
+        };
+    };
+    "tokens.enable": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key from the same credential within 24 hours gets the first answer again (with `Idempotent-Replayed: true`) and the command does not run twice. Printable ASCII, up to 255 characters, such as a UUID.
+                 * @example 3f2c9a52-8a1e-4c55-9d0b-0c5d8f1e2a77
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Your id for this request (printable ASCII, up to 128 characters); one is made when absent. Echoed in the answer, the logs and the audit log. */
+                "x-correlation-id"?: components["parameters"]["CorrelationId"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Its secrets work again when this answers; a revoked token cannot be enabled. */
+            200: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenView"];
+                };
+            };
+            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header; `not_a_session`: Not a login session */
+            400: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key" | "not_a_session";
+                    };
+                };
+            };
+            /** @description `unauthenticated`: Authentication required */
+            401: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description `forbidden`: Forbidden; `token_exchange_not_allowed`: Token exchange not allowed */
+            403: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "forbidden" | "token_exchange_not_allowed";
+                    };
+                };
+            };
+            /** @description `route_not_found`: No such route; `session_not_found`: Session not found; `token_not_found`: Token not found; `client_secret_not_found`: Client secret not found; `service_account_key_not_found`: Service account key not found; `federation_rule_not_found`: Federation rule not found; `user_not_found`: User not found */
+            404: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "route_not_found" | "session_not_found" | "token_not_found" | "client_secret_not_found" | "service_account_key_not_found" | "federation_rule_not_found" | "user_not_found";
+                    };
+                };
+            };
+            /** @description `concurrency_conflict`: Concurrent modification; `idempotency_request_in_progress`: A request with this Idempotency-Key is in progress; `idempotent_replay_withheld`: The answer held a secret and is not replayed; `session_already_started`: Session already started; `token_not_active`: Token is not active; `client_secret_not_active`: Client secret is not active */
+            409: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "concurrency_conflict" | "idempotency_request_in_progress" | "idempotent_replay_withheld" | "session_already_started" | "token_not_active" | "client_secret_not_active";
+                    };
+                };
+            };
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_token_owner`: Invalid token owner; `invalid_allowed_origins`: Invalid allowed origins; `invalid_token_expiry`: Invalid token expiry; `invalid_token_permissions`: Invalid token permissions; `invalid_grace_period`: Invalid grace period; `invalid_token_policy`: Invalid token usage policy; `invalid_service_account_key`: Invalid service account key; `invalid_oauth_client`: Invalid OAuth client */
+            422: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Service unavailable; `upstream_timeout`: Service did not answer in time */
+            503: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "upstream_timeout";
+                    };
+                };
+            };
+        };
+    };
     "tokens.rotate": {
         parameters: {
             query?: never;
@@ -6607,6 +7328,1018 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {string} */
                         code?: "idempotency_key_reused" | "invalid_token_owner" | "invalid_allowed_origins" | "invalid_token_expiry" | "invalid_token_permissions" | "invalid_grace_period" | "invalid_token_policy" | "invalid_service_account_key" | "invalid_oauth_client";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Service unavailable; `upstream_timeout`: Service did not answer in time */
+            503: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "upstream_timeout";
+                    };
+                };
+            };
+        };
+    };
+    "secretScanning.alerts": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your id for this request (printable ASCII, up to 128 characters); one is made when absent. Echoed in the answer, the logs and the audit log. */
+                "x-correlation-id"?: components["parameters"]["CorrelationId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScannerAlertEntry"][];
+            };
+        };
+        responses: {
+            /** @description One verdict per entry, in order */
+            200: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScannerAlertVerdict"][];
+                };
+            };
+            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header */
+            400: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key";
+                    };
+                };
+            };
+            /** @description `unauthenticated`: Authentication required */
+            401: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported media type */
+            415: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Service unavailable; `upstream_timeout`: Service did not answer in time */
+            503: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "upstream_timeout";
+                    };
+                };
+            };
+        };
+    };
+    "webhooks.list": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your id for this request (printable ASCII, up to 128 characters); one is made when absent. Echoed in the answer, the logs and the audit log. */
+                "x-correlation-id"?: components["parameters"]["CorrelationId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's organization's, never their secrets. */
+            200: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscriptionsPage"];
+                };
+            };
+            /** @description `unauthenticated`: Authentication required */
+            401: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description `forbidden`: Forbidden */
+            403: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Service unavailable; `upstream_timeout`: Service did not answer in time */
+            503: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "upstream_timeout";
+                    };
+                };
+            };
+        };
+    };
+    "webhooks.create": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key from the same credential within 24 hours gets the first answer again (with `Idempotent-Replayed: true`) and the command does not run twice. Printable ASCII, up to 255 characters, such as a UUID.
+                 * @example 3f2c9a52-8a1e-4c55-9d0b-0c5d8f1e2a77
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Your id for this request (printable ASCII, up to 128 characters); one is made when absent. Echoed in the answer, the logs and the audit log. */
+                "x-correlation-id"?: components["parameters"]["CorrelationId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookSubscriptionBody"];
+            };
+        };
+        responses: {
+            /**
+             * @description In the caller's organization. The signing secret is in this answer once (`secret`).
+             *     A URL whose host resolves to a private, loopback or link-local address is refused.
+             */
+            201: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscriptionWithSecretView"];
+                };
+            };
+            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header; `invalid_cursor`: Invalid cursor */
+            400: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key" | "invalid_cursor";
+                    };
+                };
+            };
+            /** @description `unauthenticated`: Authentication required */
+            401: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description `forbidden`: Forbidden */
+            403: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description `route_not_found`: No such route; `webhook_subscription_not_found`: Webhook subscription not found; `webhook_delivery_not_found`: Webhook delivery not found */
+            404: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "route_not_found" | "webhook_subscription_not_found" | "webhook_delivery_not_found";
+                    };
+                };
+            };
+            /** @description `concurrency_conflict`: Concurrent modification; `idempotency_request_in_progress`: A request with this Idempotency-Key is in progress; `idempotent_replay_withheld`: The answer held a secret and is not replayed */
+            409: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "concurrency_conflict" | "idempotency_request_in_progress" | "idempotent_replay_withheld";
+                    };
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported media type */
+            415: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_webhook_url`: Invalid webhook URL; `webhook_target_not_allowed`: Webhook target not allowed; `invalid_webhook_event_types`: Invalid webhook event types */
+            422: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused" | "invalid_webhook_url" | "webhook_target_not_allowed" | "invalid_webhook_event_types";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Service unavailable; `upstream_timeout`: Service did not answer in time */
+            503: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "upstream_timeout";
+                    };
+                };
+            };
+        };
+    };
+    "webhooks.get": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your id for this request (printable ASCII, up to 128 characters); one is made when absent. Echoed in the answer, the logs and the audit log. */
+                "x-correlation-id"?: components["parameters"]["CorrelationId"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Another organization's subscription is not found. */
+            200: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscriptionView"];
+                };
+            };
+            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header; `invalid_cursor`: Invalid cursor */
+            400: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key" | "invalid_cursor";
+                    };
+                };
+            };
+            /** @description `unauthenticated`: Authentication required */
+            401: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description `forbidden`: Forbidden */
+            403: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description `route_not_found`: No such route; `webhook_subscription_not_found`: Webhook subscription not found; `webhook_delivery_not_found`: Webhook delivery not found */
+            404: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "route_not_found" | "webhook_subscription_not_found" | "webhook_delivery_not_found";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Service unavailable; `upstream_timeout`: Service did not answer in time */
+            503: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "upstream_timeout";
+                    };
+                };
+            };
+        };
+    };
+    "webhooks.delete": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your id for this request (printable ASCII, up to 128 characters); one is made when absent. Echoed in the answer, the logs and the audit log. */
+                "x-correlation-id"?: components["parameters"]["CorrelationId"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Nothing more is sent to it. */
+            204: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header; `invalid_cursor`: Invalid cursor */
+            400: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key" | "invalid_cursor";
+                    };
+                };
+            };
+            /** @description `unauthenticated`: Authentication required */
+            401: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description `forbidden`: Forbidden */
+            403: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description `route_not_found`: No such route; `webhook_subscription_not_found`: Webhook subscription not found; `webhook_delivery_not_found`: Webhook delivery not found */
+            404: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "route_not_found" | "webhook_subscription_not_found" | "webhook_delivery_not_found";
+                    };
+                };
+            };
+            /** @description `concurrency_conflict`: Concurrent modification; `idempotency_request_in_progress`: A request with this Idempotency-Key is in progress; `idempotent_replay_withheld`: The answer held a secret and is not replayed */
+            409: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "concurrency_conflict" | "idempotency_request_in_progress" | "idempotent_replay_withheld";
+                    };
+                };
+            };
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_webhook_url`: Invalid webhook URL; `webhook_target_not_allowed`: Webhook target not allowed; `invalid_webhook_event_types`: Invalid webhook event types */
+            422: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused" | "invalid_webhook_url" | "webhook_target_not_allowed" | "invalid_webhook_event_types";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Service unavailable; `upstream_timeout`: Service did not answer in time */
+            503: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "upstream_timeout";
+                    };
+                };
+            };
+        };
+    };
+    "webhooks.update": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key from the same credential within 24 hours gets the first answer again (with `Idempotent-Replayed: true`) and the command does not run twice. Printable ASCII, up to 255 characters, such as a UUID.
+                 * @example 3f2c9a52-8a1e-4c55-9d0b-0c5d8f1e2a77
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Your id for this request (printable ASCII, up to 128 characters); one is made when absent. Echoed in the answer, the logs and the audit log. */
+                "x-correlation-id"?: components["parameters"]["CorrelationId"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateWebhookSubscriptionBody"];
+            };
+        };
+        responses: {
+            /** @description Its URL, event types, description, or whether it is enabled. */
+            200: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscriptionView"];
+                };
+            };
+            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header; `invalid_cursor`: Invalid cursor */
+            400: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key" | "invalid_cursor";
+                    };
+                };
+            };
+            /** @description `unauthenticated`: Authentication required */
+            401: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description `forbidden`: Forbidden */
+            403: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description `route_not_found`: No such route; `webhook_subscription_not_found`: Webhook subscription not found; `webhook_delivery_not_found`: Webhook delivery not found */
+            404: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "route_not_found" | "webhook_subscription_not_found" | "webhook_delivery_not_found";
+                    };
+                };
+            };
+            /** @description `concurrency_conflict`: Concurrent modification; `idempotency_request_in_progress`: A request with this Idempotency-Key is in progress; `idempotent_replay_withheld`: The answer held a secret and is not replayed */
+            409: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "concurrency_conflict" | "idempotency_request_in_progress" | "idempotent_replay_withheld";
+                    };
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported media type */
+            415: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_webhook_url`: Invalid webhook URL; `webhook_target_not_allowed`: Webhook target not allowed; `invalid_webhook_event_types`: Invalid webhook event types */
+            422: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused" | "invalid_webhook_url" | "webhook_target_not_allowed" | "invalid_webhook_event_types";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Service unavailable; `upstream_timeout`: Service did not answer in time */
+            503: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "upstream_timeout";
+                    };
+                };
+            };
+        };
+    };
+    "webhooks.rotateSecret": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key from the same credential within 24 hours gets the first answer again (with `Idempotent-Replayed: true`) and the command does not run twice. Printable ASCII, up to 255 characters, such as a UUID.
+                 * @example 3f2c9a52-8a1e-4c55-9d0b-0c5d8f1e2a77
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Your id for this request (printable ASCII, up to 128 characters); one is made when absent. Echoed in the answer, the logs and the audit log. */
+                "x-correlation-id"?: components["parameters"]["CorrelationId"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A new secret, in this answer once; deliveries are signed with it from now on. */
+            200: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscriptionWithSecretView"];
+                };
+            };
+            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header; `invalid_cursor`: Invalid cursor */
+            400: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key" | "invalid_cursor";
+                    };
+                };
+            };
+            /** @description `unauthenticated`: Authentication required */
+            401: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description `forbidden`: Forbidden */
+            403: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description `route_not_found`: No such route; `webhook_subscription_not_found`: Webhook subscription not found; `webhook_delivery_not_found`: Webhook delivery not found */
+            404: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "route_not_found" | "webhook_subscription_not_found" | "webhook_delivery_not_found";
+                    };
+                };
+            };
+            /** @description `concurrency_conflict`: Concurrent modification; `idempotency_request_in_progress`: A request with this Idempotency-Key is in progress; `idempotent_replay_withheld`: The answer held a secret and is not replayed */
+            409: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "concurrency_conflict" | "idempotency_request_in_progress" | "idempotent_replay_withheld";
+                    };
+                };
+            };
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_webhook_url`: Invalid webhook URL; `webhook_target_not_allowed`: Webhook target not allowed; `invalid_webhook_event_types`: Invalid webhook event types */
+            422: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused" | "invalid_webhook_url" | "webhook_target_not_allowed" | "invalid_webhook_event_types";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Service unavailable; `upstream_timeout`: Service did not answer in time */
+            503: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "upstream_timeout";
+                    };
+                };
+            };
+        };
+    };
+    "webhooks.deliveries": {
+        parameters: {
+            query?: {
+                /** @description Default 50. */
+                limit?: number;
+                cursor?: string;
+                status?: "pending" | "succeeded" | "failed";
+            };
+            header?: {
+                /** @description Your id for this request (printable ASCII, up to 128 characters); one is made when absent. Echoed in the answer, the logs and the audit log. */
+                "x-correlation-id"?: components["parameters"]["CorrelationId"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Newest first: status, attempts, the last response code and latency. Follow `next_cursor`. */
+            200: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveriesPage"];
+                };
+            };
+            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header; `invalid_cursor`: Invalid cursor */
+            400: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key" | "invalid_cursor";
+                    };
+                };
+            };
+            /** @description `unauthenticated`: Authentication required */
+            401: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description `forbidden`: Forbidden */
+            403: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description `route_not_found`: No such route; `webhook_subscription_not_found`: Webhook subscription not found; `webhook_delivery_not_found`: Webhook delivery not found */
+            404: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "route_not_found" | "webhook_subscription_not_found" | "webhook_delivery_not_found";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Service unavailable; `upstream_timeout`: Service did not answer in time */
+            503: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "upstream_timeout";
+                    };
+                };
+            };
+        };
+    };
+    "webhooks.redeliver": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key from the same credential within 24 hours gets the first answer again (with `Idempotent-Replayed: true`) and the command does not run twice. Printable ASCII, up to 255 characters, such as a UUID.
+                 * @example 3f2c9a52-8a1e-4c55-9d0b-0c5d8f1e2a77
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Your id for this request (printable ASCII, up to 128 characters); one is made when absent. Echoed in the answer, the logs and the audit log. */
+                "x-correlation-id"?: components["parameters"]["CorrelationId"];
+            };
+            path: {
+                id: string;
+                deliveryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Sends it again under the same `webhook-id`, with a new retry window. */
+            200: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryView"];
+                };
+            };
+            /** @description `validation_failed`: The request is invalid; `malformed_body`: The request body could not be read; `invalid_idempotency_key`: Invalid Idempotency-Key header; `invalid_cursor`: Invalid cursor */
+            400: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_body" | "invalid_idempotency_key" | "invalid_cursor";
+                    };
+                };
+            };
+            /** @description `unauthenticated`: Authentication required */
+            401: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description `forbidden`: Forbidden */
+            403: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description `route_not_found`: No such route; `webhook_subscription_not_found`: Webhook subscription not found; `webhook_delivery_not_found`: Webhook delivery not found */
+            404: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "route_not_found" | "webhook_subscription_not_found" | "webhook_delivery_not_found";
+                    };
+                };
+            };
+            /** @description `concurrency_conflict`: Concurrent modification; `idempotency_request_in_progress`: A request with this Idempotency-Key is in progress; `idempotent_replay_withheld`: The answer held a secret and is not replayed */
+            409: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "concurrency_conflict" | "idempotency_request_in_progress" | "idempotent_replay_withheld";
+                    };
+                };
+            };
+            /** @description `idempotency_key_reused`: Idempotency-Key reused for another request; `invalid_webhook_url`: Invalid webhook URL; `webhook_target_not_allowed`: Webhook target not allowed; `invalid_webhook_event_types`: Invalid webhook event types */
+            422: {
+                headers: {
+                    "x-correlation-id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused" | "invalid_webhook_url" | "webhook_target_not_allowed" | "invalid_webhook_event_types";
                     };
                 };
             };

@@ -97,7 +97,19 @@ export enum TokensErrorCode {
   InvalidOAuthClient = 'invalid_oauth_client',
 }
 
-export type ErrorCode = CommonErrorCode | UsersErrorCode | AuditErrorCode | AuthErrorCode | TokensErrorCode;
+/** Outbound webhooks: subscriptions and their deliveries. */
+export enum WebhooksErrorCode {
+  WebhookSubscriptionNotFound = 'webhook_subscription_not_found',
+  WebhookDeliveryNotFound = 'webhook_delivery_not_found',
+  /** Not an absolute http(s) URL, or one with userinfo or a fragment. */
+  InvalidWebhookUrl = 'invalid_webhook_url',
+  /** The URL's host resolves to a private, loopback, link-local or otherwise internal address. */
+  WebhookTargetNotAllowed = 'webhook_target_not_allowed',
+  /** Event types that are not webhook event types, or none. */
+  InvalidWebhookEventTypes = 'invalid_webhook_event_types',
+}
+
+export type ErrorCode = CommonErrorCode | UsersErrorCode | AuditErrorCode | AuthErrorCode | TokensErrorCode | WebhooksErrorCode;
 
 export const ALL_ERROR_CODES: readonly ErrorCode[] = [
   ...Object.values(CommonErrorCode),
@@ -105,6 +117,7 @@ export const ALL_ERROR_CODES: readonly ErrorCode[] = [
   ...Object.values(AuditErrorCode),
   ...Object.values(AuthErrorCode),
   ...Object.values(TokensErrorCode),
+  ...Object.values(WebhooksErrorCode),
 ];
 
 export function isErrorCode(value: unknown): value is ErrorCode {

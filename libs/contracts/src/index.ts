@@ -16,3 +16,4 @@ export * from './verification-keys';
 export * from './access-tokens';
 export * from './oauth';
 export * from './ip-allowlist';
+export * from './webhooks';

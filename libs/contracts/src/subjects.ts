@@ -18,5 +18,6 @@ export const ServiceNames = {
   users: 'users',
   tokens: 'tokens',
   audit: 'audit',
+  webhooks: 'webhooks',
 } as const;
 export type ServiceName = (typeof ServiceNames)[keyof typeof ServiceNames];

@@ -6,4 +6,4 @@ export * from './jetstream-consumer';
 export * from './redis-ops';
 export * from './redis-projection';
 export * from './messaging-log';
-export { backoffDelay, type BackoffOptions } from './backoff';
+export { backoffDelay, describeError, type BackoffOptions } from './backoff';

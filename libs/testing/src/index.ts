@@ -16,3 +16,4 @@ export * from './redis-cluster';
 export * from './refusing-event-store';
 export * from './relay-test-bed';
 export * from './message-handlers';
+export * from './webhook-receiver';

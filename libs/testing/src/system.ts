@@ -10,7 +10,7 @@ import { deleteRedisPrefix, testRedis, testRedisEnv } from './redis';
 import { deleteStreamQuietly, freePort, pollUntil } from './nats';
 import { TEST_DATABASE_URL, TEST_NATS_URL, uniqueTestId } from './servers';
 
-export const SERVICE_APPS = ['users-service', 'tokens-service', 'audit-service', 'gateway'] as const;
+export const SERVICE_APPS = ['users-service', 'tokens-service', 'audit-service', 'webhooks-service', 'gateway'] as const;
 export type ServiceApp = (typeof SERVICE_APPS)[number];
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -82,6 +82,9 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
     NATS_REQUEST_TIMEOUT_MS: '20000',
     BOOTSTRAP_ADMIN_USERNAME: admin.username,
     BOOTSTRAP_ADMIN_PASSWORD: admin.password,
+    WEBHOOKS_SECRET_KEY: randomBytes(32).toString('base64'),
+    // Receivers in the tests listen on loopback, which a deployment refuses.
+    WEBHOOKS_ALLOWED_TARGETS: '127.0.0.1',
     ...extraEnv,
   };
   const apps = new Map<ServiceApp, RunningApp>();

@@ -25,6 +25,7 @@ import {
   MeView,
   TokensErrorCode,
   UsersErrorCode,
+  WebhooksErrorCode,
   WhoAmIResponse,
 } from '@warden/contracts';
 import { httpStatusFor, problemTitleFor } from '@warden/platform';
@@ -57,6 +58,7 @@ const CODES_BY_AREA: Readonly<Record<string, readonly ErrorCode[]>> = {
   roles: Object.values(UsersErrorCode),
   tokens: [...Object.values(TokensErrorCode), UsersErrorCode.UserNotFound],
   audit: [...Object.values(AuditErrorCode), UsersErrorCode.UserNotFound, TokensErrorCode.TokenNotFound],
+  webhooks: [...Object.values(WebhooksErrorCode), AuditErrorCode.InvalidCursor],
 };
 
 const TAGS = [
@@ -72,6 +74,7 @@ const TAGS = [
       "OAuth 2.0 for service accounts: the token endpoint (client credentials, workload identity federation), introspection, revocation, the server's metadata, and an account's client secrets, keys and federation rules. The /oauth2 endpoints answer in the RFCs' shapes.",
   },
   { name: 'audit', description: 'The hash-chained audit log of every event, and any token or user as it was at a moment.' },
+  { name: 'webhooks', description: 'Outbound webhooks (Standard Webhooks): subscriptions, their signing secrets, the delivery log and redelivery.' },
   { name: 'admin', description: 'Read model replays, for the platform admin.' },
   { name: 'operations', description: 'Probes, metrics and this description: public, answered by each instance itself.' },
 ];

@@ -15,8 +15,10 @@ import * as module12 from "../organizations/organizations.controller";
 import * as module13 from "../read-models/read-models.controller";
 import * as module14 from "../roles/roles.controller";
 import * as module15 from "../teams/teams.controller";
-import * as module16 from "../tokens/tokens.controller";
-import * as module17 from "../users/users.controller";
+import * as module16 from "../tokens/secret-scanning.controller";
+import * as module17 from "../tokens/tokens.controller";
+import * as module18 from "../users/users.controller";
+import * as module19 from "../webhooks/webhooks.controller";
 
 export default async () => {
   const t = {
@@ -132,7 +134,26 @@ export default async () => {
             },
             "ListTokensQuery": {
                 owner: { required: false, type: () => String },
-                status: { required: false, enum: ["active", "revoked", "expired", "disabled", "owner_inactive"] }
+                status: { required: false, enum: ["active", "revoked", "expired", "disabled", "owner_inactive"] },
+                expiring_within: { required: false, type: () => String, description: "Only the tokens that work now and expire within this long: `<n>d`, `<n>h`, `<n>m` or `<n>s` (`7d`)." }
+            },
+            "ReportLeakedTokenBody": {
+                token: { required: true, type: () => String },
+                url: { required: false, type: () => String, description: "Where it was found." }
+            },
+            "LeakReportAnswer": {
+                status: { required: true, type: () => String, description: "`received`: a well-formed Warden API token, acted on if it is one that works." }
+            },
+            "ScannerAlertEntry": {
+                token: { required: true, type: () => String, description: "The string found: a Warden API token, or what looked like one." },
+                type: { required: true, type: () => String, description: "The scanner's name for the kind of secret." },
+                url: { required: true, type: () => String, description: "Where it was found." },
+                source: { required: true, type: () => String, description: "What kind of place that is (`content`, `commit`, `gist`...)." }
+            },
+            "ScannerAlertVerdict": {
+                token_raw: { required: true, type: () => String },
+                token_type: { required: true, type: () => String },
+                label: { required: true, description: "`true_positive`: a Warden API token of this deployment (now revoked or disabled); `false_positive`: anything else.", enum: ["true_positive", "false_positive"] }
             },
             "RotateTokenBody": {
                 grace_period_seconds: { required: false, type: () => Number, description: "How long the old secret keeps working; 0 (the default) ends it at once." }
@@ -164,6 +185,7 @@ export default async () => {
                 status: { required: true, enum: ["active", "revoked", "expired", "disabled", "owner_inactive"] },
                 enabled: { required: true, type: () => Boolean },
                 created_at: { required: true, type: () => String },
+                disabled_at: { required: true, type: () => String, nullable: true, description: "When it was disabled (it works again once enabled); null while it is not." },
                 expires_at: { required: true, type: () => String, nullable: true },
                 last_used_at: { required: true, type: () => String, nullable: true },
                 revoked_at: { required: true, type: () => String, nullable: true },
@@ -297,7 +319,7 @@ export default async () => {
                 at: { required: true, type: () => String },
                 status: { required: true, enum: ["active", "revoked", "expired", "absent", "rotated_in_grace"] },
                 valid: { required: true, type: () => Boolean, description: "Whether some secret of the token would have been accepted then." },
-                refusal: { required: false, description: "Present when not valid.", enum: ["revoked", "expired", "owner_inactive", "not_issued"] },
+                refusal: { required: false, description: "Present when not valid.", enum: ["revoked", "expired", "disabled", "owner_inactive", "not_issued"] },
                 organization_id: { required: true, type: () => String },
                 owner_id: { required: false, type: () => String },
                 owner_status: { required: false, description: "The owner's status at that moment.", enum: ["active", "absent", "deactivated", "deleted"] },
@@ -446,7 +468,10 @@ export default async () => {
                 service_external_limit: { required: true, type: () => Number, description: "How many external service accounts the organization may have." },
                 max_token_lifetime_seconds: { required: true, type: () => Number, nullable: true, description: "Longest lifetime a token of the organization may have; null: no limit." },
                 access_token_lifetime_seconds: { required: true, type: () => Number, description: "Lifetime (`expires_in`) of an OAuth access token from POST /oauth2/token, 60 to 86400\nseconds, default 900; capped by max_token_lifetime_seconds and by the end of the client\ncredential it was granted through. A change applies to grants from then on: access\ntokens already out keep their expiry." },
-                human_password_login: { required: true, type: () => Boolean, description: "Whether humans may log in with a password; service accounts always may." }
+                human_password_login: { required: true, type: () => Boolean, description: "Whether humans may log in with a password; service accounts always may." },
+                expiry_warning_lead_seconds: { required: true, type: () => [Number], description: "How long before a token expires each `TokenExpiring` warning is given, longest first; default a week and a day." },
+                leaked_token_action: { required: true, description: "What a token reported leaked (by a secret scanner or a person) undergoes: `revoke` (default) or `disable`.", enum: ["revoke", "disable"] },
+                disable_unused_after_days: { required: true, type: () => Number, nullable: true, description: "Tokens unused (since their last use, or their issue) for this many days are disabled; null (default): never." }
             },
             "ServiceAccountCounts": {
                 service_internal: { required: true, type: () => Number },
@@ -470,7 +495,10 @@ export default async () => {
                 service_external_limit: { required: false, type: () => Number },
                 max_token_lifetime_seconds: { required: false, type: () => Number, nullable: true },
                 access_token_lifetime_seconds: { required: false, type: () => Number, description: "Lifetime of the OAuth access tokens granted from now on, 60 to 86400 seconds; those already out keep their expiry." },
-                human_password_login: { required: false, type: () => Boolean }
+                human_password_login: { required: false, type: () => Boolean },
+                expiry_warning_lead_seconds: { required: false, type: () => [Number], description: "How long before a token expires each warning is given: up to five lead times, 60 seconds to 90 days; [] for none." },
+                leaked_token_action: { required: false, enum: ["revoke", "disable"] },
+                disable_unused_after_days: { required: false, type: () => Number, nullable: true }
             },
             "UpdateOrganizationBody": {
                 settings: { required: false, type: () => t["@warden/contracts"].UpdateOrganizationSettingsBody }
@@ -649,6 +677,58 @@ export default async () => {
                 is_super_admin: { required: true, type: () => Boolean },
                 platform_admin: { required: true, type: () => Boolean },
                 acts_as_super_admin: { required: true, type: () => Boolean }
+            },
+            "WebhookSubscriptionView": {
+                id: { required: true, type: () => String },
+                organization_id: { required: true, type: () => String },
+                url: { required: true, type: () => String },
+                event_types: { required: true, type: () => [Object], enum: ["token.issued", "token.rotated", "token.revoked", "token.expiring", "token.expired", "token.leaked", "token.disabled", "token.enabled", "account.created", "account.deactivated", "account.reactivated", "account.deleted", "service_account.limit_reached"], isArray: true },
+                enabled: { required: true, type: () => Boolean },
+                disabled_reason: { required: true, type: () => String, nullable: true, description: "Why it is off: `manual` (an update), `failing` (a delivery failed for the whole retry window); null while enabled." },
+                description: { required: true, type: () => String, nullable: true },
+                created_at: { required: true, type: () => String },
+                updated_at: { required: true, type: () => String }
+            },
+            "WebhookSubscriptionWithSecretView": {
+                secret: { required: true, type: () => String, description: "`whsec_` and the base64 of the HMAC key, as Standard Webhooks libraries take it. Shown once." }
+            },
+            "WebhookSubscriptionsPage": {
+                results: { required: true, type: () => [t["@warden/contracts"].WebhookSubscriptionView] }
+            },
+            "WebhookDeliveryView": {
+                id: { required: true, type: () => String, description: "The `webhook-id` header: the same for every attempt and every redelivery of this message." },
+                subscription_id: { required: true, type: () => String },
+                event_id: { required: true, type: () => String },
+                event_type: { required: true, enum: ["token.issued", "token.rotated", "token.revoked", "token.expiring", "token.expired", "token.leaked", "token.disabled", "token.enabled", "account.created", "account.deactivated", "account.reactivated", "account.deleted", "service_account.limit_reached"] },
+                status: { required: true, enum: ["succeeded", "failed", "pending"] },
+                attempts: { required: true, type: () => Number },
+                response_code: { required: true, type: () => Number, nullable: true, description: "The HTTP status of the last attempt; null before one, or when it got no answer." },
+                latency_ms: { required: true, type: () => Number, nullable: true, description: "Milliseconds the last attempt took." },
+                last_error: { required: true, type: () => String, nullable: true, description: "What went wrong with the last attempt when it got no HTTP answer (refused target, timeout, connection)." },
+                next_attempt_at: { required: true, type: () => String, nullable: true, description: "When a pending delivery is next attempted." },
+                created_at: { required: true, type: () => String },
+                updated_at: { required: true, type: () => String }
+            },
+            "WebhookDeliveriesPage": {
+                results: { required: true, type: () => [t["@warden/contracts"].WebhookDeliveryView] },
+                next_cursor: { required: true, type: () => String, nullable: true, description: "Pass as `cursor` for the next (older) page; null on the last." }
+            },
+            "CreateWebhookSubscriptionBody": {
+                url: { required: true, type: () => String, description: "Where deliveries are POSTed: an http(s) URL whose host resolves to public addresses." },
+                event_types: { required: true, type: () => [String], description: "Webhook event types to send, e.g. `token.revoked`." },
+                enabled: { required: false, type: () => Boolean, description: "Default true." },
+                description: { required: false, type: () => String, nullable: true }
+            },
+            "UpdateWebhookSubscriptionBody": {
+                url: { required: false, type: () => String },
+                event_types: { required: false, type: () => [String] },
+                enabled: { required: false, type: () => Boolean },
+                description: { required: false, type: () => String, nullable: true }
+            },
+            "ListWebhookDeliveriesQuery": {
+                limit: { required: false, type: () => Number, description: "Default 50." },
+                cursor: { required: false, type: () => String },
+                status: { required: false, enum: ["succeeded", "failed", "pending"] }
             },
           },
         ],
@@ -944,6 +1024,18 @@ export default async () => {
         [
           module16,
           {
+            "SecretScanningController": {
+              "alerts": {
+                  summary: "Receive a secret scanner's leak alert",
+                  description: "A JSON array of `{token, type, url, source}` signed with ECDSA P-256\n(`Github-Public-Key-Identifier`, `Github-Public-Key-Signature`: base64 of a DER signature over the\nraw body) by a key in `SECRET_SCANNING_PUBLIC_KEYS`. Each working Warden API token in it is revoked\n(or disabled, per its organization's `leaked_token_action`); every entry is answered\n`true_positive` (a Warden API token) or `false_positive`. A bad or missing signature is a 401 and\nchanges nothing.",
+                  type: [t["@warden/contracts"].ScannerAlertVerdict]
+              },
+            },
+          },
+        ],
+        [
+          module17,
+          {
             "TokensController": {
               "issue": {
                   summary: "Issue an API token",
@@ -960,6 +1052,11 @@ export default async () => {
                   description: "RFC 7662 in spirit: `{active: true, ...}` with who the token stands for, or `{active: false}`,\nwith the `reason` only for a caller who may read tokens. Another organization's token reads\nas inactive.",
                   type: Object
               },
+              "reportLeaked": {
+                  summary: "Report a leaked API token",
+                  description: "For any authenticated caller who found a Warden API token exposed: the token is revoked\n(or disabled, per its organization's `leaked_token_action`) and `TokenLeaked` recorded. The answer is\nthe same whether the token exists, works or belongs to another organization.",
+                  type: t["@warden/contracts"].LeakReportAnswer
+              },
               "get": {
                   summary: "Read an API token",
                   description: "Never its secret: its prefix and last four characters tell it apart.",
@@ -973,6 +1070,16 @@ export default async () => {
               "revoke": {
                   summary: "Revoke an API token",
                   description: "Every secret of the token stops working when this answers.",
+                  type: t["@warden/contracts"].TokenView
+              },
+              "disable": {
+                  summary: "Disable an API token",
+                  description: "Every secret of the token is refused (reason `disabled`) when this answers, until it is enabled again.",
+                  type: t["@warden/contracts"].TokenView
+              },
+              "enable": {
+                  summary: "Enable a disabled API token",
+                  description: "Its secrets work again when this answers; a revoked token cannot be enabled.",
                   type: t["@warden/contracts"].TokenView
               },
               "rotate": {
@@ -989,7 +1096,7 @@ export default async () => {
           },
         ],
         [
-          module17,
+          module18,
           {
             "UsersController": {
               "create": {
@@ -1030,6 +1137,52 @@ export default async () => {
               "delete": {
                   summary: "Delete a user",
                   description: "A service account that still owns tokens cannot be deleted: revoke or reassign them first."
+              },
+            },
+          },
+        ],
+        [
+          module19,
+          {
+            "WebhooksController": {
+              "create": {
+                  summary: "Subscribe to webhooks",
+                  description: "In the caller's organization. The signing secret is in this answer once (`secret`).\nA URL whose host resolves to a private, loopback or link-local address is refused.",
+                  type: t["@warden/contracts"].WebhookSubscriptionWithSecretView
+              },
+              "list": {
+                  summary: "List webhook subscriptions",
+                  description: "The caller's organization's, never their secrets.",
+                  type: t["@warden/contracts"].WebhookSubscriptionsPage
+              },
+              "get": {
+                  summary: "Read a webhook subscription",
+                  description: "Another organization's subscription is not found.",
+                  type: t["@warden/contracts"].WebhookSubscriptionView
+              },
+              "update": {
+                  summary: "Change a webhook subscription",
+                  description: "Its URL, event types, description, or whether it is enabled.",
+                  type: t["@warden/contracts"].WebhookSubscriptionView
+              },
+              "delete": {
+                  summary: "Delete a webhook subscription",
+                  description: "Nothing more is sent to it."
+              },
+              "rotateSecret": {
+                  summary: "Rotate a webhook subscription's signing secret",
+                  description: "A new secret, in this answer once; deliveries are signed with it from now on.",
+                  type: t["@warden/contracts"].WebhookSubscriptionWithSecretView
+              },
+              "deliveries": {
+                  summary: "A webhook subscription's delivery log",
+                  description: "Newest first: status, attempts, the last response code and latency. Follow `next_cursor`.",
+                  type: t["@warden/contracts"].WebhookDeliveriesPage
+              },
+              "redeliver": {
+                  summary: "Redeliver one webhook delivery",
+                  description: "Sends it again under the same `webhook-id`, with a new retry window.",
+                  type: t["@warden/contracts"].WebhookDeliveryView
               },
             },
           },

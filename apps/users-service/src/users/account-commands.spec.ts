@@ -41,6 +41,10 @@ const claimed = (userId: string, accountType: ServiceAccountType): OrganizationE
   type: 'ServiceAccountSlotClaimed',
   data: { organizationId: ORG, userId, accountType },
 });
+const reached = (userId: string, accountType: ServiceAccountType, limit: number): OrganizationEvent => ({
+  type: 'ServiceAccountLimitReached',
+  data: { organizationId: ORG, accountType, limit, userId },
+});
 const released = (userId: string, accountType: ServiceAccountType): OrganizationEvent => ({
   type: 'ServiceAccountSlotReleased',
   data: { organizationId: ORG, userId, accountType },
@@ -162,7 +166,7 @@ describe('creating an account', () => {
       .then({
         [usernameReservationStreamId('crm-sync')]: [reserved('svc-1', 'crm-sync')],
         [userStreamId('svc-1')]: [userCreated('svc-1', input)],
-        [organizationStreamId(ORG)]: [claimed('svc-1', 'service_external')],
+        [organizationStreamId(ORG)]: [claimed('svc-1', 'service_external'), reached('svc-1', 'service_external', 1)],
       });
   });
 
@@ -208,7 +212,7 @@ describe('converting an account to a service type', () => {
       .when(convert(svc, 'service_internal'))
       .then({
         [userStreamId(svc.id)]: [{ type: 'AccountTypeConverted', data: { userId: svc.id, from: 'service_external', to: 'service_internal', convertedAt: at } }],
-        [organizationStreamId(ORG)]: [released(svc.id, 'service_external'), claimed(svc.id, 'service_internal')],
+        [organizationStreamId(ORG)]: [released(svc.id, 'service_external'), claimed(svc.id, 'service_internal'), reached(svc.id, 'service_internal', 1)],
       });
     await spec
       .given([organization(organizationCreated({ internal: 1, external: 2 }), claimed('svc-0', 'service_internal'), claimed(svc.id, 'service_external')), history])

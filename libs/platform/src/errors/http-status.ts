@@ -1,4 +1,4 @@
-import { AuditErrorCode, AuthErrorCode, CommonErrorCode, ErrorCode, TokensErrorCode, UsersErrorCode } from '@warden/contracts';
+import { AuditErrorCode, AuthErrorCode, CommonErrorCode, ErrorCode, TokensErrorCode, UsersErrorCode, WebhooksErrorCode } from '@warden/contracts';
 
 // The one place where an error code becomes an HTTP status. Request shape problems
 // (unparseable body, a field of the wrong type) are 400; a well-formed request that breaks
@@ -29,6 +29,8 @@ export function httpStatusFor(code: ErrorCode): number {
     case TokensErrorCode.ClientSecretNotFound:
     case TokensErrorCode.ServiceAccountKeyNotFound:
     case TokensErrorCode.FederationRuleNotFound:
+    case WebhooksErrorCode.WebhookSubscriptionNotFound:
+    case WebhooksErrorCode.WebhookDeliveryNotFound:
       return 404;
     case CommonErrorCode.MethodNotAllowed:
       return 405;
@@ -72,6 +74,9 @@ export function httpStatusFor(code: ErrorCode): number {
     case TokensErrorCode.InvalidTokenPolicy:
     case TokensErrorCode.InvalidServiceAccountKey:
     case TokensErrorCode.InvalidOAuthClient:
+    case WebhooksErrorCode.InvalidWebhookUrl:
+    case WebhooksErrorCode.WebhookTargetNotAllowed:
+    case WebhooksErrorCode.InvalidWebhookEventTypes:
     case CommonErrorCode.IdempotencyKeyReused:
       return 422;
     case CommonErrorCode.RateLimited:
@@ -137,6 +142,11 @@ const TITLES: Record<ErrorCode, string> = {
   [TokensErrorCode.SessionAlreadyStarted]: 'Session already started',
   [TokensErrorCode.NotASession]: 'Not a login session',
   [TokensErrorCode.TokenNotFound]: 'Token not found',
+  [WebhooksErrorCode.WebhookSubscriptionNotFound]: 'Webhook subscription not found',
+  [WebhooksErrorCode.WebhookDeliveryNotFound]: 'Webhook delivery not found',
+  [WebhooksErrorCode.InvalidWebhookUrl]: 'Invalid webhook URL',
+  [WebhooksErrorCode.WebhookTargetNotAllowed]: 'Webhook target not allowed',
+  [WebhooksErrorCode.InvalidWebhookEventTypes]: 'Invalid webhook event types',
   [TokensErrorCode.InvalidTokenOwner]: 'Invalid token owner',
   [TokensErrorCode.InvalidAllowedOrigins]: 'Invalid allowed origins',
   [TokensErrorCode.InvalidTokenExpiry]: 'Invalid token expiry',

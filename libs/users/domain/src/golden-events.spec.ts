@@ -75,6 +75,7 @@ const shapes: Shapes<UsersContextEvent> = {
   },
   ServiceAccountSlotClaimed: { organizationId: ID, userId: ID, accountType: 'service_external' },
   ServiceAccountSlotReleased: { organizationId: ID, userId: ID, accountType: 'service_external' },
+  ServiceAccountLimitReached: { organizationId: ID, accountType: 'service_internal', limit: 1, userId: ID },
   TeamCreated: { teamId: ID, organizationId: ID, name: 'Platform', createdAt: AT },
   TeamRenamed: { teamId: ID, name: 'Platform team', renamedAt: AT },
   TeamMemberAdded: { teamId: ID, userId: ID, addedAt: AT },

@@ -29,6 +29,10 @@ const claimed = (userId: string, accountType: ServiceAccountType): OrganizationE
   type: 'ServiceAccountSlotClaimed',
   data: { organizationId: 'org-1', userId, accountType },
 });
+const reached = (userId: string, accountType: ServiceAccountType, limit: number): OrganizationEvent => ({
+  type: 'ServiceAccountLimitReached',
+  data: { organizationId: 'org-1', accountType, limit, userId },
+});
 const released = (userId: string, accountType: ServiceAccountType): OrganizationEvent => ({
   type: 'ServiceAccountSlotReleased',
   data: { organizationId: 'org-1', userId, accountType },
@@ -364,11 +368,18 @@ describe('service-account slots', () => {
     claimed(id, 'service_external'),
   );
 
-  it('are claimed while the organization is under its limit', () => {
+  it('are claimed while the organization is under its limit; the claim of the last slot records that the limit is reached', () => {
+    spec
+      .given([created, ...fiveExternal.slice(0, 3)])
+      .when({ type: 'ClaimServiceAccountSlot', userId: 'svc-4', accountType: 'service_external' })
+      .then([claimed('svc-4', 'service_external')]);
     spec
       .given([created, ...fiveExternal.slice(0, 4)])
       .when({ type: 'ClaimServiceAccountSlot', userId: 'svc-5', accountType: 'service_external' })
-      .then([claimed('svc-5', 'service_external')]);
+      .then([claimed('svc-5', 'service_external'), reached('svc-5', 'service_external', 5)]);
+    expect(stateAfter([created, ...fiveExternal.slice(0, 4), claimed('svc-5', 'service_external'), reached('svc-5', 'service_external', 5)])).toEqual(
+      stateAfter([created, ...fiveExternal]),
+    );
   });
 
   it('are refused at the limit, saying how many there are', () => {
@@ -385,7 +396,7 @@ describe('service-account slots', () => {
     spec
       .given([created])
       .when({ type: 'ClaimServiceAccountSlot', userId: 'svc-0', accountType: 'service_internal' })
-      .then([claimed('svc-0', 'service_internal')]);
+      .then([claimed('svc-0', 'service_internal'), reached('svc-0', 'service_internal', 1)]);
     spec
       .given([created, claimed('svc-0', 'service_internal')])
       .when({ type: 'ClaimServiceAccountSlot', userId: 'svc-9', accountType: 'service_internal' })
@@ -412,7 +423,7 @@ describe('service-account slots', () => {
         },
       ])
       .when({ type: 'ClaimServiceAccountSlot', userId: 'svc-6', accountType: 'service_external' })
-      .then([claimed('svc-6', 'service_external')]);
+      .then([claimed('svc-6', 'service_external'), reached('svc-6', 'service_external', 6)]);
   });
 
   it('are claimed once per account: claiming again records nothing (a retried command)', () => {
@@ -426,7 +437,7 @@ describe('service-account slots', () => {
     spec
       .given([created, claimed('svc-1', 'service_external')])
       .when({ type: 'ClaimServiceAccountSlot', userId: 'svc-1', accountType: 'service_internal' })
-      .then([released('svc-1', 'service_external'), claimed('svc-1', 'service_internal')]);
+      .then([released('svc-1', 'service_external'), claimed('svc-1', 'service_internal'), reached('svc-1', 'service_internal', 1)]);
     spec
       .given([created, claimed('svc-0', 'service_internal'), claimed('svc-1', 'service_external')])
       .when({ type: 'ClaimServiceAccountSlot', userId: 'svc-1', accountType: 'service_internal' })
@@ -451,7 +462,7 @@ describe('service-account slots', () => {
     spec
       .given([created, ...fiveExternal, released('svc-3', 'service_external')])
       .when({ type: 'ClaimServiceAccountSlot', userId: 'svc-6', accountType: 'service_external' })
-      .then([claimed('svc-6', 'service_external')]);
+      .then([claimed('svc-6', 'service_external'), reached('svc-6', 'service_external', 5)]);
     expect(stateAfter([created, ...fiveExternal, released('svc-3', 'service_external')])).toMatchObject({
       serviceAccountHolders: { service_external: ['svc-1', 'svc-2', 'svc-4', 'svc-5'] },
     });

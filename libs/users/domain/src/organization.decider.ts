@@ -96,6 +96,12 @@ export type OrganizationEvent =
   | {
       type: 'ServiceAccountSlotReleased';
       data: { organizationId: string; userId: string; accountType: ServiceAccountType };
+    }
+  // Beside the claim that takes the last slot of a type: the organization now holds as many
+  // service accounts of that type as it may (the next creation is refused).
+  | {
+      type: 'ServiceAccountLimitReached';
+      data: { organizationId: string; accountType: ServiceAccountType; limit: number; userId: string };
     };
 
 // Version 2 of both settings events may carry accessTokenLifetimeSeconds. A version 1 event
@@ -112,6 +118,7 @@ export const organizationEventUpcasters: EventUpcasters<OrganizationEvent> = {
   OrganizationSettingsChanged: [accessTokenLifetimeNotRecorded, tokenLifecycleNotRecorded],
   ServiceAccountSlotClaimed: [],
   ServiceAccountSlotReleased: [],
+  ServiceAccountLimitReached: [],
 };
 
 export type OrganizationState =
@@ -348,6 +355,9 @@ export const organizationDecider: Decider<OrganizationCommand, OrganizationEvent
               ]
             : []),
           { type: 'ServiceAccountSlotClaimed', data: { organizationId, userId, accountType } },
+          ...(holders + 1 === limit
+            ? [{ type: 'ServiceAccountLimitReached' as const, data: { organizationId, accountType, limit, userId } }]
+            : []),
         ];
       }
       case 'ReleaseServiceAccountSlot': {
@@ -411,6 +421,9 @@ export const organizationDecider: Decider<OrganizationCommand, OrganizationEvent
           serviceAccountHolders: { ...holders, [accountType]: [...holders[accountType], userId] },
         };
       }
+      // What it says follows from the claims; the fold needs nothing of it.
+      case 'ServiceAccountLimitReached':
+        return state;
       case 'ServiceAccountSlotReleased': {
         if (state.status === 'absent') return state;
         const { userId, accountType } = event.data;
