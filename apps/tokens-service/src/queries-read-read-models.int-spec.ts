@@ -47,6 +47,12 @@ const COMMANDS = new Set<string>([
   TokensSubjects.rotate,
   TokensSubjects.reassign,
   TokensSubjects.exchange,
+  TokensSubjects.update,
+  TokensSubjects.disable,
+  TokensSubjects.enable,
+  // A leak report or a scanner's alert revokes or disables what it names.
+  TokensSubjects.reportLeaked,
+  TokensSubjects.scannerAlert,
   AuthSubjects.startSession,
   AuthSubjects.endSession,
   // The token endpoint records every grant and refusal before it answers.

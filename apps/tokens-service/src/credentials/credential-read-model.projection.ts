@@ -58,13 +58,13 @@ export const tokenOwnersKey = (organizationId: string) => `organization-tokens:$
 
 /**
  * The sorted sets a token listing pages from, for a scope (an organization's tokens,
- * `organizationTokensKey`, or one owner's, `ownerTokensKey`): every token of the scope, the
- * revoked ones and the others by creation time, and those of the others that carry an
- * expiry by that expiry (which of them are expired is a question of the clock, asked when
- * the listing is read: the read model holds only what the events say).
+ * `organizationTokensKey`, or one owner's, `ownerTokensKey`): every token of the scope, and
+ * the revoked ones, by creation time. The other statuses (expired, disabled, owner inactive,
+ * active) are what verification decides at read time, from the owner's record, the
+ * organization's lifetime cap and the clock, so no index of the token's own can hold them.
  */
-export function tokenListingKeys(scope: string): { all: string; revoked: string; unrevoked: string; expiries: string } {
-  return { all: scope, revoked: `${scope}:revoked`, unrevoked: `${scope}:unrevoked`, expiries: `${scope}:expiries` };
+export function tokenListingKeys(scope: string): { all: string; revoked: string } {
+  return { all: scope, revoked: `${scope}:revoked` };
 }
 
 /**
@@ -376,8 +376,8 @@ function tokenOps({ token, formerOwners: reassignedFrom }: FoldedToken): RedisOp
 
 /**
  * The token's place in the listing indexes of its organization and of its owner (and out
- * of those of every owner it had before): in every scope, in the set of all and in that of
- * its revocation status; in the scope's expiries while it is not revoked and has an expiry.
+ * of those of every owner it had before): in every scope, in the set of all, and in that of
+ * the revoked once it is.
  */
 function tokenListingOps(token: Token, formerOwners: readonly string[]): RedisOp[] {
   const member = token.tokenId;
@@ -386,16 +386,7 @@ function tokenListingOps(token: Token, formerOwners: readonly string[]): RedisOp
   for (const scope of [organizationTokensKey(token.organizationId), ownerTokensKey(token.organizationId, token.ownerId)]) {
     const keys = tokenListingKeys(scope);
     ops.push({ op: 'zadd', key: keys.all, members: created });
-    if (token.status === 'revoked') {
-      ops.push({ op: 'zadd', key: keys.revoked, members: created }, { op: 'zrem', key: keys.unrevoked, members: [member] }, { op: 'zrem', key: keys.expiries, members: [member] });
-    } else {
-      ops.push({ op: 'zadd', key: keys.unrevoked, members: created }, { op: 'zrem', key: keys.revoked, members: [member] });
-      ops.push(
-        token.expiresAt === null
-          ? { op: 'zrem', key: keys.expiries, members: [member] }
-          : { op: 'zadd', key: keys.expiries, members: [{ score: Date.parse(token.expiresAt), member }] },
-      );
-    }
+    ops.push(token.status === 'revoked' ? { op: 'zadd', key: keys.revoked, members: created } : { op: 'zrem', key: keys.revoked, members: [member] });
   }
   for (const former of new Set(formerOwners)) {
     if (former === token.ownerId) continue;

@@ -3,8 +3,7 @@ import { EventStore, LogPosition, RecordedEvent } from '@warden/event-store';
 import { MessagingLog, ProjectionGenerationMovedError, ProjectionOutcome, RedisProjectionRunner, stderrMessagingLog } from '@warden/messaging';
 import { TOKEN_STREAM_PREFIX, TokenEvent } from '@warden/tokens-domain';
 import type { HealthCheck } from '@warden/platform';
-import { RedisClient, defineRedisScripts, loadRedisScript } from '@warden/redis';
-import type { Result } from 'ioredis';
+import { RedisClient } from '@warden/redis';
 import {
   CREDENTIAL_READ_MODEL,
   OAuthClientViewRecord,
@@ -20,33 +19,14 @@ import {
   tokenStreamOps,
 } from './credential-read-model.projection';
 
-const TOKEN_LISTING_PAGE = loadRedisScript(__dirname, 'token-listing-page-4.lua');
 
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    wardenTokenListingPage(
-      all: string,
-      revoked: string,
-      unrevoked: string,
-      expiries: string,
-      status: TokenPageStatus,
-      offset: string,
-      count: string,
-      nowMs: string,
-    ): Result<[number, string[]], Context>;
-  }
-}
-
-type TokenPageStatus = 'all' | 'active' | 'revoked' | 'expired';
-
-/** A page of a token listing: an organization's tokens, or one owner's there, optionally of one status at `now`. */
+/** A page of a token listing: an organization's tokens, or one owner's there, or the revoked ones of either. */
 export interface TokenPageQuery {
   organizationId: string;
   ownerId?: string;
-  status?: Exclude<TokenPageStatus, 'all'>;
+  revoked?: boolean;
   offset: number;
   count: number;
-  now: Date;
 }
 
 // Events a replay reads and applies per page (one query, one Redis pipeline).
@@ -98,7 +78,6 @@ export class CredentialReadModel {
     this.store = options.store;
     this.log = options.log ?? stderrMessagingLog;
     this.live = { generation: '', runner: this.runnerFor('') };
-    defineRedisScripts(this.redis, [TOKEN_LISTING_PAGE]);
   }
 
   /** The runner of the generation last seen live (the base one until a replay swapped another in). */
@@ -219,25 +198,21 @@ export class CredentialReadModel {
   }
 
   /**
-   * One page of an organization's tokens (or of one owner's there), newest first, with or
-   * without a status, and how many the listing holds: the page is cut from the listing
-   * indexes the projection keeps (`tokenListingKeys`) in one script, then its records read
-   * in one MGET, whatever the organization's size and the page.
+   * One page of an organization's tokens (or of one owner's there, or the revoked ones of
+   * either), newest first, and how many the listing holds: the page is cut from the listing
+   * indexes the projection keeps (`tokenListingKeys`) in one pipeline, then its records read in
+   * one MGET, whatever the organization's size and the page.
    */
   async tokenPage(query: TokenPageQuery): Promise<{ total: number; records: TokenRecord[] }> {
     const runner = await this.liveRunner();
     const scope = query.ownerId === undefined ? organizationTokensKey(query.organizationId) : ownerTokensKey(query.organizationId, query.ownerId);
     const keys = tokenListingKeys(runner.key(scope));
-    const [total, ids] = await this.redis.wardenTokenListingPage(
-      keys.all,
-      keys.revoked,
-      keys.unrevoked,
-      keys.expiries,
-      query.status ?? 'all',
-      String(query.offset),
-      String(query.count),
-      String(query.now.getTime()),
-    );
+    const key = query.revoked ? keys.revoked : keys.all;
+    const [[, total], [, ids]] = (await this.redis
+      .multi()
+      .zcard(key)
+      .zrevrange(key, query.offset, query.offset + query.count - 1)
+      .exec()) as [[Error | null, number], [Error | null, string[]]];
     if (ids.length === 0) return { total, records: [] };
     const values = await this.redis.mget(ids.map((id) => runner.key(tokenRecordKey(id))));
     return { total, records: values.filter((value): value is string => value !== null).map((value) => JSON.parse(value) as TokenRecord) };

@@ -178,10 +178,9 @@ export class TokensService {
       const { total, records } = await this.options.readModel.tokenPage({
         organizationId,
         ownerId: query.owner,
-        status: query.status,
+        revoked: query.status === 'revoked',
         offset: (page - 1) * pageSize,
         count: pageSize,
-        now,
       });
       return { total, page, page_size: pageSize, results: await this.views(organizationId, records, now) };
     }
