@@ -113,6 +113,24 @@ it('shows the secret once, and delivers exactly the subscribed events, each sign
   expect(log.every((d) => d.status === 'succeeded' && d.attempts === 1 && d.response_code === 204 && d.latency_ms !== null)).toBe(true);
 });
 
+it('delivers a token disabled, enabled and reported leaked, with the revocation the report caused, each signed', async () => {
+  const subscription = await subscribe('/token-lifecycle', ['token.disabled', 'token.enabled', 'token.leaked', 'token.revoked']);
+  const ownerId = await serviceAccount();
+  const issued = await admin.post<{ id: string; token: string }>('/tokens', { user_id: ownerId, name: unique('token') });
+  expect(issued.status).toBe(201);
+  expect((await admin.post(`/tokens/${issued.body.id}/disable`)).status).toBe(200);
+  expect((await admin.post(`/tokens/${issued.body.id}/enable`)).status).toBe(200);
+  expect((await admin.post('/tokens/report-leaked', { token: issued.body.token, url: 'https://paste.example.com/hooks' })).status).toBe(200);
+
+  const mine = () => receiver.verified.filter((m) => m.path === '/token-lifecycle');
+  await pollUntil(() => mine().length >= 4, 'four token lifecycle deliveries', 30_000, 100);
+  expect(receiver.refused).toEqual([]);
+  expect(mine().map((m) => m.type).sort()).toEqual(['token.disabled', 'token.enabled', 'token.leaked', 'token.revoked']);
+  expect(mine().every((m) => m.data['token_id'] === issued.body.id && m.data['organization_id'] === subscription.organization_id)).toBe(true);
+  expect(mine().find((m) => m.type === 'token.disabled')?.data).toMatchObject({ owner_id: ownerId, reason: 'manual' });
+  expect(mine().find((m) => m.type === 'token.leaked')?.data).toMatchObject({ owner_id: ownerId, url: 'https://paste.example.com/hooks', action: 'revoked' });
+});
+
 it('resumes a delivery in flight when the delivering service is killed, under the same id, and delivers what happened while it was down', async () => {
   const subscription = await subscribe('/resume', ['token.issued']);
   const ownerId = await serviceAccount();
