@@ -410,6 +410,31 @@ describe('PostgresEventStore', () => {
       expect(new Set(log.map((e) => e.id)).size).toBe(6);
     });
 
+    it('groups the appends of two stores sharing one pool, each into its own schema, however long and alike their names', async () => {
+      const pool = new Pool({ connectionString: TEST_DATABASE_URL, max: 2 });
+      // 60 characters each, the first 58 the same
+      const common = schema.padEnd(58, 'x');
+      schema = `${common}_a`;
+      const otherSchema = `${common}_b`;
+      try {
+        const first = await connect({ pool });
+        const second = await PostgresEventStore.connect({ schema: otherSchema, pool, logger: quiet });
+        stores.push(second);
+        const calls = Array.from({ length: 12 }, (_, i) =>
+          (i % 2 === 0 ? first : second).append({ streamId: `s-${i}`, expectedVersion: 'no_stream', events: [event()] }),
+        );
+        expect((await Promise.all(calls)).map((r) => r.version)).toEqual(Array(12).fill(1));
+        for (const name of [schema, otherSchema]) {
+          const { rows } = await admin.query(`SELECT count(*)::int AS n FROM ${quoteIdentifier(name)}.events`);
+          expect(rows[0].n).toBe(6);
+        }
+        await Promise.all(stores.splice(0).map((store) => store.close()));
+      } finally {
+        await pool.end();
+        await dropSchema(otherSchema);
+      }
+    });
+
     it('commits every accepted append before it closes', async () => {
       const store = await connect({ groupsInFlight: 1 });
       const calls = Array.from({ length: 8 }, (_, i) => store.append({ streamId: `s-${i}`, expectedVersion: 'no_stream', events: [event()] }));

@@ -9,7 +9,7 @@
 // sequence number it saw would skip an older, slower transaction that commits later.
 // Holding back everything at or after the oldest open transaction closes that gap: no
 // transaction can still commit an event ordered before one a reader has been given.
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import { DatabaseError, Pool, PoolClient } from 'pg';
 import {
   AppendRequest,
@@ -184,8 +184,9 @@ export class PostgresEventStore implements EventStore, PendingAppendSource {
   ) {
     this.schema = schema;
     this.table = `${quoteIdentifier(schema)}.events`;
-    // Prepared statements are per connection and a pool may be shared: one name per schema.
-    this.groupStatementName = `warden-append-group:${schema}`;
+    // Prepared statements are per connection and a pool may be shared between schemas: the
+    // name is the statement's (its table's) digest, short of PostgreSQL's 63-byte names.
+    this.groupStatementName = `warden-append-group:${createHash('sha256').update(this.table).digest('hex').slice(0, 32)}`;
     // Its own transaction, committed without waiting for the WAL flush: the notification
     // is a wake-up call (sleepers also wake on their timeout), not data to keep.
     this.notifySql = `BEGIN; SET LOCAL synchronous_commit = off; SELECT pg_notify(${quoteLiteral(appendChannel(schema))}, ''); COMMIT`;
