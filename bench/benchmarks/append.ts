@@ -16,45 +16,30 @@ import { TEST_NATS_URL, deleteStreamQuietly, pollUntil, uniqueTestId } from '@wa
 import { alternate } from '../support/alternate';
 import type { BenchContext, Row } from '../support/context';
 import { rateFigure, ratioOf, times } from '../support/format';
-import { LatencySamples, RunFigures } from '../support/stats';
+import { RunFigures, closedLoop } from '../support/stats';
 import { BASELINE_TABLE_SQL, insertRun } from './issue';
 import { benchDatabase, tokenEventStore } from './replay';
 
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** `concurrency` loops appending one event each to a stream of its own, for `seconds`. */
-async function appendRun(store: PostgresEventStore, seconds: number, concurrency: number): Promise<RunFigures> {
-  const samples = new LatencySamples();
-  let failures = 0;
-  const started = performance.now();
-  const end = started + seconds * 1000;
-  const loop = async () => {
-    while (performance.now() < end) {
-      const tokenId = randomUUID();
-      const t = performance.now();
-      try {
-        await store.append({
-          streamId: `token-${tokenId}`,
-          expectedVersion: 'no_stream',
-          events: [
-            {
-              id: randomUUID(),
-              type: 'TokenIssued',
-              // the fields and sizes of a TokenIssued event's data
-              data: { tokenId, organizationId: randomUUID(), ownerId: randomUUID(), name: 'appended by the benchmark', visibility: 'private', allowedOrigins: [], expiresAt: null, permissions: null, secretHash: 'f'.repeat(64), lastFour: '0000', issuedAt: new Date().toISOString() },
-              metadata: { correlationId: randomUUID(), actorId: randomUUID(), actorType: 'user', organizationId: randomUUID() },
-            },
-          ],
-        });
-      } catch {
-        failures++;
-      }
-      samples.add(performance.now() - t);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, loop));
-  const elapsed = (performance.now() - started) / 1000;
-  return { perSecond: samples.count / elapsed, p50Ms: samples.percentile(50), p99Ms: samples.percentile(99), failures };
+function appendRun(store: PostgresEventStore, seconds: number, concurrency: number): Promise<RunFigures> {
+  return closedLoop(seconds, concurrency, async () => {
+    const tokenId = randomUUID();
+    await store.append({
+      streamId: `token-${tokenId}`,
+      expectedVersion: 'no_stream',
+      events: [
+        {
+          id: randomUUID(),
+          type: 'TokenIssued',
+          // the fields and sizes of a TokenIssued event's data
+          data: { tokenId, organizationId: randomUUID(), ownerId: randomUUID(), name: 'appended by the benchmark', visibility: 'private', allowedOrigins: [], expiresAt: null, permissions: null, secretHash: 'f'.repeat(64), lastFour: '0000', issuedAt: new Date().toISOString() },
+          metadata: { correlationId: randomUUID(), actorId: randomUUID(), actorType: 'user', organizationId: randomUUID() },
+        },
+      ],
+    });
+  });
 }
 
 /** The relay's drain rate: `count` events already in the log, published to a stream of the run's own. */

@@ -6,35 +6,20 @@ import { alternate } from '../support/alternate';
 import type { BenchContext, Row } from '../support/context';
 import { rateRow } from '../support/format';
 import { load } from '../support/load';
-import { LatencySamples, RunFigures } from '../support/stats';
+import { RunFigures, closedLoop } from '../support/stats';
 import { benchDatabase } from './replay';
 
 /** The baseline's table: one row per issued token. */
 export const BASELINE_TABLE_SQL = 'CREATE TABLE bench_tokens (id uuid PRIMARY KEY, data jsonb NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now())';
 
 /** `concurrency` loops over a pool of as many connections, each INSERT its own transaction. */
-export async function insertRun(pool: Pool, seconds: number, concurrency: number): Promise<RunFigures> {
-  const samples = new LatencySamples();
-  let failures = 0;
-  const started = performance.now();
-  const end = started + seconds * 1000;
-  const loop = async () => {
-    while (performance.now() < end) {
-      const t = performance.now();
-      try {
-        await pool.query(`INSERT INTO bench_tokens (id, data) VALUES (gen_random_uuid(), $1)`, [
-          // about the size of a TokenIssued event's data
-          JSON.stringify({ name: 'issued by the baseline', ownerId: crypto.randomUUID(), secretHash: 'f'.repeat(64), lastFour: '0000', issuedAt: new Date().toISOString() }),
-        ]);
-      } catch {
-        failures++;
-      }
-      samples.add(performance.now() - t);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, loop));
-  const elapsed = (performance.now() - started) / 1000;
-  return { perSecond: samples.count / elapsed, p50Ms: samples.percentile(50), p99Ms: samples.percentile(99), failures };
+export function insertRun(pool: Pool, seconds: number, concurrency: number): Promise<RunFigures> {
+  return closedLoop(seconds, concurrency, async () => {
+    await pool.query(`INSERT INTO bench_tokens (id, data) VALUES (gen_random_uuid(), $1)`, [
+      // about the size of a TokenIssued event's data
+      JSON.stringify({ name: 'issued by the baseline', ownerId: crypto.randomUUID(), secretHash: 'f'.repeat(64), lastFour: '0000', issuedAt: new Date().toISOString() }),
+    ]);
+  });
 }
 
 export async function benchIssue(ctx: BenchContext & { adminKey: string; serviceAccountId: string }): Promise<Row[]> {

@@ -21,7 +21,7 @@ import { alternate } from '../support/alternate';
 import type { BenchOptions } from '../support/options';
 import type { Row } from '../support/context';
 import { rateRow } from '../support/format';
-import { LatencySamples, RunFigures } from '../support/stats';
+import { RunFigures, closedLoop } from '../support/stats';
 import { IssuedData, writeTokenKeys } from './replay';
 
 const SMALL = 100;
@@ -55,25 +55,8 @@ async function writeOrganization(redis: Redis, keyPrefix: string, organizationId
 }
 
 /** `inFlight` loops calling `list` for `seconds`; a page that is not full counts as a failure. */
-async function listRun(list: () => Promise<{ results: unknown[] }>, seconds: number, inFlight: number): Promise<RunFigures> {
-  const samples = new LatencySamples();
-  let failures = 0;
-  const started = performance.now();
-  const end = started + seconds * 1000;
-  const loop = async () => {
-    while (performance.now() < end) {
-      const t = performance.now();
-      try {
-        if ((await list()).results.length !== PAGE_SIZE) failures++;
-      } catch {
-        failures++;
-      }
-      samples.add(performance.now() - t);
-    }
-  };
-  await Promise.all(Array.from({ length: inFlight }, loop));
-  const elapsed = (performance.now() - started) / 1000;
-  return { perSecond: samples.count / elapsed, p50Ms: samples.percentile(50), p99Ms: samples.percentile(99), failures };
+function listRun(list: () => Promise<{ results: unknown[] }>, seconds: number, inFlight: number): Promise<RunFigures> {
+  return closedLoop(seconds, inFlight, async () => (await list()).results.length === PAGE_SIZE);
 }
 
 export async function benchTokenListing(ctx: { options: BenchOptions; log: (line: string) => void }): Promise<Row[]> {

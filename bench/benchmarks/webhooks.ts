@@ -18,7 +18,7 @@ import { WebhookStore } from '../../apps/webhooks-service/src/webhook-store';
 import { alternate } from '../support/alternate';
 import type { BenchContext, Row } from '../support/context';
 import { rateFigure, ratioOf, times } from '../support/format';
-import { LatencySamples, RunFigures } from '../support/stats';
+import { RunFigures, closedLoop } from '../support/stats';
 import { benchDatabase } from './replay';
 
 // The webhooks service's defaults (WEBHOOKS_CONCURRENCY, WEBHOOKS_TIMEOUT_MS).
@@ -134,30 +134,18 @@ export async function benchWebhooks(ctx: Pick<BenchContext, 'options' | 'log'>):
       return { perSecond: figures.succeeded / elapsed, p50Ms: figures.p50 ?? 0, p99Ms: figures.p99 ?? 0, failures: figures.failed };
     };
 
-    const plainRun = async (seconds: number): Promise<RunFigures> => {
-      const samples = new LatencySamples();
-      let failures = 0;
-      const started = performance.now();
-      const end = started + seconds * 1000;
-      const loop = async () => {
-        while (performance.now() < end) {
-          const t = performance.now();
-          const status = await new Promise<number>((resolve) => {
-            const req = http.request(receiver.url, { method: 'POST', agent: baselineAgent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY) } }, (res) => {
-              res.resume();
-              res.on('end', () => resolve(res.statusCode ?? 0));
-            });
-            req.on('error', () => resolve(0));
-            req.end(BODY);
+    const plainRun = (seconds: number): Promise<RunFigures> =>
+      closedLoop(seconds, CONCURRENCY, async () => {
+        const status = await new Promise<number>((resolve) => {
+          const req = http.request(receiver.url, { method: 'POST', agent: baselineAgent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY) } }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
           });
-          if (status !== 204) failures++;
-          samples.add(performance.now() - t);
-        }
-      };
-      await Promise.all(Array.from({ length: CONCURRENCY }, loop));
-      const elapsed = (performance.now() - started) / 1000;
-      return { perSecond: samples.count / elapsed, p50Ms: samples.percentile(50), p99Ms: samples.percentile(99), failures };
-    };
+          req.on('error', () => resolve(0));
+          req.end(BODY);
+        });
+        return status === 204;
+      });
 
     const summaries = await alternate(options, 'webhooks', { system: workerRun, baseline: plainRun }, log);
     const failures = summaries.system.median.failures + summaries.baseline.median.failures;

@@ -37,6 +37,32 @@ export function summarize(runs: RunFigures[]): Summary {
   };
 }
 
+/**
+ * `inFlight` loops, each calling `operation` again as soon as it has answered, for `seconds`
+ * (a closed-loop load): its rate and latency. An operation that throws or answers false is a
+ * failure, counted and timed like the others.
+ */
+export async function closedLoop(seconds: number, inFlight: number, operation: () => Promise<boolean | void>): Promise<RunFigures> {
+  const samples = new LatencySamples();
+  let failures = 0;
+  const started = performance.now();
+  const end = started + seconds * 1000;
+  const loop = async () => {
+    while (performance.now() < end) {
+      const t = performance.now();
+      try {
+        if ((await operation()) === false) failures++;
+      } catch {
+        failures++;
+      }
+      samples.add(performance.now() - t);
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, loop));
+  const elapsed = (performance.now() - started) / 1000;
+  return { perSecond: samples.count / elapsed, p50Ms: samples.percentile(50), p99Ms: samples.percentile(99), failures };
+}
+
 /** Latency samples in milliseconds, kept in a growable typed array (millions fit). */
 export class LatencySamples {
   private values = new Float64Array(1 << 16);

@@ -19,7 +19,7 @@ import {
 } from '@warden/contracts';
 import { EventStore } from '@warden/event-store';
 import { silentMessagingLog } from '@warden/messaging';
-import { messageHandlersOf, refusingEventStore } from '@warden/testing';
+import { WalkedQuery, messageHandlersOf, refusingEventStore, walkQueries } from '@warden/testing';
 import { AccessTokenKeyring } from '@warden/token-verifier';
 import { CredentialReplay } from './credentials/credential-replay';
 import { ReadModelsController } from './credentials/read-models.controller';
@@ -114,7 +114,7 @@ describe('queries of the tokens service', () => {
     expect(client.client_secrets.map((s) => s.id)).toEqual([rotated.id, secret.id]);
 
     const form = { grant_type: 'client_credentials', client_id: SVC, client_secret: rotated.client_secret };
-    const queries: Record<string, { context: RequestContext; payload: unknown; expect: (answer: unknown) => void }> = {
+    const queries: Record<string, WalkedQuery> = {
       [TokensSubjects.list]: {
         context: admin,
         payload: { owner: SVC, status: 'active' },
@@ -138,15 +138,8 @@ describe('queries of the tokens service', () => {
 
     const calls: string[] = [];
     const handlers = handlersOn(refusingEventStore(calls));
-    // The walk: every handler is a query (run below), a command or the store's own verification; none is left unclassed.
-    const unclassed = [...handlers.keys()].filter((pattern) => !COMMANDS.has(pattern) && !STORE_BY_DESIGN.has(pattern) && !(pattern in queries));
-    expect(unclassed).toEqual([]);
-    expect(Object.keys(queries).filter((pattern) => !handlers.has(pattern))).toEqual([]);
-
-    for (const [pattern, query] of Object.entries(queries)) {
-      const answer = await handlers.get(pattern)!({ context: query.context, payload: query.payload });
-      query.expect(answer);
-    }
+    // The walk: every handler is a query (run), a command or the store's own verification; none is left unclassed.
+    await walkQueries(handlers, queries, new Set([...COMMANDS, ...STORE_BY_DESIGN]));
     expect(calls).toEqual([]);
   });
 

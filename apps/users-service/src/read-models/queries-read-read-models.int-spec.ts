@@ -4,7 +4,6 @@
 // fails the walk; a query that reads a stream (or the log) fails against the refusing store.
 import {
   OrganizationView,
-  RequestContext,
   RoleSubjects,
   TeamSubjects,
   TeamView,
@@ -12,7 +11,7 @@ import {
   UserView,
   UsersSubjects,
 } from '@warden/contracts';
-import { messageHandlersOf, refusingEventStore } from '@warden/testing';
+import { WalkedQuery, messageHandlersOf, refusingEventStore, walkQueries } from '@warden/testing';
 import { OrganizationsController } from '../organizations/organizations.controller';
 import { OrganizationsService } from '../organizations/organizations.service';
 import { RolesController } from '../roles/roles.controller';
@@ -76,7 +75,7 @@ describe('queries of the users service', () => {
     expect(renamed.members).toEqual([user.id]);
 
     const rootOrganizationId = h.ctx.identity.rootOrganizationId;
-    const queries: Record<string, { context: RequestContext; payload: unknown; expect: (answer: unknown) => void }> = {
+    const queries: Record<string, WalkedQuery> = {
       [UserSubjects.get]: { context: h.admin, payload: { id: user.id }, expect: (answer) => expect(answer).toEqual(user) },
       [UserSubjects.me]: {
         context: h.platformAdmin,
@@ -111,15 +110,8 @@ describe('queries of the users service', () => {
 
     const calls: string[] = [];
     const handlers = new Map(controllersOn({ ...h.ctx, store: refusingEventStore(calls) }).flatMap((controller) => [...messageHandlersOf(controller)]));
-    // The walk: every handler is a query (run below) or a command; none is left unclassed.
-    const unclassed = [...handlers.keys()].filter((pattern) => !COMMANDS.has(pattern) && !(pattern in queries));
-    expect(unclassed).toEqual([]);
-    expect(Object.keys(queries).filter((pattern) => !handlers.has(pattern))).toEqual([]);
-
-    for (const [pattern, query] of Object.entries(queries)) {
-      const answer = await handlers.get(pattern)!({ context: query.context, payload: query.payload });
-      query.expect(answer);
-    }
+    // The walk: every handler is a query (run) or a command; none is left unclassed.
+    await walkQueries(handlers, queries, COMMANDS);
     expect(calls).toEqual([]);
   });
 
