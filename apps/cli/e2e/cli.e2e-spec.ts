@@ -648,7 +648,7 @@ describe('logged in', () => {
       expect.arrayContaining(['show', 'deactivate', 'reactivate', 'delete']),
     );
     expect(await complete(['warden', '--url', 'http://x', 'tokens', 've'])).toBe('verify');
-    expect(await complete(['warden', 'tokens', 'list', '--status', ''])).toBe('active revoked expired disabled');
+    expect(await complete(['warden', 'tokens', 'list', '--status', ''])).toBe('active revoked expired disabled owner_inactive');
     expect(await complete(['warden', 'replay', 'au'])).toBe('audit-log');
 
     const zsh = await warden(['completion', 'zsh']);
