@@ -19,7 +19,6 @@ import {
   tokenStreamOps,
 } from './credential-read-model.projection';
 
-
 /** A page of a token listing: an organization's tokens, or one owner's there, or the revoked ones of either. */
 export interface TokenPageQuery {
   organizationId: string;
@@ -183,18 +182,14 @@ export class CredentialReadModel {
   async tokensExpiringBy(until: number): Promise<TokenRecord[]> {
     const runner = await this.liveRunner();
     const ids = await this.redis.zrangebyscore(runner.key(TOKEN_EXPIRIES_KEY), '-inf', until);
-    if (ids.length === 0) return [];
-    const values = await this.redis.mget(ids.map((id) => runner.key(tokenRecordKey(id))));
-    return values.filter((value): value is string => value !== null).map((value) => JSON.parse(value) as TokenRecord);
+    return this.records(runner, ids);
   }
 
   /** Every token of an organization, oldest first. */
   async organizationTokens(organizationId: string): Promise<TokenRecord[]> {
     const runner = await this.liveRunner();
     const ids = await this.redis.zrange(runner.key(organizationTokensKey(organizationId)), 0, -1);
-    if (ids.length === 0) return [];
-    const values = await this.redis.mget(ids.map((id) => runner.key(tokenRecordKey(id))));
-    return values.filter((value): value is string => value !== null).map((value) => JSON.parse(value) as TokenRecord);
+    return this.records(runner, ids);
   }
 
   /**
@@ -213,9 +208,7 @@ export class CredentialReadModel {
       .zcard(key)
       .zrevrange(key, query.offset, query.offset + query.count - 1)
       .exec()) as [[Error | null, number], [Error | null, string[]]];
-    if (ids.length === 0) return { total, records: [] };
-    const values = await this.redis.mget(ids.map((id) => runner.key(tokenRecordKey(id))));
-    return { total, records: values.filter((value): value is string => value !== null).map((value) => JSON.parse(value) as TokenRecord) };
+    return { total, records: await this.records(runner, ids) };
   }
 
   /**
@@ -231,8 +224,13 @@ export class CredentialReadModel {
     for (const flat of scored) for (let i = 0; i < flat.length; i += 2) entries.push({ id: flat[i]!, score: Number(flat[i + 1]) });
     // The order of the organization's index, newest first: by creation, then by id as Redis breaks ties.
     entries.sort((a, b) => b.score - a.score || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-    if (entries.length === 0) return [];
-    const values = await this.redis.mget(entries.map(({ id }) => runner.key(tokenRecordKey(id))));
+    return this.records(runner, entries.map(({ id }) => id));
+  }
+
+  /** The records of these tokens in a generation, in their order; a token without one (evicted meanwhile) is left out. */
+  private async records(runner: RedisProjectionRunner, ids: readonly string[]): Promise<TokenRecord[]> {
+    if (ids.length === 0) return [];
+    const values = await this.redis.mget(ids.map((id) => runner.key(tokenRecordKey(id))));
     return values.filter((value): value is string => value !== null).map((value) => JSON.parse(value) as TokenRecord);
   }
 

@@ -189,17 +189,18 @@ export class TokensService {
     // records are read and filtered here. This grows with the tokens of the owners in scope (of
     // the caller's teams, or the one asked for, or the organization), newest first.
     let records: TokenRecord[];
+    let candidateOwners: Map<string, PrincipalRecord | null> | undefined;
     if (teamScoped) {
       // The organization's owners who are in one of the caller's teams now (teams are the users
-      // service's, read from the principal records).
+      // service's, read from the principal records, which then decide the statuses too).
       const candidates = query.owner ? [query.owner] : await this.options.readModel.tokenOwners(organizationId);
-      const found = await this.principals.principals(candidates);
-      const inTeams = candidates.filter((_, i) => (found[i]?.teams ?? []).some((team) => caller.teams.includes(team)));
+      candidateOwners = await this.principalsById(candidates);
+      const inTeams = candidates.filter((owner) => (candidateOwners!.get(owner)?.teams ?? []).some((team) => caller.teams.includes(team)));
       records = await this.options.readModel.ownersTokens(organizationId, inTeams);
     } else {
       records = query.owner ? await this.options.readModel.ownersTokens(organizationId, [query.owner]) : (await this.options.readModel.organizationTokens(organizationId)).reverse();
     }
-    const [owners, policy] = await Promise.all([this.ownersOf(records), this.principals.policy(organizationId)]);
+    const [owners, policy] = await Promise.all([candidateOwners ?? this.ownersOf(records), this.principals.policy(organizationId)]);
     const statusOf = (record: TokenRecord) => tokenStatus(record, { owner: owners.get(record.ownerId) ?? null, policy }, now);
     if (query.status) records = records.filter((record) => statusOf(record) === query.status);
     if (within !== null) {
@@ -474,8 +475,11 @@ export class TokensService {
     return records.map((record) => toTokenView(record, { owner: owners.get(record.ownerId) ?? null, policy }, now));
   }
 
-  private async ownersOf(records: TokenRecord[]): Promise<Map<string, PrincipalRecord | null>> {
-    const userIds = [...new Set(records.map((record) => record.ownerId))];
+  private ownersOf(records: TokenRecord[]): Promise<Map<string, PrincipalRecord | null>> {
+    return this.principalsById([...new Set(records.map((record) => record.ownerId))]);
+  }
+
+  private async principalsById(userIds: string[]): Promise<Map<string, PrincipalRecord | null>> {
     const found = await this.principals.principals(userIds);
     return new Map(userIds.map((id, i) => [id, found[i] ?? null]));
   }
