@@ -73,6 +73,12 @@ export function streamCommand<Command, Event extends DomainEvent, State>(
   return { streamId, decider, command, assumeNew, loaded } as unknown as StreamCommand;
 }
 
+/** What a step's first decision can be made on without reading its stream: what its caller read, or a new stream's start. */
+function knownBeforeReading(step: StreamCommand): LoadedStream<unknown> | undefined {
+  if (step.loaded) return step.loaded;
+  return step.assumeNew ? { state: step.decider.initialState(), version: 0, recorded: [] } : undefined;
+}
+
 /**
  * Decides on several streams and appends every stream's events in one atomic commit, each
  * at the version its decision was based on: the way a rule that spans aggregates (a
@@ -91,11 +97,7 @@ export async function handleAcrossStreams(
   for (let attempt = 0; ; attempt++) {
     const loaded = await Promise.all(
       steps.map((step) =>
-        attempt === 0 && step.loaded
-          ? step.loaded
-          : step.assumeNew && attempt === 0
-            ? { state: step.decider.initialState(), version: 0, recorded: [] }
-            : loadState(store, step.decider, step.streamId),
+        (attempt === 0 && knownBeforeReading(step)) || loadState(store, step.decider, step.streamId),
       ),
     );
     const decided = steps.map((step, i) => step.decider.decide(step.command, loaded[i].state));

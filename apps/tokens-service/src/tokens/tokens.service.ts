@@ -123,8 +123,13 @@ export class TokensService {
   async update(envelope: Envelope<UpdateTokenRequest>): Promise<TokenView> {
     const { id, ...rest } = envelope.payload;
     const body = await validateDto(UpdateTokenBody, rest);
-    const { caller, owner } = await this.writable(envelope.context, id);
-    await this.run(envelope.context, id, { type: 'ChangeTokenPolicy', changes: policyChangesOf(body), at: this.clock().toISOString(), changedBy: caller, owner: toOwner(owner) });
+    const { caller, owner, loaded } = await this.writable(envelope.context, id);
+    await this.run(
+      envelope.context,
+      id,
+      { type: 'ChangeTokenPolicy', changes: policyChangesOf(body), at: this.clock().toISOString(), changedBy: caller, owner: toOwner(owner) },
+      { loaded },
+    );
     return this.view(id);
   }
 
@@ -227,16 +232,16 @@ export class TokensService {
   /** Stops every secret of the token until it is enabled; answers once no verifier accepts it. */
   async disable(envelope: Envelope<TokenRequest>): Promise<TokenView> {
     const { id } = envelope.payload;
-    await this.writable(envelope.context, id);
-    await this.run(envelope.context, id, { type: 'DisableToken', at: this.clock().toISOString(), reason: 'manual' });
+    const { loaded } = await this.writable(envelope.context, id);
+    await this.run(envelope.context, id, { type: 'DisableToken', at: this.clock().toISOString(), reason: 'manual' }, { loaded });
     return this.view(id);
   }
 
   /** A disabled token works again (a revoked one never does); only for a caller who could have issued it. */
   async enable(envelope: Envelope<TokenRequest>): Promise<TokenView> {
     const { id } = envelope.payload;
-    const { caller, owner } = await this.writable(envelope.context, id);
-    await this.run(envelope.context, id, { type: 'EnableToken', at: this.clock().toISOString(), enabledBy: caller, owner: toOwner(owner) });
+    const { caller, owner, loaded } = await this.writable(envelope.context, id);
+    await this.run(envelope.context, id, { type: 'EnableToken', at: this.clock().toISOString(), enabledBy: caller, owner: toOwner(owner) }, { loaded });
     return this.view(id);
   }
 
