@@ -131,7 +131,15 @@ afterAll(async () => {
 async function underLoad(...round: Parameters<FaultRounds['underLoad']>): Promise<void> {
   const firstOutcome = load.outcomes.length;
   await rounds.underLoad(...round);
-  expect(load.outcomes.slice(firstOutcome).filter((outcome) => outcome.status >= 500 && outcome.status !== 503)).toEqual([]);
+  const unexpected = load.outcomes.slice(firstOutcome).filter((outcome) => outcome.status >= 500 && outcome.status !== 503);
+  // With the errors the instances logged, so that a failure in CI says what was thrown.
+  expect(unexpected.length === 0 ? [] : [...unexpected, ...unexpectedErrorsLogged()]).toEqual([]);
+}
+
+/** The lines of every instance's log that report an unexpected error (answered `internal_error`). */
+function unexpectedErrorsLogged(): string[] {
+  const logs = [...SERVICE_APPS.map((app) => system.logs(app)), ...extras.map((extra) => extra.logs())];
+  return logs.flatMap((lines) => lines.filter((line) => line.includes('"unexpected error"')).map((line) => line.slice(0, 2000)));
 }
 
 describe('on a Redis Cluster and a NATS cluster, two instances of every app, under a mixed load', () => {

@@ -13,17 +13,23 @@ const POSTGRES_UNAVAILABLE_MESSAGES = [
   /is not currently accepting connections$/, // ALLOW_CONNECTIONS false (SQLSTATE 55000, too broad alone)
 ];
 
-// ioredis: offline queue off or retries exhausted while disconnected, and a server still loading;
-// its cluster client: no node reachable, or a slot's master gone until its replica takes over
-// (the command's redirections spent on a dead node or a slot still moving).
+// ioredis: offline queue off or retries exhausted while disconnected, a connection lost under a
+// pipeline or a transaction, and a server still loading; its cluster client: no node reachable,
+// or a slot's master gone until its replica takes over (the command's redirections spent on a
+// dead node or a slot still moving; a write sent to a node that came back as a replica).
 const REDIS_UNAVAILABLE_NAMES = new Set(['MaxRetriesPerRequestError', 'ClusterAllFailedError']);
 const REDIS_UNAVAILABLE_MESSAGES = [
   /^Connection is closed\.$/,
   /^Stream isn't writeable and enableOfflineQueue options is false$/,
-  /^(LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN) /,
+  /^(LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY) /,
+  /^Command aborted due to connection close$/,
+  /^Connection is (discarded because a new connection is made|aborted)$/,
+  /^Ready check failed: /,
+  /^Socket timeout\. /,
   /^Too many Cluster redirections\. Last error: /,
   /^None of startup nodes is available$/,
   /^Cluster isn't ready and enableOfflineQueue options is false$/,
+  /^Cluster is disconnected\.$/,
 ];
 
 // nats.js NatsError codes of a connection that is down, closing or not answering.
