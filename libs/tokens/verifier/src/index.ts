@@ -7,3 +7,4 @@ export * from './token-use-recorder';
 export * from './access-token-keys';
 export * from './access-token-verification';
 export * from './token-status';
+export * from './cache';

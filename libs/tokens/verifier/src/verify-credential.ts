@@ -3,6 +3,7 @@ import { RedisClient, defineRedisScripts, loadRedisScript } from '@warden/redis'
 import type { Result } from 'ioredis';
 import { verifyAccessToken } from './access-token-verification';
 import { decideTokenStatus } from './token-status';
+import type { LeaseFencedCache } from './cache/lease-fenced-cache';
 import {
   CREDENTIAL_READ_MODEL_GENERATION_KEY,
   CommonErrorCode,
@@ -33,9 +34,12 @@ import {
 // users service's principal record of its owner. The lookup is by hash, so no secret is
 // ever compared in JavaScript and there is no timing side channel to make constant-time.
 //
-// There is deliberately no in-process cache: each verification reads Redis, so a revoked
-// credential or a deactivated owner is refused from the moment the read model says so.
-// With ioredis' `enableAutoPipelining`, concurrent verifications share round trips.
+// Without a cache each verification reads Redis, so a revoked credential or a deactivated
+// owner is refused from the moment the read model says so. With the lease-fenced cache
+// (cache/), an accepted credential's records are kept in process, and the command that
+// revokes it answers only once no cache can serve them: the same moment, as the caller of
+// the command sees it. With ioredis' `enableAutoPipelining`, concurrent verifications share
+// round trips.
 
 export type VerificationFailure =
   /** Not a Warden secret, or a checksum mismatch: rejected without touching Redis. */
@@ -105,6 +109,8 @@ export interface VerifyCredentialOptions {
   clientAddress?: string | null;
   /** Asked while the read model is not ready; without one, verification then throws `CredentialReadModelUnavailableError`. */
   fallback?: VerificationFallback;
+  /** The verifier's lease-fenced cache (cache/lease-fenced-cache.ts): a hit decides without Redis. */
+  cache?: LeaseFencedCache;
 }
 
 /**
@@ -258,12 +264,24 @@ export async function verifyCredential(presented: string, options: VerifyCredent
   if (!parsed) return { ok: false, reason: 'malformed' };
   if (parsed.kind === 'client_secret') return { ok: false, reason: 'unknown' };
   const clientAddress = options.clientAddress ?? null;
-  const records = await readVerificationRecords(options.redis, options.keyPrefix, secretHash(parsed.secret), { now: options.now, clientAddress });
+  const hash = secretHash(parsed.secret);
+  const { cache } = options;
+  const cached = cache?.lookup(hash);
+  if (cached) return decideRecords(parsed.kind, cached.credential, cached.owner, cached.policy, options.now, options.origin, { clientAddress });
+  const ticket = cache?.ticket();
+  const records = await readVerificationRecords(options.redis, options.keyPrefix, hash, { now: options.now, clientAddress });
   if (records === null) {
     if (!options.fallback) throw new CredentialReadModelUnavailableError();
     return options.fallback(presented, options.origin ?? null, clientAddress);
   }
-  return decideVerification(parsed.kind, records.credential, records.principal, options.now, options.origin, records.policy, { usage: records.usage, clientAddress });
+  const credential = parseJson<CredentialRecord>(records.credential);
+  const owner = parseJson<PrincipalRecord>(records.principal);
+  const policy = parseJson<OrganizationPolicyRecord>(records.policy);
+  const result = decideRecords(parsed.kind, credential, owner, policy, options.now, options.origin, { usage: records.usage, clientAddress });
+  // Only what was accepted, and never a usage policy (counted in Redis at each use): the next
+  // verification decides on it again, with its own clock, origin and address.
+  if (cache && ticket !== undefined && result.ok && credential && owner && !credential.usage) cache.offer(hash, ticket, { credential, owner, policy });
+  return result;
 }
 
 /**
@@ -289,7 +307,27 @@ export function decideVerification(
   policyJson?: string | null,
   outcome: UsageOutcome = {},
 ): VerificationResult {
-  const credential = parseJson<CredentialRecord>(credentialJson);
+  return decideRecords(
+    kind,
+    parseJson<CredentialRecord>(credentialJson),
+    parseJson<PrincipalRecord>(principalJson),
+    parseJson<OrganizationPolicyRecord>(policyJson ?? null),
+    now,
+    origin,
+    outcome,
+  );
+}
+
+/** The same decision on the records decoded (absent ones null), as the verification cache keeps them. */
+export function decideRecords(
+  kind: CredentialKind,
+  credential: CredentialRecord | null,
+  owner: PrincipalRecord | null,
+  policy: OrganizationPolicyRecord | null,
+  now: Date,
+  origin?: string | null,
+  outcome: UsageOutcome = {},
+): VerificationResult {
   // A record of another kind under this hash cannot come from this secret; fail closed.
   if (!credential || credential.kind !== kind) return { ok: false, reason: 'unknown' };
   const refused = (reason: Exclude<VerificationFailure, 'malformed' | 'unknown'>): VerificationResult => ({
@@ -298,10 +336,9 @@ export function decideVerification(
     organizationId: credential.organizationId,
   });
   let expiresAt = credential.expiresAt;
-  const owner = parseJson<PrincipalRecord>(principalJson);
   if (credential.kind === 'api_token') {
     // The same decision as the token routes show: revoked, expired (or rotated out), disabled, owner inactive.
-    const decided = decideTokenStatus(credential, owner, parseJson<OrganizationPolicyRecord>(policyJson ?? null), now);
+    const decided = decideTokenStatus(credential, owner, policy, now);
     if (decided.status !== 'active') return refused(decided.rotatedOut ? 'rotated_out' : decided.status);
     expiresAt = decided.expiresAt;
   } else {
