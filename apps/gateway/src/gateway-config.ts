@@ -1,5 +1,5 @@
 import { normalizeAllowedIp } from '@warden/contracts';
-import { httpConfig, loggingConfig, natsConfig, positiveInt, redisConfig, shutdownConfig, urlWithScheme } from '@warden/platform';
+import { httpConfig, loggingConfig, natsConfig, positiveInt, redisConfig, shutdownConfig, urlWithScheme, verificationCacheConfig } from '@warden/platform';
 import { z } from 'zod';
 import { authConfig } from './auth/auth-config';
 
@@ -10,6 +10,7 @@ export const gatewayConfigSchema = z.object({
   ...loggingConfig.shape,
   ...shutdownConfig.shape,
   ...authConfig.shape,
+  ...verificationCacheConfig.shape,
   HTTP_BODY_LIMIT_BYTES: positiveInt()
     .default(64 * 1024)
     .describe('Largest request body the API accepts; larger ones get 413'),

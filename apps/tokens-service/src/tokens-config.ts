@@ -1,8 +1,9 @@
-import { positiveInt } from '@warden/platform';
+import { positiveInt, verificationCacheConfig } from '@warden/platform';
 import { z } from 'zod';
 import { serviceConfigSchema } from '@warden/runtime';
 
 export const tokensConfigSchema = serviceConfigSchema(3002).extend({
+  ...verificationCacheConfig.shape,
   SESSION_TTL_SECONDS: positiveInt()
     .max(24 * 60 * 60, 'must be at most 86400 (a login key is short-lived; exchange it for a token)')
     .default(3600)

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { DynamicModule, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { MAX_ACCESS_TOKEN_LIFETIME_SECONDS, ServiceNames } from '@warden/contracts';
 import { EventConsumer, serviceEventsFilter } from '@warden/messaging';
-import type { WardenLogger } from '@warden/platform';
+import { WardenLogger, exportVerificationCacheMetrics } from '@warden/platform';
 import { ServiceInfrastructure } from '@warden/runtime';
-import { AccessTokenKeyring, accessTokenKeyringOf } from '@warden/token-verifier';
+import { AccessTokenKeyring, LeaseFencedCache, accessTokenKeyringOf, cacheInvalidationsOn, openVerificationCache } from '@warden/token-verifier';
 import { CredentialReadModel } from './credentials/credential-read-model';
 import { CredentialReplay } from './credentials/credential-replay';
 import { CredentialStoreVerification } from './credentials/credential-store-verification';
@@ -51,6 +51,7 @@ class CredentialReadModelLifecycle implements OnApplicationBootstrap, OnApplicat
     private readonly keyring: AccessTokenKeyring,
     private readonly ledger: GrantLedger,
     private readonly scheduler: TokenExpiryScheduler,
+    private readonly verificationCache: { close(): Promise<void> } | undefined,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -115,7 +116,24 @@ class CredentialReadModelLifecycle implements OnApplicationBootstrap, OnApplicat
     await this.tokens.flushUses().catch((error: unknown) => this.logger.warn({ err: error }, 'noting token uses failed'));
     await this.replay.settled().catch(() => undefined);
     await this.consumer.stop();
+    await this.verificationCache?.close();
   }
+}
+
+/** The cache of `tokens.verify`, its counters exported, warning at most once a lease while it cannot hold its lease. */
+function openCache(infrastructure: ServiceInfrastructure, config: TokensConfig, logger: WardenLogger): LeaseFencedCache & { close(): Promise<void> } {
+  let lastWarning = 0;
+  const cache = openVerificationCache(infrastructure.redis, config.REDIS_KEY_PREFIX, {
+    leaseMs: config.VERIFICATION_CACHE_LEASE_MS,
+    maxEntries: config.VERIFICATION_CACHE_ENTRIES,
+    onError: (error) => {
+      if (Date.now() - lastWarning < config.VERIFICATION_CACHE_LEASE_MS) return;
+      lastWarning = Date.now();
+      logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'verification cache lease not renewed');
+    },
+  });
+  const stopExporting = exportVerificationCacheMetrics(() => cache.stats());
+  return Object.assign(cache, { close: () => (stopExporting(), cache.close()) });
 }
 
 // Login sessions, API tokens and the credential read model both verify against.
@@ -128,7 +146,10 @@ export class TokensServiceModule {
       keyPrefix: config.REDIS_KEY_PREFIX,
       store: infrastructure.eventStore(),
       log,
+      invalidations: cacheInvalidationsOn(infrastructure.redis, config.REDIS_KEY_PREFIX, config.VERIFICATION_CACHE_LEASE_MS),
     });
+    // `tokens.verify` over NATS decides from its own lease-fenced cache, as the gateways do.
+    const verificationCache = config.VERIFICATION_CACHE === 'on' ? openCache(infrastructure, config, logger) : undefined;
     infrastructure.addHealthCheck(readModel.healthCheck());
     const sessions = new SessionsService({
       store: infrastructure.eventStore(),
@@ -159,6 +180,7 @@ export class TokensServiceModule {
       randomBytes,
       exchangedTokenLifetimeSeconds: config.EXCHANGED_TOKEN_LIFETIME_SECONDS,
       scannerKeys: scannerPublicKeys(JSON.parse(config.SECRET_SCANNING_PUBLIC_KEYS) as Record<string, string>),
+      cache: verificationCache,
     });
     const keyring = accessTokenKeyringOf(infrastructure.redis, config.REDIS_KEY_PREFIX);
     const ledger = new GrantLedger(infrastructure.eventStore());
@@ -201,7 +223,8 @@ export class TokensServiceModule {
         { provide: OAuthClientsService, useValue: clients },
         {
           provide: CredentialReadModelLifecycle,
-          useFactory: () => new CredentialReadModelLifecycle(readModel, credentialStreams, tokens, replay, consumer, config, logger, keyring, ledger, scheduler),
+          useFactory: () =>
+            new CredentialReadModelLifecycle(readModel, credentialStreams, tokens, replay, consumer, config, logger, keyring, ledger, scheduler, verificationCache),
         },
       ],
     };

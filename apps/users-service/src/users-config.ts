@@ -1,3 +1,4 @@
+import { verificationCacheConfig } from '@warden/platform';
 import { z } from 'zod';
 
 export const usersConfigSchema = z.object({
@@ -13,6 +14,8 @@ export const usersConfigSchema = z.object({
     .positive()
     .default(5000)
     .describe('Longest a command waits for the listing to show its write before answering'),
+  // A change to an account or an organization answers once no verifier's cache serves what it changed.
+  VERIFICATION_CACHE_LEASE_MS: verificationCacheConfig.shape.VERIFICATION_CACHE_LEASE_MS,
 });
 
 export type UsersConfig = z.infer<typeof usersConfigSchema>;

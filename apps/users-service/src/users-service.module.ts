@@ -1,5 +1,6 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { AuthSubjects, CountOwnedTokensResponse, IssuedTokenView, RequestContext, TokensSubjects } from '@warden/contracts';
+import { AuthSubjects, CountOwnedTokensResponse, IssuedTokenView, RequestContext, TokensSubjects, verificationCacheKeys } from '@warden/contracts';
+import { cacheInvalidationsOn } from '@warden/token-verifier';
 import { EventConsumer, RedisProjectionRunner } from '@warden/messaging';
 import { APP_LOGGER, NATS_REQUEST_TIMEOUT_MS, NatsRpcModule, ServiceClient, WardenLogger, bootConfig } from '@warden/platform';
 import { ServiceInfrastructure } from '@warden/runtime';
@@ -74,8 +75,16 @@ export class UsersServiceModule {
       projection: new PrincipalRecordProjection(serviceConfig.REDIS_KEY_PREFIX, store, identity),
       store,
       log,
+      invalidationLog: verificationCacheKeys(serviceConfig.REDIS_KEY_PREFIX).invalidations,
     });
-    const readModels = new ReadModels({ store, principals, listing, log, readYourWritesTimeoutMs: config.READ_YOUR_WRITES_TIMEOUT_MS });
+    const readModels = new ReadModels({
+      store,
+      principals,
+      listing,
+      log,
+      readYourWritesTimeoutMs: config.READ_YOUR_WRITES_TIMEOUT_MS,
+      invalidations: cacheInvalidationsOn(infrastructure.redis, serviceConfig.REDIS_KEY_PREFIX, config.VERIFICATION_CACHE_LEASE_MS),
+    });
     for (const check of readModels.healthChecks()) infrastructure.addHealthCheck(check);
     const rpc = NatsRpcModule.forRoot(serviceConfig, 'users-service-client');
     return {

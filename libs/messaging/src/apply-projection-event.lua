@@ -4,7 +4,10 @@
 -- marker, KEYS[4] the generation pointer, KEYS[5..] the data keys the ops name by index.
 -- ARGV[1] the event's version, ARGV[2] its log position, ARGV[3] the ops as JSON
 -- ([name, key index, args...]), ARGV[4] '1' during a rebuild, ARGV[5] the generation written
--- ('*': the read model has none).
+-- ('*': the read model has none); for an event that reduces a credential's power, ARGV[6]
+-- what the verification caches must drop (space-separated subjects) and ARGV[7] how long
+-- their invalidation log, the last key, keeps an entry (ms): written only when the event
+-- is applied, so an instance that dies after the apply still leaves it for the caches.
 -- Returns 1 applied, 0 already applied (or older), -1 the read model is lost: rebuild first,
 -- -2 this generation is no longer the live one.
 --- @include "log-position-after.lua"
@@ -30,6 +33,11 @@ for i = 1, #ops do
   elseif name == 'pexpireat' then redis.call('PEXPIREAT', key, o[3])
   elseif name == 'incrby' then redis.call('INCRBY', key, o[3])
   else redis.call(name, key, unpack(o[3])) end
+end
+if ARGV[6] and ARGV[6] ~= '' then
+  local time = redis.call('TIME')
+  local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+  redis.call('XADD', KEYS[#KEYS], 'MINID', '~', tostring(now - tonumber(ARGV[7])), '*', 's', ARGV[6])
 end
 redis.call('SET', KEYS[1], ARGV[1])
 local checkpoint = redis.call('GET', KEYS[2])

@@ -24,6 +24,7 @@ import { Gauge } from 'prom-client';
 import { describeError } from './backoff';
 import { MessagingLog, stderrMessagingLog } from './messaging-log';
 import { RedisOp, compileRedisOps } from './redis-ops';
+import { INVALIDATION_LOG_RETENTION_MS } from '@warden/contracts';
 
 /** Reads a projection may make while deciding its ops; keys are relative to its prefix. */
 export interface ProjectionReader {
@@ -52,6 +53,12 @@ export interface RedisProjection {
    * in one pipeline, in log order (the per-stream version check still holds).
    */
   replayer?(): ProjectionReplayer;
+  /**
+   * Optional: what the verification caches must drop when this event is applied (subjects:
+   * `c:<credential>`, `u:<user>`, `o:<organization>`, `*`), for a read model that
+   * verifications decide on; written to the runner's `invalidationLog` in the apply's script.
+   */
+  invalidates?(event: RecordedEvent): string[];
 }
 
 /**
@@ -90,6 +97,11 @@ export interface RedisProjectionRunnerOptions {
    * generation, and the generation this runner writes (`''` when the pointer is absent).
    */
   generation?: { pointerKey: string; id: string };
+  /**
+   * The verification caches' invalidation log (the full key, under the projection's hash tag):
+   * an event applied outside a replay writes what the projection's `invalidates` names there.
+   */
+  invalidationLog?: string;
 }
 
 /** Where an event stands: what the apply script's version check and checkpoint need of it. */
@@ -156,6 +168,7 @@ export class RedisProjectionRunner {
   private readonly log: MessagingLog;
   private readonly reader: ProjectionReader;
   private readonly generation: { pointerKey: string; id: string } | undefined;
+  private readonly invalidationLog: string | undefined;
   private rebuilding: Promise<{ events: number; applied: number }> | undefined;
   private lastRebuild: RedisProjectionStatus['lastRebuild'];
   private lastError: string | undefined;
@@ -171,6 +184,7 @@ export class RedisProjectionRunner {
     this.rebuildHeldBackTimeoutMs = options.rebuildHeldBackTimeoutMs ?? 30_000;
     this.log = options.log ?? stderrMessagingLog;
     this.generation = options.generation;
+    this.invalidationLog = options.invalidationLog;
     rebuildsInProgress().inc({ projection: this.projection.name }, 0); // the series exists before the first rebuild
     defineRedisScripts(this.redis, [APPLY_PROJECTION_EVENT, SWAP_PROJECTION_GENERATION]);
     const full = (key: string) => this.projection.keyPrefix + key;
@@ -189,7 +203,7 @@ export class RedisProjectionRunner {
 
   /** Applies one event; rebuilds the whole read model first if it was lost. */
   handle(event: RecordedEvent): Promise<ProjectionOutcome> {
-    return this.handleWith(event, () => this.projection.apply(event, this.reader));
+    return this.handleWith(event, () => this.projection.apply(event, this.reader), this.projection.invalidates?.(event));
   }
 
   /**
@@ -197,9 +211,10 @@ export class RedisProjectionRunner {
    * stream's version, the live generation, a lost read model rebuilt first): for a command
    * that holds the state its events lead to and need not have the projection read it back.
    * Only for a projection whose ops are the state as of the event, never the read model's.
+   * `invalidates`: what the verification caches must drop, as the projection's `invalidates`.
    */
-  applyOps(event: EventPlace, ops: RedisOp[]): Promise<ProjectionOutcome> {
-    return this.handleWith(event, () => ops);
+  applyOps(event: EventPlace, ops: RedisOp[], invalidates?: readonly string[]): Promise<ProjectionOutcome> {
+    return this.handleWith(event, () => ops, invalidates);
   }
 
   /**
@@ -218,9 +233,9 @@ export class RedisProjectionRunner {
     return ready !== null && stored !== null && Number(stored) >= event.version;
   }
 
-  private async handleWith(event: EventPlace, opsOf: () => Promise<RedisOp[]> | RedisOp[]): Promise<ProjectionOutcome> {
+  private async handleWith(event: EventPlace, opsOf: () => Promise<RedisOp[]> | RedisOp[], invalidates: readonly string[] = []): Promise<ProjectionOutcome> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const result = await this.applyEvent(event, await opsOf(), false);
+      const result = await this.applyEvent(event, await opsOf(), false, invalidates);
       if (result >= 0) return result === 1 ? 'applied' : 'skipped';
       if (result === -2) throw new ProjectionGenerationMovedError(`projection ${this.projection.name}: generation ${JSON.stringify(this.generation?.id)} is no longer live`);
       this.log('warn', 'projection read model missing; rebuilding from the event store', { projection: this.projection.name });
@@ -366,8 +381,8 @@ export class RedisProjectionRunner {
     return { events, applied, last: after };
   }
 
-  private async applyEvent(event: EventPlace, ops: RedisOp[], rebuilding: boolean): Promise<number> {
-    const result = await this.redis.wardenApplyProjectionEvent(...this.applyArguments(event, ops, rebuilding));
+  private async applyEvent(event: EventPlace, ops: RedisOp[], rebuilding: boolean, invalidates: readonly string[] = []): Promise<number> {
+    const result = await this.redis.wardenApplyProjectionEvent(...this.applyArguments(event, ops, rebuilding, invalidates));
     if (result !== 0 && result !== 1 && result !== -1 && result !== -2) throw new ProjectionScriptError(`unexpected script result ${String(result)}`);
     return result;
   }
@@ -397,20 +412,25 @@ export class RedisProjectionRunner {
   }
 
   /** The apply script's key count, keys and arguments for one event and its ops. */
-  private applyArguments(event: EventPlace, ops: RedisOp[], rebuilding: boolean): [number, ...string[]] {
+  private applyArguments(event: EventPlace, ops: RedisOp[], rebuilding: boolean, invalidates: readonly string[] = []): [number, ...string[]] {
     const compiled = compileRedisOps(ops, this.projection.keyPrefix, `${this.projection.name}:`, BOOKKEEPING_KEYS + 1);
+    // A replay writes no invalidation: it changes no verification's outcome (a generation
+    // swapped in is announced once, by whoever swaps it).
+    const log = !rebuilding && invalidates.length > 0 ? this.invalidationLog : undefined;
     return [
-      BOOKKEEPING_KEYS + compiled.keys.length,
+      BOOKKEEPING_KEYS + compiled.keys.length + (log ? 1 : 0),
       this.bookkeepingKey(`v:${event.streamId}`),
       this.bookkeepingKey('checkpoint'),
       this.bookkeepingKey('ready'),
       this.generation?.pointerKey ?? this.bookkeepingKey('generation'),
       ...compiled.keys,
+      ...(log ? [log] : []),
       String(event.version),
       event.position,
       JSON.stringify(compiled.ops),
       rebuilding ? '1' : '0',
       this.generation?.id ?? '*',
+      ...(log ? [invalidates.join(' '), String(INVALIDATION_LOG_RETENTION_MS)] : []),
     ];
   }
 

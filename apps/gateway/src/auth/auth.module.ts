@@ -1,11 +1,11 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import { APP_LOGGER, WardenLogger, loginThrottlesTotal, redisConnection } from '@warden/platform';
-import { TokenUseRecorder } from '@warden/token-verifier';
+import { APP_LOGGER, VerificationCacheConfig, WardenLogger, exportVerificationCacheMetrics, loginThrottlesTotal, redisConnection } from '@warden/platform';
+import { TokenUseRecorder, openVerificationCache } from '@warden/token-verifier';
 import { RedisClient, createRedisClient } from '@warden/redis';
 import { AuthConfig } from './auth-config';
 import { AuthController } from './auth.controller';
 import { AuthenticationGuard } from './authentication.guard';
-import { AUTH_KEY_PREFIX, AUTH_REDIS, CONSOLE_SESSION, RequestAuthenticator } from './request-authenticator';
+import { AUTH_KEY_PREFIX, AUTH_REDIS, CONSOLE_SESSION, RequestAuthenticator, VERIFICATION_CACHE, VerificationCacheHandle } from './request-authenticator';
 import { consoleSessionSettingsOf } from './console-session';
 import { LoginThrottle } from './login-throttle';
 import { TokenIntrospector } from '../tokens/token-introspector';
@@ -14,16 +14,18 @@ class AuthRedisLifecycle implements OnApplicationShutdown {
   constructor(
     @Inject(AUTH_REDIS) private readonly redis: RedisClient,
     @Inject(TokenUseRecorder) private readonly uses: TokenUseRecorder,
+    @Inject(VERIFICATION_CACHE) private readonly cache: VerificationCacheHandle,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
+    await this.cache.current?.close();
     await this.uses.stop(); // the last uses noted, before the connection closes
     this.redis.disconnect();
   }
 }
 
 export interface AuthModuleOptions {
-  config: AuthConfig & { REDIS_URL: string; REDIS_CLUSTER_NODES?: string; REDIS_KEY_PREFIX: string };
+  config: AuthConfig & VerificationCacheConfig & { REDIS_URL: string; REDIS_CLUSTER_NODES?: string; REDIS_KEY_PREFIX: string };
   /** The module that provides the app's ServiceClient (NatsRpcModule.forRoot). */
   rpc: DynamicModule;
   /** Where clients reach the gateway (PUBLIC_BASE_URL): the console's origin, and whether its cookie is Secure. */
@@ -75,6 +77,26 @@ export class AuthModule {
             );
             recorder.start(config.TOKEN_LAST_USED_FLUSH_MS);
             return recorder;
+          },
+        },
+        {
+          provide: VERIFICATION_CACHE,
+          inject: [AUTH_REDIS, APP_LOGGER],
+          useFactory: (redis: RedisClient, logger: WardenLogger): VerificationCacheHandle => {
+            if (config.VERIFICATION_CACHE === 'off') return {};
+            let lastWarning = 0;
+            const cache = openVerificationCache(redis, config.REDIS_KEY_PREFIX, {
+              leaseMs: config.VERIFICATION_CACHE_LEASE_MS,
+              maxEntries: config.VERIFICATION_CACHE_ENTRIES,
+              // Once a lease at most: while Redis is away the loop fails every retry.
+              onError: (error) => {
+                if (Date.now() - lastWarning < config.VERIFICATION_CACHE_LEASE_MS) return;
+                lastWarning = Date.now();
+                logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'verification cache lease not renewed');
+              },
+            });
+            const stopExporting = exportVerificationCacheMetrics(() => cache.stats());
+            return { current: Object.assign(cache, { close: () => (stopExporting(), cache.close()) }) };
           },
         },
         RequestAuthenticator,

@@ -11,7 +11,15 @@ import {
   WardenError,
 } from '@warden/contracts';
 import { APP_LOGGER, ServiceClient, WardenLogger, countCredentialVerification, exportVerificationMetrics } from '@warden/platform';
-import { RateLimitState, TokenUseRecorder, VerificationFallback, VerificationResult, prepareCredentialVerifier, verifyCredential } from '@warden/token-verifier';
+import {
+  LeaseFencedCache,
+  RateLimitState,
+  TokenUseRecorder,
+  VerificationFallback,
+  VerificationResult,
+  prepareCredentialVerifier,
+  verifyCredential,
+} from '@warden/token-verifier';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RedisClient } from '@warden/redis';
 import { ConsoleSessionSettings, consoleOriginRefusal, consoleSessionKeyOf, presentsHeaderCredential } from './console-session';
@@ -21,6 +29,11 @@ import { assertionAudiencesOf } from '../oauth/oauth-endpoints';
 import { oauthFormOf } from '../oauth/oauth-form';
 
 export const AUTH_REDIS = Symbol('AUTH_REDIS');
+/** The gateway's verification cache (VERIFICATION_CACHE), or none. */
+export const VERIFICATION_CACHE = Symbol('VERIFICATION_CACHE');
+export interface VerificationCacheHandle {
+  current?: LeaseFencedCache & { close(): Promise<void> };
+}
 export const AUTH_KEY_PREFIX = Symbol('AUTH_KEY_PREFIX');
 export const CONSOLE_SESSION = Symbol('CONSOLE_SESSION');
 
@@ -41,6 +54,7 @@ export class RequestAuthenticator {
     @Inject(TokenUseRecorder) private readonly uses: TokenUseRecorder,
     @Inject(ServiceClient) private readonly services: ServiceClient,
     @Inject(CONSOLE_SESSION) private readonly console: ConsoleSessionSettings,
+    @Inject(VERIFICATION_CACHE) private readonly cache: VerificationCacheHandle,
   ) {
     prepareCredentialVerifier(redis);
     exportVerificationMetrics('http');
@@ -70,6 +84,7 @@ export class RequestAuthenticator {
       origin: request.headers.origin ?? null,
       clientAddress: request.ip,
       fallback: storeFallback(this.services, request),
+      cache: this.cache.current,
     });
     countCredentialVerification('http', result.ok ? 'ok' : result.reason, (performance.now() - started) / 1000);
     const rateLimit = result.ok ? result.usage?.rateLimit : result.rateLimit;

@@ -5,7 +5,7 @@ import { ServiceClient, countCredentialVerification, exportVerificationMetrics }
 import { TokenUseRecorder, introspectionFor, verifyCredential } from '@warden/token-verifier';
 import type { FastifyRequest } from 'fastify';
 import type { RedisClient } from '@warden/redis';
-import { AUTH_KEY_PREFIX, AUTH_REDIS, storeFallback } from '../auth/request-authenticator';
+import { AUTH_KEY_PREFIX, AUTH_REDIS, VERIFICATION_CACHE, VerificationCacheHandle, storeFallback } from '../auth/request-authenticator';
 import { requirePrincipal } from '../auth/principal-of-request';
 
 /**
@@ -21,6 +21,7 @@ export class TokenIntrospector {
     @Inject(AUTH_KEY_PREFIX) private readonly keyPrefix: string,
     @Inject(ServiceClient) private readonly services: ServiceClient,
     @Inject(TokenUseRecorder) private readonly uses: TokenUseRecorder,
+    @Inject(VERIFICATION_CACHE) private readonly cache: VerificationCacheHandle,
   ) {
     exportVerificationMetrics('introspection');
   }
@@ -36,6 +37,7 @@ export class TokenIntrospector {
       origin: body.origin ?? null,
       clientAddress: body.client_address ?? null,
       fallback: storeFallback(this.services, request),
+      cache: this.cache.current,
     });
     countCredentialVerification('introspection', result.ok ? 'ok' : result.reason, (performance.now() - started) / 1000);
     const answer = introspectionFor(result, principalOfView(caller));

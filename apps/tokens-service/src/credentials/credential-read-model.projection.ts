@@ -29,9 +29,11 @@ import {
 import { EventStore, RecordedEvent } from '@warden/event-store';
 import { ProjectionReplayer, RedisOp, RedisProjection } from '@warden/messaging';
 import { fold, upcast } from '@warden/kernel';
+import { invalidationSubject } from '@warden/token-verifier';
 import {
   OAUTH_CLIENT_STREAM_PREFIX,
   OAuthClient,
+  SESSION_STREAM_PREFIX,
   SessionEvent,
   TOKEN_STREAM_PREFIX,
   Token,
@@ -107,7 +109,25 @@ export function credentialReadModelProjection(keyPrefix: string, store: EventSto
     keyPrefix,
     apply: (event) => credentialOpsFor(event, store),
     replayer: () => new CredentialReplayer(store),
+    invalidates: (event) => credentialInvalidations(event.streamId, [event.type]),
   };
+}
+
+/** A token's events after which its secrets verify as before or more: any other may verify them less. */
+const TOKEN_EVENTS_KEEPING_POWER: ReadonlySet<string> = new Set<TokenEvent['type']>(['TokenIssued', 'TokenUsed', 'TokenExpiring', 'TokenEnabled']);
+
+/**
+ * What the verification caches must drop once events of this type are applied to the
+ * stream's credential: the token after anything that may reduce what its secrets do
+ * (revoked, rotated, reassigned, disabled, its policy or grace changed, expired, leaked),
+ * a session once ended. An OAuth client's access tokens are never cached.
+ */
+export function credentialInvalidations(streamId: string, types: readonly string[]): string[] {
+  if (streamId.startsWith(TOKEN_STREAM_PREFIX)) {
+    return types.some((type) => !TOKEN_EVENTS_KEEPING_POWER.has(type)) ? [invalidationSubject.credential(streamId.slice(TOKEN_STREAM_PREFIX.length))] : [];
+  }
+  if (streamId.startsWith(SESSION_STREAM_PREFIX) && types.includes('SessionEnded')) return [invalidationSubject.credential(streamId.slice(SESSION_STREAM_PREFIX.length))];
+  return [];
 }
 
 export async function credentialOpsFor(event: RecordedEvent, store: EventStore): Promise<RedisOp[]> {

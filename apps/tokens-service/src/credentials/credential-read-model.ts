@@ -1,14 +1,16 @@
-import { CREDENTIAL_READ_MODEL_GENERATION_KEY, credentialGenerationPrefix, ownedTokensKey } from '@warden/contracts';
+import { CREDENTIAL_READ_MODEL_GENERATION_KEY, credentialGenerationPrefix, ownedTokensKey, verificationCacheKeys } from '@warden/contracts';
 import { EventStore, LogPosition, RecordedEvent } from '@warden/event-store';
 import { MessagingLog, ProjectionGenerationMovedError, ProjectionOutcome, RedisProjectionRunner, stderrMessagingLog } from '@warden/messaging';
 import { TOKEN_STREAM_PREFIX, TokenEvent } from '@warden/tokens-domain';
 import type { HealthCheck } from '@warden/platform';
 import { RedisClient } from '@warden/redis';
+import { CacheInvalidations, invalidationSubject } from '@warden/token-verifier';
 import {
   CREDENTIAL_READ_MODEL,
   OAuthClientViewRecord,
   TokenRecord,
   oauthClientViewKey,
+  credentialInvalidations,
   credentialReadModelProjection,
   TOKEN_EXPIRIES_KEY,
   organizationTokensKey,
@@ -49,6 +51,11 @@ export interface CredentialReadModelOptions {
   keyPrefix: string;
   store: EventStore;
   log?: MessagingLog;
+  /**
+   * The verification caches' side of a command: after a change that may reduce what a
+   * credential does, the command answers only once no cache serves what it changed.
+   */
+  invalidations?: CacheInvalidations;
 }
 
 /**
@@ -70,12 +77,14 @@ export class CredentialReadModel {
   private readonly store: EventStore;
   private readonly log: MessagingLog;
   private live: { generation: string; runner: RedisProjectionRunner };
+  private readonly invalidations: CacheInvalidations | undefined;
 
   constructor(options: CredentialReadModelOptions) {
     this.redis = options.redis;
     this.keyPrefix = options.keyPrefix;
     this.store = options.store;
     this.log = options.log ?? stderrMessagingLog;
+    this.invalidations = options.invalidations;
     this.live = { generation: '', runner: this.runnerFor('') };
   }
 
@@ -98,6 +107,9 @@ export class CredentialReadModel {
       log: this.log,
       generation: { pointerKey: this.generationKey, id: generation },
       rebuildBatchSize: REPLAY_PAGE,
+      // Whoever applies an event that reduces a credential (a command, or the consumer after an
+      // instance died before its apply) tells the verification caches in the same script.
+      invalidationLog: verificationCacheKeys(this.keyPrefix).invalidations,
     });
   }
 
@@ -134,7 +146,9 @@ export class CredentialReadModel {
    * leaves the read model right even when it decided nothing new.
    */
   async applyStream(streamId: string): Promise<void> {
-    for (const event of await this.store.readStream(streamId)) await this.apply(event);
+    const events = await this.store.readStream(streamId);
+    for (const event of events) await this.apply(event);
+    await this.awaitCaches(streamId, events.map((event) => event.type));
   }
 
   /**
@@ -159,12 +173,29 @@ export class CredentialReadModel {
     const { streamId, history, events, version, position } = decided;
     const first = version - events.length + 1;
     const whole = history.every((event, i) => event.version === i + 1) && history.length + 1 === first;
+    const types = events.map((event) => event.type);
     if (events.length === 0 || position === undefined || !whole || !streamId.startsWith(TOKEN_STREAM_PREFIX)) {
       await this.applyNewEvents(streamId);
-      return;
+    } else {
+      const ops = tokenStreamOps(history, events);
+      await this.onLive((runner) => runner.applyOps({ streamId, version, position }, ops, credentialInvalidations(streamId, types)));
     }
-    const ops = tokenStreamOps(history, events);
-    await this.onLive((runner) => runner.applyOps({ streamId, version, position }, ops));
+    await this.awaitCaches(streamId, types);
+  }
+
+  /**
+   * Answers once no verification cache serves what these events of the stream changed: the
+   * apply wrote the invalidation already (and the consumer's would, after a crash); this one,
+   * later in the log, is what the command waits for every lease holder to apply.
+   */
+  private async awaitCaches(streamId: string, types: readonly string[]): Promise<void> {
+    const subjects = credentialInvalidations(streamId, types);
+    if (subjects.length > 0) await this.invalidations?.invalidate(subjects);
+  }
+
+  /** Every verification cache drops everything (a replay swapped a new generation in); answers once none serves what it held. */
+  async invalidateCaches(): Promise<void> {
+    await this.invalidations?.invalidate([invalidationSubject.everything]);
   }
 
   async token(tokenId: string): Promise<TokenRecord | null> {

@@ -124,6 +124,8 @@ export class CredentialReplay {
             if (!swapped) await catchUp(applied);
           }
           if (!swapped) throw new Error(`the replay did not catch up with the live read model in ${SWAP_ATTEMPTS} attempts`);
+          // What the caches hold was read from the generation swapped out.
+          await readModel.invalidateCaches();
           this.log('info', 'credential read model replayed and swapped in', { projection: CREDENTIAL_READ_MODEL, generation, replaced: live, events: view.events_done });
           await readModel.liveRunner();
           // Readers that looked the pointer up just before the swap may still read the old one.

@@ -15,6 +15,7 @@ import {
   ownedTokensKey,
   principalRecordsKey,
   secretHash,
+  verificationCacheKeys,
 } from '@warden/contracts';
 import { PostgresEventStore } from '@warden/event-store-postgres';
 import type { RedisClient } from '@warden/redis';
@@ -436,7 +437,8 @@ describe('API tokens on the real event store and Redis', () => {
     await tokens.recordUses();
 
     const usersServiceRecords = [principalRecordsKey(keyPrefix), organizationPoliciesKey(keyPrefix)];
-    const onlyReadModel = (key: string) => key === keyPrefix + CREDENTIAL_READ_MODEL_READY_KEY || usersServiceRecords.includes(key);
+    const cacheKeys: string[] = Object.values(verificationCacheKeys(keyPrefix));
+    const onlyReadModel = (key: string) => key === keyPrefix + CREDENTIAL_READ_MODEL_READY_KEY || usersServiceRecords.includes(key) || cacheKeys.includes(key);
     const before = await dumpRedisPrefix(redis, keyPrefix, { exclude: onlyReadModel });
     expect(Object.keys(before).filter((key) => key.includes(':credential:'))).toHaveLength(4);
 

@@ -31,7 +31,7 @@ import {
 } from '@warden/contracts';
 import { EventMetadata, EventStore } from '@warden/event-store';
 import { CommandHandler, LoadedStream, createOnce, createdId, eventMetadataFrom, loadState } from '@warden/kernel';
-import { TokenUseRecorder, VerificationResult, introspectionOf, prepareCredentialVerifier, verifyCredential } from '@warden/token-verifier';
+import { LeaseFencedCache, TokenUseRecorder, VerificationResult, introspectionOf, prepareCredentialVerifier, verifyCredential } from '@warden/token-verifier';
 import {
   RandomBytes,
   TokenCommand,
@@ -69,6 +69,8 @@ export interface TokensServiceOptions {
   clock?: () => Date;
   /** The secret scanners' public keys by key id (ECDSA P-256); none: every scanner alert is refused. */
   scannerKeys?: ReadonlyMap<string, KeyObject>;
+  /** The lease-fenced cache `verify` decides from (VERIFICATION_CACHE). */
+  cache?: LeaseFencedCache;
 }
 
 const TAKE_TOKEN_USE = loadRedisScript(__dirname, 'take-token-use-1.lua');
@@ -357,6 +359,7 @@ export class TokensService {
       origin: body.origin ?? null,
       clientAddress: body.client_address ?? null,
       fallback: (presented, origin, clientAddress) => this.options.storeVerification.verify(presented, origin, this.clock(), clientAddress),
+      cache: this.options.cache,
     });
     countCredentialVerification('nats', result.ok ? 'ok' : result.reason, (performance.now() - started) / 1000);
     if (result.ok && result.principal.credential.kind === 'api_token') this.uses.record(result.principal.credential.id, now.getTime());

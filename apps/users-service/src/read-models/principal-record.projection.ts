@@ -8,6 +8,7 @@ import { ORGANIZATION_POLICIES, OrganizationPolicyRecord, PRINCIPAL_RECORDS, Pri
 import { EventStore, RecordedEvent } from '@warden/event-store';
 import { fold, upcast } from '@warden/kernel';
 import { RedisOp, RedisProjection } from '@warden/messaging';
+import { invalidationSubject } from '@warden/token-verifier';
 import { User, UserEvent, accountAccessOf, organizationDecider, userDecider } from '@warden/users-domain';
 import { loadCustomRoles } from '../roles/custom-roles';
 import { PlatformIdentity } from '../bootstrap/platform-identity';
@@ -15,6 +16,23 @@ import { PlatformIdentity } from '../bootstrap/platform-identity';
 export const PRINCIPAL_PROJECTION = 'users-principals';
 const USER_STREAM_PREFIX = 'user-';
 const ORGANIZATION_STREAM_PREFIX = 'organization-';
+
+/**
+ * What the verification caches must drop once this event is applied: the account's
+ * credentials after any change to it but its creation (roles, teams, deactivation, deletion,
+ * type: the record a verification decides on), an organization's after any change to it
+ * (its token policy is read with them), whatever the change (the last event of a command
+ * stands for all of them).
+ */
+export function principalInvalidations(event: Pick<RecordedEvent, 'streamId' | 'type'>): string[] {
+  if (event.streamId.startsWith(USER_STREAM_PREFIX)) {
+    return event.type === 'UserCreated' ? [] : [invalidationSubject.user(event.streamId.slice(USER_STREAM_PREFIX.length))];
+  }
+  if (event.streamId.startsWith(ORGANIZATION_STREAM_PREFIX)) {
+    return event.type === 'OrganizationCreated' ? [] : [invalidationSubject.organization(event.streamId.slice(ORGANIZATION_STREAM_PREFIX.length))];
+  }
+  return [];
+}
 
 export class PrincipalRecordProjection implements RedisProjection {
   readonly name = PRINCIPAL_PROJECTION;
@@ -28,6 +46,10 @@ export class PrincipalRecordProjection implements RedisProjection {
     private readonly identity: PlatformIdentity,
   ) {
     this.keyPrefix = redisKeyPrefix + VERIFICATION_KEY_TAG;
+  }
+
+  invalidates(event: RecordedEvent): string[] {
+    return principalInvalidations(event);
   }
 
   async apply(event: RecordedEvent): Promise<RedisOp[]> {

@@ -8,6 +8,8 @@ import { AppendResult, AppendWaiters, EventStore, RecordedEvent, tailAll } from 
 import { MessagingLog, RedisProjectionRunner, backoffDelay } from '@warden/messaging';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ListingProjection } from './listing.projection';
+import { principalInvalidations } from './principal-record.projection';
+import type { CacheInvalidations } from '@warden/token-verifier';
 
 export interface ReadModelsOptions {
   store: EventStore;
@@ -18,6 +20,8 @@ export interface ReadModelsOptions {
   readYourWritesTimeoutMs?: number;
   /** How often to check that Redis still holds the principal records. */
   watchdogIntervalMs?: number;
+  /** A change to a principal record answers once no verifier's cache serves the record before it. */
+  invalidations?: CacheInvalidations;
 }
 
 const TAIL_BATCH_SIZE = 200;
@@ -59,10 +63,14 @@ export class ReadModels {
   async settle(appended: readonly AppendResult[]): Promise<void> {
     // Users' principal records, and an organization's token policy (a settings change).
     const users = appended.filter((result) => result.streamId.startsWith('user-') || result.streamId.startsWith('organization-'));
+    const subjects: string[] = [];
     for (const result of users) {
       const [event] = await this.options.store.readStream(result.streamId, { fromVersion: result.version });
-      if (event) await this.options.principals.handle(event);
+      if (!event) continue;
+      await this.options.principals.handle(event);
+      subjects.push(...principalInvalidations(event));
     }
+    if (subjects.length > 0) await this.options.invalidations?.invalidate(subjects);
     const last = appended.map((result) => result.position).sort().at(-1);
     if (last) await this.waitForListing(last);
   }

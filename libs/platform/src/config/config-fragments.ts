@@ -87,6 +87,28 @@ export const redisConfig = z.object({
     .describe('Prefix of every Redis key'),
 });
 
+// One setting for every part of the lease protocol (docs/architecture.md, "The verification
+// cache"): the verifiers ask for this lease, and the commands that wait for them, after Redis
+// lost its keys, wait this long for leases granted before.
+export const verificationCacheConfig = z.object({
+  VERIFICATION_CACHE: z
+    .enum(['on', 'off'])
+    .default('on')
+    .describe(
+      "Whether this instance keeps accepted credentials' records in process, fenced by a lease (on), or reads Redis at every verification (off); commands wait for the instances that hold a lease either way",
+    ),
+  VERIFICATION_CACHE_LEASE_MS: positiveInt()
+    .min(100)
+    .max(10_000)
+    .default(2000)
+    .describe(
+      'Lease of a verifier on its cache: the longest a command that reduces a credential waits for a verifier that stopped answering (paused, cut off); the same value on every instance',
+    ),
+  VERIFICATION_CACHE_ENTRIES: positiveInt()
+    .default(100_000)
+    .describe('Most credentials a verifier keeps in its cache (the oldest are evicted first)'),
+});
+
 export const eventsConfig = z.object({
   EVENTS_STREAM: z
     .string()
@@ -159,6 +181,7 @@ export const shutdownConfig = z.object({
 export type PostgresConfig = z.infer<typeof postgresConfig>;
 export type NatsConfig = z.infer<typeof natsConfig>;
 export type RedisConfig = z.infer<typeof redisConfig>;
+export type VerificationCacheConfig = z.infer<typeof verificationCacheConfig>;
 export type EventsConfig = z.infer<typeof eventsConfig>;
 export type EventStoreConfig = z.infer<typeof eventStoreConfig>;
 export type HttpConfig = z.infer<ReturnType<typeof httpConfig>>;

@@ -4,7 +4,8 @@ import { Decider, EventUpcasters } from '@warden/kernel';
 // A login session: the short-lived key handed out by POST /auth/login (the bearer `key`). Only
 // the SHA-256 of the key is recorded; the key itself exists only in the login answer.
 
-export const sessionStreamId = (sessionId: string) => `session-${sessionId}`;
+export const SESSION_STREAM_PREFIX = 'session-';
+export const sessionStreamId = (sessionId: string) => `${SESSION_STREAM_PREFIX}${sessionId}`;
 
 export type SessionCommand =
   | {

@@ -1,6 +1,7 @@
 import { RedisClient, RedisNodeAddress, createRedisClient, parseRedisNodeAddress } from '@warden/redis';
 import { ActiveTokenIntrospection, RateLimitView, TokenIntrospection, parseSecret } from '@warden/contracts';
 import { presentedCredential } from './presented-credential';
+import { VerificationCacheSettings, openVerificationCache } from './cache';
 import { TokenUseRecorder } from './token-use-recorder';
 import {
   RateLimitState,
@@ -15,8 +16,8 @@ import {
 } from './verify-credential';
 
 // The plain function for a service that receives calls authenticated with Warden secrets,
-// in one of two modes with the same decision and no cache, so a revoked token is refused
-// from the moment Warden's revoke answered:
+// in one of two modes with the same decision, so a revoked token is refused from the moment
+// Warden's revoke answered (with the optional cache too: Warden's commands wait for it):
 // - direct Redis: the gateway's own code path (checksum, SHA-256, one Redis round trip),
 //   bound to Warden's Redis and the deployment's key prefix;
 // - HTTP introspection: one `POST /api/v1/tokens/verify` to Warden's gateway per
@@ -42,6 +43,12 @@ export interface WardenRedisVerifierOptions {
   fallback?: VerificationFallback;
   /** How often the last uses of the tokens accepted here are written to Warden's Redis (as the gateway's TOKEN_LAST_USED_FLUSH_MS). */
   lastUseFlushMs?: number;
+  /**
+   * Keep accepted credentials' records in process, as Warden's gateways do: a lease-fenced
+   * cache that Warden's commands wait for, so a revocation is still final when it answers.
+   * `leaseMs` must be Warden's VERIFICATION_CACHE_LEASE_MS (default 2000). Off unless given.
+   */
+  cache?: true | VerificationCacheSettings;
   introspection?: never;
 }
 
@@ -121,14 +128,16 @@ function redisVerifier(options: WardenRedisVerifierOptions): WardenVerifier {
   const uses = new TokenUseRecorder(redis, options.keyPrefix);
   uses.start(options.lastUseFlushMs ?? DEFAULT_LAST_USE_FLUSH_MS);
   const clock = options.clock ?? (() => new Date());
+  const cache = options.cache === undefined ? undefined : openVerificationCache(redis, options.keyPrefix, options.cache === true ? {} : options.cache);
   const verify = async (presented: string, { origin, clientAddress }: VerifyPresentedOptions = {}) => {
     const now = clock();
-    const result = await verifyCredential(presented, { redis, keyPrefix: options.keyPrefix, now, origin, clientAddress, fallback: options.fallback });
+    const result = await verifyCredential(presented, { redis, keyPrefix: options.keyPrefix, now, origin, clientAddress, fallback: options.fallback, cache });
     if (result.ok && result.principal.credential.kind === 'api_token') uses.record(result.principal.credential.id, now.getTime());
     return result;
   };
   return Object.assign(verify, {
     close: async () => {
+      await cache?.close();
       await uses.stop();
       if (ownsRedis) await redis.quit().catch(() => redis.disconnect());
     },

@@ -1,4 +1,4 @@
-import { VERIFICATION_KEY_TAG } from '@warden/contracts';
+import { INVALIDATION_LOG_RETENTION_MS, verificationCacheKeys } from '@warden/contracts';
 import { RedisClient, defineRedisScripts, loadRedisScript } from '@warden/redis';
 import { Cluster, type Result } from 'ioredis';
 import { DEFAULT_LEASE_MS, Invalidation, InvalidationTransport, LeaseTransport, RenewReply, RenewRequest } from './lease-protocol';
@@ -16,8 +16,6 @@ const RENEW = loadRedisScript(__dirname, 'renew-verification-lease-3.lua');
 const PUBLISH = loadRedisScript(__dirname, 'publish-invalidation-3.lua');
 const AWAIT = loadRedisScript(__dirname, 'await-invalidation-3.lua');
 
-/** How long the log keeps an invalidation: far longer than any lease (a holder further behind has lost its lease). */
-const LOG_RETENTION_MS = 60_000;
 /** Holders whose lease ended this long ago are forgotten. */
 const FORGET_HOLDERS_AFTER_MS = 60_000;
 const READ_BATCH = 1000;
@@ -58,8 +56,8 @@ export class RedisLeaseTransport implements LeaseTransport, InvalidationTranspor
     keyPrefix: string,
     private readonly options: RedisLeaseTransportOptions = {},
   ) {
-    const base = `${keyPrefix}${VERIFICATION_KEY_TAG}cache:`;
-    this.keys = [`${base}epoch`, `${base}holders`, `${base}invalidations`];
+    const keys = verificationCacheKeys(keyPrefix);
+    this.keys = [keys.epoch, keys.holders, keys.invalidations];
     this.maxLeaseMs = options.maxLeaseMs ?? DEFAULT_LEASE_MS;
     defineRedisScripts(redis, [RENEW, PUBLISH, AWAIT]);
   }
@@ -88,7 +86,7 @@ export class RedisLeaseTransport implements LeaseTransport, InvalidationTranspor
   }
 
   async publish(subjects: readonly string[]): Promise<{ epoch: string; id: string }> {
-    const [epoch, id] = await this.redis.wardenPublishInvalidation(...this.keys, subjects.join(' '), this.maxLeaseMs, LOG_RETENTION_MS);
+    const [epoch, id] = await this.redis.wardenPublishInvalidation(...this.keys, subjects.join(' '), this.maxLeaseMs, INVALIDATION_LOG_RETENTION_MS);
     return { epoch, id };
   }
 
