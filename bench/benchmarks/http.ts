@@ -1,7 +1,9 @@
 // Verify over HTTP: the gateway authenticating `GET /api/v1/auth/whoami` (answered from the
-// verification alone, no service behind it) with an API token, against a bare Fastify
-// handler doing one SHA-256 and one Redis GET; and, as a second system row, a NestJS app
-// using the published verifier library's guard. autocannon, keep-alive, 50 connections.
+// verification alone, no service behind it) with an API token, its verification cache on (the
+// default) and, on a second gateway of the same system, off; against a bare Fastify handler
+// doing one SHA-256 and one Redis GET, and the same handler answering from an in-process Map
+// (what a cache hit can cost at best); and a NestJS app using the published verifier
+// library's guard, with its cache. autocannon, keep-alive, 50 connections.
 import { TEST_REDIS_URL, freePort } from '@warden/testing';
 import { alternate } from '../support/alternate';
 import type { BenchContext, Row } from '../support/context';
@@ -10,16 +12,19 @@ import { load } from '../support/load';
 import { startGateway, startTarget, stopTarget } from '../support/processes';
 
 export const BARE_FASTIFY = 'bare Fastify: SHA-256 + one ioredis GET (auto-pipelining)';
+const BARE_FASTIFY_MAP = 'bare Fastify: SHA-256 + one in-process Map lookup';
 
 export async function benchHttp(ctx: BenchContext): Promise<Row[]> {
   const { options, system, token, log } = ctx;
   const redisConfig = { redisUrl: TEST_REDIS_URL, keyPrefix: system.env.REDIS_KEY_PREFIX };
-  const [baselinePort, libraryPort] = [await freePort(), await freePort()];
+  const [baselinePort, mapPort, libraryPort] = [await freePort(), await freePort(), await freePort()];
   const baseline = await startTarget(options, 'baseline-http.ts', { port: baselinePort, ...redisConfig });
-  const library = await startTarget(options, 'library-guard-http.ts', { port: libraryPort, ...redisConfig });
+  const fromMap = await startTarget(options, 'baseline-http.ts', { port: mapPort, ...redisConfig, fromMap: true });
+  const library = await startTarget(options, 'library-guard-http.ts', { port: libraryPort, ...redisConfig, cache: true });
   // Node refuses --cpu-prof in NODE_OPTIONS, so startSystem's processes cannot be profiled:
   // with --cpu-prof the gateway measured is one more instance, started with the flag.
   const profiled = options.cpuProf ? await startGateway(system, options) : undefined;
+  const uncached = await startGateway(system, options, { VERIFICATION_CACHE: 'off' });
   const gatewayUrl = profiled?.url ?? system.gatewayUrl;
   const headers = { authorization: `Bearer ${token}` };
   const run = (url: string) => (seconds: number) => load({ url, connections: options.connections, seconds, headers, expectedStatus: 200 });
@@ -29,16 +34,21 @@ export async function benchHttp(ctx: BenchContext): Promise<Row[]> {
       'http',
       {
         gateway: run(`${gatewayUrl}/auth/whoami`),
+        uncached: run(`${uncached.url}/auth/whoami`),
         baseline: run(`http://127.0.0.1:${baselinePort}/verify`),
+        map: run(`http://127.0.0.1:${mapPort}/verify`),
         library: run(`http://127.0.0.1:${libraryPort}/whoami`),
       },
       log,
     );
+    const gateway = 'gateway `GET /api/v1/auth/whoami`, API token, 50 keep-alive connections';
     return [
-      rateRow('verify over HTTP', 'gateway `GET /api/v1/auth/whoami`, API token, 50 keep-alive connections', BARE_FASTIFY, summaries.gateway, summaries.baseline, 0.8, 2),
-      rateRow('verify over HTTP', 'NestJS 11 + Fastify + `WardenAuthGuard` (the library), `GET /whoami`', BARE_FASTIFY, summaries.library, summaries.baseline, 0.8, 2),
+      rateRow('verify over HTTP', `${gateway}, verification cache on`, BARE_FASTIFY, summaries.gateway, summaries.baseline, 1.0, 1.5),
+      rateRow('verify over HTTP', `${gateway}, verification cache on`, BARE_FASTIFY_MAP, summaries.gateway, summaries.map, 0.8),
+      rateRow('verify over HTTP', `${gateway}, verification cache off`, BARE_FASTIFY, summaries.uncached, summaries.baseline, 0.6),
+      rateRow('verify over HTTP', 'NestJS 11 + Fastify + `WardenAuthGuard` (the library, `cache: true`), `GET /whoami`', BARE_FASTIFY, summaries.library, summaries.baseline, 1.2),
     ];
   } finally {
-    await Promise.all([stopTarget(baseline), stopTarget(library), profiled?.stop()]);
+    await Promise.all([stopTarget(baseline), stopTarget(fromMap), stopTarget(library), profiled?.stop(), uncached.stop()]);
   }
 }

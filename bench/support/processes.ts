@@ -70,10 +70,10 @@ export interface GatewayInstance {
  * One more gateway process of the running system (its environment, another port): what
  * a second instance behind a load balancer is. Its pid is known, so its RSS can be read.
  */
-export async function startGateway(system: RunningSystem, options: BenchOptions): Promise<GatewayInstance> {
+export async function startGateway(system: RunningSystem, options: BenchOptions, env: Record<string, string> = {}): Promise<GatewayInstance> {
   const port = await freePort();
   const child = spawn(process.execPath, [...nodeFlagsFor('gateway'), ...profileArgs(options), path.join(options.dist, 'apps/gateway/src/main.js')], {
-    env: { PATH: process.env.PATH ?? '', ...system.env, HTTP_PORT: String(port) },
+    env: { PATH: process.env.PATH ?? '', ...system.env, HTTP_PORT: String(port), ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   children.push(child);

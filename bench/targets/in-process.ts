@@ -1,6 +1,7 @@
 // The in-process benchmark, in a process of its own: `verifyCredential` (the library, as
-// built) against one SHA-256 and one Redis GET, each with `inFlight` verifications kept in
-// flight on one auto-pipelining ioredis client, for a fixed time. Sends its figures back.
+// built), without and with its lease-fenced cache, against one SHA-256 and one Redis GET, each
+// with `inFlight` verifications kept in flight on one auto-pipelining ioredis client, for a
+// fixed time. Sends its figures back.
 import 'reflect-metadata';
 import { hash } from 'node:crypto';
 import path from 'node:path';
@@ -12,7 +13,7 @@ import { LatencySamples, RunFigures } from '../support/stats';
 const verifier = require(path.resolve(__dirname, '../..', process.env.WARDEN_DIST ?? 'dist', 'libs/tokens/verifier/src/index.js')) as typeof import('@warden/token-verifier');
 
 interface InProcessRun {
-  variant: 'system' | 'baseline';
+  variant: 'system' | 'cached' | 'baseline';
   redisUrl: string;
   keyPrefix: string;
   key: string;
@@ -23,10 +24,11 @@ interface InProcessRun {
 }
 
 async function measure(run: InProcessRun, redis: Redis): Promise<RunFigures> {
+  const cache = run.variant === 'cached' ? await leasedCache(redis, run.keyPrefix) : undefined;
   const verifyOnce: () => Promise<boolean> =
-    run.variant === 'system'
-      ? async () => (await verifier.verifyCredential(run.key, { redis, keyPrefix: run.keyPrefix, now: new Date(), clientAddress: run.clientAddress ?? null })).ok
-      : async () => (await redis.get(run.keyPrefix + credentialGenerationPrefix('') + credentialKey(hash('sha256', run.key, 'hex')))) !== null;
+    run.variant === 'baseline'
+      ? async () => (await redis.get(run.keyPrefix + credentialGenerationPrefix('') + credentialKey(hash('sha256', run.key, 'hex')))) !== null
+      : async () => (await verifier.verifyCredential(run.key, { redis, keyPrefix: run.keyPrefix, now: new Date(), clientAddress: run.clientAddress ?? null, cache })).ok;
   const samples = new LatencySamples();
   let failures = 0;
   const started = performance.now();
@@ -43,14 +45,27 @@ async function measure(run: InProcessRun, redis: Redis): Promise<RunFigures> {
   return { perSecond: samples.count / seconds, p50Ms: samples.percentile(50), p99Ms: samples.percentile(99), failures };
 }
 
+// One cache for the process's life, as a gateway has: held across the runs of one variant.
+let opened: ReturnType<typeof verifier.openVerificationCache> | undefined;
+
+async function leasedCache(redis: Redis, keyPrefix: string): Promise<ReturnType<typeof verifier.openVerificationCache>> {
+  opened ??= verifier.openVerificationCache(redis, keyPrefix);
+  while (!opened.leased()) await new Promise((resolve) => setTimeout(resolve, 10));
+  return opened;
+}
+
+const redisOf = new Map<string, Redis>();
+
 process.on('message', async (run: InProcessRun) => {
-  const redis = new Redis(run.redisUrl, { enableAutoPipelining: true });
-  try {
-    process.send!({ figures: await measure(run, redis) });
-  } finally {
-    redis.disconnect();
-  }
+  let redis = redisOf.get(run.redisUrl);
+  if (!redis) redisOf.set(run.redisUrl, (redis = new Redis(run.redisUrl, { enableAutoPipelining: true })));
+  process.send!({ figures: await measure(run, redis) });
 });
 
 // Stopped with SIGINT: exit normally, so a --cpu-prof profile is written.
-process.on('SIGINT', () => process.exit(0));
+process.on('SIGINT', () => {
+  void (opened?.close() ?? Promise.resolve()).finally(() => {
+    for (const redis of redisOf.values()) redis.disconnect();
+    process.exit(0);
+  });
+});

@@ -11,7 +11,7 @@ import { targetConfig } from './target-config';
 // The built library (dist/), as a receiving service would load the published package.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const verifier = require(path.resolve(__dirname, '../..', process.env.WARDEN_DIST ?? 'dist', 'libs/tokens/verifier/src/index.js')) as typeof import('@warden/token-verifier');
-const { port, redisUrl, keyPrefix } = targetConfig();
+const { port, redisUrl, keyPrefix, cache } = targetConfig();
 
 @Controller()
 @UseGuards(verifier.WardenAuthGuard)
@@ -23,7 +23,7 @@ class WhoamiController {
   }
 }
 
-@Module({ imports: [verifier.WardenAuthModule.forRoot({ redisUrl, keyPrefix })], controllers: [WhoamiController] })
+@Module({ imports: [verifier.WardenAuthModule.forRoot({ redisUrl, keyPrefix, ...(cache && { cache: true as const }) })], controllers: [WhoamiController] })
 class LibraryGuardModule {}
 
 async function main(): Promise<void> {

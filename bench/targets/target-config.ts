@@ -7,6 +7,10 @@ export interface TargetConfig {
   subject: string;
   /** The database of the SELECT baseline's documents. */
   databaseUrl: string;
+  /** The HTTP baseline answering from an in-process Map (filled from Redis at start) instead of one Redis GET. */
+  fromMap?: boolean;
+  /** The library guard with its lease-fenced cache. */
+  cache?: boolean;
 }
 
 export function targetConfig(): TargetConfig {

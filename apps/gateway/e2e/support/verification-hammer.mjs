@@ -4,6 +4,7 @@
 // answered; from the receipt of that message on, every request it STARTS for that
 // credential counts as "after the revoke", and must be refused. (Requests started between
 // the answer and the receipt count as "before": the test checks a subset, never a superset.)
+// The library verifies through its lease-fenced cache, as the gateway does.
 import http from 'node:http';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -14,7 +15,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 // The built library (the e2e tier builds first): what a receiving service would run. The
 // contracts it uses carry class-transformer decorators, which need reflect-metadata loaded.
 require('reflect-metadata');
-const { verifyCredential } = require(path.join(path.resolve(root, process.env.WARDEN_DIST ?? 'dist'), 'libs/tokens/verifier/src/index.js'));
+const { verifyCredential, openVerificationCache } = require(path.join(path.resolve(root, process.env.WARDEN_DIST ?? 'dist'), 'libs/tokens/verifier/src/index.js'));
 const Redis = require('ioredis');
 
 const counts = new Map(); // `${credential}|${channel}` -> counters
@@ -55,12 +56,12 @@ async function httpLoop(agent, url, credentials, offset) {
   }
 }
 
-async function directLoop(redis, keyPrefix, credentials, offset) {
+async function directLoop(redis, cache, keyPrefix, credentials, offset) {
   for (let i = offset; running; i++) {
     const { id, key } = credentials[i % credentials.length];
     const startedAt = performance.now();
     try {
-      const result = await verifyCredential(key, { redis, keyPrefix, now: new Date() });
+      const result = await verifyCredential(key, { redis, keyPrefix, now: new Date(), cache });
       record(id, 'direct', startedAt, result.ok ? 'accepted' : 'refused');
     } catch {
       record(id, 'direct', startedAt, 'unexpected');
@@ -76,9 +77,10 @@ process.on('message', async (message) => {
     const { url, redisUrl, keyPrefix, credentials, concurrency } = message;
     const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
     const redis = new Redis(redisUrl, { enableAutoPipelining: true });
-    resources = [agent, redis];
+    const cache = openVerificationCache(redis, keyPrefix);
+    resources = [agent, redis, cache];
     running = true;
-    for (let n = 0; n < concurrency; n++) loops.push(httpLoop(agent, url, credentials, n), directLoop(redis, keyPrefix, credentials, n));
+    for (let n = 0; n < concurrency; n++) loops.push(httpLoop(agent, url, credentials, n), directLoop(redis, cache, keyPrefix, credentials, n));
     process.send({ type: 'started' });
   } else if (message.type === 'revoked') {
     revokedAt.set(message.credential, performance.now());
@@ -88,8 +90,9 @@ process.on('message', async (message) => {
   } else if (message.type === 'stop') {
     running = false;
     await Promise.all(loops);
-    const [agent, redis] = resources;
+    const [agent, redis, cache] = resources;
     agent.destroy();
+    await cache.close();
     redis.disconnect();
     process.send({ type: 'report', counts: [...counts.values()] }, () => process.exit(0));
   }

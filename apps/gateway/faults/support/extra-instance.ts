@@ -16,6 +16,8 @@ export interface ExtraInstance {
   /** Everything it wrote to stdout and stderr, one line per entry. */
   logs(): string[];
   kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Sends a signal without waiting for an exit (SIGSTOP, SIGCONT); nothing once it exited. */
+  signal(signal: NodeJS.Signals): void;
 }
 
 export async function startExtraInstance(system: RunningSystem, app: ServiceApp): Promise<ExtraInstance> {
@@ -47,6 +49,9 @@ export async function startExtraInstance(system: RunningSystem, app: ServiceApp)
     healthUrl,
     apiUrl: `http://127.0.0.1:${port}/api/v1`,
     logs: () => output,
+    signal: (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
     kill: async (signal: NodeJS.Signals = 'SIGTERM') => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
