@@ -425,9 +425,11 @@ export class TokensService {
     const fingerprint = context.idempotencyFingerprint;
     const tokenId = createdId(fingerprint, command);
     // A retry is never answered with the token: `refuseReplay` throws once the first attempt's exists.
+    // Nothing is read before the create: a retry's append finds the id taken and its decision
+    // refuses a token that exists, and only then is the first attempt's token looked for.
     const { secret, decided } = await createOnce(fingerprint, () => this.refuseReplay(tokenId), async () => {
       const fresh = generateSecret('api_token', this.options.randomBytes);
-      // A token id is new by construction (fresh, or derived and just found absent): the
+      // A token id is new by construction (fresh, or derived: new but for a retry): the
       // command is decided without reading its stream, and re-decided on it should it exist.
       const issued = await this.run(context, tokenId, {
         type: 'IssueToken',
@@ -442,7 +444,7 @@ export class TokensService {
         maxLifetimeSeconds: read.policy?.maxTokenLifetimeSeconds ?? null,
       }, { assumeNew: true });
       return { secret: fresh, decided: issued };
-    });
+    }, { lookFirst: false });
     return withSecret(await this.decidedView(decided, read), secret);
   }
 
