@@ -43,6 +43,16 @@ describe('createOnce', () => {
     await expect(createOnce<string>(undefined, async () => 'found', async () => Promise.reject(conflict))).rejects.toBe(conflict);
   });
 
+  it('with lookFirst false, creates without looking and asks `earlier` only once the create failed', async () => {
+    const earlier = jest.fn<Promise<string | undefined>, []>().mockResolvedValue('found');
+    await expect(createOnce(fingerprint, earlier, async () => 'made', { lookFirst: false })).resolves.toBe('made');
+    expect(earlier).not.toHaveBeenCalled();
+    await expect(createOnce(fingerprint, earlier, async () => Promise.reject(new Error('exists')), { lookFirst: false })).resolves.toBe('found');
+    expect(earlier).toHaveBeenCalledTimes(1);
+    const withheld = new Error('withheld');
+    await expect(createOnce(fingerprint, async () => Promise.reject(withheld), async () => Promise.reject(new Error('exists')), { lookFirst: false })).rejects.toBe(withheld);
+  });
+
   it('lets `earlier` refuse a retry by throwing, before and after a failed create', async () => {
     const withheld = new Error('withheld');
     const create = jest.fn(async () => 'made');

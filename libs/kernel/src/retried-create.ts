@@ -15,9 +15,19 @@ export function createdId(fingerprint: string | undefined, command: string): str
  * first attempt, before trying and again when its own attempt lost a race to a concurrent
  * retry. Without a fingerprint it only creates. `earlier` may throw instead of answering,
  * for a first attempt whose answer cannot be given twice.
+ *
+ * `lookFirst: false` is for a create that fails by itself where the first attempt made
+ * something (it appends a new stream as 'no_stream' and its decision refuses an aggregate that
+ * exists): `earlier` is then asked only once the create failed, so a first attempt reads
+ * nothing before it and only a retry pays for the look.
  */
-export async function createOnce<T>(fingerprint: string | undefined, earlier: () => Promise<T | undefined>, create: () => Promise<T>): Promise<T> {
-  const made = fingerprint ? await earlier() : undefined;
+export async function createOnce<T>(
+  fingerprint: string | undefined,
+  earlier: () => Promise<T | undefined>,
+  create: () => Promise<T>,
+  options: { lookFirst?: boolean } = {},
+): Promise<T> {
+  const made = fingerprint && options.lookFirst !== false ? await earlier() : undefined;
   if (made) return made;
   try {
     return await create();

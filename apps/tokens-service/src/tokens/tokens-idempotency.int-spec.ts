@@ -56,7 +56,11 @@ describe('issuing a token twice with one idempotency fingerprint', () => {
   afterEach(() => h.close());
 
   it('issues one token under the derived id; the retry gets 409 idempotent_replay_withheld naming it, without a secret', async () => {
+    const reads = jest.spyOn(store, 'readStream');
     const first = await tokens.issue(issue(context({ idempotencyFingerprint: FINGERPRINT })));
+    // The first attempt reads nothing before it appends: only a retry looks for what it made.
+    expect(reads).not.toHaveBeenCalled();
+    reads.mockRestore();
     expect(first.id).toBe(idempotentId(FINGERPRINT, 'tokens.issue'));
     expect(first.token).toMatch(/^wdn_p_/);
 

@@ -106,6 +106,39 @@ describe('API tokens on the real event store and Redis', () => {
     reads.mockRestore();
   });
 
+  it('answers every token write with the token as the read model then holds it, without reading its record back', async () => {
+    const records = jest.spyOn(readModel, 'token');
+    // Each write's answer (its secret aside) is what a read finds right after it, with no read of the record before it answered.
+    const write = async <T extends { id: string; token?: string }>(command: () => Promise<T>): Promise<T> => {
+      const before = records.mock.calls.length;
+      const { token: _secret, ...answer } = await command();
+      expect(records.mock.calls.length).toBe(before);
+      expect(answer).toEqual(await tokens.get(send({ id: answer.id })));
+      return answer as T;
+    };
+    const issued = await write(() => issue({ metadata: { team: 'payments', env: 'prod' }, rate_limit: { limit: 10, window_seconds: 60 } }));
+    const answers = [
+      issued,
+      await write(() => tokens.update(send({ id: issued.id, description: 'billing', credits: { remaining: 5 } }))),
+      await write(() => tokens.rotate(send({ id: issued.id, grace_period_seconds: 3600 }))),
+      await write(() => tokens.disable(send({ id: issued.id }))),
+      await write(() => tokens.enable(send({ id: issued.id }))),
+      await write(() => tokens.reassign(send({ id: issued.id, user_id: SVC2 }))),
+      await write(() => tokens.revoke(send({ id: issued.id }))),
+    ];
+    expect(answers.map((answer) => [answer.status, answer.user_id, answer.secrets.length])).toEqual([
+      ['active', SVC, 1],
+      ['active', SVC, 1],
+      ['active', SVC, 2],
+      ['disabled', SVC, 0],
+      ['active', SVC, 2],
+      ['active', SVC2, 2],
+      ['revoked', SVC2, 0],
+    ]);
+    expect(answers[1]).toMatchObject({ description: 'billing', metadata: { env: 'prod', team: 'payments' }, rate_limit: { limit: 10, window_seconds: 60 } });
+    records.mockRestore();
+  });
+
   it('refuses a human owner and an owner of another organization', async () => {
     await expect(issue({ user_id: HUMAN })).rejects.toMatchObject({ code: TokensErrorCode.InvalidTokenOwner });
     await writePrincipal(principal(SVC2, { organizationId: OTHER_ORG }));

@@ -7,6 +7,7 @@ import {
   IssuedTokenView,
   LeakReportAnswer,
   ListTokensQuery,
+  OrganizationPolicyRecord,
   PageSlice,
   PrincipalRecord,
   ReassignTokenBody,
@@ -30,7 +31,7 @@ import {
   secretLastFour,
 } from '@warden/contracts';
 import { EventMetadata, EventStore } from '@warden/event-store';
-import { CommandHandler, LoadedStream, createOnce, createdId, eventMetadataFrom, loadState } from '@warden/kernel';
+import { CommandHandler, CommandResult, LoadedStream, createOnce, createdId, eventMetadataFrom, loadState } from '@warden/kernel';
 import { LeaseFencedCache, TokenUseRecorder, VerificationResult, introspectionOf, prepareCredentialVerifier, verifyCredential } from '@warden/token-verifier';
 import {
   RandomBytes,
@@ -54,7 +55,7 @@ import { TokenRecord } from '../credentials/credential-read-model.projection';
 import { PrincipalRecords } from '../owners/principal-records';
 import { assertScannerSignature, parseScannerAlert } from './scanner-alert';
 import { callerOf, requireTokenPermission } from './token-authorization';
-import { toTokenView, tokenStatus, withSecret } from './token-view';
+import { TokenStatusContext, decidedTokenRecord, toTokenView, tokenStatus, withSecret } from './token-view';
 
 export interface TokensServiceOptions {
   store: EventStore;
@@ -106,12 +107,12 @@ export class TokensService {
   async issue(envelope: Envelope<unknown>): Promise<IssuedTokenView> {
     const caller = callerOf(envelope.context);
     const body = await validateDto(IssueTokenBody, envelope.payload);
-    // Both read together (one round trip with auto-pipelining).
-    const [found, cap] = await Promise.all([this.principal(body.user_id), this.maxLifetimeSeconds(caller.organizationId)]);
+    // Both read together (one round trip with auto-pipelining); the answer's status is decided on them too.
+    const [found, policy] = await Promise.all([this.principal(body.user_id), this.principals.policy(caller.organizationId)]);
     // Issued in the caller's organization: an account of another one is as unknown as no account.
     const owner = found?.organizationId === caller.organizationId ? found : null;
     requireTokenPermission(caller, 'tokens:write', { organizationId: caller.organizationId, ownerTeams: owner?.teams ?? [] });
-    return this.mint(envelope.context, 'tokens.issue', caller, owner, cap, {
+    return this.mint(envelope.context, 'tokens.issue', caller, { owner, policy }, {
       name: body.name,
       visibility: body.visibility ?? 'private',
       allowedOrigins: body.allowed_origins ?? [],
@@ -125,14 +126,14 @@ export class TokensService {
   async update(envelope: Envelope<UpdateTokenRequest>): Promise<TokenView> {
     const { id, ...rest } = envelope.payload;
     const body = await validateDto(UpdateTokenBody, rest);
-    const { caller, owner, loaded } = await this.writable(envelope.context, id);
-    await this.run(
+    const { caller, owner, policy, loaded } = await this.writable(envelope.context, id);
+    const decided = await this.run(
       envelope.context,
       id,
       { type: 'ChangeTokenPolicy', changes: policyChangesOf(body), at: this.clock().toISOString(), changedBy: caller, owner: toOwner(owner) },
       { loaded },
     );
-    return this.view(id);
+    return this.decidedView(decided, { owner, policy });
   }
 
   /**
@@ -149,15 +150,14 @@ export class TokensService {
     if (caller.accountType === 'user') {
       throw new WardenError(TokensErrorCode.TokenExchangeNotAllowed, 'tokens belong only to service accounts; log in as one to exchange its key');
     }
-    const [owner, cap] = await Promise.all([this.principal(caller.userId), this.maxLifetimeSeconds(caller.organizationId)]);
+    const [owner, policy] = await Promise.all([this.principal(caller.userId), this.principals.policy(caller.organizationId)]);
     const now = this.clock();
-    const lifetime = Math.min(this.options.exchangedTokenLifetimeSeconds, cap ?? Number.POSITIVE_INFINITY);
+    const lifetime = Math.min(this.options.exchangedTokenLifetimeSeconds, policy?.maxTokenLifetimeSeconds ?? Number.POSITIVE_INFINITY);
     return this.mint(
       envelope.context,
       'tokens.exchange',
       caller,
-      owner,
-      cap,
+      { owner, policy },
       {
         name: `exchanged login ${credential.id}`,
         visibility: 'private',
@@ -226,25 +226,25 @@ export class TokensService {
 
   async revoke(envelope: Envelope<TokenRequest>): Promise<TokenView> {
     const { id } = envelope.payload;
-    const { loaded } = await this.writable(envelope.context, id);
-    await this.run(envelope.context, id, { type: 'RevokeToken', at: this.clock().toISOString() }, { loaded });
-    return this.view(id);
+    const { owner, policy, loaded } = await this.writable(envelope.context, id);
+    const decided = await this.run(envelope.context, id, { type: 'RevokeToken', at: this.clock().toISOString() }, { loaded });
+    return this.decidedView(decided, { owner, policy });
   }
 
   /** Stops every secret of the token until it is enabled; answers once no verifier accepts it. */
   async disable(envelope: Envelope<TokenRequest>): Promise<TokenView> {
     const { id } = envelope.payload;
-    const { loaded } = await this.writable(envelope.context, id);
-    await this.run(envelope.context, id, { type: 'DisableToken', at: this.clock().toISOString(), reason: 'manual' }, { loaded });
-    return this.view(id);
+    const { owner, policy, loaded } = await this.writable(envelope.context, id);
+    const decided = await this.run(envelope.context, id, { type: 'DisableToken', at: this.clock().toISOString(), reason: 'manual' }, { loaded });
+    return this.decidedView(decided, { owner, policy });
   }
 
   /** A disabled token works again (a revoked one never does); only for a caller who could have issued it. */
   async enable(envelope: Envelope<TokenRequest>): Promise<TokenView> {
     const { id } = envelope.payload;
-    const { caller, owner, loaded } = await this.writable(envelope.context, id);
-    await this.run(envelope.context, id, { type: 'EnableToken', at: this.clock().toISOString(), enabledBy: caller, owner: toOwner(owner) }, { loaded });
-    return this.view(id);
+    const { caller, owner, policy, loaded } = await this.writable(envelope.context, id);
+    const decided = await this.run(envelope.context, id, { type: 'EnableToken', at: this.clock().toISOString(), enabledBy: caller, owner: toOwner(owner) }, { loaded });
+    return this.decidedView(decided, { owner, policy });
   }
 
   /**
@@ -316,9 +316,9 @@ export class TokensService {
   async rotate(envelope: Envelope<TokenRequest & RotateTokenBody>): Promise<IssuedTokenView> {
     const { id, ...rest } = envelope.payload;
     const body = await validateDto(RotateTokenBody, rest);
-    const { caller, owner, loaded } = await this.writable(envelope.context, id);
+    const { caller, owner, policy, loaded } = await this.writable(envelope.context, id);
     const secret = generateSecret('api_token', this.options.randomBytes);
-    await this.run(envelope.context, id, {
+    const decided = await this.run(envelope.context, id, {
       type: 'RotateToken',
       secretHash: secretHash(secret),
       lastFour: secretLastFour(secret),
@@ -327,19 +327,24 @@ export class TokensService {
       rotatedBy: caller,
       owner: toOwner(owner),
     }, { loaded });
-    return withSecret(await this.view(id), secret);
+    return withSecret(await this.decidedView(decided, { owner, policy }), secret);
   }
 
   async reassign(envelope: Envelope<TokenRequest & ReassignTokenBody>): Promise<TokenView> {
     const { id, ...rest } = envelope.payload;
     const body = await validateDto(ReassignTokenBody, rest);
-    const { caller, loaded } = await this.writable(envelope.context, id);
+    const { caller, policy, loaded } = await this.writable(envelope.context, id);
     const found = await this.principal(body.user_id);
     const newOwner = found?.organizationId === caller.organizationId ? found : null;
     // Giving a token to an account is writing that account's tokens too.
     requireTokenPermission(caller, 'tokens:write', { organizationId: caller.organizationId, ownerTeams: newOwner?.teams ?? [] });
-    await this.run(envelope.context, id, { type: 'ReassignToken', newOwner: toOwner(newOwner), at: this.clock().toISOString(), reassignedBy: caller }, { loaded });
-    return this.view(id);
+    const decided = await this.run(
+      envelope.context,
+      id,
+      { type: 'ReassignToken', newOwner: toOwner(newOwner), at: this.clock().toISOString(), reassignedBy: caller },
+      { loaded },
+    );
+    return this.decidedView(decided, { owner: newOwner, policy });
   }
 
   /**
@@ -410,38 +415,40 @@ export class TokensService {
    * Issues a token. A request with an idempotency key's fingerprint gets an id derived from
    * it, so its retry after a lost answer finds the token made the first time: that is a
    * replay, answered like the gateway's own (the secret was shown once and cannot be again).
+   * `read`: the owner's principal record and the organization's token policy, as read to authorize it.
    */
   private async mint(
     context: RequestContext,
     command: string,
     issuer: Principal,
-    owner: PrincipalRecord | null,
-    maxLifetimeSeconds: number | null,
+    read: TokenStatusContext,
     fields: Pick<Extract<TokenCommand, { type: 'IssueToken' }>, 'name' | 'visibility' | 'allowedOrigins' | 'expiresAt' | 'permissions' | 'policy'>,
     now = this.clock(),
   ): Promise<IssuedTokenView> {
     const fingerprint = context.idempotencyFingerprint;
     const tokenId = createdId(fingerprint, command);
     // A retry is never answered with the token: `refuseReplay` throws once the first attempt's exists.
-    const secret = await createOnce(fingerprint, () => this.refuseReplay(tokenId), async () => {
+    // Nothing is read before the create: a retry's append finds the id taken and its decision
+    // refuses a token that exists, and only then is the first attempt's token looked for.
+    const { secret, decided } = await createOnce(fingerprint, () => this.refuseReplay(tokenId), async () => {
       const fresh = generateSecret('api_token', this.options.randomBytes);
-      // A token id is new by construction (fresh, or derived and just found absent): the
+      // A token id is new by construction (fresh, or derived: new but for a retry): the
       // command is decided without reading its stream, and re-decided on it should it exist.
-      await this.run(context, tokenId, {
+      const issued = await this.run(context, tokenId, {
         type: 'IssueToken',
         tokenId,
         organizationId: issuer.organizationId,
-        owner: toOwner(owner),
+        owner: toOwner(read.owner),
         issuer,
         ...fields,
         secretHash: secretHash(fresh),
         lastFour: secretLastFour(fresh),
         issuedAt: now.toISOString(),
-        maxLifetimeSeconds,
+        maxLifetimeSeconds: read.policy?.maxTokenLifetimeSeconds ?? null,
       }, { assumeNew: true });
-      return fresh;
-    });
-    return withSecret(await this.view(tokenId), secret);
+      return { secret: fresh, decided: issued };
+    }, { lookFirst: false });
+    return withSecret(await this.decidedView(decided, read), secret);
   }
 
   /** Refuses a retry whose token already exists: 409 naming it, after the read model has it. */
@@ -457,24 +464,32 @@ export class TokensService {
     );
   }
 
+  /** Answers what the command decided on and appended, once the read model has it. */
   private async run(
     context: RequestContext,
     tokenId: string,
     command: TokenCommand,
     options: { assumeNew?: boolean; loaded?: LoadedStream<TokenState> } = {},
-  ): Promise<void> {
+  ): Promise<CommandResult<TokenEvent, TokenState>> {
     const streamId = tokenStreamId(tokenId);
     // The read model is applied from the stream the command decided on and what it
     // appended: nothing is read back from the store before the answer.
     const result = await this.commands.handle(streamId, command, { metadata: eventMetadataFrom(context), newEventId: uuidv7 }, options);
     await this.options.readModel.applyDecided(result);
+    return result;
   }
 
-  private async view(tokenId: string): Promise<TokenView> {
-    const record = await this.options.readModel.token(tokenId);
-    if (!record) throw new WardenError(TokensErrorCode.TokenNotFound, `token ${tokenId} does not exist`);
-    const [owner, policy] = await Promise.all([this.principal(record.ownerId), this.principals.policy(record.organizationId)]);
-    return toTokenView(record, { owner, policy }, this.clock());
+  /**
+   * A command's answer: the token's record as its apply gave it to the read model (nothing
+   * read back from Redis), its status decided on the owner's record and the policy the
+   * command read. A decision retried on a stream that moved meanwhile may have another
+   * owner: that one's record is read.
+   */
+  private async decidedView(decided: CommandResult<TokenEvent, TokenState>, read: TokenStatusContext): Promise<TokenView> {
+    const record = decided.state.status === 'absent' ? null : decidedTokenRecord(decided, decided.state.tokenId);
+    if (!record) throw new WardenError(TokensErrorCode.TokenNotFound, `token ${decided.streamId} does not exist`);
+    const owner = read.owner?.userId === record.ownerId ? read.owner : await this.principal(record.ownerId);
+    return toTokenView(record, { owner, policy: read.policy }, this.clock());
   }
 
   /** The views of an organization's tokens, with the status verification would decide (their owners read in one command). */
@@ -505,28 +520,27 @@ export class TokensService {
     return { record, owner };
   }
 
-  /** Authorizes a change against the token as the event store has it (the source of truth); answers the caller and the token's owner. */
-  /** Also answers the stream as read, so that the command is decided on it without reading it again. */
+  /**
+   * Authorizes a change against the token as the event store has it (the source of truth); answers the caller and the token's owner.
+   * Also answers the stream as read, so that the command is decided on it without reading it again, and the organization's token
+   * policy, read with the owner: the command's answer decides the token's status on both.
+   */
   private async writable(
     context: RequestContext,
     tokenId: string,
-  ): Promise<{ caller: Principal; owner: PrincipalRecord | null; loaded: LoadedStream<TokenState> }> {
+  ): Promise<{ caller: Principal; owner: PrincipalRecord | null; policy: OrganizationPolicyRecord | null; loaded: LoadedStream<TokenState> }> {
     const caller = callerOf(context);
     const loaded = await loadState(this.options.store, tokenDecider, tokenStreamId(tokenId));
     const { state } = loaded;
     if (state.status === 'absent') throw new WardenError(TokensErrorCode.TokenNotFound, `token ${tokenId} does not exist`);
-    const owner = await this.principal(state.ownerId);
+    // One round trip with auto-pipelining.
+    const [owner, policy] = await Promise.all([this.principal(state.ownerId), this.principals.policy(state.organizationId)]);
     requireTokenPermission(caller, 'tokens:write', { organizationId: state.organizationId, ownerTeams: owner?.teams ?? [] }, tokenId);
-    return { caller, owner, loaded };
+    return { caller, owner, policy, loaded };
   }
 
   private principal(userId: string): Promise<PrincipalRecord | null> {
     return this.principals.principal(userId);
-  }
-
-  /** The organization's max_token_lifetime_seconds, from the policy record the users service keeps. */
-  private async maxLifetimeSeconds(organizationId: string): Promise<number | null> {
-    return (await this.principals.policy(organizationId))?.maxTokenLifetimeSeconds ?? null;
   }
 }
 

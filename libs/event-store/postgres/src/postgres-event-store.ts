@@ -461,22 +461,25 @@ export class PostgresEventStore implements EventStore, PendingAppendSource {
     if (!Number.isSafeInteger(options.limit) || options.limit < 1)
       throw new RangeError(`invalid limit ${options.limit}`);
     const after = options.after === undefined ? LOG_START : parseLogPosition(options.after);
-    // One statement, one snapshot: its xmin is the oldest transaction still open.
-    const { rows } = await this.pool.query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM ${this.table} e
-       WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-         AND (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
-       ORDER BY e.transaction_id, e.global_position
-       LIMIT $3`,
+    // One statement, one snapshot: its xmin is the oldest transaction still open. The same
+    // statement says whether committed rows are held back behind it (what sleepers poll for),
+    // on a row of its own that the page joins, so that an empty page still answers it: a
+    // reader that caught up (the relay, after every append) pays one round trip, not two.
+    const { rows } = await this.pool.query<EventRow & { held: boolean }>(
+      `SELECT page.*, snapshot.held FROM
+         (SELECT EXISTS (SELECT 1 FROM ${this.table} WHERE transaction_id >= pg_snapshot_xmin(pg_current_snapshot())) AS held) snapshot
+         LEFT JOIN LATERAL (
+           SELECT ${EVENT_COLUMNS}, e.transaction_id AS log_transaction, e.global_position AS log_position FROM ${this.table} e
+           WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+             AND (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
+           ORDER BY e.transaction_id, e.global_position
+           LIMIT $3
+         ) page ON true
+       ORDER BY page.log_transaction, page.log_position`,
       [after.transactionId, after.globalPosition, options.limit],
     );
-    if (rows.length < options.limit) {
-      const { rows: held } = await this.pool.query<{ held: boolean }>(
-        `SELECT EXISTS (SELECT 1 FROM ${this.table} WHERE transaction_id >= pg_snapshot_xmin(pg_current_snapshot())) AS held`,
-      );
-      this.heldBack = held[0]!.held;
-    }
-    return rows.map(toRecordedEvent);
+    this.heldBack = rows[0]!.held;
+    return rows.filter((row) => row.event_id !== null).map(toRecordedEvent);
   }
 
   // No xmin filter: committed rows that readAll holds back are counted too. They all lie
