@@ -29,10 +29,11 @@ export interface HistogramSeries {
 type ExportedValue = { metricName: string; labels: Record<string, string | number>; sharedLabels?: Readonly<Record<string, string>>; value: number };
 
 /**
- * A histogram kept in plain arrays and handed to Prometheus when it scrapes, formatted as
- * prom-client formats its own, for what is observed on every request: prom-client hashes
- * the labels of each observation (0.2-0.5 µs a call on our machines), while the owner of
- * one of these holds on to its series and adds to it (about 30 ns).
+ * A histogram kept in plain arrays and handed to Prometheus when it scrapes, for what is
+ * observed on every request: prom-client hashes the labels of each observation (0.2-0.5 µs
+ * a call on our machines), while the owner of one of these holds on to its series and adds
+ * to it (about 30 ns). `defaultLabelsFirst` writes the registry's default labels (`app`)
+ * before the series' own, as prom-client writes its histograms; otherwise they come after.
  */
 export class ScrapedHistogram {
   readonly type = 'histogram';
@@ -43,6 +44,7 @@ export class ScrapedHistogram {
     readonly name: string,
     readonly help: string,
     private readonly upperBounds: readonly number[],
+    private readonly defaultLabelsFirst = false,
   ) {
     // The registry reads a metric's name and get() alone; its types name only prom-client's own classes.
     register.registerMetric(this as unknown as Metric);
@@ -67,19 +69,21 @@ export class ScrapedHistogram {
     }
   }
 
-  /** What the registry writes: the series' labels apart, as prom-client's histograms give them. */
+  /** What the registry writes (it puts its default labels after `labels` and before `sharedLabels`). */
   async getForPromString(): Promise<{ name: string; help: string; type: string; aggregator: string; values: ExportedValue[] }> {
     const values: ExportedValue[] = [];
     const bucket = `${this.name}_bucket`;
+    const push = (metricName: string, labels: Record<string, string | number>, series: Readonly<Record<string, string>>, value: number) =>
+      values.push(this.defaultLabelsFirst ? { metricName, labels, sharedLabels: series, value } : { metricName, labels: { ...labels, ...series }, value });
     for (const { labels, buckets, sum, count } of this.all) {
       let cumulative = 0;
       this.upperBounds.forEach((le, index) => {
         cumulative += buckets[index]!;
-        values.push({ metricName: bucket, labels: { le }, sharedLabels: labels, value: cumulative });
+        push(bucket, { le }, labels, cumulative);
       });
-      values.push({ metricName: bucket, labels: { le: '+Inf' }, sharedLabels: labels, value: count });
-      values.push({ metricName: `${this.name}_sum`, labels: {}, sharedLabels: labels, value: sum });
-      values.push({ metricName: `${this.name}_count`, labels: {}, sharedLabels: labels, value: count });
+      push(bucket, { le: '+Inf' }, labels, count);
+      push(`${this.name}_sum`, {}, labels, sum);
+      push(`${this.name}_count`, {}, labels, count);
     }
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
   }
@@ -108,7 +112,7 @@ export class HttpRequestDuration extends ScrapedHistogram {
   private readonly byRoute = new Map<string, Map<string, Map<number, HistogramSeries>>>();
 
   constructor() {
-    super('warden_http_request_duration_seconds', 'Time from receiving an HTTP request to sending its answer, by method, route and status', LATENCY_BUCKETS);
+    super('warden_http_request_duration_seconds', 'Time from receiving an HTTP request to sending its answer, by method, route and status', LATENCY_BUCKETS, true);
   }
 
   /** One answered request; `route` as registered (`/api/v1/users/:id`). */
