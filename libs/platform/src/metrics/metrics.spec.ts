@@ -42,6 +42,16 @@ describe('the request histogram', () => {
     expect(Number(sum)).toBeCloseTo(0.0307, 10);
     expect(await valueOf(httpRequestsTotal(), { method: 'GET', route: '/spec/timed/:id', status: '404' })).toBe(1);
   });
+
+  it('goes back to zero when the registry resets its metrics, and counts on from there', async () => {
+    httpRequestDuration().observeRequest('POST', '/spec/reset', 201, 0.002);
+    register.resetMetrics();
+    httpRequestDuration().observeRequest('POST', '/spec/reset', 201, 0.004);
+    const text = await exposition('warden_http_request_duration_seconds');
+    expect(text).toContain('warden_http_request_duration_seconds_count{method="POST",route="/spec/reset",status="201"} 1');
+    expect(text).toContain('warden_http_request_duration_seconds_bucket{le="0.0025",method="POST",route="/spec/reset",status="201"} 0');
+    expect(text).toContain('warden_http_request_duration_seconds_bucket{le="0.005",method="POST",route="/spec/reset",status="201"} 1');
+  });
 });
 
 describe('a metric of its own', () => {

@@ -69,6 +69,15 @@ export class ScrapedHistogram {
     }
   }
 
+  /** Back to zero, every series kept (their owners hold on to them): what `register.resetMetrics()` asks. */
+  reset(): void {
+    for (const series of this.all) {
+      series.buckets.fill(0);
+      series.sum = 0;
+      series.count = 0;
+    }
+  }
+
   /** What the registry writes (it puts its default labels after `labels` and before `sharedLabels`). */
   async getForPromString(): Promise<{ name: string; help: string; type: string; aggregator: string; values: ExportedValue[] }> {
     const values: ExportedValue[] = [];
