@@ -40,7 +40,10 @@ export function configureGateway(app: NestFastifyApplication, logger: WardenLogg
   const fastify = app.getHttpAdapter().getInstance();
   setPublicBaseUrl(fastify, publicBaseUrl);
   collectProcessMetrics('gateway');
-  registerCorrelationId(fastify);
+  // No async context per request: what the gateway logs or sends while handling one takes the
+  // id from the request (contextOf, the authenticator, the problem filter), and Node 20 would
+  // otherwise run a hook on every promise the verification path makes (correlation-hook.ts).
+  registerCorrelationId(fastify, { asyncContext: false });
   registerHttpMetrics(fastify);
   app.setGlobalPrefix('api/v1', { exclude: UNPREFIXED_ROUTES });
   // Nest's body parsers now rather than at init (where they are left alone once there), so

@@ -10,7 +10,7 @@ import {
   VerifyTokenBody,
   WardenError,
 } from '@warden/contracts';
-import { APP_LOGGER, ServiceClient, WardenLogger, countCredentialVerification, exportVerificationMetrics } from '@warden/platform';
+import { APP_LOGGER, ServiceClient, WardenLogger, correlationIdOfRequest, countCredentialVerification, exportVerificationMetrics } from '@warden/platform';
 import {
   LeaseFencedCache,
   RateLimitState,
@@ -68,11 +68,11 @@ export class RequestAuthenticator {
   async authenticate(request: FastifyRequest, reply?: FastifyReply): Promise<PrincipalView | undefined> {
     const fromCookie = presentsHeaderCredential(request.headers) ? undefined : consoleSessionKeyOf(request.headers);
     const presented = fromCookie ?? presentedSecret(request.headers);
-    const route = `${request.method} ${request.routeOptions.url}`;
-    if (presented === undefined && CLIENT_AUTHENTICATED_ROUTES.has(route)) return this.authenticateClient(request, request.routeOptions.url!);
     if (presented === undefined) {
+      const route = request.routeOptions.url;
+      if (CLIENT_AUTHENTICATED_ROUTES.has(`${request.method} ${route}`)) return this.authenticateClient(request, route!);
       countCredentialVerification('http', 'missing');
-      this.logger.debug({ reason: 'missing', route: request.routeOptions.url }, 'request not authenticated');
+      this.notAuthenticated(request, 'missing');
       return undefined;
     }
     const now = new Date();
@@ -94,12 +94,12 @@ export class RequestAuthenticator {
       throw new WardenError(CommonErrorCode.RateLimited, "The token's rate limit is reached; try again after Retry-After seconds");
     }
     if (!result.ok) {
-      this.logger.debug({ reason: result.reason, route: request.routeOptions.url }, 'request not authenticated');
+      this.notAuthenticated(request, result.reason);
       return undefined;
     }
     if (fromCookie !== undefined) {
       if (result.principal.credential.kind !== 'session') {
-        this.logger.debug({ reason: 'not_a_session', route: request.routeOptions.url }, 'request not authenticated');
+        this.notAuthenticated(request, 'not_a_session');
         return undefined;
       }
       const refusal = consoleOriginRefusal(request.method, request.headers.origin, this.console);
@@ -107,6 +107,13 @@ export class RequestAuthenticator {
     }
     if (result.principal.credential.kind === 'api_token') this.uses.record(result.principal.credential.id, now.getTime());
     return result.principal;
+  }
+
+  // The gateway's requests run outside any async context (gateway-app.ts), so the line
+  // carries the request's correlation id itself; nothing is built while debug is off.
+  private notAuthenticated(request: FastifyRequest, reason: string): void {
+    if (!this.logger.isLevelEnabled('debug')) return;
+    this.logger.debug({ reason, route: request.routeOptions.url, correlationId: correlationIdOfRequest(request) }, 'request not authenticated');
   }
 
   /**
@@ -122,7 +129,7 @@ export class RequestAuthenticator {
     if (authorization !== undefined) payload.authorization = authorization;
     const answer = await this.services.send<ClientAuthenticationAnswer, TokenEndpointRequest>(OAuthSubjects.authenticateClient, { context: contextOf(request), payload });
     if (!answer.ok) {
-      this.logger.debug({ reason: answer.body.error, route: path }, 'OAuth client not authenticated');
+      this.logger.debug({ reason: answer.body.error, route: path, correlationId: correlationIdOfRequest(request) }, 'OAuth client not authenticated');
       return undefined;
     }
     return answer.principal;

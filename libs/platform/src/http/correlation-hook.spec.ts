@@ -62,6 +62,26 @@ describe('registerCorrelationId', () => {
   });
 });
 
+describe('registerCorrelationId without an async context', () => {
+  const app = Fastify();
+  registerCorrelationId(app, { asyncContext: false });
+  app.get('/context', async (request) => ({
+    inContext: currentCorrelationId() ?? null,
+    context: requestContextFrom(request),
+  }));
+
+  afterAll(() => app.close());
+
+  it('still echoes the id and gives it to the request, where the app reads it', async () => {
+    const response = await app.inject({ url: '/context', headers: { 'x-correlation-id': 'no-context-1', 'user-agent': 'probe/1' } });
+    expect(response.headers['x-correlation-id']).toBe('no-context-1');
+    expect(response.json()).toEqual({
+      inContext: null,
+      context: { correlationId: 'no-context-1', actorType: 'anonymous', clientAddress: '127.0.0.1', userAgent: 'probe/1' },
+    });
+  });
+});
+
 describe('requestContextFrom', () => {
   it('carries the authenticated actor', async () => {
     const app = Fastify();

@@ -72,6 +72,22 @@ describe('createLogger', () => {
 describe('NestPinoLogger', () => {
   afterEach(() => Logger.overrideLogger(false));
 
+  it('writes nothing below the logger\'s level', () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const destination = new Writable({
+      write(chunk, _encoding, callback) {
+        lines.push(JSON.parse(String(chunk)));
+        callback();
+      },
+    });
+    Logger.overrideLogger(new NestPinoLogger(createLogger({ service: 'users-service', level: 'warn', destination })));
+    new Logger('RoutesResolver').log('Mapped {/health, GET} route');
+    new Logger('InstanceLoader').debug('dependencies initialized');
+    new Logger('NestApplication').warn('deprecated option');
+    Logger.overrideLogger(false);
+    expect(lines).toEqual([expect.objectContaining({ level: 'warn', context: 'NestApplication', msg: 'deprecated option' })]);
+  });
+
   it('writes Nest logs as JSON with their context, and errors with their stack', () => {
     const { lines, logger } = capture();
     Logger.overrideLogger(new NestPinoLogger(logger));

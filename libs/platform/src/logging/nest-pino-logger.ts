@@ -34,6 +34,8 @@ export class NestPinoLogger implements LoggerService {
   }
 
   private write(level: Level, message: unknown, params: unknown[]): void {
+    // Nothing is picked apart for a line the level leaves out.
+    if (!this.logger.isLevelEnabled(level)) return;
     const fields: Record<string, unknown> = {};
     const rest = [...params];
     if (

@@ -14,12 +14,8 @@ export function registerHttpMetrics(fastify: FastifyInstance): void {
   const duration = httpRequestDuration();
   httpRequestsTotal();
   fastify.addHook('onResponse', (request, reply, done) => {
-    const labels = {
-      method: request.method,
-      route: request.routeOptions.url ?? UNMATCHED_ROUTE,
-      status: String(reply.statusCode),
-    };
-    duration.observe(labels, reply.elapsedTime / 1000); // and so warden_http_requests_total
+    // and so warden_http_requests_total
+    duration.observeRequest(request.method, request.routeOptions.url ?? UNMATCHED_ROUTE, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
 }

@@ -25,6 +25,35 @@ describe('request metrics', () => {
   });
 });
 
+describe('the request histogram', () => {
+  it('is exported as prom-client exports a histogram: cumulative buckets by route, method and status, +Inf as the count, the sum', async () => {
+    httpRequestDuration().observeRequest('GET', '/spec/timed/:id', 200, 0.0007);
+    httpRequestDuration().observeRequest('GET', '/spec/timed/:id', 200, 0.03);
+    httpRequestDuration().observeRequest('GET', '/spec/timed/:id', 404, 20);
+    const text = await exposition('warden_http_request_duration_seconds');
+    expect(text).toContain('# TYPE warden_http_request_duration_seconds histogram');
+    expect(text).toContain('warden_http_request_duration_seconds_bucket{le="0.001",method="GET",route="/spec/timed/:id",status="200"} 1');
+    expect(text).toContain('warden_http_request_duration_seconds_bucket{le="0.025",method="GET",route="/spec/timed/:id",status="200"} 1');
+    expect(text).toContain('warden_http_request_duration_seconds_bucket{le="0.05",method="GET",route="/spec/timed/:id",status="200"} 2');
+    expect(text).toContain('warden_http_request_duration_seconds_bucket{le="10",method="GET",route="/spec/timed/:id",status="404"} 0');
+    expect(text).toContain('warden_http_request_duration_seconds_bucket{le="+Inf",method="GET",route="/spec/timed/:id",status="404"} 1');
+    expect(text).toContain('warden_http_request_duration_seconds_count{method="GET",route="/spec/timed/:id",status="200"} 2');
+    const sum = /warden_http_request_duration_seconds_sum\{method="GET",route="\/spec\/timed\/:id",status="200"\} (\S+)/.exec(text)?.[1];
+    expect(Number(sum)).toBeCloseTo(0.0307, 10);
+    expect(await valueOf(httpRequestsTotal(), { method: 'GET', route: '/spec/timed/:id', status: '404' })).toBe(1);
+  });
+
+  it('goes back to zero when the registry resets its metrics, and counts on from there', async () => {
+    httpRequestDuration().observeRequest('POST', '/spec/reset', 201, 0.002);
+    register.resetMetrics();
+    httpRequestDuration().observeRequest('POST', '/spec/reset', 201, 0.004);
+    const text = await exposition('warden_http_request_duration_seconds');
+    expect(text).toContain('warden_http_request_duration_seconds_count{method="POST",route="/spec/reset",status="201"} 1');
+    expect(text).toContain('warden_http_request_duration_seconds_bucket{le="0.0025",method="POST",route="/spec/reset",status="201"} 0');
+    expect(text).toContain('warden_http_request_duration_seconds_bucket{le="0.005",method="POST",route="/spec/reset",status="201"} 1');
+  });
+});
+
 describe('a metric of its own', () => {
   it('is exported only once the part that owns it asks for it', async () => {
     expect(register.getSingleMetric('warden_login_throttles_total')).toBeUndefined();

@@ -214,6 +214,22 @@ function deploymentKeys(redis: RedisClient, keyPrefix: string): DeploymentKeys {
   return keys;
 }
 
+// The client address as the script matches it, for every verification: a few addresses
+// (proxies, a caller's pool) make most requests, so their forms are kept rather than worked
+// out again each time, forgotten all at once when there are too many to keep.
+const addressForms = new Map<string, string>();
+const ADDRESS_FORMS_KEPT = 4096;
+
+function addressHexOf(clientAddress: string): string {
+  let hex = addressForms.get(clientAddress);
+  if (hex === undefined) {
+    if (addressForms.size >= ADDRESS_FORMS_KEPT) addressForms.clear();
+    hex = clientAddressHex(clientAddress) ?? '';
+    addressForms.set(clientAddress, hex);
+  }
+  return hex;
+}
+
 /**
  * Reads the records a verification decides on in one Redis round trip (two, once per client,
  * after a replay swapped a new generation in); null when the read model is not ready.
@@ -226,7 +242,7 @@ export function readVerificationRecords(redis: RedisClient, keyPrefix: string, h
 export async function readVerificationRecordsAt(redis: RedisClient, keyPrefix: string, recordKey: string, use?: UsageContext): Promise<VerificationRecords | null> {
   const keys = deploymentKeys(redis, keyPrefix);
   const nowMs = (use?.now ?? new Date()).getTime();
-  const address = use?.clientAddress ? (clientAddressHex(use.clientAddress) ?? '') : '';
+  const address = use?.clientAddress ? addressHexOf(use.clientAddress) : '';
   for (let ask = 0; ask < GENERATION_ASKS; ask++) {
     const { generation, credentialPrefix } = keys;
     const reply = await redis.wardenVerifyCredential(
