@@ -12,6 +12,8 @@ import { LatencySamples, RunFigures } from '../support/stats';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const verifier = require(path.resolve(__dirname, '../..', process.env.WARDEN_DIST ?? 'dist', 'libs/tokens/verifier/src/index.js')) as typeof import('@warden/token-verifier');
 
+const YIELD_EVERY = 16;
+
 interface InProcessRun {
   variant: 'system' | 'cached' | 'baseline';
   redisUrl: string;
@@ -33,8 +35,12 @@ async function measure(run: InProcessRun, redis: Redis): Promise<RunFigures> {
   let failures = 0;
   const started = performance.now();
   const end = started + run.durationMs;
+  // A verification the cache answers settles without I/O: every loop lets the process's
+  // timers and sockets run (the cache's lease renewal) every few, as a server does between
+  // requests; the same for every variant.
   const loop = async () => {
-    while (performance.now() < end) {
+    for (let n = 1; performance.now() < end; n++) {
+      if (n % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
       const t = performance.now();
       if (!(await verifyOnce())) failures++;
       samples.add(performance.now() - t);

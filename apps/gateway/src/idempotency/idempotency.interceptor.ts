@@ -1,6 +1,6 @@
 import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
 import { CommonErrorCode, WardenError } from '@warden/contracts';
-import { APP_LOGGER, WardenLogger, classifyError, httpStatusFor } from '@warden/platform';
+import { APP_LOGGER, WardenLogger, classifyError, correlationIdOfRequest, httpStatusFor } from '@warden/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Observable, from, lastValueFrom, of } from 'rxjs';
 import { principalOf } from '../auth/principal-of-request';
@@ -56,7 +56,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       begun = await this.store.begin(recordKey, fingerprint);
     } catch (error) {
       // Without its record the key cannot be honoured; running the command anyway could do it twice.
-      this.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'idempotency keys unavailable');
+      this.logger.warn({ err: error instanceof Error ? error.message : String(error), correlationId: correlationIdOfRequest(request) }, 'idempotency keys unavailable');
       throw new WardenError(CommonErrorCode.ServiceUnavailable, 'Idempotency keys cannot be checked right now; retry later with the same key');
     }
     if (!begun.held) return replay(replayOf(begun.record, fingerprint), reply);
@@ -64,17 +64,18 @@ export class IdempotencyInterceptor implements NestInterceptor {
     // the key) makes the same ids and the services answer it as a replay, not a duplicate.
     attachKeyFingerprint(request, keyFingerprint(principal, key, fingerprint));
     // Awaited apart from the response, so a client that gave up (its timeout) still finds the answer kept for its retry.
-    return from(this.serve(next, begun.key, fingerprint, reply));
+    return from(this.serve(next, begun.key, fingerprint, reply, correlationIdOfRequest(request)));
   }
 
-  private async serve(next: CallHandler, key: HeldKey, fingerprint: string, reply: FastifyReply): Promise<unknown> {
+  // The gateway keeps no async context per request: its log lines name the request's correlation id themselves.
+  private async serve(next: CallHandler, key: HeldKey, fingerprint: string, reply: FastifyReply, correlationId: string | undefined): Promise<unknown> {
     let body: unknown;
     try {
       body = await lastValueFrom(next.handle(), { defaultValue: undefined });
     } catch (error) {
       const { expected, ...problem } = classifyError(error);
-      if (expected && keepsFailure(problem, httpStatusFor(problem.code))) await this.settle(key, { state: 'failed', fingerprint, problem });
-      else await this.settle(key, undefined);
+      if (expected && keepsFailure(problem, httpStatusFor(problem.code))) await this.settle(key, { state: 'failed', fingerprint, problem }, correlationId);
+      else await this.settle(key, undefined, correlationId);
       throw error;
     }
     const headers: Record<string, string> = {};
@@ -82,17 +83,17 @@ export class IdempotencyInterceptor implements NestInterceptor {
       const value = reply.getHeader(name);
       if (typeof value === 'string' || typeof value === 'number') headers[name] = String(value);
     }
-    await this.settle(key, answeredRecord(fingerprint, reply.statusCode, headers, body));
+    await this.settle(key, answeredRecord(fingerprint, reply.statusCode, headers, body), correlationId);
     return body;
   }
 
   /** Keeps the answer (or frees the key); a failure here costs only the replay, never the answer. */
-  private async settle(key: HeldKey, record: FinishedRecord | undefined): Promise<void> {
+  private async settle(key: HeldKey, record: FinishedRecord | undefined, correlationId: string | undefined): Promise<void> {
     try {
       const done = record === undefined ? await this.store.release(key) : await this.store.finish(key, record);
-      if (!done) this.logger.warn({ state: record?.state ?? 'released' }, 'idempotency key lock lost before the answer');
+      if (!done) this.logger.warn({ state: record?.state ?? 'released', correlationId }, 'idempotency key lock lost before the answer');
     } catch (error) {
-      this.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'keeping an idempotent answer failed');
+      this.logger.warn({ err: error instanceof Error ? error.message : String(error), correlationId }, 'keeping an idempotent answer failed');
     }
   }
 }
