@@ -133,7 +133,8 @@ function openCache(infrastructure: ServiceInfrastructure, config: TokensConfig, 
     },
   });
   const stopExporting = exportVerificationCacheMetrics(() => cache.stats());
-  return Object.assign(cache, { close: () => (stopExporting(), cache.close()) });
+  const closeCache = cache.close;
+  return Object.assign(cache, { close: () => (stopExporting(), closeCache()) });
 }
 
 // Login sessions, API tokens and the credential read model both verify against.

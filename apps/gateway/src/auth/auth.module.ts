@@ -96,7 +96,8 @@ export class AuthModule {
               },
             });
             const stopExporting = exportVerificationCacheMetrics(() => cache.stats());
-            return { current: Object.assign(cache, { close: () => (stopExporting(), cache.close()) }) };
+            const closeCache = cache.close;
+            return { current: Object.assign(cache, { close: () => (stopExporting(), closeCache()) }) };
           },
         },
         RequestAuthenticator,

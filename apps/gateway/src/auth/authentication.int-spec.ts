@@ -28,6 +28,7 @@ import {
 import { ProblemDetailsFilter, createLogger, createNatsMicroserviceOptions } from '@warden/platform';
 import type { RedisClient } from '@warden/redis';
 import { TEST_NATS_URL, deleteRedisPrefix, testRedis, testRedisEnv, uniqueTestId, writePrincipalRecord } from '@warden/testing';
+import { cacheInvalidationsOn, invalidationSubject } from '@warden/token-verifier';
 import { configureGateway } from '../gateway-app';
 import { gatewayConfigSchema, publicBaseUrlOf } from '../gateway-config';
 import { GatewayModule } from '../gateway.module';
@@ -71,6 +72,8 @@ class StandInController {
     const key = keyPrefix + credentialGenerationPrefix('') + credentialKey(sessionHashes.get(envelope.context.principal!.credential.id)!);
     const record = JSON.parse((await redis.get(key))!) as CredentialRecord;
     await redis.set(key, JSON.stringify({ ...record, status: 'revoked' }), 'KEEPTTL');
+    // As the tokens service does: answered once no verifier's cache serves the session.
+    await cacheInvalidationsOn(redis, keyPrefix).invalidate([invalidationSubject.credential(record.credentialId)]);
   }
 
   @MessagePattern(AuthSubjects.verifyPassword)
