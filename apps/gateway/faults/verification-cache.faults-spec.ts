@@ -89,8 +89,8 @@ class VerifyingLoad {
 
   async stop(): Promise<void> {
     this.running = false;
-    this.agent.destroy();
     await Promise.all(this.loops);
+    this.agent.destroy();
   }
 }
 
@@ -121,8 +121,9 @@ function acceptsAfter(load: VerifyingLoad, token: Token, answeredAt: number): Ve
 
 async function cacheMetric(gatewayApiUrl: string, name: string): Promise<number> {
   const text = await (await fetch(`${new URL(gatewayApiUrl).origin}/metrics`)).text();
-  const line = text.split('\n').find((each) => each.startsWith(`${name} `));
-  return line === undefined ? Number.NaN : Number(line.split(' ')[1]);
+  // `name{app="gateway"} value`: every series carries the app's default label.
+  const line = text.split('\n').find((each) => each.startsWith(`${name} `) || each.startsWith(`${name}{`));
+  return line === undefined ? Number.NaN : Number(line.split(' ').at(-1));
 }
 
 const gatewayUrls = () => [system.gatewayUrl, ...extras.map((extra) => extra.apiUrl)];
