@@ -66,7 +66,8 @@ export const DEFAULT_CACHE_ENTRIES = 100_000;
 export class LeaseFencedCache {
   readonly holder: string;
   private readonly entries = new Map<string, CachedRecords>();
-  private readonly bySubject = new Map<string, Set<string>>();
+  /** The hashes of the entries each subject names: most name one (a credential's own `c:`), kept as the hash itself, not a set of one. */
+  private readonly bySubject = new Map<string, string | Set<string>>();
   /** The owner record (`u:` subject) and the policy (`o:` subject) entries share, while an entry of that subject is kept. */
   private readonly shared = new Map<string, PrincipalRecord | OrganizationPolicyRecord>();
   /** Bumped by every drop: a read that started under another generation does not fill the cache. */
@@ -135,9 +136,10 @@ export class LeaseFencedCache {
     const kept = this.sharing(records);
     this.entries.set(hash, kept);
     for (const subject of subjectsOf(kept)) {
-      let hashes = this.bySubject.get(subject);
-      if (!hashes) this.bySubject.set(subject, (hashes = new Set()));
-      hashes.add(hash);
+      const hashes = this.bySubject.get(subject);
+      if (hashes === undefined) this.bySubject.set(subject, hash);
+      else if (typeof hashes !== 'string') hashes.add(hash);
+      else if (hashes !== hash) this.bySubject.set(subject, new Set([hashes, hash]));
     }
     return true;
   }
@@ -240,8 +242,8 @@ export class LeaseFencedCache {
         return;
       }
       const hashes = this.bySubject.get(subject);
-      if (!hashes) continue;
-      for (const hash of [...hashes]) this.remove(hash);
+      if (hashes === undefined) continue;
+      for (const hash of typeof hashes === 'string' ? [hashes] : [...hashes]) this.remove(hash);
     }
   }
 
@@ -251,8 +253,8 @@ export class LeaseFencedCache {
     this.entries.delete(hash);
     for (const subject of subjectsOf(records)) {
       const hashes = this.bySubject.get(subject);
-      hashes?.delete(hash);
-      if (hashes?.size === 0) {
+      if (typeof hashes !== 'string') hashes?.delete(hash);
+      if (hashes === hash || (typeof hashes === 'object' && hashes.size === 0)) {
         this.bySubject.delete(subject);
         this.shared.delete(subject);
       }
