@@ -187,9 +187,8 @@ interface Verified {
 }
 
 /** A fresh gateway verifying each secret once, its RSS then; its last uses of the tokens taken out of Redis after it stopped. */
-async function verifyEachThrough(ctx: CachedCredentialsContext, env: Record<string, string>, secrets: string[], tokenIds: string[]): Promise<Verified> {
+async function verifyEachThrough(ctx: CachedCredentialsContext, redis: Redis, env: Record<string, string>, secrets: string[], tokenIds: string[]): Promise<Verified> {
   const { options, system } = ctx;
-  const redis = new Redis(TEST_REDIS_URL);
   const gateway = await startGateway(system, options, env);
   try {
     // Nothing is kept before the cache holds its lease.
@@ -204,7 +203,6 @@ async function verifyEachThrough(ctx: CachedCredentialsContext, env: Record<stri
     // tokens with no stream, which the tokens service would only look for and not find.
     const lastUsed = system.env.REDIS_KEY_PREFIX + TOKEN_LAST_USED_KEY;
     for (let start = 0; start < tokenIds.length; start += PAGE) await redis.hdel(lastUsed, ...tokenIds.slice(start, start + PAGE));
-    redis.disconnect();
   }
 }
 
@@ -248,8 +246,8 @@ async function cachedCredentialsRow(ctx: CachedCredentialsContext): Promise<Row>
     }
     log(`memory: ${count} API tokens of ${serviceAccountId} written into the credential read model; verifying each once, cache on, then off`);
     const tokenIds = tokens.map((data) => data.tokenId);
-    const on = await verifyEachThrough(ctx, { VERIFICATION_CACHE: 'on' }, secrets, tokenIds);
-    const off = await verifyEachThrough(ctx, { VERIFICATION_CACHE: 'off' }, secrets, tokenIds);
+    const on = await verifyEachThrough(ctx, redis, { VERIFICATION_CACHE: 'on' }, secrets, tokenIds);
+    const off = await verifyEachThrough(ctx, redis, { VERIFICATION_CACHE: 'off' }, secrets, tokenIds);
     const perCredential = (on.rss - off.rss) / count;
     log(`memory: cache on ${mib(on.rss)} (${mib(on.ready)} ready, ${on.entries} entries), off ${mib(off.rss)} (${mib(off.ready)} ready): ${Math.round(perCredential)} B per cached credential`);
     const atTarget = count >= 100_000;
