@@ -9,12 +9,30 @@
 // `--memory-tokens` takes several counts (a row each: is the cost per token flat?), and
 // `--redis-only` measures Redis alone without starting the services (the capacity mode).
 // Every key written is deleted before the next count and at the end, even on failure.
-import { createHash, randomUUID } from 'node:crypto';
+//
+// And a gateway's RSS with N credentials in its verification cache (`--cached-credentials`):
+// N API tokens of the benchmark's service account written into the system's credential read
+// model with the projection's own records and real secrets, each verified once through a
+// fresh gateway with the cache and through one without it (the baseline: what the same
+// verifications leave without the cache), and the entries the cache says it holds.
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import { credentialGenerationPrefix, credentialKey, ownedTokensKey } from '@warden/contracts';
-import { TEST_REDIS_URL, deleteRedisPrefix, uniqueTestId } from '@warden/testing';
+import {
+  CREDENTIAL_READ_MODEL_GENERATION_KEY,
+  PrincipalRecord,
+  TOKEN_LAST_USED_KEY,
+  credentialGenerationPrefix,
+  credentialKey,
+  ownedTokensKey,
+  principalRecordsKey,
+  secretHash,
+  secretLastFour,
+} from '@warden/contracts';
+import { TEST_REDIS_URL, deleteRedisPrefix, pollUntil, uniqueTestId } from '@warden/testing';
+import { generateSecret } from '@warden/tokens-domain';
 import {
   CREDENTIAL_READ_MODEL,
+  issuedTokenOps,
   organizationTokensKey,
   ownerTokensKey,
   tokenListingKeys,
@@ -22,8 +40,9 @@ import {
   tokenRecordKey,
 } from '../../apps/tokens-service/src/credentials/credential-read-model.projection';
 import type { BenchContext, Row } from '../support/context';
-import { load } from '../support/load';
-import { startGateway } from '../support/processes';
+import { ratioOf, times } from '../support/format';
+import { load, requestEach } from '../support/load';
+import { GatewayInstance, startGateway } from '../support/processes';
 import { IssuedData, ORGANIZATIONS, OWNERS, writeTokenKeys } from './replay';
 
 const PAGE = 5_000;
@@ -141,7 +160,123 @@ export async function benchRedisMemory(ctx: Pick<BenchContext, 'options' | 'log'
   return redisRows(ctx.options.memoryTokens, ctx.log);
 }
 
-export async function benchMemory(ctx: BenchContext): Promise<Row[]> {
+/** The value of a sample on the gateway's `/metrics` (at its origin; labelled with its app); NaN when it has none of that name. */
+async function gatewayMetric(gateway: GatewayInstance, name: string): Promise<number> {
+  const text = await (await fetch(`${new URL(gateway.url).origin}/metrics`)).text();
+  const line = text.split('\n').find((each) => each.startsWith(`${name} `) || each.startsWith(`${name}{`));
+  return line === undefined ? Number.NaN : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+/** The ops that take back what `writeTokenKeys` wrote for a token: its own keys deleted, its members of the shared indexes removed. */
+function undoTokenKeys(pipeline: ReturnType<Redis['pipeline']>, keyPrefix: string, data: IssuedData): void {
+  for (const op of issuedTokenOps(data as Parameters<typeof issuedTokenOps>[0])) {
+    if (op.op === 'set') pipeline.del(keyPrefix + op.key);
+    else if (op.op === 'zadd') pipeline.zrem(keyPrefix + op.key, ...op.members.map(({ member }) => member));
+    else if (op.op === 'sadd') pipeline.srem(keyPrefix + op.key, ...op.members);
+  }
+}
+
+interface Verified {
+  /** RSS when ready, and after the verifications. */
+  ready: number;
+  rss: number;
+  perSecond: number;
+  failures: number;
+  /** What `warden_verification_cache_entries` says (NaN without the cache). */
+  entries: number;
+}
+
+/** A fresh gateway verifying each secret once, its RSS then; its last uses of the tokens taken out of Redis after it stopped. */
+async function verifyEachThrough(ctx: CachedCredentialsContext, redis: Redis, env: Record<string, string>, secrets: string[], tokenIds: string[]): Promise<Verified> {
+  const { options, system } = ctx;
+  const gateway = await startGateway(system, options, env);
+  try {
+    // Nothing is kept before the cache holds its lease.
+    if (env.VERIFICATION_CACHE !== 'off') await pollUntil(async () => (await gatewayMetric(gateway, 'warden_verification_cache_leased')) === 1, 'the gateway to hold its cache lease', 10_000, 50);
+    const ready = await gateway.rss();
+    const figures = await requestEach(`${gateway.url}/auth/whoami`, secrets, options.connections, (secret) => ({ authorization: `Bearer ${secret}` }), 200);
+    const rss = await gateway.rss();
+    return { ready, rss, ...figures, entries: await gatewayMetric(gateway, 'warden_verification_cache_entries') };
+  } finally {
+    await gateway.stop();
+    // The gateway leaves the last uses of the tokens in Redis (at its shutdown the last ones):
+    // tokens with no stream, which the tokens service would only look for and not find.
+    const lastUsed = system.env.REDIS_KEY_PREFIX + TOKEN_LAST_USED_KEY;
+    for (let start = 0; start < tokenIds.length; start += PAGE) await redis.hdel(lastUsed, ...tokenIds.slice(start, start + PAGE));
+  }
+}
+
+type CachedCredentialsContext = BenchContext & { serviceAccountId: string };
+
+/** The gateway's RSS with `--cached-credentials` API tokens verified once each, cache on and cache off. */
+async function cachedCredentialsRow(ctx: CachedCredentialsContext): Promise<Row> {
+  const { options, system, serviceAccountId, log } = ctx;
+  const count = options.cachedCredentials;
+  const redis = new Redis(TEST_REDIS_URL);
+  const systemPrefix = system.env.REDIS_KEY_PREFIX!;
+  const keyPrefix = systemPrefix + credentialGenerationPrefix('');
+  const tokens: IssuedData[] = [];
+  try {
+    if ((await redis.get(systemPrefix + CREDENTIAL_READ_MODEL_GENERATION_KEY)) !== '') throw new Error("memory: the system's credential read model is not live at its base generation");
+    const found = await redis.hget(principalRecordsKey(systemPrefix), serviceAccountId);
+    const owner = found === null ? null : (JSON.parse(found) as PrincipalRecord);
+    if (owner?.status !== 'active') throw new Error(`memory: the benchmark's service account ${serviceAccountId} has no active principal record`);
+    const secrets: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const secret = generateSecret('api_token', randomBytes);
+      secrets.push(secret);
+      tokens.push({
+        tokenId: randomUUID(),
+        organizationId: owner.organizationId,
+        ownerId: owner.userId,
+        name: `cached token ${i}`,
+        visibility: 'private',
+        allowedOrigins: [],
+        expiresAt: null,
+        permissions: null,
+        secretHash: secretHash(secret),
+        lastFour: secretLastFour(secret),
+        issuedAt: new Date().toISOString(),
+      });
+    }
+    for (let start = 0; start < count; start += PAGE) {
+      const pipeline = redis.pipeline();
+      for (const data of tokens.slice(start, start + PAGE)) writeTokenKeys(pipeline, keyPrefix, data);
+      await pipeline.exec();
+    }
+    log(`memory: ${count} API tokens of ${serviceAccountId} written into the credential read model; verifying each once, cache on, then off`);
+    const tokenIds = tokens.map((data) => data.tokenId);
+    const on = await verifyEachThrough(ctx, redis, { VERIFICATION_CACHE: 'on' }, secrets, tokenIds);
+    const off = await verifyEachThrough(ctx, redis, { VERIFICATION_CACHE: 'off' }, secrets, tokenIds);
+    const perCredential = (on.rss - off.rss) / count;
+    log(`memory: cache on ${mib(on.rss)} (${mib(on.ready)} ready, ${on.entries} entries), off ${mib(off.rss)} (${mib(off.ready)} ready): ${Math.round(perCredential)} B per cached credential`);
+    const atTarget = count >= 100_000;
+    return {
+      benchmark: 'memory, gateway cache',
+      system: `gateway RSS with ${count.toLocaleString('en')} cached credentials (VERIFICATION_CACHE on; ${count.toLocaleString('en')} API tokens verified once each, \`GET /auth/whoami\`, ${options.connections} in flight)`,
+      systemFigure: `${mib(on.rss)} (${mib(on.ready)} when ready; ${on.entries.toLocaleString('en')} entries held; ${Math.round(on.perSecond)} req/s, ${on.failures} failed); ${Math.round(perCredential)} B per cached credential over the baseline`,
+      baseline: 'a gateway with VERIFICATION_CACHE=off after the same verifications',
+      baselineFigure: `${mib(off.rss)} (${mib(off.ready)} when ready; ${Math.round(off.perSecond)} req/s, ${off.failures} failed)`,
+      ratio: times(ratioOf(on.rss, off.rss)),
+      target: '< 200 MB with 100,000',
+      verdict: !atTarget ? 'reported' : on.rss < 200 * 1e6 && on.failures === 0 && on.entries >= 100_000 ? 'met' : 'missed',
+      ...(!atTarget && { note: `${count.toLocaleString('en')} credentials, fewer than the target's 100,000: reported (\`--cached-credentials=100000\` judges it).` }),
+    };
+  } finally {
+    for (let start = 0; start < tokens.length; start += PAGE) {
+      const pipeline = redis.pipeline();
+      for (const data of tokens.slice(start, start + PAGE)) undoTokenKeys(pipeline, keyPrefix, data);
+      await pipeline.exec();
+    }
+    if (tokens.length > 0) {
+      const left = await redis.exists(...tokens.slice(0, SAMPLE).flatMap((data) => [keyPrefix + credentialKey(data.secretHash), keyPrefix + tokenRecordKey(data.tokenId)]));
+      log(`memory: the ${tokens.length} tokens' keys taken back (${left} of a sample of ${Math.min(SAMPLE, tokens.length)} tokens' records left)`);
+    }
+    redis.disconnect();
+  }
+}
+
+export async function benchMemory(ctx: CachedCredentialsContext): Promise<Row[]> {
   const { options, system, token, log } = ctx;
   const gateway = await startGateway(system, options);
   const redis = new Redis(TEST_REDIS_URL);
@@ -186,5 +321,5 @@ export async function benchMemory(ctx: BenchContext): Promise<Row[]> {
     redis.disconnect();
     await gateway.stop();
   }
-  return [gatewayRow, costRow, ...(await redisRows(options.memoryTokens, log))];
+  return [gatewayRow, costRow, await cachedCredentialsRow(ctx), ...(await redisRows(options.memoryTokens, log))];
 }

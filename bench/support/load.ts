@@ -1,4 +1,5 @@
 // One autocannon run (the HTTP benchmarks' load generator), reduced to the figures of a run.
+import { Agent, request as httpRequest } from 'node:http';
 import autocannon from 'autocannon';
 import { RunFigures } from './stats';
 
@@ -42,4 +43,44 @@ export async function loadTogether(runs: LoadRun[]): Promise<RunFigures> {
     p99Ms: Math.max(...figures.map((f) => f.p99Ms)),
     failures: figures.reduce((sum, f) => sum + f.failures, 0),
   };
+}
+
+/**
+ * Each path once, `inFlight` requests at a time on as many keep-alive connections, with the
+ * headers `headersOf` gives it: where every request must differ (a token each) and none may
+ * be sent twice, which autocannon's `amount` split between connections does not promise.
+ * Failures are answers other than `expectedStatus` and requests that got none.
+ */
+export async function requestEach<T>(
+  url: string,
+  items: readonly T[],
+  inFlight: number,
+  headersOf: (item: T) => Record<string, string>,
+  expectedStatus: number,
+): Promise<{ perSecond: number; failures: number }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: inFlight });
+  let next = 0;
+  let failures = 0;
+  const once = (item: T) =>
+    new Promise<number>((resolve) => {
+      const request = httpRequest(url, { agent, headers: headersOf(item) }, (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+        response.on('error', () => resolve(0));
+      });
+      request.on('error', () => resolve(0));
+      request.end();
+    });
+  const loop = async () => {
+    while (next < items.length) {
+      if ((await once(items[next++]!)) !== expectedStatus) failures++;
+    }
+  };
+  const started = performance.now();
+  try {
+    await Promise.all(Array.from({ length: inFlight }, loop));
+  } finally {
+    agent.destroy();
+  }
+  return { perSecond: items.length / ((performance.now() - started) / 1000), failures };
 }

@@ -7,13 +7,13 @@ describe('bench options', () => {
   it('runs every benchmark at full size by default, as the benchmark tier asks', () => {
     const options = parseOptions([], {}, '/repo');
     expect(options.selected).toEqual(['http', 'nats', 'in-process', 'issue', 'append', 'token-uses', 'oauth', 'revocation', 'replay', 'scale-out', 'redis-cluster', 'memory', 'console', 'sweep', 'token-listing', 'usage-policy', 'webhooks']);
-    expect(options).toMatchObject({ size: 'full', runs: 3, connections: 50, replaySizes: [100_000, 1_000_000], memoryVerifications: 1_000_000, memoryTokens: [1_000_000], redisOnly: false, appendConcurrency: [10, 50], tokenUses: 2_000, sweepRows: 50_000, listingTokens: 100_000, report: true });
+    expect(options).toMatchObject({ size: 'full', runs: 3, connections: 50, replaySizes: [100_000, 1_000_000], memoryVerifications: 1_000_000, memoryTokens: [1_000_000], cachedCredentials: 100_000, redisOnly: false, appendConcurrency: [10, 50], tokenUses: 2_000, sweepRows: 50_000, listingTokens: 100_000, report: true });
     expect(options.dist).toBe('/repo/dist');
   });
 
   it('takes names, the quick size from the environment, and single figures from flags', () => {
     const options = parseOptions(['http', 'replay', '--runs=5', '--replay-sizes=10,100', '--no-report'], { BENCH_SIZE: 'quick', WARDEN_DIST: 'tmp/dist-x' }, '/repo');
-    expect(options).toMatchObject({ size: 'quick', selected: ['http', 'replay'], runs: 5, seconds: 3, replaySizes: [10, 100], sweepRows: 10_000, report: false, dist: '/repo/tmp/dist-x' });
+    expect(options).toMatchObject({ size: 'quick', selected: ['http', 'replay'], runs: 5, seconds: 3, replaySizes: [10, 100], sweepRows: 10_000, cachedCredentials: 20_000, report: false, dist: '/repo/tmp/dist-x' });
   });
 
   it('takes the capacity mode: Redis alone at several token counts, appends at several concurrencies', () => {

@@ -29,6 +29,8 @@ export interface BenchOptions {
   memoryVerifications: number;
   /** Tokens in the read model whose Redis footprint is measured: a row for each count. */
   memoryTokens: number[];
+  /** API tokens verified once each through a gateway with its verification cache, before its RSS is read. */
+  cachedCredentials: number;
   /**
    * With `--redis-only`, `memory` measures the Redis footprint alone and starts no service:
    * the capacity mode, for large token counts without the gateway's run beside them.
@@ -55,8 +57,8 @@ export interface BenchOptions {
 }
 
 const SIZES = {
-  quick: { runs: 3, seconds: 3, warmup: 1, revocations: 8, replaySizes: [10_000, 100_000], memoryVerifications: 100_000, memoryTokens: 100_000, tokenUses: 500, sweepRows: 10_000, listingTokens: 100_000 },
-  full: { runs: 3, seconds: 5, warmup: 2, revocations: 20, replaySizes: [100_000, 1_000_000], memoryVerifications: 1_000_000, memoryTokens: 1_000_000, tokenUses: 2_000, sweepRows: 50_000, listingTokens: 100_000 },
+  quick: { runs: 3, seconds: 3, warmup: 1, revocations: 8, replaySizes: [10_000, 100_000], memoryVerifications: 100_000, memoryTokens: 100_000, cachedCredentials: 20_000, tokenUses: 500, sweepRows: 10_000, listingTokens: 100_000 },
+  full: { runs: 3, seconds: 5, warmup: 2, revocations: 20, replaySizes: [100_000, 1_000_000], memoryVerifications: 1_000_000, memoryTokens: 1_000_000, cachedCredentials: 100_000, tokenUses: 2_000, sweepRows: 50_000, listingTokens: 100_000 },
 };
 
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, root: string): BenchOptions {
@@ -95,6 +97,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, root: strin
     replayBudgetSeconds: number('replay-budget', 600),
     memoryVerifications: number('verifications', preset.memoryVerifications),
     memoryTokens: numbers('memory-tokens', [preset.memoryTokens]),
+    cachedCredentials: number('cached-credentials', preset.cachedCredentials),
     redisOnly: argv.includes('--redis-only'),
     appendConcurrency: numbers('append-concurrency', [10, 50]),
     tokenUses: number('token-uses', preset.tokenUses),

@@ -103,6 +103,30 @@ describe('LeaseFencedCache', () => {
     expect(cache.stats().entries).toBe(3);
   });
 
+  it("keeps one copy of an owner's record and of its organization's policy while they read the same, and forgets it with the last entry", async () => {
+    const read = (credentialId: string, username = 'robot'): CachedRecords => ({
+      credential: { kind: 'api_token', credentialId, userId: 'user-1', organizationId: 'org-1', expiresAt: null, status: 'active' } as CredentialRecord,
+      owner: { userId: 'user-1', organizationId: 'org-1', username, status: 'active' } as PrincipalRecord,
+      policy: { organizationId: 'org-1', maxTokenLifetimeSeconds: null },
+    });
+    cache.offer('h1', cache.ticket(), read('t1'));
+    cache.offer('h2', cache.ticket(), read('t2'));
+    const [first, second] = [cache.lookup('h1')!, cache.lookup('h2')!];
+    expect(second.owner).toBe(first.owner);
+    expect(second.policy).toBe(first.policy);
+    expect(second).toEqual(read('t2'));
+    // The owner renamed, its invalidation not applied yet: each entry keeps what its own read saw.
+    cache.offer('h3', cache.ticket(), read('t3', 'renamed'));
+    expect(cache.lookup('h3')).toEqual(read('t3', 'renamed'));
+    expect(cache.lookup('h1')!.owner.username).toBe('robot');
+    expect(cache.lookup('h3')!.policy).toBe(first.policy);
+    transport.deliver([{ id: '5-0', subjects: ['u:user-1'] }]);
+    await settle();
+    cache.offer('h4', cache.ticket(), read('t4'));
+    expect(cache.lookup('h4')!.owner).not.toBe(first.owner);
+    expect(cache.lookup('h4')!.policy).not.toBe(first.policy);
+  });
+
   it('empties itself and counts a lease loss when the connection is lost, and when its lease runs out before a renewal', async () => {
     cache.offer('h1', cache.ticket(), records('t1'));
     cache.loseLease();

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { CredentialRecord, OrganizationPolicyRecord, PrincipalRecord } from '@warden/contracts';
 import { DEFAULT_LEASE_MS, Invalidation, LEASE_CLOCK_RATE_MARGIN, LeaseTransport, invalidationBefore } from './lease-protocol';
 
@@ -14,6 +15,11 @@ import { DEFAULT_LEASE_MS, Invalidation, LEASE_CLOCK_RATE_MARGIN, LeaseTransport
 // lease is not fresh nothing is served from the cache, and before asking for a lease again
 // the cache is emptied. A read of Redis that started before an invalidation was applied
 // cannot fill the cache after it (the ticket of `offer`).
+//
+// Most of what an entry holds is its owner's record and its organization's policy, the same
+// for every credential of that owner (parsed anew by each verification that read them): an
+// entry keeps the copy the cache already holds when it is equal, so 100,000 tokens of one
+// service account hold one owner record, not 100,000.
 
 /** What a verification decided on, as the read models held it, kept for the next ones. */
 export interface CachedRecords {
@@ -60,7 +66,10 @@ export const DEFAULT_CACHE_ENTRIES = 100_000;
 export class LeaseFencedCache {
   readonly holder: string;
   private readonly entries = new Map<string, CachedRecords>();
-  private readonly bySubject = new Map<string, Set<string>>();
+  /** The hashes of the entries each subject names: most name one (a credential's own `c:`), kept as the hash itself, not a set of one. */
+  private readonly bySubject = new Map<string, string | Set<string>>();
+  /** The owner record (`u:` subject) and the policy (`o:` subject) entries share, while an entry of that subject is kept. */
+  private readonly shared = new Map<string, PrincipalRecord | OrganizationPolicyRecord>();
   /** Bumped by every drop: a read that started under another generation does not fill the cache. */
   private generation = 0;
   private leaseEndsAt = Number.NEGATIVE_INFINITY;
@@ -124,13 +133,39 @@ export class LeaseFencedCache {
       this.remove(oldest);
       this.counts.evictions++;
     }
-    this.entries.set(hash, records);
-    for (const subject of subjectsOf(records)) {
-      let hashes = this.bySubject.get(subject);
-      if (!hashes) this.bySubject.set(subject, (hashes = new Set()));
-      hashes.add(hash);
+    const kept = this.sharing(records);
+    this.entries.set(hash, kept);
+    for (const subject of subjectsOf(kept)) {
+      const hashes = this.bySubject.get(subject);
+      if (hashes === undefined) this.bySubject.set(subject, hash);
+      else if (typeof hashes !== 'string') hashes.add(hash);
+      else if (hashes !== hash) this.bySubject.set(subject, new Set([hashes, hash]));
     }
     return true;
+  }
+
+  /**
+   * The records as kept: the owner and the policy already held for the credential's owner and
+   * organization when equal to the ones read (else the ones read, shared from now on), and the
+   * credential's owner and organization ids the owner record's own strings.
+   */
+  private sharing({ credential, owner, policy }: CachedRecords): CachedRecords {
+    const ownerSubject = `u:${credential.userId}`;
+    const policySubject = `o:${credential.organizationId}`;
+    if (owner.userId === credential.userId && owner.organizationId === credential.organizationId) {
+      owner = this.share(ownerSubject, owner);
+      credential = { ...credential, userId: owner.userId, organizationId: owner.organizationId };
+    }
+    if (policy !== null && policy.organizationId === credential.organizationId) policy = this.share(policySubject, policy);
+    return { credential, owner, policy };
+  }
+
+  private share<T extends PrincipalRecord | OrganizationPolicyRecord>(subject: string, record: T): T {
+    const known = this.shared.get(subject);
+    if (known !== undefined && isDeepStrictEqual(known, record)) return known as T;
+    // Another record (an invalidation of one of the two is on its way): entries kept from now on share this one.
+    this.shared.set(subject, record);
+    return record;
   }
 
   /** The lease ends now (the connection to Redis was lost): nothing is served until it is granted again. */
@@ -203,11 +238,12 @@ export class LeaseFencedCache {
       if (subject === '*') {
         this.entries.clear();
         this.bySubject.clear();
+        this.shared.clear();
         return;
       }
       const hashes = this.bySubject.get(subject);
-      if (!hashes) continue;
-      for (const hash of [...hashes]) this.remove(hash);
+      if (hashes === undefined) continue;
+      for (const hash of typeof hashes === 'string' ? [hashes] : [...hashes]) this.remove(hash);
     }
   }
 
@@ -217,8 +253,11 @@ export class LeaseFencedCache {
     this.entries.delete(hash);
     for (const subject of subjectsOf(records)) {
       const hashes = this.bySubject.get(subject);
-      hashes?.delete(hash);
-      if (hashes?.size === 0) this.bySubject.delete(subject);
+      if (typeof hashes !== 'string') hashes?.delete(hash);
+      if (hashes === hash || (typeof hashes === 'object' && hashes.size === 0)) {
+        this.bySubject.delete(subject);
+        this.shared.delete(subject);
+      }
     }
   }
 }
