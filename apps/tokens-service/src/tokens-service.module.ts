@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { DynamicModule, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { MAX_ACCESS_TOKEN_LIFETIME_SECONDS, ServiceNames } from '@warden/contracts';
 import { EventConsumer, serviceEventsFilter } from '@warden/messaging';
-import { WardenLogger, exportVerificationCacheMetrics } from '@warden/platform';
-import { ServiceInfrastructure } from '@warden/runtime';
-import { AccessTokenKeyring, LeaseFencedCache, accessTokenKeyringOf, cacheInvalidationsOn, openVerificationCache } from '@warden/token-verifier';
+import type { WardenLogger } from '@warden/platform';
+import { ServiceInfrastructure, openAppVerificationCache } from '@warden/runtime';
+import { AccessTokenKeyring, accessTokenKeyringOf, cacheInvalidationsOn } from '@warden/token-verifier';
 import { CredentialReadModel } from './credentials/credential-read-model';
 import { CredentialReplay } from './credentials/credential-replay';
 import { CredentialStoreVerification } from './credentials/credential-store-verification';
@@ -120,23 +120,6 @@ class CredentialReadModelLifecycle implements OnApplicationBootstrap, OnApplicat
   }
 }
 
-/** The cache of `tokens.verify`, its counters exported, warning at most once a lease while it cannot hold its lease. */
-function openCache(infrastructure: ServiceInfrastructure, config: TokensConfig, logger: WardenLogger): LeaseFencedCache & { close(): Promise<void> } {
-  let lastWarning = 0;
-  const cache = openVerificationCache(infrastructure.redis, config.REDIS_KEY_PREFIX, {
-    leaseMs: config.VERIFICATION_CACHE_LEASE_MS,
-    maxEntries: config.VERIFICATION_CACHE_ENTRIES,
-    onError: (error) => {
-      if (Date.now() - lastWarning < config.VERIFICATION_CACHE_LEASE_MS) return;
-      lastWarning = Date.now();
-      logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'verification cache lease not renewed');
-    },
-  });
-  const stopExporting = exportVerificationCacheMetrics(() => cache.stats());
-  const closeCache = cache.close;
-  return Object.assign(cache, { close: () => (stopExporting(), closeCache()) });
-}
-
 // Login sessions, API tokens and the credential read model both verify against.
 @Module({})
 export class TokensServiceModule {
@@ -150,7 +133,7 @@ export class TokensServiceModule {
       invalidations: cacheInvalidationsOn(infrastructure.redis, config.REDIS_KEY_PREFIX, config.VERIFICATION_CACHE_LEASE_MS),
     });
     // `tokens.verify` over NATS decides from its own lease-fenced cache, as the gateways do.
-    const verificationCache = config.VERIFICATION_CACHE === 'on' ? openCache(infrastructure, config, logger) : undefined;
+    const verificationCache = openAppVerificationCache(infrastructure.redis, config, logger);
     infrastructure.addHealthCheck(readModel.healthCheck());
     const sessions = new SessionsService({
       store: infrastructure.eventStore(),

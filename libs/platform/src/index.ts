@@ -20,6 +20,5 @@ export * from './health/health.module';
 export * from './http/correlation-hook';
 export * from './shutdown/graceful-shutdown';
 export * from './metrics/metrics';
-export * from './metrics/verification-cache-metrics';
 export * from './metrics/http-metrics-hook';
 export * from './metrics/metrics.module';

@@ -1,6 +1,7 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import { APP_LOGGER, VerificationCacheConfig, WardenLogger, exportVerificationCacheMetrics, loginThrottlesTotal, redisConnection } from '@warden/platform';
-import { TokenUseRecorder, openVerificationCache } from '@warden/token-verifier';
+import { APP_LOGGER, VerificationCacheConfig, WardenLogger, loginThrottlesTotal, redisConnection } from '@warden/platform';
+import { openAppVerificationCache } from '@warden/runtime';
+import { TokenUseRecorder } from '@warden/token-verifier';
 import { RedisClient, createRedisClient } from '@warden/redis';
 import { AuthConfig } from './auth-config';
 import { AuthController } from './auth.controller';
@@ -82,23 +83,7 @@ export class AuthModule {
         {
           provide: VERIFICATION_CACHE,
           inject: [AUTH_REDIS, APP_LOGGER],
-          useFactory: (redis: RedisClient, logger: WardenLogger): VerificationCacheHandle => {
-            if (config.VERIFICATION_CACHE === 'off') return {};
-            let lastWarning = 0;
-            const cache = openVerificationCache(redis, config.REDIS_KEY_PREFIX, {
-              leaseMs: config.VERIFICATION_CACHE_LEASE_MS,
-              maxEntries: config.VERIFICATION_CACHE_ENTRIES,
-              // Once a lease at most: while Redis is away the loop fails every retry.
-              onError: (error) => {
-                if (Date.now() - lastWarning < config.VERIFICATION_CACHE_LEASE_MS) return;
-                lastWarning = Date.now();
-                logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'verification cache lease not renewed');
-              },
-            });
-            const stopExporting = exportVerificationCacheMetrics(() => cache.stats());
-            const closeCache = cache.close;
-            return { current: Object.assign(cache, { close: () => (stopExporting(), closeCache()) }) };
-          },
+          useFactory: (redis: RedisClient, logger: WardenLogger): VerificationCacheHandle => ({ current: openAppVerificationCache(redis, config, logger) }),
         },
         RequestAuthenticator,
         AuthenticationGuard,

@@ -1,23 +1,41 @@
+import { VerificationCacheConfig, WardenLogger, ownMetric } from '@warden/platform';
+import type { RedisClient } from '@warden/redis';
+import { CacheStats, LeaseFencedCache, openVerificationCache } from '@warden/token-verifier';
 import { Counter, Gauge } from 'prom-client';
-import { ownMetric } from './metrics';
+
+/**
+ * The verification cache of an app that verifies (the gateway, the tokens service's NATS
+ * verify), as its config says: undefined when VERIFICATION_CACHE is off; otherwise opened on
+ * the app's Redis, its counters exported, and a warning at most once a lease while it cannot
+ * hold its lease (the loop fails at every retry while Redis is away).
+ */
+export function openAppVerificationCache(
+  redis: RedisClient,
+  config: VerificationCacheConfig & { REDIS_KEY_PREFIX: string },
+  logger: WardenLogger,
+): (LeaseFencedCache & { close(): Promise<void> }) | undefined {
+  if (config.VERIFICATION_CACHE === 'off') return undefined;
+  let lastWarning = 0;
+  const cache = openVerificationCache(redis, config.REDIS_KEY_PREFIX, {
+    leaseMs: config.VERIFICATION_CACHE_LEASE_MS,
+    maxEntries: config.VERIFICATION_CACHE_ENTRIES,
+    onError: (error) => {
+      if (Date.now() - lastWarning < config.VERIFICATION_CACHE_LEASE_MS) return;
+      lastWarning = Date.now();
+      logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'verification cache lease not renewed');
+    },
+  });
+  const stopExporting = exportVerificationCacheMetrics(() => cache.stats());
+  const closeCache = cache.close;
+  return Object.assign(cache, { close: () => (stopExporting(), closeCache()) });
+}
 
 // The verification cache's counters (libs/tokens/verifier/src/cache), read from the caches of
 // this process when Prometheus scrapes: a hit costs no metric update.
 
-/** What a verification cache counts since it started (its `stats()`). */
-export interface VerificationCacheCounts {
-  hits: number;
-  misses: number;
-  evictions: number;
-  leaseLosses: number;
-  invalidations: number;
-  entries: number;
-  leased: boolean;
-}
+const caches = new Set<() => CacheStats>();
 
-const caches = new Set<() => VerificationCacheCounts>();
-
-function total(field: Exclude<keyof VerificationCacheCounts, 'leased'>): number {
+function total(field: Exclude<keyof CacheStats, 'leased'>): number {
   let sum = 0;
   for (const stats of caches) sum += stats()[field];
   return sum;
@@ -68,7 +86,7 @@ const metrics = [
 ];
 
 /** Exports a cache's counters from now on; the returned function stops (a cache closed). */
-export function exportVerificationCacheMetrics(stats: () => VerificationCacheCounts): () => void {
+function exportVerificationCacheMetrics(stats: () => CacheStats): () => void {
   for (const metric of metrics) metric();
   caches.add(stats);
   return () => caches.delete(stats);
