@@ -112,7 +112,7 @@ export async function startNatsCluster(options: NatsClusterOptions = {}): Promis
     if (leaders.size !== 1 || !leader || !running.some((node) => node.name === leader)) return undefined;
     return metas.every((meta) => meta?.cluster_size === size) ? leader : undefined;
   };
-  const waitForMetaLeader = async (timeoutMs = 30_000): Promise<string> => {
+  const waitForMetaLeader = async (timeoutMs = 60_000): Promise<string> => {
     let leader: string | undefined;
     await pollUntil(
       async () => (leader = await metaLeader()) !== undefined,

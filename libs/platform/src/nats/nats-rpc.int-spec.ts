@@ -447,5 +447,6 @@ describe('on a three-node NATS cluster', () => {
       await service.close();
       await cluster.dispose();
     }
-  });
+    // Three restarts, each waiting for the cluster's JetStream meta leader: slow on a loaded machine.
+  }, 180_000);
 });
