@@ -22,10 +22,12 @@ export async function benchHttp(ctx: BenchContext): Promise<Row[]> {
   const fromMap = await startTarget(options, 'baseline-http.ts', { port: mapPort, ...redisConfig, fromMap: true });
   const library = await startTarget(options, 'library-guard-http.ts', { port: libraryPort, ...redisConfig, cache: true });
   // Node refuses --cpu-prof in NODE_OPTIONS, so startSystem's processes cannot be profiled:
-  // with --cpu-prof the gateway measured is one more instance, started with the flag.
-  const profiled = options.cpuProf ? await startGateway(system, options) : undefined;
+  // the gateways measured are instances of their own, started with the flag when it is given.
+  // Both gateways measured are instances of their own, started alike (startSystem's gateway
+  // also writes its log lines to a pipe the run reads): only the cache setting differs.
+  const cached = await startGateway(system, options, { VERIFICATION_CACHE: 'on' });
   const uncached = await startGateway(system, options, { VERIFICATION_CACHE: 'off' });
-  const gatewayUrl = profiled?.url ?? system.gatewayUrl;
+  const gatewayUrl = cached.url;
   const headers = { authorization: `Bearer ${token}` };
   const run = (url: string) => (seconds: number) => load({ url, connections: options.connections, seconds, headers, expectedStatus: 200 });
   try {
@@ -49,6 +51,6 @@ export async function benchHttp(ctx: BenchContext): Promise<Row[]> {
       rateRow('verify over HTTP', 'NestJS 11 + Fastify + `WardenAuthGuard` (the library, `cache: true`), `GET /whoami`', BARE_FASTIFY, summaries.library, summaries.baseline, 1.2),
     ];
   } finally {
-    await Promise.all([stopTarget(baseline), stopTarget(fromMap), stopTarget(library), profiled?.stop(), uncached.stop()]);
+    await Promise.all([stopTarget(baseline), stopTarget(fromMap), stopTarget(library), cached.stop(), uncached.stop()]);
   }
 }
