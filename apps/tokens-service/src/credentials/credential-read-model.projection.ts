@@ -49,6 +49,13 @@ export const CREDENTIAL_READ_MODEL = 'credential-read-model';
 
 /** Redis key (after REDIS_KEY_PREFIX) of a token as the token routes read it. */
 export const tokenRecordKey = (tokenId: string) => `token:${tokenId}`;
+
+/** The token's record as these ops (a token stream's) set it; null when they set none. */
+export function tokenRecordIn(ops: readonly RedisOp[], tokenId: string): TokenRecord | null {
+  const key = tokenRecordKey(tokenId);
+  const set = ops.find((op) => op.key === key);
+  return set?.op === 'set' ? (JSON.parse(set.value) as TokenRecord) : null;
+}
 /** Redis key (after REDIS_KEY_PREFIX) of an organization's token ids, scored by creation time. */
 export const organizationTokensKey = (organizationId: string) => `organization-tokens:${organizationId}`;
 

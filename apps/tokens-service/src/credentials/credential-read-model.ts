@@ -17,6 +17,7 @@ import {
   ownerTokensKey,
   tokenListingKeys,
   tokenOwnersKey,
+  tokenRecordIn,
   tokenRecordKey,
   tokenStreamOps,
 } from './credential-read-model.projection';
@@ -168,19 +169,24 @@ export class CredentialReadModel {
    * at that event's version and position (they set everything that state implies, so the
    * events before it need no apply of their own; the version check skips it where a later
    * version is applied). A command that appended nothing applies what the stream holds.
+   * Answers the token's record as those ops wrote it (for the command's answer, read back
+   * from nothing), or null when it applied what the stream holds.
    */
-  async applyDecided(decided: DecidedTokenStream): Promise<void> {
+  async applyDecided(decided: DecidedTokenStream): Promise<TokenRecord | null> {
     const { streamId, history, events, version, position } = decided;
     const first = version - events.length + 1;
     const whole = history.every((event, i) => event.version === i + 1) && history.length + 1 === first;
     const types = events.map((event) => event.type);
+    let record: TokenRecord | null = null;
     if (events.length === 0 || position === undefined || !whole || !streamId.startsWith(TOKEN_STREAM_PREFIX)) {
       await this.applyNewEvents(streamId);
     } else {
       const ops = tokenStreamOps(history, events);
       await this.onLive((runner) => runner.applyOps({ streamId, version, position }, ops, credentialInvalidations(streamId, types)));
+      record = tokenRecordIn(ops, streamId.slice(TOKEN_STREAM_PREFIX.length));
     }
     await this.awaitCaches(streamId, types);
+    return record;
   }
 
   /**

@@ -2,7 +2,7 @@ import { IssuedTokenView, OrganizationPolicyRecord, PrincipalRecord, TokenSecret
 import { decideTokenStatus } from '@warden/token-verifier';
 import { API_TOKEN_PREFIX } from '@warden/tokens-domain';
 import { DecidedTokenStream } from '../credentials/credential-read-model';
-import { TokenRecord, tokenRecordKey, tokenStreamOps } from '../credentials/credential-read-model.projection';
+import { TokenRecord, tokenRecordIn, tokenStreamOps } from '../credentials/credential-read-model.projection';
 
 /** What a token's status is decided on beside its record: its owner's principal record and its organization's token policy. */
 export interface TokenStatusContext {
@@ -11,14 +11,12 @@ export interface TokenStatusContext {
 }
 
 /**
- * The token's record as a command left it: the one its apply (`applyDecided`) gave the read
- * model, from the stream it decided on and what it appended, so that its answer needs no
- * read back. Null for a stream that holds no token.
+ * The token's record as a command left it, from the stream it decided on and what it
+ * appended (what `applyDecided` gives the read model), so that its answer needs no read
+ * back. Null for a stream that holds no token.
  */
 export function decidedTokenRecord(decided: Pick<DecidedTokenStream, 'history' | 'events'>, tokenId: string): TokenRecord | null {
-  const key = tokenRecordKey(tokenId);
-  const set = tokenStreamOps(decided.history, decided.events).find((op) => op.key === key);
-  return set?.op === 'set' ? (JSON.parse(set.value) as TokenRecord) : null;
+  return tokenRecordIn(tokenStreamOps(decided.history, decided.events), tokenId);
 }
 
 /** What verification of the token's current secret would decide at `now` (the verifier's own decision). */

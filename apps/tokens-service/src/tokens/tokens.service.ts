@@ -74,6 +74,9 @@ export interface TokensServiceOptions {
   cache?: LeaseFencedCache;
 }
 
+/** A token command's result, and the token's record as its apply wrote it (null when it applied what the stream holds). */
+type DecidedToken = CommandResult<TokenEvent, TokenState> & { applied: TokenRecord | null };
+
 const TAKE_TOKEN_USE = loadRedisScript(__dirname, 'take-token-use-1.lua');
 
 declare module 'ioredis' {
@@ -464,19 +467,18 @@ export class TokensService {
     );
   }
 
-  /** Answers what the command decided on and appended, once the read model has it. */
+  /** Answers what the command decided on and appended, and the record its apply wrote, once the read model has it. */
   private async run(
     context: RequestContext,
     tokenId: string,
     command: TokenCommand,
     options: { assumeNew?: boolean; loaded?: LoadedStream<TokenState> } = {},
-  ): Promise<CommandResult<TokenEvent, TokenState>> {
+  ): Promise<DecidedToken> {
     const streamId = tokenStreamId(tokenId);
     // The read model is applied from the stream the command decided on and what it
     // appended: nothing is read back from the store before the answer.
     const result = await this.commands.handle(streamId, command, { metadata: eventMetadataFrom(context), newEventId: uuidv7 }, options);
-    await this.options.readModel.applyDecided(result);
-    return result;
+    return { ...result, applied: await this.options.readModel.applyDecided(result) };
   }
 
   /**
@@ -485,8 +487,8 @@ export class TokensService {
    * command read. A decision retried on a stream that moved meanwhile may have another
    * owner: that one's record is read.
    */
-  private async decidedView(decided: CommandResult<TokenEvent, TokenState>, read: TokenStatusContext): Promise<TokenView> {
-    const record = decided.state.status === 'absent' ? null : decidedTokenRecord(decided, decided.state.tokenId);
+  private async decidedView(decided: DecidedToken, read: TokenStatusContext): Promise<TokenView> {
+    const record = decided.applied ?? (decided.state.status === 'absent' ? null : decidedTokenRecord(decided, decided.state.tokenId));
     if (!record) throw new WardenError(TokensErrorCode.TokenNotFound, `token ${decided.streamId} does not exist`);
     const owner = read.owner?.userId === record.ownerId ? read.owner : await this.principal(record.ownerId);
     return toTokenView(record, { owner, policy: read.policy }, this.clock());
