@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { CredentialRecord, OrganizationPolicyRecord, PrincipalRecord } from '@warden/contracts';
+import { invalidationSubject } from './cache-invalidations';
 import { DEFAULT_LEASE_MS, Invalidation, LEASE_CLOCK_RATE_MARGIN, LeaseTransport, invalidationBefore } from './lease-protocol';
 
 // A verifier's in-process cache of what verifications decide on, fenced by a lease
@@ -102,7 +103,7 @@ export class LeaseFencedCache {
   async stop(): Promise<void> {
     this.stopped = true;
     this.leaseEndsAt = Number.NEGATIVE_INFINITY;
-    this.drop(['*']);
+    this.drop([invalidationSubject.everything]);
     await this.running;
   }
 
@@ -150,13 +151,11 @@ export class LeaseFencedCache {
    * credential's owner and organization ids the owner record's own strings.
    */
   private sharing({ credential, owner, policy }: CachedRecords): CachedRecords {
-    const ownerSubject = `u:${credential.userId}`;
-    const policySubject = `o:${credential.organizationId}`;
     if (owner.userId === credential.userId && owner.organizationId === credential.organizationId) {
-      owner = this.share(ownerSubject, owner);
+      owner = this.share(invalidationSubject.user(credential.userId), owner);
       credential = { ...credential, userId: owner.userId, organizationId: owner.organizationId };
     }
-    if (policy !== null && policy.organizationId === credential.organizationId) policy = this.share(policySubject, policy);
+    if (policy !== null && policy.organizationId === credential.organizationId) policy = this.share(invalidationSubject.organization(credential.organizationId), policy);
     return { credential, owner, policy };
   }
 
@@ -172,7 +171,7 @@ export class LeaseFencedCache {
   loseLease(): void {
     if (this.leaseEndsAt !== Number.NEGATIVE_INFINITY) this.counts.leaseLosses++;
     this.leaseEndsAt = Number.NEGATIVE_INFINITY;
-    this.drop(['*']);
+    this.drop([invalidationSubject.everything]);
   }
 
   stats(): CacheStats {
@@ -224,7 +223,7 @@ export class LeaseFencedCache {
       if (adopt) {
         // Invalidations published before the grant count as applied: a read of Redis in flight
         // since before them must not fill the cache.
-        this.drop(['*']);
+        this.drop([invalidationSubject.everything]);
         this.applied = reply.applied;
       }
       this.leaseEndsAt = sentAt + reply.leaseMs * (1 - LEASE_CLOCK_RATE_MARGIN);
@@ -235,7 +234,7 @@ export class LeaseFencedCache {
   private drop(subjects: readonly string[]): void {
     this.generation++;
     for (const subject of subjects) {
-      if (subject === '*') {
+      if (subject === invalidationSubject.everything) {
         this.entries.clear();
         this.bySubject.clear();
         this.shared.clear();
@@ -264,5 +263,9 @@ export class LeaseFencedCache {
 
 /** What an invalidation may name a cached credential by. */
 function subjectsOf({ credential }: CachedRecords): string[] {
-  return [`c:${credential.credentialId}`, `u:${credential.userId}`, `o:${credential.organizationId}`];
+  return [
+    invalidationSubject.credential(credential.credentialId),
+    invalidationSubject.user(credential.userId),
+    invalidationSubject.organization(credential.organizationId),
+  ];
 }
