@@ -48,26 +48,43 @@ export interface Principal {
  * unrestricted account's it holds organization-wide.
  */
 export function principalOf(account: AccountAccess, narrowedTo: readonly string[] | null = null): Principal {
-  const everything = account.isSuperAdmin || account.accountType === 'service_internal';
-  const base = {
-    userId: account.userId,
-    organizationId: account.organizationId,
-    accountType: account.accountType,
-    roles: account.roles,
-    teams: account.teams,
-  };
+  // Object literals spelled out: in V8 a spread followed by more properties defines each of
+  // them through the runtime, several microseconds per principal on every verification.
   if (narrowedTo === null) {
-    return { ...base, unrestricted: everything, isSuperAdmin: account.isSuperAdmin, platformAdmin: account.platformAdmin, permissions: account.permissions, narrowedTo: null };
+    return {
+      userId: account.userId,
+      organizationId: account.organizationId,
+      accountType: account.accountType,
+      roles: account.roles,
+      teams: account.teams,
+      unrestricted: account.isSuperAdmin || account.accountType === 'service_internal',
+      isSuperAdmin: account.isSuperAdmin,
+      platformAdmin: account.platformAdmin,
+      permissions: account.permissions,
+      narrowedTo: null,
+    };
   }
+  const everything = account.isSuperAdmin || account.accountType === 'service_internal';
   const permissions: Record<string, PermissionScope> = {};
   for (const permission of narrowedTo) {
     if (everything) permissions[permission] = 'organization';
     else if (Object.hasOwn(account.permissions, permission)) permissions[permission] = account.permissions[permission]!;
   }
-  return { ...base, unrestricted: false, isSuperAdmin: false, platformAdmin: false, permissions, narrowedTo: [...narrowedTo] };
+  return {
+    userId: account.userId,
+    organizationId: account.organizationId,
+    accountType: account.accountType,
+    roles: account.roles,
+    teams: account.teams,
+    unrestricted: false,
+    isSuperAdmin: false,
+    platformAdmin: false,
+    permissions,
+    narrowedTo: [...narrowedTo],
+  };
 }
 
-/** The principal a verified credential stands for (its view is already narrowed; see `viewOf`). */
+/** The principal a verified credential stands for (its view is already narrowed; see `viewOfPrincipal`). */
 export function principalOfView(view: PrincipalView): Principal {
   const narrowedTo = view.credential.permissions ?? null;
   return {
@@ -84,8 +101,8 @@ export function principalOfView(view: PrincipalView): Principal {
   };
 }
 
-/** The view fields a verification answers for a principal: its effective permissions. */
-export function viewFieldsOf(principal: Principal): Pick<PrincipalView, 'userId' | 'organizationId' | 'accountType' | 'roles' | 'teams' | 'permissions' | 'isSuperAdmin' | 'platformAdmin'> {
+/** The view a verification answers for a principal acting through `credential`: its effective permissions, copied (the view is the caller's). */
+export function viewOfPrincipal(principal: Principal, credential: PrincipalView['credential']): PrincipalView {
   return {
     userId: principal.userId,
     organizationId: principal.organizationId,
@@ -95,6 +112,7 @@ export function viewFieldsOf(principal: Principal): Pick<PrincipalView, 'userId'
     permissions: { ...principal.permissions },
     isSuperAdmin: principal.isSuperAdmin,
     platformAdmin: principal.platformAdmin,
+    credential,
   };
 }
 

@@ -1,4 +1,4 @@
-import { AccountAccess, principalOf, viewFieldsOf } from '@warden/access';
+import { AccountAccess, principalOf, viewOfPrincipal } from '@warden/access';
 import { OrganizationPolicyRecord, PrincipalRecord, PrincipalView, organizationPoliciesKey, principalRecordsKey } from '@warden/contracts';
 import type { RedisClient } from '@warden/redis';
 
@@ -10,7 +10,7 @@ import type { RedisClient } from '@warden/redis';
 export function principalViewOf(account: AccountAccess, narrowedTo: string[] | null = null): PrincipalView {
   const credential: PrincipalView['credential'] =
     narrowedTo === null ? { kind: 'session', id: 'test', expiresAt: null } : { kind: 'api_token', id: 'test', expiresAt: null, permissions: narrowedTo };
-  return { ...viewFieldsOf(principalOf(account, narrowedTo)), credential };
+  return viewOfPrincipal(principalOf(account, narrowedTo), credential);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import { effectivePermissions, isPermission, principalOf, viewFieldsOf } from '@warden/access';
+import { effectivePermissions, isPermission, principalOf, viewOfPrincipal } from '@warden/access';
 import {
   ACCESS_TOKEN_TYPE,
   AccessTokenAnswer,
@@ -113,7 +113,7 @@ export class TokenEndpoint {
       const client = await this.authenticate(clientAuthenticationOf(request), request, this.clock(), () => undefined);
       const principal = principalOf(client.owner);
       const kind = client.method === 'private_key_jwt' ? 'service_account_key' : 'client_secret';
-      return { ok: true, principal: { ...viewFieldsOf(principal), credential: { kind, id: client.credentialId, expiresAt: client.credentialEnds === null ? null : new Date(client.credentialEnds).toISOString() } } };
+      return { ok: true, principal: viewOfPrincipal(principal, { kind, id: client.credentialId, expiresAt: client.credentialEnds === null ? null : new Date(client.credentialEnds).toISOString() }) };
     } catch (error) {
       if (!(error instanceof Refusal)) throw error;
       return { ok: false, status: error.error === 'invalid_client' ? 401 : 400, body: { error: error.error, error_description: error.description } };

@@ -1,4 +1,4 @@
-import { principalOf, viewFieldsOf } from '@warden/access';
+import { principalOf, viewOfPrincipal } from '@warden/access';
 import { AccessTokenClaims, OAuthClientRecord, PrincipalRecord, PrincipalView, accessTokenSignedWith, oauthClientKey, readAccessToken } from '@warden/contracts';
 import { accessTokenKeyringOf } from './access-token-keys';
 import { CredentialReadModelUnavailableError, VerificationFailure, VerificationResult, VerifyCredentialOptions, parseJson, readVerificationRecordsAt } from './verify-credential';
@@ -40,7 +40,7 @@ export function decideAccessToken(claims: AccessTokenClaims, recordJson: string 
   const effective = principalOf(owner, claims.scope);
   const credential: PrincipalView['credential'] = { kind: 'access_token', id: claims.grantId, expiresAt: new Date(claims.expiresAt * 1000).toISOString() };
   if (claims.scope !== null) credential.permissions = [...claims.scope];
-  return { ok: true, principal: { ...viewFieldsOf(effective), credential } };
+  return { ok: true, principal: viewOfPrincipal(effective, credential) };
 }
 
 /** Whether the client secret, key or federation rule a grant was made through still works. */

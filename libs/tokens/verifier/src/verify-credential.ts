@@ -1,9 +1,9 @@
-import { Principal, holdsOrganizationWide, principalOf, viewFieldsOf } from '@warden/access';
+import { Principal, holdsOrganizationWide, principalOf, viewOfPrincipal } from '@warden/access';
 import { RedisClient, defineRedisScripts, loadRedisScript } from '@warden/redis';
 import type { Result } from 'ioredis';
 import { verifyAccessToken } from './access-token-verification';
 import { decideTokenStatus } from './token-status';
-import type { LeaseFencedCache } from './cache/lease-fenced-cache';
+import type { Acceptance, LeaseFencedCache } from './cache/lease-fenced-cache';
 import {
   CREDENTIAL_READ_MODEL_GENERATION_KEY,
   CommonErrorCode,
@@ -36,7 +36,7 @@ import {
 //
 // Without a cache each verification reads Redis, so a revoked credential or a deactivated
 // owner is refused from the moment the read model says so. With the lease-fenced cache
-// (cache/), an accepted credential's records are kept in process, and the command that
+// (cache/), an accepted verification is kept in process until the credential expires, and the command that
 // revokes it answers only once no cache can serve them: the same moment, as the caller of
 // the command sees it. With ioredis' `enableAutoPipelining`, concurrent verifications share
 // round trips.
@@ -283,7 +283,8 @@ export async function verifyCredential(presented: string, options: VerifyCredent
   const hash = secretHash(parsed.secret);
   const { cache } = options;
   const cached = cache?.lookup(hash);
-  if (cached) return decideRecords(parsed.kind, cached.credential, cached.owner, cached.policy, options.now, options.origin, { clientAddress });
+  const answer = cached && answerFromCache(cached, parsed.kind, options.now, options.origin);
+  if (answer) return answer;
   const ticket = cache?.ticket();
   const records = await readVerificationRecords(options.redis, options.keyPrefix, hash, { now: options.now, clientAddress });
   if (records === null) {
@@ -296,8 +297,32 @@ export async function verifyCredential(presented: string, options: VerifyCredent
   const result = decideRecords(parsed.kind, credential, owner, policy, options.now, options.origin, { usage: records.usage, clientAddress });
   // Only what was accepted, and never a usage policy (counted in Redis at each use): the next
   // verification decides on it again, with its own clock, origin and address.
-  if (cache && ticket !== undefined && result.ok && credential && owner && !credential.usage) cache.offer(hash, ticket, { credential, owner, policy });
+  if (cache && ticket !== undefined && result.ok && credential && !credential.usage) cache.offer(hash, ticket, acceptanceOf(result, credential));
   return result;
+}
+
+/** What the cache keeps of an accepted verification of `credential`: the decision holds until the effective expiry it answered. */
+export function acceptanceOf(accepted: Extract<VerificationResult, { ok: true }>, credential: CredentialRecord): Acceptance {
+  const { expiresAt } = accepted.principal.credential;
+  return { view: accepted.principal, untilMs: expiresAt === null ? Infinity : Date.parse(expiresAt), allowedOrigins: credential.allowedOrigins };
+}
+
+/**
+ * What a kept acceptance answers a verification of a secret of `kind` at `now` from `origin`:
+ * the same as deciding on the records again (a usage policy aside, never kept), or undefined
+ * when it no longer holds as kept (expired, another origin: Redis decides then, with its reason).
+ */
+export function answerFromCache(cached: Acceptance, kind: CredentialKind, now: Date, origin: string | null | undefined): VerificationResult | undefined {
+  if (cached.view.credential.kind !== kind || !(now.getTime() < cached.untilMs) || !originAllowed(cached.allowedOrigins, origin)) return undefined;
+  // A copy: the view is the caller's, its frozen parts shared with the next hits.
+  return { ok: true, principal: { ...cached.view } };
+}
+
+/** Whether a request from `origin` may use a token with these allowed origins (none: from anywhere). */
+function originAllowed(allowedOrigins: readonly string[] | undefined, origin: string | null | undefined): boolean {
+  // Compared byte for byte with the stored (normalized) origins: a browser's Origin header is
+  // already in that form, and any other spelling of it fails closed.
+  return allowedOrigins === undefined || (typeof origin === 'string' && allowedOrigins.includes(origin));
 }
 
 /**
@@ -370,9 +395,7 @@ export function decideRecords(
   if (credential.kind === 'session' && owner.sessionsNotBefore !== undefined && !(credential.issuedAt !== undefined && credential.issuedAt > owner.sessionsNotBefore)) {
     return refused('revoked');
   }
-  // Compared byte for byte with the stored (normalized) origins: a browser's Origin header is
-  // already in that form, and any other spelling of it fails closed.
-  if (credential.allowedOrigins && (!origin || !credential.allowedOrigins.includes(origin))) return refused('origin_not_allowed');
+  if (!originAllowed(credential.allowedOrigins, origin)) return refused('origin_not_allowed');
   let usage: VerifiedUsage | undefined;
   if (credential.usage) {
     const applied = applyUsage(credential.usage, outcome);
@@ -384,7 +407,7 @@ export function decideRecords(
   const effective = principalOf(owner, narrowedTo);
   const credentialView: PrincipalView['credential'] = { kind: credential.kind, id: credential.credentialId, expiresAt };
   if (narrowedTo !== null) credentialView.permissions = [...narrowedTo];
-  const principal = { ...viewFieldsOf(effective), credential: credentialView };
+  const principal = viewOfPrincipal(effective, credentialView);
   return usage ? { ok: true, principal, usage } : { ok: true, principal };
 }
 

@@ -1,12 +1,8 @@
-import type { CredentialRecord, PrincipalRecord } from '@warden/contracts';
-import { CachedRecords, LeaseFencedCache } from './lease-fenced-cache';
+import { LeaseFencedCache } from './lease-fenced-cache';
 import { Invalidation, LeaseTransport, RenewRequest } from './lease-protocol';
+import { acceptanceOf as records } from './test/acceptances';
 
 // The cache's own bookkeeping, over a transport the test answers by hand and a clock it moves.
-function records(credentialId: string, userId = 'user-1', organizationId = 'org-1'): CachedRecords {
-  const credential = { kind: 'api_token', credentialId, userId, organizationId, expiresAt: null, status: 'active' } as CredentialRecord;
-  return { credential, owner: { userId } as PrincipalRecord, policy: null };
-}
 
 class HandTransport implements LeaseTransport {
   renewals: RenewRequest[] = [];
@@ -55,7 +51,7 @@ describe('LeaseFencedCache', () => {
     ]);
     expect(cache.leased()).toBe(true);
     expect(cache.offer('h1', cache.ticket(), records('t1'))).toBe(true);
-    expect(cache.lookup('h1')).toEqual(records('t1'));
+    expect(cache.lookup('h1')).toMatchObject(records('t1'));
     // The lease ends 1% short of what was granted, on the holder's clock.
     now = 989;
     expect(cache.lookup('h1')).toBeDefined();
@@ -103,28 +99,52 @@ describe('LeaseFencedCache', () => {
     expect(cache.stats().entries).toBe(3);
   });
 
-  it("keeps one copy of an owner's record and of its organization's policy while they read the same, and forgets it with the last entry", async () => {
-    const read = (credentialId: string, username = 'robot'): CachedRecords => ({
-      credential: { kind: 'api_token', credentialId, userId: 'user-1', organizationId: 'org-1', expiresAt: null, status: 'active' } as CredentialRecord,
-      owner: { userId: 'user-1', organizationId: 'org-1', username, status: 'active' } as PrincipalRecord,
-      policy: { organizationId: 'org-1', maxTokenLifetimeSeconds: null },
-    });
-    cache.offer('h1', cache.ticket(), read('t1'));
-    cache.offer('h2', cache.ticket(), read('t2'));
+  it("keeps one frozen copy of an owner's roles, teams and permissions per narrowing while they read the same, and a new one after the owner's invalidation", async () => {
+    const narrowed = (credentialId: string) =>
+      records(credentialId, 'user-1', 'org-1', { permissions: {}, credential: { kind: 'api_token', id: credentialId, expiresAt: null, permissions: ['users:read'] } });
+    cache.offer('h1', cache.ticket(), records('t1'));
+    cache.offer('h2', cache.ticket(), records('t2'));
     const [first, second] = [cache.lookup('h1')!, cache.lookup('h2')!];
-    expect(second.owner).toBe(first.owner);
-    expect(second.policy).toBe(first.policy);
-    expect(second).toEqual(read('t2'));
-    // The owner renamed, its invalidation not applied yet: each entry keeps what its own read saw.
-    cache.offer('h3', cache.ticket(), read('t3', 'renamed'));
-    expect(cache.lookup('h3')).toEqual(read('t3', 'renamed'));
-    expect(cache.lookup('h1')!.owner.username).toBe('robot');
-    expect(cache.lookup('h3')!.policy).toBe(first.policy);
+    expect(second.view.roles).toBe(first.view.roles);
+    expect(second.view.permissions).toBe(first.view.permissions);
+    expect(second.view).toEqual(records('t2').view);
+    expect(Object.isFrozen(first.view) && Object.isFrozen(first.view.roles) && Object.isFrozen(first.view.permissions) && Object.isFrozen(first.view.credential)).toBe(true);
+    // Another narrowing of the same owner is not shared with the unnarrowed one.
+    cache.offer('h3', cache.ticket(), narrowed('t3'));
+    expect(cache.lookup('h3')!.view).toEqual(narrowed('t3').view);
+    expect(cache.lookup('h3')!.view.permissions).not.toBe(first.view.permissions);
+    // The owner's roles changed, its invalidation not applied yet: each entry keeps what its own read saw.
+    const renamed = records('t4', 'user-1', 'org-1', { roles: ['admin'] });
+    cache.offer('h4', cache.ticket(), renamed);
+    expect(cache.lookup('h4')!.view.roles).toEqual(['admin']);
+    expect(cache.lookup('h2')!.view.roles).toEqual(['viewer']);
+  });
+
+  it("ends every entry of an invalidated owner or organization at once, and keeps new ones apart from them", async () => {
+    cache.offer('h1', cache.ticket(), records('t1', 'user-1', 'org-1'));
     transport.deliver([{ id: '5-0', subjects: ['u:user-1'] }]);
     await settle();
-    cache.offer('h4', cache.ticket(), read('t4'));
-    expect(cache.lookup('h4')!.owner).not.toBe(first.owner);
-    expect(cache.lookup('h4')!.policy).not.toBe(first.policy);
+    cache.offer('h2', cache.ticket(), records('t2', 'user-1', 'org-1'));
+    expect(cache.lookup('h1')).toBeUndefined();
+    expect(cache.lookup('h2')).toBeDefined();
+    transport.deliver([{ id: '6-0', subjects: ['o:org-1'] }]);
+    await settle();
+    cache.offer('h3', cache.ticket(), records('t3', 'user-1', 'org-1'));
+    expect([cache.lookup('h2'), cache.lookup('h3')].map((found) => found !== undefined)).toEqual([false, true]);
+    // An unknown kind of subject drops everything (failing closed).
+    transport.deliver([{ id: '7-0', subjects: ['x:whatever'] }]);
+    await settle();
+    expect(cache.lookup('h3')).toBeUndefined();
+  });
+
+  it("indexes both secrets of a token in its rotation's grace, and drops both with the token", async () => {
+    cache.offer('old', cache.ticket(), records('t1'));
+    cache.offer('new', cache.ticket(), records('t1'));
+    expect([cache.lookup('old'), cache.lookup('new')].every((found) => found !== undefined)).toBe(true);
+    transport.deliver([{ id: '5-0', subjects: ['c:t1'] }]);
+    await settle();
+    expect([cache.lookup('old'), cache.lookup('new')]).toEqual([undefined, undefined]);
+    expect(cache.stats().entries).toBe(0);
   });
 
   it('empties itself and counts a lease loss when the connection is lost, and when its lease runs out before a renewal', async () => {

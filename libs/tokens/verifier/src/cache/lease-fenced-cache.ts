@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import type { CredentialRecord, OrganizationPolicyRecord, PrincipalRecord } from '@warden/contracts';
+import type { PrincipalView } from '@warden/contracts';
 import { invalidationSubject } from './cache-invalidations';
 import { DEFAULT_LEASE_MS, Invalidation, LEASE_CLOCK_RATE_MARGIN, LeaseTransport, invalidationBefore } from './lease-protocol';
 
-// A verifier's in-process cache of what verifications decide on, fenced by a lease
+// A verifier's in-process cache of accepted verifications, fenced by a lease
 // (lease-protocol.ts says why a command's answer is then final for every cache). A hit costs
-// the SHA-256 the caller already did and one map lookup; the decision is made again on every
-// hit, with the clock of that moment, so expiry and the end of a rotation's grace need no
-// invalidation. Only credentials without a usage policy are kept: a rate limit or credits are
-// counted in Redis at each use.
+// the SHA-256 the caller already did, one map lookup and a copy of the principal's view: what
+// the verification decided is kept with the moment it stops holding (the credential's
+// effective expiry, a rotation's grace end included), so nothing but the clock and a public
+// token's origins is checked again, and expiry needs no invalidation. Only credentials without
+// a usage policy are kept: a rate limit or credits are counted in Redis at each use.
 //
 // One loop per cache: read the invalidation log (waiting up to a quarter of the lease for
 // one), drop what each names, tell Redis what was applied, which renews the lease. While the
@@ -17,16 +18,44 @@ import { DEFAULT_LEASE_MS, Invalidation, LEASE_CLOCK_RATE_MARGIN, LeaseTransport
 // the cache is emptied. A read of Redis that started before an invalidation was applied
 // cannot fill the cache after it (the ticket of `offer`).
 //
-// Most of what an entry holds is its owner's record and its organization's policy, the same
-// for every credential of that owner (parsed anew by each verification that read them): an
-// entry keeps the copy the cache already holds when it is equal, so 100,000 tokens of one
-// service account hold one owner record, not 100,000.
+// An entry is small: the view's roles, teams and permissions are one frozen copy per owner
+// (and narrowing), shared by the owner's credentials, and an invalidation of an owner or an
+// organization ends the validity of what they share at once, in one step, rather than
+// visiting each of their entries (the entries go when next looked up, or are evicted first).
 
-/** What a verification decided on, as the read models held it, kept for the next ones. */
-export interface CachedRecords {
-  credential: CredentialRecord;
-  owner: PrincipalRecord;
-  policy: OrganizationPolicyRecord | null;
+/** An accepted verification, as the ones of the same secret answer it while the cache may. */
+export interface Acceptance {
+  /** The principal as the verification answered it (its credential included). */
+  view: PrincipalView;
+  /** When the decision stops holding: the credential's effective expiry (epoch ms; Infinity for none). */
+  untilMs: number;
+  /** A public token's origins: the decision holds only for a request from one of them. */
+  allowedOrigins?: readonly string[];
+}
+
+/** An entry: its view is frozen (roles, teams and permissions shared with the owner's other entries). */
+export interface CachedVerification extends Acceptance {
+  view: Readonly<PrincipalView>;
+}
+
+// What an owner's entries share, and whether an invalidation of the owner (`owner`) or of its
+// organization (`organization`) ended it; a new scope is made for what is kept after.
+interface OwnerScope {
+  userId: string;
+  organizationId: string;
+  valid: boolean;
+  organization: { valid: boolean; owners: number };
+  /** The frozen roles, teams, permissions and narrowing, per narrowing ('' for none). */
+  shared: Map<string, SharedFields>;
+  /** Entries kept in this scope: the scope is forgotten with its last one. */
+  entries: number;
+}
+interface SharedFields extends Pick<PrincipalView, 'roles' | 'teams' | 'permissions'> {
+  narrowing: string[] | undefined;
+}
+
+interface Entry extends CachedVerification {
+  scope: OwnerScope;
 }
 
 export interface LeaseFencedCacheOptions {
@@ -66,11 +95,12 @@ export const DEFAULT_CACHE_ENTRIES = 100_000;
 
 export class LeaseFencedCache {
   readonly holder: string;
-  private readonly entries = new Map<string, CachedRecords>();
-  /** The hashes of the entries each subject names: most name one (a credential's own `c:`), kept as the hash itself, not a set of one. */
-  private readonly bySubject = new Map<string, string | Set<string>>();
-  /** The owner record (`u:` subject) and the policy (`o:` subject) entries share, while an entry of that subject is kept. */
-  private readonly shared = new Map<string, PrincipalRecord | OrganizationPolicyRecord>();
+  private readonly entries = new Map<string, Entry>();
+  /** The hashes of each credential's cached secrets: one, or two during a rotation's grace (kept as the hash itself, not a set of one). */
+  private readonly byCredential = new Map<string, string | Set<string>>();
+  /** The scope of each owner with entries, and of each organization with owners that have. */
+  private readonly owners = new Map<string, OwnerScope>();
+  private readonly organizations = new Map<string, OwnerScope['organization']>();
   /** Bumped by every drop: a read that started under another generation does not fill the cache. */
   private generation = 0;
   private leaseEndsAt = Number.NEGATIVE_INFINITY;
@@ -112,9 +142,14 @@ export class LeaseFencedCache {
     return now < this.leaseEndsAt;
   }
 
-  /** The records of the credential with this hash, when cached and the lease is fresh. */
-  lookup(hash: string): CachedRecords | undefined {
-    const found = this.leased() ? this.entries.get(hash) : undefined;
+  /** The accepted verification of the secret with this hash, when cached and the lease is fresh. */
+  lookup(hash: string): CachedVerification | undefined {
+    let found = this.leased() ? this.entries.get(hash) : undefined;
+    if (found !== undefined && !(found.scope.valid && found.scope.organization.valid)) {
+      // Its owner or organization was invalidated since it was kept.
+      this.remove(hash);
+      found = undefined;
+    }
     if (found) this.counts.hits++;
     else this.counts.misses++;
     return found;
@@ -125,8 +160,8 @@ export class LeaseFencedCache {
     return this.generation;
   }
 
-  /** Keeps what a verification read (and accepted), unless an invalidation was applied since `ticket` or the lease is not fresh. */
-  offer(hash: string, ticket: number, records: CachedRecords): boolean {
+  /** Keeps an accepted verification, unless an invalidation was applied since `ticket` or the lease is not fresh. */
+  offer(hash: string, ticket: number, acceptance: Acceptance): boolean {
     if (ticket !== this.generation || !this.leased()) return false;
     if (this.entries.has(hash)) this.remove(hash);
     while (this.entries.size >= this.maxEntries) {
@@ -134,37 +169,67 @@ export class LeaseFencedCache {
       this.remove(oldest);
       this.counts.evictions++;
     }
-    const kept = this.sharing(records);
-    this.entries.set(hash, kept);
-    for (const subject of subjectsOf(kept)) {
-      const hashes = this.bySubject.get(subject);
-      if (hashes === undefined) this.bySubject.set(subject, hash);
-      else if (typeof hashes !== 'string') hashes.add(hash);
-      else if (hashes !== hash) this.bySubject.set(subject, new Set([hashes, hash]));
-    }
+    const entry = this.kept(acceptance);
+    this.entries.set(hash, entry);
+    const id = entry.view.credential.id;
+    const hashes = this.byCredential.get(id);
+    if (hashes === undefined) this.byCredential.set(id, hash);
+    else if (typeof hashes !== 'string') hashes.add(hash);
+    else if (hashes !== hash) this.byCredential.set(id, new Set([hashes, hash]));
     return true;
   }
 
   /**
-   * The records as kept: the owner and the policy already held for the credential's owner and
-   * organization when equal to the ones read (else the ones read, shared from now on), and the
-   * credential's owner and organization ids the owner record's own strings.
+   * The entry for an acceptance: its view frozen, with the owner's ids, roles, teams,
+   * permissions and narrowing the copies already held for that owner when equal to the ones
+   * read (else the ones read, shared from now on: an invalidation of the owner is on its way).
    */
-  private sharing({ credential, owner, policy }: CachedRecords): CachedRecords {
-    if (owner.userId === credential.userId && owner.organizationId === credential.organizationId) {
-      owner = this.share(invalidationSubject.user(credential.userId), owner);
-      credential = { ...credential, userId: owner.userId, organizationId: owner.organizationId };
+  private kept({ view, untilMs, allowedOrigins }: Acceptance): Entry {
+    const scope = this.scopeOf(view.userId, view.organizationId);
+    const narrowing = view.credential.permissions;
+    const key = narrowing === undefined ? '' : ` ${narrowing.join(' ')}`;
+    let shared = scope.shared.get(key);
+    const read = { roles: view.roles, teams: view.teams, permissions: view.permissions, narrowing };
+    if (shared === undefined || !isDeepStrictEqual({ ...shared }, read)) {
+      shared = Object.freeze({
+        roles: Object.freeze([...view.roles]) as string[],
+        teams: Object.freeze([...view.teams]) as string[],
+        permissions: Object.freeze({ ...view.permissions }),
+        narrowing: narrowing === undefined ? undefined : (Object.freeze([...narrowing]) as string[]),
+      });
+      scope.shared.set(key, shared);
     }
-    if (policy !== null && policy.organizationId === credential.organizationId) policy = this.share(invalidationSubject.organization(credential.organizationId), policy);
-    return { credential, owner, policy };
+    const { kind, id, expiresAt } = view.credential;
+    const credential: PrincipalView['credential'] = shared.narrowing === undefined ? { kind, id, expiresAt } : { kind, id, expiresAt, permissions: shared.narrowing };
+    scope.entries++;
+    return {
+      view: Object.freeze({
+        userId: scope.userId,
+        organizationId: scope.organizationId,
+        accountType: view.accountType,
+        roles: shared.roles,
+        teams: shared.teams,
+        permissions: shared.permissions,
+        isSuperAdmin: view.isSuperAdmin,
+        platformAdmin: view.platformAdmin,
+        credential: Object.freeze(credential),
+      }),
+      untilMs,
+      allowedOrigins: allowedOrigins === undefined ? undefined : Object.freeze([...allowedOrigins]),
+      scope,
+    };
   }
 
-  private share<T extends PrincipalRecord | OrganizationPolicyRecord>(subject: string, record: T): T {
-    const known = this.shared.get(subject);
-    if (known !== undefined && isDeepStrictEqual(known, record)) return known as T;
-    // Another record (an invalidation of one of the two is on its way): entries kept from now on share this one.
-    this.shared.set(subject, record);
-    return record;
+  private scopeOf(userId: string, organizationId: string): OwnerScope {
+    let organization = this.organizations.get(organizationId);
+    if (organization === undefined) this.organizations.set(organizationId, (organization = { valid: true, owners: 0 }));
+    let scope = this.owners.get(userId);
+    if (scope === undefined || !scope.valid || scope.organization !== organization) {
+      scope = { userId, organizationId, valid: true, organization, shared: new Map(), entries: 0 };
+      organization.owners++;
+      this.owners.set(userId, scope);
+    }
+    return scope;
   }
 
   /** The lease ends now (the connection to Redis was lost): nothing is served until it is granted again. */
@@ -234,38 +299,58 @@ export class LeaseFencedCache {
   private drop(subjects: readonly string[]): void {
     this.generation++;
     for (const subject of subjects) {
-      if (subject === invalidationSubject.everything) {
+      const colon = subject.indexOf(':');
+      const kind = colon < 0 ? subject : subject.slice(0, colon + 1);
+      const id = subject.slice(colon + 1);
+      if (kind === SUBJECT_KINDS.credential) {
+        const hashes = this.byCredential.get(id);
+        if (hashes !== undefined) for (const hash of typeof hashes === 'string' ? [hashes] : [...hashes]) this.remove(hash);
+      } else if (kind === SUBJECT_KINDS.user) {
+        const scope = this.owners.get(id);
+        if (scope !== undefined) {
+          scope.valid = false;
+          this.owners.delete(id);
+        }
+      } else if (kind === SUBJECT_KINDS.organization) {
+        const organization = this.organizations.get(id);
+        if (organization !== undefined) {
+          organization.valid = false;
+          this.organizations.delete(id);
+        }
+      } else {
+        // Everything, or a subject this version does not know: failing closed, all of it.
+        for (const scope of this.owners.values()) scope.valid = false;
         this.entries.clear();
-        this.bySubject.clear();
-        this.shared.clear();
+        this.byCredential.clear();
+        this.owners.clear();
+        this.organizations.clear();
         return;
       }
-      const hashes = this.bySubject.get(subject);
-      if (hashes === undefined) continue;
-      for (const hash of typeof hashes === 'string' ? [hashes] : [...hashes]) this.remove(hash);
     }
   }
 
   private remove(hash: string): void {
-    const records = this.entries.get(hash);
-    if (!records) return;
+    const entry = this.entries.get(hash);
+    if (!entry) return;
     this.entries.delete(hash);
-    for (const subject of subjectsOf(records)) {
-      const hashes = this.bySubject.get(subject);
-      if (typeof hashes !== 'string') hashes?.delete(hash);
-      if (hashes === hash || (typeof hashes === 'object' && hashes.size === 0)) {
-        this.bySubject.delete(subject);
-        this.shared.delete(subject);
-      }
+    const id = entry.view.credential.id;
+    const hashes = this.byCredential.get(id);
+    if (hashes === hash) this.byCredential.delete(id);
+    else if (typeof hashes === 'object') {
+      hashes.delete(hash);
+      if (hashes.size === 1) this.byCredential.set(id, hashes.values().next().value as string);
     }
+    const { scope } = entry;
+    if (--scope.entries > 0) return;
+    if (this.owners.get(scope.userId) === scope) this.owners.delete(scope.userId);
+    const { organization } = scope;
+    if (--organization.owners === 0 && this.organizations.get(scope.organizationId) === organization) this.organizations.delete(scope.organizationId);
   }
 }
 
-/** What an invalidation may name a cached credential by. */
-function subjectsOf({ credential }: CachedRecords): string[] {
-  return [
-    invalidationSubject.credential(credential.credentialId),
-    invalidationSubject.user(credential.userId),
-    invalidationSubject.organization(credential.organizationId),
-  ];
-}
+// The prefix of each kind of subject an invalidation names (cache-invalidations.ts).
+const SUBJECT_KINDS = {
+  credential: invalidationSubject.credential(''),
+  user: invalidationSubject.user(''),
+  organization: invalidationSubject.organization(''),
+};

@@ -8,7 +8,7 @@
 import { CacheInvalidations } from './cache-invalidations';
 import { LeaseFencedCache } from './lease-fenced-cache';
 import { Invalidation, InvalidationTransport, LeaseTransport, RenewReply, RenewRequest, invalidationBefore } from './lease-protocol';
-import type { CredentialRecord, PrincipalRecord } from '@warden/contracts';
+import { acceptanceOf } from './test/acceptances';
 
 const LEASE_MS = 2000;
 const RUN_MS = 20_000;
@@ -220,15 +220,11 @@ class Verifier {
     if (hit) return { accepted: true, fromCache: true };
     const ticket = this.cache.ticket();
     const revoked = await this.call(() => this.redis.revoked.has(token));
-    if (!revoked) this.cache.offer(token, ticket, recordsOf(token));
+    if (!revoked) this.cache.offer(token, ticket, acceptanceOf(token, `owner-${token}`, 'org'));
     return { accepted: !revoked, fromCache: false };
   }
 }
 
-function recordsOf(token: string) {
-  const credential = { kind: 'api_token', credentialId: token, userId: `owner-${token}`, organizationId: 'org', expiresAt: null, status: 'active' } as CredentialRecord;
-  return { credential, owner: { userId: `owner-${token}` } as PrincipalRecord, policy: null };
-}
 
 interface SimulationOutcome {
   /** Verifications that started after their token's revocation answered, and accepted it. */

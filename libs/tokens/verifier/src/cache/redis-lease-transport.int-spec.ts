@@ -1,10 +1,10 @@
 import type { RedisClient } from '@warden/redis';
 import { deleteRedisPrefix, pollUntil, testRedis, uniqueTestId } from '@warden/testing';
-import { CredentialRecord, PrincipalRecord } from '@warden/contracts';
 import { CacheInvalidations } from './cache-invalidations';
 import { LeaseFencedCache } from './lease-fenced-cache';
 import { RedisLeaseTransport } from './redis-lease-transport';
 import { openVerificationCache } from './index';
+import { acceptanceOf as records } from './test/acceptances';
 
 // The lease protocol's scripts on a real Redis: what a renewal grants, how a command waits for
 // the holders, and what a Redis that lost its keys does to both.
@@ -27,10 +27,6 @@ afterEach(async () => {
   redis.disconnect();
 });
 
-function records(credentialId: string): { credential: CredentialRecord; owner: PrincipalRecord; policy: null } {
-  const credential = { kind: 'api_token', credentialId, userId: 'user-1', organizationId: 'org-1', expiresAt: null, status: 'active' } as CredentialRecord;
-  return { credential, owner: { userId: 'user-1' } as PrincipalRecord, policy: null };
-}
 
 /** Waits the epoch's youth out, so that a command's wait is only for the holders. */
 const pastYoungEpoch = () => new Promise((resolve) => setTimeout(resolve, LEASE_MS + 20));
