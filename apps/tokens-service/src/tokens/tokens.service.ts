@@ -24,6 +24,7 @@ import {
   UpdateTokenBody,
   UpdateTokenRequest,
   VerifyTokenBody,
+  plainVerifyTokenBody,
   WardenError,
   durationSeconds,
   parseSecret,
@@ -357,7 +358,7 @@ export class TokensService {
    * API token counts as used, as at the gateway.
    */
   async verify(envelope: Envelope<unknown>): Promise<TokenIntrospection> {
-    const body = await validateDto(VerifyTokenBody, envelope.payload);
+    const body = plainVerifyTokenBody(envelope.payload) ?? (await validateDto(VerifyTokenBody, envelope.payload));
     const now = this.clock();
     const started = performance.now();
     const result = await verifyCredential(body.token, {
@@ -376,7 +377,7 @@ export class TokensService {
 
   /** The gateway's question while the read model is not ready: decided from the event store (internal subject). */
   async verifyFromStore(envelope: Envelope<unknown>): Promise<VerificationResult> {
-    const body = await validateDto(VerifyTokenBody, envelope.payload);
+    const body = plainVerifyTokenBody(envelope.payload) ?? (await validateDto(VerifyTokenBody, envelope.payload));
     return this.options.storeVerification.verify(body.token, body.origin ?? null, this.clock(), body.client_address ?? null);
   }
 

@@ -3,7 +3,7 @@ import { RedisClient, defineRedisScripts, loadRedisScript } from '@warden/redis'
 import type { Result } from 'ioredis';
 import { verifyAccessToken } from './access-token-verification';
 import { decideTokenStatus } from './token-status';
-import type { Acceptance, LeaseFencedCache } from './cache/lease-fenced-cache';
+import type { Acceptance, CachedVerification, LeaseFencedCache } from './cache/lease-fenced-cache';
 import {
   CREDENTIAL_READ_MODEL_GENERATION_KEY,
   CommonErrorCode,
@@ -25,7 +25,9 @@ import {
   organizationPoliciesKey,
   parseSecret,
   principalRecordsKey,
+  secretDigest,
   secretHash,
+  secretHashOfDigest,
   tokenUsageKey,
 } from '@warden/contracts';
 
@@ -280,12 +282,13 @@ export async function verifyCredential(presented: string, options: VerifyCredent
   if (!parsed) return { ok: false, reason: 'malformed' };
   if (parsed.kind === 'client_secret') return { ok: false, reason: 'unknown' };
   const clientAddress = options.clientAddress ?? null;
-  const hash = secretHash(parsed.secret);
   const { cache } = options;
-  const cached = cache?.lookup(hash);
+  const digest = cache && secretDigest(parsed.secret);
+  const cached = digest && cache.lookup(digest);
   const answer = cached && answerFromCache(cached, parsed.kind, options.now, options.origin);
   if (answer) return answer;
   const ticket = cache?.ticket();
+  const hash = digest ? secretHashOfDigest(digest) : secretHash(parsed.secret);
   const records = await readVerificationRecords(options.redis, options.keyPrefix, hash, { now: options.now, clientAddress });
   if (records === null) {
     if (!options.fallback) throw new CredentialReadModelUnavailableError();
@@ -297,7 +300,7 @@ export async function verifyCredential(presented: string, options: VerifyCredent
   const result = decideRecords(parsed.kind, credential, owner, policy, options.now, options.origin, { usage: records.usage, clientAddress });
   // Only what was accepted, and never a usage policy (counted in Redis at each use): the next
   // verification decides on it again, with its own clock, origin and address.
-  if (cache && ticket !== undefined && result.ok && credential && !credential.usage) cache.offer(hash, ticket, acceptanceOf(result, credential));
+  if (digest && ticket !== undefined && result.ok && credential && !credential.usage) cache!.offer(digest, ticket, acceptanceOf(result, credential));
   return result;
 }
 
@@ -312,10 +315,9 @@ export function acceptanceOf(accepted: Extract<VerificationResult, { ok: true }>
  * the same as deciding on the records again (a usage policy aside, never kept), or undefined
  * when it no longer holds as kept (expired, another origin: Redis decides then, with its reason).
  */
-export function answerFromCache(cached: Acceptance, kind: CredentialKind, now: Date, origin: string | null | undefined): VerificationResult | undefined {
-  if (cached.view.credential.kind !== kind || !(now.getTime() < cached.untilMs) || !originAllowed(cached.allowedOrigins, origin)) return undefined;
-  // A copy: the view is the caller's, its frozen parts shared with the next hits.
-  return { ok: true, principal: { ...cached.view } };
+export function answerFromCache(cached: CachedVerification, kind: CredentialKind, now: Date, origin: string | null | undefined): VerificationResult | undefined {
+  if (cached.kind !== kind || !(now.getTime() < cached.untilMs) || !originAllowed(cached.allowedOrigins, origin)) return undefined;
+  return { ok: true, principal: cached.view() };
 }
 
 /** Whether a request from `origin` may use a token with these allowed origins (none: from anywhere). */

@@ -1,35 +1,7 @@
 import { LeaseFencedCache } from './lease-fenced-cache';
-import { Invalidation, LeaseTransport, RenewRequest } from './lease-protocol';
-import { acceptanceOf as records } from './test/acceptances';
+import { HandTransport, acceptanceOf as records, settle } from './test/acceptances';
 
 // The cache's own bookkeeping, over a transport the test answers by hand and a clock it moves.
-
-class HandTransport implements LeaseTransport {
-  renewals: RenewRequest[] = [];
-  private reads: ((invalidations: Invalidation[]) => void)[] = [];
-  grant = true;
-
-  renew(request: RenewRequest) {
-    this.renewals.push(request);
-    if (request.epoch === '') return Promise.resolve({ kind: 'new_epoch' as const, epoch: 'e1' });
-    return Promise.resolve(this.grant ? { kind: 'granted' as const, epoch: 'e1', applied: request.applied, leaseMs: 1000 } : { kind: 'behind' as const, epoch: 'e1' });
-  }
-
-  read(): Promise<Invalidation[]> {
-    return new Promise((resolve) => this.reads.push(resolve));
-  }
-
-  /** Answers the read in flight with these invalidations. */
-  deliver(invalidations: Invalidation[]): void {
-    const reads = this.reads;
-    this.reads = [];
-    for (const resolve of reads) resolve(invalidations);
-  }
-}
-
-const settle = async () => {
-  for (let i = 0; i < 20; i++) await Promise.resolve();
-};
 
 describe('LeaseFencedCache', () => {
   let now: number;
@@ -51,7 +23,7 @@ describe('LeaseFencedCache', () => {
     ]);
     expect(cache.leased()).toBe(true);
     expect(cache.offer('h1', cache.ticket(), records('t1'))).toBe(true);
-    expect(cache.lookup('h1')).toMatchObject(records('t1'));
+    expect(cache.lookup('h1')!.view()).toEqual(records('t1').view);
     // The lease ends 1% short of what was granted, on the holder's clock.
     now = 989;
     expect(cache.lookup('h1')).toBeDefined();
@@ -105,19 +77,20 @@ describe('LeaseFencedCache', () => {
     cache.offer('h1', cache.ticket(), records('t1'));
     cache.offer('h2', cache.ticket(), records('t2'));
     const [first, second] = [cache.lookup('h1')!, cache.lookup('h2')!];
-    expect(second.view.roles).toBe(first.view.roles);
-    expect(second.view.permissions).toBe(first.view.permissions);
-    expect(second.view).toEqual(records('t2').view);
-    expect(Object.isFrozen(first.view) && Object.isFrozen(first.view.roles) && Object.isFrozen(first.view.permissions) && Object.isFrozen(first.view.credential)).toBe(true);
+    expect(second.view().roles).toBe(first.view().roles);
+    expect(second.view().permissions).toBe(first.view().permissions);
+    expect(second.view()).toEqual(records('t2').view);
+    expect([first.view().roles, first.view().teams, first.view().permissions].every((shared) => Object.isFrozen(shared))).toBe(true);
+    expect(first.view()).not.toBe(first.view());
     // Another narrowing of the same owner is not shared with the unnarrowed one.
     cache.offer('h3', cache.ticket(), narrowed('t3'));
-    expect(cache.lookup('h3')!.view).toEqual(narrowed('t3').view);
-    expect(cache.lookup('h3')!.view.permissions).not.toBe(first.view.permissions);
+    expect(cache.lookup('h3')!.view()).toEqual(narrowed('t3').view);
+    expect(cache.lookup('h3')!.view().permissions).not.toBe(first.view().permissions);
     // The owner's roles changed, its invalidation not applied yet: each entry keeps what its own read saw.
     const renamed = records('t4', 'user-1', 'org-1', { roles: ['admin'] });
     cache.offer('h4', cache.ticket(), renamed);
-    expect(cache.lookup('h4')!.view.roles).toEqual(['admin']);
-    expect(cache.lookup('h2')!.view.roles).toEqual(['viewer']);
+    expect(cache.lookup('h4')!.view().roles).toEqual(['admin']);
+    expect(cache.lookup('h2')!.view().roles).toEqual(['viewer']);
   });
 
   it("ends every entry of an invalidated owner or organization at once, and keeps new ones apart from them", async () => {
