@@ -39,7 +39,14 @@ const { options: compilerOptions, errors } = ts.convertCompilerOptionsFromJson(
   root,
 );
 if (errors.length > 0) fail(ts.flattenDiagnosticMessageText(errors[0].messageText, '\n'));
-const program = ts.createProgram([path.join(libraryDir, 'src/index.ts')], {
+// Rooted at src/index.ts and at the source of every other entry the manifest exports (its
+// declarations, `./<library>/src/<entry>.d.ts`, name it).
+const exportEntries = Object.values(manifest.exports ?? {}).filter((entry) => typeof entry === 'object');
+const entrySources = exportEntries
+  .map((entry) => entry.types)
+  .filter((types) => typeof types === 'string' && types.endsWith('.d.ts'))
+  .map((types) => path.join(root, types.replace(/\.d\.ts$/, '.ts')));
+const program = ts.createProgram([...new Set([path.join(libraryDir, 'src/index.ts'), ...entrySources])], {
   ...compilerOptions,
   types: ['node'],
   noEmit: false,
@@ -119,7 +126,9 @@ await Promise.all(pendingDeclarations);
 if (emitted.emitSkipped) fail('TypeScript emitted no declarations');
 if (undeclared.size > 0) fail(`imports not declared in ${path.relative(root, libraryDir)}/package.json:\n  ${[...undeclared].join('\n  ')}`);
 
-for (const file of ['package.json', 'README.md', ...(manifest.main ? [manifest.main] : [])]) {
+// The manifest, the README and the entry files beside them (package-entry*.cjs).
+const entryFiles = [manifest.main, ...exportEntries.map((entry) => entry.default)].filter((file) => typeof file === 'string' && !path.normalize(file).includes(path.sep));
+for (const file of new Set(['package.json', 'README.md', ...entryFiles])) {
   await copyFile(path.join(libraryDir, file), path.join(out, file));
 }
 // Every file the manifest points at must be in the package.

@@ -251,7 +251,9 @@ describe('@warden/token-verifier, packed and installed alone', () => {
 
     it('refuses no credential and a forged one with 401, and a token without the permission with 403', async () => {
       expect((await callAs()).status).toBe(401);
-      expect((await callAs(`${writer.token.slice(0, -1)}x`)).body).toMatchObject({ status: 401, code: 'unauthenticated' });
+      // The last (checksum) character changed, to one it is not.
+      const forged = writer.token.slice(0, -1) + (writer.token.endsWith('x') ? 'y' : 'x');
+      expect((await callAs(forged)).body).toMatchObject({ status: 401, code: 'unauthenticated' });
       const reader = await serviceAccount(`reader-${mode.replace(/\W/g, '')}@records`, { account_type: 'service_external' });
       expect((await callAs((await issue(reader, 'no permission')).token)).body).toMatchObject({ status: 403, code: 'forbidden' });
     });
@@ -277,6 +279,14 @@ describe('@warden/token-verifier, packed and installed alone', () => {
     } finally {
       await records.stop();
     }
+  });
+
+  it('loads its Fastify entry without loading NestJS', async () => {
+    const probe = `const entry = require('@warden/token-verifier/fastify');
+const nest = Object.keys(require.cache).filter((file) => file.includes('/@nestjs/'));
+console.log(JSON.stringify({ hook: typeof entry.wardenFastifyHook, verifier: typeof entry.createWardenVerifier, guard: typeof entry.WardenAuthGuard, nest }));`;
+    const loaded = JSON.parse(await sh(process.execPath, ['-e', probe], app)) as Record<string, unknown>;
+    expect(loaded).toEqual({ hook: 'function', verifier: 'function', guard: 'undefined', nest: [] });
   });
 
   it('sees the same principal in both modes', () => {

@@ -2,6 +2,8 @@ export * from './verify-credential';
 export * from './warden-verifier';
 export * from './presented-credential';
 export * from './warden-auth.guard';
+export * from './request-authentication';
+export * from './warden-fastify';
 export type { PrincipalView } from '@warden/contracts';
 export * from './token-use-recorder';
 export * from './access-token-keys';

@@ -3,7 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PrincipalView } from '@warden/contracts';
 import { VerificationResult } from './verify-credential';
-import { RequirePermission, WARDEN_AUTH_OPTIONS, WARDEN_VERIFIER, WardenAuthGuard, WardenPrincipal, holdsPermission } from './warden-auth.guard';
+import { holdsPermission } from './request-authentication';
+import { RequirePermission, WARDEN_AUTH_OPTIONS, WARDEN_VERIFIER, WardenAuthGuard, WardenPrincipal } from './warden-auth.guard';
 import { VerifyPresentedOptions } from './warden-verifier';
 
 // The guard in a real Nest application on Fastify (requests injected, no network), with a

@@ -13,27 +13,20 @@ import {
   createParamDecorator,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { holdsAnywhere, holdsOrganizationWide, principalOfView } from '@warden/access';
-import { PermissionScope, PrincipalView } from '@warden/contracts';
-import { VerificationResult, VerificationUnavailableError } from './verify-credential';
-import { VerifyPresented, WardenVerifier, WardenVerifierOptions, createWardenVerifier, verifyRequest } from './warden-verifier';
+import { PermissionScope } from '@warden/contracts';
+import { RequiredPermission, attachWardenPrincipal, authenticateRequest, requiredPermissionOf, wardenPrincipalOf, wardenProblem } from './request-authentication';
+import { VerifyPresented, WardenVerifier, WardenVerifierOptions, createWardenVerifier } from './warden-verifier';
 
 // A NestJS guard for services that receive calls authenticated with Warden secrets (a
 // webhook processor, an internal service): the presented key is verified (against Warden's
 // read model in Redis, or by Warden's introspection over HTTP), the caller becomes the
 // request's principal, and a route may require a permission. HTTP only; any other context
-// is refused (fail closed).
+// is refused (fail closed). The decision is request-authentication.ts', as the Fastify hook's.
 
 /** The verification function the guard calls; `WardenAuthModule` provides one. */
 export const WARDEN_VERIFIER = Symbol.for('@warden/token-verifier:verifier');
 export const WARDEN_AUTH_OPTIONS = Symbol.for('@warden/token-verifier:options');
 const REQUIRED_PERMISSION = '@warden/token-verifier:required-permission';
-
-export interface RequiredPermission {
-  permission: string;
-  /** `organization`: only an organization-wide grant will do; by default a team grant counts too. */
-  scope?: PermissionScope;
-}
 
 export interface WardenAuthGuardOptions {
   /** Required on every route the guard protects, unless a route says otherwise with `@RequirePermission`. */
@@ -50,39 +43,16 @@ export class WardenAuthError extends HttpException {
     readonly code: 'unauthenticated' | 'forbidden',
     detail: string,
   ) {
-    const status = code === 'unauthenticated' ? 401 : 403;
-    const title = code === 'unauthenticated' ? 'Authentication required' : 'Forbidden';
-    super({ type: `urn:warden:problem:${code}`, title, status, detail, code }, status);
+    const problem = wardenProblem(code, detail);
+    super(problem, problem.status);
     this.message = detail;
   }
-}
-
-interface RequestWithPrincipal {
-  headers: Record<string, string | string[] | undefined>;
-  /** The client address as the framework gives it (Fastify and Express: after their trusted-proxy settings). */
-  ip?: string;
-  wardenPrincipal?: PrincipalView;
-}
-
-/** The principal the guard attached, or undefined on a route it does not protect. */
-export function wardenPrincipalOf(request: object): PrincipalView | undefined {
-  return (request as RequestWithPrincipal).wardenPrincipal;
 }
 
 /** Handler parameter: the authenticated caller. */
 export const WardenPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext) =>
   wardenPrincipalOf(context.switchToHttp().getRequest<object>()),
 );
-
-/**
- * Whether the caller holds the route's permission, by the same rule as Warden itself (a
- * super admin and the internal service account hold every one, except through a narrowed
- * API token); by default a grant for the caller's teams counts too.
- */
-export function holdsPermission(principal: PrincipalView, required: RequiredPermission): boolean {
-  const caller = principalOfView(principal);
-  return required.scope === 'organization' ? holdsOrganizationWide(caller, required.permission) : holdsAnywhere(caller, required.permission);
-}
 
 @Injectable()
 export class WardenAuthGuard implements CanActivate {
@@ -97,45 +67,20 @@ export class WardenAuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') throw new WardenAuthError('unauthenticated', 'WardenAuthGuard protects HTTP routes only');
     const http = context.switchToHttp();
-    const request = http.getRequest<RequestWithPrincipal>();
-    const result = await this.verifyOrUnavailable(request.headers, request.ip ?? null);
-    const rateLimit = result?.ok ? result.usage?.rateLimit : result?.rateLimit;
-    const response = http.getResponse<object>();
-    if (rateLimit) {
-      const seconds = Math.max(1, Math.ceil((rateLimit.resetAt - Date.now()) / 1000));
-      setHeader(response, 'ratelimit-policy', `"token";q=${rateLimit.limit};w=${rateLimit.windowSeconds}`);
-      setHeader(response, 'ratelimit', `"token";r=${rateLimit.remaining};t=${seconds}`);
-      if (result && !result.ok && result.reason === 'rate_limited') {
-        // The holder of a token past its limit must learn when to come back.
-        setHeader(response, 'retry-after', String(seconds));
-        const detail = "The token's rate limit is reached; try again after Retry-After seconds";
-        throw new HttpException({ type: 'urn:warden:problem:rate_limited', title: 'Too many requests', status: 429, detail, code: 'rate_limited' }, 429);
-      }
+    const request = http.getRequest<{ headers: Record<string, string | string[] | undefined>; ip?: string }>();
+    const outcome = await authenticateRequest(this.verify, request.headers, request.ip ?? null, this.requiredPermission(context));
+    if (outcome.headers) {
+      const response = http.getResponse<object>();
+      for (const [name, value] of Object.entries(outcome.headers)) setHeader(response, name, value);
     }
-    if (!result?.ok) {
-      // Why it failed stays here: a caller must not learn which keys exist or which owners are active.
-      setHeader(response, 'www-authenticate', 'Bearer realm="warden"');
-      throw new WardenAuthError('unauthenticated', 'A valid Warden session key or API token is required');
+    if (!outcome.ok) {
+      const { problem } = outcome;
+      if (outcome.why !== undefined) this.logger.warn(outcome.why);
+      if (problem.code === 'unauthenticated' || problem.code === 'forbidden') throw new WardenAuthError(problem.code, problem.detail);
+      throw new HttpException(problem, problem.status);
     }
-    const required = this.requiredPermission(context);
-    if (required && !holdsPermission(result.principal, required)) {
-      throw new WardenAuthError('forbidden', `This route requires the permission ${required.permission}`);
-    }
-    request.wardenPrincipal = result.principal;
+    attachWardenPrincipal(request, outcome.principal);
     return true;
-  }
-
-  private async verifyOrUnavailable(headers: RequestWithPrincipal['headers'], clientAddress: string | null): Promise<VerificationResult | undefined> {
-    try {
-      return await verifyRequest(this.verify, headers, clientAddress);
-    } catch (error) {
-      if (!(error instanceof VerificationUnavailableError)) throw error;
-      this.logger.warn(error.message);
-      throw new HttpException(
-        { type: `urn:warden:problem:${error.code}`, title: 'Service unavailable', status: 503, detail: error.detail, code: error.code },
-        503,
-      );
-    }
   }
 
   private requiredPermission(context: ExecutionContext): RequiredPermission | undefined {
@@ -143,8 +88,7 @@ export class WardenAuthGuard implements CanActivate {
       context.getHandler(),
       context.getClass(),
     ]);
-    const fallback = this.options.requiredPermission;
-    return onRoute ?? (typeof fallback === 'string' ? { permission: fallback } : fallback);
+    return onRoute ?? requiredPermissionOf(this.options.requiredPermission);
   }
 }
 
