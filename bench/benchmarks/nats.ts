@@ -67,7 +67,7 @@ export async function benchNats(ctx: BenchContext): Promise<Row[]> {
         'bare NATS responder: SHA-256 + one ioredis GET',
         summaries.system,
         summaries.baseline,
-        0.7,
+        0.9,
       ),
     ];
   } finally {

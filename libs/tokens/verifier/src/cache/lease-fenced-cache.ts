@@ -61,17 +61,18 @@ interface SharedFields extends Pick<PrincipalView, 'accountType' | 'roles' | 'te
 }
 
 // An entry holds the credential's own fields and points at what it shares with its owner's
-// other entries: about a third of the memory of a view per entry. The expiry's text is made
-// again from its time when that gives the same text (it does for every expiry Warden writes):
-// 40 bytes an entry fewer for a `toISOString` per hit.
+// other entries: about a third of the memory of a view per entry. The expiry's text is not
+// kept when its time gives it back (it does for every expiry Warden writes): it is made again
+// at the entry's first hit and kept from then on, so 40 bytes an entry are spent only on
+// credentials the cache serves, and a hit formats no date.
 class Entry implements CachedVerification {
   constructor(
     readonly scope: OwnerScope,
     readonly shared: Readonly<SharedFields>,
     readonly id: string,
     readonly untilMs: number,
-    /** The expiry as read when `untilMs` does not give it back; undefined when it does. */
-    private readonly expiry: string | null | undefined,
+    /** The expiry's text; undefined until the first hit when `untilMs` gives it back. */
+    private expiry: string | null | undefined,
     readonly allowedOrigins: readonly string[] | undefined,
   ) {}
 
@@ -81,7 +82,7 @@ class Entry implements CachedVerification {
 
   view(): PrincipalView {
     const { scope, shared, id } = this;
-    const expiresAt = this.expiry === undefined ? new Date(this.untilMs).toISOString() : this.expiry;
+    const expiresAt = this.expiry === undefined ? (this.expiry = new Date(this.untilMs).toISOString()) : this.expiry;
     const { kind } = shared;
     return {
       userId: scope.userId,
