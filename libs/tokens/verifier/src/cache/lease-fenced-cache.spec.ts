@@ -137,4 +137,21 @@ describe('LeaseFencedCache', () => {
     await settle();
     expect(cache.stats()).toMatchObject({ entries: 0, leaseLosses: 2, leased: false });
   });
+
+  it("counts its lease on the monotonic clock only: a wall clock that jumps a day either way changes nothing", async () => {
+    const real = new LeaseFencedCache({ transport: new HandTransport(), leaseMs: 1000, sleep: () => new Promise(() => undefined) });
+    real.start();
+    await settle();
+    real.offer('h1', real.ticket(), records('t1'));
+    jest.useFakeTimers({ doNotFake: ['performance', 'nextTick', 'queueMicrotask', 'setImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    try {
+      for (const jump of [86_400_000, -86_400_000]) {
+        jest.setSystemTime(Date.now() + jump);
+        expect(real.leased()).toBe(true);
+        expect(real.lookup('h1')).toBeDefined();
+      }
+    } finally {
+      jest.useRealTimers();
+    }
+  });
 });
