@@ -10,6 +10,7 @@ import {
 import { AuthenticationGuard } from './auth/authentication.guard';
 import { authenticateRequests } from './auth/authentication.hook';
 import { RequestAuthenticator } from './auth/request-authenticator';
+import { answerFromVerification } from './auth/verification-answered-routes';
 import { serveConsoleFiles } from './console/console.controller';
 import { ApiDescription, serveDocsAssets } from './openapi/api-docs.controller';
 import { describeApi, loadApiMetadata } from './openapi/openapi-document';
@@ -57,6 +58,8 @@ export function configureGateway(app: NestFastifyApplication, logger: WardenLogg
   // Every route but login, health, metrics and the API description needs a credential (auth/public-routes.ts):
   // verified in a Fastify hook, and required again by a global guard before any route runs.
   authenticateRequests(fastify, app.get(RequestAuthenticator), problems);
+  // Routes answered from the verification alone skip Nest's router (auth/verification-answered-routes.ts).
+  answerFromVerification(fastify, problems);
   app.useGlobalGuards(app.get(AuthenticationGuard));
   serveDocsAssets(app);
   serveConsoleFiles(app);

@@ -1,4 +1,3 @@
-import { effectivePermissions, principalOfView } from '@warden/access';
 import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiTags } from '@nestjs/swagger';
 import {
@@ -29,6 +28,7 @@ import { ExchangedTokenView } from './exchanged-token.dto';
 import { LOGIN_BODY_EXAMPLES, LoginDto } from './login.dto';
 import { LoginThrottle } from './login-throttle';
 import { contextOf, requirePrincipal } from './principal-of-request';
+import { whoAmIOf } from './verification-answered-routes';
 
 @ApiTags('auth')
 @Controller('auth')
@@ -129,23 +129,11 @@ export class AuthController {
    * @remarks Who the credential of this request stands for, answered from its verification alone
    * (no service is asked): for a client checking its key, and the cheapest authenticated route.
    */
+  // Served by answerFromVerification (verification-answered-routes.ts) without Nest's router;
+  // declared here for the API description, and answering alike wherever Nest routes it.
   @Get('whoami')
   whoami(@Req() request: FastifyRequest): WhoAmIResponse {
-    const principal = requirePrincipal(request);
-    const effective = principalOfView(principal);
-    const { kind, id, expiresAt, permissions } = principal.credential;
-    return {
-      user_id: principal.userId,
-      organization_id: principal.organizationId,
-      account_type: principal.accountType,
-      roles: principal.roles,
-      teams: principal.teams,
-      permissions: effectivePermissions(effective),
-      is_super_admin: effective.isSuperAdmin,
-      platform_admin: effective.platformAdmin,
-      acts_as_super_admin: effective.unrestricted,
-      credential: { kind, id, expires_at: expiresAt, ...(permissions !== undefined && { permissions }) },
-    };
+    return whoAmIOf(requirePrincipal(request));
   }
 
   /**

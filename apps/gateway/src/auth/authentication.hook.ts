@@ -28,7 +28,7 @@ export function authenticateRequests(fastify: FastifyInstance, authenticator: Re
       .authenticate(request, reply)
       .then((principal) => {
         if (principal === undefined) {
-          refuse(request, reply, problems);
+          refuseUnauthenticated(request, reply, problems);
           return;
         }
         attachPrincipal(request, principal);
@@ -39,7 +39,8 @@ export function authenticateRequests(fastify: FastifyInstance, authenticator: Re
   });
 }
 
-function refuse(request: FastifyRequest, reply: FastifyReply, problems: ProblemDetailsFilter): void {
+/** The one refusal of a request without a valid credential: 401 `unauthenticated` with `WWW-Authenticate: Bearer`. */
+export function refuseUnauthenticated(request: FastifyRequest, reply: FastifyReply, problems: ProblemDetailsFilter): void {
   void reply.header('www-authenticate', 'Bearer realm="warden"');
   problems.answer(new WardenError(CommonErrorCode.Unauthenticated, UNAUTHENTICATED_DETAIL), request, reply);
 }

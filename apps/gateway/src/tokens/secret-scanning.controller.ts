@@ -2,7 +2,7 @@ import { Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import { ApiBody, ApiExtraModels, ApiOkResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { ScannerAlertEntry, ScannerAlertVerdict, TokensSubjects } from '@warden/contracts';
 import { ServiceClient } from '@warden/platform';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RequestPayload } from 'fastify';
 import { Readable } from 'node:stream';
 import { contextOf } from '../auth/principal-of-request';
 
@@ -15,16 +15,31 @@ export const SECRET_SCANNING_ALERTS_PATH = '/api/v1/secret-scanning/alerts';
 
 const rawBodies = new WeakMap<FastifyRequest, Buffer>();
 
-/** Keeps the raw body of the scanner route's requests (every other route's body is parsed only). */
+/**
+ * Keeps the raw body of the scanner route's requests (every other route's body is parsed
+ * only): a `preParsing` hook of that route alone, put on it as Nest registers it, so that no
+ * other request runs it (as a hook of the whole app, an async one, it cost every request a
+ * promise and a look at its route). Call before `app.init()`.
+ */
 export function keepSecretScanningBodies(fastify: FastifyInstance): void {
-  fastify.addHook('preParsing', async (request, _reply, payload) => {
-    if (request.routeOptions.url !== SECRET_SCANNING_ALERTS_PATH) return payload;
-    const chunks: Buffer[] = [];
-    for await (const chunk of payload) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-    const raw = Buffer.concat(chunks);
-    rawBodies.set(request, raw);
-    return Readable.from([raw]);
+  fastify.addHook('onRoute', (route) => {
+    if (route.url !== SECRET_SCANNING_ALERTS_PATH) return;
+    const own = route.preParsing === undefined ? [] : Array.isArray(route.preParsing) ? route.preParsing : [route.preParsing];
+    route.preParsing = [...own, keepRawBody];
   });
+}
+
+/** The body of a scanner's request as it arrived (empty for any other route's). */
+export function rawBodyOf(request: FastifyRequest): Buffer {
+  return rawBodies.get(request) ?? Buffer.alloc(0);
+}
+
+async function keepRawBody(request: FastifyRequest, _reply: FastifyReply, payload: RequestPayload): Promise<RequestPayload> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of payload) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+  const raw = Buffer.concat(chunks);
+  rawBodies.set(request, raw);
+  return Readable.from([raw]);
 }
 
 @ApiTags('tokens')
@@ -48,7 +63,7 @@ export class SecretScanningController {
   @ApiBody({ schema: { type: 'array', items: { $ref: getSchemaPath(ScannerAlertEntry) } } })
   @ApiOkResponse({ description: 'One verdict per entry, in order', schema: { type: 'array', items: { $ref: getSchemaPath(ScannerAlertVerdict) } } })
   alerts(@Req() request: FastifyRequest): Promise<ScannerAlertVerdict[]> {
-    const raw = rawBodies.get(request) ?? Buffer.alloc(0);
+    const raw = rawBodyOf(request);
     const header = (name: string) => {
       const value = request.headers[name];
       return typeof value === 'string' ? value : null;
