@@ -169,12 +169,17 @@ export class LeaseFencedCache {
     this.running ??= this.loop();
   }
 
-  /** Stops the loop (the lease then runs out in Redis; nothing is served from the cache any more). */
+  /**
+   * Stops serving and the loop, then tells Redis this holder is gone, so that commands stop
+   * waiting for it (should that fail, its lease runs out there on its own).
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     this.leaseEndsAt = Number.NEGATIVE_INFINITY;
     this.drop([invalidationSubject.everything]);
     await this.running;
+    // After the loop: no renewal of this holder is in flight any more to register it again.
+    await this.options.transport.release?.(this.holder).catch((error: unknown) => this.options.onError?.(error));
   }
 
   /** Whether the lease is fresh: only then is anything served from, or put in, the cache. */

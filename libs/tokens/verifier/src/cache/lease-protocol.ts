@@ -49,6 +49,11 @@ export interface LeaseTransport {
   renew(request: RenewRequest): Promise<RenewReply>;
   /** Invalidations after `after`, waiting up to `waitMs` for one; [] when none came. */
   read(after: string, waitMs: number): Promise<Invalidation[]>;
+  /**
+   * Forgets a holder that stopped serving for good, so that commands stop waiting for it at
+   * once rather than when its lease ends (a shutdown; a holder that dies is waited for).
+   */
+  release?(holder: string): Promise<void>;
 }
 
 /** What a command needs of it. */

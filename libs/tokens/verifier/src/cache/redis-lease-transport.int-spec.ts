@@ -1,3 +1,4 @@
+import { verificationCacheKeys } from '@warden/contracts';
 import type { RedisClient } from '@warden/redis';
 import { deleteRedisPrefix, pollUntil, testRedis, uniqueTestId } from '@warden/testing';
 import { CacheInvalidations } from './cache-invalidations';
@@ -121,6 +122,16 @@ describe('LeaseFencedCache and CacheInvalidations on Redis', () => {
     expect(cache.leased()).toBe(false);
     expect(cache.lookup('hash-1')).toBeUndefined();
     expect(cache.stats().invalidations).toBe(0);
+  });
+
+  it('forgets a holder that closed: a command waits for it no longer, though its lease has not run out', async () => {
+    const cache = openVerificationCache(redis, keyPrefix, { leaseMs: LEASE_MS });
+    await pollUntil(() => cache.leased(), 'the cache to hold a lease', 5000);
+    await pastYoungEpoch();
+    await cache.close();
+    const { epoch, id } = await transport.publish(['c:tok-1']);
+    expect(await transport.pending(epoch, id)).toEqual({ holders: 0, youngForMs: 0 });
+    expect(await redis.hlen(verificationCacheKeys(keyPrefix).holders)).toBe(0);
   });
 
   it('drops every entry and stops serving when the connection reading the log is lost', async () => {

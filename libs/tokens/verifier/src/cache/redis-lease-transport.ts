@@ -95,6 +95,10 @@ export class RedisLeaseTransport implements LeaseTransport, InvalidationTranspor
     return { holders, youngForMs };
   }
 
+  async release(holder: string): Promise<void> {
+    await this.redis.hdel(this.keys[1], holder);
+  }
+
   /** Told when the connection reading the log is lost: a holder drops its lease (a Redis restarted empty closes it first). */
   whenConnectionLost(listener: () => void): void {
     this.connectionLost = listener;
