@@ -48,39 +48,30 @@ export interface Principal {
  * unrestricted account's it holds organization-wide.
  */
 export function principalOf(account: AccountAccess, narrowedTo: readonly string[] | null = null): Principal {
-  // Object literals spelled out: in V8 a spread followed by more properties defines each of
-  // them through the runtime, several microseconds per principal on every verification.
-  if (narrowedTo === null) {
-    return {
-      userId: account.userId,
-      organizationId: account.organizationId,
-      accountType: account.accountType,
-      roles: account.roles,
-      teams: account.teams,
-      unrestricted: account.isSuperAdmin || account.accountType === 'service_internal',
-      isSuperAdmin: account.isSuperAdmin,
-      platformAdmin: account.platformAdmin,
-      permissions: account.permissions,
-      narrowedTo: null,
-    };
-  }
   const everything = account.isSuperAdmin || account.accountType === 'service_internal';
-  const permissions: Record<string, PermissionScope> = {};
-  for (const permission of narrowedTo) {
-    if (everything) permissions[permission] = 'organization';
-    else if (Object.hasOwn(account.permissions, permission)) permissions[permission] = account.permissions[permission]!;
+  let permissions = account.permissions;
+  if (narrowedTo !== null) {
+    const held: Record<string, PermissionScope> = {};
+    for (const permission of narrowedTo) {
+      if (everything) held[permission] = 'organization';
+      else if (Object.hasOwn(account.permissions, permission)) held[permission] = account.permissions[permission]!;
+    }
+    permissions = held;
   }
+  // One literal, every field spelled out: in V8 a spread followed by more properties defines
+  // each of them through the runtime, several microseconds per principal on every verification.
+  const full = narrowedTo === null;
   return {
     userId: account.userId,
     organizationId: account.organizationId,
     accountType: account.accountType,
     roles: account.roles,
     teams: account.teams,
-    unrestricted: false,
-    isSuperAdmin: false,
-    platformAdmin: false,
+    unrestricted: full && everything,
+    isSuperAdmin: full && account.isSuperAdmin,
+    platformAdmin: full && account.platformAdmin,
     permissions,
-    narrowedTo: [...narrowedTo],
+    narrowedTo: full ? null : [...narrowedTo],
   };
 }
 

@@ -2,6 +2,7 @@ import { Controller, Get, Module, UseGuards } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { PrincipalView } from '@warden/contracts';
+import { plainPrincipalView } from '@warden/testing';
 import Fastify, { FastifyInstance } from 'fastify';
 import { wardenPrincipalOf } from './request-authentication';
 import { VerificationResult } from './verify-credential';
@@ -12,17 +13,7 @@ import type { VerifyPresentedOptions } from './warden-verifier';
 
 // The Fastify hook in a real Fastify app, beside the NestJS guard in a real Nest app, both with
 // the same fake verifier: every answer the hook gives is the guard's, status, body and headers.
-const principal: PrincipalView = {
-  userId: 'u-1',
-  organizationId: 'o-1',
-  accountType: 'service_external',
-  roles: ['RECORDS_WRITER'],
-  teams: ['t-1'],
-  permissions: { 'records:write': 'team' },
-  isSuperAdmin: false,
-  platformAdmin: false,
-  credential: { kind: 'api_token', id: 'tok-1', expiresAt: null },
-};
+const principal: PrincipalView = plainPrincipalView({ roles: ['RECORDS_WRITER'], teams: ['t-1'], permissions: { 'records:write': 'team' }, credential: { kind: 'api_token', id: 'tok-1', expiresAt: null } });
 const resetAt = Date.now() + 30_000;
 const answers: Record<string, VerificationResult | 'unavailable'> = {
   wdn_p_good: { ok: true, principal },
