@@ -21,7 +21,7 @@ import type { BenchContext, Row } from '../support/context';
 import { ms, rate, rateRow, times } from '../support/format';
 import { load } from '../support/load';
 import { startTarget, stopTarget } from '../support/processes';
-import { MIN_DOCUMENT_BYTES, PAGED_LISTINGS, deepPage, PagedListing, fillPath, getRoutes, paddedDocument, pageQuery, spread } from '../support/routes';
+import { MIN_DOCUMENT_BYTES, PAGED_LISTINGS, deepPage, PagedListing, SweepIds, fillPath, getRoutes, paddedDocument, pageQuery, spread } from '../support/routes';
 import { Summary } from '../support/stats';
 import { BASELINE_TABLE_SQL, insertRun } from './issue';
 import { benchDatabase } from './replay';
@@ -144,10 +144,12 @@ export async function benchSweep(ctx: SweepContext): Promise<Row[]> {
   const tenant = await admin.post<{ id: string }>('/organizations', { name: 'Sweep tenant' });
   const team = await admin.post<{ id: string }>('/teams', { name: 'Sweep team' });
   const token = await admin.post<{ id: string }>('/tokens', { user_id: ctx.serviceAccountId, name: 'swept' });
-  for (const [what, answer] of [['organization', tenant], ['team', team], ['token', token]] as const) {
+  // Disabled: nothing is delivered while the sweep runs (its routes read the subscription and its empty delivery log).
+  const webhook = await admin.post<{ id: string }>('/webhooks', { url: 'http://127.0.0.1:9/sweep', event_types: ['token.revoked'], enabled: false });
+  for (const [what, answer] of [['organization', tenant], ['team', team], ['token', token], ['webhook subscription', webhook]] as const) {
     if (answer.status !== 201) throw new Error(`creating the sweep's ${what} failed: ${answer.status} ${JSON.stringify(answer.body)}`);
   }
-  const ids = { organizations: rootOrganization, users: ctx.serviceAccountId, teams: team.body.id, tokens: token.body.id, 'read-models': 'tokens' };
+  const ids: SweepIds = { organizations: rootOrganization, users: ctx.serviceAccountId, teams: team.body.id, tokens: token.body.id, 'read-models': 'tokens', webhooks: webhook.body.id };
   // Routes that need a query: the as-of moment; the export and the chain check of a small organization.
   const now = new Date().toISOString();
   const queries: Record<string, string> = {

@@ -1,5 +1,5 @@
 import { ROUTE_ACCESS } from '../../apps/gateway/e2e/route-access';
-import { MIN_DOCUMENT_BYTES, deepPage, fillPath, getRoutes, paddedDocument, pageQuery, spread } from './routes';
+import { MIN_DOCUMENT_BYTES, SWEEP_RESOURCES, deepPage, fillPath, getRoutes, paddedDocument, pageQuery, spread } from './routes';
 
 describe('route sweep helpers', () => {
   it('takes each GET path of the route table once, leaving out other methods', () => {
@@ -25,6 +25,11 @@ describe('route sweep helpers', () => {
     expect(fillPath('/api/v1/admin/read-models/:name/replay', ids)).toBe('/api/v1/admin/read-models/tokens/replay');
     expect(fillPath('/health', ids)).toBe('/health');
     expect(() => fillPath('/api/v1/teams/:id', ids)).toThrow('no id for the :id of teams in /api/v1/teams/:id');
+  });
+
+  it('has an id for every path parameter of every GET route the gateway lists', () => {
+    const ids = Object.fromEntries(SWEEP_RESOURCES.map((resource) => [resource, `${resource}-id`]));
+    for (const path of getRoutes(ROUTE_ACCESS)) expect(() => fillPath(path, ids)).not.toThrow();
   });
 
   it('asks the audit log for later pages by cursor, the other listings by page number', () => {

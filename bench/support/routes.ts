@@ -16,6 +16,10 @@ export function getRoutes(routes: readonly TableRoute[]): string[] {
   return [...new Set(paths)];
 }
 
+/** The resources whose ids the sweep makes in its setup, for the path parameters of every GET route. */
+export const SWEEP_RESOURCES = ['organizations', 'users', 'teams', 'tokens', 'read-models', 'webhooks'] as const;
+export type SweepIds = Record<(typeof SWEEP_RESOURCES)[number], string>;
+
 /**
  * The path with each parameter replaced by the id of its resource, named by the segment
  * before it: `/api/v1/audit/users/:id/history` takes `ids.users`, `/api/v1/admin/read-models/:name/replay`
