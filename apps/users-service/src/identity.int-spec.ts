@@ -1,6 +1,6 @@
 // The identity rules that must hold under concurrency, on the real PostgreSQL event store,
 // through the application services; and the read models the gateway depends on.
-import { PrincipalRecord, UsersErrorCode, WardenError, principalRecordsKey } from '@warden/contracts';
+import { PrincipalRecord, UsersErrorCode, WardenError, principalRecordsKey, principalRecordsReadyKey } from '@warden/contracts';
 import { quoteIdentifier } from '@warden/event-store-postgres';
 import { deleteRedisPrefix, readAllCommitted } from '@warden/testing';
 import { ListingProjection } from './read-models/listing.projection';
@@ -71,7 +71,10 @@ describe('identity on the real event store', () => {
     const created = await h.users.create({ context: h.admin, payload: { username: 'pipeline-bot', account_type: 'service_external' } });
     await deleteRedisPrefix(h.redis, h.prefix);
     expect(await h.readModels.principals.isReady()).toBe(false);
+    // The marker the verifiers read to tell a removed owner from one not rebuilt yet.
+    expect(await h.redis.exists(principalRecordsReadyKey(h.prefix))).toBe(0);
     await h.readModels.principals.rebuild();
+    expect(await h.redis.exists(principalRecordsReadyKey(h.prefix))).toBe(1);
     const record = JSON.parse((await h.redis.hget(principalRecordsKey(h.prefix), created.id))!) as PrincipalRecord;
     expect(record).toMatchObject({ userId: created.id, status: 'active', organizationId: h.organizationId });
   });

@@ -16,6 +16,16 @@ export const PRINCIPAL_RECORDS = 'principals';
 /** The full Redis key of the principal records. */
 export const principalRecordsKey = (keyPrefix: string) => keyPrefix + VERIFICATION_KEY_TAG + PRINCIPAL_RECORDS;
 
+/** The users service's projection that writes the principal records (and the organizations' token policies). */
+export const PRINCIPAL_PROJECTION = 'users-principals';
+
+/**
+ * Set once the principal records are built, absent while they are lost or being rebuilt (the
+ * projection runner's `ready` marker): a verification that finds a credential without its
+ * owner's record then cannot tell a removed owner from one not rebuilt yet, and answers 503.
+ */
+export const principalRecordsReadyKey = (keyPrefix: string) => `${keyPrefix}${VERIFICATION_KEY_TAG}${PRINCIPAL_PROJECTION}:ready`;
+
 export type PrincipalStatus = 'active' | 'deactivated' | 'deleted';
 
 /** JSON value of a user's field in the principal records. */

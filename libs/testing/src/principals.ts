@@ -1,5 +1,5 @@
 import { AccountAccess, principalOf, viewOfPrincipal } from '@warden/access';
-import { OrganizationPolicyRecord, PrincipalRecord, PrincipalView, organizationPoliciesKey, principalRecordsKey } from '@warden/contracts';
+import { OrganizationPolicyRecord, PrincipalRecord, PrincipalView, organizationPoliciesKey, principalRecordsKey, principalRecordsReadyKey } from '@warden/contracts';
 import type { RedisClient } from '@warden/redis';
 
 /**
@@ -32,9 +32,10 @@ export function plainPrincipalView(fields: Partial<PrincipalView> = {}): Princip
   };
 }
 
-/** Writes a principal record where the users service keeps it, for tests without the users service. */
+/** Writes a principal record where the users service keeps it, and marks the records built as it does, for tests without the users service. */
 export async function writePrincipalRecord(redis: RedisClient, keyPrefix: string, record: PrincipalRecord): Promise<void> {
   await redis.hset(principalRecordsKey(keyPrefix), record.userId, JSON.stringify(record));
+  await redis.set(principalRecordsReadyKey(keyPrefix), '1');
 }
 
 /** Writes an organization's token policy where the users service keeps it. */

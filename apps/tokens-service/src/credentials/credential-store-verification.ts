@@ -1,7 +1,7 @@
 import { CredentialRecord, accessTokenSignedWith, looksLikeAccessToken, parseSecret, readAccessToken, secretHash } from '@warden/contracts';
 import { EventStore } from '@warden/event-store';
 import { fold, upcast } from '@warden/kernel';
-import { VerificationResult, VerificationUnavailableError, accessTokenKeyringOf, decideAccessToken, decideVerification } from '@warden/token-verifier';
+import { VerificationResult, VerificationUnavailableError, accessTokenKeyringOf, decideAccessToken, decideVerification, requirePrincipalRecords } from '@warden/token-verifier';
 import { TOKEN_STREAM_PREFIX, oauthClientDecider, oauthClientStreamId, sessionDecider, sessionStreamId, tokenDecider } from '@warden/tokens-domain';
 import type { RedisClient } from '@warden/redis';
 import { PrincipalRecords } from '../owners/principal-records';
@@ -41,6 +41,7 @@ export class CredentialStoreVerification {
       this.principals.principalJson(record.userId),
       record.kind === 'api_token' ? this.principals.policyJson(record.organizationId) : null,
     ]);
+    if (principalJson === null) await requirePrincipalRecords(this.options.redis, this.options.keyPrefix);
     const decided = decideVerification(parsed.kind, JSON.stringify(record), principalJson, now, origin, policyJson, { clientAddress });
     // Requests and credits are counted only by the verification script: rather than accept a
     // token past its limits, one that has them waits for the read model (a 503, never a refusal).
@@ -60,6 +61,7 @@ export class CredentialStoreVerification {
     const client = fold(oauthClientDecider, events.map((e) => upcast(oauthClientDecider.upcasters, e)));
     if (client.status === 'absent') return { ok: false, reason: 'unknown' };
     const principalJson = await this.principals.principalJson(client.accountId);
+    if (principalJson === null) await requirePrincipalRecords(this.options.redis, this.options.keyPrefix);
     return decideAccessToken(token.claims, JSON.stringify(oauthClientRecord(client)), principalJson, now);
   }
 

@@ -12,6 +12,7 @@ import {
   credentialKey,
   ownedTokensKey,
   principalRecordsKey,
+  principalRecordsReadyKey,
   secretHash,
   verificationCacheKeys,
 } from '@warden/contracts';
@@ -180,7 +181,8 @@ describe('login sessions on the real event store and Redis', () => {
     await sessions.end(asCaller(ended.principal));
     // Not the read model: its ready marker, the users service's records, the verification caches' lease protocol.
     const cacheKeys: string[] = Object.values(verificationCacheKeys(keyPrefix));
-    const onlyReadModel = (key: string) => key === keyPrefix + CREDENTIAL_READ_MODEL_READY_KEY || key === principalRecordsKey(keyPrefix) || cacheKeys.includes(key);
+    const usersKeys = [principalRecordsKey(keyPrefix), principalRecordsReadyKey(keyPrefix)];
+    const onlyReadModel = (key: string) => key === keyPrefix + CREDENTIAL_READ_MODEL_READY_KEY || usersKeys.includes(key) || cacheKeys.includes(key);
     const before = await dumpRedisPrefix(redis, keyPrefix, { exclude: onlyReadModel });
     expect(Object.keys(before).filter((key) => key.includes(':credential:'))).toHaveLength(2);
 

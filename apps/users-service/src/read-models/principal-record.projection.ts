@@ -4,7 +4,7 @@
 // user's stream, so an event applied late or twice can never leave an older record. The
 // records, the organizations' token policies and this projection's bookkeeping sit under the
 // verification tag, in the slot the verifier reads.
-import { ORGANIZATION_POLICIES, OrganizationPolicyRecord, PRINCIPAL_RECORDS, PrincipalRecord, VERIFICATION_KEY_TAG } from '@warden/contracts';
+import { ORGANIZATION_POLICIES, OrganizationPolicyRecord, PRINCIPAL_PROJECTION, PRINCIPAL_RECORDS, PrincipalRecord, VERIFICATION_KEY_TAG } from '@warden/contracts';
 import { EventStore, RecordedEvent } from '@warden/event-store';
 import { fold, upcast } from '@warden/kernel';
 import { RedisOp, RedisProjection } from '@warden/messaging';
@@ -13,7 +13,6 @@ import { User, UserEvent, accountAccessOf, organizationDecider, userDecider } fr
 import { loadCustomRoles } from '../roles/custom-roles';
 import { PlatformIdentity } from '../bootstrap/platform-identity';
 
-export const PRINCIPAL_PROJECTION = 'users-principals';
 const USER_STREAM_PREFIX = 'user-';
 const ORGANIZATION_STREAM_PREFIX = 'organization-';
 

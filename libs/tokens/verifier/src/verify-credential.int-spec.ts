@@ -6,11 +6,12 @@ import {
   credentialKey,
   organizationPoliciesKey,
   principalRecordsKey,
+  principalRecordsReadyKey,
   tokenUsageKey,
 } from '@warden/contracts';
 import type { RedisClient } from '@warden/redis';
 import { deleteRedisPrefix, testRedis, uniqueTestId } from '@warden/testing';
-import { prepareCredentialVerifier } from './verify-credential';
+import { VerificationUnavailableError, prepareCredentialVerifier, readVerificationRecords } from './verify-credential';
 
 // verify-credential-4.lua on its own: what one round trip reads for a verification.
 let redis: RedisClient;
@@ -73,5 +74,21 @@ describe('the verification script', () => {
     const ownerless = { kind: 'api_token', credentialId: 't-2', status: 'active' };
     await redis.set(recordKey(''), JSON.stringify(ownerless));
     expect(await ask('')).toEqual([JSON.stringify(ownerless)]);
+  });
+});
+
+describe('a credential found without its owner\'s principal record', () => {
+  beforeEach(async () => {
+    await redis.set(pointer(), '');
+    await redis.set(recordKey(''), JSON.stringify({ ...token, userId: 'u-gone' }));
+  });
+
+  it('is not decided while the principal records are lost or being rebuilt: a 503, never a refusal', async () => {
+    await expect(readVerificationRecords(redis, keyPrefix, 'h1', { now: new Date() })).rejects.toBeInstanceOf(VerificationUnavailableError);
+  });
+
+  it('is decided once they are built: the owner is gone', async () => {
+    await redis.set(principalRecordsReadyKey(keyPrefix), '1');
+    expect(await readVerificationRecords(redis, keyPrefix, 'h1', { now: new Date() })).toMatchObject({ credential: JSON.stringify({ ...token, userId: 'u-gone' }), principal: null });
   });
 });

@@ -25,6 +25,7 @@ import {
   organizationPoliciesKey,
   parseSecret,
   principalRecordsKey,
+  principalRecordsReadyKey,
   secretDigest,
   secretHash,
   secretHashOfDigest,
@@ -264,9 +265,21 @@ export async function readVerificationRecordsAt(redis: RedisClient, keyPrefix: s
       continue;
     }
     const [credential = null, principal = null, policy = null, usage = ''] = reply;
+    if (credential !== null && principal === null) await requirePrincipalRecords(redis, keyPrefix);
     return { credential, principal, policy, usage };
   }
   throw new VerificationUnavailableError(`the credential read model's live generation moved ${GENERATION_ASKS} times during one verification`);
+}
+
+/**
+ * For a credential found without its owner's principal record: throws (a 503, never a refusal
+ * of a credential that may be valid) while the principal records are lost or being rebuilt,
+ * when a missing record says nothing about the owner. One more round trip, on this rare path only.
+ */
+export async function requirePrincipalRecords(redis: RedisClient, keyPrefix: string): Promise<void> {
+  if ((await redis.exists(principalRecordsReadyKey(keyPrefix))) === 0) {
+    throw new VerificationUnavailableError('the principal records are being rebuilt', 'Warden is rebuilding its read models; try again shortly');
+  }
 }
 
 
