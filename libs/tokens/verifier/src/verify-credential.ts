@@ -320,7 +320,7 @@ export async function verifyCredential(presented: string, options: VerifyCredent
 /** What the cache keeps of an accepted verification of `credential`: the decision holds until the effective expiry it answered. */
 export function acceptanceOf(accepted: Extract<VerificationResult, { ok: true }>, credential: CredentialRecord): Acceptance {
   const { expiresAt } = accepted.principal.credential;
-  return { view: accepted.principal, untilMs: expiresAt === null ? Infinity : Date.parse(expiresAt), allowedOrigins: credential.allowedOrigins };
+  return { view: accepted.principal, untilMs: expiresAt === null ? Infinity : Date.parse(expiresAt), allowedOrigins: credential.allowedOrigins ?? undefined };
 }
 
 /**
@@ -333,11 +333,11 @@ export function answerFromCache(cached: CachedVerification, kind: CredentialKind
   return { ok: true, principal: cached.view() };
 }
 
-/** Whether a request from `origin` may use a token with these allowed origins (none: from anywhere). */
+/** Whether a request from `origin` may use a token with these allowed origins (none, or null in a record: from anywhere). */
 function originAllowed(allowedOrigins: readonly string[] | undefined, origin: string | null | undefined): boolean {
   // Compared byte for byte with the stored (normalized) origins: a browser's Origin header is
   // already in that form, and any other spelling of it fails closed.
-  return allowedOrigins === undefined || (typeof origin === 'string' && allowedOrigins.includes(origin));
+  return !allowedOrigins || (typeof origin === 'string' && allowedOrigins.includes(origin));
 }
 
 /**
