@@ -56,18 +56,17 @@ export function requiredPermissionOf(option: string | RequiredPermission | undef
   return typeof option === 'string' ? { permission: option } : option;
 }
 
+const PROBLEMS: Record<WardenProblem['code'], Pick<WardenProblem, 'status' | 'title'>> = {
+  unauthenticated: { status: 401, title: 'Authentication required' },
+  forbidden: { status: 403, title: 'Forbidden' },
+  rate_limited: { status: 429, title: 'Too many requests' },
+  service_unavailable: { status: 503, title: 'Service unavailable' },
+};
+
 /** The problem document for a refusal. */
 export function wardenProblem(code: WardenProblem['code'], detail: string): WardenProblem {
-  switch (code) {
-    case 'unauthenticated':
-      return { type: 'urn:warden:problem:unauthenticated', title: 'Authentication required', status: 401, detail, code };
-    case 'forbidden':
-      return { type: 'urn:warden:problem:forbidden', title: 'Forbidden', status: 403, detail, code };
-    case 'rate_limited':
-      return { type: 'urn:warden:problem:rate_limited', title: 'Too many requests', status: 429, detail, code };
-    case 'service_unavailable':
-      return { type: 'urn:warden:problem:service_unavailable', title: 'Service unavailable', status: 503, detail, code };
-  }
+  const { status, title } = PROBLEMS[code];
+  return { type: `urn:warden:problem:${code}`, title, status, detail, code };
 }
 
 /**

@@ -244,29 +244,28 @@ export class LeaseFencedCache {
       narrowing,
     };
     let shared = scope.shared.get(key);
-    if (shared === undefined || !isDeepStrictEqual({ ...shared }, read)) {
+    if (shared === undefined || !isDeepStrictEqual(shared, read)) {
+      // Copies of what was read, frozen (the read itself is the caller's).
       shared = Object.freeze({
-        accountType: view.accountType,
-        roles: Object.freeze([...view.roles]) as string[],
-        teams: Object.freeze([...view.teams]) as string[],
-        permissions: Object.freeze({ ...view.permissions }),
-        isSuperAdmin: view.isSuperAdmin,
-        platformAdmin: view.platformAdmin,
-        kind,
-        narrowing: narrowing === undefined ? undefined : (Object.freeze([...narrowing]) as string[]),
+        ...read,
+        roles: frozenCopy(read.roles),
+        teams: frozenCopy(read.teams),
+        permissions: Object.freeze({ ...read.permissions }),
+        narrowing: narrowing === undefined ? undefined : frozenCopy(narrowing),
       });
       scope.shared.set(key, shared);
     }
     scope.entries++;
     const expiry = expiresAt !== null && Number.isFinite(untilMs) && new Date(untilMs).toISOString() === expiresAt ? undefined : expiresAt;
-    return new Entry(scope, shared, id, untilMs, expiry, allowedOrigins === undefined ? undefined : Object.freeze([...allowedOrigins]));
+    return new Entry(scope, shared, id, untilMs, expiry, allowedOrigins === undefined ? undefined : frozenCopy(allowedOrigins));
   }
 
   private scopeOf(userId: string, organizationId: string): OwnerScope {
     let organization = this.organizations.get(organizationId);
     if (organization === undefined) this.organizations.set(organizationId, (organization = { valid: true, owners: 0 }));
     let scope = this.owners.get(userId);
-    if (scope === undefined || !scope.valid || scope.organization !== organization) {
+    // An invalidated owner's scope is no longer in the map: a new one is made for it.
+    if (scope === undefined || scope.organization !== organization) {
       scope = { userId, organizationId, valid: true, organization, shared: new Map(), entries: 0 };
       organization.owners++;
       this.owners.set(userId, scope);
@@ -360,8 +359,8 @@ export class LeaseFencedCache {
           this.organizations.delete(id);
         }
       } else {
-        // Everything, or a subject this version does not know: failing closed, all of it.
-        for (const scope of this.owners.values()) scope.valid = false;
+        // Everything, or a subject this version does not know: failing closed, all of it (no
+        // entry is left to point at the scopes forgotten with it).
         this.entries.clear();
         this.byCredential.clear();
         this.owners.clear();
@@ -388,6 +387,10 @@ export class LeaseFencedCache {
     const { organization } = scope;
     if (--organization.owners === 0 && this.organizations.get(scope.organizationId) === organization) this.organizations.delete(scope.organizationId);
   }
+}
+
+function frozenCopy<T>(items: readonly T[]): T[] {
+  return Object.freeze([...items]) as T[];
 }
 
 // The prefix of each kind of subject an invalidation names (cache-invalidations.ts).
