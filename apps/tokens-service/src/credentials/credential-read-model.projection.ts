@@ -1,7 +1,7 @@
 // The credential read model: for every login session and every API token secret a JSON
 // CredentialRecord at `credential:<sha256 of the secret>`, which the token verifier reads
 // together with the owner's principal record; and, for API tokens, what the token routes
-// read: `token:<id>` (the token, never a secret), `organization-tokens:<orgId>` (a sorted
+// read: `token:<id>` (the token, never a secret; see token-record-codec.ts), `organization-tokens:<orgId>` (a sorted
 // set of the organization's token ids by creation) with its listing indexes (see
 // `tokenListingKeys`), and `owned-tokens:<userId>` (the active tokens a user owns: a user
 // who owns some cannot be deleted).
@@ -30,6 +30,7 @@ import { EventStore, RecordedEvent } from '@warden/event-store';
 import { ProjectionReplayer, RedisOp, RedisProjection } from '@warden/messaging';
 import { fold, upcast } from '@warden/kernel';
 import { invalidationSubject } from '@warden/token-verifier';
+import { decodeTokenRecord, encodeTokenRecord } from './token-record-codec';
 import {
   OAUTH_CLIENT_STREAM_PREFIX,
   OAuthClient,
@@ -54,7 +55,7 @@ export const tokenRecordKey = (tokenId: string) => `token:${tokenId}`;
 export function tokenRecordIn(ops: readonly RedisOp[], tokenId: string): TokenRecord | null {
   const key = tokenRecordKey(tokenId);
   const set = ops.find((op) => op.key === key);
-  return set?.op === 'set' ? (JSON.parse(set.value) as TokenRecord) : null;
+  return set?.op === 'set' ? decodeTokenRecord(tokenId, set.value) : null;
 }
 /** Redis key (after REDIS_KEY_PREFIX) of an organization's token ids, scored by creation time. */
 export const organizationTokensKey = (organizationId: string) => `organization-tokens:${organizationId}`;
@@ -82,7 +83,7 @@ export function tokenListingKeys(scope: string): { all: string; revoked: string 
  */
 export const TOKEN_EXPIRIES_KEY = 'token-expiries';
 
-/** JSON value at `tokenRecordKey(id)`: the token's state without the hashes of its secrets. */
+/** What `tokenRecordKey(id)` holds (as `encodeTokenRecord` keeps it): the token's state without the hashes of its secrets. */
 export interface TokenRecord {
   tokenId: string;
   organizationId: string;
@@ -382,7 +383,7 @@ function tokenOps({ token, formerOwners: reassignedFrom }: FoldedToken): RedisOp
     rateLimit: token.rateLimit,
     credits: token.credits,
   };
-  ops.push({ op: 'set', key: tokenRecordKey(token.tokenId), value: JSON.stringify(view) });
+  ops.push({ op: 'set', key: tokenRecordKey(token.tokenId), value: encodeTokenRecord(view) });
   ops.push(...tokenListingOps(token, reassignedFrom));
   // Until its current secret's expiry has been noted (TokenExpired): nothing is left to say of it then.
   if (token.status === 'active' && token.expiresAt !== null && token.expiredSecretId !== String(token.secrets.length)) {

@@ -21,6 +21,7 @@ import {
   tokenRecordKey,
   tokenStreamOps,
 } from './credential-read-model.projection';
+import { decodeTokenRecord } from './token-record-codec';
 
 /** A page of a token listing: an organization's tokens, or one owner's there, or the revoked ones of either. */
 export interface TokenPageQuery {
@@ -205,8 +206,8 @@ export class CredentialReadModel {
   }
 
   async token(tokenId: string): Promise<TokenRecord | null> {
-    const json = await this.redis.get((await this.liveRunner()).key(tokenRecordKey(tokenId)));
-    return json === null ? null : (JSON.parse(json) as TokenRecord);
+    const stored = await this.redis.get((await this.liveRunner()).key(tokenRecordKey(tokenId)));
+    return stored === null ? null : decodeTokenRecord(tokenId, stored);
   }
 
   /** An account's OAuth client as its route shows it; null when the account has none. */
@@ -268,7 +269,11 @@ export class CredentialReadModel {
   private async records(runner: RedisProjectionRunner, ids: readonly string[]): Promise<TokenRecord[]> {
     if (ids.length === 0) return [];
     const values = await this.redis.mget(ids.map((id) => runner.key(tokenRecordKey(id))));
-    return values.filter((value): value is string => value !== null).map((value) => JSON.parse(value) as TokenRecord);
+    const records: TokenRecord[] = [];
+    values.forEach((value, i) => {
+      if (value !== null) records.push(decodeTokenRecord(ids[i]!, value));
+    });
+    return records;
   }
 
   /** The accounts that own or owned tokens in an organization (from the projection's owner index). */

@@ -3,6 +3,7 @@ import { silentMessagingLog } from '@warden/messaging';
 import type { RedisClient } from '@warden/redis';
 import { CredentialReadModel } from '../credentials/credential-read-model';
 import { TokenRecord, organizationTokensKey, tokenRecordKey } from '../credentials/credential-read-model.projection';
+import { decodeTokenRecord } from '../credentials/token-record-codec';
 import { CredentialReplay } from '../credentials/credential-replay';
 import { TokensHarness, adminContext, serviceAccountRecord, startTokensHarness } from '../test/tokens-harness';
 import { TokensService } from './tokens.service';
@@ -45,7 +46,7 @@ describe('the token listing indexes', () => {
     const runner = await readModel.liveRunner();
     const ids = await redis.zrange(runner.key(organizationTokensKey(ORG)), 0, -1);
     const values = ids.length === 0 ? [] : await redis.mget(ids.map((id) => runner.key(tokenRecordKey(id))));
-    let records = values.map((value) => JSON.parse(value!) as TokenRecord);
+    let records: TokenRecord[] = values.map((value, i) => decodeTokenRecord(ids[i]!, value!));
     if (query.owner) records = records.filter((record) => record.ownerId === query.owner);
     if (query.status) records = records.filter((record) => tokenStatus(record, { owner: owners.find((owner) => owner.userId === record.ownerId) ?? null, policy: null }, clock) === query.status);
     if (teams) {

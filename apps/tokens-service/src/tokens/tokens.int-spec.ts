@@ -22,6 +22,8 @@ import type { RedisClient } from '@warden/redis';
 import { deleteRedisPrefix, dumpRedisPrefix, readAllCommitted, refusingEventStore } from '@warden/testing';
 import { verifyCredential } from '@warden/token-verifier';
 import { CredentialReadModel } from '../credentials/credential-read-model';
+import { tokenRecordKey } from '../credentials/credential-read-model.projection';
+import { decodeTokenRecord, encodeTokenRecord } from '../credentials/token-record-codec';
 import { TokensHarness, adminContext, serviceAccountRecord, startTokensHarness } from '../test/tokens-harness';
 import { TokensService } from './tokens.service';
 
@@ -163,9 +165,10 @@ describe('API tokens on the real event store and Redis', () => {
     const disabled = await issue();
     // The field the disable command writes on the token's records.
     const disabledAt = clock.toISOString();
-    for (const key of [live + `token:${disabled.id}`, live + credentialKey(secretHash(disabled.token))]) {
-      await redis.set(key, JSON.stringify({ ...JSON.parse((await redis.get(key))!), disabledAt }), 'KEEPTTL');
-    }
+    const tokenKey = live + tokenRecordKey(disabled.id);
+    await redis.set(tokenKey, encodeTokenRecord({ ...decodeTokenRecord(disabled.id, (await redis.get(tokenKey))!), disabledAt }));
+    const credential = live + credentialKey(secretHash(disabled.token));
+    await redis.set(credential, JSON.stringify({ ...JSON.parse((await redis.get(credential))!), disabledAt }), 'KEEPTTL');
     const ownerGone = await issue({ user_id: SVC2 });
     await writePrincipal(principal(SVC2, { status: 'deactivated' }));
     const active = await issue();
