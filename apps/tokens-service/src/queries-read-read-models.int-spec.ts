@@ -132,7 +132,7 @@ describe('queries of the tokens service', () => {
         payload: { form, audiences: [ISSUER] },
         expect: (answer) => expect(answer).toMatchObject({ ok: true, principal: { userId: SVC, credential: { kind: 'client_secret', id: rotated.id } } }),
       },
-      [AuthSubjects.countOwnedTokens]: { context: admin, payload: { userId: SVC }, expect: (answer) => expect(answer).toEqual({ count: 1 }) },
+      [AuthSubjects.countOwnedTokens]: { context: admin, payload: { organizationId: ORG, userId: SVC }, expect: (answer) => expect(answer).toEqual({ count: 1 }) },
       [ReadModelSubjects.status('tokens')]: { context: platformAdmin, payload: {}, expect: (answer) => expect(answer).toBeNull() },
     };
 

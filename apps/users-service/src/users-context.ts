@@ -12,7 +12,7 @@ export interface ReadModelSettler {
 
 /** The tokens service's count of the API tokens a user owns. */
 export interface OwnedTokens {
-  count(userId: string, context: RequestContext): Promise<number>;
+  count(organizationId: string, userId: string, context: RequestContext): Promise<number>;
 }
 
 /** The tokens service's issue of an API token: a new service account's first. */

@@ -110,8 +110,8 @@ export class UsersServiceModule {
           inject: [ServiceClient, NATS_REQUEST_TIMEOUT_MS],
           useFactory: (services: ServiceClient, requestTimeoutMs: number): UsersContext => {
             const ownedTokens: OwnedTokens = {
-              count: async (userId: string, context: RequestContext) =>
-                (await services.send<CountOwnedTokensResponse>(AuthSubjects.countOwnedTokens, { context, payload: { userId } })).count,
+              count: async (organizationId: string, userId: string, context: RequestContext) =>
+                (await services.send<CountOwnedTokensResponse>(AuthSubjects.countOwnedTokens, { context, payload: { organizationId, userId } })).count,
             };
             // With the caller's context: the tokens service decides the issue as if the caller asked for it.
             // Within half the gateway's wait for this create, so that a tokens service that does not

@@ -79,7 +79,9 @@ export class LoginResponse {
   expires_at!: string;
 }
 
+/** The API tokens a user owns and has not revoked (in the organization the user belongs to). */
 export interface CountOwnedTokensRequest {
+  organizationId: string;
   userId: string;
 }
 

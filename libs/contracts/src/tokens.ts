@@ -191,9 +191,6 @@ export const ENDED_CREDENTIAL_RETENTION_SECONDS = 30 * 24 * 60 * 60;
 /** Redis key (after the prefix of its generation, `credentialGenerationPrefix`) of the record of the credential whose secret hashes to `hash`. */
 export const credentialKey = (hash: string) => `credential:${hash}`;
 
-/** Redis key (after the prefix of its generation) of the set of API token ids a user owns. */
-export const ownedTokensKey = (userId: string) => `owned-tokens:${userId}`;
-
 /**
  * Redis hash of every organization's token policy (field: the organization id), written by
  * the users service, after REDIS_KEY_PREFIX and VERIFICATION_KEY_TAG: the verifier reads it in

@@ -8,7 +8,6 @@ import {
   credentialGenerationPrefix,
   credentialKey,
   normalizeAllowedIp,
-  ownedTokensKey,
 } from '@warden/contracts';
 import type { RedisClient } from '@warden/redis';
 import type { Client } from 'pg';
@@ -316,8 +315,10 @@ export async function credentialReadModelDifferences(pg: Client, redis: RedisCli
     if ((await redis.zscore(`${prefix}organization-tokens:${token.organizationId}`, token.tokenId)) === null) {
       differences.push(`${stream}: not in its organization's tokens`);
     }
-    const owned = (await redis.sismember(prefix + ownedTokensKey(token.ownerId), token.tokenId)) === 1;
-    if (owned !== (token.status === 'active')) differences.push(`${stream}: ${owned ? 'still' : 'not'} among its owner's tokens`);
+    const ownerIndex = `${prefix}organization-tokens:${token.organizationId}:owner:${token.ownerId}`;
+    if ((await redis.zscore(ownerIndex, token.tokenId)) === null) differences.push(`${stream}: not among its owner's tokens`);
+    const revoked = (await redis.zscore(`${ownerIndex}:revoked`, token.tokenId)) !== null;
+    if (revoked !== (token.status === 'revoked')) differences.push(`${stream}: ${revoked ? 'among' : 'not among'} its owner's revoked tokens`);
   }
   return differences;
 }

@@ -3,8 +3,8 @@
 // together with the owner's principal record; and, for API tokens, what the token routes
 // read: `token:<id>` (the token, never a secret; see token-record-codec.ts), `organization-tokens:<orgId>` (a sorted
 // set of the organization's token ids by creation) with its listing indexes (see
-// `tokenListingKeys`), and `owned-tokens:<userId>` (the active tokens a user owns: a user
-// who owns some cannot be deleted).
+// `tokenListingKeys`), whose owner's indexes also count the tokens a user owns and has not
+// revoked (a user who owns some cannot be deleted).
 //
 // Every credential record carries a Redis expiry (PXAT, from the events, never from the
 // clock): a session's at its expiry; an API token secret's at its end (the token's expiry,
@@ -24,7 +24,6 @@ import {
   credentialKey,
   normalizeAllowedIp,
   oauthClientKey,
-  ownedTokensKey,
 } from '@warden/contracts';
 import { EventStore, RecordedEvent } from '@warden/event-store';
 import { ProjectionReplayer, RedisOp, RedisProjection } from '@warden/messaging';
@@ -347,7 +346,7 @@ export function liveSecretsOf(token: Token): Token['secrets'] {
  * (folded from its stream, as the principal records are), so an event applied late,
  * twice or during a rebuild always leaves the records of that version.
  */
-function tokenOps({ token, formerOwners: reassignedFrom }: FoldedToken): RedisOp[] {
+function tokenOps({ token, formerOwners }: FoldedToken): RedisOp[] {
   if (token.status === 'absent') return [];
   const ops: RedisOp[] = [];
   for (const secret of token.secrets) {
@@ -384,21 +383,13 @@ function tokenOps({ token, formerOwners: reassignedFrom }: FoldedToken): RedisOp
     credits: token.credits,
   };
   ops.push({ op: 'set', key: tokenRecordKey(token.tokenId), value: encodeTokenRecord(view) });
-  ops.push(...tokenListingOps(token, reassignedFrom));
+  ops.push(...tokenListingOps(token, formerOwners));
   // Until its current secret's expiry has been noted (TokenExpired): nothing is left to say of it then.
   if (token.status === 'active' && token.expiresAt !== null && token.expiredSecretId !== String(token.secrets.length)) {
     ops.push({ op: 'zadd', key: TOKEN_EXPIRIES_KEY, members: [{ score: Date.parse(token.expiresAt), member: token.tokenId }] });
   } else {
     ops.push({ op: 'zrem', key: TOKEN_EXPIRIES_KEY, members: [token.tokenId] });
   }
-  // A revoked token no longer keeps its owner from being deleted; a reassigned one moves.
-  if (token.status === 'active') ops.push({ op: 'sadd', key: ownedTokensKey(token.ownerId), members: [token.tokenId] });
-  else ops.push({ op: 'srem', key: ownedTokensKey(token.ownerId), members: [token.tokenId] });
-  // Every former owner, not only this event's: a later event applied first (by another
-  // instance) must not leave the token counted against an owner it has left.
-  const formerOwners = new Set(reassignedFrom);
-  formerOwners.delete(token.ownerId);
-  for (const former of formerOwners) ops.push({ op: 'srem', key: ownedTokensKey(former), members: [token.tokenId] });
   return ops;
 }
 

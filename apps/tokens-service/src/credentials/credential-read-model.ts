@@ -1,4 +1,4 @@
-import { CREDENTIAL_READ_MODEL_GENERATION_KEY, credentialGenerationPrefix, ownedTokensKey, verificationCacheKeys } from '@warden/contracts';
+import { CREDENTIAL_READ_MODEL_GENERATION_KEY, credentialGenerationPrefix, verificationCacheKeys } from '@warden/contracts';
 import { EventStore, LogPosition, RecordedEvent } from '@warden/event-store';
 import { MessagingLog, ProjectionGenerationMovedError, ProjectionOutcome, RedisProjectionRunner, stderrMessagingLog } from '@warden/messaging';
 import { TOKEN_STREAM_PREFIX, TokenEvent } from '@warden/tokens-domain';
@@ -318,9 +318,14 @@ export class CredentialReadModel {
     }
   }
 
-  /** API tokens a user owns, from the read model's per-owner index (filled by token events). */
-  async countOwnedTokens(userId: string): Promise<number> {
-    return this.redis.scard((await this.liveRunner()).key(ownedTokensKey(userId)));
+  /**
+   * API tokens a user owns in an organization and has not revoked: its listing index's tokens
+   * less its revoked ones, read in one transaction.
+   */
+  async countOwnedTokens(organizationId: string, userId: string): Promise<number> {
+    const keys = tokenListingKeys((await this.liveRunner()).key(ownerTokensKey(organizationId, userId)));
+    const [[, all], [, revoked]] = (await this.redis.multi().zcard(keys.all).zcard(keys.revoked).exec()) as [[Error | null, number], [Error | null, number]];
+    return all - revoked;
   }
 
   healthCheck(): HealthCheck {

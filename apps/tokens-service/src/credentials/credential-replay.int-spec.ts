@@ -119,7 +119,7 @@ describe('replaying the token read model', () => {
     for (const t of toRevoke) expect(await verify(t.token)).toMatchObject({ ok: false, reason: 'revoked' });
     expect((await verify(issuedDuring.token)).ok).toBe(true);
     expect(await tokens.get(send({ id: valid[0]!.id }))).toMatchObject({ id: valid[0]!.id, status: 'active' });
-    expect(await readModel.countOwnedTokens(SVC)).toBe(valid.length + 1);
+    expect(await readModel.countOwnedTokens(ORG, SVC)).toBe(valid.length + 1);
     // The base generation is gone once retired (a timer after the swap); the new one holds every credential.
     await pollUntil(async () => (await redisKeysWithPrefix(redis, `${keyPrefix}${credentialGenerationPrefix('')}credential:`)).length === 0, 'the replaced generation retired');
     expect(await redisKeysWithPrefix(redis, `${keyPrefix}${credentialGenerationPrefix(started.replay_id)}credential:`)).toHaveLength(valid.length + 1 + 1 + toRevoke.length);

@@ -32,7 +32,8 @@ export interface CredentialReplayOptions {
   clock?: () => Date;
 }
 
-// The data keys of a generation, relative to its prefix (the bookkeeping is compared apart).
+// The data keys of a generation, relative to its prefix (the bookkeeping is compared apart);
+// `owned-tokens:` sets are written no more, but a generation built by an earlier version has them.
 const DATA_PATTERNS = ['credential:*', 'token:*', 'organization-tokens:*', 'owned-tokens:*', 'oauth-client:*'];
 /** How often a compare catches up and looks again while the live read model moves. */
 const COMPARE_ATTEMPTS = 10;

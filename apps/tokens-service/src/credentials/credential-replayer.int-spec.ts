@@ -81,7 +81,7 @@ describe('CredentialReplayer', () => {
     const expected = await liveOps(log);
     // Every token event writes the token's records; the reassigned one also leaves its former owners.
     expect(expected.filter((ops) => ops.length > 0)).toHaveLength(14);
-    expect(expected[9]).toContainEqual({ op: 'srem', key: `owned-tokens:${OWNERS[0]!}`, members: [expect.any(String)] });
+    expect(expected[9]).toContainEqual({ op: 'zrem', key: `organization-tokens:${ORG}:owner:${OWNERS[0]!}`, members: [expect.any(String)] });
     expect(await replayedOps(new CredentialReplayer(store), log)).toEqual(expected);
   });
 

@@ -3,5 +3,9 @@ import { IsString, Length } from 'class-validator';
 export class CountOwnedTokensDto {
   @IsString()
   @Length(1, 100)
+  organizationId!: string;
+
+  @IsString()
+  @Length(1, 100)
   userId!: string;
 }

@@ -10,7 +10,6 @@ import {
   TokensErrorCode,
   WardenError,
   credentialKey,
-  ownedTokensKey,
   principalRecordsKey,
   principalRecordsReadyKey,
   secretHash,
@@ -22,6 +21,7 @@ import type { RedisClient } from '@warden/redis';
 import { deleteRedisPrefix, dumpRedisPrefix, pollUntil } from '@warden/testing';
 import { verifyCredential } from '@warden/token-verifier';
 import { CredentialReadModel } from '../credentials/credential-read-model';
+import { ownerTokensKey, tokenListingKeys } from '../credentials/credential-read-model.projection';
 import { TokensHarness, serviceAccountRecord, startTokensHarness } from '../test/tokens-harness';
 import { SessionsService } from './sessions.service';
 
@@ -207,13 +207,16 @@ describe('login sessions on the real event store and Redis', () => {
     expect((await readModel.healthCheck().check()).status).toBe('up');
   });
 
-  it('counts the API tokens a user owns from the read model index', async () => {
-    expect(await readModel.countOwnedTokens('u-1')).toBe(0);
-    // The index the tokens issue fills; a session is not an owned token.
+  it('counts the API tokens a user owns and has not revoked from its listing index', async () => {
+    expect(await readModel.countOwnedTokens(ORG, 'u-1')).toBe(0);
+    // The index the tokens' events fill; a session is not an owned token.
     await writePrincipal(principal('u-1'));
     await start('u-1');
-    expect(await readModel.countOwnedTokens('u-1')).toBe(0);
-    await redis.sadd(live + ownedTokensKey('u-1'), 'token-a', 'token-b');
-    expect(await readModel.countOwnedTokens('u-1')).toBe(2);
+    expect(await readModel.countOwnedTokens(ORG, 'u-1')).toBe(0);
+    const index = tokenListingKeys(live + ownerTokensKey(ORG, 'u-1'));
+    await redis.zadd(index.all, 1, 'token-a', 2, 'token-b', 3, 'token-c');
+    await redis.zadd(index.revoked, 2, 'token-b');
+    expect(await readModel.countOwnedTokens(ORG, 'u-1')).toBe(2);
+    expect(await readModel.countOwnedTokens('another-org', 'u-1')).toBe(0);
   });
 });

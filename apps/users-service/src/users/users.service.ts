@@ -252,7 +252,7 @@ export class UsersService {
     const principal = principalOf(envelope.context);
     const user = await this.writableUser(principal, envelope.payload.id);
     if (user.id === principal.userId) throw forbidden('nobody may delete their own account');
-    const ownedTokenCount = await this.ctx.ownedTokens.count(user.id, envelope.context);
+    const ownedTokenCount = await this.ctx.ownedTokens.count(user.organizationId, user.id, envelope.context);
     const at = this.ctx.clock().toISOString();
     const steps = deletionSteps(user, ownedTokenCount, at);
     const { appended } = await runAtomically(this.ctx.store, steps, envelope.context, user.organizationId);
