@@ -5,5 +5,6 @@ export * from './stream-health';
 export * from './jetstream-consumer';
 export * from './redis-ops';
 export * from './redis-projection';
+export * from './stream-version-bucket';
 export * from './messaging-log';
 export { backoffDelay, describeError, type BackoffOptions } from './backoff';

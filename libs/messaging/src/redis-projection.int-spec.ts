@@ -15,6 +15,7 @@ import {
 import { silentMessagingLog } from './messaging-log';
 import { RedisOp } from './redis-ops';
 import { ProjectionRebuildTimeoutError, ProjectionReplayer, RedisProjection, RedisProjectionRunner } from './redis-projection';
+import { streamVersionBucket } from './stream-version-bucket';
 
 // A small token read model: enough kinds of writes to show a rebuild restores them all.
 function tokenProjection(keyPrefix: string): RedisProjection {
@@ -122,6 +123,47 @@ describe('RedisProjectionRunner', () => {
     expect(await runner.handle(first!)).toBe('applied'); // a different stream: applied, but the checkpoint stays
     expect(await runner.checkpoint()).toBe(second!.position);
     expect(await redis.get(`${keyPrefix}issued`)).toBe('2');
+  });
+
+  it('records the version of each stream in a field of its bucket, a hash, never in a key of its own', async () => {
+    await runner.rebuild();
+    for (const event of [...(await issue('b1', 'user-1')), ...(await issue('b2', 'user-2')), ...(await revoke('b1'))]) {
+      expect(await runner.handle(event)).toBe('applied');
+    }
+    const b1 = runner.streamVersionKeys('token-b1');
+    const b2 = runner.streamVersionKeys('token-b2');
+    expect(b1).toEqual({ bucket: `${keyPrefix}tokens:v:${streamVersionBucket('token-b1')}`, field: 'token-b1', legacy: `${keyPrefix}tokens:v:token-b1` });
+    const versions = await dumpRedisPrefix(redis, `${keyPrefix}tokens:v:`);
+    expect(Object.keys(versions).sort()).toEqual([...new Set([b1.bucket, b2.bucket])].sort());
+    for (const dump of Object.values(versions)) expect(dump.type).toBe('hash');
+    expect(await redis.hget(b1.bucket, b1.field)).toBe('2');
+    expect(await redis.hget(b2.bucket, b2.field)).toBe('1');
+    expect(await runner.appliedVersion('token-b1')).toBe(2);
+    expect(await runner.appliedVersion('token-none')).toBe(0);
+  });
+
+  it('honours the version key a stream had before the buckets, and moves it into the bucket with the next event applied', async () => {
+    await runner.rebuild();
+    const [issued] = await issue('m1', 'user-1');
+    const [revoked] = await revoke('m1');
+    const [reissued] = await issue('m1', 'user-2');
+    const { bucket, field, legacy } = runner.streamVersionKeys('token-m1');
+    await redis.set(legacy, '2'); // as a runner of before the buckets left it
+    expect(await runner.appliedVersion('token-m1')).toBe(2);
+    expect(await runner.hasApplied(revoked!)).toBe(true);
+    expect(await runner.hasApplied(reissued!)).toBe(false);
+
+    expect(await runner.handle(issued!)).toBe('skipped'); // would resurrect the revoked token
+    expect(await runner.handle(revoked!)).toBe('skipped');
+    expect(await redis.exists(`${keyPrefix}token:m1`)).toBe(0);
+    expect(await redis.hexists(bucket, field)).toBe(0); // an event skipped moves nothing
+
+    expect(await runner.handle(reissued!)).toBe('applied');
+    expect(await redis.get(`${keyPrefix}token:m1`)).toBe('user-2');
+    expect(await redis.exists(legacy)).toBe(0);
+    expect(await redis.hget(bucket, field)).toBe('3');
+    expect(await runner.hasApplied(reissued!)).toBe(true);
+    expect(await runner.handle(reissued!)).toBe('skipped');
   });
 
   it('rebuilds a flushed read model from the store to the identical state', async () => {
@@ -233,7 +275,7 @@ describe('RedisProjectionRunner', () => {
         },
       });
       await expect(bad.rebuild()).rejects.toThrow(/must be a string/);
-      expect(await redis.exists(`${keyPrefix}k:1`, `${keyPrefix}bad:v:${good!.streamId}`, `${keyPrefix}bad:checkpoint`, `${keyPrefix}bad:ready`)).toBe(0);
+      expect(await redis.exists(`${keyPrefix}k:1`, bad.streamVersionKeys(good!.streamId).bucket, `${keyPrefix}bad:checkpoint`, `${keyPrefix}bad:ready`)).toBe(0);
     });
   });
 
@@ -327,15 +369,17 @@ describe('RedisProjectionRunner', () => {
   it('refuses, in the script itself, an op on a bookkeeping key or a key not passed in, before writing anything', async () => {
     await runner.rebuild();
     const [event] = await issue('s1', 'user-1');
-    const bookkeeping = [`${keyPrefix}tokens:v:${event!.streamId}`, `${keyPrefix}tokens:checkpoint`, `${keyPrefix}tokens:ready`, `${keyPrefix}tokens:generation`];
+    const { bucket, legacy, field } = runner.streamVersionKeys(event!.streamId);
+    const bookkeeping = [bucket, legacy, `${keyPrefix}tokens:checkpoint`, `${keyPrefix}tokens:ready`, `${keyPrefix}tokens:generation`];
     const apply = (ops: unknown[]) =>
-      redis.wardenApplyProjectionEvent(5, ...bookkeeping, `${keyPrefix}data`, String(event!.version), event!.position, JSON.stringify(ops), '0', '*');
-    await expect(apply([['set', 5, 'ok'], ['set', 2, 'forged checkpoint']])).rejects.toThrow(/invalid projection op #2/);
-    await expect(apply([['set', 5, 'ok'], ['set', 6, 'no such key']])).rejects.toThrow(/invalid projection op #2/);
-    await expect(apply([['eval', 5, 'x']])).rejects.toThrow(/invalid projection op #1/);
-    expect(await redis.exists(`${keyPrefix}data`, bookkeeping[0]!)).toBe(0);
+      redis.wardenApplyProjectionEvent(6, ...bookkeeping, `${keyPrefix}data`, String(event!.version), event!.position, JSON.stringify(ops), '0', '*', field);
+    await expect(apply([['set', 6, 'ok'], ['set', 3, 'forged checkpoint']])).rejects.toThrow(/invalid projection op #2/);
+    await expect(apply([['set', 6, 'ok'], ['hset', 1, [field, '99']]])).rejects.toThrow(/invalid projection op #2/);
+    await expect(apply([['set', 6, 'ok'], ['set', 7, 'no such key']])).rejects.toThrow(/invalid projection op #2/);
+    await expect(apply([['eval', 6, 'x']])).rejects.toThrow(/invalid projection op #1/);
+    expect(await redis.exists(`${keyPrefix}data`, bucket)).toBe(0);
     expect(await runner.checkpoint()).toBeUndefined();
-    expect(await apply([['set', 5, 'ok']])).toBe(1);
+    expect(await apply([['set', 6, 'ok']])).toBe(1);
     expect(await redis.get(`${keyPrefix}data`)).toBe('ok');
     expect(await runner.checkpoint()).toBe(event!.position);
   });
@@ -399,6 +443,6 @@ describe('RedisProjectionRunner', () => {
     await bad.rebuild();
     const [event] = await issue('z1', 'user-1');
     await expect(bad.handle(event!)).rejects.toThrow(/must be a string/);
-    expect(await redis.exists(`${keyPrefix}first`, `${keyPrefix}bad:v:${event!.streamId}`)).toBe(0);
+    expect(await redis.exists(`${keyPrefix}first`, bad.streamVersionKeys(event!.streamId).bucket)).toBe(0);
   });
 });

@@ -4,7 +4,8 @@
 //
 // Keys, all under the projection's `keyPrefix`:
 //   <prefix><key>                     data, as the projection's ops name it
-//   <prefix><name>:v:<streamId>       last version applied per event stream
+//   <prefix><name>:v:<bucket>         last version applied per event stream: field <streamId>
+//                                     of the hash of its bucket (streamVersionBucket, 0..4095)
 //   <prefix><name>:checkpoint         greatest global position applied
 //   <prefix><name>:ready              set when a rebuild completed; its absence means the
 //                                     read model was lost (Redis flushed) or never built
@@ -16,6 +17,17 @@
 // keeps one projection under one hash tag in its key prefix (the read models a verification
 // reads share `{verification}:`), and the generation pointer under the same tag. Splitting
 // a projection across shards would need a checkpoint per tag.
+// The buckets: with Redis's defaults (hash-max-listpack-entries 512, hash-max-listpack-value
+// 64, which a stream id of up to 64 bytes stays within) every bucket is a compact listpack up
+// to about 1.7M streams in a projection, most up to 4096 x 512 (about 2M); past that they
+// turn into hash tables, about twice the bytes a stream, still under a key of its own. A
+// server set to 128 entries keeps them compact up to about 350,000 streams only. Raising
+// hash-max-listpack-entries keeps more compact (1024: about 3.5M), a field lookup in a
+// listpack being a scan of its bucket.
+// Upgrade: a read model written before the buckets holds a key per stream,
+// <prefix><name>:v:<streamId>; it is honoured while the bucket has no field for the stream,
+// and deleted by the script that next applies an event of the stream. (A stream id is never
+// a bare number, `<type>-<id>`, so no such key is a bucket's.)
 import type { Result } from 'ioredis';
 import { RedisClient, defineRedisScripts, loadRedisScript } from '@warden/redis';
 import { EventStore, LogPosition, RecordedEvent } from '@warden/event-store';
@@ -24,6 +36,7 @@ import { Gauge } from 'prom-client';
 import { describeError } from './backoff';
 import { MessagingLog, stderrMessagingLog } from './messaging-log';
 import { RedisOp, compileRedisOps } from './redis-ops';
+import { streamVersionBucket } from './stream-version-bucket';
 import { INVALIDATION_LOG_RETENTION_MS } from '@warden/contracts';
 
 /** Reads a projection may make while deciding its ops; keys are relative to its prefix. */
@@ -130,7 +143,7 @@ declare module 'ioredis' {
 // A rebuild waiting for held-back events reads again at least this often (the PostgreSQL
 // store wakes it sooner while it sees rows held back).
 const HELD_BACK_WAIT_MS = 100;
-const BOOKKEEPING_KEYS = 4;
+const BOOKKEEPING_KEYS = 5;
 
 /** How a generation swap ended: swapped in, behind the live one (catch up and try again), or another was swapped in meanwhile. */
 export type GenerationSwap = 'swapped' | 'behind' | 'moved';
@@ -224,13 +237,28 @@ export class RedisProjectionRunner {
    * JetStream redelivery of what a command applied before answering).
    */
   async hasApplied(event: EventPlace): Promise<boolean> {
-    const [stored, ready, live] = await this.redis.mget(
-      this.bookkeepingKey(`v:${event.streamId}`),
-      this.bookkeepingKey('ready'),
-      this.generation?.pointerKey ?? this.bookkeepingKey('generation'),
-    );
+    const [applied, [ready, live]] = await Promise.all([
+      this.appliedVersion(event.streamId),
+      this.redis.mget(this.bookkeepingKey('ready'), this.generation?.pointerKey ?? this.bookkeepingKey('generation')),
+    ]);
     if (this.generation && (live ?? '') !== this.generation.id) return false;
-    return ready !== null && stored !== null && Number(stored) >= event.version;
+    return ready !== null && applied >= event.version;
+  }
+
+  /** The last version of the stream applied to this read model (its generation); 0 for none. */
+  async appliedVersion(streamId: string): Promise<number> {
+    const { bucket, field, legacy } = this.streamVersionKeys(streamId);
+    // As the apply script reads it: the key of before the buckets only while the bucket has no field.
+    const [inBucket, ofBefore] = await Promise.all([this.redis.hget(bucket, field), this.redis.get(legacy)]);
+    return Number(inBucket ?? ofBefore ?? '0');
+  }
+
+  /**
+   * Where the stream's last applied version is: field `field` of the hash `bucket`, or, in a
+   * read model written before the buckets and until the stream's next event, the key `legacy`.
+   */
+  streamVersionKeys(streamId: string): { bucket: string; field: string; legacy: string } {
+    return { bucket: this.bookkeepingKey(`v:${streamVersionBucket(streamId)}`), field: streamId, legacy: this.bookkeepingKey(`v:${streamId}`) };
   }
 
   private async handleWith(event: EventPlace, opsOf: () => Promise<RedisOp[]> | RedisOp[], invalidates: readonly string[] = []): Promise<ProjectionOutcome> {
@@ -417,9 +445,11 @@ export class RedisProjectionRunner {
     // A replay writes no invalidation: it changes no verification's outcome (a generation
     // swapped in is announced once, by whoever swaps it).
     const log = !rebuilding && invalidates.length > 0 ? this.invalidationLog : undefined;
+    const version = this.streamVersionKeys(event.streamId);
     return [
       BOOKKEEPING_KEYS + compiled.keys.length + (log ? 1 : 0),
-      this.bookkeepingKey(`v:${event.streamId}`),
+      version.bucket,
+      version.legacy,
       this.bookkeepingKey('checkpoint'),
       this.bookkeepingKey('ready'),
       this.generation?.pointerKey ?? this.bookkeepingKey('generation'),
@@ -430,6 +460,7 @@ export class RedisProjectionRunner {
       JSON.stringify(compiled.ops),
       rebuilding ? '1' : '0',
       this.generation?.id ?? '*',
+      version.field,
       ...(log ? [invalidates.join(' '), String(INVALIDATION_LOG_RETENTION_MS)] : []),
     ];
   }

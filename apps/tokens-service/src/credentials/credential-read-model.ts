@@ -160,7 +160,7 @@ export class CredentialReadModel {
    */
   async applyNewEvents(streamId: string): Promise<void> {
     const runner = await this.liveRunner();
-    const applied = Number((await this.redis.get(runner.key(`${CREDENTIAL_READ_MODEL}:v:${streamId}`))) ?? '0');
+    const applied = await runner.appliedVersion(streamId);
     for (const event of await this.store.readStream(streamId, { fromVersion: applied + 1 })) await this.applyToLive(event);
   }
 

@@ -218,6 +218,7 @@ export class CredentialReplay {
   /** Removes a generation's keys: its data and its bookkeeping (never the pointer or another generation). */
   private async deleteGeneration(generation: string): Promise<void> {
     const prefix = this.options.keyPrefix + credentialGenerationPrefix(generation);
+    // `:v:*`: the version buckets, and any version key of a stream written before them.
     const patterns = generation === '' ? [...DATA_PATTERNS, `${CREDENTIAL_READ_MODEL}:v:*`, `${CREDENTIAL_READ_MODEL}:checkpoint`, `${CREDENTIAL_READ_MODEL}:ready`] : ['*'];
     for (const pattern of patterns) {
       // A generation's keys share the verification tag: one slot, even on a cluster.
