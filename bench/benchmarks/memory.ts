@@ -2,10 +2,10 @@
 // `GET /auth/whoami` with an API token), and the CPU time the gateway and Redis spent per
 // verification over them (what one core of each serves); and Redis bytes per token with N tokens in the
 // credential read model: every key the read model keeps for a token issued once
-// (credential record, token view, the projection's per-stream version, its share of the
-// organization and owner indexes), written with a pipeline into a prefix of its own, then
-// measured with MEMORY USAGE (every key of a sample of tokens, every index key) and with
-// the growth of INFO used_memory (shared with whatever else runs on the server: noisy).
+// (credential record, token record, the projection's per-stream version in its buckets, its
+// share of the organization and owner indexes), written with a pipeline into a prefix of its
+// own, then measured with MEMORY USAGE of every key written (each whole) and with the growth
+// of INFO used_memory (shared with whatever else runs on the server: noisy).
 // `--memory-tokens` takes several counts (a row each: is the cost per token flat?), and
 // `--redis-only` measures Redis alone without starting the services (the capacity mode).
 // Every key written is deleted before the next count and at the end, even on failure.
@@ -23,20 +23,16 @@ import {
   TOKEN_LAST_USED_KEY,
   credentialGenerationPrefix,
   credentialKey,
-  ownedTokensKey,
   principalRecordsKey,
   secretHash,
   secretLastFour,
 } from '@warden/contracts';
-import { TEST_REDIS_URL, deleteRedisPrefix, pollUntil, uniqueTestId } from '@warden/testing';
+import { streamVersionBucket } from '@warden/messaging';
+import { TEST_REDIS_URL, deleteRedisPrefix, pollUntil, redisKeysWithPrefix, uniqueTestId } from '@warden/testing';
 import { generateSecret } from '@warden/tokens-domain';
 import {
   CREDENTIAL_READ_MODEL,
   issuedTokenOps,
-  organizationTokensKey,
-  ownerTokensKey,
-  tokenListingKeys,
-  tokenOwnersKey,
   tokenRecordKey,
 } from '../../apps/tokens-service/src/credentials/credential-read-model.projection';
 import type { BenchContext, Row } from '../support/context';
@@ -79,12 +75,20 @@ async function redisCpuSeconds(redis: Redis): Promise<number> {
   return field('used_cpu_user') + field('used_cpu_sys');
 }
 
+/** What a key of the credential read model is, for the per-token breakdown. */
+function kindOfKey(relative: string): string {
+  if (relative.startsWith('credential:')) return 'credential record';
+  if (relative.startsWith('token:')) return 'token record';
+  if (relative.startsWith(`${CREDENTIAL_READ_MODEL}:`)) return 'stream versions';
+  if (relative.startsWith('organization-tokens:')) return 'organization and owner indexes';
+  return 'other';
+}
+
 async function redisBytesPerToken(count: number, log: (line: string) => void): Promise<Row> {
   const redis = new Redis(TEST_REDIS_URL);
   const runPrefix = `${uniqueTestId('benchmem')}:`;
   // Where the read model keeps a token's keys: its live (base) generation.
   const keyPrefix = runPrefix + credentialGenerationPrefix('');
-  const sample: IssuedData[] = [];
   try {
     const before = await usedMemory(redis);
     for (let start = 0; start < count; start += PAGE) {
@@ -93,48 +97,33 @@ async function redisBytesPerToken(count: number, log: (line: string) => void): P
         const data = issued(i);
         writeTokenKeys(pipeline, keyPrefix, data);
         // the projection's bookkeeping: the version applied per token stream
-        pipeline.set(`${keyPrefix}${CREDENTIAL_READ_MODEL}:v:token-${data.tokenId}`, '1');
-        if (i % Math.max(1, Math.floor(count / SAMPLE)) === 0) sample.push(data);
+        const streamId = `token-${data.tokenId}`;
+        pipeline.hset(`${keyPrefix}${CREDENTIAL_READ_MODEL}:v:${streamVersionBucket(streamId)}`, streamId, '1');
       }
       await pipeline.exec();
     }
     const after = await usedMemory(redis);
     log(`memory: ${count} tokens written under ${keyPrefix}; used_memory grew by ${mib(after - before)}`);
-    const usage = async (key: string) => Number(await redis.memory('USAGE', key, 'SAMPLES', 0));
-    let credential = 0;
-    let view = 0;
-    let bookkeeping = 0;
-    let perTokenKeys = 0;
-    for (const data of sample) {
-      const c = await usage(keyPrefix + credentialKey(data.secretHash));
-      const v = await usage(keyPrefix + tokenRecordKey(data.tokenId));
-      const b = await usage(`${keyPrefix}${CREDENTIAL_READ_MODEL}:v:token-${data.tokenId}`);
-      credential += c;
-      view += v;
-      bookkeeping += b;
-      perTokenKeys += c + v + b;
+    // Every key the run wrote, each measured whole (SAMPLES 0: every element of a hash or sorted set).
+    const keys = await redisKeysWithPrefix(redis, runPrefix);
+    const bytes = new Map<string, number>();
+    for (let start = 0; start < keys.length; start += PAGE) {
+      const page = keys.slice(start, start + PAGE);
+      const pipeline = redis.pipeline();
+      for (const key of page) pipeline.memory('USAGE', key, 'SAMPLES', 0);
+      const replies = (await pipeline.exec()) ?? [];
+      page.forEach((key, i) => {
+        const kind = kindOfKey(key.slice(keyPrefix.length));
+        bytes.set(kind, (bytes.get(kind) ?? 0) + Number(replies[i]?.[1] ?? 0));
+      });
     }
-    // The listing indexes of each organization and of each owner there (token n's owner is
-    // owner n % OWNERS, in organization n % ORGANIZATIONS), and the owned-tokens sets.
-    const listingKeys = (scope: string) => [...Object.values(tokenListingKeys(scope))];
-    let indexes = 0;
-    for (let n = 0; n < ORGANIZATIONS; n++) {
-      const organizationId = uuidOf(`organization-${n}`);
-      for (const key of [...listingKeys(organizationTokensKey(organizationId)), tokenOwnersKey(organizationId)]) indexes += await usage(keyPrefix + key);
-    }
-    for (let n = 0; n < OWNERS; n++) {
-      const ownerId = uuidOf(`owner-${n}`);
-      for (const key of listingKeys(ownerTokensKey(uuidOf(`organization-${n % ORGANIZATIONS}`), ownerId))) indexes += await usage(keyPrefix + key);
-      indexes += await usage(keyPrefix + ownedTokensKey(ownerId));
-    }
-    const perCredential = credential / sample.length;
-    const perToken = perTokenKeys / sample.length + indexes / count;
+    const perToken = [...bytes.values()].reduce((sum, each) => sum + each, 0) / count;
+    const perCredential = (bytes.get('credential record') ?? 0) / count;
     const grown = (after - before) / count;
-    const each = (bytes: number) => Math.round(bytes / sample.length);
-    log(`memory: per token, credential record ${each(credential)} B, token view ${each(view)} B, stream version ${each(bookkeeping)} B, organization and owner indexes ${Math.round(indexes / count)} B`);
+    log(`memory: per token, ${[...bytes].map(([kind, total]) => `${kind} ${Math.round(total / count)} B`).join(', ')} (${keys.length.toLocaleString('en')} keys)`);
     return {
       benchmark: 'memory, Redis',
-      system: `bytes per token with ${count.toLocaleString('en')} tokens in the credential read model (MEMORY USAGE; INFO used_memory growth)`,
+      system: `bytes per token with ${count.toLocaleString('en')} tokens in the credential read model (MEMORY USAGE of every key; INFO used_memory growth)`,
       systemFigure: `${Math.round(perToken)} B per token, all keys (${Math.round(perCredential)} B the credential record the verifier reads); used_memory growth ${Math.round(grown)} B per token`,
       baseline: '-',
       baselineFigure: '-',
