@@ -70,12 +70,13 @@ export class UsersServiceModule {
     const identity = new PlatformIdentity();
     const listing = new ListingProjection(infrastructure.pool, infrastructure.options.schema);
     const log = (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}) => logger[level](fields, message);
+    const cacheKeys = verificationCacheKeys(serviceConfig.REDIS_KEY_PREFIX);
     const principals = new RedisProjectionRunner({
       redis: infrastructure.redis,
       projection: new PrincipalRecordProjection(serviceConfig.REDIS_KEY_PREFIX, store, identity),
       store,
       log,
-      invalidationLog: verificationCacheKeys(serviceConfig.REDIS_KEY_PREFIX).invalidations,
+      invalidationLog: { log: cacheKeys.invalidations, epoch: cacheKeys.epoch },
     });
     const readModels = new ReadModels({
       store,

@@ -11,9 +11,11 @@
 -- credential's power, ARGV[7] what the verification caches must drop (space-separated
 -- subjects) and ARGV[8] how long their invalidation log, the last key, keeps an entry (ms):
 -- written only when the event is applied, so an instance that dies after the apply still
--- leaves it for the caches.
+-- leaves it for the caches. The key before the log is the caches' lease epoch (a hash).
 -- Returns 1 applied, 0 already applied (or older), -1 the read model is lost: rebuild first,
--- -2 this generation is no longer the live one.
+-- -2 this generation is no longer the live one; an apply that wrote an invalidation while
+-- the caches have an epoch returns {1, the epoch's id, the log entry's id}: a command waits
+-- for the caches to apply that entry rather than write one more.
 --- @include "log-position-after.lua"
 if ARGV[4] ~= '1' and ARGV[5] ~= '*' and (redis.call('GET', KEYS[5]) or '') ~= ARGV[5] then return -2 end
 if ARGV[4] ~= '1' and redis.call('EXISTS', KEYS[4]) == 0 then return -1 end
@@ -39,13 +41,17 @@ for i = 1, #ops do
   elseif name == 'incrby' then redis.call('INCRBY', key, o[3])
   else redis.call(name, key, unpack(o[3])) end
 end
+local written = false
 if ARGV[7] and ARGV[7] ~= '' then
   local time = redis.call('TIME')
   local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-  redis.call('XADD', KEYS[#KEYS], 'MINID', '~', tostring(now - tonumber(ARGV[8])), '*', 's', ARGV[7])
+  local id = redis.call('XADD', KEYS[#KEYS], 'MINID', '~', tostring(now - tonumber(ARGV[8])), '*', 's', ARGV[7])
+  -- No epoch: the caches' state was lost, and whoever starts the next one empties the log.
+  local epoch = redis.call('HGET', KEYS[#KEYS - 1], 'id')
+  if epoch then written = {1, epoch, id} end
 end
 redis.call('HSET', KEYS[1], ARGV[6], ARGV[1])
 if legacy then redis.call('DEL', KEYS[2]) end
 local checkpoint = redis.call('GET', KEYS[3])
 if not checkpoint or after(ARGV[2], checkpoint) then redis.call('SET', KEYS[3], ARGV[2]) end
-return 1
+return written or 1

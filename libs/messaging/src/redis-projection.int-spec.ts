@@ -426,6 +426,42 @@ describe('RedisProjectionRunner', () => {
     });
   });
 
+  it('writes what the caches must drop with the change, and answers where, in the epoch of then', async () => {
+    const log = `${keyPrefix}cache:invalidations`;
+    const epoch = `${keyPrefix}cache:epoch`;
+    const revoking = new RedisProjectionRunner({
+      redis,
+      store,
+      projection: { ...tokenProjection(keyPrefix), invalidates: (event) => (event.type === 'token-revoked' ? [`c:${(event.data as { hash: string }).hash}`] : []) },
+      log: silentMessagingLog,
+      invalidationLog: { log, epoch },
+    });
+    await revoking.rebuild();
+    const [issued] = await issue('ddd', 'user-1');
+    const [revoked] = await revoke('ddd');
+    // Nothing to drop for an issue; no epoch yet (the caches' state was lost): written, but no place answered.
+    expect(await revoking.handleWritingInvalidation(issued!)).toEqual({ outcome: 'applied' });
+    expect(await revoking.handleWritingInvalidation(revoked!)).toEqual({ outcome: 'applied' });
+    const [first, ...more] = await redis.xrange(log, '-', '+');
+    expect(more).toEqual([]);
+
+    const [again] = await revoke('ddd');
+    await redis.hset(epoch, 'id', 'epoch-1');
+    const answered = await revoking.handleWritingInvalidation(again!);
+    const entries = await redis.xrange(log, '-', '+');
+    expect(entries.map(([, fields]) => fields)).toEqual([
+      ['s', 'c:ddd'],
+      ['s', 'c:ddd'],
+    ]);
+    expect(answered).toEqual({ outcome: 'applied', invalidation: { epoch: 'epoch-1', id: entries[1]![0] } });
+    expect(entries[0]![0]).toBe(first![0]);
+    // Applied before: nothing written, nothing answered; a replay writes none either.
+    expect(await revoking.handleWritingInvalidation(again!)).toEqual({ outcome: 'skipped' });
+    await redis.del(`${keyPrefix}tokens:ready`);
+    await revoking.rebuild();
+    expect(await redis.xlen(log)).toBe(2);
+  });
+
   it('writes nothing when an op is invalid', async () => {
     const bad = new RedisProjectionRunner({
       redis,

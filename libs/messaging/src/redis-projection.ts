@@ -111,10 +111,26 @@ export interface RedisProjectionRunnerOptions {
    */
   generation?: { pointerKey: string; id: string };
   /**
-   * The verification caches' invalidation log (the full key, under the projection's hash tag):
-   * an event applied outside a replay writes what the projection's `invalidates` names there.
+   * The verification caches' invalidation log and their lease epoch (full keys, under the
+   * projection's hash tag): an event applied outside a replay writes what the projection's
+   * `invalidates` names to the log, and its apply answers where (`AppliedEvent`).
    */
-  invalidationLog?: string;
+  invalidationLog?: { log: string; epoch: string };
+}
+
+/**
+ * An invalidation an apply wrote, as the caches' lease protocol names it: the log entry's id
+ * and the lease epoch it was written in (read in the same script).
+ */
+export interface WrittenInvalidation {
+  epoch: string;
+  id: string;
+}
+
+/** How an apply ended, and the invalidation it wrote (none when it was skipped, or when the caches have no epoch yet). */
+export interface AppliedEvent {
+  outcome: ProjectionOutcome;
+  invalidation?: WrittenInvalidation;
 }
 
 /** Where an event stands: what the apply script's version check and checkpoint need of it. */
@@ -129,7 +145,7 @@ const SWAP_PROJECTION_GENERATION = loadRedisScript(__dirname, 'swap-projection-g
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     /** The bookkeeping keys and the data keys (their count first), then the event's place and ops: see the script. */
-    wardenApplyProjectionEvent(numberOfKeys: number, ...keysAndArgs: string[]): Result<number, Context>;
+    wardenApplyProjectionEvent(numberOfKeys: number, ...keysAndArgs: string[]): Result<number | [1, string, string], Context>;
     wardenSwapProjectionGeneration(
       pointerKey: string,
       liveCheckpointKey: string,
@@ -181,7 +197,7 @@ export class RedisProjectionRunner {
   private readonly log: MessagingLog;
   private readonly reader: ProjectionReader;
   private readonly generation: { pointerKey: string; id: string } | undefined;
-  private readonly invalidationLog: string | undefined;
+  private readonly invalidationLog: { log: string; epoch: string } | undefined;
   private rebuilding: Promise<{ events: number; applied: number }> | undefined;
   private lastRebuild: RedisProjectionStatus['lastRebuild'];
   private lastError: string | undefined;
@@ -215,7 +231,12 @@ export class RedisProjectionRunner {
   }
 
   /** Applies one event; rebuilds the whole read model first if it was lost. */
-  handle(event: RecordedEvent): Promise<ProjectionOutcome> {
+  async handle(event: RecordedEvent): Promise<ProjectionOutcome> {
+    return (await this.handleWritingInvalidation(event)).outcome;
+  }
+
+  /** `handle`, answering also the invalidation its apply wrote, for a command that then waits for the caches to apply it. */
+  handleWritingInvalidation(event: RecordedEvent): Promise<AppliedEvent> {
     return this.handleWith(event, () => this.projection.apply(event, this.reader), this.projection.invalidates?.(event));
   }
 
@@ -226,7 +247,7 @@ export class RedisProjectionRunner {
    * Only for a projection whose ops are the state as of the event, never the read model's.
    * `invalidates`: what the verification caches must drop, as the projection's `invalidates`.
    */
-  applyOps(event: EventPlace, ops: RedisOp[], invalidates?: readonly string[]): Promise<ProjectionOutcome> {
+  applyOps(event: EventPlace, ops: RedisOp[], invalidates?: readonly string[]): Promise<AppliedEvent> {
     return this.handleWith(event, () => ops, invalidates);
   }
 
@@ -261,10 +282,11 @@ export class RedisProjectionRunner {
     return { bucket: this.bookkeepingKey(`v:${streamVersionBucket(streamId)}`), field: streamId, legacy: this.bookkeepingKey(`v:${streamId}`) };
   }
 
-  private async handleWith(event: EventPlace, opsOf: () => Promise<RedisOp[]> | RedisOp[], invalidates: readonly string[] = []): Promise<ProjectionOutcome> {
+  private async handleWith(event: EventPlace, opsOf: () => Promise<RedisOp[]> | RedisOp[], invalidates: readonly string[] = []): Promise<AppliedEvent> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const result = await this.applyEvent(event, await opsOf(), false, invalidates);
-      if (result >= 0) return result === 1 ? 'applied' : 'skipped';
+      if (typeof result !== 'number') return { outcome: 'applied', invalidation: result };
+      if (result >= 0) return { outcome: result === 1 ? 'applied' : 'skipped' };
       if (result === -2) throw new ProjectionGenerationMovedError(`projection ${this.projection.name}: generation ${JSON.stringify(this.generation?.id)} is no longer live`);
       this.log('warn', 'projection read model missing; rebuilding from the event store', { projection: this.projection.name });
       await this.rebuild();
@@ -368,7 +390,8 @@ export class RedisProjectionRunner {
             events = done;
           } else {
             for (const event of page) {
-              applied += await this.applyEvent(event, await this.projection.apply(event, this.reader), true);
+              // A replay writes no invalidation: the script answers 1 or 0.
+              if ((await this.applyEvent(event, await this.projection.apply(event, this.reader), true)) === 1) applied += 1;
               events += 1;
             }
             onProgress?.(events);
@@ -409,8 +432,12 @@ export class RedisProjectionRunner {
     return { events, applied, last: after };
   }
 
-  private async applyEvent(event: EventPlace, ops: RedisOp[], rebuilding: boolean, invalidates: readonly string[] = []): Promise<number> {
-    const result = await this.redis.wardenApplyProjectionEvent(...this.applyArguments(event, ops, rebuilding, invalidates));
+  /** The script's answer (see apply-projection-event.lua): a number, or where it wrote the invalidation of an event it applied. */
+  private async applyEvent(event: EventPlace, ops: RedisOp[], rebuilding: boolean, invalidates: readonly string[] = []): Promise<number | WrittenInvalidation> {
+    const result: unknown = await this.redis.wardenApplyProjectionEvent(...this.applyArguments(event, ops, rebuilding, invalidates));
+    if (Array.isArray(result) && result.length === 3 && result[0] === 1 && typeof result[1] === 'string' && typeof result[2] === 'string') {
+      return { epoch: result[1], id: result[2] };
+    }
     if (result !== 0 && result !== 1 && result !== -1 && result !== -2) throw new ProjectionScriptError(`unexpected script result ${String(result)}`);
     return result;
   }
@@ -447,14 +474,14 @@ export class RedisProjectionRunner {
     const log = !rebuilding && invalidates.length > 0 ? this.invalidationLog : undefined;
     const version = this.streamVersionKeys(event.streamId);
     return [
-      BOOKKEEPING_KEYS + compiled.keys.length + (log ? 1 : 0),
+      BOOKKEEPING_KEYS + compiled.keys.length + (log ? 2 : 0),
       version.bucket,
       version.legacy,
       this.bookkeepingKey('checkpoint'),
       this.bookkeepingKey('ready'),
       this.generation?.pointerKey ?? this.bookkeepingKey('generation'),
       ...compiled.keys,
-      ...(log ? [log] : []),
+      ...(log ? [log.epoch, log.log] : []),
       String(event.version),
       event.position,
       JSON.stringify(compiled.ops),

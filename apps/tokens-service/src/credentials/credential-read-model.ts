@@ -1,6 +1,6 @@
 import { CREDENTIAL_READ_MODEL_GENERATION_KEY, credentialGenerationPrefix, verificationCacheKeys } from '@warden/contracts';
 import { EventStore, LogPosition, RecordedEvent } from '@warden/event-store';
-import { MessagingLog, ProjectionGenerationMovedError, ProjectionOutcome, RedisProjectionRunner, stderrMessagingLog } from '@warden/messaging';
+import { MessagingLog, ProjectionGenerationMovedError, ProjectionOutcome, RedisProjectionRunner, WrittenInvalidation, stderrMessagingLog } from '@warden/messaging';
 import { TOKEN_STREAM_PREFIX, TokenEvent } from '@warden/tokens-domain';
 import type { HealthCheck } from '@warden/platform';
 import { RedisClient } from '@warden/redis';
@@ -102,6 +102,7 @@ export class CredentialReadModel {
 
   /** A runner writing generation `generation` (not necessarily the live one). */
   runnerFor(generation: string): RedisProjectionRunner {
+    const cacheKeys = verificationCacheKeys(this.keyPrefix);
     return new RedisProjectionRunner({
       redis: this.redis,
       store: this.store,
@@ -111,7 +112,7 @@ export class CredentialReadModel {
       rebuildBatchSize: REPLAY_PAGE,
       // Whoever applies an event that reduces a credential (a command, or the consumer after an
       // instance died before its apply) tells the verification caches in the same script.
-      invalidationLog: verificationCacheKeys(this.keyPrefix).invalidations,
+      invalidationLog: { log: cacheKeys.invalidations, epoch: cacheKeys.epoch },
     });
   }
 
@@ -179,25 +180,27 @@ export class CredentialReadModel {
     const whole = history.every((event, i) => event.version === i + 1) && history.length + 1 === first;
     const types = events.map((event) => event.type);
     let record: TokenRecord | null = null;
+    let written: WrittenInvalidation | undefined;
     if (events.length === 0 || position === undefined || !whole || !streamId.startsWith(TOKEN_STREAM_PREFIX)) {
       await this.applyNewEvents(streamId);
     } else {
       const ops = tokenStreamOps(history, events);
-      await this.onLive((runner) => runner.applyOps({ streamId, version, position }, ops, credentialInvalidations(streamId, types)));
+      ({ invalidation: written } = await this.onLive((runner) => runner.applyOps({ streamId, version, position }, ops, credentialInvalidations(streamId, types))));
       record = tokenRecordIn(ops, streamId.slice(TOKEN_STREAM_PREFIX.length));
     }
-    await this.awaitCaches(streamId, types);
+    await this.awaitCaches(streamId, types, written);
     return record;
   }
 
   /**
-   * Answers once no verification cache serves what these events of the stream changed: the
-   * apply wrote the invalidation already (and the consumer's would, after a crash); this one,
-   * later in the log, is what the command waits for every lease holder to apply.
+   * Answers once no verification cache serves what these events of the stream changed: every
+   * lease holder has applied the invalidation the apply's script wrote with the change
+   * (`written`), or, where that apply did not write one (an event applied before, by the
+   * consumer; caches whose epoch was lost), one published now, later in the log.
    */
-  private async awaitCaches(streamId: string, types: readonly string[]): Promise<void> {
+  private async awaitCaches(streamId: string, types: readonly string[], written?: WrittenInvalidation): Promise<void> {
     const subjects = credentialInvalidations(streamId, types);
-    if (subjects.length > 0) await this.invalidations?.invalidate(subjects);
+    if (subjects.length > 0) await this.invalidations?.invalidate(subjects, written);
   }
 
   /** Every verification cache drops everything (a replay swapped a new generation in); answers once none serves what it held. */
@@ -306,7 +309,7 @@ export class CredentialReadModel {
    * apply script refuses a generation swapped out, and the apply is then made again on the
    * one the pointer names.
    */
-  private async onLive(apply: (runner: RedisProjectionRunner) => Promise<ProjectionOutcome>): Promise<ProjectionOutcome> {
+  private async onLive<T>(apply: (runner: RedisProjectionRunner) => Promise<T>): Promise<T> {
     let runner = this.live.runner;
     for (let attempt = 0; ; attempt++) {
       try {

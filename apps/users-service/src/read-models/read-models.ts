@@ -5,7 +5,7 @@
 // that the caller reads its own writes.
 import { HealthCheck } from '@warden/platform';
 import { AppendResult, AppendWaiters, EventStore, RecordedEvent, tailAll } from '@warden/event-store';
-import { MessagingLog, RedisProjectionRunner, backoffDelay } from '@warden/messaging';
+import { MessagingLog, RedisProjectionRunner, WrittenInvalidation, backoffDelay } from '@warden/messaging';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ListingProjection } from './listing.projection';
 import { principalInvalidations } from './principal-record.projection';
@@ -64,13 +64,23 @@ export class ReadModels {
     // Users' principal records, and an organization's token policy (a settings change).
     const users = appended.filter((result) => result.streamId.startsWith('user-') || result.streamId.startsWith('organization-'));
     const subjects: string[] = [];
+    // The applies run one after another, so each invalidation one writes follows those written
+    // before it, and a holder that applied the last has applied them all (the log is applied in
+    // order): that one is waited for, rather than one more published, when every apply with
+    // something to invalidate wrote its own, in one epoch.
+    let written: WrittenInvalidation | undefined;
+    let everyOneWritten = true;
     for (const result of users) {
       const [event] = await this.options.store.readStream(result.streamId, { fromVersion: result.version });
       if (!event) continue;
-      await this.options.principals.handle(event);
-      subjects.push(...principalInvalidations(event));
+      const { invalidation } = await this.options.principals.handleWritingInvalidation(event);
+      const named = principalInvalidations(event);
+      if (named.length === 0) continue;
+      subjects.push(...named);
+      if (invalidation === undefined || (written !== undefined && written.epoch !== invalidation.epoch)) everyOneWritten = false;
+      written = invalidation ?? written;
     }
-    if (subjects.length > 0) await this.options.invalidations?.invalidate(subjects);
+    if (subjects.length > 0) await this.options.invalidations?.invalidate(subjects, everyOneWritten ? written : undefined);
     const last = appended.map((result) => result.position).sort().at(-1);
     if (last) await this.waitForListing(last);
   }

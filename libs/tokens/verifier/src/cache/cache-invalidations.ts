@@ -39,12 +39,17 @@ export class CacheInvalidations {
     this.now = options.now ?? (() => performance.now());
   }
 
-  /** Publishes the invalidation and resolves once no cache can serve what it names. */
-  async invalidate(subjects: readonly string[]): Promise<void> {
+  /**
+   * Publishes the invalidation and resolves once no cache can serve what it names. `written`:
+   * an entry of the log, in its epoch, that names all of `subjects` already and was written
+   * after what they changed (the very script that applied the change wrote it): it is waited
+   * for instead of publishing one more, which would make every holder apply two.
+   */
+  async invalidate(subjects: readonly string[], written?: { epoch: string; id: string }): Promise<void> {
     if (subjects.length === 0) return;
     const { transport } = this.options;
     const started = this.now();
-    const { epoch, id } = await transport.publish(subjects);
+    const { epoch, id } = written ?? (await transport.publish(subjects));
     for (let ask = 0; ; ask++) {
       const { holders, youngForMs } = await transport.pending(epoch, id);
       if (holders === 0 && youngForMs === 0) return;

@@ -95,6 +95,21 @@ describe('LeaseFencedCache and CacheInvalidations on Redis', () => {
     expect(cache.stats()).toMatchObject({ hits: 2, misses: 1, invalidations: 1, entries: 1, leased: true });
   });
 
+  it('waits for the invalidation the script of the change wrote, publishing none more', async () => {
+    const cache = openVerificationCache(redis, keyPrefix, { leaseMs: LEASE_MS });
+    opened.push(cache);
+    await pollUntil(() => cache.leased(), 'the cache to hold a lease', 5000);
+    expect(cache.offer('hash-1', cache.ticket(), records('tok-1'))).toBe(true);
+    await pastYoungEpoch();
+    // As the projection's apply script writes it, beside the change: the entry, and the epoch it was written in.
+    const keys = verificationCacheKeys(keyPrefix);
+    const id = (await redis.xadd(keys.invalidations, '*', 's', 'c:tok-1'))!;
+    const epoch = (await redis.hget(keys.epoch, 'id'))!;
+    await new CacheInvalidations({ transport }).invalidate(['c:tok-1'], { epoch, id });
+    expect(cache.lookup('hash-1')).toBeUndefined();
+    expect(await redis.xlen(keys.invalidations)).toBe(1);
+  });
+
   it('makes a command wait for a holder that stopped answering until its lease ended, and the holder serves nothing meanwhile', async () => {
     // A holder that holds its lease and then hears nothing more, as a paused (SIGSTOP) verifier.
     let silent = false;
