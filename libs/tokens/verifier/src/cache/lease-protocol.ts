@@ -5,7 +5,8 @@
 // A verifier (gateway, tokens service, library) may answer from its in-process cache only
 // while it holds a lease that Redis granted it, for about 2 s. Redis grants or extends a lease
 // only to a holder that has applied every invalidation published so far. A command that
-// reduces a credential's power first changes the read model, then publishes an invalidation,
+// reduces a credential's power first changes the read model, then publishes an invalidation
+// (in practice the read model's own script writes it with the change: see CacheInvalidations),
 // then answers only once every holder whose lease has not ended has applied it. So when the
 // command answers, every cache either dropped what the invalidation names or stopped being
 // used: no verification accepts from a cache what the read model no longer says.
