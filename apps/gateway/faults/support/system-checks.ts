@@ -127,15 +127,7 @@ function foldToken(events: StoredEvent[]): FoldedToken | null {
         permissions: orNull<string[]>('permissions'),
         secrets: [{ hash: text('secretHash'), lastFour: text('lastFour'), issuedAt: text('issuedAt'), validUntil: null }],
         createdAt: text('issuedAt'),
-        lastUsedAt: null,
-        revokedAt: null,
-        rotatedAt: null,
-        disabledAt: null,
-        description: null,
-        metadata: {},
-        allowedIps: [],
-        rateLimit: null,
-        credits: null,
+        ...unsetTokenFields(),
         creditGrants: 0,
       };
       continue;
@@ -203,6 +195,11 @@ function expectedViewOf(token: FoldedToken): Record<string, unknown> {
   };
 }
 
+/** A token's fields nothing has set yet: as it is issued, and as its stored record leaves them out. */
+function unsetTokenFields() {
+  return { lastUsedAt: null, revokedAt: null, rotatedAt: null, disabledAt: null, description: null, metadata: {}, allowedIps: [] as string[], rateLimit: null, credits: null };
+}
+
 /**
  * A token's record as the read model keeps it: the fields every token has, in a fixed order,
  * then only those not at their default (the tokens service's `encodeTokenRecord`), read here
@@ -223,15 +220,7 @@ function storedViewOf(tokenId: string, text: string): Record<string, unknown> {
     lastFour,
     secrets: [{ lastFour, issuedAt: createdAt, validUntil: null }],
     createdAt,
-    lastUsedAt: null,
-    revokedAt: null,
-    rotatedAt: null,
-    disabledAt: null,
-    description: null,
-    metadata: {},
-    allowedIps: [],
-    rateLimit: null,
-    credits: null,
+    ...unsetTokenFields(),
     ...rest,
   };
 }
