@@ -50,7 +50,9 @@ async function main(): Promise<void> {
     let ctx: (BenchContext & { admin: ApiClient; adminKey: string; serviceAccountId: string }) | undefined;
     if (needsSystem) {
       log(`starting the built services (${path.relative(ROOT, options.dist)}/) in a database, subject prefix and Redis prefix of their own`);
-      system = await startSystem({ LOG_LEVEL: 'warn' });
+      // The admin's login key is taken once, here, and a full run lasts longer than a login
+      // key's default hour: past it every request of the admin would be refused, fast.
+      system = await startSystem({ LOG_LEVEL: 'warn', SESSION_TTL_SECONDS: String(24 * 60 * 60) });
       const { admin, serviceAccountId, token } = await credentials(system);
       ctx = { options, system, token, log, admin, adminKey: admin.credential!.key, serviceAccountId };
     }
