@@ -28,7 +28,7 @@ import {
   secretLastFour,
 } from '@warden/contracts';
 import { streamVersionBucket } from '@warden/messaging';
-import { TEST_REDIS_URL, deleteRedisPrefix, pollUntil, redisKeysWithPrefix, uniqueTestId } from '@warden/testing';
+import { TEST_REDIS_URL, deleteRedisPrefix, metricSample, pollUntil, redisKeysWithPrefix, uniqueTestId } from '@warden/testing';
 import { generateSecret } from '@warden/tokens-domain';
 import {
   CREDENTIAL_READ_MODEL,
@@ -151,9 +151,7 @@ export async function benchRedisMemory(ctx: Pick<BenchContext, 'options' | 'log'
 
 /** The value of a sample on the gateway's `/metrics` (at its origin; labelled with its app); NaN when it has none of that name. */
 async function gatewayMetric(gateway: GatewayInstance, name: string): Promise<number> {
-  const text = await (await fetch(`${new URL(gateway.url).origin}/metrics`)).text();
-  const line = text.split('\n').find((each) => each.startsWith(`${name} `) || each.startsWith(`${name}{`));
-  return line === undefined ? Number.NaN : Number(line.slice(line.lastIndexOf(' ') + 1));
+  return metricSample(await (await fetch(`${new URL(gateway.url).origin}/metrics`)).text(), name) ?? Number.NaN;
 }
 
 /** The ops that take back what `writeTokenKeys` wrote for a token: its own keys deleted, its members of the shared indexes removed. */

@@ -3,7 +3,7 @@
 // (no credential, a malformed one, a revoked token, a public token from an origin it does
 // not allow, a token past its rate limit), the correlation id echoed, and the metrics the
 // gateway keeps of each. Whatever serves the route, these stay as they are.
-import { ApiClient, RunningSystem, startSystem } from '@warden/testing';
+import { ApiClient, RunningSystem, metricSample, startSystem } from '@warden/testing';
 
 let system: RunningSystem;
 let admin: ApiClient;
@@ -44,11 +44,8 @@ const issue = async (body: Record<string, unknown>): Promise<Token> => {
 };
 
 const scrape = async (): Promise<string> => (await fetch(system.healthUrl('gateway').replace(/\/health$/, '/metrics'))).text();
-/** The value of one series of the gateway's /metrics (0 when not yet exported). */
-const metric = (text: string, series: string): number => {
-  const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
-  return line === undefined ? 0 : Number(line.slice(series.length + 1));
-};
+/** How much one series of the gateway's /metrics grew between two scrapes (a series not yet exported counts 0). */
+const grown = (before: string, after: string, series: string): number => (metricSample(after, series) ?? 0) - (metricSample(before, series) ?? 0);
 
 const UNAUTHENTICATED = (correlationId: string) => ({
   type: 'urn:warden:problem:unauthenticated',
@@ -128,11 +125,11 @@ describe('GET /api/v1/auth/whoami', () => {
 
     const after = await scrape();
     const served = 'warden_http_requests_total{method="GET",route="/api/v1/auth/whoami",status="200",app="gateway"}';
-    expect(metric(after, served) - metric(before, served)).toBe(2);
+    expect(grown(before, after, served)).toBe(2);
     const headServed = 'warden_http_requests_total{method="HEAD",route="/api/v1/auth/whoami",status="200",app="gateway"}';
-    expect(metric(after, headServed) - metric(before, headServed)).toBe(1);
+    expect(grown(before, after, headServed)).toBe(1);
     const verified = 'warden_credential_verifications_total{path="http",outcome="ok",app="gateway"}';
-    expect(metric(after, verified) - metric(before, verified)).toBe(3);
+    expect(grown(before, after, verified)).toBe(3);
   });
 
   it('gives a new correlation id to a request without a sane one, and echoes it in the problem', async () => {
@@ -154,11 +151,11 @@ describe('GET /api/v1/auth/whoami', () => {
 
     const after = await scrape();
     const refused = 'warden_http_requests_total{method="GET",route="/api/v1/auth/whoami",status="401",app="gateway"}';
-    expect(metric(after, refused) - metric(before, refused)).toBe(3);
+    expect(grown(before, after, refused)).toBe(3);
     const missing = 'warden_credential_verifications_total{path="http",outcome="missing",app="gateway"}';
-    expect(metric(after, missing) - metric(before, missing)).toBe(1);
+    expect(grown(before, after, missing)).toBe(1);
     const revoked = 'warden_credential_verifications_total{path="http",outcome="revoked",app="gateway"}';
-    expect(metric(after, revoked) - metric(before, revoked)).toBe(1);
+    expect(grown(before, after, revoked)).toBe(1);
   });
 
   it('answers a public token only from an origin it allows', async () => {

@@ -5,7 +5,7 @@
 // the paused one, once continued (SIGCONT), refuses it too. Figures (revoke, request to answer)
 // are printed.
 import http from 'node:http';
-import { ApiClient, RunningSystem, startSystem } from '@warden/testing';
+import { ApiClient, RunningSystem, metricSample, startSystem } from '@warden/testing';
 import { ExtraInstance, startExtraInstance } from './support/extra-instance';
 
 const EXTRA_GATEWAYS = 3;
@@ -120,10 +120,7 @@ function acceptsAfter(load: VerifyingLoad, token: Token, answeredAt: number): Ve
 }
 
 async function cacheMetric(gatewayApiUrl: string, name: string): Promise<number> {
-  const text = await (await fetch(`${new URL(gatewayApiUrl).origin}/metrics`)).text();
-  // `name{app="gateway"} value`: every series carries the app's default label.
-  const line = text.split('\n').find((each) => each.startsWith(`${name} `) || each.startsWith(`${name}{`));
-  return line === undefined ? Number.NaN : Number(line.split(' ').at(-1));
+  return metricSample(await (await fetch(`${new URL(gatewayApiUrl).origin}/metrics`)).text(), name) ?? Number.NaN;
 }
 
 const gatewayUrls = () => [system.gatewayUrl, ...extras.map((extra) => extra.apiUrl)];

@@ -17,3 +17,4 @@ export * from './refusing-event-store';
 export * from './relay-test-bed';
 export * from './message-handlers';
 export * from './webhook-receiver';
+export * from './metrics';
