@@ -61,13 +61,16 @@ describe('LogCredentialStreams', () => {
     const streams = new LogCredentialStreams(pool, schema, store);
     await streams.migrate();
     const secrets = Array.from({ length: 30 }, hash);
+    const early: Promise<string | null>[] = [];
     for (const [index, secret] of secrets.entries()) {
       await appendSome(store, `token-${index}`, 'TokenIssued', 1, () => ({ secretHash: secret }));
       // Each lookup right after its append, while earlier lookups may still be reading the log.
-      if (index % 3 === 0) void streams.streamOf(secret);
+      if (index % 3 === 0) early.push(streams.streamOf(secret));
     }
     const found = await Promise.all(secrets.map((secret) => streams.streamOf(secret)));
     expect(found).toEqual(secrets.map((_, index) => `token-${index}`));
+    // Awaited too, so none is still querying when the test's schema is dropped.
+    expect(await Promise.all(early)).toEqual(secrets.flatMap((_, index) => (index % 3 === 0 ? [`token-${index}`] : [])));
   });
 
   it('answers a lookup made while a read of the log runs, for an event that read has passed, from a read that starts after it', async () => {
