@@ -6,7 +6,8 @@
 #   docker-compose, where Docker's `docker compose` is not there: `config` validates the compose
 #   files (no Docker daemon needed);
 #   chromium: the browser the console's tests drive through playwright-core (which downloads none).
-# Run by `npm run test:e2e` and `npm run test:browser` (and so `npm test`).
+# Run by `npm run test:e2e` and `npm run test:browser` (and so `npm test`), and by `npm run bench`
+# (its console benchmark drives Chromium).
 set -euo pipefail
 
 log() { printf '[test tools] %s\n' "$*"; }
