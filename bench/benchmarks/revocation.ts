@@ -5,9 +5,11 @@
 // times each revoke, request to answer. Then the cost of the verification caches' lease
 // protocol alone: four gateways (the system's and three more), each holding the token in its
 // cache, and the token revoked with nothing else running; each gateway asked right after the
-// answer.
+// answer; and the same with one of the four paused (SIGSTOP) through each revoke, which then
+// waits out the paused one's lease, and asked once continued (SIGCONT).
 import { ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
+import { DEFAULT_LEASE_MS } from '@warden/token-verifier';
 import { ApiClient, TEST_REDIS_URL } from '@warden/testing';
 import type { BenchContext, Row } from '../support/context';
 import { startGateway } from '../support/processes';
@@ -110,6 +112,7 @@ export async function benchRevocation(ctx: BenchContext & { admin: ApiClient; se
   const met = total.acceptedAfter === 0 && total.refusedAfter > 0 && total.unexpected === 0;
   return [
     await revokeWithFourGateways(ctx),
+    await revokeWithOnePaused(ctx),
     {
       benchmark: 'revocation',
       system:
@@ -132,7 +135,11 @@ export async function benchRevocation(ctx: BenchContext & { admin: ApiClient; se
  * Tokens revoked one at a time, each held in the caches of `gateways` gateways (the system's
  * and more of their own), nothing else running; each gateway asked right after the answer.
  */
-async function revokeWhileCached(ctx: BenchContext & { admin: ApiClient; serviceAccountId: string }, gatewayCount: number): Promise<{ revokeMs: LatencySamples; acceptedAfter: number }> {
+async function revokeWhileCached(
+  ctx: BenchContext & { admin: ApiClient; serviceAccountId: string },
+  gatewayCount: number,
+  { revokes = CACHED_REVOKES, pauseOne = false }: { revokes?: number; pauseOne?: boolean } = {},
+): Promise<{ revokeMs: LatencySamples; acceptedAfter: number }> {
   const { options, system, admin } = ctx;
   const extra = await Promise.all(Array.from({ length: gatewayCount - 1 }, () => startGateway(system, options, { VERIFICATION_CACHE: 'on' })));
   const gateways = [system.gatewayUrl, ...extra.map((gateway) => gateway.url)];
@@ -140,14 +147,22 @@ async function revokeWhileCached(ctx: BenchContext & { admin: ApiClient; service
   let acceptedAfter = 0;
   try {
     const whoami = async (url: string, key: string) => (await fetch(`${url}/auth/whoami`, { headers: { authorization: `Bearer ${key}` } })).status;
-    for (let n = 0; n < CACHED_REVOKES; n++) {
+    for (let n = 0; n < revokes; n++) {
       const issued = await admin.post<{ id: string; token: string }>('/tokens', { user_id: ctx.serviceAccountId, name: `revoked while cached ${gatewayCount}-${n}` });
       if (issued.status !== 201) throw new Error(`issuing a token to revoke failed: ${issued.status}`);
       // Each gateway verifies it twice: the second answer is its cache's.
       for (const url of gateways) for (const _ of [1, 2]) if ((await whoami(url, issued.body.token)) !== 200) throw new Error('a fresh token was refused');
-      const requested = performance.now();
-      const status = (await admin.post(`/tokens/${issued.body.id}/revoke`)).status;
-      revokeMs.add(performance.now() - requested);
+      // Paused holding the token in its cache; continued once the revoke answered, then asked like the others.
+      const paused = pauseOne ? extra[0] : undefined;
+      if (paused) process.kill(paused.pid, 'SIGSTOP');
+      let status: number;
+      try {
+        const requested = performance.now();
+        status = (await admin.post(`/tokens/${issued.body.id}/revoke`)).status;
+        revokeMs.add(performance.now() - requested);
+      } finally {
+        if (paused) process.kill(paused.pid, 'SIGCONT');
+      }
       if (status !== 200) throw new Error(`revoke answered ${status}`);
       for (const url of gateways) if ((await whoami(url, issued.body.token)) === 200) acceptedAfter++;
       await sleep(20);
@@ -159,6 +174,8 @@ async function revokeWhileCached(ctx: BenchContext & { admin: ApiClient; service
 }
 
 const CACHED_REVOKES = 40;
+// Each waits out a lease (2 s by default).
+const PAUSED_REVOKES = 10;
 
 /** The same revokes with four gateways holding the token, against one. */
 async function revokeWithFourGateways(ctx: BenchContext & { admin: ApiClient; serviceAccountId: string }): Promise<Row> {
@@ -174,5 +191,22 @@ async function revokeWithFourGateways(ctx: BenchContext & { admin: ApiClient; se
     ratio: `${(p50 / one.revokeMs.percentile(50)).toFixed(2)}x p50`,
     target: 'p50 <= 20 ms; 0 accepts after the answer',
     verdict: p50 <= 20 && four.acceptedAfter === 0 && one.acceptedAfter === 0 ? 'met' : 'missed',
+  };
+}
+
+/** Revokes with one of four gateways paused through each: the answer waits for its lease to run out, and no more. */
+async function revokeWithOnePaused(ctx: BenchContext & { admin: ApiClient; serviceAccountId: string }): Promise<Row> {
+  const leaseMs = Number(ctx.system.env['VERIFICATION_CACHE_LEASE_MS'] ?? DEFAULT_LEASE_MS);
+  const paused = await revokeWhileCached(ctx, 4, { revokes: PAUSED_REVOKES, pauseOne: true });
+  const p99 = paused.revokeMs.percentile(99);
+  return {
+    benchmark: 'revocation',
+    system: `${PAUSED_REVOKES} tokens revoked one at a time, each held in the verification caches of four gateways, one of them paused (SIGSTOP) until the revoke answered, then asked once continued`,
+    systemFigure: `revoke request to answer p50 ${ms(paused.revokeMs.percentile(50))} / p99 ${ms(p99)} ms (n=${paused.revokeMs.count}); ${paused.acceptedAfter} accepts after the answer, the continued gateway's included`,
+    baseline: "the gateways' lease",
+    baselineFigure: `${leaseMs} ms`,
+    ratio: `${(p99 / leaseMs).toFixed(2)}x the lease (p99)`,
+    target: 'p99 <= the lease + 50 ms; 0 accepts after the answer',
+    verdict: p99 <= leaseMs + 50 && paused.acceptedAfter === 0 ? 'met' : 'missed',
   };
 }
