@@ -77,7 +77,13 @@ async function main(): Promise<void> {
     };
     for (const name of options.selected) {
       const began = Date.now();
-      rows.push(...(await benchmarks[name]()));
+      try {
+        rows.push(...(await benchmarks[name]()));
+      } catch (error) {
+        // The rows measured before are printed rather than lost with the run; BENCHMARKS.md is left as it is.
+        if (rows.length > 0) console.log(`\nThe rows measured before ${name} failed:\n\n${table(rows)}\n`);
+        throw error;
+      }
       log(`${name} done in ${Math.round((Date.now() - began) / 1000)} s`);
     }
   } finally {
