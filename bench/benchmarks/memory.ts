@@ -27,7 +27,7 @@ import {
   secretHash,
   secretLastFour,
 } from '@warden/contracts';
-import { streamVersionBucket } from '@warden/messaging';
+import { streamVersionBucketKey } from '@warden/messaging';
 import { TEST_REDIS_URL, deleteRedisPrefix, metricSample, pollUntil, redisKeysWithPrefix, uniqueTestId } from '@warden/testing';
 import { generateSecret } from '@warden/tokens-domain';
 import {
@@ -98,7 +98,7 @@ async function redisBytesPerToken(count: number, log: (line: string) => void): P
         writeTokenKeys(pipeline, keyPrefix, data);
         // the projection's bookkeeping: the version applied per token stream
         const streamId = `token-${data.tokenId}`;
-        pipeline.hset(`${keyPrefix}${CREDENTIAL_READ_MODEL}:v:${streamVersionBucket(streamId)}`, streamId, '1');
+        pipeline.hset(streamVersionBucketKey(keyPrefix, CREDENTIAL_READ_MODEL, streamId), streamId, '1');
       }
       await pipeline.exec();
     }

@@ -70,13 +70,12 @@ export class UsersServiceModule {
     const identity = new PlatformIdentity();
     const listing = new ListingProjection(infrastructure.pool, infrastructure.options.schema);
     const log = (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}) => logger[level](fields, message);
-    const cacheKeys = verificationCacheKeys(serviceConfig.REDIS_KEY_PREFIX);
     const principals = new RedisProjectionRunner({
       redis: infrastructure.redis,
       projection: new PrincipalRecordProjection(serviceConfig.REDIS_KEY_PREFIX, store, identity),
       store,
       log,
-      invalidationLog: { log: cacheKeys.invalidations, epoch: cacheKeys.epoch },
+      verificationCaches: verificationCacheKeys(serviceConfig.REDIS_KEY_PREFIX),
     });
     const readModels = new ReadModels({
       store,

@@ -434,7 +434,7 @@ describe('RedisProjectionRunner', () => {
       store,
       projection: { ...tokenProjection(keyPrefix), invalidates: (event) => (event.type === 'token-revoked' ? [`c:${(event.data as { hash: string }).hash}`] : []) },
       log: silentMessagingLog,
-      invalidationLog: { log, epoch },
+      verificationCaches: { invalidations: log, epoch },
     });
     await revoking.rebuild();
     const [issued] = await issue('ddd', 'user-1');

@@ -36,7 +36,7 @@ import { Gauge } from 'prom-client';
 import { describeError } from './backoff';
 import { MessagingLog, stderrMessagingLog } from './messaging-log';
 import { RedisOp, compileRedisOps } from './redis-ops';
-import { streamVersionBucket } from './stream-version-bucket';
+import { streamVersionBucketKey } from './stream-version-bucket';
 import { INVALIDATION_LOG_RETENTION_MS } from '@warden/contracts';
 
 /** Reads a projection may make while deciding its ops; keys are relative to its prefix. */
@@ -69,7 +69,7 @@ export interface RedisProjection {
   /**
    * Optional: what the verification caches must drop when this event is applied (subjects:
    * `c:<credential>`, `u:<user>`, `o:<organization>`, `*`), for a read model that
-   * verifications decide on; written to the runner's `invalidationLog` in the apply's script.
+   * verifications decide on; written to the runner's `verificationCaches` log in the apply's script.
    */
   invalidates?(event: RecordedEvent): string[];
 }
@@ -112,10 +112,11 @@ export interface RedisProjectionRunnerOptions {
   generation?: { pointerKey: string; id: string };
   /**
    * The verification caches' invalidation log and their lease epoch (full keys, under the
-   * projection's hash tag): an event applied outside a replay writes what the projection's
-   * `invalidates` names to the log, and its apply answers where (`AppliedEvent`).
+   * projection's hash tag, as `verificationCacheKeys` names them): an event applied outside a
+   * replay writes what the projection's `invalidates` names to the log, and its apply answers
+   * where (`AppliedEvent`).
    */
-  invalidationLog?: { log: string; epoch: string };
+  verificationCaches?: { invalidations: string; epoch: string };
 }
 
 /**
@@ -197,7 +198,7 @@ export class RedisProjectionRunner {
   private readonly log: MessagingLog;
   private readonly reader: ProjectionReader;
   private readonly generation: { pointerKey: string; id: string } | undefined;
-  private readonly invalidationLog: { log: string; epoch: string } | undefined;
+  private readonly verificationCaches: { invalidations: string; epoch: string } | undefined;
   private rebuilding: Promise<{ events: number; applied: number }> | undefined;
   private lastRebuild: RedisProjectionStatus['lastRebuild'];
   private lastError: string | undefined;
@@ -213,7 +214,7 @@ export class RedisProjectionRunner {
     this.rebuildHeldBackTimeoutMs = options.rebuildHeldBackTimeoutMs ?? 30_000;
     this.log = options.log ?? stderrMessagingLog;
     this.generation = options.generation;
-    this.invalidationLog = options.invalidationLog;
+    this.verificationCaches = options.verificationCaches;
     rebuildsInProgress().inc({ projection: this.projection.name }, 0); // the series exists before the first rebuild
     defineRedisScripts(this.redis, [APPLY_PROJECTION_EVENT, SWAP_PROJECTION_GENERATION]);
     const full = (key: string) => this.projection.keyPrefix + key;
@@ -279,7 +280,7 @@ export class RedisProjectionRunner {
    * read model written before the buckets and until the stream's next event, the key `legacy`.
    */
   streamVersionKeys(streamId: string): { bucket: string; field: string; legacy: string } {
-    return { bucket: this.bookkeepingKey(`v:${streamVersionBucket(streamId)}`), field: streamId, legacy: this.bookkeepingKey(`v:${streamId}`) };
+    return { bucket: streamVersionBucketKey(this.projection.keyPrefix, this.projection.name, streamId), field: streamId, legacy: this.bookkeepingKey(`v:${streamId}`) };
   }
 
   private async handleWith(event: EventPlace, opsOf: () => Promise<RedisOp[]> | RedisOp[], invalidates: readonly string[] = []): Promise<AppliedEvent> {
@@ -471,24 +472,24 @@ export class RedisProjectionRunner {
     const compiled = compileRedisOps(ops, this.projection.keyPrefix, `${this.projection.name}:`, BOOKKEEPING_KEYS + 1);
     // A replay writes no invalidation: it changes no verification's outcome (a generation
     // swapped in is announced once, by whoever swaps it).
-    const log = !rebuilding && invalidates.length > 0 ? this.invalidationLog : undefined;
+    const caches = !rebuilding && invalidates.length > 0 ? this.verificationCaches : undefined;
     const version = this.streamVersionKeys(event.streamId);
     return [
-      BOOKKEEPING_KEYS + compiled.keys.length + (log ? 2 : 0),
+      BOOKKEEPING_KEYS + compiled.keys.length + (caches ? 2 : 0),
       version.bucket,
       version.legacy,
       this.bookkeepingKey('checkpoint'),
       this.bookkeepingKey('ready'),
       this.generation?.pointerKey ?? this.bookkeepingKey('generation'),
       ...compiled.keys,
-      ...(log ? [log.epoch, log.log] : []),
+      ...(caches ? [caches.epoch, caches.invalidations] : []),
       String(event.version),
       event.position,
       JSON.stringify(compiled.ops),
       rebuilding ? '1' : '0',
       this.generation?.id ?? '*',
       version.field,
-      ...(log ? [invalidates.join(' '), String(INVALIDATION_LOG_RETENTION_MS)] : []),
+      ...(caches ? [invalidates.join(' '), String(INVALIDATION_LOG_RETENTION_MS)] : []),
     ];
   }
 

@@ -15,3 +15,8 @@ export function streamVersionBucket(streamId: string): number {
   for (const byte of Buffer.from(streamId, 'utf8')) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
   return ((hash >>> 12) ^ hash) & (STREAM_VERSION_BUCKETS - 1);
 }
+
+/** The full key of the hash holding a stream's version, for the projection `name` under `keyPrefix`. */
+export function streamVersionBucketKey(keyPrefix: string, name: string, streamId: string): string {
+  return `${keyPrefix}${name}:v:${streamVersionBucket(streamId)}`;
+}

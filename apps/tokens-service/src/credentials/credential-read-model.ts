@@ -102,7 +102,6 @@ export class CredentialReadModel {
 
   /** A runner writing generation `generation` (not necessarily the live one). */
   runnerFor(generation: string): RedisProjectionRunner {
-    const cacheKeys = verificationCacheKeys(this.keyPrefix);
     return new RedisProjectionRunner({
       redis: this.redis,
       store: this.store,
@@ -112,7 +111,7 @@ export class CredentialReadModel {
       rebuildBatchSize: REPLAY_PAGE,
       // Whoever applies an event that reduces a credential (a command, or the consumer after an
       // instance died before its apply) tells the verification caches in the same script.
-      invalidationLog: { log: cacheKeys.invalidations, epoch: cacheKeys.epoch },
+      verificationCaches: verificationCacheKeys(this.keyPrefix),
     });
   }
 
