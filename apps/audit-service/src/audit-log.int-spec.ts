@@ -342,6 +342,41 @@ describe('the backfill from the event stores', () => {
     expect(await records.verify(ORG_A)).toEqual({ intact: true, records: 3, chains: 1 });
   });
 
+  it('in the background, records what JetStream did not deliver once it is older than the settle window, and leaves younger events to the consumer', async () => {
+    const userId = randomUUID();
+    await store.append({
+      streamId: userStreamId(userId),
+      expectedVersion: 'no_stream',
+      events: [newEvent('UserCreated', { userId, organizationId: ORG_A, username: 'svc@acme', passwordHash: '$argon2id$x', roles: [], teams: [] })],
+    });
+    await readAllCommitted(store);
+    const [created] = await store.readStream(userStreamId(userId));
+    const committedAt = Date.parse(created!.recordedAt);
+    let now = committedAt + 1_000;
+    const backfill = new AuditBackfill({ records, sources, log: silentMessagingLog, now: () => now });
+    const recordedBefore = await backfillRecordedTotal('users');
+
+    // committed a second ago: the consumer's, not yet the backfill's; the checkpoint stays before it
+    expect((await backfill.run(5_000)).sources[0]).toEqual({ service: 'users', read: 0, recorded: 0, checkpoint: null });
+    expect(await sql(`SELECT count(*)::int AS n FROM $schema.audit_records`)).toEqual([{ n: 0 }]);
+
+    // never delivered, six seconds on: the backfill records it, and counts it
+    now = committedAt + 6_000;
+    expect((await backfill.run(5_000)).sources[0]).toEqual({ service: 'users', read: 1, recorded: 1, checkpoint: created!.position });
+    expect(await sql(`SELECT event_id::text AS id FROM $schema.audit_records`)).toEqual([{ id: created!.id }]);
+    expect((await backfillRecordedTotal('users')) - recordedBefore).toBe(1);
+
+    // an event the consumer recorded in time is read, found recorded, and not counted
+    await store.append({ streamId: userStreamId(userId), expectedVersion: 1, events: [newEvent('UserDeactivated', { userId, deactivatedAt: new Date().toISOString() })] });
+    await readAllCommitted(store);
+    const deactivated = (await store.readStream(userStreamId(userId)))[1]!;
+    await records.record(auditRecordOf({ ...deactivated, service: 'users' }));
+    now = Date.parse(deactivated.recordedAt) + 6_000;
+    expect((await backfill.run(5_000)).sources[0]).toEqual({ service: 'users', read: 1, recorded: 0, checkpoint: deactivated.position });
+    expect((await backfillRecordedTotal('users')) - recordedBefore).toBe(1);
+    expect(await records.verify(ORG_A)).toEqual({ intact: true, records: 2, chains: 1 });
+  });
+
   it('answers a user as of a moment by folding the store with the users decider', async () => {
     const userId = randomUUID();
     const at = new Date().toISOString();
@@ -462,3 +497,9 @@ describe('the audit schema migrations', () => {
     }
   });
 });
+
+/** The backfill's counter of events it had to record for `service`, as the metrics endpoint shows it. */
+async function backfillRecordedTotal(service: string): Promise<number> {
+  const metric = await register.getSingleMetric('warden_audit_backfill_recorded_total')?.get();
+  return metric?.values.find((value) => value.labels.service === service)?.value ?? 0;
+}

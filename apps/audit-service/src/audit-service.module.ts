@@ -28,23 +28,20 @@ const messagingLog =
   (level, message, fields) =>
     logger[level](fields ?? {}, message);
 
-/** Starts the JetStream consumer and a backfill pass at boot; stops both, then the stores, at shutdown. */
+/** Starts the JetStream consumer and the backfill (a pass at boot, then one every few seconds); stops both, then the stores, at shutdown. */
 class AuditLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(AuditIngestor) private readonly ingestor: AuditIngestor,
     @Inject(AuditBackfill) private readonly backfill: AuditBackfill,
     @Inject(SourceEventStores) private readonly sources: SourceEventStores,
     @Inject(AuditChainCheck) private readonly chainCheck: AuditChainCheck,
-    @Inject(APP_LOGGER) private readonly logger: WardenLogger,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.ingestor.start();
     this.chainCheck.start();
     // In the background: a long backfill must not hold up readiness, and it is idempotent.
-    void this.backfill.run().catch((error: unknown) => {
-      this.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'audit backfill failed');
-    });
+    this.backfill.start();
   }
 
   async onApplicationShutdown(): Promise<void> {

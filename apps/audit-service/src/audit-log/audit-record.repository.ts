@@ -75,6 +75,16 @@ export class AuditRecordRepository {
     }
   }
 
+  /** Which of these event ids the log holds no record of, in one indexed query. */
+  async unrecorded(eventIds: readonly string[]): Promise<Set<string>> {
+    const { rows } = await this.pool.query<{ event_id: string }>(
+      `SELECT event_id FROM ${this.records} WHERE event_id = ANY($1::uuid[])`,
+      [eventIds],
+    );
+    const recorded = new Set(rows.map((row) => row.event_id));
+    return new Set(eventIds.filter((id) => !recorded.has(id)));
+  }
+
   /** Keyset pages in event time (then storage order); the cursor is opaque to callers. */
   async list(query: ListAuditEventsRequest): Promise<AuditEventsPage> {
     const order: AuditOrder = query.order ?? 'oldest';
