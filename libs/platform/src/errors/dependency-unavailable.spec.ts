@@ -33,6 +33,8 @@ describe('unavailableDependencyOf', () => {
     ['a Redis Cluster master down until its replica is promoted', new Error('Too many Cluster redirections. Last error: Error: Connection is closed.'), 'redis'],
     ['no Redis Cluster node reachable', new Error('None of startup nodes is available'), 'redis'],
     ['a write sent to a Redis master that came back as a replica', new Error("READONLY You can't write against a read only replica."), 'redis'],
+    ['a redirection handed back from a pipeline while a failover moves the slot', new Error('MOVED 16143 127.0.0.1:40271'), 'redis'],
+    ['a slot being migrated, answered to a pipeline', new Error('ASK 3999 127.0.0.1:6381'), 'redis'],
     ['a Redis connection lost under a pipeline', new Error('Command aborted due to connection close'), 'redis'],
     ['a Redis connection replaced while connecting', new Error('Connection is discarded because a new connection is made'), 'redis'],
     ['a Redis Cluster client disconnected', new Error('Cluster is disconnected.'), 'redis'],

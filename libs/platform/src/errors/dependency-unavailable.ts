@@ -16,12 +16,14 @@ const POSTGRES_UNAVAILABLE_MESSAGES = [
 // ioredis: offline queue off or retries exhausted while disconnected, a connection lost under a
 // pipeline or a transaction, and a server still loading; its cluster client: no node reachable,
 // or a slot's master gone until its replica takes over (the command's redirections spent on a
-// dead node or a slot still moving; a write sent to a node that came back as a replica).
+// dead node or a slot still moving; a write sent to a node that came back as a replica; a
+// redirection answered to a pipeline, which the client hands back as it is when the pipeline's
+// commands did not all fail alike, as while a failover moves the slot).
 const REDIS_UNAVAILABLE_NAMES = new Set(['MaxRetriesPerRequestError', 'ClusterAllFailedError']);
 const REDIS_UNAVAILABLE_MESSAGES = [
   /^Connection is closed\.$/,
   /^Stream isn't writeable and enableOfflineQueue options is false$/,
-  /^(LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY) /,
+  /^(LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY|MOVED|ASK) /,
   /^Command aborted due to connection close$/,
   /^Connection is (discarded because a new connection is made|aborted)$/,
   /^Ready check failed: /,
