@@ -5,6 +5,7 @@ import {
   httpRequestDuration,
   httpRequestsTotal,
   loginThrottlesTotal,
+  metricsExposition,
 } from './metrics';
 
 const valueOf = async (metric: { get(): Promise<{ values: Array<{ labels: object; value: number }> }> }, labels: object) =>
@@ -102,5 +103,35 @@ describe('replay progress', () => {
     expect(await exposition('warden_replay_running')).toContain('warden_replay_running{read_model="spec-model"} 1');
     expect(await exposition('warden_replay_events_done')).toContain('warden_replay_events_done{read_model="spec-model"} 250');
     expect(await exposition('warden_replay_events_total')).toContain('warden_replay_events_total{read_model="spec-model"} 1000');
+  });
+});
+
+describe('the exposition', () => {
+  it('is rendered once for the scrapes that arrive while it renders, and afresh for the next', async () => {
+    const render = jest.spyOn(register, 'metrics');
+    try {
+      const together = await Promise.all([metricsExposition(), metricsExposition(), metricsExposition()]);
+      expect(render).toHaveBeenCalledTimes(1);
+      expect(new Set(together.map((scrape) => scrape.body)).size).toBe(1);
+      expect(together[0]!.contentType).toBe(register.contentType);
+
+      loginThrottlesTotal().inc();
+      const next = await metricsExposition();
+      expect(render).toHaveBeenCalledTimes(2);
+      expect(next.body).not.toBe(together[0]!.body);
+    } finally {
+      render.mockRestore();
+    }
+  });
+
+  it('is rendered again after a rendering that failed', async () => {
+    const render = jest.spyOn(register, 'metrics').mockRejectedValueOnce(new Error('a collector threw'));
+    try {
+      await expect(metricsExposition()).rejects.toThrow('a collector threw');
+      await expect(metricsExposition()).resolves.toMatchObject({ contentType: register.contentType });
+      expect(render).toHaveBeenCalledTimes(2);
+    } finally {
+      render.mockRestore();
+    }
   });
 });

@@ -311,7 +311,17 @@ export function collectProcessMetrics(app: string): void {
   collectDefaultMetrics();
 }
 
-/** The exposition text and its content type, as Prometheus scrapes them. */
+let rendering: Promise<string> | undefined;
+
+/**
+ * The exposition text and its content type, as Prometheus scrapes them. Scrapes that arrive
+ * while one is being rendered share its text (collected after the first of them arrived): a
+ * rendering runs every collector, the health checks included, and writes every series, so
+ * two Prometheus servers of a pair scraping at once pay for one.
+ */
 export async function metricsExposition(): Promise<{ contentType: string; body: string }> {
-  return { contentType: register.contentType, body: await register.metrics() };
+  rendering ??= register.metrics().finally(() => {
+    rendering = undefined;
+  });
+  return { contentType: register.contentType, body: await rendering };
 }
