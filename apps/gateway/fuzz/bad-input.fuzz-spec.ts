@@ -141,6 +141,9 @@ const DELIBERATE_RECORDS: Partial<Record<string, string>> = {
   audit_records: `event_type = 'LoginFailed'`,
 };
 
+/** Where the audit backfill has read each store to: it moves on with time, whatever is requested. */
+const READING_POSITIONS = new Set(['audit.audit_backfill_checkpoints']);
+
 async function rowCounts(): Promise<Record<string, number>> {
   const client = new Client({ connectionString: system.env['DATABASE_URL'] });
   await client.connect();
@@ -151,6 +154,7 @@ async function rowCounts(): Promise<Record<string, number>> {
     );
     const counts: Record<string, number> = {};
     for (const { schema, name } of tables) {
+      if (READING_POSITIONS.has(`${schema}.${name}`)) continue;
       const deliberate = DELIBERATE_RECORDS[name] ?? 'false';
       const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM "${schema}"."${name}" WHERE NOT (${deliberate})`);
       counts[`${schema}.${name}`] = Number(rows[0]!.n);
