@@ -1,5 +1,5 @@
 import { AuditBackfillReport } from '@warden/contracts';
-import { MessagingLog } from '@warden/messaging';
+import { MessagingLog, describeError } from '@warden/messaging';
 import { ownMetric } from '@warden/platform';
 import { Counter } from 'prom-client';
 import { auditRecordOf } from '../audit-log/audit-record';
@@ -98,7 +98,7 @@ export class AuditBackfill {
     try {
       await this.run(settleMs);
     } catch (error) {
-      this.options.log('error', 'audit backfill failed', { error: error instanceof Error ? error.message : String(error) });
+      this.options.log('error', 'audit backfill failed', { error: describeError(error) });
     }
   }
 
